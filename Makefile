@@ -1,0 +1,126 @@
+# agauthd - one entry point: build, run, test, bench, fuzz, clean.
+#
+#   make run    build, create ./run/ (config + development key), start
+#   make test   build and run every suite; ends with "N passed, N failed"
+#   make bench  benchmarks against jsonwebtoken and fast-jwt (not a test)
+#   make fuzz   libFuzzer harnesses for FUZZ_SECONDS each (needs clang)
+
+CC       ?= cc
+BUILD    := build
+SAN      := $(BUILD)/san
+OPT      ?= -O2
+WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 \
+            -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wcast-qual
+# -ffp-contract=off: claim arithmetic must round like JavaScript's doubles
+CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -ffp-contract=off \
+            -fstack-protector-strong -fPIC -iquote . $(EXTRA_CFLAGS)
+HARDEN   := -D_FORTIFY_SOURCE=2
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+            -fno-omit-frame-pointer
+LDLIBS   := -lmbedcrypto -lm -lpthread
+NODE_DIR := tests
+
+# Debian packages the build and the tests need.
+DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
+            libcriterion-dev libjsmn-dev
+
+SHARED_SRC := $(wildcard shared/*.c)
+ENGINE_SRC := daemon/key.c daemon/jws.c daemon/sign.c daemon/verify.c
+LIB_SRC    := $(SHARED_SRC) $(ENGINE_SRC)
+UNIT_SRC   := $(wildcard tests/unit/*.c)
+
+obj     = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+sanobj  = $(patsubst %.c,$(SAN)/obj/%.o,$(1))
+
+LIB_OBJ     := $(call obj,$(LIB_SRC))
+LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
+
+.PHONY: all deps node-deps run test unit unit-san diff fuzz-replay bench \
+        fuzz clean
+
+all: $(BUILD)/agjwt
+
+# Installs what is missing when root; otherwise names the exact command.
+deps:
+	@missing=""; \
+	for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	      || exit 1; \
+	  else \
+	    echo "make: missing Debian packages; run:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+# npm packages for the Node suites, pinned by the committed lock file.
+node-deps: $(NODE_DIR)/node_modules/.installed
+$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package-lock.json | deps
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(BUILD)/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(HARDEN) -MMD -MP -c -o $@ $<
+
+$(SAN)/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -O1 $(SANFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libagengine.a: $(LIB_OBJ)
+	ar rcs $@ $^
+
+$(SAN)/libagengine.a: $(LIB_SANOBJ)
+	ar rcs $@ $^
+
+$(BUILD)/agjwt: $(call obj,tests/driver/agjwt.c) $(BUILD)/libagengine.a
+	$(CC) -o $@ $^ $(LDLIBS)
+
+$(SAN)/agjwt: $(call sanobj,tests/driver/agjwt.c) $(SAN)/libagengine.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libagengine.a
+	$(CC) -o $@ $^ -lcriterion $(LDLIBS)
+
+$(SAN)/unit: $(call sanobj,$(UNIT_SRC)) $(SAN)/libagengine.a
+	$(CC) $(SANFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+# Fuzz harnesses replay their committed corpora in every test run.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(SAN)/%,$(FUZZ_SRC))
+$(SAN)/fuzz_%: $(call sanobj,tests/fuzz/fuzz_%.c tests/fuzz/replay.c) \
+               $(SAN)/libagengine.a
+	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---------------------------------------------------------------- test
+test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(FUZZ_BIN) node-deps
+	@tests/run.sh
+
+# ---------------------------------------------------------------- run
+run: all
+	@tests/demo.sh
+
+# ---------------------------------------------------------------- bench
+bench: all $(BUILD)/bench_engine node-deps
+	@bench/run.sh
+
+$(BUILD)/bench_engine: $(call obj,bench/bench_engine.c) $(BUILD)/libagengine.a
+	$(CC) -o $@ $^ $(LDLIBS)
+
+# ---------------------------------------------------------------- fuzz
+FUZZ_SECONDS ?= 60
+fuzz: | deps
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

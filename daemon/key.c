@@ -1,0 +1,264 @@
+/* key.c - key material: parsing, classification, HMAC key schedule. */
+#include "key.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <mbedtls/ecp.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/rsa.h>
+
+#include "shared/limits.h"
+
+int key_rng(void *ctx, unsigned char *out, size_t n)
+{
+	ssize_t r;
+
+	(void)ctx;
+	while (n > 0) {
+		r = getrandom(out, n, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+		out += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static void key_pads(const uint8_t *k, size_t n, size_t block,
+		     uint8_t *ipad, uint8_t *opad)
+{
+	size_t i;
+
+	memset(ipad, 0x36, block);
+	memset(opad, 0x5c, block);
+	for (i = 0; i < n; i++) {
+		ipad[i] ^= k[i];
+		opad[i] ^= k[i];
+	}
+}
+
+/* RFC 2104: keys longer than the block are hashed first. */
+static int key_hmac_init(struct key *k, const uint8_t *s, size_t n)
+{
+	struct key_hmac *h = calloc(1, sizeof *h);
+	uint8_t kk[64], ipad[128], opad[128];
+	const uint8_t *use;
+	size_t len;
+	int is384;
+
+	if (h == NULL)
+		return -1;
+	use = s;
+	len = n;
+	if (n > 64) {
+		mbedtls_sha256_ret(s, n, kk, 0);
+		use = kk;
+		len = 32;
+	}
+	key_pads(use, len, 64, ipad, opad);
+	mbedtls_sha256_init(&h->i256);
+	mbedtls_sha256_init(&h->o256);
+	mbedtls_sha256_starts_ret(&h->i256, 0);
+	mbedtls_sha256_update_ret(&h->i256, ipad, 64);
+	mbedtls_sha256_starts_ret(&h->o256, 0);
+	mbedtls_sha256_update_ret(&h->o256, opad, 64);
+	for (is384 = 1; is384 >= 0; is384--) {
+		mbedtls_sha512_context *i = is384 ? &h->i384 : &h->i512;
+		mbedtls_sha512_context *o = is384 ? &h->o384 : &h->o512;
+
+		use = s;
+		len = n;
+		if (n > 128) {
+			mbedtls_sha512_ret(s, n, kk, is384);
+			use = kk;
+			len = is384 ? 48 : 64;
+		}
+		key_pads(use, len, 128, ipad, opad);
+		mbedtls_sha512_init(i);
+		mbedtls_sha512_init(o);
+		mbedtls_sha512_starts_ret(i, is384);
+		mbedtls_sha512_update_ret(i, ipad, 128);
+		mbedtls_sha512_starts_ret(o, is384);
+		mbedtls_sha512_update_ret(o, opad, 128);
+	}
+	mbedtls_platform_zeroize(kk, sizeof kk);
+	mbedtls_platform_zeroize(ipad, sizeof ipad);
+	mbedtls_platform_zeroize(opad, sizeof opad);
+	k->hmac = h;
+	return 0;
+}
+
+size_t key_hmac(const struct key *k, unsigned bits, const uint8_t *in,
+		size_t n, uint8_t *mac)
+{
+	const struct key_hmac *h = k->hmac;
+	mbedtls_sha256_context c256;
+	mbedtls_sha512_context c512;
+	uint8_t inner[64];
+	size_t len = bits / 8;
+
+	if (bits == 256) {
+		c256 = h->i256;
+		mbedtls_sha256_update_ret(&c256, in, n);
+		mbedtls_sha256_finish_ret(&c256, inner);
+		c256 = h->o256;
+		mbedtls_sha256_update_ret(&c256, inner, 32);
+		mbedtls_sha256_finish_ret(&c256, mac);
+		mbedtls_platform_zeroize(&c256, sizeof c256);
+	} else {
+		c512 = bits == 384 ? h->i384 : h->i512;
+		mbedtls_sha512_update_ret(&c512, in, n);
+		mbedtls_sha512_finish_ret(&c512, inner);
+		c512 = bits == 384 ? h->o384 : h->o512;
+		mbedtls_sha512_update_ret(&c512, inner, len);
+		mbedtls_sha512_finish_ret(&c512, mac);
+		mbedtls_platform_zeroize(&c512, sizeof c512);
+	}
+	return len;
+}
+
+static enum key_curve key_curve_of(mbedtls_ecp_group_id id)
+{
+	switch (id) {
+	case MBEDTLS_ECP_DP_SECP256R1:
+		return KEY_P256;
+	case MBEDTLS_ECP_DP_SECP384R1:
+		return KEY_P384;
+	case MBEDTLS_ECP_DP_SECP521R1:
+		return KEY_P521;
+	default:
+		return KEY_CURVE_OTHER;
+	}
+}
+
+/* Node only tries PEM for strings; mbedTLS would also try DER, which a
+ * secret must never be mistaken for. */
+static int key_is_pem(const uint8_t *m, size_t n)
+{
+	static const char tag[] = "-----BEGIN ";
+	size_t i;
+
+	for (i = 0; i + sizeof tag - 1 <= n; i++)
+		if (memcmp(m + i, tag, sizeof tag - 1) == 0)
+			return 1;
+	return 0;
+}
+
+static int key_parse_pem(struct key *k, const uint8_t *m, size_t n,
+			 enum key_use use)
+{
+	unsigned char *z;
+	int rc;
+
+	/* mbedTLS wants PEM NUL-terminated, length included */
+	z = malloc(n + 1);
+	if (z == NULL)
+		return -1;
+	memcpy(z, m, n);
+	z[n] = '\0';
+	rc = mbedtls_pk_parse_key(&k->pk, z, n + 1, NULL, 0);
+	k->is_private = rc == 0;
+	if (rc != 0 && use == KEY_USE_VERIFY) {
+		mbedtls_pk_free(&k->pk);
+		mbedtls_pk_init(&k->pk);
+		rc = mbedtls_pk_parse_public_key(&k->pk, z, n + 1);
+	}
+	mbedtls_platform_zeroize(z, n + 1);
+	free(z);
+	return rc == 0 ? 0 : -1;
+}
+
+static int key_classify(struct key *k, struct ag_error *e)
+{
+	switch (mbedtls_pk_get_type(&k->pk)) {
+	case MBEDTLS_PK_RSA:
+		k->type = KEY_RSA;
+		k->bits = (unsigned)mbedtls_pk_get_bitlen(&k->pk);
+		/* jsonwebtoken 9 refuses small RSA keys for signing; a key
+		 * that weak has no place in a key-holding daemon at all */
+		if (k->bits < AG_RSA_MIN_BITS || k->bits > AG_RSA_MAX_BITS)
+			return ag_fail(e, AG_E_KEY_LOAD,
+				       "RSA keys must have %d to %d bits, "
+				       "this one has %u", AG_RSA_MIN_BITS,
+				       AG_RSA_MAX_BITS, k->bits);
+		return 0;
+	case MBEDTLS_PK_ECKEY:
+	case MBEDTLS_PK_ECKEY_DH:
+	case MBEDTLS_PK_ECDSA:
+		k->type = KEY_EC;
+		k->curve = key_curve_of(mbedtls_pk_ec(k->pk)->grp.id);
+		k->bits = (unsigned)mbedtls_pk_get_bitlen(&k->pk);
+		return 0;
+	default:
+		return ag_fail(e, AG_E_KEY_LOAD,
+			       "unsupported key type (RSA and EC only)");
+	}
+}
+
+int key_load(struct key **out, const uint8_t *m, size_t n, enum key_use use,
+	     struct ag_error *e)
+{
+	struct key *k;
+	int rc = -1;
+
+	*out = NULL;
+	if (n == 0 || n > AG_KEY_MAX)
+		return ag_fail(e, AG_E_KEY_LOAD,
+			       "key material must be 1 to %d bytes",
+			       AG_KEY_MAX);
+	k = calloc(1, sizeof *k);
+	if (k == NULL)
+		return ag_fail(e, AG_E_NOMEM, NULL);
+	mbedtls_pk_init(&k->pk);
+	k->lock = malloc(sizeof *k->lock);
+	if (k->lock == NULL) {
+		free(k);
+		return ag_fail(e, AG_E_NOMEM, NULL);
+	}
+	pthread_mutex_init(k->lock, NULL);
+	if (key_is_pem(m, n) && key_parse_pem(k, m, n, use) == 0) {
+		if (key_classify(k, e) != 0)
+			goto out;
+	} else {
+		k->type = KEY_SECRET;
+		if (n > AG_SECRET_MAX) {
+			ag_fail(e, AG_E_KEY_LOAD,
+				"HMAC secrets must be at most %d bytes",
+				AG_SECRET_MAX);
+			goto out;
+		}
+		if (key_hmac_init(k, m, n) != 0) {
+			ag_fail(e, AG_E_NOMEM, NULL);
+			goto out;
+		}
+	}
+	*out = k;
+	k = NULL;
+	rc = 0;
+out:
+	key_free(k);
+	return rc;
+}
+
+void key_free(struct key *k)
+{
+	if (k == NULL)
+		return;
+	mbedtls_pk_free(&k->pk);
+	if (k->lock != NULL) {
+		pthread_mutex_destroy(k->lock);
+		free(k->lock);
+	}
+	if (k->hmac != NULL) {
+		mbedtls_platform_zeroize(k->hmac, sizeof *k->hmac);
+		free(k->hmac);
+	}
+	mbedtls_platform_zeroize(k, sizeof *k);
+	free(k);
+}

@@ -1,0 +1,58 @@
+/*
+ * key.h - one signing or verification key: an HMAC secret or an RSA/EC key
+ * from PEM, classified the way Node's crypto classifies it for
+ * jsonwebtoken (a string that does not parse as PEM is a secret).
+ *
+ * Secrets are kept only as pre-keyed hash states (the HMAC inner and outer
+ * pads already absorbed), which saves two compression blocks per token and
+ * means the raw secret is not held at all.  Everything is zeroed on free.
+ */
+#ifndef AG_KEY_H
+#define AG_KEY_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/sha512.h>
+
+#include "shared/agerr.h"
+
+enum key_type { KEY_SECRET, KEY_RSA, KEY_EC };
+enum key_curve { KEY_CURVE_NONE, KEY_P256, KEY_P384, KEY_P521, KEY_CURVE_OTHER };
+/* What the material is for: signing wants a private key, verification a
+ * public one (a private key PEM works too, as in Node). */
+enum key_use { KEY_USE_SIGN, KEY_USE_VERIFY };
+
+struct key_hmac {
+	mbedtls_sha256_context i256, o256;
+	mbedtls_sha512_context i384, o384, i512, o512;
+};
+
+struct key {
+	enum key_type type;
+	int is_private;
+	unsigned bits;               /* RSA modulus or EC group size */
+	enum key_curve curve;
+	mbedtls_pk_context pk;       /* RSA and EC */
+	struct key_hmac *hmac;       /* secrets */
+	pthread_mutex_t *lock;       /* RSA-PSS signing mutates the context */
+};
+
+/* Builds a key from material: PEM text (PKCS#1, PKCS#8, SEC1, SPKI), or
+ * else the bytes as an HMAC secret.  RSA below AG_RSA_MIN_BITS and
+ * unusable keys are refused with a reason. */
+int key_load(struct key **out, const uint8_t *material, size_t n,
+	     enum key_use use, struct ag_error *e);
+void key_free(struct key *k);
+
+/* HMAC of in[0..n) with SHA-256/384/512 (bits), into mac (64 bytes). */
+size_t key_hmac(const struct key *k, unsigned bits, const uint8_t *in,
+		size_t n, uint8_t *mac);
+
+/* A CSPRNG for mbedTLS (getrandom), safe from any thread. */
+int key_rng(void *ctx, unsigned char *out, size_t n);
+
+#endif

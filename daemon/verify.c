@@ -1,0 +1,142 @@
+/* verify.c - signature and claims, in jsonwebtoken's order. */
+#include "verify.h"
+
+#include <string.h>
+
+#include "shared/claims.h"
+#include "jws.h"
+
+static const char *const verify_defaults[][7] = {
+	[KEY_SECRET] = { "HS256", "HS384", "HS512" },
+	[KEY_RSA] = { "RS256", "RS384", "RS512", "PS256", "PS384", "PS512" },
+	[KEY_EC] = { "ES256", "ES384", "ES512" },
+};
+
+/* String(header.alg) occurs in the string `algorithms` (indexOf). */
+static int verify_alg_substr(const struct jwt *j, const struct json_doc *o,
+			     int algs)
+{
+	struct buf hay, needle;
+	int found = 0;
+
+	buf_init(&hay, AG_OPTS_MAX);
+	buf_init(&needle, AG_TOKEN_MAX);
+	json_str_utf8(o, algs, &hay);
+	if (j->alg < 0)
+		buf_puts(&needle, "undefined");
+	else
+		json_tostring(&j->hdoc, j->alg, &needle);
+	if (hay.err == 0 && needle.err == 0)
+		found = needle.len == 0 ||
+			(hay.len >= needle.len &&
+			 memmem(hay.p, hay.len, needle.p, needle.len) != NULL);
+	buf_free(&hay);
+	buf_free(&needle);
+	return found;
+}
+
+/* options.algorithms.indexOf(header.alg) !== -1, with the key type's
+ * defaults when the option is falsy. */
+static int verify_alg_listed(const struct key *k, const struct jwt *j,
+			     const struct vopts *o, struct ag_error *e)
+{
+	const struct json_doc *d = &o->doc;
+	int a = o->algorithms, i, end;
+	enum json_type t = json_type(d, a);
+
+	if (!json_truthy(d, a)) {
+		if (k == NULL)
+			return ag_fail(e, AG_E_INVALID_ALG, NULL);
+		for (i = 0; i < 7 && verify_defaults[k->type][i]; i++)
+			if (jwt_alg_is(j, verify_defaults[k->type][i]))
+				return 0;
+		return ag_fail(e, AG_E_INVALID_ALG, NULL);
+	}
+	if (t == JSON_STRING)
+		return verify_alg_substr(j, d, a) ? 0 :
+		       ag_fail(e, AG_E_INVALID_ALG, NULL);
+	if (t != JSON_ARRAY)
+		return ag_fail(e, AG_E_OPTION_TYPE,
+			       "options.algorithms.indexOf is not a function");
+	end = json_skip(d, a);
+	for (i = a + 1; i < end; i = json_skip(d, i))
+		if (json_strict_eq(d, i, &j->hdoc, j->alg))
+			return 0;
+	return ag_fail(e, AG_E_INVALID_ALG, NULL);
+}
+
+static int verify_prefix(const char *alg, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strncmp(alg, *list, 2) == 0)
+			return 1;
+	return 0;
+}
+
+/* header.alg decoded into alg[] (jwa names are short); the key must be
+ * of the kind the algorithm's family needs. */
+static int verify_key_kind(const struct key *k, const struct jwt *j,
+			   char *alg, size_t cap, struct ag_error *e)
+{
+	static const char *const hs[] = { "HS", NULL };
+	static const char *const asym[] = { "RS", "PS", "ES", NULL };
+	struct buf b;
+
+	if (json_type(&j->hdoc, j->alg) != JSON_STRING)
+		return ag_fail(e, AG_E_OPTION_TYPE,
+			       "header.alg.startsWith is not a function");
+	buf_init(&b, cap - 1);
+	json_str_utf8(&j->hdoc, j->alg, &b);
+	b.err = 0;
+	memcpy(alg, b.p ? b.p : "", b.len);
+	alg[b.len] = '\0';
+	buf_free(&b);
+	if (!verify_prefix(alg, hs) && !verify_prefix(alg, asym))
+		return 0;
+	/* jsonwebtoken reads key.type here and throws on a null key */
+	if (k == NULL)
+		return ag_fail(e, AG_E_OPTION_TYPE, "Cannot read properties of "
+			       "null (reading 'type')");
+	if (verify_prefix(alg, hs) && k->type != KEY_SECRET)
+		return ag_fail(e, AG_E_KEY_KIND, "secretOrPublicKey must be a "
+			       "symmetric key when using %s", alg);
+	if (verify_prefix(alg, asym) && k->type == KEY_SECRET)
+		return ag_fail(e, AG_E_KEY_KIND, "secretOrPublicKey must be an "
+			       "asymmetric key when using %s", alg);
+	return 0;
+}
+
+int verify_token(const struct key *k, const char *token, size_t len,
+		 const struct vopts *o, double now, struct jwt *j,
+		 struct ag_error *e)
+{
+	const struct jws_alg *a;
+	char alg[AG_ERRMSG_MAX / 2];
+	int has_sig;
+
+	if (o->early.code != AG_OK) {
+		*e = o->early;
+		return -1;
+	}
+	if (jwt_decode(j, token, len, e) != 0)
+		return -1;
+	has_sig = j->seglen[2] > 0;
+	if (!has_sig && k != NULL)
+		return ag_fail(e, AG_E_SIG_REQUIRED, NULL);
+	if (has_sig && k == NULL)
+		return ag_fail(e, AG_E_KEY_REQUIRED, NULL);
+	if (!has_sig && !json_truthy(&o->doc, o->algorithms))
+		return ag_fail(e, AG_E_NONE_UNLISTED, NULL);
+	if (verify_alg_listed(k, j, o, e) != 0)
+		return -1;
+	if (verify_key_kind(k, j, alg, sizeof alg, e) != 0 ||
+	    jws_key_fits(k, alg, e) != 0)
+		return -1;
+	a = jws_alg_find(alg, strlen(alg));
+	if (a == NULL)
+		return jws_alg_unknown(e, alg, strlen(alg));
+	if (jws_verify(k, a, (const uint8_t *)token, j->signing_len,
+		       j->seg[2], j->seglen[2], e) != 0)
+		return -1;
+	return claims_check(j, o, now, e);
+}

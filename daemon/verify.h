@@ -1,0 +1,19 @@
+/*
+ * verify.h - jsonwebtoken 9's verify(): the same checks, in the same
+ * order, with the same errors.  The key may be NULL (jsonwebtoken's
+ * `verify(token, null, {algorithms: ['none']})`).
+ */
+#ifndef AG_VERIFY_H
+#define AG_VERIFY_H
+
+#include "shared/agerr.h"
+#include "shared/jwt.h"
+#include "key.h"
+#include "shared/vopts.h"
+
+/* Fills *j (header, payload) on success.  now: seconds since the epoch. */
+int verify_token(const struct key *k, const char *token, size_t len,
+		 const struct vopts *o, double now, struct jwt *j,
+		 struct ag_error *e);
+
+#endif

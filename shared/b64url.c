@@ -1,0 +1,113 @@
+/* b64url.c - base64url codec. */
+#include "b64url.h"
+
+static const char b64url_alpha[64] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* -1 for characters outside the url-safe alphabet. */
+static const int8_t b64url_val[256] = {
+#define N16 -1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1
+	N16, N16,
+	-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,-1,62,-1,-1,
+	52,53,54,55,56,57,58,59,60,61,-1,-1,-1,-1,-1,-1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,10,11,12,13,14,
+	15,16,17,18,19,20,21,22,23,24,25,-1,-1,-1,-1,63,
+	-1,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,
+	41,42,43,44,45,46,47,48,49,50,51,-1,-1,-1,-1,-1,
+	N16, N16, N16, N16, N16, N16, N16, N16
+#undef N16
+};
+
+size_t b64url_encode(char *out, const uint8_t *in, size_t n)
+{
+	size_t i, o = 0;
+	uint32_t v;
+
+	for (i = 0; i + 3 <= n; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = b64url_alpha[v >> 18];
+		out[o++] = b64url_alpha[(v >> 12) & 63];
+		out[o++] = b64url_alpha[(v >> 6) & 63];
+		out[o++] = b64url_alpha[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)in[i] << 16;
+		out[o++] = b64url_alpha[v >> 18];
+		out[o++] = b64url_alpha[(v >> 12) & 63];
+	} else if (n - i == 2) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = b64url_alpha[v >> 18];
+		out[o++] = b64url_alpha[(v >> 12) & 63];
+		out[o++] = b64url_alpha[(v >> 6) & 63];
+	}
+	return o;
+}
+
+size_t b64url_loose_len(size_t n)
+{
+	static const size_t tail[4] = { 0, 0, 1, 2 };
+
+	return n / 4 * 3 + tail[n % 4];
+}
+
+/* Decodes whole quads and a 2- or 3-character tail; a lone trailing
+ * character carries no full byte and is dropped, as Node does.  Returns
+ * the trailing bits that did not fit a byte in *rest. */
+static long b64url_decode(uint8_t *out, const char *in, size_t n,
+			  uint32_t *rest)
+{
+	size_t i, o = 0, r = n % 4;
+	uint32_t v = 0;
+	int c, k;
+
+	for (i = 0; i < n; i++) {
+		c = b64url_val[(unsigned char)in[i]];
+		if (c < 0)
+			return -1;
+	}
+	for (i = 0; i + 4 <= n; i += 4) {
+		v = 0;
+		for (k = 0; k < 4; k++)
+			v = v << 6 | (uint32_t)b64url_val[(unsigned char)in[i + k]];
+		out[o++] = (uint8_t)(v >> 16);
+		out[o++] = (uint8_t)(v >> 8);
+		out[o++] = (uint8_t)v;
+	}
+	*rest = 0;
+	if (r < 2) {
+		if (r == 1)
+			*rest = 1;  /* a lone character is never canonical */
+		return (long)o;
+	}
+	v = 0;
+	for (k = 0; k < (int)r; k++)
+		v = v << 6 | (uint32_t)b64url_val[(unsigned char)in[i + k]];
+	if (r == 2) {
+		out[o++] = (uint8_t)(v >> 4);
+		*rest = v & 0xf;
+	} else {
+		out[o++] = (uint8_t)(v >> 10);
+		out[o++] = (uint8_t)(v >> 2);
+		*rest = v & 0x3;
+	}
+	return (long)o;
+}
+
+long b64url_decode_loose(uint8_t *out, const char *in, size_t n)
+{
+	uint32_t rest;
+
+	return b64url_decode(out, in, n, &rest);
+}
+
+long b64url_decode_strict(uint8_t *out, const char *in, size_t n)
+{
+	uint32_t rest;
+	long len = b64url_decode(out, in, n, &rest);
+
+	/* Non-zero trailing bits would give one signature many spellings;
+	 * the cache and revocation key on exact token bytes, so refuse. */
+	if (len < 0 || rest != 0)
+		return -1;
+	return len;
+}

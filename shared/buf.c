@@ -1,0 +1,96 @@
+/* buf.c - bounded growable buffer. */
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void buf_init(struct buf *b, size_t max)
+{
+	memset(b, 0, sizeof *b);
+	b->max = max;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->p);
+	buf_init(b, b->max);
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	b->err = 0;
+}
+
+int buf_reserve(struct buf *b, size_t extra)
+{
+	size_t want, ncap;
+	char *np;
+
+	if (b->err)
+		return -1;
+	/* +1 keeps room for buf_cstr's terminator; the ceiling is checked
+	 * before any allocation so a hostile length cannot reach malloc. */
+	if (extra > b->max - b->len) {
+		b->err = -1;
+		return -1;
+	}
+	want = b->len + extra + 1;
+	if (want <= b->cap)
+		return 0;
+	ncap = b->cap ? b->cap : 64;
+	while (ncap < want)
+		ncap *= 2;
+	np = realloc(b->p, ncap);
+	if (np == NULL) {
+		b->err = -1;
+		return -1;
+	}
+	b->p = np;
+	b->cap = ncap;
+	return 0;
+}
+
+void buf_put(struct buf *b, const void *src, size_t n)
+{
+	if (n == 0 || buf_reserve(b, n) != 0)
+		return;
+	memcpy(b->p + b->len, src, n);
+	b->len += n;
+}
+
+void buf_putc(struct buf *b, char c)
+{
+	buf_put(b, &c, 1);
+}
+
+void buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof tmp) {
+		b->err = -1;
+		return;
+	}
+	buf_put(b, tmp, (size_t)n);
+}
+
+const char *buf_cstr(struct buf *b)
+{
+	if (buf_reserve(b, 0) != 0)
+		return NULL;
+	b->p[b->len] = '\0';
+	return b->p;
+}

@@ -1,0 +1,34 @@
+/*
+ * buf.h - a growable byte buffer with a hard ceiling.
+ *
+ * Writers append without checking each call; the first failure (ceiling or
+ * memory) latches `err`, later appends are no-ops, and the caller checks
+ * once at the end.  This keeps encoders flat.
+ */
+#ifndef AG_BUF_H
+#define AG_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf {
+	char *p;
+	size_t len;
+	size_t cap;
+	size_t max;     /* hard ceiling on len */
+	int err;        /* 0, or the first failure: -1 */
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);
+int buf_reserve(struct buf *b, size_t extra);
+void buf_put(struct buf *b, const void *src, size_t n);
+void buf_putc(struct buf *b, char c);
+void buf_puts(struct buf *b, const char *s);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* NUL-terminates without counting the NUL; returns p or NULL on error. */
+const char *buf_cstr(struct buf *b);
+
+#endif

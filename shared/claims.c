@@ -1,0 +1,147 @@
+/* claims.c - registered claim checks with JavaScript comparisons. */
+#include "claims.h"
+
+#include <string.h>
+
+#include "timespan.h"
+
+/* Formats "<prefix>" + String(option) into the error. */
+static int claims_fail(struct ag_error *e, enum ag_err code, const char *what,
+		       const struct json_doc *d, int opt, const char *sep)
+{
+	struct buf b;
+	int k, end, first = 1;
+
+	buf_init(&b, AG_ERRMSG_MAX);
+	buf_printf(&b, "jwt %s invalid. expected: ", what);
+	if (sep != NULL && json_type(d, opt) == JSON_ARRAY) {
+		/* audiences.join(' or ') */
+		end = json_skip(d, opt);
+		for (k = opt + 1; k < end; k = json_skip(d, k)) {
+			if (!first)
+				buf_puts(&b, sep);
+			first = 0;
+			if (json_type(d, k) != JSON_NULL)
+				json_tostring(d, k, &b);
+		}
+	} else {
+		json_tostring(d, opt, &b);
+	}
+	/* a message longer than the buffer is cut, never dropped */
+	b.err = 0;
+	ag_fail(e, code, "%.*s", (int)b.len, b.p ? b.p : "");
+	buf_free(&b);
+	return -1;
+}
+
+/* Some element of `opt` (an array, or one value) === `val` or, with
+ * expand, one of val's elements when it is an array (-1 is undefined). */
+static int claims_any_eq(const struct json_doc *od, int opt,
+			 const struct json_doc *pd, int val, int expand)
+{
+	int a, aend, b, bend, one_a, one_b;
+
+	one_a = json_type(od, opt) != JSON_ARRAY;
+	one_b = val < 0 || !expand || json_type(pd, val) != JSON_ARRAY;
+	aend = one_a ? opt + 1 : json_skip(od, opt);
+	for (a = one_a ? opt : opt + 1; a < aend; a = json_skip(od, a)) {
+		if (val < 0)
+			continue;
+		bend = one_b ? val + 1 : json_skip(pd, val);
+		for (b = one_b ? val : val + 1; b < bend; b = json_skip(pd, b))
+			if (json_strict_eq(od, a, pd, b))
+				return 1;
+	}
+	return 0;
+}
+
+static int claims_time(const struct jwt *j, const struct vopts *o,
+		       double t, struct ag_error *e)
+{
+	const struct json_doc *p = &j->pdoc;
+	int nbf = json_get(p, 0, "nbf"), exp = json_get(p, 0, "exp");
+	double v, tol = o->clock_tolerance;
+
+	if (nbf >= 0 && !o->ignore_nbf) {
+		if (json_type(p, nbf) != JSON_NUMBER)
+			return ag_fail(e, AG_E_NBF_INVALID, NULL);
+		v = json_num(p, nbf);
+		if (v > t + tol)
+			return ag_fail_date(e, AG_E_NOT_ACTIVE, v, NULL);
+	}
+	if (exp >= 0 && !o->ignore_exp) {
+		if (json_type(p, exp) != JSON_NUMBER)
+			return ag_fail(e, AG_E_EXP_INVALID, NULL);
+		v = json_num(p, exp);
+		if (t >= v + tol)
+			return ag_fail_date(e, AG_E_EXPIRED, v, NULL);
+	}
+	return 0;
+}
+
+static int claims_max_age(const struct jwt *j, const struct vopts *o,
+			  double now, double t, struct ag_error *e)
+{
+	const struct json_doc *p = &j->pdoc, *d = &o->doc;
+	int iat = json_get(p, 0, "iat");
+	double limit;
+
+	if (json_type(p, iat) != JSON_NUMBER)
+		return ag_fail(e, AG_E_IAT_REQUIRED, NULL);
+	if (timespan_eval(d, o->max_age, json_num(p, iat), now, &limit) != 0)
+		return ag_fail(e, AG_E_MAXAGE_SPAN, NULL);
+	if (t >= limit + o->clock_tolerance)
+		return ag_fail_date(e, AG_E_MAXAGE, limit, NULL);
+	return 0;
+}
+
+int claims_check(const struct jwt *j, const struct vopts *o, double now,
+		 struct ag_error *e)
+{
+	const struct json_doc *p = &j->pdoc, *d = &o->doc;
+	double t = vopts_now(o, now);
+	int v;
+
+	if (j->kind == JWT_PAYLOAD_TEXT)
+		p = NULL;
+	/* typ:JWT with a payload of `null`: jsonwebtoken reads payload.nbf
+	 * and throws */
+	if (p != NULL && json_type(p, 0) == JSON_NULL)
+		return ag_fail(e, AG_E_OPTION_TYPE, "Cannot read properties "
+			       "of null (reading 'nbf')");
+	if (p != NULL && claims_time(j, o, t, e) != 0)
+		return -1;
+	if (json_truthy(d, o->audience)) {
+		v = p ? json_get(p, 0, "aud") : -1;
+		if (!claims_any_eq(d, o->audience, p, v, 1))
+			return claims_fail(e, AG_E_AUDIENCE, "audience", d,
+					   o->audience, " or ");
+	}
+	if (json_truthy(d, o->issuer)) {
+		enum json_type it = json_type(d, o->issuer);
+
+		v = p ? json_get(p, 0, "iss") : -1;
+		/* a string compares with ===, an array with indexOf; other
+		 * types are not checked at all */
+		if ((it == JSON_STRING || it == JSON_ARRAY) &&
+		    !claims_any_eq(d, o->issuer, p, v, 0))
+			return claims_fail(e, AG_E_ISSUER, "issuer", d,
+					   o->issuer, NULL);
+	}
+	if (json_truthy(d, o->subject) &&
+	    !(p && json_strict_eq(d, o->subject, p, json_get(p, 0, "sub"))))
+		return claims_fail(e, AG_E_SUBJECT, "subject", d, o->subject,
+				   NULL);
+	if (json_truthy(d, o->jwtid) &&
+	    !(p && json_strict_eq(d, o->jwtid, p, json_get(p, 0, "jti"))))
+		return claims_fail(e, AG_E_JWTID, "jwtid", d, o->jwtid, NULL);
+	if (json_truthy(d, o->nonce) &&
+	    !(p && json_strict_eq(d, o->nonce, p, json_get(p, 0, "nonce"))))
+		return claims_fail(e, AG_E_NONCE, "nonce", d, o->nonce, NULL);
+	if (json_truthy(d, o->max_age)) {
+		if (p == NULL)
+			return ag_fail(e, AG_E_IAT_REQUIRED, NULL);
+		return claims_max_age(j, o, now, t, e);
+	}
+	return 0;
+}

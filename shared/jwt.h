@@ -1,0 +1,57 @@
+/*
+ * jwt.h - taking a compact JWS apart exactly as jsonwebtoken's decode does:
+ * three dot-separated parts, the jws character check, the header as
+ * JSON.parse(latin1(base64(header))), and the payload parsed as JSON when
+ * the header says typ "JWT" (a SyntaxError otherwise) or when it happens to
+ * be an object.
+ */
+#ifndef AG_JWT_H
+#define AG_JWT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "agerr.h"
+#include "b64url.h"
+#include "json.h"
+#include "limits.h"
+
+enum jwt_pkind {
+	JWT_PAYLOAD_JSON,    /* payload is the parsed JSON value */
+	JWT_PAYLOAD_TEXT,    /* payload is a plain string (the decoded bytes) */
+};
+
+struct jwt {
+	const char *token;
+	size_t len;
+	const char *seg[3];          /* header, payload, signature */
+	size_t seglen[3];
+	size_t signing_len;          /* header.payload */
+
+	struct json_doc hdoc;        /* the JOSE header */
+	struct json_doc pdoc;        /* the payload, when kind is JSON */
+	enum jwt_pkind kind;
+	int alg;                     /* header tokens, or -1 */
+	int kid;
+	int typ_jwt;                 /* header.typ === 'JWT' */
+
+	size_t plen;                 /* decoded payload bytes */
+	const char *payload;         /* into bytes[] */
+
+	uint8_t bytes[B64URL_DEC_MAX(AG_TOKEN_MAX) + 2];
+	jsmntok_t htok[AG_HDR_MAX_TOKENS];
+	jsmntok_t ptok[AG_JSON_MAX_TOKENS];
+};
+
+/*
+ * Checks 1-3 of jsonwebtoken's verify: "jwt must be provided", "jwt
+ * malformed", "invalid token", and the SyntaxError of a typ:JWT payload
+ * that is not JSON.  Fills *j; j->kind says what the payload is.
+ */
+int jwt_decode(struct jwt *j, const char *token, size_t len,
+	       struct ag_error *e);
+
+/* header.alg is a string equal to s. */
+int jwt_alg_is(const struct jwt *j, const char *s);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * limits.h - every size, count and depth bound agauthd enforces.
+ *
+ * One place, so that a reviewer can see at a glance how much memory and
+ * time any single input may cost.  Every parser checks against these before
+ * it allocates or copies.
+ */
+#ifndef AG_LIMITS_H
+#define AG_LIMITS_H
+
+/* A compact JWS as a worker hands it in.  SocketCluster tokens are a few
+ * hundred bytes; 16 KiB leaves room for fat payloads and RSA-4096 signatures
+ * while bounding the work a hostile token can cause. */
+#define AG_TOKEN_MAX            16384
+
+/* Payload JSON text accepted for signing (before base64url). */
+#define AG_PAYLOAD_MAX          12288
+
+/* Options object (jsonwebtoken's sign/verify options, as JSON text). */
+#define AG_OPTS_MAX             4096
+
+/* JSON structure: tokens (values + keys) per document and nesting depth.
+ * jsmn is not recursive; the depth bound protects our own walkers and the
+ * stringifier, which recurse once per level. */
+#define AG_JSON_MAX_TOKENS      1024
+#define AG_JSON_MAX_DEPTH       32
+
+/* A JOSE header is a handful of members; options objects a few dozen. */
+#define AG_HDR_MAX_TOKENS       64
+#define AG_OPTS_MAX_TOKENS      256
+
+/* Key identifiers: printable, short, never a path. */
+#define AG_KID_MAX              64
+
+/* Key material read from a file or handed to the engine. */
+#define AG_KEY_MAX              16384
+
+/* HMAC secrets: refuse empty and absurd ones. */
+#define AG_SECRET_MIN           1
+#define AG_SECRET_MAX           4096
+
+/* RSA modulus bounds in bits; jsonwebtoken 9 refuses < 2048 for signing. */
+#define AG_RSA_MIN_BITS         2048
+#define AG_RSA_MAX_BITS         8192
+
+/* Error message buffer (messages quote option values, bounded here). */
+#define AG_ERRMSG_MAX           512
+
+/* The longest time span string the ms package parses. */
+#define AG_TIMESPAN_MAX         100
+
+#endif
