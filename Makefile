@@ -19,6 +19,9 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer
 LDLIBS   := -lmbedcrypto -lm -lpthread
 NODE_DIR := tests
+# quiet by default; `make V=1` shows the commands
+Q        := $(if $(V),,@)
+say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
@@ -69,36 +72,35 @@ $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package-lock.json | deps
 
 $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(HARDEN) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CFLAGS) $(HARDEN) -MMD -MP -c -o $@ $<
 
 $(SAN)/obj/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -O1 $(SANFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC-SAN,$<)$(CC) $(CFLAGS) -O1 $(SANFLAGS) -MMD -MP -c -o $@ $<
 
+%/libagengine.a:
+	$(call say,AR,$@)ar rcs $@ $^
 $(BUILD)/libagengine.a: $(LIB_OBJ)
-	ar rcs $@ $^
-
 $(SAN)/libagengine.a: $(LIB_SANOBJ)
-	ar rcs $@ $^
 
 $(BUILD)/agjwt: $(call obj,tests/driver/agjwt.c) $(BUILD)/libagengine.a
-	$(CC) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS)
 
 $(SAN)/agjwt: $(call sanobj,tests/driver/agjwt.c) $(SAN)/libagengine.a
-	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libagengine.a
-	$(CC) -o $@ $^ -lcriterion $(LDLIBS)
+	$(call say,LD,$@)$(CC) -o $@ $^ -lcriterion $(LDLIBS)
 
 $(SAN)/unit: $(call sanobj,$(UNIT_SRC)) $(SAN)/libagengine.a
-	$(CC) $(SANFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
 # Fuzz harnesses replay their committed corpora in every test run.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(SAN)/%,$(FUZZ_SRC))
 $(SAN)/fuzz_%: $(call sanobj,tests/fuzz/fuzz_%.c tests/fuzz/replay.c) \
                $(SAN)/libagengine.a
-	$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(FUZZ_BIN) node-deps
@@ -113,7 +115,7 @@ bench: all $(BUILD)/bench_engine node-deps
 	@bench/run.sh
 
 $(BUILD)/bench_engine: $(call obj,bench/bench_engine.c) $(BUILD)/libagengine.a
-	$(CC) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS)
 
 # ---------------------------------------------------------------- fuzz
 FUZZ_SECONDS ?= 60

@@ -1,0 +1,86 @@
+/* test_key.c - key material classification, like Node's crypto. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "daemon/key.h"
+#include "util.h"
+
+#define VEC "tests/vectors/rfc7515/"
+
+Test(key, secrets_and_pem)
+{
+	struct key *k = ut_key_str("my authKey", KEY_USE_SIGN);
+
+	cr_assert_eq(k->type, KEY_SECRET);
+	key_free(k);
+	k = ut_key_file(VEC "a2.key.pem", KEY_USE_SIGN);
+	cr_assert_eq(k->type, KEY_RSA);
+	cr_assert_eq(k->bits, 2048);
+	cr_assert(k->is_private);
+	key_free(k);
+	k = ut_key_file(VEC "a4.pub.pem", KEY_USE_VERIFY);
+	cr_assert_eq(k->type, KEY_EC);
+	cr_assert_eq(k->curve, KEY_P521);
+	cr_assert(!k->is_private);
+	key_free(k);
+}
+
+Test(key, private_pem_verifies_public_pem_signs_as_secret)
+{
+	/* Node: createPublicKey(privatePem) works; createPrivateKey(publicPem)
+	 * fails and jsonwebtoken falls back to a secret */
+	struct key *k = ut_key_file(VEC "a3.key.pem", KEY_USE_VERIFY);
+
+	cr_assert_eq(k->type, KEY_EC);
+	key_free(k);
+	k = ut_key_file(VEC "a3.pub.pem", KEY_USE_SIGN);
+	cr_assert_eq(k->type, KEY_SECRET);
+	key_free(k);
+}
+
+Test(key, refuses_empty_and_oversized)
+{
+	struct key *k;
+	struct ag_error e;
+	static uint8_t big[20000];
+
+	cr_assert_eq(key_load(&k, (const uint8_t *)"", 0, KEY_USE_SIGN, &e), -1);
+	cr_assert_eq(e.code, AG_E_KEY_LOAD);
+	cr_assert_null(k);
+	memset(big, 'x', sizeof big);
+	cr_assert_eq(key_load(&k, big, sizeof big, KEY_USE_SIGN, &e), -1);
+	cr_assert_eq(key_load(&k, big, 5000, KEY_USE_SIGN, &e), -1,
+		     "secret above AG_SECRET_MAX");
+}
+
+Test(key, refuses_small_rsa)
+{
+	size_t n;
+	char *pem = ut_read("tests/vectors/weak/rsa1024.pub.pem", &n);
+	struct key *k;
+	struct ag_error e;
+	cr_assert_eq(key_load(&k, (const uint8_t *)pem, n, KEY_USE_VERIFY,
+			      &e), -1);
+	cr_assert_eq(e.code, AG_E_KEY_LOAD);
+	cr_assert(strstr(e.msg, "1024") != NULL, "%s", e.msg);
+	free(pem);
+}
+
+Test(key, hmac_matches_rfc4231_case_2)
+{
+	struct key *k = ut_key_str("Jefe", KEY_USE_SIGN);
+	static const char msg[] = "what do ya want for nothing?";
+	static const uint8_t want[32] = {
+		0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04, 0x24,
+		0x26, 0x08, 0x95, 0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27,
+		0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43,
+	};
+	uint8_t mac[64];
+
+	cr_assert_eq(key_hmac(k, 256, (const uint8_t *)msg, strlen(msg), mac),
+		     32);
+	cr_assert_arr_eq(mac, want, 32);
+	key_free(k);
+}
