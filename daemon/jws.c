@@ -54,7 +54,8 @@ int jws_key_fits(const struct key *k, const char *alg, struct ag_error *e)
 	};
 	int i;
 
-	if (k == NULL || k->type == KEY_SECRET)
+	/* validateAsymmetricKey returns at once for an empty algorithm */
+	if (k == NULL || k->type == KEY_SECRET || alg[0] == '\0')
 		return 0;
 	if (k->type == KEY_RSA) {
 		for (i = 0; i < 6; i++)
@@ -110,20 +111,26 @@ static int jws_sign_rsa(const struct key *k, const struct jws_alg *a,
 	mbedtls_rsa_context *rsa = mbedtls_pk_rsa(k->pk);
 	int rc;
 
-	if (a->family == JWS_RS)
-		return mbedtls_rsa_rsassa_pkcs1_v15_sign(rsa, key_rng, NULL,
-							 MBEDTLS_RSA_PRIVATE,
-							 jws_md(a->bits),
-							 (unsigned)hlen, hash,
-							 sig);
-	/* PSS signing takes the MGF1 hash from the context: set it and sign
-	 * under the key's lock so that threads signing PS256 and PS512 with
-	 * one key cannot mix them up */
+	/* Both paddings sign only in their own mode of the context, and PSS
+	 * takes the MGF1 hash from it: set both and sign under the key's
+	 * lock, so that RS after PS, or PS256 beside PS512, cannot fail or
+	 * mix them up */
 	pthread_mutex_lock(k->lock);
-	mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, jws_md(a->bits));
-	rc = mbedtls_rsa_rsassa_pss_sign_ext(rsa, key_rng, NULL,
-					     jws_md(a->bits), (unsigned)hlen,
-					     hash, (int)hlen, sig);
+	if (a->family == JWS_RS) {
+		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V15,
+					MBEDTLS_MD_NONE);
+		rc = mbedtls_rsa_rsassa_pkcs1_v15_sign(rsa, key_rng, NULL,
+						       MBEDTLS_RSA_PRIVATE,
+						       jws_md(a->bits),
+						       (unsigned)hlen, hash, sig);
+	} else {
+		mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21,
+					jws_md(a->bits));
+		rc = mbedtls_rsa_rsassa_pss_sign_ext(rsa, key_rng, NULL,
+						     jws_md(a->bits),
+						     (unsigned)hlen, hash,
+						     (int)hlen, sig);
+	}
 	pthread_mutex_unlock(k->lock);
 	return rc;
 }

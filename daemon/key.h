@@ -38,7 +38,7 @@ struct key {
 	enum key_curve curve;
 	mbedtls_pk_context pk;       /* RSA and EC */
 	struct key_hmac *hmac;       /* secrets */
-	pthread_mutex_t *lock;       /* RSA-PSS signing mutates the context */
+	pthread_mutex_t *lock;       /* RSA signing sets the context's padding */
 };
 
 /* Builds a key from material: PEM text (PKCS#1, PKCS#8, SEC1, SPKI), or

@@ -53,7 +53,8 @@ struct sign_ctx {
 	jsmntok_t ptok[AG_JSON_MAX_TOKENS];
 	int hdr;                     /* options.header if an object, else -1 */
 	int alg;                     /* token holding header.alg, or -1 */
-	char algname[16];            /* header.alg when it is a short string */
+	char algname[AG_ERRMSG_MAX / 2];  /* header.alg, cut to fit messages */
+	int alg_whole;               /* algname is all of it, without NUL */
 	int obj;                     /* the payload is an object */
 	double iat;                  /* the timestamp claims count from */
 	double nbf, exp;
@@ -102,22 +103,50 @@ static int sign_parse(struct sign_ctx *c)
 	return 0;
 }
 
-/* Decodes a string value into a short buffer; -1 if it does not fit. */
-static int sign_decode_alg(const struct json_doc *d, int i, char *out,
+/* Decodes a string value into out[cap], cut to fit.  Returns 1 if out
+ * holds all of it and no NUL: only then may it name an algorithm. */
+static int sign_decode_str(const struct json_doc *d, int i, char *out,
 			   size_t cap)
 {
 	struct buf b;
-	int rc = -1;
+	int whole;
 
 	buf_init(&b, cap - 1);
 	json_str_utf8(d, i, &b);
-	if (b.err == 0 && memchr(b.p ? b.p : "", '\0', b.len) == NULL) {
-		memcpy(out, b.p ? b.p : "", b.len);
-		out[b.len] = '\0';
-		rc = 0;
-	}
+	whole = b.err == 0 && memchr(b.p ? b.p : "", '\0', b.len) == NULL;
+	memcpy(out, b.p ? b.p : "", b.len);
+	out[b.len] = '\0';
 	buf_free(&b);
-	return rc;
+	return whole;
+}
+
+/*
+ * Object.prototype's own names.  jsonwebtoken's validate() looks option
+ * and payload names up in a plain object literal, finds these inherited
+ * members there and calls their missing isValid: a TypeError.
+ */
+static const char *const sign_proto_names[] = {
+	"constructor", "__defineGetter__", "__defineSetter__",
+	"hasOwnProperty", "__lookupGetter__", "__lookupSetter__",
+	"isPrototypeOf", "propertyIsEnumerable", "toString", "valueOf",
+	"__proto__", "toLocaleString",
+};
+
+static int sign_proto_name(const struct json_doc *d, int k)
+{
+	size_t i, n = sizeof sign_proto_names / sizeof *sign_proto_names;
+
+	for (i = 0; i < n; i++)
+		if (json_str_eq(d, k, sign_proto_names[i],
+				strlen(sign_proto_names[i])))
+			return 1;
+	return 0;
+}
+
+static int sign_fail_validator(struct sign_ctx *c)
+{
+	return ag_fail(c->e, AG_E_OPTION_TYPE,
+		       "validator.isValid is not a function");
 }
 
 /* header = Object.assign({alg: algorithm || 'HS256', typ, kid}, header):
@@ -133,14 +162,20 @@ static int sign_check_key(struct sign_ctx *c)
 	c->alg = c->hdr >= 0 ? json_get(o, c->hdr, "alg") : -1;
 	if (c->alg < 0 && json_truthy(o, algopt))
 		c->alg = algopt;
+	/* header.alg.startsWith(): V8's TypeError for null is its own */
+	if (c->alg >= 0 && json_type(o, c->alg) == JSON_NULL)
+		return ag_fail(c->e, AG_E_OPTION_TYPE, "Cannot read properties "
+			       "of null (reading 'startsWith')");
 	if (c->alg >= 0 && json_type(o, c->alg) != JSON_STRING)
 		return ag_fail(c->e, AG_E_OPTION_TYPE,
 			       "header.alg.startsWith is not a function");
-	if (c->alg >= 0 && sign_decode_alg(o, c->alg, c->algname,
-					   sizeof c->algname) != 0)
-		c->algname[0] = '\0';  /* too long: no algorithm's name */
-	else if (c->alg < 0)
+	if (c->alg >= 0) {
+		c->alg_whole = sign_decode_str(o, c->alg, c->algname,
+					       sizeof c->algname);
+	} else {
 		strcpy(c->algname, "HS256");
+		c->alg_whole = 1;
+	}
 	if (strncmp(c->algname, "HS", 2) == 0 && c->k->type != KEY_SECRET)
 		return ag_fail(c->e, AG_E_SIGN_KEY, "secretOrPrivateKey must "
 			       "be a symmetric key when using %s", c->algname);
@@ -178,6 +213,8 @@ static int sign_check_payload(struct sign_ctx *c)
 	if (c->obj) {
 		json_iter_init(&it, &c->p, 0);
 		while (json_iter_next(&it, &k, &v)) {
+			if (sign_proto_name(&c->p, k))
+				return sign_fail_validator(c);
 			for (i = 0; i < 3; i++) {
 				const char *cl = sign_time_claims[i];
 
@@ -235,7 +272,7 @@ static int sign_valid(const struct json_doc *o, int v, enum sign_check chk)
 		char name[16];
 
 		return t == JSON_STRING &&
-		       sign_decode_alg(o, v, name, sizeof name) == 0 &&
+		       sign_decode_str(o, v, name, sizeof name) &&
 		       jws_alg_find(name, strlen(name)) != NULL;
 	}
 	case SC_OBJ:
@@ -268,6 +305,10 @@ static int sign_check_options(struct sign_ctx *c)
 					     sign_schema[i].msg);
 			continue;
 		}
+		if (sign_proto_name(&c->o, k)) {
+			rc = sign_fail_validator(c);
+			continue;
+		}
 		buf_init(&name, AG_ERRMSG_MAX / 2);
 		json_str_utf8(&c->o, k, &name);
 		name.err = 0;
@@ -283,16 +324,12 @@ static int sign_encoding(struct sign_ctx *c)
 {
 	int v = sign_opt(c, "encoding");
 	char enc[16];
-	size_t n;
-	const char *s;
 
 	c->latin1 = 0;
-	if (v < 0)
+	/* options.encoding || 'utf8' (validateOptions made it a string) */
+	if (!json_truthy(&c->o, v))
 		return 0;
-	s = json_raw(&c->o, v, &n);
-	if (n < sizeof enc) {
-		memcpy(enc, s, n);
-		enc[n] = '\0';
+	if (sign_decode_str(&c->o, v, enc, sizeof enc)) {
 		if (strcasecmp(enc, "utf8") == 0 ||
 		    strcasecmp(enc, "utf-8") == 0)
 			return 0;
@@ -380,15 +417,47 @@ static void sign_write_added(struct sign_ctx *c, struct buf *b, int *first,
 	}
 }
 
+/* Buffer.from(string, 'binary'): each UTF-16 unit keeps its low byte.
+ * jws encodes the header this way, and the payload with latin1. */
+static void sign_latin1(struct buf *b, size_t from)
+{
+	struct json_u16 it;
+	size_t o = from;
+	int u;
+
+	json_u16_init(&it, b->p + from, b->len - from, 0);
+	while ((u = json_u16_next(&it)) >= 0)
+		b->p[o++] = (char)(u & 0xff);
+	b->len = o;
+}
+
+/* A string value in latin1: the low byte of each UTF-16 unit, lone
+ * surrogates included (its UTF-8 would have replaced them). */
+static void sign_latin1_str(const struct json_doc *d, int i, struct buf *b)
+{
+	struct json_u16 it;
+	size_t n;
+	const char *raw = json_raw(d, i, &n);
+	int u;
+
+	json_u16_init(&it, raw, n, 1);
+	while ((u = json_u16_next(&it)) >= 0)
+		buf_putc(b, (char)(u & 0xff));
+}
+
+/* The payload bytes jws encodes: toString(payload) in options.encoding. */
 static void sign_write_payload(struct sign_ctx *c, struct buf *b)
 {
 	struct json_iter it;
 	int k, v, first = 1, had_iat = 0;
+	size_t start = b->len;
 
 	if (!c->obj) {
 		/* jws's toString: strings as they are, numbers and booleans
-		 * as JavaScript prints them */
-		if (json_type(&c->p, 0) == JSON_STRING)
+		 * as JavaScript prints them (ASCII, the same in latin1) */
+		if (json_type(&c->p, 0) == JSON_STRING && c->latin1)
+			sign_latin1_str(&c->p, 0, b);
+		else if (json_type(&c->p, 0) == JSON_STRING)
 			json_str_utf8(&c->p, 0, b);
 		else
 			json_tostring(&c->p, 0, b);
@@ -416,6 +485,8 @@ static void sign_write_payload(struct sign_ctx *c, struct buf *b)
 	}
 	sign_write_added(c, b, &first, !had_iat);
 	buf_putc(b, '}');
+	if (b->err == 0 && c->latin1)
+		sign_latin1(b, start);
 }
 
 static int sign_is_trio(const struct json_doc *o, int k)
@@ -470,20 +541,6 @@ static void sign_write_header(struct sign_ctx *c, struct buf *b)
 	buf_putc(b, '}');
 }
 
-/* Buffer.from(string, 'binary'): each UTF-16 unit keeps its low byte.
- * jws encodes the header this way, and the payload with latin1. */
-static void sign_latin1(struct buf *b, size_t from)
-{
-	struct json_u16 it;
-	size_t o = from;
-	int u;
-
-	json_u16_init(&it, b->p + from, b->len - from, 0);
-	while ((u = json_u16_next(&it)) >= 0)
-		b->p[o++] = (char)(u & 0xff);
-	b->len = o;
-}
-
 static void sign_put_b64(struct buf *out, const struct buf *in)
 {
 	if (buf_reserve(out, B64URL_ENC_LEN(in->len)) != 0)
@@ -499,7 +556,8 @@ static int sign_assemble(struct sign_ctx *c, struct buf *token)
 	size_t start = token->len;
 	int rc = -1;
 
-	a = jws_alg_find(c->algname, strlen(c->algname));
+	a = c->alg_whole ? jws_alg_find(c->algname, strlen(c->algname)) :
+	    NULL;
 	if (a == NULL) {
 		struct buf name;
 
@@ -521,8 +579,6 @@ static int sign_assemble(struct sign_ctx *c, struct buf *token)
 	buf_putc(token, '.');
 	buf_reset(&part);
 	sign_write_payload(c, &part);
-	if (part.err == 0 && c->latin1)
-		sign_latin1(&part, 0);
 	sign_put_b64(token, &part);
 	buf_free(&part);
 	if (token->err || token->len - start > AG_TOKEN_MAX)

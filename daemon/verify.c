@@ -73,21 +73,28 @@ static int verify_prefix(const char *alg, const char *const *list)
 	return 0;
 }
 
-/* header.alg decoded into alg[] (jwa names are short); the key must be
- * of the kind the algorithm's family needs. */
+/* header.alg decoded into alg[], cut to fit messages (*whole: all of it,
+ * without NUL, so that it may name an algorithm); the key must be of the
+ * kind the algorithm's family needs. */
 static int verify_key_kind(const struct key *k, const struct jwt *j,
-			   char *alg, size_t cap, struct ag_error *e)
+			   char *alg, size_t cap, int *whole,
+			   struct ag_error *e)
 {
 	static const char *const hs[] = { "HS", NULL };
 	static const char *const asym[] = { "RS", "PS", "ES", NULL };
 	struct buf b;
 
+	/* header.alg.startsWith(): V8 words undefined and null apart */
+	if (j->alg < 0 || json_type(&j->hdoc, j->alg) == JSON_NULL)
+		return ag_fail(e, AG_E_OPTION_TYPE, "Cannot read properties "
+			       "of %s (reading 'startsWith')",
+			       j->alg < 0 ? "undefined" : "null");
 	if (json_type(&j->hdoc, j->alg) != JSON_STRING)
 		return ag_fail(e, AG_E_OPTION_TYPE,
 			       "header.alg.startsWith is not a function");
 	buf_init(&b, cap - 1);
 	json_str_utf8(&j->hdoc, j->alg, &b);
-	b.err = 0;
+	*whole = b.err == 0 && memchr(b.p ? b.p : "", '\0', b.len) == NULL;
 	memcpy(alg, b.p ? b.p : "", b.len);
 	alg[b.len] = '\0';
 	buf_free(&b);
@@ -112,7 +119,7 @@ int verify_token(const struct key *k, const char *token, size_t len,
 {
 	const struct jws_alg *a;
 	char alg[AG_ERRMSG_MAX / 2];
-	int has_sig;
+	int has_sig, whole = 0;
 
 	if (o->early.code != AG_OK) {
 		*e = o->early;
@@ -129,10 +136,13 @@ int verify_token(const struct key *k, const char *token, size_t len,
 		return ag_fail(e, AG_E_NONE_UNLISTED, NULL);
 	if (verify_alg_listed(k, j, o, e) != 0)
 		return -1;
-	if (verify_key_kind(k, j, alg, sizeof alg, e) != 0 ||
+	if (verify_key_kind(k, j, alg, sizeof alg, &whole, e) != 0 ||
 	    jws_key_fits(k, alg, e) != 0)
 		return -1;
-	a = jws_alg_find(alg, strlen(alg));
+	/* jws.verify checks that it has an algorithm before jwa parses it */
+	if (whole && alg[0] == '\0')
+		return ag_fail(e, AG_E_ALG_MISSING, NULL);
+	a = whole ? jws_alg_find(alg, strlen(alg)) : NULL;
 	if (a == NULL)
 		return jws_alg_unknown(e, alg, strlen(alg));
 	if (jws_verify(k, a, (const uint8_t *)token, j->signing_len,

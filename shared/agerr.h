@@ -39,6 +39,7 @@ enum ag_class {
 	X(AG_E_KEY_KIND,       JWT,       "secretOrPublicKey has the wrong type for this algorithm") \
 	X(AG_E_KEY_ALG,        ERROR,     "\"alg\" parameter does not fit the key") \
 	X(AG_E_ALG_UNKNOWN,    TYPE,      "not a valid algorithm") \
+	X(AG_E_ALG_MISSING,    ERROR,     "Missing algorithm parameter for jws.verify") \
 	X(AG_E_SIG_LENGTH,     TYPE,      "ECDSA signature has the wrong length") \
 	X(AG_E_BAD_SIGNATURE,  JWT,       "invalid signature") \
 	/* verify: claims */ \

@@ -38,6 +38,33 @@ static int jwt_split(struct jwt *j)
 	return 0;
 }
 
+/*
+ * jws reads the header as latin1 ('binary'): each byte is one UTF-16 unit.
+ * Bytes >= 0x80 are widened to the UTF-8 of that unit, in place from the
+ * end (p has room for 2n bytes), so that every reader of the header sees
+ * the string JavaScript sees.  Returns the new length.
+ */
+static size_t jwt_latin1(uint8_t *p, size_t n)
+{
+	size_t i, w = n, len;
+	uint8_t c;
+
+	for (i = 0; i < n; i++)
+		w += p[i] >> 7;
+	len = w;
+	/* once w meets i, the bytes below are ASCII and in place */
+	for (i = n; w > i;) {
+		c = p[--i];
+		if (c >= 0x80) {
+			p[--w] = (uint8_t)(0x80 | (c & 0x3f));
+			p[--w] = (uint8_t)(0xc0 | (c >> 6));
+		} else {
+			p[--w] = c;
+		}
+	}
+	return len;
+}
+
 /* JSON.parse(header) must give a truthy value. */
 static int jwt_header(struct jwt *j)
 {
@@ -46,6 +73,7 @@ static int jwt_header(struct jwt *j)
 
 	if (n < 0)
 		return -1;
+	n = (long)jwt_latin1(j->bytes, (size_t)n);
 	rc = json_parse(&j->hdoc, (const char *)j->bytes, (size_t)n, j->htok,
 			AG_HDR_MAX_TOKENS, 0);
 	if (rc == JSON_ELIMIT)

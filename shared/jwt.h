@@ -28,7 +28,7 @@ struct jwt {
 	size_t seglen[3];
 	size_t signing_len;          /* header.payload */
 
-	struct json_doc hdoc;        /* the JOSE header */
+	struct json_doc hdoc;        /* the JOSE header, latin1 as UTF-8 */
 	struct json_doc pdoc;        /* the payload, when kind is JSON */
 	enum jwt_pkind kind;
 	int alg;                     /* header tokens, or -1 */
@@ -38,7 +38,8 @@ struct jwt {
 	size_t plen;                 /* decoded payload bytes */
 	const char *payload;         /* into bytes[] */
 
-	uint8_t bytes[B64URL_DEC_MAX(AG_TOKEN_MAX) + 2];
+	/* decoded header (its latin1 may double as UTF-8), then payload */
+	uint8_t bytes[2 * B64URL_DEC_MAX(AG_TOKEN_MAX) + 2];
 	jsmntok_t htok[AG_HDR_MAX_TOKENS];
 	jsmntok_t ptok[AG_JSON_MAX_TOKENS];
 };
