@@ -1,0 +1,472 @@
+'use strict';
+/*
+ * diff.test.js - jsonwebtoken 9.0.3 against the engine, case by case.
+ *
+ *   node --test --test-reporter=tap tests/diff/
+ *
+ * Every case of gen.js runs through real jsonwebtoken (sign/verify,
+ * synchronously, with Date.now pinned to the case's clock) and through
+ * the engine driver (AGJWT, default build/san/agjwt under the repository
+ * root), one driver process per category, all requests written at once
+ * and the replies read back in order.  Outcomes must be equal:
+ *
+ *  - sign, HS and none: the same token string.  RS/PS/ES: the same header
+ *    and payload segments; jsonwebtoken verifies the engine's token (its
+ *    jws signature check passes and jwt.verify answers as for its own
+ *    token), and the driver verifies jsonwebtoken's token (compared like
+ *    any verify case).
+ *  - verify: the same payload (with complete: true also header and
+ *    signature), or the same error: class chain, name, message, own
+ *    properties and expiredAt/date.  Engine errors are rebuilt with
+ *    client/node/lib/errors.js, as a JavaScript client would.
+ *
+ * The last test pins the documented differences (docs: what the engine
+ * refuses on purpose), asserting the engine's side of each.
+ */
+const test = require('node:test');
+const assert = require('node:assert');
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const util = require('node:util');
+
+const jwt = require('jsonwebtoken');
+const jws = require('jws');
+
+const gen = require('./gen');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const { rebuildError } = require(path.join(ROOT, 'client', 'node', 'lib', 'errors.js'));
+const AGJWT = path.resolve(ROOT, process.env.AGJWT || 'build/san/agjwt');
+const SHOW = Number(process.env.DIFF_SHOW) || 10;  /* disagreements shown per category */
+
+// ---------------------------------------------------------------- driver
+
+/* Runs one driver process over all requests; resolves to the replies. */
+function drive(requests) {
+	return new Promise((resolve, reject) => {
+		if (!fs.existsSync(AGJWT)) {
+			reject(new Error(`driver ${AGJWT} not found: run ` +
+					 '`make build/san/agjwt` or set AGJWT'));
+			return;
+		}
+		const child = spawn(AGJWT, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+		const out = [];
+		let err = '';
+
+		child.stdout.setEncoding('utf8');
+		child.stderr.setEncoding('utf8');
+		child.stdout.on('data', (d) => out.push(d));
+		child.stderr.on('data', (d) => { err += d; });
+		child.on('error', reject);
+		/* a crashed driver closes its stdin: report it at exit */
+		child.stdin.on('error', () => {});
+		child.on('close', (code, signal) => {
+			const lines = out.join('').split('\n');
+
+			if (lines[lines.length - 1] === '')
+				lines.pop();
+			if (code !== 0 || lines.length !== requests.length) {
+				reject(new Error(`driver exited with ${signal || code} after ` +
+						 `${lines.length} of ${requests.length} replies` +
+						 (lines.length < requests.length ? '; next request: ' +
+						  JSON.stringify(requests[lines.length]) : '') +
+						 '\n' + err.slice(0, 8000)));
+				return;
+			}
+			try {
+				resolve(lines.map((l) => JSON.parse(l)));
+			} catch (e) {
+				reject(e);
+			}
+		});
+		child.stdin.end(requests.map((q) => JSON.stringify(q)).join('\n') + '\n');
+	});
+}
+
+function request(c) {
+	if (c.op === 'sign')
+		return { op: 'sign', key: c.key, payload: c.payload,
+			 options: c.options, now: c.now, allowNone: true };
+	return { op: 'verify', key: c.key, token: c.token, options: c.options,
+		 now: c.now };
+}
+
+// ---------------------------------------------------------------- outcomes
+
+/* Runs fn with Date.now pinned to `now` (ms). */
+function atClock(now, fn) {
+	const real = Date.now;
+
+	Date.now = () => now;
+	try {
+		return { ok: true, value: fn() };
+	} catch (error) {
+		return { ok: false, error };
+	} finally {
+		Date.now = real;
+	}
+}
+
+function jsSign(c) {
+	return atClock(c.now, () => jwt.sign(JSON.parse(c.payload), c.key,
+					     JSON.parse(c.options)));
+}
+
+function jsVerify(c) {
+	return atClock(c.now, () => jwt.verify(c.token, c.key,
+					       JSON.parse(c.options)));
+}
+
+function unb64(s, enc) {
+	return Buffer.from(s, 'base64url').toString(enc);
+}
+
+/* The engine's reply as the value jsonwebtoken returns, or the error a
+ * client rebuilds. */
+function engineOutcome(c, reply) {
+	if (!reply.ok)
+		return { ok: false, error: rebuildError(reply, c.token) };
+	if (c.op === 'sign')
+		return { ok: true, value: reply.token };
+	const text = unb64(reply.payload, 'utf8');
+	const payload = reply.kind === 'json' ? JSON.parse(text) : text;
+
+	if (JSON.parse(c.options).complete !== true)
+		return { ok: true, value: payload };
+	return {
+		ok: true,
+		value: {
+			/* the header text as jws reads it (latin1), in UTF-8 */
+			header: JSON.parse(unb64(reply.header, 'utf8')),
+			payload,
+			signature: reply.signature,
+		},
+	};
+}
+
+function time(d) {
+	return d instanceof Date ? d.getTime() : d;
+}
+
+/* What must be equal about two errors. */
+function errorView(e) {
+	const chain = [];
+
+	for (let p = Object.getPrototypeOf(e); p && p !== Object.prototype;
+	     p = Object.getPrototypeOf(p))
+		chain.push(p.constructor && p.constructor.name);
+	return {
+		chain,
+		name: e.name,
+		message: e.message,
+		keys: Object.keys(e),
+		expiredAt: time(e.expiredAt),
+		date: time(e.date),
+	};
+}
+
+function view(o) {
+	return o.ok ? { ok: true, value: o.value } :
+	       { ok: false, error: errorView(o.error) };
+}
+
+function sameOutcome(a, b) {
+	return util.isDeepStrictEqual(view(a), view(b));
+}
+
+function show(o) {
+	return util.inspect(view(o), { depth: 6, breakLength: 120 });
+}
+
+function headerAlg(token) {
+	try {
+		return JSON.parse(unb64(token.split('.')[0], 'latin1')).alg;
+	} catch (_) {
+		return undefined;
+	}
+}
+
+function publicOf(c) {
+	return c.pub || crypto.createPublicKey(c.key).export({ type: 'spki',
+							      format: 'pem' });
+}
+
+// ---------------------------------------------------------------- category
+
+/*
+ * Compares one category.  Returns the disagreements (each with the case,
+ * both outcomes and what differed) and the number of cases compared.
+ */
+async function compareCategory(cases) {
+	const requests = [], plan = [], bad = [];
+
+	for (const c of cases) {
+		const js = c.op === 'sign' ? jsSign(c) : jsVerify(c);
+		const item = { c, js, at: requests.length };
+
+		requests.push(request(c));
+		/* the driver verifies jsonwebtoken's RS/PS/ES token */
+		if (c.op === 'sign' && js.ok && /^(RS|PS|ES)/.test(headerAlg(js.value))) {
+			const alg = headerAlg(js.value);
+
+			item.cross = {
+				op: 'verify', key: publicOf(c), token: js.value, now: c.now,
+				options: JSON.stringify({ algorithms: [alg],
+							  ignoreExpiration: true,
+							  ignoreNotBefore: true }),
+				note: 'driver verifies jsonwebtoken\'s token of: ' + c.note,
+			};
+			item.crossAt = requests.length;
+			requests.push(request(item.cross));
+		}
+		plan.push(item);
+	}
+	const replies = await drive(requests);
+
+	for (const { c, js, at, cross, crossAt } of plan) {
+		const eng = engineOutcome(c, replies[at]);
+		const fail = (why, extra = {}) =>
+			bad.push({ c, js, eng, why, reply: replies[at], ...extra });
+
+		if (js.ok !== eng.ok || !js.ok) {
+			if (!sameOutcome(js, eng))
+				fail('outcomes differ');
+			continue;
+		}
+		if (c.op === 'verify') {
+			if (!sameOutcome(js, eng))
+				fail('payloads differ');
+			continue;
+		}
+		const alg = headerAlg(js.value);
+
+		if (!/^(RS|PS|ES)/.test(alg)) {
+			if (js.value !== eng.value)
+				fail('tokens differ');
+			continue;
+		}
+		/* randomized signatures: compare what is signed, then verify
+		 * across */
+		const [jh, jp] = js.value.split('.'), [eh, ep] = eng.value.split('.');
+
+		if (jh !== eh || jp !== ep) {
+			fail('header or payload segments differ');
+			continue;
+		}
+		const pub = cross.key;
+		const sigOk = atClock(c.now, () => jws.verify(eng.value, alg, pub));
+
+		if (!sigOk.ok || sigOk.value !== true) {
+			fail('jsonwebtoken (jws) refuses the engine\'s signature',
+			     { detail: show(sigOk) });
+			continue;
+		}
+		const own = jsVerify({ ...cross });
+		const theirs = jsVerify({ ...cross, token: eng.value });
+
+		if (!sameOutcome(own, theirs)) {
+			fail('jsonwebtoken verifies the engine\'s token differently',
+			     { detail: 'own token: ' + show(own) + '\nengine token: ' +
+				       show(theirs) });
+			continue;
+		}
+		const driverOnJs = engineOutcome(cross, replies[crossAt]);
+
+		if (!sameOutcome(own, driverOnJs))
+			fail('the driver verifies jsonwebtoken\'s token differently',
+			     { detail: 'jsonwebtoken: ' + show(own) + '\ndriver: ' +
+				       show(driverOnJs) + '\nreply: ' +
+				       JSON.stringify(replies[crossAt]) });
+	}
+	return { bad, compared: cases.length };
+}
+
+function report(bad) {
+	return bad.slice(0, SHOW).map((b, i) => {
+		const input = { ...b.c };
+
+		for (const k of ['key', 'pub']) {
+			/* PEM keys by name, secrets in full */
+			if (typeof input[k] === 'string' && input[k].includes('-----BEGIN ') &&
+			    input[k].length > 200)
+				input[k] = keyName(input[k]);
+		}
+		return `#${i + 1} ${b.why} [${b.c.note}]\n` +
+		       `  input:          ${JSON.stringify(input)}\n` +
+		       `  jsonwebtoken:   ${show(b.js).replace(/\n/g, '\n  ')}\n` +
+		       `  engine:         ${show(b.eng).replace(/\n/g, '\n  ')}\n` +
+		       `  engine reply:   ${JSON.stringify(b.reply)}` +
+		       (b.detail ? '\n  ' + b.detail.replace(/\n/g, '\n  ') : '');
+	}).join('\n');
+}
+
+function keyName(pem) {
+	for (const [k, forms] of Object.entries(gen.KEYS))
+		for (const [f, v] of Object.entries(forms))
+			if (v === pem)
+				return `<tests/vectors/keys ${k}.${f}>`;
+	return pem;
+}
+
+// ---------------------------------------------------------------- tests
+
+const ALL = gen.generate(process.env.DIFF_SEED || gen.SEED);  /* another seed explores more */
+
+for (const [name, cases] of Object.entries(ALL)) {
+	test(name, async (t) => {
+		const { bad, compared } = await compareCategory(cases);
+
+		t.diagnostic(`${compared} cases compared, ${bad.length} disagreements`);
+		if (bad.length > 0)
+			assert.fail(`${bad.length} of ${compared} cases disagree; the first ` +
+				    `${Math.min(SHOW, bad.length)}:\n` + report(bad));
+	});
+}
+
+test('documented differences', async (t) => {
+	const K = gen.KEYS;
+	const nowMs = gen.NOW0;
+	const checks = [];
+	/* {name, req, expect: {name, message} or fn(reply), js: fn() -> note} */
+	const add = (name, req, expect) => checks.push({ name, req: { now: nowMs, ...req }, expect });
+	const sign = (key, payload, options) => ({ op: 'sign', key, payload,
+						   options: JSON.stringify(options),
+						   allowNone: true });
+	const verify = (key, token, options = {}) => ({ op: 'verify', key, token,
+							options: JSON.stringify(options) });
+	const token = (alg, key, payload = '{"a":1}') =>
+		gen.craft({ header: gen.hdr(alg), payload, alg, key });
+
+	/* 1. RS/PS/ES signatures spelled with non-zero unused low bits:
+	 * jsonwebtoken (Node's base64) accepts them, the engine keeps one
+	 * spelling per signature.  (RSA-2048 and P-256 signatures end in a
+	 * character with unused bits; P-384 and P-521 ones do not.) */
+	for (const [alg, priv, pub] of [['RS256', K.rsa.pkcs1, K.rsa.spki],
+					['PS256', K.rsa.pkcs1, K.rsa.spki],
+					['PS512', K.rsa.pkcs8, K.rsa.pkcs1pub],
+					['ES256', K.p256.sec1, K.p256.spki]]) {
+		const tok = token(alg, priv);
+		const i = tok.length - 1;
+		const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+		const v = B64.indexOf(tok[i]);
+		const unused = { 2: 4, 3: 2 }[tok.split('.')[2].length % 4];
+		const odd = tok.slice(0, i) + B64[v | 1];
+
+		assert.ok(unused && (v & 1) === 0, 'the last character carries unused bits');
+		assert.deepStrictEqual(jwt.verify(odd, pub), { a: 1 },
+				       'jsonwebtoken accepts the other spelling');
+		add(`${alg} signature with non-zero unused bits`, verify(pub, odd),
+		    { name: 'JsonWebTokenError', message: 'invalid signature' });
+		add(`${alg} canonical signature still verifies`, verify(pub, tok),
+		    (r) => r.ok === true);
+	}
+
+	/* 2. allowInvalidAsymmetricKeyTypes: true does not switch the key
+	 * checks off. */
+	add('sign RS256 with an EC key, allowInvalidAsymmetricKeyTypes', sign(
+		K.p256.sec1, '{"a":1}', { algorithm: 'RS256',
+					   allowInvalidAsymmetricKeyTypes: true }),
+	    { name: 'Error', message: '"alg" parameter for "ec" key type must be one of: ES256, ES384, ES512.' });
+	add('verify ES384 with a P-256 key, allowInvalidAsymmetricKeyTypes', verify(
+		K.p256.spki, token('ES384', K.p384.sec1),
+		{ algorithms: ['ES384'], allowInvalidAsymmetricKeyTypes: true }),
+	    { name: 'Error', message: '"alg" parameter "ES384" requires curve "secp384r1".' });
+	add('verify RS256 with an EC key, allowInvalidAsymmetricKeyTypes', verify(
+		K.p256.spki, token('RS256', K.rsa.pkcs1),
+		{ algorithms: ['RS256'], allowInvalidAsymmetricKeyTypes: true }),
+	    { name: 'Error', message: '"alg" parameter for "ec" key type must be one of: ES256, ES384, ES512.' });
+
+	/* 3. clockTolerance must be a number (jsonwebtoken would add a
+	 * string to the clock with `+`). */
+	for (const tol of ['5', true, [], {}])
+		add(`clockTolerance ${JSON.stringify(tol)}`, verify('secret',
+			token('HS256', 'secret'), { clockTolerance: tol }),
+		    { name: 'TypeError', message: 'clockTolerance must be a number' });
+
+	/* 4. RegExp audiences cannot cross JSON: one arrives as {} and
+	 * matches nothing. */
+	assert.deepStrictEqual(jwt.verify(token('HS256', 'secret', '{"aud":"abc"}'),
+					  'secret', { audience: /^a/ }), { aud: 'abc' });
+	add('RegExp audience (as JSON: {})', verify('secret',
+		token('HS256', 'secret', '{"aud":"abc"}'),
+		JSON.parse(JSON.stringify({ audience: [/^a/] }))),
+	    { name: 'JsonWebTokenError', message: 'jwt audience invalid. expected: [object Object]' });
+
+	/* 5. payload encodings other than utf8 and latin1 */
+	for (const enc of ['hex', 'base64', 'ucs2', 'utf16le', 'ascii8'])
+		add(`encoding ${enc}`, sign('secret', '{"a":1}', { encoding: enc }),
+		    { name: 'Error', message: '"encoding" must be utf8 or latin1 for agauthd' });
+
+	/* 6. RSA keys below 2048 bits are refused outright */
+	const small = crypto.generateKeyPairSync('rsa', { modulusLength: 1024 });
+	const smallPriv = small.privateKey.export({ type: 'pkcs1', format: 'pem' });
+	const smallPub = small.publicKey.export({ type: 'spki', format: 'pem' });
+	const smallTok = jwt.sign({ a: 1 }, smallPriv, { algorithm: 'RS256',
+							 allowInsecureKeySizes: true });
+	for (const [what, req] of [
+		['sign', sign(smallPriv, '{"a":1}', { algorithm: 'RS256', allowInsecureKeySizes: true })],
+		['verify', verify(smallPub, smallTok)]])
+		add(`RSA-1024 key (${what})`, req, (r) => !r.ok && r.name === 'AgauthError' &&
+		    r.message === 'RSA keys must have 2048 to 8192 bits, this one has 1024');
+
+	/* 7. certificates are not keys: the PEM text is taken as an HMAC
+	 * secret, as Node does for text it cannot parse as a key */
+	const cert = fs.readFileSync(path.join(ROOT, 'tests', 'vectors', 'keys',
+					       'rsa2048.cert.pem'), 'utf8');
+	assert.deepStrictEqual(jwt.verify(token('RS256', K.rsa.pkcs1), cert), { a: 1 });
+	add('certificate as a verification key', verify(cert, token('RS256', K.rsa.pkcs1)),
+	    { name: 'JsonWebTokenError', message: 'invalid algorithm' });
+	add('certificate as a verification key, algorithms: [RS256]', verify(
+		cert, token('RS256', K.rsa.pkcs1), { algorithms: ['RS256'] }),
+	    { name: 'JsonWebTokenError', message: 'secretOrPublicKey must be an asymmetric key when using RS256' });
+
+	/* 8. "__proto__" in a payload: jsonwebtoken's validatePayload finds
+	 * Object.prototype under that name and throws; the engine refuses
+	 * it the same way (so sign no longer differs), and verify hands the
+	 * member back as JSON.parse makes it */
+	const protoPayload = '{"__proto__":{"x":1},"a":1}';
+	assert.throws(() => jwt.sign(JSON.parse(protoPayload), 'secret'),
+		      { name: 'TypeError', message: 'validator.isValid is not a function' });
+	for (const mutatePayload of [false, true])
+		add(`sign a payload key "__proto__" (mutatePayload ${mutatePayload})`,
+		    sign('secret', protoPayload, { mutatePayload }),
+		    { name: 'TypeError', message: 'validator.isValid is not a function' });
+	add('verify a payload key "__proto__"', verify('secret', gen.craft({
+		header: gen.hdr('HS256'), payload: protoPayload, alg: 'HS256', key: 'secret' })),
+	    (r) => r.ok && r.kind === 'json' && unb64(r.payload, 'utf8') === protoPayload);
+
+	/* 9. JSON deeper than 32 levels or with more than 1024 values */
+	const deep = '['.repeat(33) + ']'.repeat(33);
+	const wide = '[' + Array(1100).fill('0').join(',') + ']';
+	for (const [what, body] of [['deep', deep], ['wide', wide]]) {
+		add(`sign a ${what} payload`, sign('secret', `{"v":${body}}`, {}),
+		    (r) => !r.ok && r.name === 'AgauthError' && /^payload exceeds/.test(r.message));
+		add(`verify a ${what} payload`, verify('secret', gen.craft({
+			header: gen.hdr('HS256'), payload: `{"v":${body}}`, alg: 'HS256', key: 'secret' })),
+		    { name: 'JsonWebTokenError', message: 'jwt JSON too deeply nested or too complex' });
+	}
+
+	/* 10. tokens longer than 16384 bytes */
+	const big = gen.craft({ header: gen.hdr('HS256'), alg: 'HS256', key: 'secret',
+				payload: JSON.stringify({ pad: 'x'.repeat(13000) }) });
+	assert.ok(big.length > 16384);
+	add('token over 16384 bytes', verify('secret', big),
+	    { name: 'JsonWebTokenError', message: 'jwt too large' });
+
+	const replies = await drive(checks.map((ch) => ch.req));
+	const failed = [];
+
+	checks.forEach((ch, i) => {
+		const r = replies[i];
+		const ok = typeof ch.expect === 'function' ? ch.expect(r) :
+			   !r.ok && r.name === ch.expect.name && r.message === ch.expect.message;
+
+		if (!ok)
+			failed.push(`${ch.name}: expected ${typeof ch.expect === 'function' ?
+				ch.expect.toString() : JSON.stringify(ch.expect)}, got ${JSON.stringify(r)}`);
+	});
+	t.diagnostic(`${checks.length} documented differences checked`);
+	assert.deepStrictEqual(failed, []);
+});
