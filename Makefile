@@ -12,8 +12,9 @@ OPT      ?= -O2
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 \
             -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wcast-qual
 # -ffp-contract=off: claim arithmetic must round like JavaScript's doubles
+# -fno-semantic-interposition: -fPIC must not stop inlining inside a file
 CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -ffp-contract=off \
-            -fstack-protector-strong -fPIC -iquote . $(EXTRA_CFLAGS)
+            -fstack-protector-strong -fPIC -fno-semantic-interposition -iquote . $(EXTRA_CFLAGS)
 HARDEN   := -D_FORTIFY_SOURCE=2
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer

@@ -103,23 +103,6 @@ static int sign_parse(struct sign_ctx *c)
 	return 0;
 }
 
-/* Decodes a string value into out[cap], cut to fit.  Returns 1 if out
- * holds all of it and no NUL: only then may it name an algorithm. */
-static int sign_decode_str(const struct json_doc *d, int i, char *out,
-			   size_t cap)
-{
-	struct buf b;
-	int whole;
-
-	buf_init(&b, cap - 1);
-	json_str_utf8(d, i, &b);
-	whole = b.err == 0 && memchr(b.p ? b.p : "", '\0', b.len) == NULL;
-	memcpy(out, b.p ? b.p : "", b.len);
-	out[b.len] = '\0';
-	buf_free(&b);
-	return whole;
-}
-
 /*
  * Object.prototype's own names.  jsonwebtoken's validate() looks option
  * and payload names up in a plain object literal, finds these inherited
@@ -170,7 +153,7 @@ static int sign_check_key(struct sign_ctx *c)
 		return ag_fail(c->e, AG_E_OPTION_TYPE,
 			       "header.alg.startsWith is not a function");
 	if (c->alg >= 0) {
-		c->alg_whole = sign_decode_str(o, c->alg, c->algname,
+		c->alg_whole = json_str_copy(o, c->alg, c->algname,
 					       sizeof c->algname);
 	} else {
 		strcpy(c->algname, "HS256");
@@ -272,7 +255,7 @@ static int sign_valid(const struct json_doc *o, int v, enum sign_check chk)
 		char name[16];
 
 		return t == JSON_STRING &&
-		       sign_decode_str(o, v, name, sizeof name) &&
+		       json_str_copy(o, v, name, sizeof name) &&
 		       jws_alg_find(name, strlen(name)) != NULL;
 	}
 	case SC_OBJ:
@@ -329,7 +312,7 @@ static int sign_encoding(struct sign_ctx *c)
 	/* options.encoding || 'utf8' (validateOptions made it a string) */
 	if (!json_truthy(&c->o, v))
 		return 0;
-	if (sign_decode_str(&c->o, v, enc, sizeof enc)) {
+	if (json_str_copy(&c->o, v, enc, sizeof enc)) {
 		if (strcasecmp(enc, "utf8") == 0 ||
 		    strcasecmp(enc, "utf-8") == 0)
 			return 0;

@@ -82,7 +82,6 @@ static int verify_key_kind(const struct key *k, const struct jwt *j,
 {
 	static const char *const hs[] = { "HS", NULL };
 	static const char *const asym[] = { "RS", "PS", "ES", NULL };
-	struct buf b;
 
 	/* header.alg.startsWith(): V8 words undefined and null apart */
 	if (j->alg < 0 || json_type(&j->hdoc, j->alg) == JSON_NULL)
@@ -92,12 +91,7 @@ static int verify_key_kind(const struct key *k, const struct jwt *j,
 	if (json_type(&j->hdoc, j->alg) != JSON_STRING)
 		return ag_fail(e, AG_E_OPTION_TYPE,
 			       "header.alg.startsWith is not a function");
-	buf_init(&b, cap - 1);
-	json_str_utf8(&j->hdoc, j->alg, &b);
-	*whole = b.err == 0 && memchr(b.p ? b.p : "", '\0', b.len) == NULL;
-	memcpy(alg, b.p ? b.p : "", b.len);
-	alg[b.len] = '\0';
-	buf_free(&b);
+	*whole = json_str_copy(&j->hdoc, j->alg, alg, cap);
 	if (!verify_prefix(alg, hs) && !verify_prefix(alg, asym))
 		return 0;
 	/* jsonwebtoken reads key.type here and throws on a null key */

@@ -50,38 +50,56 @@ size_t b64url_loose_len(size_t n)
 	return n / 4 * 3 + tail[n % 4];
 }
 
-/* Decodes whole quads and a 2- or 3-character tail; a lone trailing
- * character carries no full byte and is dropped, as Node does.  Returns
- * the trailing bits that did not fit a byte in *rest. */
+int b64url_valid(const char *in, size_t n)
+{
+	int8_t acc = 0;
+	size_t i;
+
+	/* every invalid character maps to -1: OR them and test once */
+	for (i = 0; i < n; i++)
+		acc |= b64url_val[(unsigned char)in[i]];
+	return acc >= 0;
+}
+
+/* Decodes whole quads and a 2- or 3-character tail in one pass; a lone
+ * trailing character carries no full byte and is dropped, as Node does.
+ * Returns the trailing bits that did not fit a byte in *rest. */
 static long b64url_decode(uint8_t *out, const char *in, size_t n,
 			  uint32_t *rest)
 {
+	const unsigned char *s = (const unsigned char *)in;
 	size_t i, o = 0, r = n % 4;
-	uint32_t v = 0;
-	int c, k;
+	int8_t a, b, c, d;
+	uint32_t v;
+	int k;
 
-	for (i = 0; i < n; i++) {
-		c = b64url_val[(unsigned char)in[i]];
-		if (c < 0)
-			return -1;
-	}
 	for (i = 0; i + 4 <= n; i += 4) {
-		v = 0;
-		for (k = 0; k < 4; k++)
-			v = v << 6 | (uint32_t)b64url_val[(unsigned char)in[i + k]];
+		a = b64url_val[s[i]];
+		b = b64url_val[s[i + 1]];
+		c = b64url_val[s[i + 2]];
+		d = b64url_val[s[i + 3]];
+		/* a -1 anywhere sets the sign bit of the OR */
+		if ((a | b | c | d) < 0)
+			return -1;
+		v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 |
+		    (uint32_t)d;
 		out[o++] = (uint8_t)(v >> 16);
 		out[o++] = (uint8_t)(v >> 8);
 		out[o++] = (uint8_t)v;
 	}
 	*rest = 0;
-	if (r < 2) {
-		if (r == 1)
-			*rest = 1;  /* a lone character is never canonical */
-		return (long)o;
+	if (r == 1) {
+		*rest = 1;  /* a lone character is never canonical */
+		return b64url_val[s[i]] < 0 ? -1 : (long)o;
 	}
+	if (r == 0)
+		return (long)o;
 	v = 0;
-	for (k = 0; k < (int)r; k++)
-		v = v << 6 | (uint32_t)b64url_val[(unsigned char)in[i + k]];
+	for (k = 0; k < (int)r; k++) {
+		if (b64url_val[s[i + k]] < 0)
+			return -1;
+		v = v << 6 | (uint32_t)b64url_val[s[i + k]];
+	}
 	if (r == 2) {
 		out[o++] = (uint8_t)(v >> 4);
 		*rest = v & 0xf;

@@ -26,6 +26,9 @@ size_t b64url_encode(char *out, const uint8_t *in, size_t n);
 long b64url_decode_strict(uint8_t *out, const char *in, size_t n);
 long b64url_decode_loose(uint8_t *out, const char *in, size_t n);
 
+/* All of in[0..n) is in the url-safe alphabet. */
+int b64url_valid(const char *in, size_t n);
+
 /* Bytes the loose decoder yields for n valid characters. */
 size_t b64url_loose_len(size_t n);
 

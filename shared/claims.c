@@ -55,11 +55,17 @@ static int claims_any_eq(const struct json_doc *od, int opt,
 	return 0;
 }
 
-static int claims_time(const struct jwt *j, const struct vopts *o,
-		       double t, struct ag_error *e)
+/* The registered claims, found in one walk of the payload. */
+enum { CL_NBF, CL_EXP, CL_IAT, CL_AUD, CL_ISS, CL_SUB, CL_JTI, CL_NONCE,
+       CL_COUNT };
+static const char *const claims_names[CL_COUNT] = {
+	"nbf", "exp", "iat", "aud", "iss", "sub", "jti", "nonce",
+};
+
+static int claims_time(const struct json_doc *p, const int *cl,
+		       const struct vopts *o, double t, struct ag_error *e)
 {
-	const struct json_doc *p = &j->pdoc;
-	int nbf = json_get(p, 0, "nbf"), exp = json_get(p, 0, "exp");
+	int nbf = cl[CL_NBF], exp = cl[CL_EXP];
 	double v, tol = o->clock_tolerance;
 
 	if (nbf >= 0 && !o->ignore_nbf) {
@@ -79,11 +85,11 @@ static int claims_time(const struct jwt *j, const struct vopts *o,
 	return 0;
 }
 
-static int claims_max_age(const struct jwt *j, const struct vopts *o,
-			  double now, double t, struct ag_error *e)
+static int claims_max_age(const struct json_doc *p, int iat,
+			  const struct vopts *o, double now, double t,
+			  struct ag_error *e)
 {
-	const struct json_doc *p = &j->pdoc, *d = &o->doc;
-	int iat = json_get(p, 0, "iat");
+	const struct json_doc *d = &o->doc;
 	double limit;
 
 	if (json_type(p, iat) != JSON_NUMBER)
@@ -100,19 +106,21 @@ int claims_check(const struct jwt *j, const struct vopts *o, double now,
 {
 	const struct json_doc *p = &j->pdoc, *d = &o->doc;
 	double t = vopts_now(o, now);
-	int v;
+	int cl[CL_COUNT], v;
 
 	if (j->kind == JWT_PAYLOAD_TEXT)
 		p = NULL;
+	if (p != NULL)
+		json_get_many(p, 0, claims_names, CL_COUNT, cl);
 	/* typ:JWT with a payload of `null`: jsonwebtoken reads payload.nbf
 	 * and throws */
 	if (p != NULL && json_type(p, 0) == JSON_NULL)
 		return ag_fail(e, AG_E_OPTION_TYPE, "Cannot read properties "
 			       "of null (reading 'nbf')");
-	if (p != NULL && claims_time(j, o, t, e) != 0)
+	if (p != NULL && claims_time(p, cl, o, t, e) != 0)
 		return -1;
 	if (json_truthy(d, o->audience)) {
-		v = p ? json_get(p, 0, "aud") : -1;
+		v = p ? cl[CL_AUD] : -1;
 		if (!claims_any_eq(d, o->audience, p, v, 1))
 			return claims_fail(e, AG_E_AUDIENCE, "audience", d,
 					   o->audience, " or ");
@@ -120,7 +128,7 @@ int claims_check(const struct jwt *j, const struct vopts *o, double now,
 	if (json_truthy(d, o->issuer)) {
 		enum json_type it = json_type(d, o->issuer);
 
-		v = p ? json_get(p, 0, "iss") : -1;
+		v = p ? cl[CL_ISS] : -1;
 		/* a string compares with ===, an array with indexOf; other
 		 * types are not checked at all */
 		if ((it == JSON_STRING || it == JSON_ARRAY) &&
@@ -129,19 +137,19 @@ int claims_check(const struct jwt *j, const struct vopts *o, double now,
 					   o->issuer, NULL);
 	}
 	if (json_truthy(d, o->subject) &&
-	    !(p && json_strict_eq(d, o->subject, p, json_get(p, 0, "sub"))))
+	    !(p && json_strict_eq(d, o->subject, p, cl[CL_SUB])))
 		return claims_fail(e, AG_E_SUBJECT, "subject", d, o->subject,
 				   NULL);
 	if (json_truthy(d, o->jwtid) &&
-	    !(p && json_strict_eq(d, o->jwtid, p, json_get(p, 0, "jti"))))
+	    !(p && json_strict_eq(d, o->jwtid, p, cl[CL_JTI])))
 		return claims_fail(e, AG_E_JWTID, "jwtid", d, o->jwtid, NULL);
 	if (json_truthy(d, o->nonce) &&
-	    !(p && json_strict_eq(d, o->nonce, p, json_get(p, 0, "nonce"))))
+	    !(p && json_strict_eq(d, o->nonce, p, cl[CL_NONCE])))
 		return claims_fail(e, AG_E_NONCE, "nonce", d, o->nonce, NULL);
 	if (json_truthy(d, o->max_age)) {
 		if (p == NULL)
 			return ag_fail(e, AG_E_IAT_REQUIRED, NULL);
-		return claims_max_age(j, o, now, t, e);
+		return claims_max_age(p, cl[CL_IAT], o, now, t, e);
 	}
 	return 0;
 }

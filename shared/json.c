@@ -486,6 +486,18 @@ static int json_u16_eq(struct json_u16 *a, struct json_u16 *b)
 	return 1;
 }
 
+/* Bytes that compare as bytes: no escapes, nothing a UTF-8 decoder could
+ * replace. */
+static int json_bytewise(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '\\' || (unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
 int json_str_eq(const struct json_doc *d, int i, const char *s, size_t n)
 {
 	struct json_u16 a, b;
@@ -495,9 +507,11 @@ int json_str_eq(const struct json_doc *d, int i, const char *s, size_t n)
 	if (json_type(d, i) != JSON_STRING)
 		return 0;
 	raw = json_raw(d, i, &rn);
-	/* fast path: no escapes, same bytes */
-	if (rn == n && memchr(raw, '\\', rn) == NULL && memcmp(raw, s, n) == 0)
+	if (rn == n && memcmp(raw, s, n) == 0 && memchr(raw, '\\', rn) == NULL)
 		return 1;
+	/* plain ASCII on both sides: the bytes decide */
+	if (json_bytewise(raw, rn) && json_bytewise(s, n))
+		return 0;
 	json_u16_tok(&a, d, i);
 	json_u16_init(&b, s, n, 0);
 	return json_u16_eq(&a, &b);
@@ -513,28 +527,53 @@ static int json_key_eq(const struct json_doc *d, int i, const struct json_doc *e
 	return json_u16_eq(&a, &b);
 }
 
+void json_get_many(const struct json_doc *d, int obj,
+		   const char *const *names, int n, int *out)
+{
+	int i, k, end;
+	size_t rn;
+	const char *raw;
+
+	for (k = 0; k < n; k++)
+		out[k] = -1;
+	if (json_type(d, obj) != JSON_OBJECT)
+		return;
+	end = json_skip(d, obj);
+	/* keep looking after a match: the last duplicate wins */
+	for (i = obj + 1; i < end; i = json_skip(d, i + 1)) {
+		raw = json_raw(d, i, &rn);
+		for (k = 0; k < n; k++) {
+			if (raw[0] != names[k][0] && raw[0] != '\\')
+				continue;
+			if (json_str_eq(d, i, names[k], strlen(names[k])))
+				out[k] = i + 1;
+		}
+	}
+}
+
 int json_get(const struct json_doc *d, int obj, const char *key)
 {
-	int i, end, found = -1;
-	size_t n = strlen(key);
+	int v;
 
-	if (json_type(d, obj) != JSON_OBJECT)
-		return -1;
-	end = json_skip(d, obj);
-	for (i = obj + 1; i < end; i = json_skip(d, i + 1)) {
-		if (json_str_eq(d, i, key, n))
-			found = i + 1;  /* keep looking: the last one wins */
-	}
-	return found;
+	json_get_many(d, obj, &key, 1, &v);
+	return v;
 }
 
 double json_num(const struct json_doc *d, int i)
 {
 	char small[64], *tmp = small;
-	size_t n;
+	size_t n, k;
 	const char *raw = json_raw(d, i, &n);
-	double v;
+	double v = 0;
 
+	/* up to 15 digits is exact in a double: no need for strtod */
+	if (n > 0 && n <= 15 && raw[0] != '-') {
+		for (k = 0; k < n && raw[k] >= '0' && raw[k] <= '9'; k++)
+			v = v * 10 + (raw[k] - '0');
+		if (k == n)
+			return v;
+		v = 0;
+	}
 	/* strtod wants a terminated string; numbers are bounded by the
 	 * document, which limits.h bounds */
 	if (n >= sizeof small) {

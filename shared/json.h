@@ -61,6 +61,9 @@ int json_skip(const struct json_doc *d, int i);
 /* Value of the last member named key (JSON.parse: the last duplicate
  * wins), or -1.  obj must be an object; any other type gives -1. */
 int json_get(const struct json_doc *d, int obj, const char *key);
+/* json_get for several names in one walk: out[k] for names[k]. */
+void json_get_many(const struct json_doc *d, int obj,
+		   const char *const *names, int n, int *out);
 double json_num(const struct json_doc *d, int i);
 /* JavaScript truthiness of the value. */
 int json_truthy(const struct json_doc *d, int i);
@@ -77,6 +80,10 @@ const char *json_raw(const struct json_doc *d, int i, size_t *n);
 /* Appends the string's value as UTF-8 (lone surrogates become U+FFFD, as
  * Buffer.from does). */
 void json_str_utf8(const struct json_doc *d, int i, struct buf *out);
+/* Copies the string's value as UTF-8 into out[cap], NUL-terminated and
+ * cut to fit.  Returns 1 if out holds all of it and it has no NUL (only
+ * then can it equal a C string such as an algorithm name). */
+int json_str_copy(const struct json_doc *d, int i, char *out, size_t cap);
 /* Appends String(value): strings as they are, numbers as JavaScript prints
  * them, arrays joined with ",", objects as "[object Object]". */
 void json_tostring(const struct json_doc *d, int i, struct buf *out);

@@ -118,6 +118,28 @@ void json_str_utf8(const struct json_doc *d, int i, struct buf *out)
 	json_emit(out, &it, 0);
 }
 
+int json_str_copy(const struct json_doc *d, int i, char *out, size_t cap)
+{
+	struct buf b;
+	size_t n;
+	const char *raw = json_raw(d, i, &n);
+	int whole;
+
+	/* the common case: short plain ASCII, copied as it is */
+	if (n < cap && json_plain(raw, n)) {
+		memcpy(out, raw, n);
+		out[n] = '\0';
+		return 1;
+	}
+	buf_init(&b, cap - 1);
+	json_str_utf8(d, i, &b);
+	whole = b.err == 0 && memchr(b.p ? b.p : "", '\0', b.len) == NULL;
+	memcpy(out, b.p ? b.p : "", b.len);
+	out[b.len] = '\0';
+	buf_free(&b);
+	return whole;
+}
+
 /*
  * Number::toString (ECMA-262 6.1.6.1.20): the shortest digits that read
  * back as the same double, laid out by the decimal exponent.  glibc's

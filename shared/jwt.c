@@ -3,21 +3,6 @@
 
 #include <string.h>
 
-/* jws's JWS_REGEX character class: [a-zA-Z0-9\-_] */
-static int jwt_segment_ok(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return 0;
-	}
-	return 1;
-}
-
 static int jwt_split(struct jwt *j)
 {
 	const char *p = j->token, *end = j->token + j->len, *dot;
@@ -68,8 +53,9 @@ static size_t jwt_latin1(uint8_t *p, size_t n)
 /* JSON.parse(header) must give a truthy value. */
 static int jwt_header(struct jwt *j)
 {
+	static const char *const names[] = { "alg", "kid", "typ" };
 	long n = b64url_decode_loose(j->bytes, j->seg[0], j->seglen[0]);
-	int rc;
+	int rc, v[3];
 
 	if (n < 0)
 		return -1;
@@ -80,10 +66,10 @@ static int jwt_header(struct jwt *j)
 		return -2;
 	if (rc < 0 || !json_truthy(&j->hdoc, 0))
 		return -1;
-	j->alg = json_get(&j->hdoc, 0, "alg");
-	j->kid = json_get(&j->hdoc, 0, "kid");
-	j->typ_jwt = json_str_eq(&j->hdoc, json_get(&j->hdoc, 0, "typ"),
-				 "JWT", 3);
+	json_get_many(&j->hdoc, 0, names, 3, v);
+	j->alg = v[0];
+	j->kid = v[1];
+	j->typ_jwt = json_str_eq(&j->hdoc, v[2], "JWT", 3);
 	return (int)n;
 }
 
@@ -104,9 +90,9 @@ int jwt_decode(struct jwt *j, const char *token, size_t len,
 	if (jwt_split(j) != 0)
 		return ag_fail(e, AG_E_MALFORMED, NULL);
 	if (j->seglen[0] == 0 || j->seglen[1] == 0 ||
-	    !jwt_segment_ok(j->seg[0], j->seglen[0]) ||
-	    !jwt_segment_ok(j->seg[1], j->seglen[1]) ||
-	    !jwt_segment_ok(j->seg[2], j->seglen[2]))
+	    !b64url_valid(j->seg[0], j->seglen[0]) ||
+	    !b64url_valid(j->seg[1], j->seglen[1]) ||
+	    !b64url_valid(j->seg[2], j->seglen[2]))
 		return ag_fail(e, AG_E_INVALID_TOKEN, NULL);
 	hn = jwt_header(j);
 	if (hn == -2)
