@@ -71,7 +71,22 @@ enum ag_class {
 	X(AG_E_INPUT_UTF8,     SYSTEM,    "input is not valid UTF-8") \
 	X(AG_E_KEY_LOAD,       SYSTEM,    "key material is not usable") \
 	X(AG_E_CRYPTO,         SYSTEM,    "cryptographic operation failed") \
-	X(AG_E_NOMEM,          SYSTEM,    "out of memory")
+	X(AG_E_NOMEM,          SYSTEM,    "out of memory") \
+	/* the wire protocol (docs/protocol.md) */ \
+	X(AG_E_BAD_FRAME,      SYSTEM,    "frame is not a bounded msgpack map") \
+	X(AG_E_FRAME_TOO_LARGE, SYSTEM,   "frame too large") \
+	X(AG_E_HELLO,          SYSTEM,    "hello with a supported version must come first") \
+	X(AG_E_BAD_REQUEST,    SYSTEM,    "request lacks a field or has one of the wrong type") \
+	X(AG_E_UNKNOWN_OP,     SYSTEM,    "unknown operation") \
+	X(AG_E_UNAUTHORIZED,   SYSTEM,    "peer is not allowed this operation") \
+	X(AG_E_BUSY,           SYSTEM,    "daemon busy, retry later") \
+	X(AG_E_NO_KEY,         SYSTEM,    "no key can serve this request") \
+	X(AG_E_KEYRING,        SYSTEM,    "keyring not loaded") \
+	X(AG_E_CONFIG,         SYSTEM,    "configuration error") \
+	/* clients */ \
+	X(AG_E_CONNECT,        SYSTEM,    "cannot reach agauthd") \
+	X(AG_E_DISCONNECTED,   SYSTEM,    "connection to agauthd lost") \
+	X(AG_E_PROTOCOL,       SYSTEM,    "unexpected reply from agauthd")
 
 enum ag_err {
 #define AG_X_ENUM(code, cls, msg) code,

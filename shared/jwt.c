@@ -122,3 +122,35 @@ int jwt_alg_is(const struct jwt *j, const char *s)
 {
 	return json_str_eq(&j->hdoc, j->alg, s, strlen(s));
 }
+
+int jwt_peek_family(const char *token, size_t len, char family[3])
+{
+	static const char *const names[] = { "alg" };
+	uint8_t hdr[512];
+	jsmntok_t tok[AG_HDR_MAX_TOKENS];
+	struct json_doc d;
+	const char *dot = memchr(token, '.', len), *raw;
+	size_t hn, n;
+	long dn;
+	int alg;
+
+	family[0] = '\0';
+	hn = dot ? (size_t)(dot - token) : len;
+	/* headers are a few dozen bytes; a huge one goes the slow way */
+	if (hn > B64URL_ENC_LEN(sizeof hdr - 2))
+		return -1;
+	dn = b64url_decode_loose(hdr, token, hn);
+	if (dn < 0 || json_parse(&d, (const char *)hdr, (size_t)dn, tok,
+				 AG_HDR_MAX_TOKENS, 0) < 0)
+		return -1;
+	json_get_many(&d, 0, names, 1, &alg);
+	if (json_type(&d, alg) != JSON_STRING)
+		return -1;
+	raw = json_raw(&d, alg, &n);
+	if (n < 2)
+		return -1;
+	family[0] = raw[0];
+	family[1] = raw[1];
+	family[2] = '\0';
+	return 0;
+}

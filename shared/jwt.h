@@ -52,6 +52,14 @@ struct jwt {
 int jwt_decode(struct jwt *j, const char *token, size_t len,
 	       struct ag_error *e);
 
+/*
+ * The first two characters of the header's alg ("HS", "RS", ...) without
+ * a full decode, so the daemon can keep cheap HMAC work on its loop and
+ * send RSA/ECDSA to its pool.  Returns 0, or -1 if the header does not
+ * decode (verification will fail fast anyway).
+ */
+int jwt_peek_family(const char *token, size_t len, char family[3]);
+
 /* header.alg is a string equal to s. */
 int jwt_alg_is(const struct jwt *j, const char *s);
 

@@ -43,6 +43,29 @@
 #define AG_RSA_MIN_BITS         2048
 #define AG_RSA_MAX_BITS         8192
 
+/* Wire protocol (docs/protocol.md).  A frame's length is checked against
+ * the configured max_frame, which may not exceed the hard limit. */
+#define AG_FRAME_DEFAULT        65536
+#define AG_FRAME_HARD_MAX       (1024 * 1024)
+/* msgpack nesting a request or reply may use */
+#define AG_PROTO_MAX_DEPTH      8
+
+/* Connections: defaults for the configurable per-connection bounds. */
+#define AG_CONN_MAX_DEFAULT     16384
+#define AG_INFLIGHT_DEFAULT     256
+#define AG_OUTPUT_DEFAULT       (1024 * 1024)
+#define AG_IDLE_TIMEOUT_DEFAULT 300
+#define AG_FRAME_TIMEOUT_DEFAULT 10
+
+/* Keyring: keys in one keyring, and keys one kid-less token may be tried
+ * against (each try is a full signature check). */
+#define AG_KEYRING_MAX          64
+#define AG_KEYRING_TRY_MAX      8
+
+/* Crypto pool: threads and queued jobs before requests get AG_E_BUSY. */
+#define AG_POOL_THREADS_MAX     64
+#define AG_POOL_QUEUE_DEFAULT   4096
+
 /* Error message buffer (messages quote option values, bounded here). */
 #define AG_ERRMSG_MAX           512
 
