@@ -132,6 +132,19 @@ static int sign_fail_validator(struct sign_ctx *c)
 		       "validator.isValid is not a function");
 }
 
+/* With the daemon's key, the kid names that key: the caller may not. */
+static int sign_check_kid(struct sign_ctx *c)
+{
+	if (!c->r->kid_locked)
+		return 0;
+	if (sign_opt(c, "keyid") >= 0 ||
+	    (json_type(&c->o, sign_opt(c, "header")) == JSON_OBJECT &&
+	     json_get(&c->o, sign_opt(c, "header"), "kid") >= 0))
+		return ag_fail(c->e, AG_E_SIGN_OPTION, "\"keyid\" is set by "
+			       "agauthd: the signing key's kid");
+	return 0;
+}
+
 /* header = Object.assign({alg: algorithm || 'HS256', typ, kid}, header):
  * find header.alg and check the key against it. */
 static int sign_check_key(struct sign_ctx *c)
@@ -156,7 +169,8 @@ static int sign_check_key(struct sign_ctx *c)
 		c->alg_whole = json_str_copy(o, c->alg, c->algname,
 					       sizeof c->algname);
 	} else {
-		strcpy(c->algname, "HS256");
+		snprintf(c->algname, sizeof c->algname, "%s",
+			 c->r->alg_default ? c->r->alg_default : "HS256");
 		c->alg_whole = 1;
 	}
 	if (strncmp(c->algname, "HS", 2) == 0 && c->k->type != KEY_SECRET)
@@ -489,6 +503,8 @@ static void sign_write_header(struct sign_ctx *c, struct buf *b)
 	kid = c->hdr >= 0 ? json_get(o, c->hdr, "kid") : -1;
 	if (kid < 0)
 		kid = sign_opt(c, "keyid");
+	if (c->r->kid_locked)
+		kid = -1;
 	buf_putc(b, '{');
 	json_iter_init(&it, o, c->hdr);
 	do {
@@ -499,7 +515,8 @@ static void sign_write_header(struct sign_ctx *c, struct buf *b)
 			if (c->alg >= 0)
 				json_stringify(o, c->alg, b);
 			else
-				buf_puts(b, "\"HS256\"");
+				json_write_str(b, c->algname,
+					       strlen(c->algname));
 			if (typ >= 0 || c->obj) {
 				sign_member(b, &first, "typ");
 				if (typ >= 0)
@@ -510,6 +527,9 @@ static void sign_write_header(struct sign_ctx *c, struct buf *b)
 			if (kid >= 0) {
 				sign_member(b, &first, "kid");
 				json_stringify(o, kid, b);
+			} else if (c->r->kid_locked && c->r->kid != NULL) {
+				sign_member(b, &first, "kid");
+				json_write_str(b, c->r->kid, strlen(c->r->kid));
 			}
 		}
 		if (!more || sign_is_trio(o, k))
@@ -590,7 +610,8 @@ int sign_token(const struct key *k, const struct sign_req *r,
 	c->k = k;
 	c->r = r;
 	c->e = e;
-	if (sign_parse(c) != 0 || sign_check_key(c) != 0 ||
+	if (sign_parse(c) != 0 || sign_check_kid(c) != 0 ||
+	    sign_check_key(c) != 0 ||
 	    sign_check_payload(c) != 0 || sign_check_conflicts(c) != 0 ||
 	    sign_check_options(c) != 0 || sign_encoding(c) != 0 ||
 	    jws_key_fits(k, c->algname, e) != 0 || sign_claims(c) != 0 ||

@@ -23,6 +23,12 @@ struct sign_req {
 	size_t opts_len;
 	double now;                  /* seconds since the epoch (Date.now()/1000) */
 	int allow_none;              /* configuration: may "none" be signed */
+	/* the daemon's choices: the algorithm when the options name none
+	 * (NULL: jsonwebtoken's HS256), and with kid_locked the header's kid
+	 * (NULL: no kid), which the caller may then not set */
+	const char *alg_default;
+	int kid_locked;
+	const char *kid;
 };
 
 /*

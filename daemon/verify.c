@@ -111,16 +111,22 @@ int verify_token(const struct key *k, const char *token, size_t len,
 		 const struct vopts *o, double now, struct jwt *j,
 		 struct ag_error *e)
 {
-	const struct jws_alg *a;
-	char alg[AG_ERRMSG_MAX / 2];
-	int has_sig, whole = 0;
-
 	if (o->early.code != AG_OK) {
 		*e = o->early;
 		return -1;
 	}
 	if (jwt_decode(j, token, len, e) != 0)
 		return -1;
+	return verify_decoded(k, j, o, now, e);
+}
+
+int verify_decoded(const struct key *k, const struct jwt *j,
+		   const struct vopts *o, double now, struct ag_error *e)
+{
+	const struct jws_alg *a;
+	char alg[AG_ERRMSG_MAX / 2];
+	int has_sig, whole = 0;
+
 	has_sig = j->seglen[2] > 0;
 	if (!has_sig && k != NULL)
 		return ag_fail(e, AG_E_SIG_REQUIRED, NULL);
@@ -139,7 +145,7 @@ int verify_token(const struct key *k, const char *token, size_t len,
 	a = whole ? jws_alg_find(alg, strlen(alg)) : NULL;
 	if (a == NULL)
 		return jws_alg_unknown(e, alg, strlen(alg));
-	if (jws_verify(k, a, (const uint8_t *)token, j->signing_len,
+	if (jws_verify(k, a, (const uint8_t *)j->token, j->signing_len,
 		       j->seg[2], j->seglen[2], e) != 0)
 		return -1;
 	return claims_check(j, o, now, e);

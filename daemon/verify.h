@@ -16,4 +16,9 @@ int verify_token(const struct key *k, const char *token, size_t len,
 		 const struct vopts *o, double now, struct jwt *j,
 		 struct ag_error *e);
 
+/* The same for a token already taken apart with jwt_decode (after the
+ * options' early checks): a keyring tries several keys on one decode. */
+int verify_decoded(const struct key *k, const struct jwt *j,
+		   const struct vopts *o, double now, struct ag_error *e);
+
 #endif
