@@ -6,6 +6,7 @@
 #   make fuzz   libFuzzer harnesses for FUZZ_SECONDS each (needs clang)
 
 CC       ?= cc
+PREFIX   ?= /usr/local
 BUILD    := build
 SAN      := $(BUILD)/san
 OPT      ?= -O2
@@ -18,7 +19,7 @@ CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -ffp-contract=off \
 HARDEN   := -D_FORTIFY_SOURCE=2
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer
-LDLIBS   := -lmbedcrypto -lm -lpthread
+LDLIBS   := -lmsgpackc -lmbedcrypto -lm -lpthread
 NODE_DIR := tests
 # quiet by default; `make V=1` shows the commands
 Q        := $(if $(V),,@)
@@ -26,11 +27,17 @@ say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
-            libcriterion-dev libjsmn-dev
+            libcriterion-dev libjsmn-dev libinih-dev
 
 SHARED_SRC := $(wildcard shared/*.c)
 ENGINE_SRC := daemon/key.c daemon/jws.c daemon/sign.c daemon/verify.c
 LIB_SRC    := $(SHARED_SRC) $(ENGINE_SRC)
+# the daemon proper (everything in daemon/ that is not the engine)
+DAEMON_SRC := $(filter-out $(ENGINE_SRC),$(wildcard daemon/*.c))
+# libagauth: the client library and the shared code it needs (no keys,
+# no mbedTLS)
+CLIENTLIB_SRC := $(wildcard client/lib/*.c) shared/proto.c shared/buf.c \
+                 shared/agerr.c
 UNIT_SRC   := $(wildcard tests/unit/*.c)
 
 obj     = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -42,7 +49,7 @@ LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 .PHONY: all deps node-deps run test unit unit-san diff fuzz-replay bench \
         fuzz clean
 
-all: $(BUILD)/agjwt
+all: $(BUILD)/agjwt $(BUILD)/agauthd
 
 # Installs what is missing when root; otherwise names the exact command.
 deps:
@@ -90,6 +97,26 @@ $(BUILD)/agjwt: $(call obj,tests/driver/agjwt.c) $(BUILD)/libagengine.a
 $(SAN)/agjwt: $(call sanobj,tests/driver/agjwt.c) $(SAN)/libagengine.a
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/agauthd: $(call obj,$(DAEMON_SRC)) $(BUILD)/libagengine.a
+	$(call say,LD,$@)$(CC) -o $@ $^ -lev -linih $(LDLIBS)
+
+$(SAN)/agauthd: $(call sanobj,$(DAEMON_SRC)) $(SAN)/libagengine.a
+	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ -lev -linih $(LDLIBS)
+
+# libagauth exports only agauth_* (client/lib/agauth.h)
+$(BUILD)/libagauth.so: $(call obj,$(CLIENTLIB_SRC))
+	$(call say,LD,$@)$(CC) -shared -Wl,-soname,libagauth.so.1 \
+		-Wl,--version-script=client/lib/agauth.map -o $@ $^ -lmsgpackc
+
+$(BUILD)/libagauth.a: $(call obj,$(CLIENTLIB_SRC))
+	$(call say,AR,$@)ar rcs $@ $^
+
+$(BUILD)/agauth.pc: client/lib/agauth.pc.in
+	$(call say,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|' $< >$@
+
+$(BUILD)/agauthctl: $(call obj,$(wildcard client/ctl/*.c)) $(BUILD)/libagauth.a
+	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
+
 $(BUILD)/unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libagengine.a
 	$(call say,LD,$@)$(CC) -o $@ $^ -lcriterion $(LDLIBS)
 
@@ -125,5 +152,8 @@ fuzz: | deps
 
 clean:
 	rm -rf $(BUILD)
+
+# keep intermediate objects between runs
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,268 @@
+/* config.c - agauthd.conf over inih. */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <ini.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shared/limits.h"
+
+struct config_ctx {
+	struct config *c;
+	char dir[PATH_MAX];
+	char why[256];               /* the first error */
+};
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->log_level = LOG_INFO;
+	snprintf(c->socket_path, sizeof c->socket_path,
+		 "/run/agauthd/agauthd.sock");
+	c->socket_mode = 0660;
+	c->socket_gid = -1;
+	snprintf(c->keyring, sizeof c->keyring, "/etc/agauthd/keyring.conf");
+	snprintf(c->state_dir, sizeof c->state_dir, "/var/lib/agauthd");
+	c->default_expiry = 86400;
+	c->sign.any = 1;
+	c->verify.any = 1;
+	c->admin.n = 1;              /* root */
+	c->max_connections = AG_CONN_MAX_DEFAULT;
+	c->max_frame = AG_FRAME_DEFAULT;
+	c->max_inflight = AG_INFLIGHT_DEFAULT;
+	c->max_output = AG_OUTPUT_DEFAULT;
+	c->idle_timeout = AG_IDLE_TIMEOUT_DEFAULT;
+	c->frame_timeout = AG_FRAME_TIMEOUT_DEFAULT;
+	c->pool_queue = AG_POOL_QUEUE_DEFAULT;
+}
+
+static int config_uint(const char *v, unsigned long long lo,
+		       unsigned long long hi, unsigned long long *out, int base)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	if (*v == '-' || *v == '\0')
+		return -1;
+	n = strtoull(v, &end, base);
+	if (errno != 0 || *end != '\0' || n < lo || n > hi)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+/* A relative path is taken from the configuration file's directory. */
+static int config_path(struct config_ctx *x, const char *v, char *out,
+		       size_t cap)
+{
+	int n = v[0] == '/' ? snprintf(out, cap, "%s", v) :
+		snprintf(out, cap, "%s/%s", x->dir, v);
+
+	return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* "uid:0 gid:100 user:www group:workers" or "*" */
+static int config_acl(struct config_ctx *x, const char *v, struct acl *a)
+{
+	char tmp[1024], *save = NULL, *tok, *val;
+	struct passwd *pw;
+	struct group *gr;
+	unsigned long long id;
+
+	memset(a, 0, sizeof *a);
+	if (strlen(v) >= sizeof tmp)
+		return -1;
+	strcpy(tmp, v);
+	for (tok = strtok_r(tmp, " \t,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t,", &save)) {
+		if (strcmp(tok, "*") == 0) {
+			a->any = 1;
+			continue;
+		}
+		if (a->n == CONFIG_ACL_MAX || (val = strchr(tok, ':')) == NULL)
+			goto bad;
+		*val++ = '\0';
+		a->e[a->n].is_gid = strcmp(tok, "gid") == 0 ||
+				    strcmp(tok, "group") == 0;
+		if (strcmp(tok, "uid") == 0 || strcmp(tok, "gid") == 0) {
+			if (config_uint(val, 0, 0xfffffffeULL, &id, 10) != 0)
+				goto bad;
+		} else if (strcmp(tok, "user") == 0 &&
+			   (pw = getpwnam(val)) != NULL) {
+			id = pw->pw_uid;
+		} else if (strcmp(tok, "group") == 0 &&
+			   (gr = getgrnam(val)) != NULL) {
+			id = gr->gr_gid;
+		} else {
+			goto bad;
+		}
+		a->e[a->n++].id = (unsigned)id;
+	}
+	return 0;
+bad:
+	snprintf(x->why, sizeof x->why, "bad entry '%s' (want uid:N, gid:N, "
+		 "user:NAME, group:NAME or *)", tok);
+	return -1;
+}
+
+enum config_kind { CK_UINT, CK_OCTAL, CK_SIZE, CK_PATH, CK_SOCK, CK_ACL,
+		   CK_LEVEL, CK_BOOL, CK_GROUP, CK_SECONDS };
+
+static const struct config_opt {
+	const char *section, *name;
+	enum config_kind kind;
+	size_t off;
+	unsigned long long lo, hi;
+} config_opts[] = {
+#define O(s, n, k, f, lo, hi) { s, n, k, offsetof(struct config, f), lo, hi }
+	O("daemon", "log_level", CK_LEVEL, log_level, 0, 0),
+	O("daemon", "threads", CK_UINT, threads, 0, AG_POOL_THREADS_MAX),
+	O("daemon", "state_dir", CK_PATH, state_dir, 0, 0),
+	O("socket", "path", CK_SOCK, socket_path, 0, 0),
+	O("socket", "mode", CK_OCTAL, socket_mode, 0, 0777),
+	O("socket", "group", CK_GROUP, socket_gid, 0, 0),
+	O("keys", "keyring", CK_PATH, keyring, 0, 0),
+	O("keys", "default_expiry", CK_SECONDS, default_expiry, 1,
+	  10ULL * 366 * 86400),
+	O("keys", "allow_none", CK_BOOL, allow_none, 0, 0),
+	O("access", "sign", CK_ACL, sign, 0, 0),
+	O("access", "verify", CK_ACL, verify, 0, 0),
+	O("access", "admin", CK_ACL, admin, 0, 0),
+	O("limits", "max_connections", CK_UINT, max_connections, 1, 1000000),
+	O("limits", "max_frame", CK_UINT, max_frame, 64, AG_FRAME_HARD_MAX),
+	O("limits", "max_inflight", CK_UINT, max_inflight, 1, 65536),
+	O("limits", "max_output", CK_UINT, max_output, 4096, 1U << 30),
+	O("limits", "idle_timeout", CK_UINT, idle_timeout, 1, 86400 * 7),
+	O("limits", "frame_timeout", CK_UINT, frame_timeout, 1, 3600),
+	O("limits", "pool_queue", CK_UINT, pool_queue, 1, 1000000),
+	O("cache", "size", CK_SIZE, cache_size, 0, 1ULL << 40),
+#undef O
+};
+
+static int config_set(struct config_ctx *x, const struct config_opt *o,
+		      const char *v)
+{
+	void *f = (char *)x->c + o->off;
+	unsigned long long n;
+	struct group *gr;
+
+	switch (o->kind) {
+	case CK_UINT:
+	case CK_OCTAL:
+	case CK_SIZE:
+	case CK_SECONDS:
+		if (config_uint(v, o->lo, o->hi, &n, o->kind == CK_OCTAL ?
+				8 : 10) != 0) {
+			snprintf(x->why, sizeof x->why, "%s must be %s from "
+				 "%llu to %llu", o->name, o->kind == CK_OCTAL ?
+				 "an octal mode" : "a whole number", o->lo,
+				 o->hi);
+			return -1;
+		}
+		if (o->kind == CK_SECONDS)
+			*(double *)f = (double)n;
+		else if (o->kind == CK_SIZE)
+			*(unsigned long long *)f = n;
+		else
+			*(unsigned *)f = (unsigned)n;
+		return 0;
+	case CK_PATH:
+		if (config_path(x, v, f, PATH_MAX) == 0)
+			return 0;
+		break;
+	case CK_SOCK:
+		if (config_path(x, v, f, sizeof x->c->socket_path) == 0)
+			return 0;
+		snprintf(x->why, sizeof x->why, "socket path longer than "
+			 "%zu bytes", sizeof x->c->socket_path - 1);
+		return -1;
+	case CK_ACL:
+		return config_acl(x, v, f);
+	case CK_LEVEL:
+		if (log_level_parse(v, f) == 0)
+			return 0;
+		snprintf(x->why, sizeof x->why, "log_level must be error, "
+			 "warning, info or debug");
+		return -1;
+	case CK_BOOL:
+		if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
+			*(int *)f = strcmp(v, "yes") == 0;
+			return 0;
+		}
+		snprintf(x->why, sizeof x->why, "%s must be yes or no", o->name);
+		return -1;
+	case CK_GROUP:
+		if ((gr = getgrnam(v)) != NULL) {
+			*(long *)f = (long)gr->gr_gid;
+			return 0;
+		}
+		if (config_uint(v, 0, 0xfffffffeULL, &n, 10) == 0) {
+			*(long *)f = (long)n;
+			return 0;
+		}
+		snprintf(x->why, sizeof x->why, "no group '%s'", v);
+		return -1;
+	}
+	snprintf(x->why, sizeof x->why, "path too long");
+	return -1;
+}
+
+static int config_handler(void *user, const char *section, const char *name,
+			  const char *value)
+{
+	struct config_ctx *x = user;
+	size_t i;
+
+	if (x->why[0] != '\0')
+		return 1;  /* keep the first error only */
+	for (i = 0; i < sizeof config_opts / sizeof *config_opts; i++) {
+		if (strcmp(config_opts[i].section, section) != 0 ||
+		    strcmp(config_opts[i].name, name) != 0)
+			continue;
+		return config_set(x, &config_opts[i], value) == 0;
+	}
+	snprintf(x->why, sizeof x->why, "unknown option '%s' in [%s]", name,
+		 section);
+	return 0;
+}
+
+int config_load(struct config *c, const char *file, struct ag_error *e)
+{
+	struct config_ctx x;
+	const char *slash;
+	int line;
+
+	memset(&x, 0, sizeof x);
+	x.c = c;
+	snprintf(c->file, sizeof c->file, "%s", file);
+	slash = strrchr(file, '/');
+	if (slash == NULL)
+		snprintf(x.dir, sizeof x.dir, ".");
+	else
+		snprintf(x.dir, sizeof x.dir, "%.*s", (int)(slash - file), file);
+	line = ini_parse(file, config_handler, &x);
+	if (line < 0)
+		return ag_fail(e, AG_E_CONFIG, "%s: cannot read: %s", file,
+			       strerror(errno));
+	if (line > 0)
+		return ag_fail(e, AG_E_CONFIG, "%s:%d: %s", file, line,
+			       x.why[0] ? x.why : "syntax error");
+	return 0;
+}
+
+int config_allows(const struct acl *a, uid_t uid, gid_t gid)
+{
+	int i;
+
+	if (a->any)
+		return 1;
+	for (i = 0; i < a->n; i++)
+		if (a->e[i].is_gid ? a->e[i].id == gid : a->e[i].id == uid)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * config.h - agauthd.conf (INI, parsed with Debian's inih).  Every option,
+ * its default and its meaning are in docs/operations.md and the annotated
+ * example systemd/agauthd.conf.example.  A bad file is refused with
+ * "FILE:LINE: reason"; nothing is half-applied.
+ */
+#ifndef AG_CONFIG_H
+#define AG_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "daemon/log.h"
+#include "shared/agerr.h"
+
+#define CONFIG_ACL_MAX 32
+
+/* Who may do a class of operations: anyone, or listed uids and gids. */
+struct acl {
+	int any;
+	int n;
+	struct {
+		int is_gid;
+		unsigned id;
+	} e[CONFIG_ACL_MAX];
+};
+
+struct config {
+	char file[PATH_MAX];
+	enum log_level log_level;
+	unsigned threads;            /* crypto pool; 0: one per CPU */
+
+	char socket_path[108];       /* sun_path */
+	unsigned socket_mode;
+	long socket_gid;             /* -1: leave as created */
+
+	char keyring[PATH_MAX];      /* keyring manifest */
+	char state_dir[PATH_MAX];
+	double default_expiry;       /* seconds; rotation grace period */
+	int allow_none;              /* may "none" be signed */
+
+	struct acl sign, verify, admin;
+
+	unsigned max_connections, max_frame, max_inflight, max_output;
+	unsigned idle_timeout, frame_timeout, pool_queue;
+
+	unsigned long long cache_size;   /* next milestone: 0 = off */
+};
+
+void config_defaults(struct config *c);
+/* Loads FILE over the defaults; relative paths are taken from the file's
+ * directory.  On error *e says "FILE:LINE: reason". */
+int config_load(struct config *c, const char *file, struct ag_error *e);
+/* 1 if the peer (uid, gid) is allowed by acl. */
+int config_allows(const struct acl *a, uid_t uid, gid_t gid);
+
+#endif

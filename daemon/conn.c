@@ -1,0 +1,291 @@
+/* conn.c - connection I/O, framing, flow control and timeouts. */
+#include "conn.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/dispatch.h"
+#include "daemon/log.h"
+#include "daemon/server.h"
+#include "shared/proto.h"
+
+#define CONN_READ_CHUNK 16384
+
+static struct ev_loop *conn_loop;
+static unsigned conn_n;
+static uint64_t conn_serial;
+
+unsigned conn_count(void)
+{
+	return conn_n;
+}
+
+void conn_ref(struct conn *c)
+{
+	c->refs++;
+}
+
+void conn_unref(struct conn *c)
+{
+	if (--c->refs > 0)
+		return;
+	buf_free(&c->in);
+	buf_free(&c->out);
+	free(c);
+}
+
+static void conn_close(struct conn *c, const char *why)
+{
+	if (c->dead)
+		return;
+	log_debug("conn %llu (uid %u pid %d) closed: %s",
+		  (unsigned long long)c->serial, (unsigned)c->uid, (int)c->pid,
+		  why);
+	ev_io_stop(conn_loop, &c->rio);
+	ev_io_stop(conn_loop, &c->wio);
+	ev_timer_stop(conn_loop, &c->timer);
+	close(c->fd);
+	c->fd = -1;
+	c->dead = 1;
+	conn_n--;
+	conn_unref(c);
+}
+
+/* Reading stops while the client has max_inflight requests outstanding
+ * or max_output bytes of replies unread: a client that does not read
+ * cannot make the daemon buffer without end. */
+static void conn_flow(struct conn *c)
+{
+	const struct config *cfg = server_config();
+	int want = !c->closing && !c->eof && c->inflight < cfg->max_inflight &&
+		   c->out.len - c->out_off < cfg->max_output &&
+		   c->in.len < c->in.max;
+
+	if (want && !ev_is_active(&c->rio))
+		ev_io_start(conn_loop, &c->rio);
+	else if (!want && ev_is_active(&c->rio))
+		ev_io_stop(conn_loop, &c->rio);
+}
+
+static void conn_write(struct conn *c)
+{
+	ssize_t w;
+
+	while (c->out_off < c->out.len) {
+		w = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off,
+			 MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (w <= 0) {
+			conn_close(c, strerror(errno));
+			return;
+		}
+		c->out_off += (size_t)w;
+	}
+	if (c->out_off == c->out.len) {
+		buf_reset(&c->out);
+		c->out_off = 0;
+		ev_io_stop(conn_loop, &c->wio);
+		if (c->closing || (c->eof && c->inflight == 0)) {
+			conn_close(c, c->closing ? "protocol error" : "eof");
+			return;
+		}
+	} else if (!ev_is_active(&c->wio)) {
+		ev_io_start(conn_loop, &c->wio);
+	}
+	conn_flow(c);
+}
+
+static void conn_process(struct conn *c);
+
+void conn_sent(struct conn *c, int done)
+{
+	if (done)
+		c->inflight--;
+	if (c->dead)
+		return;
+	if (c->out.err) {
+		/* a reply that does not fit the output ceiling ends the
+		 * connection rather than the daemon's memory */
+		conn_close(c, "output overflow");
+		return;
+	}
+	conn_write(c);
+	/* a job finished: frames held back by flow control may go now (an
+	 * inline reply is already inside conn_process, which goes on) */
+	if (!c->dead && done && !c->processing)
+		conn_process(c);
+}
+
+void conn_close_after(struct conn *c)
+{
+	c->closing = 1;
+	ev_io_stop(conn_loop, &c->rio);
+}
+
+/* Dispatches every complete frame already read, within flow control. */
+static void conn_process(struct conn *c)
+{
+	const struct config *cfg = server_config();
+	struct ag_error e;
+	size_t avail;
+	uint32_t len;
+
+	/* a reply may close the connection: keep it allocated till the end */
+	conn_ref(c);
+	c->processing = 1;
+	while (!c->dead && !c->closing && c->inflight < cfg->max_inflight) {
+		avail = c->in.len - c->in_off;
+		if (avail < PROTO_HDR)
+			break;
+		len = proto_get_len((const uint8_t *)c->in.p + c->in_off);
+		/* the length is checked before anything is allocated for it */
+		if (len == 0 || len > cfg->max_frame) {
+			ag_fail(&e, AG_E_FRAME_TOO_LARGE, "frame length %u not "
+				"in 1..%u", (unsigned)len, cfg->max_frame);
+			proto_error(&c->out, 0, &e);
+			conn_close_after(c);
+			c->processing = 0;
+			conn_sent(c, 0);
+			conn_unref(c);
+			return;
+		}
+		if (avail < PROTO_HDR + (size_t)len)
+			break;
+		c->last_request = ev_now(conn_loop);
+		c->in_off += PROTO_HDR + len;
+		c->inflight++;
+		dispatch_frame(c, (const uint8_t *)c->in.p + c->in_off - len,
+			       len);
+	}
+	c->processing = 0;
+	if (!c->dead) {
+		avail = c->in.len - c->in_off;
+		if (c->in_off > 0) {
+			memmove(c->in.p, c->in.p + c->in_off, avail);
+			c->in.len = avail;
+			c->in_off = 0;
+		}
+		conn_flow(c);
+	}
+	conn_unref(c);
+}
+
+static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct conn *c = w->data;
+	size_t want = c->in.max - c->in.len;
+	ssize_t r;
+
+	(void)loop;
+	(void)revents;
+	if (want == 0) {
+		conn_flow(c);  /* full of frames flow control holds back */
+		return;
+	}
+	if (want > CONN_READ_CHUNK)
+		want = CONN_READ_CHUNK;
+	if (buf_reserve(&c->in, want) != 0) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	if (c->in.len == 0)
+		c->frame_start = ev_now(conn_loop);
+	r = read(c->fd, c->in.p + c->in.len, want);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		      errno == EINTR))
+		return;
+	if (r <= 0) {
+		/* half-closed peers still get their replies */
+		c->eof = 1;
+		ev_io_stop(conn_loop, &c->rio);
+		if (r < 0 || (c->inflight == 0 && c->out_off == c->out.len)) {
+			conn_close(c, r < 0 ? strerror(errno) : "eof");
+			return;
+		}
+	} else {
+		c->in.len += (size_t)r;
+	}
+	conn_process(c);
+}
+
+static void conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	conn_write(w->data);
+}
+
+/* Idle connections and connections stalled mid-frame are closed. */
+static void conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct conn *c = w->data;
+	const struct config *cfg = server_config();
+	ev_tstamp now = ev_now(loop), deadline;
+	const char *why;
+
+	(void)revents;
+	if (c->in.len > c->in_off) {
+		deadline = c->frame_start + cfg->frame_timeout;
+		why = "partial frame timeout";
+	} else if (c->inflight == 0 && c->out.len == c->out_off) {
+		deadline = c->last_request + cfg->idle_timeout;
+		why = "idle timeout";
+	} else {
+		deadline = now + cfg->frame_timeout;
+		why = NULL;
+	}
+	if (why != NULL && now >= deadline) {
+		conn_close(c, why);
+		return;
+	}
+	w->repeat = deadline - now > 1 ? deadline - now : 1;
+	ev_timer_again(loop, w);
+}
+
+void conn_open(struct ev_loop *loop, int fd)
+{
+	const struct config *cfg = server_config();
+	struct conn *c = calloc(1, sizeof *c);
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+
+	conn_loop = loop;
+	/* identity comes from the kernel, never from the message */
+	if (c == NULL || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+				    &len) != 0) {
+		log_warn("dropping a connection: %s", c ? strerror(errno) :
+			 "out of memory");
+		free(c);
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	c->serial = ++conn_serial;
+	c->uid = cred.uid;
+	c->gid = cred.gid;
+	c->pid = cred.pid;
+	c->refs = 1;
+	buf_init(&c->in, (size_t)cfg->max_frame + PROTO_HDR + CONN_READ_CHUNK);
+	/* replies may overshoot max_output by one frame; past twice that
+	 * something is wrong and the connection ends */
+	buf_init(&c->out, 2 * (size_t)cfg->max_output + AG_FRAME_HARD_MAX);
+	c->last_request = c->frame_start = ev_now(loop);
+	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
+	c->rio.data = c->wio.data = c;
+	ev_init(&c->timer, conn_timer_cb);
+	c->timer.data = c;
+	c->timer.repeat = cfg->frame_timeout;
+	ev_timer_again(loop, &c->timer);
+	conn_n++;
+	ev_io_start(loop, &c->rio);
+	log_debug("conn %llu from uid %u gid %u pid %d",
+		  (unsigned long long)c->serial, (unsigned)cred.uid,
+		  (unsigned)cred.gid, (int)cred.pid);
+}

@@ -1,0 +1,50 @@
+/*
+ * conn.h - one client connection: frames in, replies out, with the
+ * per-connection bounds of docs/protocol.md (frame size, requests in
+ * flight, unread output, idle and partial-frame timeouts).  A connection
+ * stays allocated while pool jobs hold references to it, so a reply never
+ * lands in freed memory; replies to a closed connection are dropped.
+ */
+#ifndef AG_CONN_H
+#define AG_CONN_H
+
+#include <ev.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "shared/buf.h"
+
+struct conn {
+	int fd;
+	uint64_t serial;             /* for log lines */
+	uid_t uid;                   /* SO_PEERCRED, at accept */
+	gid_t gid;
+	pid_t pid;
+	ev_io rio, wio;
+	ev_timer timer;
+	struct buf in, out;
+	size_t in_off, out_off;      /* consumed prefixes */
+	unsigned inflight;
+	int hello;                   /* handshake done */
+	int closing;                 /* close once the output is written */
+	int eof;                     /* the peer will send no more */
+	int dead;                    /* fd closed */
+	int processing;              /* inside conn_process: no re-entry */
+	int refs;
+	ev_tstamp last_request, frame_start;
+};
+
+/* Takes over an accepted, non-blocking socket. */
+void conn_open(struct ev_loop *loop, int fd);
+unsigned conn_count(void);
+
+/* A pool job that will reply later holds a reference. */
+void conn_ref(struct conn *c);
+void conn_unref(struct conn *c);
+/* After a reply was appended to c->out: write it, and re-check flow
+ * control.  With `done`, one request in flight completed. */
+void conn_sent(struct conn *c, int done);
+/* Reply, then close (protocol errors that end a connection). */
+void conn_close_after(struct conn *c);
+
+#endif

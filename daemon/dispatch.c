@@ -1,0 +1,465 @@
+/* dispatch.c - operations of docs/protocol.md. */
+#include "dispatch.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/conn.h"
+#include "daemon/keyring.h"
+#include "daemon/log.h"
+#include "daemon/pool.h"
+#include "daemon/server.h"
+#include "shared/proto.h"
+
+#define DISPATCH_SERVER "agauthd 0.1"
+
+enum op_right { RIGHT_ANY, RIGHT_SIGN, RIGHT_VERIFY, RIGHT_ADMIN };
+
+/* A sign, verify or rotate: runs inline or on the pool, then replies. */
+struct op_job {
+	struct pool_job job;
+	struct conn *c;
+	struct keyring *kr;
+	uint64_t id;
+	const char *op;
+	char *arg, *opts;            /* copies: the frame is gone by then */
+	size_t arg_len, opts_len;
+	struct keyring *fresh;       /* rotate: the new keyring */
+	struct ag_error e;
+	int failed;
+	struct buf reply;
+};
+
+static int dispatch_rotating;
+
+static double dispatch_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void dispatch_ok(struct proto_out *o, struct buf *b, uint64_t id,
+			size_t fields)
+{
+	proto_begin(o, b);
+	msgpack_pack_map(&o->pk, fields + 2);
+	proto_kv_uint(o, "id", id);
+	proto_kv_bool(o, "ok", 1);
+}
+
+static void dispatch_fail(struct conn *c, uint64_t id,
+			  const struct ag_error *e)
+{
+	server_stats()->failures++;
+	proto_error(&c->out, id, e);
+	conn_sent(c, 1);
+}
+
+static void dispatch_fail_code(struct conn *c, uint64_t id,
+			       enum ag_err code, const char *msg)
+{
+	struct ag_error e;
+
+	ag_fail(&e, code, "%s", msg ? msg : ag_strerror(code));
+	dispatch_fail(c, id, &e);
+}
+
+/* Scratch for sign and verify, one set per thread (loop and pool). */
+static _Thread_local struct jwt dispatch_jwt;
+static _Thread_local struct vopts dispatch_vopts;
+
+static void op_sign(struct op_job *j)
+{
+	struct sign_req r;
+	struct buf tok, added;
+	const struct kr_key *k = NULL;
+	struct proto_out o;
+
+	memset(&r, 0, sizeof r);
+	r.payload = j->arg;
+	r.payload_len = j->arg_len;
+	r.opts = j->opts;
+	r.opts_len = j->opts_len;
+	r.now = dispatch_now();
+	r.allow_none = server_config()->allow_none;
+	buf_init(&tok, 2 * AG_TOKEN_MAX);
+	buf_init(&added, AG_OPTS_MAX + 256);
+	if (keyring_sign(j->kr, &r, &tok, &added, &k, &j->e) != 0) {
+		j->failed = 1;
+	} else {
+		dispatch_ok(&o, &j->reply, j->id, k->has_kid ? 3 : 2);
+		proto_kv_str(&o, "token", tok.p, tok.len);
+		proto_kv_str(&o, "added", added.p ? added.p : "{}",
+			     added.p ? added.len : 2);
+		if (k->has_kid)
+			proto_kv_cstr(&o, "kid", k->kid);
+		proto_end(&o);
+	}
+	buf_free(&tok);
+	buf_free(&added);
+}
+
+static void op_verify(struct op_job *j)
+{
+	struct jwt *t = &dispatch_jwt;
+	struct vopts *v = &dispatch_vopts;
+	const struct kr_key *k = NULL;
+	struct proto_out o;
+
+	if (vopts_parse(v, j->opts, j->opts_len, &j->e) != 0 ||
+	    keyring_verify(j->kr, j->arg, j->arg_len, v, dispatch_now(), t, &k,
+			   &j->e) != 0) {
+		j->failed = 1;
+		return;
+	}
+	dispatch_ok(&o, &j->reply, j->id, 2 + (k->has_kid != 0) +
+		    (v->complete != 0));
+	proto_kv_cstr(&o, "kind", t->kind == JWT_PAYLOAD_JSON ? "json" : "text");
+	proto_kv_bin(&o, "payload", t->payload, t->plen);
+	if (k->has_kid)
+		proto_kv_cstr(&o, "kid", k->kid);
+	if (v->complete)
+		proto_kv_bin(&o, "header", t->hdoc.src, t->hdoc.len);
+	proto_end(&o);
+}
+
+static void op_rotate(struct op_job *j)
+{
+	const struct config *cfg = server_config();
+	struct proto_out o;
+
+	if (keyring_rotate(j->kr, j->arg, dispatch_now(), cfg->default_expiry,
+			   &j->fresh, &j->e) != 0) {
+		j->failed = 1;
+		return;
+	}
+	dispatch_ok(&o, &j->reply, j->id, 2);
+	proto_kv_cstr(&o, "kid", j->fresh->keys[j->fresh->primary].name);
+	proto_kv_uint(&o, "generation", j->fresh->generation);
+	proto_end(&o);
+}
+
+static void op_run(struct pool_job *pj)
+{
+	struct op_job *j = (struct op_job *)pj;
+
+	if (strcmp(j->op, "sign") == 0)
+		op_sign(j);
+	else if (strcmp(j->op, "verify") == 0)
+		op_verify(j);
+	else
+		op_rotate(j);
+	if (!j->failed && j->reply.err) {
+		j->failed = 1;
+		ag_fail(&j->e, AG_E_NOMEM, "reply larger than a frame");
+	}
+}
+
+/* Back on the loop thread: the reply goes out, references drop. */
+static void op_done(struct pool_job *pj)
+{
+	struct op_job *j = (struct op_job *)pj;
+	struct conn *c = j->c;
+
+	if (j->fresh != NULL) {
+		log_info("rotation by uid %u: %s is primary", (unsigned)c->uid,
+			 j->fresh->keys[j->fresh->primary].name);
+		server_set_keyring(j->fresh);
+	}
+	if (strcmp(j->op, "rotate") == 0)
+		dispatch_rotating = 0;
+	if (c->dead) {
+		c->inflight--;
+	} else if (j->failed) {
+		dispatch_fail(c, j->id, &j->e);
+	} else {
+		buf_put(&c->out, j->reply.p, j->reply.len);
+		conn_sent(c, 1);
+	}
+	keyring_unref(j->kr);
+	conn_unref(c);
+	buf_free(&j->reply);
+	free(j->arg);
+	free(j->opts);
+	free(j);
+}
+
+static char *dispatch_dup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p != NULL) {
+		memcpy(p, s, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+/* HMAC work costs less than a trip through the pool; RSA and ECDSA
+ * would stall every other client for milliseconds. */
+static int dispatch_inline(const struct op_job *j)
+{
+	const struct keyring *kr = j->kr;
+	char fam[3];
+
+	if (strcmp(j->op, "rotate") == 0)
+		return 0;
+	if (strcmp(j->op, "sign") == 0)
+		return kr->primary < 0 ||
+		       kr->keys[kr->primary].key->type == KEY_SECRET;
+	return jwt_peek_family(j->arg, j->arg_len, fam) != 0 ||
+	       strcmp(fam, "HS") == 0;
+}
+
+static void dispatch_job(struct conn *c, uint64_t id, const char *op,
+			 const msgpack_object *req, const char *argname)
+{
+	struct op_job *j;
+	const char *arg = NULL, *opts = NULL;
+	size_t alen = 0, olen = 0;
+	int ra = proto_str(req, argname, &arg, &alen);
+	int ro = proto_str(req, "opts", &opts, &olen);
+
+	/* rotate's alg is optional; sign and verify need their argument */
+	if ((ra != 0 && (strcmp(op, "rotate") != 0 || ra == -2)) || ro == -2) {
+		dispatch_fail_code(c, id, AG_E_BAD_REQUEST, NULL);
+		return;
+	}
+	j = calloc(1, sizeof *j);
+	if (j == NULL || (ra == 0 && (j->arg = dispatch_dup(arg, alen)) == NULL) ||
+	    (ro == 0 && (j->opts = dispatch_dup(opts, olen)) == NULL)) {
+		if (j != NULL)
+			free(j->arg);
+		free(j);
+		dispatch_fail_code(c, id, AG_E_NOMEM, NULL);
+		return;
+	}
+	j->arg_len = alen;
+	j->opts_len = olen;
+	j->c = c;
+	j->id = id;
+	j->op = strcmp(op, "sign") == 0 ? "sign" :
+		strcmp(op, "verify") == 0 ? "verify" : "rotate";
+	j->kr = server_keyring();
+	keyring_ref(j->kr);
+	conn_ref(c);
+	buf_init(&j->reply, AG_FRAME_HARD_MAX);
+	j->job.run = op_run;
+	j->job.done = op_done;
+	if (dispatch_inline(j)) {
+		op_run(&j->job);
+		op_done(&j->job);
+		return;
+	}
+	if (pool_submit(&j->job) != 0) {
+		server_stats()->busy++;
+		ag_fail(&j->e, AG_E_BUSY, "crypto queue full (%u jobs)",
+			server_config()->pool_queue);
+		j->failed = 1;
+		op_done(&j->job);
+	}
+}
+
+static void op_hello(struct conn *c, uint64_t id, const msgpack_object *req)
+{
+	const struct config *cfg = server_config();
+	struct proto_out o;
+	uint64_t v = 0;
+
+	/* an unknown version cannot be spoken to: say so and hang up */
+	if (proto_uint(req, "v", &v) != 0 || v != PROTO_VERSION) {
+		conn_close_after(c);
+		dispatch_fail_code(c, id, AG_E_HELLO, "protocol version 1 "
+				   "required");
+		return;
+	}
+	c->hello = 1;
+	dispatch_ok(&o, &c->out, id, 4);
+	proto_kv_uint(&o, "v", PROTO_VERSION);
+	proto_kv_cstr(&o, "server", DISPATCH_SERVER);
+	proto_kv_uint(&o, "max_frame", cfg->max_frame);
+	proto_kv_uint(&o, "max_inflight", cfg->max_inflight);
+	proto_end(&o);
+	conn_sent(c, 1);
+}
+
+static void op_ping(struct conn *c, uint64_t id, const msgpack_object *req)
+{
+	struct proto_out o;
+
+	(void)req;
+	dispatch_ok(&o, &c->out, id, 0);
+	proto_end(&o);
+	conn_sent(c, 1);
+}
+
+static void op_keys(struct conn *c, uint64_t id, const msgpack_object *req)
+{
+	const struct keyring *kr = server_keyring();
+	const struct kr_key *k;
+	struct proto_out o;
+	int i;
+
+	(void)req;
+	dispatch_ok(&o, &c->out, id, 2);
+	proto_kv_uint(&o, "generation", kr->generation);
+	proto_key(&o, "keys");
+	msgpack_pack_array(&o.pk, (size_t)kr->n);
+	for (i = 0; i < kr->n; i++) {
+		k = &kr->keys[i];
+		/* names and dates only: never material */
+		msgpack_pack_map(&o.pk, 6);
+		proto_kv_cstr(&o, "name", k->name);
+		proto_kv_cstr(&o, "kid", k->has_kid ? k->kid : "");
+		proto_kv_cstr(&o, "alg", k->alg->name);
+		proto_kv_cstr(&o, "state", keyring_usable(k, dispatch_now()) ?
+			      keyring_state_name(k->state) : "retired");
+		proto_kv_uint(&o, "created", (uint64_t)k->created);
+		proto_kv_uint(&o, "retire", (uint64_t)k->retire);
+	}
+	proto_end(&o);
+	conn_sent(c, 1);
+}
+
+static void op_reload(struct conn *c, uint64_t id, const msgpack_object *req)
+{
+	struct ag_error e;
+	struct proto_out o;
+
+	(void)req;
+	log_info("reload requested by uid %u", (unsigned)c->uid);
+	if (server_reload(&e) != 0) {
+		dispatch_fail(c, id, &e);
+		return;
+	}
+	dispatch_ok(&o, &c->out, id, 1);
+	proto_kv_uint(&o, "generation", server_keyring()->generation);
+	proto_end(&o);
+	conn_sent(c, 1);
+}
+
+static void op_stats(struct conn *c, uint64_t id, const msgpack_object *req)
+{
+	const struct server_stats *s = server_stats();
+	struct proto_out o;
+
+	(void)req;
+	dispatch_ok(&o, &c->out, id, 9);
+	proto_kv_uint(&o, "uptime", (uint64_t)(dispatch_now() - s->started));
+	proto_kv_uint(&o, "connections", conn_count());
+	proto_kv_uint(&o, "requests", s->requests);
+	proto_kv_uint(&o, "signs", s->signs);
+	proto_kv_uint(&o, "verifies", s->verifies);
+	proto_kv_uint(&o, "failures", s->failures);
+	proto_kv_uint(&o, "busy", s->busy);
+	proto_kv_uint(&o, "generation", server_keyring()->generation);
+	proto_kv_uint(&o, "pool_queue", pool_queued());
+	proto_end(&o);
+	conn_sent(c, 1);
+}
+
+static void op_sign_req(struct conn *c, uint64_t id, const msgpack_object *r)
+{
+	server_stats()->signs++;
+	dispatch_job(c, id, "sign", r, "payload");
+}
+
+static void op_verify_req(struct conn *c, uint64_t id,
+			  const msgpack_object *r)
+{
+	server_stats()->verifies++;
+	dispatch_job(c, id, "verify", r, "token");
+}
+
+static void op_rotate_req(struct conn *c, uint64_t id,
+			  const msgpack_object *r)
+{
+	/* one rotation at a time: each rewrites the manifest */
+	if (dispatch_rotating) {
+		server_stats()->busy++;
+		dispatch_fail_code(c, id, AG_E_BUSY, "a rotation is running");
+		return;
+	}
+	dispatch_rotating = 1;
+	log_info("rotation requested by uid %u", (unsigned)c->uid);
+	dispatch_job(c, id, "rotate", r, "alg");
+}
+
+static const struct {
+	const char *name;
+	enum op_right right;
+	void (*run)(struct conn *, uint64_t, const msgpack_object *);
+} dispatch_ops[] = {
+	{ "hello", RIGHT_ANY, op_hello },
+	{ "ping", RIGHT_ANY, op_ping },
+	{ "sign", RIGHT_SIGN, op_sign_req },
+	{ "verify", RIGHT_VERIFY, op_verify_req },
+	{ "keys", RIGHT_VERIFY, op_keys },
+	{ "reload", RIGHT_ADMIN, op_reload },
+	{ "rotate", RIGHT_ADMIN, op_rotate_req },
+	{ "stats", RIGHT_ADMIN, op_stats },
+};
+
+static int dispatch_allowed(const struct conn *c, enum op_right r)
+{
+	const struct config *cfg = server_config();
+
+	switch (r) {
+	case RIGHT_SIGN:
+		return config_allows(&cfg->sign, c->uid, c->gid);
+	case RIGHT_VERIFY:
+		return config_allows(&cfg->verify, c->uid, c->gid);
+	case RIGHT_ADMIN:
+		return config_allows(&cfg->admin, c->uid, c->gid);
+	default:
+		return 1;
+	}
+}
+
+void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
+{
+	struct proto_msg m;
+	const char *op;
+	size_t oplen, i, nops = sizeof dispatch_ops / sizeof *dispatch_ops;
+	uint64_t id = 0;
+
+	server_stats()->requests++;
+	if (proto_decode(&m, body, n) != 0) {
+		/* garbage: answer once, then hang up on it */
+		conn_close_after(c);
+		dispatch_fail_code(c, 0, AG_E_BAD_FRAME, NULL);
+		goto out;
+	}
+	if (proto_uint(m.root, "id", &id) != 0 ||
+	    proto_str(m.root, "op", &op, &oplen) != 0) {
+		dispatch_fail_code(c, id, AG_E_BAD_REQUEST, "a request needs "
+				   "id (uint) and op (str)");
+		goto out;
+	}
+	for (i = 0; i < nops; i++)
+		if (strlen(dispatch_ops[i].name) == oplen &&
+		    memcmp(dispatch_ops[i].name, op, oplen) == 0)
+			break;
+	if (!c->hello && (i == nops || strcmp(dispatch_ops[i].name, "hello"))) {
+		conn_close_after(c);
+		dispatch_fail_code(c, id, AG_E_HELLO, NULL);
+		goto out;
+	}
+	if (i == nops) {
+		dispatch_fail_code(c, id, AG_E_UNKNOWN_OP, NULL);
+		goto out;
+	}
+	/* the peer's rights come from SO_PEERCRED, checked per operation */
+	if (!dispatch_allowed(c, dispatch_ops[i].right)) {
+		log_info("uid %u gid %u refused %s", (unsigned)c->uid,
+			 (unsigned)c->gid, dispatch_ops[i].name);
+		dispatch_fail_code(c, id, AG_E_UNAUTHORIZED, NULL);
+		goto out;
+	}
+	dispatch_ops[i].run(c, id, m.root);
+out:
+	proto_msg_free(&m);
+}

@@ -1,0 +1,24 @@
+/*
+ * keygen.h - new key material: HMAC secrets from the system CSPRNG
+ * (getrandom), RSA and EC private keys with mbedTLS, written to a file
+ * that only its owner can read.  Used by `agauthd keygen` (and so by
+ * `agauthctl keygen`) and by the rotate operation.
+ */
+#ifndef AG_KEYGEN_H
+#define AG_KEYGEN_H
+
+#include "shared/agerr.h"
+
+/* Types: hs256 hs384 hs512 rsa2048 rsa3072 rsa4096 p256 p384 p521. */
+int keygen_valid_type(const char *type);
+/* The type rotate generates for an algorithm ("ES384" -> "p384"). */
+const char *keygen_type_for_alg(const char *alg);
+/* The keyring encoding of a type's file: "base64" or "pem". */
+const char *keygen_encoding(const char *type);
+
+/* Writes a new key of `type` to path (mode 0600, created exclusively
+ * unless force), fsynced. */
+int keygen_write(const char *type, const char *path, int force,
+		 struct ag_error *e);
+
+#endif

@@ -1,0 +1,614 @@
+/* keyring.c - the manifest, key files and key selection. */
+#include "keyring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mbedtls/base64.h>
+#include <mbedtls/platform_util.h>
+
+#include "daemon/keygen.h"
+#include "daemon/verify.h"
+
+struct kr_ctx {
+	struct keyring *kr;
+	char dir[PATH_MAX];
+	char why[300];
+};
+
+static const char *const kr_states[] = { "primary", "verify", "retired" };
+static const char *const kr_encodings[] = { "pem", "raw", "text", "base64" };
+
+const char *keyring_state_name(enum kr_state s)
+{
+	return kr_states[s];
+}
+
+/* kids travel in headers and logs: a small safe alphabet, never a path */
+static int kr_kid_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > AG_KID_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("._-", s[i])))
+			return 0;
+	return 1;
+}
+
+/* "2026-11-27T10:00:00Z" or seconds since the epoch */
+static int kr_time(const char *v, int64_t *out)
+{
+	struct tm tm;
+	const char *end;
+	char *e;
+	long long n;
+
+	memset(&tm, 0, sizeof tm);
+	end = strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (end != NULL && *end == '\0') {
+		*out = (int64_t)timegm(&tm);
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(v, &e, 10);
+	if (errno != 0 || *e != '\0' || e == v || n < 0)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+static int kr_pick(const char *v, const char *const *names, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static struct kr_key *kr_section(struct kr_ctx *x, const char *section)
+{
+	struct keyring *kr = x->kr;
+	const char *name;
+	int i;
+
+	if (strncmp(section, "key ", 4) != 0) {
+		snprintf(x->why, sizeof x->why, "sections are [key NAME], not "
+			 "[%.100s]", section);
+		return NULL;
+	}
+	name = section + 4;
+	for (i = 0; i < kr->n; i++)
+		if (strcmp(kr->keys[i].name, name) == 0)
+			return &kr->keys[i];
+	if (!kr_kid_ok(name)) {
+		snprintf(x->why, sizeof x->why, "key name '%.80s' must be 1 to "
+			 "%d of A-Z a-z 0-9 . _ -", name, AG_KID_MAX);
+		return NULL;
+	}
+	if (kr->n == AG_KEYRING_MAX) {
+		snprintf(x->why, sizeof x->why, "more than %d keys",
+			 AG_KEYRING_MAX);
+		return NULL;
+	}
+	i = kr->n++;
+	snprintf(kr->keys[i].name, sizeof kr->keys[i].name, "%s", name);
+	snprintf(kr->keys[i].kid, sizeof kr->keys[i].kid, "%s", name);
+	kr->keys[i].has_kid = 1;
+	kr->keys[i].state = KR_VERIFY;
+	kr->keys[i].encoding = KR_PEM;
+	return &kr->keys[i];
+}
+
+static int kr_field(struct kr_ctx *x, struct kr_key *k, const char *name,
+		    const char *v)
+{
+	int i;
+
+	if (strcmp(name, "file") == 0) {
+		free(k->file_spec);
+		k->file_spec = strdup(v);
+		return k->file_spec != NULL;
+	}
+	if (strcmp(name, "algorithm") == 0) {
+		k->alg = jws_alg_find(v, strlen(v));
+		if (k->alg != NULL && k->alg->family != JWS_NONE)
+			return 1;
+		snprintf(x->why, sizeof x->why, "unknown algorithm '%.40s'", v);
+		return 0;
+	}
+	if (strcmp(name, "kid") == 0) {
+		/* an empty kid: tokens without one (SocketCluster's authKey) */
+		k->has_kid = v[0] != '\0';
+		if (!k->has_kid || kr_kid_ok(v)) {
+			snprintf(k->kid, sizeof k->kid, "%s", v);
+			return 1;
+		}
+		snprintf(x->why, sizeof x->why, "kid must be empty or 1 to %d "
+			 "of A-Z a-z 0-9 . _ -", AG_KID_MAX);
+		return 0;
+	}
+	if (strcmp(name, "state") == 0 &&
+	    (i = kr_pick(v, kr_states, 3)) >= 0) {
+		k->state = (enum kr_state)i;
+		return 1;
+	}
+	if (strcmp(name, "encoding") == 0 &&
+	    (i = kr_pick(v, kr_encodings, 4)) >= 0) {
+		k->encoding = (enum kr_encoding)i;
+		return 1;
+	}
+	if (strcmp(name, "created") == 0 && kr_time(v, &k->created) == 0)
+		return 1;
+	if (strcmp(name, "retire") == 0 && kr_time(v, &k->retire) == 0)
+		return 1;
+	snprintf(x->why, sizeof x->why, "bad %s '%.60s'", name, v);
+	return 0;
+}
+
+static int kr_handler(void *user, const char *section, const char *name,
+		      const char *value)
+{
+	struct kr_ctx *x = user;
+	struct kr_key *k;
+
+	if (x->why[0] != '\0')
+		return 1;
+	k = kr_section(x, section);
+	if (k == NULL)
+		return 0;
+	if (kr_field(x, k, name, value))
+		return 1;
+	if (x->why[0] == '\0')
+		snprintf(x->why, sizeof x->why, "unknown option '%.40s'", name);
+	return 0;
+}
+
+/*
+ * Reads a key file the way a key file must be: a regular file, not through
+ * a link, readable by its owner only, owned by us or root.
+ */
+static int kr_read(const char *path, unsigned char *buf, size_t cap,
+		   size_t *len, struct ag_error *e)
+{
+	struct stat st;
+	ssize_t r;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return ag_fail(e, AG_E_KEYRING, "%s: %s%s", path,
+			       strerror(errno), errno == ELOOP ?
+			       " (key files may not be symbolic links)" : "");
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ag_fail(e, AG_E_KEYRING, "%s: not a regular file", path);
+		goto out;
+	}
+	/* a key others can read is a key others have */
+	if ((st.st_mode & 077) != 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: readable by group or others "
+			"(mode %04o); chmod 600 it", path,
+			(unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: owned by uid %u, not by agauthd "
+			"or root", path, (unsigned)st.st_uid);
+		goto out;
+	}
+	if ((size_t)st.st_size > cap) {
+		ag_fail(e, AG_E_KEYRING, "%s: larger than %zu bytes", path, cap);
+		goto out;
+	}
+	*len = 0;
+	while ((r = read(fd, buf + *len, cap - *len)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ag_fail(e, AG_E_KEYRING, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		*len += (size_t)r;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/* The bytes a key file stands for, per its encoding. */
+static int kr_decode(struct kr_key *k, unsigned char *buf, size_t *len,
+		     const char *path, struct ag_error *e)
+{
+	unsigned char tmp[AG_KEY_MAX];
+	size_t i, o = 0;
+	int rc;
+
+	if (k->encoding == KR_TEXT) {
+		/* one trailing newline is the file's, not the secret's */
+		if (*len > 0 && buf[*len - 1] == '\n')
+			(*len)--;
+		if (*len > 0 && buf[*len - 1] == '\r')
+			(*len)--;
+		return 0;
+	}
+	if (k->encoding != KR_BASE64)
+		return 0;
+	for (i = 0; i < *len; i++)
+		if (strchr(" \t\r\n", buf[i]) == NULL)
+			tmp[o++] = buf[i];
+	rc = mbedtls_base64_decode(buf, AG_KEY_MAX, len, tmp, o);
+	mbedtls_platform_zeroize(tmp, sizeof tmp);
+	return rc == 0 ? 0 : ag_fail(e, AG_E_KEYRING, "%s: not base64", path);
+}
+
+static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
+{
+	unsigned char buf[AG_KEY_MAX];
+	char path[PATH_MAX];
+	size_t len = 0;
+	int rc = -1, n;
+
+	if (k->file_spec == NULL || k->alg == NULL)
+		return ag_fail(e, AG_E_KEYRING, "%s: [key %s] needs file and "
+			       "algorithm", x->kr->manifest, k->name);
+	n = k->file_spec[0] == '/' ?
+		snprintf(path, sizeof path, "%s", k->file_spec) :
+		snprintf(path, sizeof path, "%s/%s", x->dir, k->file_spec);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return ag_fail(e, AG_E_KEYRING, "[key %s]: path too long",
+			       k->name);
+	if (kr_read(path, buf, sizeof buf, &len, e) != 0 ||
+	    kr_decode(k, buf, &len, path, e) != 0)
+		goto out;
+	if (key_load(&k->key, buf, len, k->state == KR_PRIMARY ?
+		     KEY_USE_SIGN : KEY_USE_VERIFY, e) != 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: %s", path, e->msg);
+		goto out;
+	}
+	/* the algorithm is bound to the key: HS to a secret, RS/PS to RSA,
+	 * ES to EC on its own curve */
+	if ((k->alg->family == JWS_HS) != (k->key->type == KEY_SECRET) ||
+	    jws_key_fits(k->key, k->alg->name, e) != 0 ||
+	    (k->state == KR_PRIMARY && k->key->type != KEY_SECRET &&
+	     !k->key->is_private)) {
+		ag_fail(e, AG_E_KEYRING, "%s: not a key for %s%s", path,
+			k->alg->name, k->state == KR_PRIMARY ?
+			" signing (a primary needs the private key)" : "");
+		goto out;
+	}
+	rc = 0;
+out:
+	mbedtls_platform_zeroize(buf, sizeof buf);
+	return rc;
+}
+
+static int kr_validate(struct kr_ctx *x, struct ag_error *e)
+{
+	struct keyring *kr = x->kr;
+	int i, j;
+
+	for (i = 0; i < kr->n; i++) {
+		if (kr_load_key(x, &kr->keys[i], e) != 0)
+			return -1;
+		if (kr->keys[i].state == KR_PRIMARY) {
+			if (kr->primary >= 0)
+				return ag_fail(e, AG_E_KEYRING, "%s: more than "
+					       "one primary key (%s, %s)",
+					       kr->manifest,
+					       kr->keys[kr->primary].name,
+					       kr->keys[i].name);
+			kr->primary = i;
+		}
+		for (j = 0; j < i; j++)
+			if (kr->keys[i].has_kid && kr->keys[j].has_kid &&
+			    strcmp(kr->keys[i].kid, kr->keys[j].kid) == 0)
+				return ag_fail(e, AG_E_KEYRING, "%s: kid '%s' "
+					       "used twice", kr->manifest,
+					       kr->keys[i].kid);
+	}
+	return 0;
+}
+
+int keyring_load(const char *manifest, uint64_t generation,
+		 struct keyring **out, struct ag_error *e)
+{
+	struct kr_ctx x;
+	const char *slash;
+	int line, rc = -1;
+
+	memset(&x, 0, sizeof x);
+	*out = NULL;
+	x.kr = calloc(1, sizeof *x.kr);
+	if (x.kr == NULL)
+		return ag_fail(e, AG_E_NOMEM, NULL);
+	atomic_init(&x.kr->refs, 1);
+	x.kr->generation = generation;
+	x.kr->primary = -1;
+	snprintf(x.kr->manifest, sizeof x.kr->manifest, "%s", manifest);
+	slash = strrchr(manifest, '/');
+	snprintf(x.dir, sizeof x.dir, "%.*s", slash ? (int)(slash - manifest) :
+		 1, slash ? manifest : ".");
+	line = ini_parse(manifest, kr_handler, &x);
+	if (line < 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: cannot read: %s", manifest,
+			strerror(errno));
+		goto out;
+	}
+	if (line > 0) {
+		ag_fail(e, AG_E_KEYRING, "%s:%d: %s", manifest, line,
+			x.why[0] ? x.why : "syntax error");
+		goto out;
+	}
+	if (kr_validate(&x, e) != 0)
+		goto out;
+	*out = x.kr;
+	x.kr = NULL;
+	rc = 0;
+out:
+	if (x.kr != NULL)
+		keyring_unref(x.kr);
+	return rc;
+}
+
+void keyring_ref(struct keyring *kr)
+{
+	atomic_fetch_add(&kr->refs, 1);
+}
+
+void keyring_unref(struct keyring *kr)
+{
+	int i;
+
+	if (kr == NULL || atomic_fetch_sub(&kr->refs, 1) != 1)
+		return;
+	for (i = 0; i < kr->n; i++) {
+		key_free(kr->keys[i].key);
+		free(kr->keys[i].file_spec);
+	}
+	free(kr);
+}
+
+int keyring_usable(const struct kr_key *k, double now)
+{
+	if (k->state == KR_RETIRED)
+		return 0;
+	return k->state == KR_PRIMARY || k->retire == 0 ||
+	       now < (double)k->retire;
+}
+
+int keyring_sign(const struct keyring *kr, struct sign_req *r,
+		 struct buf *token, struct buf *added,
+		 const struct kr_key **used, struct ag_error *e)
+{
+	const struct kr_key *k;
+
+	if (kr->primary < 0)
+		return ag_fail(e, AG_E_NO_KEY, "no primary key to sign with");
+	k = &kr->keys[kr->primary];
+	r->alg_default = k->alg->name;
+	r->kid_locked = 1;
+	r->kid = k->has_kid ? k->kid : NULL;
+	*used = k;
+	return sign_token(k->key, r, token, added, e);
+}
+
+/* Keys of the family of the token's algorithm, as a type. */
+static int kr_family_type(const struct jwt *j, enum key_type *t)
+{
+	char alg[3] = "";
+	size_t n;
+	const char *raw;
+
+	if (json_type(&j->hdoc, j->alg) != JSON_STRING)
+		return -1;
+	raw = json_raw(&j->hdoc, j->alg, &n);
+	if (n < 2)
+		return -1;
+	memcpy(alg, raw, 2);
+	if (strcmp(alg, "HS") == 0)
+		*t = KEY_SECRET;
+	else if (strcmp(alg, "RS") == 0 || strcmp(alg, "PS") == 0)
+		*t = KEY_RSA;
+	else if (strcmp(alg, "ES") == 0)
+		*t = KEY_EC;
+	else
+		return -1;
+	return 0;
+}
+
+static int kr_candidates(const struct keyring *kr, const struct jwt *j,
+			 double now, const struct kr_key **c)
+{
+	enum key_type t;
+	int i, n = 0;
+	size_t klen;
+
+	for (i = 0; j->kid >= 0 && i < kr->n; i++) {
+		const struct kr_key *k = &kr->keys[i];
+
+		klen = strlen(k->kid);
+		if (k->has_kid && keyring_usable(k, now) &&
+		    json_str_eq(&j->hdoc, j->kid, k->kid, klen)) {
+			c[0] = k;
+			return 1;
+		}
+	}
+	if (kr_family_type(j, &t) != 0)
+		return 0;
+	for (i = 0; i < kr->n && n < AG_KEYRING_TRY_MAX; i++)
+		if (kr->keys[i].key->type == t &&
+		    keyring_usable(&kr->keys[i], now))
+			c[n++] = &kr->keys[i];
+	return n;
+}
+
+int keyring_verify(const struct keyring *kr, const char *token, size_t len,
+		   const struct vopts *o, double now, struct jwt *j,
+		   const struct kr_key **used, struct ag_error *e)
+{
+	const struct kr_key *c[AG_KEYRING_TRY_MAX];
+	int n, i;
+
+	if (o->early.code != AG_OK) {
+		*e = o->early;
+		return -1;
+	}
+	if (jwt_decode(j, token, len, e) != 0)
+		return -1;
+	n = kr_candidates(kr, j, now, c);
+	if (n == 0) {
+		/* no key fits: the primary (or any key) gives the error a
+		 * single-key jsonwebtoken would give */
+		for (i = 0; i < kr->n && !keyring_usable(&kr->keys[i], now); i++)
+			;
+		if (kr->primary < 0 && i == kr->n)
+			return ag_fail(e, AG_E_NO_KEY, "no key may verify");
+		c[0] = kr->primary >= 0 ? &kr->keys[kr->primary] : &kr->keys[i];
+		n = 1;
+	}
+	for (i = 0; i < n; i++) {
+		*used = c[i];
+		if (verify_decoded(c[i]->key, j, o, now, e) == 0)
+			return 0;
+		/* only a wrong key is worth trying the next one for */
+		if (e->code != AG_E_BAD_SIGNATURE && e->code != AG_E_KEY_ALG &&
+		    e->code != AG_E_SIG_LENGTH)
+			return -1;
+	}
+	return -1;
+}
+
+static void kr_put_time(FILE *f, const char *name, int64_t t)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	char s[32];
+
+	gmtime_r(&tt, &tm);
+	strftime(s, sizeof s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "%s = %s\n", name, s);
+}
+
+static void kr_put_key(FILE *f, const struct kr_key *k, enum kr_state state,
+		       int64_t retire)
+{
+	fprintf(f, "\n[key %s]\nfile = %s\nalgorithm = %s\nstate = %s\n"
+		"encoding = %s\n", k->name, k->file_spec, k->alg->name,
+		kr_states[state], kr_encodings[k->encoding]);
+	if (!k->has_kid || strcmp(k->kid, k->name) != 0)
+		fprintf(f, "kid = %s\n", k->has_kid ? k->kid : "");
+	if (k->created != 0)
+		kr_put_time(f, "created", k->created);
+	if (retire != 0)
+		kr_put_time(f, "retire", retire);
+}
+
+/* The manifest as it must read after the rotation, to path. */
+static int kr_write_manifest(const struct keyring *kr, const char *path,
+			     const struct kr_key *fresh, int64_t retire,
+			     struct ag_error *e)
+{
+	FILE *f;
+	int fd, i, rc;
+	const struct kr_key *k;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0600);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return ag_fail(e, AG_E_KEYRING, "%s: %s", path, strerror(errno));
+	}
+	fprintf(f, "# agauthd keyring, rewritten by rotation of %s\n",
+		fresh->name);
+	for (i = 0; i < kr->n; i++) {
+		k = &kr->keys[i];
+		if (i == kr->primary)
+			kr_put_key(f, k, KR_VERIFY, k->retire != 0 &&
+				   k->retire < retire ? k->retire : retire);
+		else
+			kr_put_key(f, k, k->state, k->retire);
+	}
+	kr_put_key(f, fresh, KR_PRIMARY, 0);
+	rc = fflush(f) == 0 && fsync(fd) == 0 ? 0 : -1;
+	if (fclose(f) != 0 || rc != 0)
+		return ag_fail(e, AG_E_KEYRING, "%s: %s", path, strerror(errno));
+	return 0;
+}
+
+int keyring_rotate(const struct keyring *kr, const char *alg, double now,
+		   double grace, struct keyring **out, struct ag_error *e)
+{
+	struct kr_key fresh;
+	char dir[PATH_MAX], file[PATH_MAX + 64], tmp[PATH_MAX + 8], spec[128];
+	unsigned char rnd[3];
+	const char *type, *slash = strrchr(kr->manifest, '/');
+	time_t t = (time_t)now;
+	struct tm tm;
+	int rc = -1;
+
+	*out = NULL;
+	if (alg == NULL)
+		alg = kr->primary >= 0 ? kr->keys[kr->primary].alg->name :
+		      "HS256";
+	type = keygen_type_for_alg(alg);
+	if (type == NULL)
+		return ag_fail(e, AG_E_KEYRING, "cannot rotate to '%s'", alg);
+	memset(&fresh, 0, sizeof fresh);
+	gmtime_r(&t, &tm);
+	key_rng(NULL, rnd, sizeof rnd);
+	snprintf(fresh.name, sizeof fresh.name,
+		 "k%04d%02d%02d-%02d%02d%02d-%02x%02x%02x", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 rnd[0], rnd[1], rnd[2]);
+	snprintf(dir, sizeof dir, "%.*s/keys", slash ? (int)(slash -
+		 kr->manifest) : 1, slash ? kr->manifest : ".");
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return ag_fail(e, AG_E_KEYRING, "%s: %s", dir, strerror(errno));
+	snprintf(spec, sizeof spec, "keys/%s.%s", fresh.name,
+		 strcmp(keygen_encoding(type), "pem") == 0 ? "pem" : "key");
+	snprintf(file, sizeof file, "%.*s/%s", slash ? (int)(slash -
+		 kr->manifest) : 1, slash ? kr->manifest : ".", spec);
+	fresh.file_spec = spec;
+	fresh.alg = jws_alg_find(alg, strlen(alg));
+	fresh.encoding = strcmp(keygen_encoding(type), "pem") == 0 ?
+			 KR_PEM : KR_BASE64;
+	fresh.has_kid = 1;
+	snprintf(fresh.kid, sizeof fresh.kid, "%s", fresh.name);
+	fresh.created = (int64_t)now;
+	snprintf(tmp, sizeof tmp, "%s.new", kr->manifest);
+	if (keygen_write(type, file, 0, e) != 0)
+		return -1;
+	/* load what we wrote before it replaces the manifest: a keyring
+	 * that does not load never goes live */
+	if (kr_write_manifest(kr, tmp, &fresh, (int64_t)(now + grace), e) != 0 ||
+	    keyring_load(tmp, kr->generation + 1, out, e) != 0)
+		goto out;
+	snprintf((*out)->manifest, sizeof (*out)->manifest, "%s", kr->manifest);
+	if (rename(tmp, kr->manifest) != 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: %s", kr->manifest,
+			strerror(errno));
+		keyring_unref(*out);
+		*out = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0) {
+		unlink(tmp);
+		unlink(file);
+	}
+	return rc;
+}

@@ -1,0 +1,123 @@
+/*
+ * agauthd - the key-holding JWT daemon.
+ *
+ *   agauthd [-c FILE] [-t]        run (foreground), or only check (-t)
+ *   agauthd keygen TYPE FILE [--force]
+ */
+#include <errno.h>
+#include <ev.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "daemon/config.h"
+#include "daemon/keygen.h"
+#include "daemon/keyring.h"
+#include "daemon/log.h"
+#include "daemon/pool.h"
+#include "daemon/server.h"
+
+#define MAIN_DEFAULT_CONFIG "/etc/agauthd/agauthd.conf"
+
+static void main_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: agauthd [-c FILE] [-t]\n"
+		"       agauthd keygen TYPE FILE [--force]\n"
+		"\n"
+		"  -c FILE   configuration (default " MAIN_DEFAULT_CONFIG ")\n"
+		"  -t        check the configuration and keyring, then exit\n"
+		"  -h        this help\n"
+		"\n"
+		"keygen TYPE: hs256 hs384 hs512 rsa2048 rsa3072 rsa4096 p256 "
+		"p384 p521\n");
+}
+
+static int main_keygen(int argc, char **argv)
+{
+	struct ag_error e;
+	int force = argc == 5 && strcmp(argv[4], "--force") == 0;
+
+	if (argc != 4 && !force) {
+		main_usage(stderr);
+		return 64;
+	}
+	if (keygen_write(argv[2], argv[3], force, &e) != 0) {
+		fprintf(stderr, "agauthd keygen: %s\n", e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* Key material must not reach a core file or another process's ptrace. */
+static void main_harden(void)
+{
+	struct rlimit no = { 0, 0 };
+
+	setrlimit(RLIMIT_CORE, &no);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+	const char *file = MAIN_DEFAULT_CONFIG;
+	static struct config cfg;
+	struct keyring *kr = NULL;
+	struct ag_error e;
+	int opt, check = 0;
+
+	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
+		return main_keygen(argc, argv);
+	while ((opt = getopt(argc, argv, "c:th")) != -1) {
+		switch (opt) {
+		case 'c':
+			file = optarg;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		default:
+			main_usage(stderr);
+			return 64;
+		}
+	}
+	main_harden();
+	config_defaults(&cfg);
+	if (config_load(&cfg, file, &e) != 0) {
+		fprintf(stderr, "agauthd: %s\n", e.msg);
+		return 78;
+	}
+	log_init(cfg.log_level);
+	if (keyring_load(cfg.keyring, 1, &kr, &e) != 0) {
+		log_err("%s", e.msg);
+		return 78;
+	}
+	if (check) {
+		printf("agauthd: %s and %s are valid (%d keys)\n", file,
+		       cfg.keyring, kr->n);
+		keyring_unref(kr);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0) {
+		log_err("%s", e.msg);
+		keyring_unref(kr);
+		return 1;
+	}
+	if (pool_start(EV_DEFAULT, cfg.threads, cfg.pool_queue) != 0) {
+		log_err("cannot start the crypto pool");
+		return 1;
+	}
+	log_info("agauthd ready: keyring %s, %d keys, primary %s", cfg.keyring,
+		 kr->n, kr->primary >= 0 ? kr->keys[kr->primary].name : "none");
+	server_run();
+	log_info("agauthd stopped");
+	return 0;
+}

@@ -1,0 +1,159 @@
+/* pool.c - worker threads, a bounded queue, and results via ev_async. */
+#include "pool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+#include "shared/limits.h"
+
+struct pool_queue {
+	struct pool_job *head, *tail;
+	unsigned n;
+};
+
+static struct {
+	struct ev_loop *loop;
+	ev_async wake;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct pool_queue todo, done;
+	unsigned max_queued, nthreads;
+	int stopping;
+	pthread_t threads[AG_POOL_THREADS_MAX];
+} pool;
+
+static void pool_push(struct pool_queue *q, struct pool_job *j)
+{
+	j->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = j;
+	else
+		q->head = j;
+	q->tail = j;
+	q->n++;
+}
+
+static struct pool_job *pool_take_all(struct pool_queue *q)
+{
+	struct pool_job *j = q->head;
+
+	q->head = q->tail = NULL;
+	q->n = 0;
+	return j;
+}
+
+static void *pool_thread(void *arg)
+{
+	struct pool_job *j;
+
+	(void)arg;
+	pthread_mutex_lock(&pool.lock);
+	for (;;) {
+		while (pool.todo.head == NULL && !pool.stopping)
+			pthread_cond_wait(&pool.cond, &pool.lock);
+		if (pool.todo.head == NULL)
+			break;
+		j = pool.todo.head;
+		pool.todo.head = j->next;
+		if (pool.todo.head == NULL)
+			pool.todo.tail = NULL;
+		pool.todo.n--;
+		pthread_mutex_unlock(&pool.lock);
+		j->run(j);
+		pthread_mutex_lock(&pool.lock);
+		pool_push(&pool.done, j);
+		ev_async_send(pool.loop, &pool.wake);
+	}
+	pthread_mutex_unlock(&pool.lock);
+	return NULL;
+}
+
+static void pool_drain(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct pool_job *j, *next;
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	pthread_mutex_lock(&pool.lock);
+	j = pool_take_all(&pool.done);
+	pthread_mutex_unlock(&pool.lock);
+	for (; j != NULL; j = next) {
+		next = j->next;
+		j->done(j);
+	}
+}
+
+int pool_start(struct ev_loop *loop, unsigned threads, unsigned queue)
+{
+	pthread_attr_t attr;
+	long cpus;
+	unsigned i;
+
+	if (threads == 0) {
+		cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cpus > 0 ? (unsigned)cpus : 1;
+	}
+	if (threads > AG_POOL_THREADS_MAX)
+		threads = AG_POOL_THREADS_MAX;
+	pool.loop = loop;
+	pool.max_queued = queue;
+	pthread_mutex_init(&pool.lock, NULL);
+	pthread_cond_init(&pool.cond, NULL);
+	ev_async_init(&pool.wake, pool_drain);
+	ev_async_start(loop, &pool.wake);
+	/* jobs keep their scratch in thread-local storage; a small stack is
+	 * plenty and keeps many threads cheap */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	for (i = 0; i < threads; i++) {
+		if (pthread_create(&pool.threads[i], &attr, pool_thread,
+				   NULL) != 0) {
+			log_err("cannot start crypto thread %u", i);
+			break;
+		}
+		pool.nthreads++;
+	}
+	pthread_attr_destroy(&attr);
+	return pool.nthreads > 0 ? 0 : -1;
+}
+
+int pool_submit(struct pool_job *job)
+{
+	pthread_mutex_lock(&pool.lock);
+	if (pool.todo.n >= pool.max_queued || pool.stopping) {
+		pthread_mutex_unlock(&pool.lock);
+		return -1;
+	}
+	pool_push(&pool.todo, job);
+	pthread_cond_signal(&pool.cond);
+	pthread_mutex_unlock(&pool.lock);
+	return 0;
+}
+
+unsigned pool_queued(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&pool.lock);
+	n = pool.todo.n;
+	pthread_mutex_unlock(&pool.lock);
+	return n;
+}
+
+void pool_stop(void)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&pool.lock);
+	pool.stopping = 1;
+	pthread_cond_broadcast(&pool.cond);
+	pthread_mutex_unlock(&pool.lock);
+	for (i = 0; i < pool.nthreads; i++)
+		pthread_join(pool.threads[i], NULL);
+	pool.nthreads = 0;
+	pool_drain(pool.loop, &pool.wake, 0);
+	ev_async_stop(pool.loop, &pool.wake);
+}

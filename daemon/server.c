@@ -1,0 +1,246 @@
+/* server.c - listening, accepting, signals, keyring swaps. */
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "daemon/conn.h"
+#include "daemon/log.h"
+#include "daemon/pool.h"
+
+#define SERVER_ACCEPT_BATCH 64
+#define SD_LISTEN_FDS_START 3
+
+static struct {
+	struct ev_loop *loop;
+	const struct config *cfg;
+	struct keyring *kr;
+	struct server_stats stats;
+	int lfd, own_path, spare;
+	ev_io accept_w;
+	ev_timer resume_w;
+	ev_signal hup_w, term_w, int_w;
+} srv = { .lfd = -1, .spare = -1 };
+
+const struct config *server_config(void)
+{
+	return srv.cfg;
+}
+
+struct keyring *server_keyring(void)
+{
+	return srv.kr;
+}
+
+struct server_stats *server_stats(void)
+{
+	return &srv.stats;
+}
+
+void server_set_keyring(struct keyring *kr)
+{
+	struct keyring *old = srv.kr;
+
+	srv.kr = kr;
+	log_info("keyring generation %llu live: %d keys, primary %s",
+		 (unsigned long long)kr->generation, kr->n, kr->primary >= 0 ?
+		 kr->keys[kr->primary].name : "(none)");
+	keyring_unref(old);
+}
+
+int server_reload(struct ag_error *e)
+{
+	struct keyring *kr;
+
+	if (keyring_load(srv.kr->manifest, srv.kr->generation + 1, &kr,
+			 e) != 0) {
+		log_err("reload failed, keeping generation %llu: %s",
+			(unsigned long long)srv.kr->generation, e->msg);
+		return -1;
+	}
+	server_set_keyring(kr);
+	return 0;
+}
+
+/* systemd socket activation: fd 3, if LISTEN_PID names us. */
+static int server_inherited(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int acc = 0;
+	socklen_t len = sizeof acc;
+
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid() ||
+	    atoi(fds) < 1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_ACCEPTCONN, &acc,
+		       &len) != 0 || !acc)
+		return -1;
+	fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
+	fcntl(SD_LISTEN_FDS_START, F_SETFL,
+	      fcntl(SD_LISTEN_FDS_START, F_GETFL) | O_NONBLOCK);
+	return SD_LISTEN_FDS_START;
+}
+
+static int server_listen(const struct config *cfg, struct ag_error *e)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	mode_t old;
+	int fd, rc;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", cfg->socket_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ag_fail(e, AG_E_CONFIG, "socket: %s", strerror(errno));
+	/* a socket file left by a dead daemon goes; a live daemon's stays */
+	if (lstat(sa.sun_path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode) ||
+		    connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 ||
+		    errno == EAGAIN) {
+			close(fd);
+			return ag_fail(e, AG_E_CONFIG, "%s: %s", sa.sun_path,
+				       S_ISSOCK(st.st_mode) ? "another agauthd "
+				       "is listening there" : "exists and is "
+				       "not a socket");
+		}
+		unlink(sa.sun_path);
+	}
+	/* the mode is right from the first instant: no window in which
+	 * others could connect */
+	old = umask(~(mode_t)cfg->socket_mode & 0777);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+	umask(old);
+	if (rc != 0 || (cfg->socket_gid >= 0 &&
+			chown(sa.sun_path, (uid_t)-1, (gid_t)cfg->socket_gid)
+			!= 0) || listen(fd, SOMAXCONN) != 0) {
+		ag_fail(e, AG_E_CONFIG, "%s: %s", sa.sun_path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	srv.own_path = 1;
+	return fd;
+}
+
+static void server_resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_io_start(loop, &srv.accept_w);
+}
+
+/*
+ * Out of descriptors, a pending connection would wake the loop forever.
+ * Drop it through a spare descriptor kept for the purpose, and pause
+ * accepting for a moment so the loop does not spin.
+ */
+static void server_shed(struct ev_loop *loop)
+{
+	int fd;
+
+	if (srv.spare >= 0) {
+		close(srv.spare);
+		fd = accept(srv.lfd, NULL, NULL);
+		if (fd >= 0)
+			close(fd);
+		srv.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	log_warn("out of file descriptors with %u connections; pausing "
+		 "accept for 100 ms", conn_count());
+	ev_io_stop(loop, &srv.accept_w);
+	ev_timer_set(&srv.resume_w, 0.1, 0);
+	ev_timer_start(loop, &srv.resume_w);
+}
+
+static void server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	int i, fd;
+
+	(void)w;
+	(void)revents;
+	for (i = 0; i < SERVER_ACCEPT_BATCH; i++) {
+		fd = accept4(srv.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				server_shed(loop);
+			else if (errno != EAGAIN && errno != EINTR &&
+				 errno != ECONNABORTED)
+				log_warn("accept: %s", strerror(errno));
+			return;
+		}
+		if (conn_count() >= srv.cfg->max_connections) {
+			close(fd);  /* over the configured ceiling */
+			srv.stats.busy++;
+			continue;
+		}
+		conn_open(loop, fd);
+	}
+}
+
+static void server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct ag_error e;
+
+	(void)revents;
+	if (w->signum == SIGHUP) {
+		log_info("SIGHUP: reloading the keyring");
+		server_reload(&e);
+		return;
+	}
+	log_info("signal %d: stopping", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+int server_start(struct ev_loop *loop, const struct config *cfg,
+		 struct keyring *kr, struct ag_error *e)
+{
+	srv.loop = loop;
+	srv.cfg = cfg;
+	srv.kr = kr;
+	srv.stats.started = ev_now(loop);
+	srv.lfd = server_inherited();
+	if (srv.lfd < 0)
+		srv.lfd = server_listen(cfg, e);
+	else
+		log_info("listening on the socket systemd passed");
+	if (srv.lfd < 0)
+		return -1;
+	srv.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ev_io_init(&srv.accept_w, server_accept_cb, srv.lfd, EV_READ);
+	ev_io_start(loop, &srv.accept_w);
+	ev_init(&srv.resume_w, server_resume_cb);
+	ev_signal_init(&srv.hup_w, server_signal_cb, SIGHUP);
+	ev_signal_init(&srv.term_w, server_signal_cb, SIGTERM);
+	ev_signal_init(&srv.int_w, server_signal_cb, SIGINT);
+	ev_signal_start(loop, &srv.hup_w);
+	ev_signal_start(loop, &srv.term_w);
+	ev_signal_start(loop, &srv.int_w);
+	if (srv.own_path)
+		log_info("listening on %s", cfg->socket_path);
+	return 0;
+}
+
+void server_run(void)
+{
+	ev_run(srv.loop, 0);
+	ev_io_stop(srv.loop, &srv.accept_w);
+	close(srv.lfd);
+	if (srv.own_path)
+		unlink(srv.cfg->socket_path);
+	pool_stop();
+	if (srv.spare >= 0)
+		close(srv.spare);
+	keyring_unref(srv.kr);
+	srv.kr = NULL;
+}

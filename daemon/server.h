@@ -1,0 +1,34 @@
+/*
+ * server.h - the listening socket (our own, or one systemd hands over
+ * through LISTEN_FDS), accepting without a busy loop when out of file
+ * descriptors, the current keyring, signals and counters.
+ */
+#ifndef AG_SERVER_H
+#define AG_SERVER_H
+
+#include <ev.h>
+#include <stdint.h>
+
+#include "daemon/config.h"
+#include "daemon/keyring.h"
+
+struct server_stats {
+	uint64_t requests, signs, verifies, failures, busy;
+	ev_tstamp started;
+};
+
+int server_start(struct ev_loop *loop, const struct config *cfg,
+		 struct keyring *kr, struct ag_error *e);
+/* Runs the loop until SIGTERM or SIGINT, then cleans up. */
+void server_run(void);
+
+const struct config *server_config(void);
+/* The keyring requests start with (take a reference to keep it). */
+struct keyring *server_keyring(void);
+/* Makes kr current (takes the caller's reference). */
+void server_set_keyring(struct keyring *kr);
+/* Reloads the keyring manifest; on error the current keyring stays. */
+int server_reload(struct ag_error *e);
+struct server_stats *server_stats(void);
+
+#endif
