@@ -136,7 +136,7 @@ test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(FUZZ_BIN) node-deps
 
 # ---------------------------------------------------------------- run
 run: all
-	@tests/demo.sh
+	@daemon/dev-run.sh
 
 # ---------------------------------------------------------------- bench
 bench: all $(BUILD)/bench_engine node-deps
