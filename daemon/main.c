@@ -53,13 +53,19 @@ static int main_keygen(int argc, char **argv)
 	return 0;
 }
 
-/* Key material must not reach a core file or another process's ptrace. */
+/* Key material must not reach a core file or another process's ptrace;
+ * thousands of clients need as many descriptors as we may have. */
 static void main_harden(void)
 {
-	struct rlimit no = { 0, 0 };
+	struct rlimit no = { 0, 0 }, files;
 
 	setrlimit(RLIMIT_CORE, &no);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (getrlimit(RLIMIT_NOFILE, &files) == 0 &&
+	    files.rlim_cur < files.rlim_max) {
+		files.rlim_cur = files.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &files);
+	}
 }
 
 int main(int argc, char **argv)
