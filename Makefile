@@ -32,8 +32,10 @@ DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
 SHARED_SRC := $(wildcard shared/*.c)
 ENGINE_SRC := daemon/key.c daemon/jws.c daemon/sign.c daemon/verify.c
 LIB_SRC    := $(SHARED_SRC) $(ENGINE_SRC)
-# the daemon proper (everything in daemon/ that is not the engine)
-DAEMON_SRC := $(filter-out $(ENGINE_SRC),$(wildcard daemon/*.c))
+# the daemon proper (everything in daemon/ that is not the engine), as a
+# library the unit suites link too, and its main
+DAEMON_SRC := $(filter-out $(ENGINE_SRC) daemon/main.c,$(wildcard daemon/*.c))
+DAEMON_LIBS := -lev -linih
 # libagauth: the client library and the shared code it needs (no keys,
 # no mbedTLS)
 CLIENTLIB_SRC := $(wildcard client/lib/*.c) shared/proto.c shared/buf.c \
@@ -90,6 +92,10 @@ $(SAN)/obj/%.o: %.c | deps
 	$(call say,AR,$@)ar rcs $@ $^
 $(BUILD)/libagengine.a: $(LIB_OBJ)
 $(SAN)/libagengine.a: $(LIB_SANOBJ)
+%/libagdaemon.a:
+	$(call say,AR,$@)ar rcs $@ $^
+$(BUILD)/libagdaemon.a: $(call obj,$(DAEMON_SRC))
+$(SAN)/libagdaemon.a: $(call sanobj,$(DAEMON_SRC))
 
 $(BUILD)/agjwt: $(call obj,tests/driver/agjwt.c) $(BUILD)/libagengine.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS)
@@ -97,11 +103,13 @@ $(BUILD)/agjwt: $(call obj,tests/driver/agjwt.c) $(BUILD)/libagengine.a
 $(SAN)/agjwt: $(call sanobj,tests/driver/agjwt.c) $(SAN)/libagengine.a
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/agauthd: $(call obj,$(DAEMON_SRC)) $(BUILD)/libagengine.a
-	$(call say,LD,$@)$(CC) -o $@ $^ -lev -linih $(LDLIBS)
+$(BUILD)/agauthd: $(call obj,daemon/main.c) $(BUILD)/libagdaemon.a \
+                  $(BUILD)/libagengine.a
+	$(call say,LD,$@)$(CC) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
 
-$(SAN)/agauthd: $(call sanobj,$(DAEMON_SRC)) $(SAN)/libagengine.a
-	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ -lev -linih $(LDLIBS)
+$(SAN)/agauthd: $(call sanobj,daemon/main.c) $(SAN)/libagdaemon.a \
+                $(SAN)/libagengine.a
+	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
 
 # libagauth exports only agauth_* (client/lib/agauth.h)
 $(BUILD)/libagauth.so: $(call obj,$(CLIENTLIB_SRC))
@@ -117,11 +125,14 @@ $(BUILD)/agauth.pc: client/lib/agauth.pc.in
 $(BUILD)/agauthctl: $(call obj,$(wildcard client/ctl/*.c)) $(BUILD)/libagauth.a
 	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
 
-$(BUILD)/unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libagengine.a
-	$(call say,LD,$@)$(CC) -o $@ $^ -lcriterion $(LDLIBS)
+$(BUILD)/unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libagdaemon.a \
+               $(BUILD)/libagengine.a
+	$(call say,LD,$@)$(CC) -o $@ $^ -lcriterion $(DAEMON_LIBS) $(LDLIBS)
 
-$(SAN)/unit: $(call sanobj,$(UNIT_SRC)) $(SAN)/libagengine.a
-	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+$(SAN)/unit: $(call sanobj,$(UNIT_SRC)) $(SAN)/libagdaemon.a \
+             $(SAN)/libagengine.a
+	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ -lcriterion $(DAEMON_LIBS) \
+		$(LDLIBS)
 
 # Fuzz harnesses replay their committed corpora in every test run.
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)

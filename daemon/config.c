@@ -84,18 +84,19 @@ static int config_acl(struct config_ctx *x, const char *v, struct acl *a)
 			a->any = 1;
 			continue;
 		}
-		if (a->n == CONFIG_ACL_MAX || (val = strchr(tok, ':')) == NULL)
+		val = strchr(tok, ':');
+		if (a->n == CONFIG_ACL_MAX || val == NULL)
 			goto bad;
-		*val++ = '\0';
-		a->e[a->n].is_gid = strcmp(tok, "gid") == 0 ||
-				    strcmp(tok, "group") == 0;
-		if (strcmp(tok, "uid") == 0 || strcmp(tok, "gid") == 0) {
+		val++;
+		a->e[a->n].is_gid = strncmp(tok, "gid:", 4) == 0 ||
+				    strncmp(tok, "group:", 6) == 0;
+		if (strncmp(tok, "uid:", 4) == 0 || strncmp(tok, "gid:", 4) == 0) {
 			if (config_uint(val, 0, 0xfffffffeULL, &id, 10) != 0)
 				goto bad;
-		} else if (strcmp(tok, "user") == 0 &&
+		} else if (strncmp(tok, "user:", 5) == 0 &&
 			   (pw = getpwnam(val)) != NULL) {
 			id = pw->pw_uid;
-		} else if (strcmp(tok, "group") == 0 &&
+		} else if (strncmp(tok, "group:", 6) == 0 &&
 			   (gr = getgrnam(val)) != NULL) {
 			id = gr->gr_gid;
 		} else {

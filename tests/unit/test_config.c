@@ -1,0 +1,80 @@
+/* test_config.c - agauthd.conf parsing and access lists. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "daemon/config.h"
+
+static char path[64];
+
+static int load(struct config *c, const char *text, struct ag_error *e)
+{
+	FILE *f;
+
+	snprintf(path, sizeof path, "/tmp/agauthd-test-%d.conf", (int)getpid());
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	config_defaults(c);
+	return config_load(c, path, e);
+}
+
+Test(config, defaults_and_values)
+{
+	static struct config c;
+	struct ag_error e;
+
+	cr_assert_eq(load(&c, "[socket]\npath = s.sock\nmode = 0600\n"
+			  "[limits]\nmax_frame = 1024\n[keys]\n"
+			  "default_expiry = 60\nallow_none = yes\n", &e), 0,
+		     "%s", e.msg);
+	cr_assert_str_eq(c.socket_path, "/tmp/s.sock", "relative to the file");
+	cr_assert_eq(c.socket_mode, 0600);
+	cr_assert_eq(c.max_frame, 1024);
+	cr_assert_eq(c.default_expiry, 60);
+	cr_assert(c.allow_none);
+	cr_assert_eq(c.max_inflight, AG_INFLIGHT_DEFAULT);
+	unlink(path);
+}
+
+Test(config, errors_name_file_and_line)
+{
+	static struct config c;
+	struct ag_error e;
+	char want[128];
+
+	cr_assert_eq(load(&c, "[daemon]\nlog_level = info\ntreads = 4\n", &e),
+		     -1);
+	snprintf(want, sizeof want, "%s:3: unknown option 'treads' in "
+		 "[daemon]", path);
+	cr_assert_str_eq(e.msg, want);
+	cr_assert_eq(load(&c, "[limits]\nmax_frame = 10\n", &e), -1);
+	cr_assert(strstr(e.msg, ":2: max_frame must be") != NULL, "%s", e.msg);
+	cr_assert_eq(load(&c, "[socket]\nmode = 0999\n", &e), -1);
+	cr_assert_eq(load(&c, "[access]\nsign = uid:x\n", &e), -1);
+	cr_assert(strstr(e.msg, "bad entry 'uid:x'") != NULL, "%s", e.msg);
+	cr_assert_eq(load(&c, "not ini\n", &e), -1);
+	unlink(path);
+}
+
+Test(config, access_lists)
+{
+	static struct config c;
+	struct ag_error e;
+
+	cr_assert_eq(load(&c, "[access]\nsign = uid:1000 gid:50\nverify = *\n"
+			  "admin = user:root\n", &e), 0, "%s", e.msg);
+	cr_assert(config_allows(&c.sign, 1000, 7));
+	cr_assert(config_allows(&c.sign, 5, 50));
+	cr_assert(!config_allows(&c.sign, 5, 7));
+	cr_assert(config_allows(&c.verify, 12345, 12345));
+	cr_assert(config_allows(&c.admin, 0, 99));
+	cr_assert(!config_allows(&c.admin, 1, 0));
+	config_defaults(&c);
+	cr_assert(config_allows(&c.admin, 0, 0), "root administers");
+	cr_assert(!config_allows(&c.admin, 65534, 65534));
+	unlink(path);
+}

@@ -1,0 +1,224 @@
+/* test_keyring.c - manifest, key files, key choice and rotation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "daemon/keygen.h"
+#include "daemon/keyring.h"
+#include "daemon/sign.h"
+
+#define NOW 1800000000.0
+
+static char dir[64], manifest[96];
+
+static void mkfile(const char *name, const char *text, mode_t mode)
+{
+	char p[160];
+	FILE *f;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	f = fopen(p, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	chmod(p, mode);
+}
+
+static void gen(const char *type, const char *name)
+{
+	char p[160];
+	struct ag_error e;
+
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	cr_assert_eq(keygen_write(type, p, 0, &e), 0, "%s", e.msg);
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/agauthd-kr-%d-XXXXXX", (int)getpid());
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(manifest, sizeof manifest, "%s/keyring.conf", dir);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(keyring, .init = setup, .fini = teardown);
+
+static char *sign(const struct keyring *kr, const char *opts,
+		  struct ag_error *e)
+{
+	struct sign_req r = { .payload = "{\"u\":1}", .payload_len = 7,
+			      .opts = opts, .opts_len = opts ? strlen(opts) : 0,
+			      .now = NOW };
+	const struct kr_key *k;
+	struct buf tok;
+	char *out = NULL;
+
+	buf_init(&tok, 1 << 16);
+	if (keyring_sign(kr, &r, &tok, NULL, &k, e) == 0)
+		out = strdup(buf_cstr(&tok));
+	buf_free(&tok);
+	return out;
+}
+
+static int verify(const struct keyring *kr, const char *tok,
+		  const char **kid, struct ag_error *e)
+{
+	static struct vopts o;
+	static struct jwt j;
+	const struct kr_key *k = NULL;
+	int rc;
+
+	vopts_parse(&o, NULL, 0, e);
+	rc = keyring_verify(kr, tok, strlen(tok), &o, NOW, &j, &k, e);
+	*kid = k ? k->name : NULL;
+	return rc;
+}
+
+Test(keyring, signs_with_primary_and_picks_by_kid)
+{
+	struct keyring *kr;
+	struct ag_error e;
+	const char *used;
+	char *tok;
+
+	gen("hs256", "a.key");
+	gen("hs256", "b.key");
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n[key b]\nfile = b.key\n"
+	       "encoding = base64\nalgorithm = HS256\nstate = verify\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	tok = sign(kr, NULL, &e);
+	cr_assert_not_null(tok, "%s", e.msg);
+	cr_assert(strncmp(tok, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImEifQ.",
+			  51) == 0, "header carries kid a: %s", tok);
+	cr_assert_eq(verify(kr, tok, &used, &e), 0, "%s", e.msg);
+	cr_assert_str_eq(used, "a");
+	free(tok);
+	tok = sign(kr, "{\"keyid\":\"b\"}", &e);
+	cr_assert_null(tok, "the daemon's key names the kid");
+	cr_assert_eq(e.code, AG_E_SIGN_OPTION);
+	keyring_unref(kr);
+}
+
+Test(keyring, refuses_unsafe_key_files)
+{
+	struct keyring *kr;
+	struct ag_error e;
+	char target[160], link[160];
+
+	gen("hs256", "a.key");
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n", 0600);
+	snprintf(target, sizeof target, "%s/a.key", dir);
+	chmod(target, 0640);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert(strstr(e.msg, "readable by group or others") != NULL,
+		  "%s", e.msg);
+	chmod(target, 0600);
+	snprintf(link, sizeof link, "%s/l.key", dir);
+	cr_assert_eq(symlink(target, link), 0);
+	mkfile("keyring.conf", "[key a]\nfile = l.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert(strstr(e.msg, "symbolic link") != NULL, "%s", e.msg);
+}
+
+Test(keyring, refuses_inconsistent_manifests)
+{
+	struct keyring *kr;
+	struct ag_error e;
+
+	gen("hs256", "a.key");
+	gen("p256", "e.pem");
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n[key b]\nfile = a.key\n"
+	       "encoding = base64\nalgorithm = HS256\nstate = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert(strstr(e.msg, "more than one primary") != NULL, "%s", e.msg);
+	mkfile("keyring.conf", "[key e]\nfile = e.pem\nalgorithm = ES384\n"
+	       "state = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert(strstr(e.msg, "not a key for ES384") != NULL, "%s", e.msg);
+	mkfile("keyring.conf", "[key ../x]\nfile = a.key\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert(strstr(e.msg, ":2: key name") != NULL, "%s", e.msg);
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nstate = sometimes\n",
+	       0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert(strstr(e.msg, ":3: bad state") != NULL, "%s", e.msg);
+}
+
+Test(keyring, imported_authkey_without_kid)
+{
+	struct keyring *kr;
+	struct ag_error e;
+	const char *used;
+	/* {"alg":"HS256","typ":"JWT"}.{"u":1} signed with "socketcluster" */
+	static char tok[256];
+	struct key *k;
+	struct sign_req r = { .payload = "{\"u\":1}", .payload_len = 7,
+			      .now = NOW };
+	struct buf b;
+
+	mkfile("authkey", "socketcluster\n", 0600);
+	mkfile("keyring.conf", "[key sc]\nfile = authkey\nencoding = text\n"
+	       "algorithm = HS256\nkid =\nstate = verify\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(key_load(&k, (const uint8_t *)"socketcluster", 13,
+			      KEY_USE_SIGN, &e), 0);
+	buf_init(&b, 4096);
+	cr_assert_eq(sign_token(k, &r, &b, NULL, &e), 0);
+	snprintf(tok, sizeof tok, "%s", buf_cstr(&b));
+	cr_assert_eq(verify(kr, tok, &used, &e), 0, "%s", e.msg);
+	cr_assert_str_eq(used, "sc");
+	buf_free(&b);
+	key_free(k);
+	keyring_unref(kr);
+}
+
+Test(keyring, rotation_demotes_and_keeps_verifying)
+{
+	struct keyring *kr, *next;
+	struct ag_error e;
+	const char *used;
+	char *old, *fresh;
+
+	gen("hs256", "a.key");
+	mkfile("keyring.conf", "# comment\n[key a]\nfile = a.key\n"
+	       "encoding = base64\nalgorithm = HS256\nstate = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	old = sign(kr, NULL, &e);
+	cr_assert_eq(keyring_rotate(kr, NULL, NOW, 3600, &next, &e), 0, "%s",
+		     e.msg);
+	cr_assert_eq(next->generation, 2);
+	cr_assert_eq(next->n, 2);
+	cr_assert_eq(next->keys[0].state, KR_VERIFY);
+	cr_assert_eq(next->keys[0].retire, (int64_t)NOW + 3600);
+	cr_assert_str_neq(next->keys[next->primary].name, "a");
+	fresh = sign(next, NULL, &e);
+	cr_assert_eq(verify(next, old, &used, &e), 0, "%s", e.msg);
+	cr_assert_str_eq(used, "a");
+	cr_assert_eq(verify(next, fresh, &used, &e), 0, "%s", e.msg);
+	cr_assert_str_eq(used, next->keys[next->primary].name);
+	cr_assert(!keyring_usable(&next->keys[0], NOW + 3600),
+		  "retired at its time");
+	free(old);
+	free(fresh);
+	keyring_unref(kr);
+	/* the rewritten manifest loads by itself */
+	cr_assert_eq(keyring_load(manifest, 3, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(kr->n, 2);
+	keyring_unref(kr);
+	keyring_unref(next);
+}
