@@ -22,7 +22,7 @@ for h in tests/fuzz/fuzz_*.c; do
 	name=$(basename "$h" .c)
 	name=${name#fuzz_}
 	# shellcheck disable=SC2086
-	clang $flags -o "build/fuzz/fuzz_$name" "$h" $src -lmbedcrypto -lm -lpthread
+	clang $flags -o "build/fuzz/fuzz_$name" "$h" $src -lmsgpackc -lmbedcrypto -lm -lpthread
 	mkdir -p "build/fuzz/$name"
 	echo "fuzzing $name for ${seconds}s"
 	"build/fuzz/fuzz_$name" -max_total_time="$seconds" -print_final_stats=1 \
