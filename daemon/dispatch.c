@@ -214,8 +214,10 @@ static int dispatch_inline(const struct op_job *j)
 	       strcmp(fam, "HS") == 0;
 }
 
-static void dispatch_job(struct conn *c, uint64_t id, const char *op,
-			 const msgpack_object *req, const char *argname)
+/* Returns 0 once a job will reply, -1 if the request was answered with
+ * an error here. */
+static int dispatch_job(struct conn *c, uint64_t id, const char *op,
+			const msgpack_object *req, const char *argname)
 {
 	struct op_job *j;
 	const char *arg = NULL, *opts = NULL;
@@ -226,7 +228,7 @@ static void dispatch_job(struct conn *c, uint64_t id, const char *op,
 	/* rotate's alg is optional; sign and verify need their argument */
 	if ((ra != 0 && (strcmp(op, "rotate") != 0 || ra == -2)) || ro == -2) {
 		dispatch_fail_code(c, id, AG_E_BAD_REQUEST, NULL);
-		return;
+		return -1;
 	}
 	j = calloc(1, sizeof *j);
 	if (j == NULL || (ra == 0 && (j->arg = dispatch_dup(arg, alen)) == NULL) ||
@@ -235,7 +237,7 @@ static void dispatch_job(struct conn *c, uint64_t id, const char *op,
 			free(j->arg);
 		free(j);
 		dispatch_fail_code(c, id, AG_E_NOMEM, NULL);
-		return;
+		return -1;
 	}
 	j->arg_len = alen;
 	j->opts_len = olen;
@@ -252,7 +254,7 @@ static void dispatch_job(struct conn *c, uint64_t id, const char *op,
 	if (dispatch_inline(j)) {
 		op_run(&j->job);
 		op_done(&j->job);
-		return;
+		return 0;
 	}
 	if (pool_submit(&j->job) != 0) {
 		server_stats()->busy++;
@@ -261,6 +263,7 @@ static void dispatch_job(struct conn *c, uint64_t id, const char *op,
 		j->failed = 1;
 		op_done(&j->job);
 	}
+	return 0;
 }
 
 static void op_hello(struct conn *c, uint64_t id, const msgpack_object *req)
@@ -364,14 +367,14 @@ static void op_stats(struct conn *c, uint64_t id, const msgpack_object *req)
 static void op_sign_req(struct conn *c, uint64_t id, const msgpack_object *r)
 {
 	server_stats()->signs++;
-	dispatch_job(c, id, "sign", r, "payload");
+	(void)dispatch_job(c, id, "sign", r, "payload");
 }
 
 static void op_verify_req(struct conn *c, uint64_t id,
 			  const msgpack_object *r)
 {
 	server_stats()->verifies++;
-	dispatch_job(c, id, "verify", r, "token");
+	(void)dispatch_job(c, id, "verify", r, "token");
 }
 
 static void op_rotate_req(struct conn *c, uint64_t id,
@@ -385,7 +388,8 @@ static void op_rotate_req(struct conn *c, uint64_t id,
 	}
 	dispatch_rotating = 1;
 	log_info("rotation requested by uid %u", (unsigned)c->uid);
-	dispatch_job(c, id, "rotate", r, "alg");
+	if (dispatch_job(c, id, "rotate", r, "alg") != 0)
+		dispatch_rotating = 0;
 }
 
 static const struct {
