@@ -40,7 +40,10 @@ DAEMON_LIBS := -lev -linih
 # no mbedTLS)
 CLIENTLIB_SRC := $(wildcard client/lib/*.c) shared/proto.c shared/buf.c \
                  shared/agerr.c
-UNIT_SRC   := $(wildcard tests/unit/*.c)
+# the unit suites also test the client library and agauthctl's option
+# building
+UNIT_SRC   := $(wildcard tests/unit/*.c) $(wildcard client/lib/*.c) \
+              client/ctl/opts.c
 
 obj     = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 sanobj  = $(patsubst %.c,$(SAN)/obj/%.o,$(1))
@@ -51,7 +54,8 @@ LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 .PHONY: all deps node-deps run test unit unit-san diff fuzz-replay bench \
         fuzz clean
 
-all: $(BUILD)/agjwt $(BUILD)/agauthd
+all: $(BUILD)/agjwt $(BUILD)/agauthd $(BUILD)/agauthctl $(BUILD)/libagauth.so \
+     $(BUILD)/libagauth.a $(BUILD)/agauth.pc
 
 # Installs what is missing when root; otherwise names the exact command.
 deps:
@@ -112,9 +116,11 @@ $(SAN)/agauthd: $(call sanobj,daemon/main.c) $(SAN)/libagdaemon.a \
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
 
 # libagauth exports only agauth_* (client/lib/agauth.h)
-$(BUILD)/libagauth.so: $(call obj,$(CLIENTLIB_SRC))
+$(BUILD)/libagauth.so.1: $(call obj,$(CLIENTLIB_SRC))
 	$(call say,LD,$@)$(CC) -shared -Wl,-soname,libagauth.so.1 \
 		-Wl,--version-script=client/lib/agauth.map -o $@ $^ -lmsgpackc
+$(BUILD)/libagauth.so: $(BUILD)/libagauth.so.1
+	$(Q)ln -sf libagauth.so.1 $@
 
 $(BUILD)/libagauth.a: $(call obj,$(CLIENTLIB_SRC))
 	$(call say,AR,$@)ar rcs $@ $^

@@ -57,6 +57,12 @@
 #define AG_IDLE_TIMEOUT_DEFAULT 300
 #define AG_FRAME_TIMEOUT_DEFAULT 10
 
+/* Clients (libagauth): requests one handle may have in flight, queued
+ * request bytes, and the read size. */
+#define AG_CLIENT_INFLIGHT_MAX  65536
+#define AG_CLIENT_OUTPUT_MAX    (16 * AG_FRAME_HARD_MAX)
+#define AG_CLIENT_READ_CHUNK    65536
+
 /* Keyring: keys in one keyring, and keys one kid-less token may be tried
  * against (each try is a full signature check). */
 #define AG_KEYRING_MAX          64

@@ -1,0 +1,309 @@
+/* cmd.c - agauthctl's commands that talk to agauthd. */
+#include "ctl.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client/ctl/out.h"
+#include "client/lib/agauth.h"
+#include "client/lib/render.h"
+#include "shared/limits.h"
+
+#define CMD_SPACE " \t\r\n"
+
+/* The handle, or NULL after reporting why (with the exit status in *rc). */
+static agauth_t *cmd_open(const struct ctl *c, int *rc)
+{
+	struct agauth_error e;
+	agauth_t *a = agauth_open(c->socket, &e);
+
+	if (a == NULL)
+		*rc = out_error(c->json, &e);
+	return a;
+}
+
+/* All of standard input, bounded; NULL after reporting why. */
+static char *cmd_stdin(const struct ctl *c, const char *what)
+{
+	struct buf b;
+	char chunk[4096];
+	size_t n;
+
+	buf_init(&b, AG_FRAME_HARD_MAX);
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+		buf_put(&b, chunk, n);
+	if (ferror(stdin) || b.err) {
+		out_usage(c->who, "cannot read the %s from standard input%s",
+			  what, b.err ? ": larger than 1 MiB" : "");
+		buf_free(&b);
+		return NULL;
+	}
+	/* a C string would silently end at the NUL */
+	if (memchr(b.p, '\0', b.len) != NULL) {
+		out_usage(c->who, "the %s holds a NUL byte", what);
+		buf_free(&b);
+		return NULL;
+	}
+	/* the newline a shell or a pipe adds is not part of it */
+	while (b.len > 0 && strchr(CMD_SPACE, b.p[b.len - 1]) != NULL)
+		b.len--;
+	return render_take(&b);
+}
+
+/*
+ * What sign and verify need before they ask: the options text (into
+ * opts), the input (the argument, else standard input) and a connection.
+ * 0, or the exit status after reporting why.
+ */
+static int cmd_begin(struct ctl *c, const char *what, struct buf *opts,
+		     char **input, agauth_t **a)
+{
+	int rc = OUT_USAGE;
+
+	*input = NULL;
+	*a = NULL;
+	buf_init(opts, AG_FRAME_HARD_MAX);
+	if (opts_json(&c->o, opts) != 0 || buf_cstr(opts) == NULL)
+		return out_usage(c->who, "options larger than 1 MiB");
+	if (c->npos > 0 && strcmp(c->pos[0], "-") != 0)
+		*input = strdup(c->pos[0]);
+	else
+		*input = cmd_stdin(c, what);
+	if (*input == NULL)
+		return rc;
+	*a = cmd_open(c, &rc);
+	return *a != NULL ? 0 : rc;
+}
+
+int cmd_sign(struct ctl *c)
+{
+	struct agauth_error e;
+	struct buf opts, b;
+	char *payload, *token = NULL, *added = NULL;
+	agauth_t *a;
+	int rc;
+
+	rc = cmd_begin(c, "payload", &opts, &payload, &a);
+	if (rc != 0)
+		goto out;
+	if (agauth_sign(a, payload, opts.p, &token, &added, &e) !=
+	    AGAUTH_OK) {
+		rc = out_error(c->json, &e);
+		goto out;
+	}
+	if (!c->json) {
+		out_line(token, strlen(token));
+		goto out;
+	}
+	out_ok(&b);
+	out_key_str(&b, "token", token);
+	out_key(&b, "added");
+	buf_puts(&b, added);
+	rc = out_close(&b);
+out:
+	free(token);
+	free(added);
+	free(payload);
+	buf_free(&opts);
+	agauth_close(a);
+	return rc;
+}
+
+/* The payload as JSON: the text itself, or the string quoted. */
+static void cmd_payload(struct buf *b, const struct agauth_verified *v)
+{
+	if (v->is_json)
+		buf_put(b, v->payload, v->payload_len);
+	else
+		render_str(b, v->payload, v->payload_len);
+}
+
+/* What verify prints: the payload as it is (JSON text, or the string);
+ * with --complete, jsonwebtoken's {header, payload, signature}; with
+ * --json, all of it and the kid. */
+static int cmd_verified(const struct ctl *c, const char *token,
+			const struct agauth_verified *v)
+{
+	int complete = opts_has(&c->o, "complete");
+	struct buf b;
+
+	if (!c->json && !complete) {
+		out_line(v->payload, v->payload_len);
+		return OUT_OK;
+	}
+	if (c->json)
+		out_ok(&b);
+	else
+		out_obj(&b);
+	if (v->header != NULL) {
+		out_key(&b, "header");
+		buf_put(&b, v->header, v->header_len);
+	}
+	out_key(&b, "payload");
+	cmd_payload(&b, v);
+	if (complete)
+		out_key_str(&b, "signature", strrchr(token, '.') + 1);
+	if (c->json && v->kid[0] != '\0')
+		out_key_str(&b, "kid", v->kid);
+	return out_close(&b);
+}
+
+int cmd_verify(struct ctl *c)
+{
+	struct agauth_verified v = { 0 };
+	struct agauth_error e;
+	struct buf opts;
+	char *token;
+	agauth_t *a;
+	int rc;
+
+	rc = cmd_begin(c, "token", &opts, &token, &a);
+	if (rc != 0)
+		goto out;
+	if (agauth_verify(a, token, opts.p, &v, &e) != AGAUTH_OK)
+		rc = out_error(c->json, &e);
+	else
+		rc = cmd_verified(c, token, &v);
+out:
+	agauth_verified_free(&v);
+	free(token);
+	buf_free(&opts);
+	agauth_close(a);
+	return rc;
+}
+
+/* keys and stats: JSON text, printed as it is or as the member key. */
+static int cmd_json(struct ctl *c, const char *key,
+		    enum agauth_status (*fn)(agauth_t *, char **,
+					     struct agauth_error *))
+{
+	struct agauth_error e;
+	struct buf b;
+	char *json = NULL;
+	agauth_t *a;
+	int rc;
+
+	a = cmd_open(c, &rc);
+	if (a == NULL)
+		return rc;
+	if (fn(a, &json, &e) != AGAUTH_OK) {
+		rc = out_error(c->json, &e);
+	} else if (!c->json) {
+		out_line(json, strlen(json));
+		rc = OUT_OK;
+	} else {
+		out_ok(&b);
+		out_key(&b, key);
+		buf_puts(&b, json);
+		rc = out_close(&b);
+	}
+	free(json);
+	agauth_close(a);
+	return rc;
+}
+
+int cmd_keys(struct ctl *c)
+{
+	return cmd_json(c, "keys", agauth_keys);
+}
+
+int cmd_stats(struct ctl *c)
+{
+	return cmd_json(c, "stats", agauth_stats);
+}
+
+int cmd_rotate(struct ctl *c)
+{
+	struct agauth_error e;
+	struct buf b;
+	char *kid = NULL;
+	agauth_t *a;
+	int rc;
+
+	a = cmd_open(c, &rc);
+	if (a == NULL)
+		return rc;
+	if (agauth_rotate(a, c->alg, &kid, &e) != AGAUTH_OK) {
+		rc = out_error(c->json, &e);
+	} else if (!c->json) {
+		out_line(kid, strlen(kid));
+		rc = OUT_OK;
+	} else {
+		out_ok(&b);
+		out_key_str(&b, "kid", kid);
+		rc = out_close(&b);
+	}
+	free(kid);
+	agauth_close(a);
+	return rc;
+}
+
+int cmd_reload(struct ctl *c)
+{
+	struct agauth_error e;
+	struct buf b;
+	uint64_t gen;
+	agauth_t *a;
+	int rc;
+
+	a = cmd_open(c, &rc);
+	if (a == NULL)
+		return rc;
+	if (agauth_reload(a, &gen, &e) != AGAUTH_OK) {
+		rc = out_error(c->json, &e);
+	} else if (!c->json) {
+		printf("keyring reloaded: generation %llu\n",
+		       (unsigned long long)gen);
+		rc = OUT_OK;
+	} else {
+		out_ok(&b);
+		out_key(&b, "generation");
+		buf_printf(&b, "%llu", (unsigned long long)gen);
+		rc = out_close(&b);
+	}
+	agauth_close(a);
+	return rc;
+}
+
+static double cmd_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int cmd_ping(struct ctl *c)
+{
+	struct agauth_error e;
+	struct buf b;
+	double t0, ms;
+	agauth_t *a;
+	int rc;
+
+	/* after the hello, so the time is one round trip */
+	a = cmd_open(c, &rc);
+	if (a == NULL)
+		return rc;
+	t0 = cmd_ms();
+	if (agauth_ping(a, &e) != AGAUTH_OK) {
+		rc = out_error(c->json, &e);
+		goto out;
+	}
+	ms = cmd_ms() - t0;
+	if (!c->json) {
+		printf("pong from agauthd in %.3f ms\n", ms);
+		rc = OUT_OK;
+		goto out;
+	}
+	out_ok(&b);
+	out_key(&b, "ms");
+	render_num(&b, ms);
+	rc = out_close(&b);
+out:
+	agauth_close(a);
+	return rc;
+}

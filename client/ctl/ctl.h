@@ -1,0 +1,52 @@
+/*
+ * ctl.h - agauthctl, the command line of agauthd: one run's settings, and
+ * the commands main.c dispatches to.
+ */
+#ifndef AGCTL_CTL_H
+#define AGCTL_CTL_H
+
+#include "client/ctl/opts.h"
+
+/* Positional arguments a command takes at most. */
+#define CTL_POS_MAX 1
+
+/* Flag ids beside the option kinds of opts.h. */
+enum ctl_flag {
+	CTL_SOCKET = 100,
+	CTL_JSON,
+	CTL_HELP,
+	CTL_ALG,
+	CTL_TYPE,
+	CTL_OUT,
+	CTL_FORCE,
+};
+
+struct ctl {
+	char who[64];            /* "agauthctl sign", for messages */
+	const char *socket;      /* NULL: $AGAUTHD_SOCKET, then the default */
+	int json;
+	int help;
+	const char *pos[CTL_POS_MAX];
+	int npos;
+	struct opts o;           /* sign, verify */
+	const char *alg;         /* rotate */
+	const char *keytype;     /* keygen */
+	const char *keyout;
+	int force;
+};
+
+/* Each returns the exit status (out.h). */
+int cmd_sign(struct ctl *c);
+int cmd_verify(struct ctl *c);
+int cmd_keys(struct ctl *c);
+int cmd_reload(struct ctl *c);
+int cmd_rotate(struct ctl *c);
+int cmd_stats(struct ctl *c);
+int cmd_ping(struct ctl *c);
+int cmd_keygen(struct ctl *c);
+
+/* Prints the help of cmd (NULL: the overview) to stdout: 0, or -1 if
+ * there is no such command. */
+int help_show(const char *cmd);
+
+#endif

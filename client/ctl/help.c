@@ -1,0 +1,169 @@
+/* help.c - agauthctl --help and agauthctl COMMAND --help. */
+#include "ctl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char help_main[] =
+"usage: agauthctl [--socket PATH] [--json] COMMAND [ARGS...]\n"
+"\n"
+"Signs and verifies JSON Web Tokens with the keys agauthd holds, and\n"
+"administers the daemon.  Tokens, options and errors are jsonwebtoken 9's.\n"
+"\n"
+"commands:\n"
+"  sign [PAYLOAD_JSON]      sign a payload (else standard input); print the token\n"
+"  verify [TOKEN]           verify a token (else standard input); print its payload\n"
+"  keys                     the keyring as JSON (never key material)\n"
+"  reload                   reload the keyring\n"
+"  rotate [--algorithm ALG] make a new primary key; print its kid\n"
+"  stats                    the daemon's counters as JSON\n"
+"  ping                     the round-trip time to the daemon\n"
+"  keygen --type TYPE --out FILE [--force]\n"
+"                           write a new key file (runs agauthd keygen)\n"
+"  help [COMMAND]           this text, or a command's\n"
+"\n"
+"flags, anywhere on the line:\n"
+"  --socket PATH   agauthd's socket (default: $AGAUTHD_SOCKET, else\n"
+"                  /run/agauthd/agauthd.sock)\n"
+"  --json          print the result, or the error, as one JSON object on\n"
+"                  stdout: {\"ok\":true,...} or {\"ok\":false,\"code\",\"name\",\n"
+"                  \"message\"[,\"date\"]}\n"
+"  --help, -h      help; `agauthctl COMMAND --help` for a command's flags\n"
+"\n"
+"Errors go to stderr as the JavaScript error would print:\n"
+"  TokenExpiredError: jwt expired\n"
+"\n"
+"exit status:\n"
+"   0  success\n"
+"   1  invalid token (JsonWebTokenError; TypeError, SyntaxError or Error\n"
+"      from verify)\n"
+"   2  token expired (TokenExpiredError, also for maxAge)\n"
+"   3  token not yet valid (NotBeforeError)\n"
+"   4  any other failure agauthd reports (sign error, unauthorized, busy,\n"
+"      limits, keyring), or agauthd keygen failed\n"
+"  64  usage error\n"
+"  69  agauthd unreachable (not running, connection lost, no answer in\n"
+"      time), or no agauthd binary to run for keygen\n"
+"  74  the output could not be written\n";
+
+static const char help_sign[] =
+"usage: agauthctl sign [FLAGS] [PAYLOAD_JSON | -]\n"
+"\n"
+"Signs PAYLOAD_JSON (else standard input) with agauthd's primary key and\n"
+"prints the token; with --json, {\"ok\":true,\"token\":...,\"added\":{...}},\n"
+"where added holds the claims sign set.  A JSON string, number or boolean\n"
+"is a non-object payload, as in jsonwebtoken.  Each flag sets the\n"
+"jsonwebtoken sign option beside it:\n"
+"\n"
+"  --algorithm ALG          algorithm (default: the primary key's)\n"
+"  --expires-in SPAN        expiresIn; only digits: seconds (3600), else a\n"
+"                           span string (\"1h\", \"2 days\"; \"120\" quoted in\n"
+"                           --options is 120 ms, as in jsonwebtoken)\n"
+"  --not-before SPAN        notBefore, the same way\n"
+"  --audience AUD           audience; repeat it for an array\n"
+"  --issuer ISS             issuer\n"
+"  --subject SUB            subject\n"
+"  --jwtid ID               jwtid\n"
+"  --keyid KID              keyid (agauthd refuses it: the key sets kid)\n"
+"  --no-timestamp           noTimestamp: true\n"
+"  --header JSON            header: members to add to the header\n"
+"  --encoding ENC           encoding (utf8 or latin1)\n"
+"  --allow-insecure-key-sizes            allowInsecureKeySizes: true\n"
+"  --allow-invalid-asymmetric-key-types  allowInvalidAsymmetricKeyTypes: true\n"
+"  --options JSON           the options object itself, merged first: the\n"
+"                           flags override its members.  For a negative or\n"
+"                           fractional number of seconds:\n"
+"                           --options '{\"expiresIn\":-10}'\n";
+
+static const char help_verify[] =
+"usage: agauthctl verify [FLAGS] [TOKEN | -]\n"
+"\n"
+"Verifies TOKEN (else standard input) and prints its payload: the JSON,\n"
+"or the string of a non-JSON payload.  With --complete it prints\n"
+"{\"header\",\"payload\",\"signature\"}; with --json, {\"ok\":true,\n"
+"[\"header\",]\"payload\"[,\"signature\"][,\"kid\"]} (header and signature\n"
+"with --complete).  Each flag sets the jsonwebtoken verify option beside it:\n"
+"\n"
+"  --algorithms A,B,...     algorithms\n"
+"  --audience AUD           audience; repeat it for an array\n"
+"  --issuer ISS             issuer; repeat it for an array\n"
+"  --subject SUB            subject\n"
+"  --jwtid ID               jwtid\n"
+"  --nonce NONCE            nonce\n"
+"  --ignore-expiration      ignoreExpiration: true\n"
+"  --ignore-not-before      ignoreNotBefore: true\n"
+"  --clock-tolerance N      clockTolerance (seconds)\n"
+"  --max-age SPAN           maxAge; only digits: seconds, else a span string\n"
+"  --clock-timestamp N      clockTimestamp (seconds since the epoch)\n"
+"  --complete               complete: true\n"
+"  --allow-invalid-asymmetric-key-types  allowInvalidAsymmetricKeyTypes: true\n"
+"  --options JSON           the options object itself, merged first: the\n"
+"                           flags override its members\n";
+
+static const char help_keys[] =
+"usage: agauthctl keys\n"
+"\n"
+"Prints the keyring as a JSON array of {kid, alg, state, created, retire};\n"
+"never key material.\n";
+
+static const char help_reload[] =
+"usage: agauthctl reload\n"
+"\n"
+"Reloads the keyring as SIGHUP does: the whole new keyring is loaded and\n"
+"checked before it replaces the old one, which stays on any error.\n";
+
+static const char help_rotate[] =
+"usage: agauthctl rotate [--algorithm ALG]\n"
+"\n"
+"Makes a new primary key of algorithm ALG (default: the current primary's)\n"
+"and prints its kid.  The old primary keeps verifying for its grace period.\n";
+
+static const char help_stats[] =
+"usage: agauthctl stats\n"
+"\n"
+"Prints the daemon's counters as a JSON object.\n";
+
+static const char help_ping[] =
+"usage: agauthctl ping\n"
+"\n"
+"Prints the time one request takes to go to agauthd and back.\n";
+
+static const char help_keygen[] =
+"usage: agauthctl keygen --type TYPE --out FILE [--force]\n"
+"\n"
+"Writes a new key to FILE (mode 0600; an existing FILE only with --force).\n"
+"TYPE: hs256 hs384 hs512 (HMAC secrets), rsa2048 rsa3072 rsa4096,\n"
+"p256 p384 p521 (EC).  agauthctl holds no crypto: it runs\n"
+"`agauthd keygen TYPE FILE`, found through $AGAUTHD_BIN, else beside\n"
+"agauthctl, else on the PATH.\n";
+
+static const struct {
+	const char *cmd, *text;
+} help_texts[] = {
+	{ "sign", help_sign },
+	{ "verify", help_verify },
+	{ "keys", help_keys },
+	{ "reload", help_reload },
+	{ "rotate", help_rotate },
+	{ "stats", help_stats },
+	{ "ping", help_ping },
+	{ "keygen", help_keygen },
+	{ "help", help_main },
+};
+
+int help_show(const char *cmd)
+{
+	size_t i;
+
+	if (cmd == NULL) {
+		fputs(help_main, stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof help_texts / sizeof *help_texts; i++) {
+		if (strcmp(help_texts[i].cmd, cmd) == 0) {
+			fputs(help_texts[i].text, stdout);
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -1,0 +1,156 @@
+/* agauth.c - libagauth's public entry points (client/lib/agauth.h). */
+#include "agauth.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/lib/call.h"
+#include "client/lib/chan.h"
+#include "client/lib/status.h"
+
+agauth_t *agauth_open(const char *socket_path, struct agauth_error *err)
+{
+	struct agauth *a = malloc(sizeof *a);
+
+	if (a == NULL) {
+		status_set(err, AGAUTH_REFUSED, AG_E_NOMEM, NULL);
+		return NULL;
+	}
+	if (chan_init(a, socket_path, err) != 0 || call_ready(a, err) != 0) {
+		agauth_close(a);
+		return NULL;
+	}
+	status_ok(err);
+	return a;
+}
+
+void agauth_close(agauth_t *a)
+{
+	if (a == NULL)
+		return;
+	chan_fini(a);
+	free(a);
+}
+
+void agauth_set_timeout(agauth_t *a, int ms)
+{
+	if (a != NULL)
+		a->timeout_ms = ms > 0 ? ms : 0;
+}
+
+/* Runs rq and hands its text result to *out (freed if out is NULL). */
+static enum agauth_status agauth_text(agauth_t *a, const struct call_req *rq,
+				      char **out, struct agauth_error *err)
+{
+	struct call_done d;
+	enum agauth_status st = call_run(a, rq, &d, err);
+
+	if (out != NULL) {
+		*out = d.text;
+		d.text = NULL;
+	}
+	call_done_free(&d);
+	return st;
+}
+
+enum agauth_status agauth_ping(agauth_t *a, struct agauth_error *err)
+{
+	struct call_req rq = { .op = AGAUTH_OP_PING };
+
+	return agauth_text(a, &rq, NULL, err);
+}
+
+enum agauth_status agauth_sign(agauth_t *a, const char *payload_json,
+			       const char *opts_json, char **token,
+			       char **added_json, struct agauth_error *err)
+{
+	struct call_req rq = {
+		.op = AGAUTH_OP_SIGN, .payload = payload_json,
+		.opts = opts_json,
+	};
+	struct call_done d;
+	enum agauth_status st;
+
+	if (added_json != NULL)
+		*added_json = NULL;
+	/* a signed token nobody receives would be a wasted signature */
+	if (token == NULL) {
+		status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
+			   "sign needs somewhere to put the token");
+		return AGAUTH_USAGE;
+	}
+	st = call_run(a, &rq, &d, err);
+	*token = d.text;
+	d.text = NULL;
+	if (added_json != NULL) {
+		*added_json = d.added;
+		d.added = NULL;
+	}
+	call_done_free(&d);
+	return st;
+}
+
+enum agauth_status agauth_verify(agauth_t *a, const char *token,
+				 const char *opts_json,
+				 struct agauth_verified *out,
+				 struct agauth_error *err)
+{
+	struct call_req rq = {
+		.op = AGAUTH_OP_VERIFY, .token = token, .opts = opts_json,
+	};
+	struct call_done d;
+	enum agauth_status st = call_run(a, &rq, &d, err);
+
+	if (out != NULL) {
+		*out = d.v;
+		memset(&d.v, 0, sizeof d.v);
+	}
+	call_done_free(&d);
+	return st;
+}
+
+void agauth_verified_free(struct agauth_verified *v)
+{
+	if (v == NULL)
+		return;
+	free(v->payload);
+	free(v->header);
+	memset(v, 0, sizeof *v);
+}
+
+enum agauth_status agauth_keys(agauth_t *a, char **json,
+			       struct agauth_error *err)
+{
+	struct call_req rq = { .op = AGAUTH_OP_KEYS };
+
+	return agauth_text(a, &rq, json, err);
+}
+
+enum agauth_status agauth_stats(agauth_t *a, char **json,
+				struct agauth_error *err)
+{
+	struct call_req rq = { .op = AGAUTH_OP_STATS };
+
+	return agauth_text(a, &rq, json, err);
+}
+
+enum agauth_status agauth_rotate(agauth_t *a, const char *alg, char **kid,
+				 struct agauth_error *err)
+{
+	struct call_req rq = { .op = AGAUTH_OP_ROTATE, .alg = alg };
+
+	return agauth_text(a, &rq, kid, err);
+}
+
+enum agauth_status agauth_reload(agauth_t *a, uint64_t *generation,
+				 struct agauth_error *err)
+{
+	struct call_req rq = { .op = AGAUTH_OP_RELOAD };
+	struct call_done d;
+	enum agauth_status st = call_run(a, &rq, &d, err);
+
+	if (generation != NULL)
+		*generation = d.generation;
+	call_done_free(&d);
+	return st;
+}

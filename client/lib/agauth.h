@@ -1,0 +1,213 @@
+/*
+ * agauth.h - libagauth, the C client of agauthd, the key-holding JWT
+ * daemon.  A program signs and verifies JSON Web Tokens by asking the
+ * daemon over its Unix socket; it never sees a key.  Tokens, payloads,
+ * errors and messages are those of jsonwebtoken 9.
+ *
+ * Build with `pkg-config --cflags --libs agauth`.
+ *
+ * Threads: an agauth_t is not thread-safe.  Use one handle per thread (or
+ * hold a lock around every call on a shared one); different handles are
+ * independent of each other.
+ *
+ * Memory: every char * and every buffer this library hands back is
+ * malloc'd and belongs to the caller, who frees it with free() (or with
+ * agauth_verified_free / agauth_reply_free for the structures).  On
+ * failure the outputs are set to NULL (or zeroed), so freeing them is
+ * always safe.
+ *
+ * Errors: every call that can fail fills a struct agauth_error (err may be
+ * NULL) and returns its status.  For a token the daemon rejected, `name`
+ * and `message` are exactly jsonwebtoken's ("TokenExpiredError",
+ * "jwt expired") and `date` is the error's expiredAt / date in seconds.
+ *
+ * Connection loss: a handle whose connection broke reconnects by itself
+ * (and says hello again) on its next request.  A request that was in
+ * flight when the connection broke completes with AGAUTH_UNREACHABLE,
+ * "connection to agauthd lost": it is never answered wrongly and never
+ * sent twice, since it may have reached the daemon.
+ */
+#ifndef AGAUTH_H
+#define AGAUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Where agauth_open looks when socket_path is NULL: this environment
+ * variable, then the default path. */
+#define AGAUTH_SOCKET_ENV       "AGAUTHD_SOCKET"
+#define AGAUTH_SOCKET_DEFAULT   "/run/agauthd/agauthd.sock"
+
+/* Milliseconds a connect, a hello or a blocking call may take. */
+#define AGAUTH_TIMEOUT_DEFAULT  30000
+
+enum agauth_status {
+	AGAUTH_OK = 0,
+	AGAUTH_INVALID,      /* JsonWebTokenError; TypeError, SyntaxError and
+				Error from verify */
+	AGAUTH_EXPIRED,      /* TokenExpiredError (exp, maxAge) */
+	AGAUTH_NOT_BEFORE,   /* NotBeforeError */
+	AGAUTH_SIGN_ERROR,   /* Error, TypeError, ... from sign */
+	AGAUTH_REFUSED,      /* AgauthError: unauthorized, busy, bad request,
+				limits, keyring, out of memory */
+	AGAUTH_UNREACHABLE,  /* cannot connect, connection lost, timeout,
+				a reply that breaks the protocol */
+	AGAUTH_USAGE,        /* bad arguments to this library */
+};
+
+struct agauth_error {
+	enum agauth_status status;
+	char code[40];       /* the daemon's symbolic code: "AG_E_EXPIRED" */
+	char name[32];       /* the JavaScript class: "TokenExpiredError";
+				"AgauthError" for agauthd's own failures */
+	char message[512];   /* jsonwebtoken's message, word for word */
+	int has_date;
+	double date;         /* seconds since the epoch: expiredAt of
+				TokenExpiredError, date of NotBeforeError */
+};
+
+/* A short description of a status ("token expired"); never NULL. */
+const char *agauth_strerror(enum agauth_status status);
+
+typedef struct agauth agauth_t;
+
+/*
+ * Connects to agauthd at socket_path (NULL: $AGAUTHD_SOCKET, else
+ * AGAUTH_SOCKET_DEFAULT) and says hello.  Returns NULL with *err filled
+ * if the daemon cannot be reached or refuses the client.
+ */
+agauth_t *agauth_open(const char *socket_path, struct agauth_error *err);
+/* Closes the connection and frees the handle (NULL is fine).  Requests
+ * still in flight are dropped without completing. */
+void agauth_close(agauth_t *a);
+/* Milliseconds a connect, a hello or a blocking call may wait for the
+ * daemon before it fails with AGAUTH_UNREACHABLE; 0 waits forever. */
+void agauth_set_timeout(agauth_t *a, int ms);
+
+/*
+ * Blocking calls.  Each sends one request and waits for its reply.  They
+ * need a handle with no pipelined request in flight (agauth_inflight()
+ * is 0); otherwise they fail with AGAUTH_USAGE.
+ */
+enum agauth_status agauth_ping(agauth_t *a, struct agauth_error *err);
+
+/*
+ * Signs the payload (JSON text: an object, or a string, number or boolean
+ * as jsonwebtoken allows) with the daemon's primary key.  opts_json is
+ * the JSON text of jsonwebtoken's sign options, or NULL.  *token gets
+ * the token; *added_json (if added_json is not NULL) the JSON object of
+ * the claims sign added (iat, nbf, exp, aud, iss, sub, jti).
+ */
+enum agauth_status agauth_sign(agauth_t *a, const char *payload_json,
+			       const char *opts_json, char **token,
+			       char **added_json, struct agauth_error *err);
+
+/* What a successful verify returns.  payload and header are
+ * NUL-terminated copies (their lengths exclude the NUL). */
+struct agauth_verified {
+	int is_json;         /* payload is JSON text; 0: a plain string */
+	char *payload;
+	size_t payload_len;
+	char *header;        /* the token's header, JSON text; NULL unless
+				opts_json asked for complete: true */
+	size_t header_len;
+	char kid[68];        /* the key that verified it, "" if it has none */
+};
+
+/*
+ * Verifies token.  opts_json is the JSON text of jsonwebtoken's verify
+ * options (algorithms, audience, issuer, maxAge, ...), or NULL.
+ */
+enum agauth_status agauth_verify(agauth_t *a, const char *token,
+				 const char *opts_json,
+				 struct agauth_verified *out,
+				 struct agauth_error *err);
+/* Frees what agauth_verify put in v and zeroes it. */
+void agauth_verified_free(struct agauth_verified *v);
+
+/* The keyring as a JSON array of {kid, alg, state, created, retire}
+ * (never key material). */
+enum agauth_status agauth_keys(agauth_t *a, char **json,
+			       struct agauth_error *err);
+/* Reloads the keyring; *generation (if not NULL) gets the new one. */
+enum agauth_status agauth_reload(agauth_t *a, uint64_t *generation,
+				 struct agauth_error *err);
+/* Makes a new primary key of algorithm alg (NULL: the current primary's);
+ * *kid (if not NULL) gets its key id. */
+enum agauth_status agauth_rotate(agauth_t *a, const char *alg, char **kid,
+				 struct agauth_error *err);
+/* The daemon's counters as a JSON object. */
+enum agauth_status agauth_stats(agauth_t *a, char **json,
+				struct agauth_error *err);
+
+/*
+ * Pipelined, non-blocking interface for programs with their own event
+ * loop:
+ *
+ *   1. agauth_submit_*() queues a request and returns its id (never 0),
+ *      or 0 with *err filled.  It writes nothing; call agauth_flush().
+ *      If the handle has no connection, submit reconnects first, which
+ *      blocks for at most the timeout (connect and hello).
+ *   2. agauth_flush() writes what the socket takes without blocking:
+ *      1 if output remains (wait until agauth_fd() is writable, then
+ *      flush again), 0 when everything is written, -1 if the connection
+ *      is broken.
+ *   3. When agauth_fd() is readable (or after a flush returned -1), call
+ *      agauth_complete() until it returns 0 or -1: 1 with one reply in
+ *      *r, 0 when no complete reply is buffered, -1 when the connection
+ *      is broken and every request it carried has been completed.
+ *
+ * Replies come in completion order, not submission order: match them by
+ * id (and udata, which is handed back untouched).  When the connection
+ * breaks, each request that was in flight completes with
+ * AGAUTH_UNREACHABLE.  agauth_fd() is -1 while there is no connection and
+ * may be a different descriptor after a reconnect: look it up again
+ * after every submit that followed a -1.  The descriptor is non-blocking;
+ * do not read, write or close it yourself.
+ */
+enum agauth_op {
+	AGAUTH_OP_PING = 1,
+	AGAUTH_OP_SIGN,
+	AGAUTH_OP_VERIFY,
+	AGAUTH_OP_KEYS,
+	AGAUTH_OP_RELOAD,
+	AGAUTH_OP_ROTATE,
+	AGAUTH_OP_STATS,
+};
+
+struct agauth_reply {
+	uint64_t id;
+	void *udata;
+	enum agauth_op op;
+	enum agauth_status status;
+	struct agauth_error error;        /* when status != AGAUTH_OK */
+	char *token;                      /* sign */
+	char *added;                      /* sign: JSON object text */
+	struct agauth_verified verified;  /* verify */
+};
+
+int agauth_fd(agauth_t *a);
+uint64_t agauth_submit_ping(agauth_t *a, void *udata,
+			    struct agauth_error *err);
+uint64_t agauth_submit_sign(agauth_t *a, const char *payload_json,
+			    const char *opts_json, void *udata,
+			    struct agauth_error *err);
+uint64_t agauth_submit_verify(agauth_t *a, const char *token,
+			      const char *opts_json, void *udata,
+			      struct agauth_error *err);
+int agauth_flush(agauth_t *a);
+int agauth_complete(agauth_t *a, struct agauth_reply *r);
+/* Frees what agauth_complete put in r and zeroes it. */
+void agauth_reply_free(struct agauth_reply *r);
+/* Requests submitted and not yet returned by agauth_complete. */
+size_t agauth_inflight(agauth_t *a);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,233 @@
+/* call.c - hello, requests, and matching replies to them. */
+#include "call.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/lib/reply.h"
+#include "client/lib/status.h"
+
+static const char *const call_opnames[] = {
+	[AGAUTH_OP_PING] = "ping",
+	[AGAUTH_OP_SIGN] = "sign",
+	[AGAUTH_OP_VERIFY] = "verify",
+	[AGAUTH_OP_KEYS] = "keys",
+	[AGAUTH_OP_RELOAD] = "reload",
+	[AGAUTH_OP_ROTATE] = "rotate",
+	[AGAUTH_OP_STATS] = "stats",
+};
+
+/* Sends hello on a new connection and waits for its answer. */
+static int call_hello(struct agauth *a, struct agauth_error *err)
+{
+	struct proto_out o;
+	struct proto_msg m;
+	const uint8_t *p;
+	size_t n;
+	uint64_t id = a->next_id++, rid;
+	int ok, rc;
+
+	chan_begin(a, &o);
+	msgpack_pack_map(&o.pk, 4);
+	proto_kv_uint(&o, "id", id);
+	proto_kv_cstr(&o, "op", "hello");
+	proto_kv_uint(&o, "v", PROTO_VERSION);
+	proto_kv_cstr(&o, "client", CALL_CLIENT);
+	if (chan_end(a, &o, err) != 0)
+		return -1;
+	rc = chan_sync(a, chan_deadline(a), &p, &n);
+	if (rc == 0)
+		return status_set(err, AGAUTH_UNREACHABLE, AG_E_CONNECT,
+				  "agauthd at %s did not answer hello within "
+				  "%d ms", a->path, a->timeout_ms);
+	if (rc < 0)
+		return status_set(err, AGAUTH_UNREACHABLE, AG_E_DISCONNECTED,
+				  "agauthd at %s closed the connection at "
+				  "hello", a->path);
+	rc = -1;
+	if (reply_open(&m, p, n, &rid, &ok) != 0 || rid != id)
+		status_set(err, AGAUTH_UNREACHABLE, AG_E_PROTOCOL,
+			   "unexpected reply from agauthd at %s to hello",
+			   a->path);
+	else
+		rc = reply_hello(m.root, ok, &a->max_frame, err);
+	proto_msg_free(&m);
+	return rc;
+}
+
+int call_ready(struct agauth *a, struct agauth_error *err)
+{
+	/* with nothing live in flight, a connection the daemon has closed
+	 * (restart, idle timeout) is replaced before it can swallow a
+	 * request */
+	if (a->fd >= 0 && a->npend == a->nlost && chan_stale(a))
+		chan_break(a);
+	if (a->fd >= 0)
+		return 0;
+	if (chan_connect(a, err) != 0)
+		return -1;
+	if (call_hello(a, err) != 0) {
+		chan_break(a);
+		return -1;
+	}
+	return 0;
+}
+
+static int call_check(const struct agauth *a, const struct call_req *rq,
+		      struct agauth_error *err)
+{
+	if (a == NULL)
+		return status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
+				  "no agauth handle");
+	if (rq->op == AGAUTH_OP_SIGN && rq->payload == NULL)
+		return status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
+				  "sign needs a payload");
+	if (rq->op == AGAUTH_OP_VERIFY && rq->token == NULL)
+		return status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
+				  "verify needs a token");
+	return 0;
+}
+
+static void call_encode(struct proto_out *o, uint64_t id,
+			const struct call_req *rq)
+{
+	const struct {
+		const char *key, *val;
+	} args[] = {
+		{ "payload", rq->payload },
+		{ "token", rq->token },
+		{ "opts", rq->opts },
+		{ "alg", rq->alg },
+	};
+	size_t i, n = 0;
+
+	for (i = 0; i < sizeof args / sizeof *args; i++)
+		n += args[i].val != NULL && *args[i].val != '\0';
+	msgpack_pack_map(&o->pk, 2 + n);
+	proto_kv_uint(o, "id", id);
+	proto_kv_cstr(o, "op", call_opnames[rq->op]);
+	for (i = 0; i < sizeof args / sizeof *args; i++)
+		if (args[i].val != NULL && *args[i].val != '\0')
+			proto_kv_cstr(o, args[i].key, args[i].val);
+}
+
+uint64_t call_submit(struct agauth *a, const struct call_req *rq,
+		     void *udata, struct agauth_error *err)
+{
+	struct proto_out o;
+	uint64_t id;
+
+	if (call_check(a, rq, err) != 0 || chan_room(a, err) != 0 ||
+	    call_ready(a, err) != 0)
+		return 0;
+	id = a->next_id++;
+	chan_begin(a, &o);
+	call_encode(&o, id, rq);
+	if (chan_end(a, &o, err) != 0)
+		return 0;
+	chan_track(a, id, rq->op, udata);
+	status_ok(err);
+	return id;
+}
+
+static void call_lost(struct call_done *d)
+{
+	status_set(&d->err, AGAUTH_UNREACHABLE, AG_E_DISCONNECTED, NULL);
+}
+
+/*
+ * Matches the reply frame p[0..n) to its request and fills d: 0.  -1 if
+ * the frame answers nothing in flight (no map, no id, an id 0 error
+ * before the daemon hangs up, an id never sent): the connection is then
+ * broken, since no later reply on it could be trusted.
+ */
+static int call_reply(struct agauth *a, const uint8_t *p, size_t n,
+		      struct call_done *d)
+{
+	struct proto_msg m;
+	uint64_t id;
+	int ok, rc = -1;
+
+	if (reply_open(&m, p, n, &id, &ok) != 0 ||
+	    chan_take(a, id, &d->p) != 0) {
+		chan_break(a);
+		goto out;
+	}
+	rc = 0;
+	/* a reply that breaks the protocol ends the connection too; the
+	 * other requests on it complete as lost */
+	if (reply_fill(m.root, ok, d) != 0 &&
+	    d->err.status == AGAUTH_UNREACHABLE)
+		chan_break(a);
+out:
+	proto_msg_free(&m);
+	return rc;
+}
+
+int call_next(struct agauth *a, struct call_done *d)
+{
+	const uint8_t *p;
+	size_t n;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	for (;;) {
+		if (chan_take_lost(a, &d->p)) {
+			call_lost(d);
+			return 1;
+		}
+		if (a->fd < 0)
+			return -1;
+		rc = chan_frame(a, &p, &n);
+		if (rc > 0 && call_reply(a, p, n, d) == 0)
+			return 1;
+		if (rc == 0 && chan_fill(a) == 0)
+			return 0;
+		/* a frame was used up, bytes came in, or the connection
+		 * broke (its requests are now lost): look again */
+	}
+}
+
+enum agauth_status call_run(struct agauth *a, const struct call_req *rq,
+			    struct call_done *d, struct agauth_error *err)
+{
+	const uint8_t *p;
+	size_t n;
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	/* a reply to a pipelined request would have to wait somewhere */
+	if (a != NULL && a->npend != 0) {
+		status_set(&d->err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
+			   "%zu pipelined requests in flight; complete them "
+			   "first", a->npend);
+		goto out;
+	}
+	if (call_submit(a, rq, NULL, &d->err) == 0)
+		goto out;
+	rc = chan_sync(a, chan_deadline(a), &p, &n);
+	if (rc > 0 && call_reply(a, p, n, d) == 0)
+		goto out;
+	/* timed out or broken: the request may have reached the daemon, so
+	 * it is not sent again; the connection goes with it */
+	chan_break(a);
+	chan_take_lost(a, &d->p);
+	if (rc == 0)
+		status_set(&d->err, AGAUTH_UNREACHABLE, AG_E_DISCONNECTED,
+			   "agauthd at %s did not answer within %d ms",
+			   a->path, a->timeout_ms);
+	else
+		call_lost(d);
+out:
+	if (err != NULL)
+		*err = d->err;
+	return d->err.status;
+}
+
+void call_done_free(struct call_done *d)
+{
+	free(d->text);
+	free(d->added);
+	agauth_verified_free(&d->v);
+	d->text = d->added = NULL;
+}

@@ -1,0 +1,52 @@
+/*
+ * call.h - libagauth's requests and replies: the hello that opens every
+ * connection, a request encoded into the connection's output, a reply
+ * frame decoded into results or an error, and the blocking round trip.
+ */
+#ifndef AGAUTH_CALL_H
+#define AGAUTH_CALL_H
+
+#include <stdint.h>
+
+#include "client/lib/agauth.h"
+#include "client/lib/chan.h"
+
+/* The client string a hello announces. */
+#define CALL_CLIENT "libagauth/1"
+
+/* A request: the op and those of its arguments it takes (NULL: absent). */
+struct call_req {
+	enum agauth_op op;
+	const char *payload;     /* sign */
+	const char *token;       /* verify */
+	const char *opts;        /* sign, verify; "" is absent too */
+	const char *alg;         /* rotate */
+};
+
+/* A completed request.  err.status is its status; on failure the result
+ * fields are NULL. */
+struct call_done {
+	struct chan_pend p;
+	struct agauth_error err;
+	char *text;              /* sign: token; keys, stats: JSON; rotate:
+				    kid */
+	char *added;             /* sign */
+	struct agauth_verified v;
+	uint64_t generation;     /* reload, rotate */
+};
+
+/* Connects and says hello unless the handle has a usable connection. */
+int call_ready(struct agauth *a, struct agauth_error *err);
+/* Queues a request; its id, or 0 with *err (err may be NULL). */
+uint64_t call_submit(struct agauth *a, const struct call_req *rq,
+		     void *udata, struct agauth_error *err);
+/* Without blocking: 1 with the next completed request in *d, 0 if none
+ * is ready, -1 if the connection is broken and nothing is left. */
+int call_next(struct agauth *a, struct call_done *d);
+/* Sends rq and waits for its reply; the status, with *d filled and *err
+ * (if not NULL) a copy of d->err. */
+enum agauth_status call_run(struct agauth *a, const struct call_req *rq,
+			    struct call_done *d, struct agauth_error *err);
+void call_done_free(struct call_done *d);
+
+#endif

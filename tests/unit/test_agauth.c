@@ -1,0 +1,1037 @@
+/*
+ * test_agauth.c - libagauth and agauthctl's options without a daemon:
+ * status mapping, reply decoding from hand-made frames, JSON rendering,
+ * options JSON from flags, and the connection's life (pipelining, lost
+ * requests, reconnects, protocol violations, timeouts) against a fake
+ * agauthd thread that speaks the protocol with shared/proto.
+ */
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "client/ctl/opts.h"
+#include "client/lib/agauth.h"
+#include "client/lib/render.h"
+#include "client/lib/reply.h"
+#include "client/lib/status.h"
+#include "shared/proto.h"
+
+/* ------------------------------------------------------------ status */
+
+Test(agauth_status, classes_map_by_op)
+{
+	const char *n;
+
+#define ST(name, op) (n = (name), status_of(n, strlen(n), (op)))
+	cr_assert_eq(ST("TokenExpiredError", AGAUTH_OP_VERIFY), AGAUTH_EXPIRED);
+	cr_assert_eq(ST("NotBeforeError", AGAUTH_OP_VERIFY), AGAUTH_NOT_BEFORE);
+	cr_assert_eq(ST("JsonWebTokenError", AGAUTH_OP_VERIFY), AGAUTH_INVALID);
+	cr_assert_eq(ST("TypeError", AGAUTH_OP_VERIFY), AGAUTH_INVALID);
+	cr_assert_eq(ST("SyntaxError", AGAUTH_OP_VERIFY), AGAUTH_INVALID);
+	cr_assert_eq(ST("Error", AGAUTH_OP_VERIFY), AGAUTH_INVALID);
+	cr_assert_eq(ST("Error", AGAUTH_OP_SIGN), AGAUTH_SIGN_ERROR);
+	cr_assert_eq(ST("TypeError", AGAUTH_OP_SIGN), AGAUTH_SIGN_ERROR);
+	cr_assert_eq(ST("AgauthError", AGAUTH_OP_VERIFY), AGAUTH_REFUSED);
+	cr_assert_eq(ST("AgauthError", AGAUTH_OP_SIGN), AGAUTH_REFUSED);
+	cr_assert_eq(ST("Error", AGAUTH_OP_KEYS), AGAUTH_REFUSED);
+	cr_assert_eq(ST("NewError", AGAUTH_OP_VERIFY), AGAUTH_REFUSED);
+	/* a prefix is not the class */
+	cr_assert_eq(ST("Err", AGAUTH_OP_VERIFY), AGAUTH_REFUSED);
+#undef ST
+}
+
+Test(agauth_status, strerror_covers_every_status)
+{
+	int s;
+
+	for (s = AGAUTH_OK; s <= AGAUTH_USAGE; s++)
+		cr_assert_neq(strcmp(agauth_strerror(s), "unknown status"), 0);
+	cr_assert_str_eq(agauth_strerror((enum agauth_status)99),
+			 "unknown status");
+}
+
+/* ------------------------------------------------------------ replies */
+
+/* Decodes the frame in b (header and body) as a reply. */
+static void decode(struct buf *b, struct proto_msg *m, uint64_t *id, int *ok)
+{
+	cr_assert_eq(b->err, 0);
+	cr_assert_eq(proto_get_len((const uint8_t *)b->p), b->len - PROTO_HDR);
+	cr_assert_eq(reply_open(m, (const uint8_t *)b->p + PROTO_HDR,
+				b->len - PROTO_HDR, id, ok), 0);
+}
+
+Test(agauth_reply, error_frame_rebuilds_the_error)
+{
+	struct agauth_error err;
+	struct ag_error e;
+	struct proto_msg m;
+	struct buf b;
+	uint64_t id;
+	int ok;
+
+	buf_init(&b, 1 << 16);
+	ag_fail_date(&e, AG_E_EXPIRED, 1700000000.5, NULL);
+	proto_error(&b, 42, &e);
+	decode(&b, &m, &id, &ok);
+	cr_assert_eq(id, 42);
+	cr_assert_eq(ok, 0);
+	reply_error(m.root, AGAUTH_OP_VERIFY, &err);
+	cr_assert_eq(err.status, AGAUTH_EXPIRED);
+	cr_assert_str_eq(err.code, "AG_E_EXPIRED");
+	cr_assert_str_eq(err.name, "TokenExpiredError");
+	cr_assert_str_eq(err.message, "jwt expired");
+	cr_assert_eq(err.has_date, 1);
+	cr_assert_eq(err.date, 1700000000.5);
+	proto_msg_free(&m);
+	buf_free(&b);
+}
+
+Test(agauth_reply, sign_errors_and_refusals)
+{
+	struct agauth_error err;
+	struct ag_error e;
+	struct proto_msg m;
+	struct buf b;
+	uint64_t id;
+	int ok;
+
+	buf_init(&b, 1 << 16);
+	ag_fail(&e, AG_E_SIGN_OPTION, "\"keyid\" is the key's to set");
+	proto_error(&b, 1, &e);
+	decode(&b, &m, &id, &ok);
+	reply_error(m.root, AGAUTH_OP_SIGN, &err);
+	cr_assert_eq(err.status, AGAUTH_SIGN_ERROR);
+	cr_assert_str_eq(err.name, "Error");
+	cr_assert_str_eq(err.message, "\"keyid\" is the key's to set");
+	cr_assert_eq(err.has_date, 0);
+	proto_msg_free(&m);
+	buf_reset(&b);
+	ag_fail(&e, AG_E_UNAUTHORIZED, NULL);
+	proto_error(&b, 2, &e);
+	decode(&b, &m, &id, &ok);
+	reply_error(m.root, AGAUTH_OP_VERIFY, &err);
+	cr_assert_eq(err.status, AGAUTH_REFUSED);
+	cr_assert_str_eq(err.code, "AG_E_UNAUTHORIZED");
+	cr_assert_str_eq(err.name, "AgauthError");
+	proto_msg_free(&m);
+	buf_free(&b);
+}
+
+Test(agauth_reply, missing_name_and_message_come_from_the_code)
+{
+	struct agauth_error err;
+	struct proto_out o;
+	struct proto_msg m;
+	struct buf b;
+	uint64_t id;
+	int ok;
+
+	buf_init(&b, 1 << 16);
+	proto_begin(&o, &b);
+	msgpack_pack_map(&o.pk, 3);
+	proto_kv_uint(&o, "id", 5);
+	proto_kv_bool(&o, "ok", 0);
+	proto_kv_cstr(&o, "code", "AG_E_NOT_ACTIVE");
+	cr_assert_eq(proto_end(&o), 0);
+	decode(&b, &m, &id, &ok);
+	reply_error(m.root, AGAUTH_OP_VERIFY, &err);
+	cr_assert_eq(err.status, AGAUTH_NOT_BEFORE);
+	cr_assert_str_eq(err.name, "NotBeforeError");
+	cr_assert_str_eq(err.message, "jwt not active");
+	proto_msg_free(&m);
+	buf_free(&b);
+}
+
+Test(agauth_reply, not_a_reply)
+{
+	static const uint8_t not_map[] = { 0x91, 0x01 };
+	static const uint8_t no_ok[] = { 0x81, 0xa2, 'i', 'd', 0x01 };
+	/* a map claiming 2^32-1 members in five bytes */
+	static const uint8_t liar[] = { 0xdf, 0xff, 0xff, 0xff, 0xff };
+	struct proto_msg m;
+	uint64_t id;
+	int ok;
+
+	cr_assert_eq(reply_open(&m, not_map, sizeof not_map, &id, &ok), -1);
+	proto_msg_free(&m);
+	cr_assert_eq(reply_open(&m, no_ok, sizeof no_ok, &id, &ok), -1);
+	proto_msg_free(&m);
+	cr_assert_eq(reply_open(&m, liar, sizeof liar, &id, &ok), -1);
+	proto_msg_free(&m);
+}
+
+/* ------------------------------------------------------------ render */
+
+static char *render_of(const msgpack_object *o, const char *const *skip)
+{
+	struct buf b;
+
+	buf_init(&b, RENDER_MAX);
+	if (skip != NULL)
+		render_members(&b, o, skip);
+	else
+		render_obj(&b, o);
+	return render_take(&b);
+}
+
+Test(agauth_render, keys_and_stats)
+{
+	static const char *const envelope[] = { "id", "ok", NULL };
+	struct proto_out o;
+	struct proto_msg m;
+	struct buf b;
+	char *s;
+
+	buf_init(&b, 1 << 16);
+	proto_begin(&o, &b);
+	msgpack_pack_map(&o.pk, 4);
+	proto_kv_uint(&o, "id", 9);
+	proto_kv_bool(&o, "ok", 1);
+	proto_key(&o, "keys");
+	msgpack_pack_array(&o.pk, 1);
+	msgpack_pack_map(&o.pk, 5);
+	proto_kv_cstr(&o, "kid", "k\"1");
+	proto_kv_cstr(&o, "alg", "HS256");
+	proto_kv_cstr(&o, "state", "primary");
+	proto_kv_uint(&o, "created", 1700000000);
+	proto_key(&o, "retire");
+	msgpack_pack_nil(&o.pk);
+	proto_kv_double(&o, "load", 0.1);
+	cr_assert_eq(proto_end(&o), 0);
+	cr_assert_eq(proto_decode(&m, (const uint8_t *)b.p + PROTO_HDR,
+				  b.len - PROTO_HDR), 0);
+	s = render_of(proto_get(m.root, "keys"), NULL);
+	cr_assert_str_eq(s, "[{\"kid\":\"k\\\"1\",\"alg\":\"HS256\","
+			 "\"state\":\"primary\",\"created\":1700000000,"
+			 "\"retire\":null}]");
+	free(s);
+	s = render_of(m.root, envelope);
+	cr_assert_eq(strncmp(s, "{\"keys\":[", 9), 0);
+	cr_assert(strstr(s, ",\"load\":0.1}") != NULL);
+	free(s);
+	proto_msg_free(&m);
+	buf_free(&b);
+}
+
+static char *str_of(const char *s, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, RENDER_MAX);
+	render_str(&b, s, n);
+	return render_take(&b);
+}
+
+Test(agauth_render, strings_are_json_and_utf8)
+{
+	char *s;
+
+	s = str_of("a\"\\\n\t\x01/", 7);
+	cr_assert_str_eq(s, "\"a\\\"\\\\\\n\\t\\u0001/\"");
+	free(s);
+	s = str_of("\xc3\xa9\xf0\x9f\x98\x80", 6);
+	cr_assert_str_eq(s, "\"\xc3\xa9\xf0\x9f\x98\x80\"");
+	free(s);
+	/* WHATWG: one U+FFFD per maximal subpart, as Node decodes */
+	s = str_of("\xe2\x82" "a\xff\xed\xa0\x80", 7);
+	cr_assert_str_eq(s, "\"\\ufffda\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	free(s);
+	s = str_of("x\0y", 3);
+	cr_assert_str_eq(s, "\"x\\u0000y\"");
+	free(s);
+}
+
+Test(agauth_render, numbers_as_json_stringify)
+{
+	struct buf b;
+
+	buf_init(&b, 256);
+	render_num(&b, 0.1);
+	buf_putc(&b, ' ');
+	render_num(&b, -0.0);
+	buf_putc(&b, ' ');
+	render_num(&b, 1.0 / 3);
+	buf_putc(&b, ' ');
+	render_num(&b, 1e300 * 1e300);
+	buf_putc(&b, ' ');
+	render_num(&b, 1700000000.5);
+	cr_assert_str_eq(buf_cstr(&b),
+			 "0.1 0 0.3333333333333333 null 1700000000.5");
+	buf_free(&b);
+}
+
+/* ------------------------------------------------------------ options */
+
+static const struct args_flag *flag(const struct args_flag *tab,
+				    const char *name)
+{
+	for (; tab->name != NULL; tab++)
+		if (strcmp(tab->name, name) == 0)
+			return tab;
+	cr_assert_fail("no flag --%s", name);
+	return NULL;
+}
+
+/* Applies name=value pairs (NULL-ended) and returns the options JSON. */
+static char *opts_of(const struct args_flag *tab, const char *const *kv)
+{
+	struct opts o;
+	struct buf b;
+	char why[256];
+
+	memset(&o, 0, sizeof o);
+	for (; *kv != NULL; kv += 2)
+		cr_assert_eq(opts_add(&o, flag(tab, kv[0]), kv[1], why,
+				      sizeof why), 0, "%s", why);
+	buf_init(&b, 1 << 16);
+	cr_assert_eq(opts_json(&o, &b), 0);
+	return render_take(&b);
+}
+
+static int opts_refused(const struct args_flag *tab, const char *name,
+			const char *val)
+{
+	struct opts o;
+	char why[256];
+
+	memset(&o, 0, sizeof o);
+	return opts_add(&o, flag(tab, name), val, why, sizeof why) != 0;
+}
+
+Test(agauth_opts, sign_flags)
+{
+	static const char *const kv[] = {
+		"expires-in", "3600", "not-before", "0010",
+		"audience", "a", "audience", "b", "issuer", "i\"ss",
+		"no-timestamp", NULL, "header", " {\"x\":1} ",
+		"subject", "\xff", "algorithm", "HS256",
+		"algorithm", "HS384", NULL,
+	};
+	char *s = opts_of(opts_sign, kv);
+
+	cr_assert_str_eq(s, "{\"expiresIn\":3600,\"notBefore\":10,"
+			 "\"audience\":[\"a\",\"b\"],\"issuer\":\"i\\\"ss\","
+			 "\"noTimestamp\":true,\"header\": {\"x\":1} ,"
+			 "\"subject\":\"\\ufffd\",\"algorithm\":\"HS384\"}");
+	free(s);
+}
+
+Test(agauth_opts, spans_are_numbers_only_when_digits)
+{
+	static const char *const kv[] = {
+		"expires-in", "1h", "not-before", "-10", NULL,
+	};
+	static const char *const one[] = { "audience", "x", NULL };
+	static const char *const zero[] = { "expires-in", "000", NULL };
+	char *s = opts_of(opts_sign, kv);
+
+	cr_assert_str_eq(s, "{\"expiresIn\":\"1h\",\"notBefore\":\"-10\"}");
+	free(s);
+	s = opts_of(opts_sign, one);
+	cr_assert_str_eq(s, "{\"audience\":\"x\"}");
+	free(s);
+	s = opts_of(opts_sign, zero);
+	cr_assert_str_eq(s, "{\"expiresIn\":0}");
+	free(s);
+}
+
+Test(agauth_opts, options_merge_first_and_flags_override)
+{
+	static const char *const kv[] = {
+		"options", " {\"algorithm\":\"HS384\", \"expiresIn\": 5} ",
+		"expires-in", "60", NULL,
+	};
+	static const char *const empty[] = {
+		"options", "{ }", "issuer", "x", NULL,
+	};
+	static const char *const alone[] = {
+		"options", "{\"a\":[1,{\"b\":\"}\"}]}", NULL,
+	};
+	static const char *const none[] = { NULL };
+	char *s = opts_of(opts_sign, kv);
+
+	cr_assert_str_eq(s, "{\"algorithm\":\"HS384\", \"expiresIn\": 5,"
+			 "\"expiresIn\":60}");
+	free(s);
+	s = opts_of(opts_sign, empty);
+	cr_assert_str_eq(s, "{\"issuer\":\"x\"}");
+	free(s);
+	s = opts_of(opts_sign, alone);
+	cr_assert_str_eq(s, "{\"a\":[1,{\"b\":\"}\"}]}");
+	free(s);
+	s = opts_of(opts_sign, none);
+	cr_assert_str_eq(s, "");
+	free(s);
+}
+
+Test(agauth_opts, verify_flags)
+{
+	static const char *const kv[] = {
+		"algorithms", "HS256,RS256", "issuer", "a", "issuer", "b",
+		"clock-tolerance", "1.5", "max-age", "1d",
+		"clock-timestamp", "1700000000", "ignore-expiration", NULL,
+		"complete", NULL, NULL,
+	};
+	char *s = opts_of(opts_verify, kv);
+
+	cr_assert_str_eq(s, "{\"algorithms\":[\"HS256\",\"RS256\"],"
+			 "\"issuer\":[\"a\",\"b\"],\"clockTolerance\":1.5,"
+			 "\"maxAge\":\"1d\",\"clockTimestamp\":1700000000,"
+			 "\"ignoreExpiration\":true,\"complete\":true}");
+	free(s);
+}
+
+Test(agauth_opts, values_that_could_change_the_object_are_refused)
+{
+	cr_assert(opts_refused(opts_sign, "options", "{\"a\":1"));
+	cr_assert(opts_refused(opts_sign, "options", "[1]"));
+	cr_assert(opts_refused(opts_sign, "options", "{\"a\":\"}"));
+	cr_assert(opts_refused(opts_sign, "options", "{} {}"));
+	cr_assert(opts_refused(opts_sign, "options", "x{}"));
+	cr_assert(opts_refused(opts_sign, "header", "1,\"alg\":\"none\""));
+	cr_assert(opts_refused(opts_sign, "header", ""));
+	cr_assert(opts_refused(opts_verify, "clock-tolerance", "01"));
+	cr_assert(opts_refused(opts_verify, "clock-tolerance", "1."));
+	cr_assert(opts_refused(opts_verify, "clock-tolerance", "abc"));
+	cr_assert(opts_refused(opts_verify, "clock-timestamp", "1e"));
+	cr_assert(!opts_refused(opts_verify, "clock-tolerance", "-0.5e+2"));
+	cr_assert(opts_refused(opts_sign, "header", "5"));
+	cr_assert(!opts_refused(opts_sign, "header", "{}"));
+}
+
+/* ------------------------------------------------------------ fake agauthd */
+
+struct fake;
+/* Answers one request (not hello): 0 to go on, 1 to hang up. */
+typedef int (*fake_fn)(struct fake *f, int fd, uint64_t id, const char *op,
+		       const msgpack_object *req);
+
+struct fake {
+	char dir[32];
+	char path[108];
+	int lfd;
+	pthread_t th;
+	fake_fn serve;
+	uint64_t hello_v, max_frame;
+	atomic_int conns;        /* connections accepted */
+	atomic_int reqs;         /* requests other than hello */
+	uint64_t held[8];        /* ids fake_reverse holds back */
+	int nheld;
+};
+
+static int fake_io(int fd, void *p, size_t n, int wr)
+{
+	char *c = p;
+	ssize_t k;
+
+	while (n > 0) {
+		k = wr ? write(fd, c, n) : read(fd, c, n);
+		if (k <= 0)
+			return -1;
+		c += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+static void fake_send(int fd, struct buf *b)
+{
+	fake_io(fd, b->p, b->len, 1);
+	buf_free(b);
+}
+
+/* Starts {id, ok:true} with room for extra members. */
+static void fake_ok(struct buf *b, struct proto_out *o, uint64_t id,
+		    uint32_t extra)
+{
+	buf_init(b, 1 << 21);
+	proto_begin(o, b);
+	msgpack_pack_map(&o->pk, 2 + extra);
+	proto_kv_uint(o, "id", id);
+	proto_kv_bool(o, "ok", 1);
+}
+
+static void fake_fail(int fd, uint64_t id, enum ag_err code, double date)
+{
+	struct ag_error e;
+	struct buf b;
+
+	buf_init(&b, 1 << 16);
+	if (date != 0)
+		ag_fail_date(&e, code, date, NULL);
+	else
+		ag_fail(&e, code, NULL);
+	proto_error(&b, id, &e);
+	fake_send(fd, &b);
+}
+
+static int fake_is(const char *op, const char *name)
+{
+	return strcmp(op, name) == 0;
+}
+
+/* A daemon that works: every op, and verify errors by token. */
+static int fake_basic(struct fake *f, int fd, uint64_t id, const char *op,
+		      const msgpack_object *req)
+{
+	struct proto_out o;
+	struct buf b;
+	const char *tok = "";
+	size_t n = 0;
+
+	(void)f;
+	proto_str(req, "token", &tok, &n);
+	if (fake_is(op, "verify") && n == 7 && memcmp(tok, "expired", 7) == 0) {
+		fake_fail(fd, id, AG_E_EXPIRED, 1700000000);
+		return 0;
+	}
+	if (fake_is(op, "verify") && n == 3 && memcmp(tok, "bad", 3) == 0) {
+		fake_fail(fd, id, AG_E_BAD_SIGNATURE, 0);
+		return 0;
+	}
+	if (fake_is(op, "sign")) {
+		fake_ok(&b, &o, id, 3);
+		proto_kv_cstr(&o, "token", "h.p.s");
+		proto_kv_cstr(&o, "added", "{\"iat\":1}");
+		proto_kv_cstr(&o, "kid", "k1");
+	} else if (fake_is(op, "verify") && n == 4) {
+		/* a text payload, and no header (no complete: true) */
+		fake_ok(&b, &o, id, 2);
+		proto_kv_cstr(&o, "kind", "text");
+		proto_kv_bin(&o, "payload", "hi", 2);
+	} else if (fake_is(op, "verify")) {
+		fake_ok(&b, &o, id, 4);
+		proto_kv_cstr(&o, "kind", "json");
+		proto_kv_bin(&o, "payload", "{\"a\":1}", 7);
+		proto_kv_bin(&o, "header", "{\"alg\":\"HS256\"}", 15);
+		proto_kv_cstr(&o, "kid", "k1");
+	} else if (fake_is(op, "keys")) {
+		fake_ok(&b, &o, id, 1);
+		proto_key(&o, "keys");
+		msgpack_pack_array(&o.pk, 1);
+		msgpack_pack_map(&o.pk, 2);
+		proto_kv_cstr(&o, "kid", "k1");
+		proto_kv_cstr(&o, "alg", "HS256");
+	} else if (fake_is(op, "reload")) {
+		fake_ok(&b, &o, id, 1);
+		proto_kv_uint(&o, "generation", 7);
+	} else if (fake_is(op, "rotate")) {
+		fake_ok(&b, &o, id, 2);
+		proto_kv_cstr(&o, "kid", "k2");
+		proto_kv_uint(&o, "generation", 8);
+	} else if (fake_is(op, "stats")) {
+		fake_ok(&b, &o, id, 2);
+		proto_kv_uint(&o, "uptime", 5);
+		proto_kv_uint(&o, "requests", 9);
+	} else {
+		fake_ok(&b, &o, id, 0);
+	}
+	proto_end(&o);
+	fake_send(fd, &b);
+	return 0;
+}
+
+static void fake_hello(struct fake *f, int fd, uint64_t id)
+{
+	struct proto_out o;
+	struct buf b;
+
+	fake_ok(&b, &o, id, 4);
+	proto_kv_uint(&o, "v", f->hello_v);
+	proto_kv_cstr(&o, "server", "fake");
+	proto_kv_uint(&o, "max_frame", f->max_frame);
+	proto_kv_uint(&o, "max_inflight", 256);
+	proto_end(&o);
+	fake_send(fd, &b);
+}
+
+static void fake_conn(struct fake *f, int fd)
+{
+	struct proto_msg m;
+	uint8_t hdr[PROTO_HDR], *body;
+	char op[16];
+	const char *s;
+	uint64_t id = 0;
+	uint32_t n;
+	size_t ns;
+	int stop = 0;
+
+	while (!stop && fake_io(fd, hdr, sizeof hdr, 0) == 0) {
+		n = proto_get_len(hdr);
+		body = malloc(n);
+		if (body == NULL || fake_io(fd, body, n, 0) != 0) {
+			free(body);
+			break;
+		}
+		op[0] = '\0';
+		if (proto_decode(&m, body, n) == 0 &&
+		    proto_uint(m.root, "id", &id) == 0 &&
+		    proto_str(m.root, "op", &s, &ns) == 0 && ns < sizeof op) {
+			memcpy(op, s, ns);
+			op[ns] = '\0';
+		}
+		if (fake_is(op, "hello")) {
+			fake_hello(f, fd, id);
+		} else {
+			atomic_fetch_add(&f->reqs, 1);
+			stop = f->serve(f, fd, id, op, m.root);
+		}
+		proto_msg_free(&m);
+		free(body);
+	}
+	close(fd);
+}
+
+static void *fake_main(void *arg)
+{
+	struct fake *f = arg;
+	int fd;
+
+	while ((fd = accept(f->lfd, NULL, NULL)) >= 0) {
+		atomic_fetch_add(&f->conns, 1);
+		fake_conn(f, fd);
+	}
+	return NULL;
+}
+
+/* Listens on a fresh socket; fake_run then serves it.  Settings such
+ * as hello_v may change in between. */
+static void fake_setup(struct fake *f, fake_fn serve)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	memset(f, 0, sizeof *f);
+	strcpy(f->dir, "/tmp/agauth-unit-XXXXXX");
+	cr_assert_not_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof f->path, "%s/sock", f->dir);
+	strcpy(sa.sun_path, f->path);
+	f->serve = serve;
+	f->hello_v = PROTO_VERSION;
+	f->max_frame = AG_FRAME_DEFAULT;
+	f->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_geq(f->lfd, 0);
+	cr_assert_eq(bind(f->lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	cr_assert_eq(listen(f->lfd, 8), 0);
+}
+
+static void fake_run(struct fake *f)
+{
+	cr_assert_eq(pthread_create(&f->th, NULL, fake_main, f), 0);
+}
+
+static void fake_start(struct fake *f, fake_fn serve)
+{
+	fake_setup(f, serve);
+	fake_run(f);
+}
+
+/* Call after every handle is closed: the fake serves one at a time. */
+static void fake_stop(struct fake *f)
+{
+	shutdown(f->lfd, SHUT_RDWR);  /* wakes the accept */
+	pthread_join(f->th, NULL);
+	close(f->lfd);
+	unlink(f->path);
+	rmdir(f->dir);
+}
+
+static agauth_t *open_fake(struct fake *f)
+{
+	struct agauth_error e;
+	agauth_t *a = agauth_open(f->path, &e);
+
+	cr_assert_not_null(a, "%s", e.message);
+	return a;
+}
+
+/* Flushes and completes until n replies are in r (5 s at most). */
+static void drain(agauth_t *a, struct agauth_reply *r, int n)
+{
+	struct pollfd p;
+	int got = 0, rc;
+
+	while (got < n) {
+		agauth_flush(a);
+		rc = agauth_complete(a, &r[got]);
+		if (rc == 1) {
+			got++;
+			continue;
+		}
+		cr_assert_eq(rc, 0, "connection gone with %d of %d", got, n);
+		p.fd = agauth_fd(a);
+		p.events = POLLIN;
+		cr_assert_eq(poll(&p, 1, 5000), 1, "no reply in 5 s");
+	}
+}
+
+/* ------------------------------------------------------------ with a daemon */
+
+Test(agauth_conn, daemon_down_names_the_socket, .timeout = 10)
+{
+	struct agauth_error e;
+
+	cr_assert_null(agauth_open("/nonexistent/agauthd.sock", &e));
+	cr_assert_eq(e.status, AGAUTH_UNREACHABLE);
+	cr_assert_str_eq(e.code, "AG_E_CONNECT");
+	cr_assert(strstr(e.message, "/nonexistent/agauthd.sock") != NULL);
+	setenv("AGAUTHD_SOCKET", "/nonexistent/env.sock", 1);
+	cr_assert_null(agauth_open(NULL, &e));
+	cr_assert(strstr(e.message, "/nonexistent/env.sock") != NULL);
+}
+
+Test(agauth_conn, blocking_calls, .timeout = 10)
+{
+	struct agauth_verified v;
+	struct agauth_error e;
+	struct fake f;
+	char *tok, *added, *json, *kid;
+	uint64_t gen;
+	agauth_t *a;
+
+	fake_start(&f, fake_basic);
+	a = open_fake(&f);
+	cr_assert_eq(agauth_ping(a, &e), AGAUTH_OK);
+	cr_assert_eq(agauth_sign(a, "{\"a\":1}", "{\"expiresIn\":60}", &tok,
+				 &added, &e), AGAUTH_OK);
+	cr_assert_str_eq(tok, "h.p.s");
+	cr_assert_str_eq(added, "{\"iat\":1}");
+	free(tok);
+	free(added);
+	cr_assert_eq(agauth_verify(a, "a.b.c", NULL, &v, &e), AGAUTH_OK);
+	cr_assert_eq(v.is_json, 1);
+	cr_assert_str_eq(v.payload, "{\"a\":1}");
+	cr_assert_eq(v.payload_len, 7);
+	cr_assert_str_eq(v.header, "{\"alg\":\"HS256\"}");
+	cr_assert_str_eq(v.kid, "k1");
+	agauth_verified_free(&v);
+	cr_assert_eq(agauth_verify(a, "text", NULL, &v, &e), AGAUTH_OK);
+	cr_assert_eq(v.is_json, 0);
+	cr_assert_str_eq(v.payload, "hi");
+	cr_assert_null(v.header);
+	cr_assert_str_eq(v.kid, "");
+	agauth_verified_free(&v);
+	cr_assert_eq(agauth_verify(a, "expired", NULL, &v, &e),
+		     AGAUTH_EXPIRED);
+	cr_assert_str_eq(e.name, "TokenExpiredError");
+	cr_assert_str_eq(e.message, "jwt expired");
+	cr_assert_eq(e.date, 1700000000);
+	cr_assert_null(v.payload);
+	cr_assert_eq(agauth_verify(a, "bad", NULL, NULL, NULL),
+		     AGAUTH_INVALID);
+	cr_assert_eq(agauth_keys(a, &json, &e), AGAUTH_OK);
+	cr_assert_str_eq(json, "[{\"kid\":\"k1\",\"alg\":\"HS256\"}]");
+	free(json);
+	cr_assert_eq(agauth_stats(a, &json, &e), AGAUTH_OK);
+	cr_assert_str_eq(json, "{\"uptime\":5,\"requests\":9}");
+	free(json);
+	cr_assert_eq(agauth_reload(a, &gen, &e), AGAUTH_OK);
+	cr_assert_eq(gen, 7);
+	cr_assert_eq(agauth_rotate(a, "ES256", &kid, &e), AGAUTH_OK);
+	cr_assert_str_eq(kid, "k2");
+	free(kid);
+	cr_assert_eq(agauth_sign(a, NULL, NULL, &tok, NULL, &e),
+		     AGAUTH_USAGE);
+	cr_assert_null(tok);
+	agauth_close(a);
+	fake_stop(&f);
+	cr_assert_eq(f.conns, 1);
+}
+
+/* Holds three requests and answers them last first. */
+static int fake_reverse(struct fake *f, int fd, uint64_t id, const char *op,
+			const msgpack_object *req)
+{
+	f->held[f->nheld++] = id;
+	if (f->nheld < 3)
+		return 0;
+	while (f->nheld > 0)
+		fake_basic(f, fd, f->held[--f->nheld], op, req);
+	return 0;
+}
+
+Test(agauth_conn, pipelined_replies_match_by_id, .timeout = 10)
+{
+	struct agauth_reply r[3];
+	struct fake f;
+	uint64_t id[3];
+	int i, tag[3] = { 10, 11, 12 };
+	agauth_t *a;
+
+	fake_start(&f, fake_reverse);
+	a = open_fake(&f);
+	for (i = 0; i < 3; i++) {
+		id[i] = agauth_submit_sign(a, "{}", NULL, &tag[i], NULL);
+		cr_assert_neq(id[i], 0);
+	}
+	cr_assert_eq(agauth_inflight(a), 3);
+	drain(a, r, 3);
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(r[i].id, id[2 - i]);
+		cr_assert_eq(r[i].udata, &tag[2 - i]);
+		cr_assert_eq(r[i].op, AGAUTH_OP_SIGN);
+		cr_assert_eq(r[i].status, AGAUTH_OK);
+		cr_assert_str_eq(r[i].token, "h.p.s");
+		agauth_reply_free(&r[i]);
+	}
+	cr_assert_eq(agauth_inflight(a), 0);
+	cr_assert_eq(agauth_complete(a, &r[0]), 0);
+	agauth_close(a);
+	fake_stop(&f);
+}
+
+/* Answers the first request and hangs up on the second, unanswered;
+ * then serves normally. */
+static int fake_drop_second(struct fake *f, int fd, uint64_t id,
+			    const char *op, const msgpack_object *req)
+{
+	if (atomic_load(&f->reqs) == 2)
+		return 1;
+	return fake_basic(f, fd, id, op, req);
+}
+
+Test(agauth_conn, in_flight_requests_fail_when_the_connection_breaks,
+     .timeout = 10)
+{
+	struct agauth_reply r[3];
+	struct fake f;
+	uint64_t id[3];
+	agauth_t *a;
+	int i;
+
+	fake_start(&f, fake_drop_second);
+	a = open_fake(&f);
+	for (i = 0; i < 3; i++)
+		id[i] = agauth_submit_ping(a, NULL, NULL);
+	drain(a, r, 3);
+	cr_assert_eq(r[0].id, id[0]);
+	cr_assert_eq(r[0].status, AGAUTH_OK);
+	for (i = 1; i < 3; i++) {
+		cr_assert_eq(r[i].id, id[i]);
+		cr_assert_eq(r[i].status, AGAUTH_UNREACHABLE);
+		cr_assert_str_eq(r[i].error.code, "AG_E_DISCONNECTED");
+		cr_assert_str_eq(r[i].error.message,
+				 "connection to agauthd lost");
+	}
+	cr_assert_eq(agauth_complete(a, &r[0]), -1);
+	cr_assert_eq(agauth_fd(a), -1);
+	cr_assert_eq(agauth_flush(a), -1);
+	/* the next request reconnects, with hello */
+	id[0] = agauth_submit_ping(a, NULL, NULL);
+	cr_assert_neq(id[0], 0);
+	cr_assert_geq(agauth_fd(a), 0);
+	drain(a, r, 1);
+	cr_assert_eq(r[0].status, AGAUTH_OK);
+	agauth_close(a);
+	fake_stop(&f);
+	cr_assert_eq(f.conns, 2);
+}
+
+/* Hangs up on the first request without answering it. */
+static int fake_swallow_first(struct fake *f, int fd, uint64_t id,
+			      const char *op, const msgpack_object *req)
+{
+	if (atomic_load(&f->reqs) == 1)
+		return 1;
+	return fake_basic(f, fd, id, op, req);
+}
+
+Test(agauth_conn, blocking_call_is_not_sent_twice, .timeout = 10)
+{
+	struct agauth_error e;
+	struct fake f;
+	char *tok = NULL;
+	agauth_t *a;
+
+	fake_start(&f, fake_swallow_first);
+	a = open_fake(&f);
+	cr_assert_eq(agauth_sign(a, "{}", NULL, &tok, NULL, &e),
+		     AGAUTH_UNREACHABLE);
+	cr_assert_str_eq(e.message, "connection to agauthd lost");
+	cr_assert_null(tok);
+	cr_assert_eq(atomic_load(&f.reqs), 1);
+	cr_assert_eq(agauth_ping(a, &e), AGAUTH_OK, "%s", e.message);
+	agauth_close(a);
+	fake_stop(&f);
+	cr_assert_eq(f.reqs, 2);
+	cr_assert_eq(f.conns, 2);
+}
+
+/* Answers, then hangs up as an idle timeout or a restart would. */
+static int fake_answer_and_hang_up(struct fake *f, int fd, uint64_t id,
+				   const char *op, const msgpack_object *req)
+{
+	fake_basic(f, fd, id, op, req);
+	return 1;
+}
+
+Test(agauth_conn, closed_idle_connection_is_replaced, .timeout = 10)
+{
+	struct agauth_error e;
+	struct pollfd p;
+	struct fake f;
+	agauth_t *a;
+
+	fake_start(&f, fake_answer_and_hang_up);
+	a = open_fake(&f);
+	cr_assert_eq(agauth_ping(a, &e), AGAUTH_OK);
+	/* wait until the daemon's hang-up is visible on the socket */
+	p.fd = agauth_fd(a);
+	p.events = POLLIN;
+	cr_assert_eq(poll(&p, 1, 5000), 1);
+	cr_assert_eq(agauth_ping(a, &e), AGAUTH_OK, "%s", e.message);
+	agauth_close(a);
+	fake_stop(&f);
+	cr_assert_eq(f.reqs, 2);
+	cr_assert_eq(f.conns, 2);
+}
+
+static int fake_oversize(struct fake *f, int fd, uint64_t id, const char *op,
+			 const msgpack_object *req)
+{
+	static const uint8_t hdr[] = { 0x00, 0x10, 0x00, 0x01, 0x80 };
+
+	(void)f, (void)id, (void)op, (void)req;
+	fake_io(fd, (void *)(uintptr_t)hdr, sizeof hdr, 1);
+	return 0;
+}
+
+static int fake_wrong_id(struct fake *f, int fd, uint64_t id, const char *op,
+			 const msgpack_object *req)
+{
+	return fake_basic(f, fd, id + 1000, op, req);
+}
+
+static int fake_no_token(struct fake *f, int fd, uint64_t id, const char *op,
+			 const msgpack_object *req)
+{
+	struct proto_out o;
+	struct buf b;
+
+	(void)f, (void)op, (void)req;
+	fake_ok(&b, &o, id, 0);
+	proto_end(&o);
+	fake_send(fd, &b);
+	return 0;
+}
+
+/* A protocol violation ends the connection; no wrong answer comes out. */
+static void violation(fake_fn serve, const char *code)
+{
+	struct agauth_error e;
+	struct fake f;
+	char *tok = NULL;
+	agauth_t *a;
+
+	fake_start(&f, serve);
+	a = open_fake(&f);
+	cr_assert_eq(agauth_sign(a, "{}", NULL, &tok, NULL, &e),
+		     AGAUTH_UNREACHABLE);
+	cr_assert_str_eq(e.code, code);
+	cr_assert_null(tok);
+	cr_assert_eq(agauth_fd(a), -1);
+	agauth_close(a);
+	fake_stop(&f);
+}
+
+Test(agauth_conn, reply_over_the_hard_limit, .timeout = 10)
+{
+	violation(fake_oversize, "AG_E_DISCONNECTED");
+}
+
+Test(agauth_conn, reply_to_an_unknown_id, .timeout = 10)
+{
+	violation(fake_wrong_id, "AG_E_DISCONNECTED");
+}
+
+Test(agauth_conn, sign_reply_without_token, .timeout = 10)
+{
+	violation(fake_no_token, "AG_E_PROTOCOL");
+}
+
+static int fake_silent(struct fake *f, int fd, uint64_t id, const char *op,
+		       const msgpack_object *req)
+{
+	(void)f, (void)fd, (void)id, (void)op, (void)req;
+	return 0;
+}
+
+Test(agauth_conn, timeout, .timeout = 10)
+{
+	struct agauth_error e;
+	struct fake f;
+	agauth_t *a;
+
+	fake_start(&f, fake_silent);
+	a = open_fake(&f);
+	agauth_set_timeout(a, 100);
+	cr_assert_eq(agauth_ping(a, &e), AGAUTH_UNREACHABLE);
+	cr_assert(strstr(e.message, "did not answer within 100 ms") != NULL,
+		  "%s", e.message);
+	agauth_close(a);
+	fake_stop(&f);
+}
+
+Test(agauth_conn, hello_of_another_version_is_refused, .timeout = 10)
+{
+	struct agauth_error e;
+	struct fake f;
+
+	fake_setup(&f, fake_basic);
+	f.hello_v = 2;
+	fake_run(&f);
+	cr_assert_null(agauth_open(f.path, &e));
+	cr_assert_eq(e.status, AGAUTH_REFUSED);
+	cr_assert_str_eq(e.code, "AG_E_HELLO");
+	fake_stop(&f);
+}
+
+Test(agauth_conn, requests_over_max_frame_are_refused_locally,
+     .timeout = 10)
+{
+	struct agauth_error e;
+	struct fake f;
+	char big[200], *tok = NULL;
+	agauth_t *a;
+
+	fake_setup(&f, fake_basic);
+	f.max_frame = 100;
+	fake_run(&f);
+	a = open_fake(&f);
+	memset(big, ' ', sizeof big - 1);
+	big[0] = '1';
+	big[sizeof big - 1] = '\0';
+	cr_assert_eq(agauth_sign(a, big, NULL, &tok, NULL, &e),
+		     AGAUTH_REFUSED);
+	cr_assert_str_eq(e.code, "AG_E_FRAME_TOO_LARGE");
+	/* nothing was sent; the connection stays */
+	cr_assert_eq(agauth_ping(a, &e), AGAUTH_OK);
+	agauth_close(a);
+	fake_stop(&f);
+	cr_assert_eq(f.reqs, 1);
+	cr_assert_eq(f.conns, 1);
+}
+
+Test(agauth_conn, blocking_call_waits_for_pipelined_ones, .timeout = 10)
+{
+	struct agauth_reply r;
+	struct agauth_error e;
+	struct fake f;
+	agauth_t *a;
+
+	fake_start(&f, fake_basic);
+	a = open_fake(&f);
+	cr_assert_neq(agauth_submit_ping(a, NULL, NULL), 0);
+	cr_assert_eq(agauth_ping(a, &e), AGAUTH_USAGE);
+	drain(a, &r, 1);
+	cr_assert_eq(agauth_ping(a, &e), AGAUTH_OK);
+	agauth_close(a);
+	fake_stop(&f);
+}
