@@ -148,7 +148,8 @@ $(SAN)/fuzz_%: $(call sanobj,tests/fuzz/fuzz_%.c tests/fuzz/replay.c) \
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---------------------------------------------------------------- test
-test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(FUZZ_BIN) node-deps
+test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
+      node-deps
 	@tests/run.sh
 
 # ---------------------------------------------------------------- run

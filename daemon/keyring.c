@@ -25,6 +25,8 @@ struct kr_ctx {
 
 static const char *const kr_states[] = { "primary", "verify", "retired" };
 static const char *const kr_encodings[] = { "pem", "raw", "text", "base64" };
+static const char *const kr_valued[] = { "state", "encoding", "created",
+					 "retire" };
 
 const char *keyring_state_name(enum kr_state s)
 {
@@ -153,7 +155,9 @@ static int kr_field(struct kr_ctx *x, struct kr_key *k, const char *name,
 		return 1;
 	if (strcmp(name, "retire") == 0 && kr_time(v, &k->retire) == 0)
 		return 1;
-	snprintf(x->why, sizeof x->why, "bad %s '%.60s'", name, v);
+	/* a bad value of a known option; kr_handler names unknown ones */
+	if (kr_pick(name, kr_valued, 4) >= 0)
+		snprintf(x->why, sizeof x->why, "bad %s '%.60s'", name, v);
 	return 0;
 }
 

@@ -48,6 +48,10 @@ void server_set_keyring(struct keyring *kr)
 {
 	struct keyring *old = srv.kr;
 
+	/* a rotation that began before a reload ends after it: generations
+	 * still only go up */
+	if (kr->generation <= old->generation)
+		kr->generation = old->generation + 1;
 	srv.kr = kr;
 	log_info("keyring generation %llu live: %d keys, primary %s",
 		 (unsigned long long)kr->generation, kr->n, kr->primary >= 0 ?

@@ -596,6 +596,11 @@ static int sign_assemble(struct sign_ctx *c, struct buf *token)
 	buf_free(&part);
 	if (token->err)
 		return ag_fail(c->e, AG_E_NOMEM, NULL);
+	/* the signature counts too: a token verify would refuse as too large
+	 * must not be issued */
+	if (token->len - start > AG_TOKEN_MAX)
+		return ag_fail(c->e, AG_E_INPUT_LIMIT, "the token would exceed "
+			       "%d bytes", AG_TOKEN_MAX);
 	return 0;
 }
 

@@ -75,5 +75,7 @@ criterion unit-asan-ubsan build/san/unit --jobs 2
 fuzzreplay
 AGJWT=build/san/agjwt nodetest differential \
 	node --test --test-reporter=tap tests/diff/
+AGAUTHD=build/san/agauthd nodetest integration \
+	node --test --test-reporter=tap tests/integration/
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

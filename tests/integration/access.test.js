@@ -1,0 +1,154 @@
+'use strict';
+/*
+ * 6. Access rights by SO_PEERCRED: a client running as nobody (uid/gid
+ * 65534) against [access] sign = uid:0, verify = *, admin = uid:0.
+ */
+const test = require('node:test');
+const assert = require('node:assert');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const jwt = require('jsonwebtoken');
+
+const h = require('./harness');
+
+const NOBODY = 65534;
+
+/* A tiny client, run as another user: does each op and prints
+ * {name: {ok, code}} as JSON. */
+const CHILD = `
+const h = require(process.env.HARNESS);
+(async () => {
+	const out = { uid: process.getuid(), gid: process.getgid() };
+	let c;
+	try {
+		c = await h.Client.open(process.env.SOCK);
+	} catch (e) {
+		out.connect = e.code;
+		console.log(JSON.stringify(out));
+		return;
+	}
+	for (const [name, op, args] of JSON.parse(process.env.OPS)) {
+		const r = await c.call(op, args);
+		out[name] = r.ok ? { ok: true } : { ok: false, code: r.code };
+	}
+	console.log(JSON.stringify(out));
+	c.destroy();
+})().catch((e) => { console.error(e.stack); process.exit(1); });
+`;
+
+function runAs(uid, gid, sock, ops) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, ['-e', CHILD], {
+			uid, gid, cwd: '/',
+			env: { PATH: process.env.PATH, HARNESS: path.join(__dirname, 'harness.js'), SOCK: sock,
+			       OPS: JSON.stringify(ops) },
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let out = '', err = '';
+		child.stdout.on('data', (d) => { out += d; });
+		child.stderr.on('data', (d) => { err += d; });
+		const timer = setTimeout(() => child.kill('SIGKILL'), 20000);
+		child.on('error', reject);
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			if (code !== 0)
+				reject(new Error(`client as uid ${uid} exited ${code}: ${err}`));
+			else
+				resolve(JSON.parse(out));
+		});
+	});
+}
+
+function opsFor(token) {
+	return [
+		['ping', 'ping', {}],
+		['sign', 'sign', { payload: '{"u":"x"}' }],
+		['verify', 'verify', { token }],
+		['keys', 'keys', {}],
+		['stats', 'stats', {}],
+		['reload', 'reload', {}],
+		['rotate', 'rotate', {}],
+		/* refusals do not end the connection */
+		['verify again', 'verify', { token }],
+	];
+}
+
+test('unauthorized peers get AG_E_UNAUTHORIZED per operation; root is allowed', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ conf: {
+		socket: { mode: '0666' },
+		access: { sign: 'uid:0', verify: '*', admin: 'uid:0' },
+	} });
+	/* the socket is reachable by nobody, the keys are not */
+	assert.strictEqual(fs.statSync(env.dir).mode & 0o777, 0o755);
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	assert.strictEqual(fs.statSync(env.sock).mode & 0o777, 0o666, 'socket mode is not [socket] mode');
+	const token = jwt.sign({ u: 1 }, env.keys.hs1.secret, { algorithm: 'HS256', keyid: 'hs1', expiresIn: '1h' });
+
+	const as = await runAs(NOBODY, NOBODY, env.sock, opsFor(token));
+	assert.strictEqual(as.uid, NOBODY);
+	const U = { ok: false, code: 'AG_E_UNAUTHORIZED' };
+	const OK = { ok: true };
+	assert.deepStrictEqual(as, {
+		uid: NOBODY, gid: NOBODY, ping: OK, sign: U, verify: OK, keys: OK,
+		stats: U, reload: U, rotate: U, 'verify again': OK,
+	});
+
+	/* nothing was rotated or reloaded by the refused requests */
+	const root = await d.client();
+	const st = h.ok(await root.call('stats'));
+	assert.strictEqual(st.generation, 1);
+	/* the same operations as root succeed */
+	for (const [name, op, args] of opsFor(token))
+		h.ok(await root.call(op, args), `${name} as root`);
+	await h.waitFor(() => /uid 65534 gid 65534 refused sign/.test(d.stderr),
+			{ timeout: 5000, what: 'the refusal logged with the peer uid and gid' });
+	await d.stop();
+});
+
+test('rights by gid: sign = gid:65534, verify = uid:0', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ conf: {
+		socket: { mode: '0666' },
+		access: { sign: 'gid:65534', verify: 'uid:0', admin: 'uid:0' },
+	} });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const token = jwt.sign({ u: 1 }, env.keys.hs1.secret, { algorithm: 'HS256' });
+	const as = await runAs(NOBODY, NOBODY, env.sock, opsFor(token));
+	const U = { ok: false, code: 'AG_E_UNAUTHORIZED' };
+	const OK = { ok: true };
+	assert.deepStrictEqual(as, {
+		uid: NOBODY, gid: NOBODY, ping: OK, sign: OK, verify: U, keys: U,
+		stats: U, reload: U, rotate: U, 'verify again': U,
+	});
+	const root = await d.client();
+	h.ok(await root.call('verify', { token }));
+	h.fails(await root.call('sign', { payload: '{}' }), 'AG_E_UNAUTHORIZED', { what: 'root is not gid 65534' });
+	await d.stop();
+});
+
+test('the socket file mode is the first gate: mode 0600 keeps nobody out', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ conf: { socket: { mode: '0600' }, access: { sign: '*', verify: '*', admin: '*' } } });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	assert.strictEqual(fs.statSync(env.sock).mode & 0o777, 0o600);
+	const as = await runAs(NOBODY, NOBODY, env.sock, [['ping', 'ping', {}]]);
+	assert.deepStrictEqual(as, { uid: NOBODY, gid: NOBODY, connect: 'EACCES' });
+	const root = await d.client();
+	h.ok(await root.call('ping'));
+	await d.stop();
+});
+
+test('[socket] group: mode 0660 and group nogroup let gid 65534 in', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ conf: { socket: { mode: '0660', group: 'nogroup' } } });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const st = fs.statSync(env.sock);
+	assert.strictEqual(st.mode & 0o777, 0o660);
+	assert.strictEqual(st.gid, NOBODY);
+	const as = await runAs(NOBODY, NOBODY, env.sock, [['ping', 'ping', {}], ['sign', 'sign', { payload: '{}' }]]);
+	assert.deepStrictEqual(as, { uid: NOBODY, gid: NOBODY, ping: { ok: true }, sign: { ok: true } });
+	await d.stop();
+});

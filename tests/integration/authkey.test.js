@@ -1,0 +1,83 @@
+'use strict';
+/*
+ * 11. Moving a SocketCluster app: its authKey string imported as a raw
+ * HS256 key without kid keeps the tokens already issued valid, alone and
+ * next to a newer primary that has a kid (by reload and by rotate).
+ */
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const jwt = require('jsonwebtoken');
+const AuthEngine = require('ag-auth');
+
+const h = require('./harness');
+
+const AUTH_KEY = 'c0ffee-socketcluster-authKey-ünïcode-1234567890';
+
+test('a SocketCluster authKey imported as a kid-less raw HS256 key', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ keys: [
+		{ name: 'socketcluster', material: AUTH_KEY, encoding: 'raw', algorithm: 'HS256', kid: '', state: 'primary' },
+	], conf: { keys: { default_expiry: 86400 } } });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+
+	/* tokens as SocketCluster issues them: ag-auth, and plain jsonwebtoken
+	 * with the string (its UTF-8 bytes) */
+	const engine = new AuthEngine();
+	const scToken = await engine.signToken({ username: 'alice', channels: ['a'] }, AUTH_KEY, { expiresIn: 86400 });
+	const jwToken = jwt.sign({ username: 'bob' }, AUTH_KEY, { expiresIn: '1d' });
+	for (const tok of [scToken, jwToken])
+		assert.strictEqual(h.decodeToken(tok).header.kid, undefined);
+
+	const verifies = async (tok, who) => {
+		const r = h.ok(await c.call('verify', { token: tok }), `verify ${who}`);
+		assert.strictEqual(h.payloadOf(r).username, who);
+		return r;
+	};
+	for (const [tok, who] of [[scToken, 'alice'], [jwToken, 'bob']]) {
+		const r = await verifies(tok, who);
+		assert.strictEqual(r.kid, undefined, 'a kid-less key reported a kid');
+	}
+	/* the daemon signs as SocketCluster did: no kid, and ag-auth accepts it */
+	const s = h.ok(await c.call('sign', { payload: '{"username":"carol"}', opts: '{"expiresIn":86400}' }));
+	assert.strictEqual(s.kid, undefined);
+	assert.deepStrictEqual(h.decodeToken(s.token).header, { alg: 'HS256', typ: 'JWT' });
+	assert.strictEqual((await engine.verifyToken(s.token, AUTH_KEY)).username, 'carol');
+
+	/* a newer primary with a kid next to it, by editing the manifest and
+	 * reloading, as docs/operations.md describes */
+	h.keygen('hs256', path.join(env.dir, 'keys', 'hs2.key'));
+	fs.writeFileSync(env.keyring, h.keyringText([
+		{ name: 'socketcluster', file: 'keys/socketcluster.key', encoding: 'raw', algorithm: 'HS256', kid: '', state: 'verify' },
+		{ name: 'hs2', file: 'keys/hs2.key', encoding: 'base64', algorithm: 'HS256', state: 'primary' },
+	]));
+	h.ok(await c.call('reload'));
+	const s2 = h.ok(await c.call('sign', { payload: '{"username":"dave"}', opts: '{"expiresIn":86400}' }));
+	assert.strictEqual(s2.kid, 'hs2');
+	assert.strictEqual(h.decodeToken(s2.token).header.kid, 'hs2');
+	for (const [tok, who] of [[scToken, 'alice'], [jwToken, 'bob'], [s.token, 'carol'], [s2.token, 'dave']])
+		await verifies(tok, who);
+	assert.strictEqual((await verifies(s2.token, 'dave')).kid, 'hs2');
+	/* a token signed with the authKey but claiming the new kid is refused */
+	const liar = jwt.sign({ username: 'mallory' }, AUTH_KEY, { keyid: 'hs2' });
+	h.fails(await c.call('verify', { token: liar }), 'AG_E_BAD_SIGNATURE');
+
+	/* rotate: the manifest is rewritten; the kid-less key must stay
+	 * kid-less through the rewrite and the SIGHUP that reads it */
+	const rot = h.ok(await c.call('rotate'));
+	d.signal('SIGHUP');
+	await h.waitFor(async () => h.ok(await c.call('stats')).generation === rot.generation + 1,
+			{ timeout: 10000, what: 'SIGHUP reload after rotate' });
+	const ks = h.ok(await c.call('keys')).keys;
+	assert.deepStrictEqual(ks.find((k) => k.name === 'socketcluster'),
+			       { ...ks.find((k) => k.name === 'socketcluster'), kid: '', state: 'verify' });
+	for (const [tok, who] of [[scToken, 'alice'], [jwToken, 'bob'], [s.token, 'carol'], [s2.token, 'dave']])
+		await verifies(tok, who);
+	const s3 = h.ok(await c.call('sign', { payload: '{"username":"erin"}' }));
+	assert.strictEqual(h.decodeToken(s3.token).header.kid, rot.kid);
+	await verifies(s3.token, 'erin');
+	await d.stop();
+});

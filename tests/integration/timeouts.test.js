@@ -1,0 +1,124 @@
+'use strict';
+/*
+ * 13. Timeouts: idle connections are closed after idle_timeout, stalled
+ * frames after frame_timeout; a connection that is waiting for the daemon
+ * (requests in flight, or held back by flow control) is neither.
+ */
+const test = require('node:test');
+const assert = require('node:assert');
+
+const h = require('./harness');
+
+/* Pipelines n RS256 signs on c (corked: one burst); resolves with the
+ * replies and the time they took. */
+async function signs(c, n) {
+	const t0 = Date.now();
+	c.sock.cork();
+	const ps = [];
+	for (let i = 0; i < n; i++)
+		ps.push(c.call('sign', { payload: JSON.stringify({ i }) }, { timeout: 60000 }));
+	c.sock.uncork();
+	const rs = await Promise.all(ps);
+	return { rs, ms: Date.now() - t0 };
+}
+
+/* How many pipelined RS256 signs keep one crypto thread busy for about
+ * `ms` milliseconds on this machine. */
+async function signsFor(c, ms) {
+	await signs(c, 10);             /* warm-up */
+	const { ms: took } = await signs(c, 60);
+	const per = Math.max(took / 60, 0.05);
+	return Math.min(4000, Math.max(40, Math.ceil(ms / per)));
+}
+
+/* Pipelines enough signs to keep the daemon busy for at least 1.5 s (the
+ * estimate is redone, bounded, if the machine got faster meanwhile). */
+async function busySigns(c) {
+	let n = await signsFor(c, 3000);
+	for (let attempt = 0; ; attempt++) {
+		const res = await signs(c, n);
+		res.n = n;
+		if (res.ms > 1500 || attempt === 2 || n >= 4000)
+			return res;
+		n = Math.min(4000, n * 2);
+	}
+}
+
+test('idle_timeout = 1 closes an idle connection within about 2 s', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ conf: { limits: { idle_timeout: 1 } } });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	for (const hello of [true, false]) {
+		const c = hello ? await h.Client.open(env.sock) : await h.Client.connect(env.sock);
+		const t0 = Date.now();
+		assert.ok(await c.waitClosed(6000), `idle connection (hello: ${hello}) open after 6 s with idle_timeout = 1`);
+		const took = Date.now() - t0;
+		t.diagnostic(`idle connection (hello: ${hello}) closed after ${took} ms`);
+		assert.ok(took >= 800 && took <= 3000, `closed after ${took} ms, want 1 to 2 s`);
+	}
+	/* a connection that keeps asking is not idle */
+	const c = await h.Client.open(env.sock);
+	const end = Date.now() + 2500;
+	while (Date.now() < end) {
+		h.ok(await c.call('ping'));
+		await h.sleep(200);
+	}
+	assert.strictEqual(c.isClosed, false, 'a connection with a request every 200 ms was closed as idle');
+	c.destroy();
+	await d.stop();
+});
+
+test('a connection with requests in flight is not closed as idle', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({
+		keys: [{ name: 'rs1', type: 'rsa2048', state: 'primary' }],
+		conf: { daemon: { threads: 1 }, limits: { idle_timeout: 1, max_inflight: 4096 } },
+	});
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await h.Client.open(env.sock);
+	const { rs, ms, n } = await busySigns(c);
+	t.diagnostic(`${n} RS256 signs in flight for ${ms} ms`);
+	rs.forEach((r, i) => h.ok(r, `sign ${i} of ${n}`));
+	assert.ok(ms > 1500, `the signs took only ${ms} ms: the test proves nothing`);
+	/* and once they are answered, the connection is idle */
+	assert.ok(await c.waitClosed(5000), 'not closed once idle');
+	await d.stop();
+});
+
+test('a connection held back by flow control is not closed as a stalled frame', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	/* max_inflight 4: the daemon stops reading and holds the rest of the
+	 * pipelined frames; that is the daemon waiting, not the peer */
+	const env = h.setup({
+		keys: [{ name: 'rs1', type: 'rsa2048', state: 'primary' }],
+		conf: { daemon: { threads: 1 }, limits: { frame_timeout: 1, idle_timeout: 60, max_inflight: 4 } },
+	});
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await h.Client.open(env.sock);
+	const { rs, ms, n } = await busySigns(c).catch((e) => { throw new Error(`pipelined signs: ${e.message}`); });
+	t.diagnostic(`${n} RS256 signs through max_inflight 4 in ${ms} ms`);
+	rs.forEach((r, i) => h.ok(r, `sign ${i} of ${n}`));
+	assert.ok(ms > 1500, `the signs took only ${ms} ms: the test proves nothing`);
+	assert.strictEqual(c.isClosed, false);
+	h.ok(await c.call('ping'));
+	c.destroy();
+	await d.stop();
+});
+
+test('a frame that stalls after the connection sat idle is closed after frame_timeout', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ conf: { limits: { frame_timeout: 2, idle_timeout: 60 } } });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await h.Client.open(env.sock);
+	/* idle for a while first (longer than frame_timeout), then half a
+	 * frame: the stall is timed from the frame, not from the idle timer */
+	await h.sleep(2500);
+	assert.strictEqual(c.isClosed, false);
+	const t0 = Date.now();
+	c.write(h.frame({ id: 5, op: 'ping' }).subarray(0, 6));
+	assert.ok(await c.waitClosed(8000), 'a stalled half frame was still open 8 s later (frame_timeout 2)');
+	const took = Date.now() - t0;
+	t.diagnostic(`closed ${took} ms after the half frame`);
+	assert.ok(took >= 1500 && took <= 4500, `closed after ${took} ms, want frame_timeout (2 s) to about 3 s`);
+	await d.stop();
+});
