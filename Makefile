@@ -157,8 +157,19 @@ run: all
 	@daemon/dev-run.sh
 
 # ---------------------------------------------------------------- bench
-bench: all $(BUILD)/bench_engine node-deps
+bench: all $(BUILD)/bench_engine $(BUILD)/echo_server $(BUILD)/bench_daemon \
+       node-deps
 	@bench/run.sh
+
+# the floor under the daemon's round trip: libev and nothing else
+$(BUILD)/echo_server: $(call obj,bench/echo_server.c)
+	$(call say,LD,$@)$(CC) -o $@ $^ -lev
+
+# a client of the wire protocol (shared/proto, no libagauth), and mbedTLS
+# for the bare-HMAC baseline
+$(BUILD)/bench_daemon: $(call obj,bench/bench_daemon.c shared/proto.c \
+                                  shared/buf.c shared/agerr.c shared/b64url.c)
+	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc -lmbedcrypto -lpthread
 
 $(BUILD)/bench_engine: $(call obj,bench/bench_engine.c) $(BUILD)/libagengine.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS)

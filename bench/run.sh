@@ -132,3 +132,7 @@ awk -v target="$HMAC_TARGET" '
 echo
 echo "(ratios are engine ops/s divided by the peer's; min and max of each"
 echo " measurement are in the raw lines above)"
+
+echo
+# agauthd over its socket, next to a bare echo server
+bench/run_daemon.sh

@@ -64,9 +64,12 @@ static void conn_flow(struct conn *c)
 		   c->out.len - c->out_off < cfg->max_output &&
 		   c->in.len < c->in.max;
 
-	if (want && !ev_is_active(&c->rio))
+	if (want && !ev_is_active(&c->rio)) {
+		/* while we did not read, the peer owed us nothing: a frame's
+		 * stall is timed from now */
+		c->frame_start = ev_now(conn_loop);
 		ev_io_start(conn_loop, &c->rio);
-	else if (!want && ev_is_active(&c->rio))
+	} else if (!want && ev_is_active(&c->rio))
 		ev_io_stop(conn_loop, &c->rio);
 }
 
@@ -115,10 +118,14 @@ void conn_sent(struct conn *c, int done)
 		conn_close(c, "output overflow");
 		return;
 	}
+	/* inside conn_process the replies to a batch of pipelined requests
+	 * are gathered and written once at its end: a send per reply costs
+	 * a system call and a wakeup of the client each */
+	if (c->processing)
+		return;
 	conn_write(c);
-	/* a job finished: frames held back by flow control may go now (an
-	 * inline reply is already inside conn_process, which goes on) */
-	if (!c->dead && done && !c->processing)
+	/* a job finished: frames held back by flow control may go now */
+	if (!c->dead && done)
 		conn_process(c);
 }
 
@@ -157,13 +164,16 @@ static void conn_process(struct conn *c)
 		}
 		if (avail < PROTO_HDR + (size_t)len)
 			break;
-		c->last_request = ev_now(conn_loop);
+		/* the frame behind this one is timed from now */
+		c->last_request = c->frame_start = ev_now(conn_loop);
 		c->in_off += PROTO_HDR + len;
 		c->inflight++;
 		dispatch_frame(c, (const uint8_t *)c->in.p + c->in_off - len,
 			       len);
 	}
 	c->processing = 0;
+	if (!c->dead && c->out_off < c->out.len)
+		conn_write(c);
 	if (!c->dead) {
 		avail = c->in.len - c->in_off;
 		if (c->in_off > 0) {
@@ -194,8 +204,16 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		conn_close(c, "out of memory");
 		return;
 	}
-	if (c->in.len == 0)
+	if (c->in.len == 0) {
 		c->frame_start = ev_now(conn_loop);
+		/* an idle connection's timer may be set for its idle deadline:
+		 * a frame that begins now must be watched for frame_timeout */
+		if (ev_timer_remaining(conn_loop, &c->timer) >
+		    server_config()->frame_timeout) {
+			c->timer.repeat = server_config()->frame_timeout;
+			ev_timer_again(conn_loop, &c->timer);
+		}
+	}
 	r = read(c->fd, c->in.p + c->in.len, want);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 		      errno == EINTR))
@@ -230,14 +248,19 @@ static void conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	const char *why;
 
 	(void)revents;
-	if (c->in.len > c->in_off) {
+	if (c->in.len > c->in_off && ev_is_active(&c->rio)) {
+		/* reading, and a frame is begun: the peer owes its rest
+		 * (frames flow control holds back are our wait, not his) */
 		deadline = c->frame_start + cfg->frame_timeout;
 		why = "partial frame timeout";
-	} else if (c->inflight == 0 && c->out.len == c->out_off) {
+	} else if (c->inflight == 0 && c->out.len == c->out_off &&
+		   c->in.len == c->in_off) {
 		deadline = c->last_request + cfg->idle_timeout;
 		why = "idle timeout";
 	} else {
-		deadline = now + cfg->frame_timeout;
+		/* busy: look again soon enough for either deadline */
+		deadline = now + (cfg->idle_timeout < cfg->frame_timeout ?
+				  cfg->idle_timeout : cfg->frame_timeout);
 		why = NULL;
 	}
 	if (why != NULL && now >= deadline) {
@@ -281,7 +304,8 @@ void conn_open(struct ev_loop *loop, int fd)
 	c->rio.data = c->wio.data = c;
 	ev_init(&c->timer, conn_timer_cb);
 	c->timer.data = c;
-	c->timer.repeat = cfg->frame_timeout;
+	/* idle until its first bytes, which pull the timer in */
+	c->timer.repeat = cfg->idle_timeout;
 	ev_timer_again(loop, &c->timer);
 	conn_n++;
 	ev_io_start(loop, &c->rio);
