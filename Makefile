@@ -167,11 +167,13 @@ $(BUILD)/echo_server: $(call obj,bench/echo_server.c)
 
 # a client of the wire protocol (shared/proto, no libagauth), and mbedTLS
 # for the bare-HMAC baseline
-$(BUILD)/bench_daemon: $(call obj,bench/bench_daemon.c shared/proto.c \
-                                  shared/buf.c shared/agerr.c shared/b64url.c)
+$(BUILD)/bench_daemon: $(call obj,bench/bench_daemon.c bench/bench_util.c \
+                                  shared/proto.c shared/buf.c shared/agerr.c \
+                                  shared/b64url.c)
 	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc -lmbedcrypto -lpthread
 
-$(BUILD)/bench_engine: $(call obj,bench/bench_engine.c) $(BUILD)/libagengine.a
+$(BUILD)/bench_engine: $(call obj,bench/bench_engine.c bench/bench_util.c) \
+                       $(BUILD)/libagengine.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS)
 
 # ---------------------------------------------------------------- fuzz

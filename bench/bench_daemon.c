@@ -63,6 +63,7 @@
 #include <mbedtls/md.h>
 #include <mbedtls/version.h>
 
+#include "bench/bench_util.h"
 #include "shared/b64url.h"
 #include "shared/buf.h"
 #include "shared/limits.h"
@@ -132,47 +133,9 @@ static void bench_die(const char *fmt, ...)
 	exit(1);
 }
 
-static double bench_clock(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static double bench_env(const char *name, double def, double lo, double hi)
-{
-	const char *s = getenv(name);
-	char *end;
-	double v;
 
-	if (s == NULL || *s == '\0')
-		return def;
-	v = strtod(s, &end);
-	if (*end != '\0' || !(v >= lo && v <= hi)) {
-		fprintf(stderr, "bench_daemon: %s must be a number in "
-			"[%g, %g]\n", name, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
-static int bench_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sorts v (n values) and prints "<kind> <name> <median> <min> <max>". */
-static void bench_report(const char *kind, const char *name, double *v,
-			 int n, int decimals)
-{
-	qsort(v, (size_t)n, sizeof *v, bench_cmp);
-	printf("%s %s %.*f %.*f %.*f\n", kind, name, decimals, v[n / 2],
-	       decimals, v[0], decimals, v[n - 1]);
-	fflush(stdout);
-}
 
 /* ---------------------------------------------------------------- frames */
 
@@ -398,7 +361,7 @@ static double bench_rt(struct bench_conn *c, uint8_t *frame,
 
 static void bench_percentiles(double *v, size_t n, struct bench_lat *l)
 {
-	qsort(v, n, sizeof *v, bench_cmp);
+	bench_sort(v, n);
 	l->p50 = bench_rank(v, n, 0.50);
 	l->p99 = bench_rank(v, n, 0.99);
 	l->p999 = bench_rank(v, n, 0.999);
@@ -798,6 +761,7 @@ int main(int argc, char **argv)
 	char *token;
 	int r, i, a, b, c;
 
+	bench_prog = "bench_daemon";
 	if (argc != 4) {
 		fprintf(stderr, "usage: bench_daemon DAEMON_SOCKET ECHO_SOCKET "
 			"SECRET_FILE\n");

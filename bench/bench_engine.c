@@ -35,6 +35,7 @@
 #include <mbedtls/rsa.h>
 #include <mbedtls/version.h>
 
+#include "bench/bench_util.h"
 #include "shared/agerr.h"
 #include "shared/buf.h"
 #include "shared/jwt.h"
@@ -113,38 +114,8 @@ static void bench_die(const char *what, const struct ag_error *e)
 	exit(1);
 }
 
-static double bench_clock(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
-static double bench_wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double bench_env(const char *name, double def, double lo, double hi)
-{
-	const char *s = getenv(name);
-	char *end;
-	double v;
-
-	if (s == NULL || *s == '\0')
-		return def;
-	v = strtod(s, &end);
-	if (*end != '\0' || !(v >= lo && v <= hi)) {
-		fprintf(stderr, "bench_engine: %s must be a number in "
-			"[%g, %g]\n", name, lo, hi);
-		exit(2);
-	}
-	return v;
-}
 
 /* ---------------------------------------------------------------- ops */
 
@@ -192,22 +163,7 @@ static double bench_run(bench_fn fn, void *ctx, double secs,
 	return (double)n / (t - t0);
 }
 
-static int bench_cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
 
-	return (x > y) - (x < y);
-}
-
-/* Sorts v (n values) and prints "<kind> <name> <median> <min> <max>". */
-static void bench_report(const char *kind, const char *name, double *v,
-			 int n, int decimals)
-{
-	qsort(v, (size_t)n, sizeof *v, bench_cmp);
-	printf("%s %s %.*f %.*f %.*f\n", kind, name, decimals, v[n / 2],
-	       decimals, v[0], decimals, v[n - 1]);
-	fflush(stdout);
-}
 
 /*
  * Measures a group of operations with their repetitions interleaved
@@ -365,6 +321,7 @@ int main(int argc, char **argv)
 	double now = bench_wall();
 	int i, r;
 
+	bench_prog = "bench_engine";
 	cfg.seconds = bench_env("BENCH_SECONDS", 1, 0.01, 3600);
 	cfg.reps = (int)bench_env("BENCH_REPS", BENCH_REPS_DEFAULT, 1,
 				  BENCH_REPS_MAX);
