@@ -21,6 +21,7 @@ void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof *c);
 	c->log_level = LOG_INFO;
+	c->crypto_nice = 10;
 	snprintf(c->socket_path, sizeof c->socket_path,
 		 "/run/agauthd/agauthd.sock");
 	c->socket_mode = 0660;
@@ -123,6 +124,7 @@ static const struct config_opt {
 #define O(s, n, k, f, lo, hi) { s, n, k, offsetof(struct config, f), lo, hi }
 	O("daemon", "log_level", CK_LEVEL, log_level, 0, 0),
 	O("daemon", "threads", CK_UINT, threads, 0, AG_POOL_THREADS_MAX),
+	O("daemon", "crypto_nice", CK_UINT, crypto_nice, 0, 19),
 	O("daemon", "state_dir", CK_PATH, state_dir, 0, 0),
 	O("socket", "path", CK_SOCK, socket_path, 0, 0),
 	O("socket", "mode", CK_OCTAL, socket_mode, 0, 0777),

@@ -30,6 +30,7 @@ struct config {
 	char file[PATH_MAX];
 	enum log_level log_level;
 	unsigned threads;            /* crypto pool; 0: one per CPU */
+	unsigned crypto_nice;        /* crypto threads' niceness above the loop */
 
 	char socket_path[108];       /* sun_path */
 	unsigned socket_mode;

@@ -174,6 +174,29 @@ static int key_parse_pem(struct key *k, const uint8_t *m, size_t n,
 	return rc == 0 ? 0 : -1;
 }
 
+/*
+ * mbedTLS keeps the multiples of the generator in the group, made by the
+ * first multiplication that needs them (ecp_mul_comb's grp->T): pool
+ * threads making them at once leak a table, and may free the one another
+ * thread is reading.  Make them now, while the key is not shared; later
+ * multiplications only read them.  A curve without such a table makes
+ * none, and then nothing is shared either.
+ */
+static void key_ec_precompute(struct key *k)
+{
+	mbedtls_ecp_keypair *ec = mbedtls_pk_ec(k->pk);
+	mbedtls_ecp_point r;
+	mbedtls_mpi one;
+
+	mbedtls_ecp_point_init(&r);
+	mbedtls_mpi_init(&one);
+	if (mbedtls_mpi_lset(&one, 1) == 0)
+		(void)mbedtls_ecp_mul(&ec->grp, &r, &one, &ec->grp.G, key_rng,
+				      NULL);
+	mbedtls_mpi_free(&one);
+	mbedtls_ecp_point_free(&r);
+}
+
 static int key_classify(struct key *k, struct ag_error *e)
 {
 	switch (mbedtls_pk_get_type(&k->pk)) {
@@ -194,6 +217,7 @@ static int key_classify(struct key *k, struct ag_error *e)
 		k->type = KEY_EC;
 		k->curve = key_curve_of(mbedtls_pk_ec(k->pk)->grp.id);
 		k->bits = (unsigned)mbedtls_pk_get_bitlen(&k->pk);
+		key_ec_precompute(k);
 		return 0;
 	default:
 		return ag_fail(e, AG_E_KEY_LOAD,

@@ -117,7 +117,8 @@ int main(int argc, char **argv)
 		keyring_unref(kr);
 		return 1;
 	}
-	if (pool_start(EV_DEFAULT, cfg.threads, cfg.pool_queue) != 0) {
+	if (pool_start(EV_DEFAULT, cfg.threads, cfg.pool_queue,
+		       (int)cfg.crypto_nice) != 0) {
 		log_err("cannot start the crypto pool");
 		return 1;
 	}

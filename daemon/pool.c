@@ -3,6 +3,8 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "daemon/log.h"
@@ -20,7 +22,7 @@ static struct {
 	pthread_cond_t cond;
 	struct pool_queue todo, done;
 	unsigned max_queued, nthreads;
-	int stopping;
+	int stopping, nice;
 	pthread_t threads[AG_POOL_THREADS_MAX];
 } pool;
 
@@ -49,6 +51,11 @@ static void *pool_thread(void *arg)
 	struct pool_job *j;
 
 	(void)arg;
+	/* Linux gives each thread its own niceness */
+	if (pool.nice > 0 &&
+	    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid),
+			getpriority(PRIO_PROCESS, 0) + pool.nice) != 0)
+		log_warn("crypto thread keeps the loop's priority");
 	pthread_mutex_lock(&pool.lock);
 	for (;;) {
 		while (pool.todo.head == NULL && !pool.stopping)
@@ -86,7 +93,8 @@ static void pool_drain(struct ev_loop *loop, ev_async *w, int revents)
 	}
 }
 
-int pool_start(struct ev_loop *loop, unsigned threads, unsigned queue)
+int pool_start(struct ev_loop *loop, unsigned threads, unsigned queue,
+	       int nice)
 {
 	pthread_attr_t attr;
 	long cpus;
@@ -100,6 +108,7 @@ int pool_start(struct ev_loop *loop, unsigned threads, unsigned queue)
 		threads = AG_POOL_THREADS_MAX;
 	pool.loop = loop;
 	pool.max_queued = queue;
+	pool.nice = nice;
 	pthread_mutex_init(&pool.lock, NULL);
 	pthread_cond_init(&pool.cond, NULL);
 	ev_async_init(&pool.wake, pool_drain);

@@ -16,8 +16,12 @@ struct pool_job {
 	struct pool_job *next;
 };
 
-/* threads: 0 for one per CPU.  queue: jobs waiting before submit fails. */
-int pool_start(struct ev_loop *loop, unsigned threads, unsigned queue);
+/* threads: 0 for one per CPU.  queue: jobs waiting before submit fails.
+ * nice: the threads' niceness above the loop's, so that a burst of RSA
+ * or ECDSA work cannot take the CPU from the HMAC requests the loop
+ * answers inline. */
+int pool_start(struct ev_loop *loop, unsigned threads, unsigned queue,
+	       int nice);
 /* 0, or -1 when the queue is full (the caller answers AG_E_BUSY). */
 int pool_submit(struct pool_job *job);
 unsigned pool_queued(void);
