@@ -127,7 +127,9 @@ static void cmd_payload(struct buf *b, const struct agauth_verified *v)
 static int cmd_verified(const struct ctl *c, const char *token,
 			const struct agauth_verified *v)
 {
-	int complete = opts_has(&c->o, "complete");
+	/* complete may come as --complete or inside --options; the daemon
+	 * sends the header only for complete: true */
+	int complete = opts_has(&c->o, "complete") || v->header != NULL;
 	struct buf b;
 
 	if (!c->json && !complete) {

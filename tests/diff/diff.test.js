@@ -29,17 +29,17 @@ const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const util = require('node:util');
 
 const jwt = require('jsonwebtoken');
 const jws = require('jws');
 
 const gen = require('./gen');
+const {
+	ROOT, SHOW, atClock, jsSign, jsVerify, unb64, engineOutcome, show,
+	sameOutcome, headerAlg, publicOf, report,
+} = require('./common');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const { rebuildError } = require(path.join(ROOT, 'client', 'node', 'lib', 'errors.js'));
 const AGJWT = path.resolve(ROOT, process.env.AGJWT || 'build/san/agjwt');
-const SHOW = Number(process.env.DIFF_SHOW) || 10;  /* disagreements shown per category */
 
 // ---------------------------------------------------------------- driver
 
@@ -91,106 +91,6 @@ function request(c) {
 			 options: c.options, now: c.now, allowNone: true };
 	return { op: 'verify', key: c.key, token: c.token, options: c.options,
 		 now: c.now };
-}
-
-// ---------------------------------------------------------------- outcomes
-
-/* Runs fn with Date.now pinned to `now` (ms). */
-function atClock(now, fn) {
-	const real = Date.now;
-
-	Date.now = () => now;
-	try {
-		return { ok: true, value: fn() };
-	} catch (error) {
-		return { ok: false, error };
-	} finally {
-		Date.now = real;
-	}
-}
-
-function jsSign(c) {
-	return atClock(c.now, () => jwt.sign(JSON.parse(c.payload), c.key,
-					     JSON.parse(c.options)));
-}
-
-function jsVerify(c) {
-	return atClock(c.now, () => jwt.verify(c.token, c.key,
-					       JSON.parse(c.options)));
-}
-
-function unb64(s, enc) {
-	return Buffer.from(s, 'base64url').toString(enc);
-}
-
-/* The engine's reply as the value jsonwebtoken returns, or the error a
- * client rebuilds. */
-function engineOutcome(c, reply) {
-	if (!reply.ok)
-		return { ok: false, error: rebuildError(reply, c.token) };
-	if (c.op === 'sign')
-		return { ok: true, value: reply.token };
-	const text = unb64(reply.payload, 'utf8');
-	const payload = reply.kind === 'json' ? JSON.parse(text) : text;
-
-	if (JSON.parse(c.options).complete !== true)
-		return { ok: true, value: payload };
-	return {
-		ok: true,
-		value: {
-			/* the header text as jws reads it (latin1), in UTF-8 */
-			header: JSON.parse(unb64(reply.header, 'utf8')),
-			payload,
-			signature: reply.signature,
-		},
-	};
-}
-
-function time(d) {
-	return d instanceof Date ? d.getTime() : d;
-}
-
-/* What must be equal about two errors. */
-function errorView(e) {
-	const chain = [];
-
-	for (let p = Object.getPrototypeOf(e); p && p !== Object.prototype;
-	     p = Object.getPrototypeOf(p))
-		chain.push(p.constructor && p.constructor.name);
-	return {
-		chain,
-		name: e.name,
-		message: e.message,
-		keys: Object.keys(e),
-		expiredAt: time(e.expiredAt),
-		date: time(e.date),
-	};
-}
-
-function view(o) {
-	return o.ok ? { ok: true, value: o.value } :
-	       { ok: false, error: errorView(o.error) };
-}
-
-function sameOutcome(a, b) {
-	return util.isDeepStrictEqual(view(a), view(b));
-}
-
-function show(o) {
-	return util.inspect(view(o), { depth: 6, breakLength: 120 });
-}
-
-function headerAlg(token) {
-	try {
-		return JSON.parse(unb64(token.split('.')[0], 'latin1')).alg;
-	} catch (_) {
-		return undefined;
-	}
-}
-
-function publicOf(c) {
-	return c.pub || crypto.createPublicKey(c.key).export({ type: 'spki',
-							      format: 'pem' });
 }
 
 // ---------------------------------------------------------------- category
@@ -281,33 +181,6 @@ async function compareCategory(cases) {
 				       JSON.stringify(replies[crossAt]) });
 	}
 	return { bad, compared: cases.length };
-}
-
-function report(bad) {
-	return bad.slice(0, SHOW).map((b, i) => {
-		const input = { ...b.c };
-
-		for (const k of ['key', 'pub']) {
-			/* PEM keys by name, secrets in full */
-			if (typeof input[k] === 'string' && input[k].includes('-----BEGIN ') &&
-			    input[k].length > 200)
-				input[k] = keyName(input[k]);
-		}
-		return `#${i + 1} ${b.why} [${b.c.note}]\n` +
-		       `  input:          ${JSON.stringify(input)}\n` +
-		       `  jsonwebtoken:   ${show(b.js).replace(/\n/g, '\n  ')}\n` +
-		       `  engine:         ${show(b.eng).replace(/\n/g, '\n  ')}\n` +
-		       `  engine reply:   ${JSON.stringify(b.reply)}` +
-		       (b.detail ? '\n  ' + b.detail.replace(/\n/g, '\n  ') : '');
-	}).join('\n');
-}
-
-function keyName(pem) {
-	for (const [k, forms] of Object.entries(gen.KEYS))
-		for (const [f, v] of Object.entries(forms))
-			if (v === pem)
-				return `<tests/vectors/keys ${k}.${f}>`;
-	return pem;
 }
 
 // ---------------------------------------------------------------- tests
