@@ -1,0 +1,347 @@
+/* job.c - sign, verify and rotate: inline on the loop for HMAC, on the
+ * crypto pool for RSA, ECDSA and key generation. */
+#include "job.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/conn.h"
+#include "daemon/keyring.h"
+#include "daemon/log.h"
+#include "daemon/pool.h"
+#include "daemon/reply.h"
+#include "daemon/server.h"
+
+/* A sign, verify or rotate: runs inline or on the pool, then replies. */
+struct op_job {
+	struct pool_job job;
+	struct conn *c;
+	struct keyring *kr;
+	uint64_t id;
+	const char *op;
+	const char *arg, *opts;      /* NUL-terminated copies on the pool (the
+				      * frame is gone by then), the frame's
+				      * bytes inline */
+	size_t arg_len, opts_len;
+	char *copy;                  /* pool: holds arg and opts */
+	struct keyring *fresh;       /* rotate: the new keyring */
+	struct ag_error e;
+	int failed;
+	struct buf *out;             /* &reply on the pool; inline, the
+				      * connection's output */
+	struct buf reply;
+};
+
+/* one rotation at a time: each rewrites the manifest */
+static int job_rotating;
+
+/* Scratch for sign and verify, one set per thread (loop and pool). */
+static _Thread_local struct jwt dispatch_jwt;
+static _Thread_local struct vopts dispatch_vopts;
+/* dispatch_vopts holds the options of dispatch_vopts_len bytes parsed
+ * last on this thread */
+static _Thread_local int dispatch_vopts_ok;
+static _Thread_local size_t dispatch_vopts_len;
+
+/*
+ * Verify options, parsed.  A worker sends the same options (or none) with
+ * every verify, and parsing even "{}" costs a twentieth of an HS256
+ * verification: options byte for byte the same as the last ones parsed on
+ * this thread are not parsed again.
+ */
+static const struct vopts *dispatch_vopts_get(const char *opts, size_t n,
+					      struct ag_error *e)
+{
+	struct vopts *v = &dispatch_vopts;
+
+	if (dispatch_vopts_ok && n == dispatch_vopts_len &&
+	    (n == 0 || memcmp(v->text, opts, n) == 0))
+		return v;
+	dispatch_vopts_ok = 0;
+	if (vopts_parse(v, opts, n, e) != 0)
+		return NULL;
+	dispatch_vopts_ok = 1;
+	dispatch_vopts_len = n;
+	return v;
+}
+
+static void op_sign(struct op_job *j)
+{
+	struct sign_req r;
+	struct buf tok, added;
+	const struct kr_key *k = NULL;
+	struct proto_out o;
+
+	memset(&r, 0, sizeof r);
+	r.payload = j->arg;
+	r.payload_len = j->arg_len;
+	r.opts = j->opts;
+	r.opts_len = j->opts_len;
+	r.now = reply_now();
+	r.allow_none = server_config()->allow_none;
+	buf_init(&tok, 2 * AG_TOKEN_MAX);
+	buf_init(&added, AG_OPTS_MAX + 256);
+	if (keyring_sign(j->kr, &r, &tok, &added, &k, &j->e) != 0) {
+		j->failed = 1;
+	} else {
+		reply_ok(&o, j->out, j->id, k->has_kid ? 3 : 2);
+		proto_kv_str(&o, "token", tok.p, tok.len);
+		proto_kv_str(&o, "added", added.p ? added.p : "{}",
+			     added.p ? added.len : 2);
+		if (k->has_kid)
+			proto_kv_cstr(&o, "kid", k->kid);
+		proto_end(&o);
+	}
+	buf_free(&tok);
+	buf_free(&added);
+}
+
+static void op_verify(struct op_job *j)
+{
+	struct jwt *t = &dispatch_jwt;
+	const struct vopts *v;
+	const struct kr_key *k = NULL;
+	struct proto_out o;
+
+	v = dispatch_vopts_get(j->opts, j->opts_len, &j->e);
+	if (v == NULL || keyring_verify(j->kr, j->arg, j->arg_len, v,
+					reply_now(), t, &k, &j->e) != 0) {
+		j->failed = 1;
+		return;
+	}
+	reply_ok(&o, j->out, j->id, 2 + (k->has_kid != 0) +
+		    (v->complete != 0));
+	proto_kv_cstr(&o, "kind", t->kind == JWT_PAYLOAD_JSON ? "json" : "text");
+	proto_kv_bin(&o, "payload", t->payload, t->plen);
+	if (k->has_kid)
+		proto_kv_cstr(&o, "kid", k->kid);
+	if (v->complete)
+		proto_kv_bin(&o, "header", t->hdoc.src, t->hdoc.len);
+	proto_end(&o);
+}
+
+/* The reply is written by op_done, once the new keyring is live. */
+static void op_rotate(struct op_job *j)
+{
+	const struct config *cfg = server_config();
+
+	if (keyring_rotate(j->kr, j->arg, reply_now(), cfg->default_expiry,
+			   &j->fresh, &j->e) != 0)
+		j->failed = 1;
+}
+
+static void op_run(struct pool_job *pj)
+{
+	struct op_job *j = (struct op_job *)pj;
+
+	if (strcmp(j->op, "sign") == 0)
+		op_sign(j);
+	else if (strcmp(j->op, "verify") == 0)
+		op_verify(j);
+	else
+		op_rotate(j);
+	if (!j->failed && j->out->err) {
+		j->failed = 1;
+		ag_fail(&j->e, AG_E_NOMEM, "reply larger than a frame");
+	}
+}
+
+/* Back on the loop thread: the reply goes out, references drop. */
+static void op_done(struct pool_job *pj)
+{
+	struct op_job *j = (struct op_job *)pj;
+	struct conn *c = j->c;
+	struct proto_out o;
+
+	if (j->fresh != NULL) {
+		log_info("rotation by uid %u: %s is primary", (unsigned)c->uid,
+			 j->fresh->keys[j->fresh->primary].name);
+		server_set_keyring(j->fresh);
+		/* the generation that went live: a reload while the key was
+		 * made may have moved it on */
+		reply_ok(&o, j->out, j->id, 2);
+		proto_kv_cstr(&o, "kid", j->fresh->keys[j->fresh->primary].name);
+		proto_kv_uint(&o, "generation", j->fresh->generation);
+		proto_end(&o);
+	}
+	if (strcmp(j->op, "rotate") == 0)
+		job_rotating = 0;
+	if (c->dead) {
+		c->inflight--;
+	} else if (j->failed) {
+		reply_fail(c, j->id, &j->e);
+	} else {
+		buf_put(&c->out, j->reply.p, j->reply.len);
+		conn_sent(c, 1);
+	}
+	keyring_unref(j->kr);
+	conn_unref(c);
+	buf_free(&j->reply);
+	free(j->copy);
+	free(j);
+}
+
+/* The header segment last peeked at, and what it said (loop thread). */
+static char dispatch_hdr[128];
+static size_t dispatch_hdr_len;
+static char dispatch_hdr_fam[3];
+static int dispatch_hdr_rc;
+
+/*
+ * jwt_peek_family, remembered: a worker's tokens come from one issuer and
+ * carry the same header, byte for byte, and decoding it costs as much as
+ * a twentieth of an HS256 verification.  The family depends on nothing
+ * but the header segment's bytes.
+ */
+static int dispatch_family(const char *tok, size_t len, char fam[3])
+{
+	const char *dot = memchr(tok, '.', len);
+	size_t hn = dot != NULL ? (size_t)(dot - tok) : len;
+	int rc;
+
+	if (hn > 0 && hn == dispatch_hdr_len &&
+	    memcmp(tok, dispatch_hdr, hn) == 0) {
+		memcpy(fam, dispatch_hdr_fam, 3);
+		return dispatch_hdr_rc;
+	}
+	rc = jwt_peek_family(tok, len, fam);
+	if (hn <= sizeof dispatch_hdr) {
+		memcpy(dispatch_hdr, tok, hn);
+		dispatch_hdr_len = hn;
+		memcpy(dispatch_hdr_fam, fam, 3);
+		dispatch_hdr_rc = rc;
+	}
+	return rc;
+}
+
+/* HMAC work costs less than a trip through the pool; RSA and ECDSA
+ * would stall every other client for milliseconds. */
+static int dispatch_inline(const char *op, const struct keyring *kr,
+			   const char *arg, size_t alen)
+{
+	char fam[3];
+
+	if (strcmp(op, "rotate") == 0)
+		return 0;
+	if (strcmp(op, "sign") == 0)
+		return kr->primary < 0 ||
+		       kr->keys[kr->primary].key->type == KEY_SECRET;
+	return dispatch_family(arg, alen, fam) != 0 || strcmp(fam, "HS") == 0;
+}
+
+/*
+ * An HMAC sign or verify, run while the request's frame is still there:
+ * nothing is copied or allocated, and the reply is encoded straight into
+ * the connection's output.  Nothing can change the keyring or free the
+ * connection meanwhile, so no references are taken.
+ */
+static void dispatch_now_job(struct conn *c, uint64_t id, const char *op,
+			     struct keyring *kr, const char *arg, size_t alen,
+			     const char *opts, size_t olen)
+{
+	struct op_job j;
+
+	j.c = c;
+	j.kr = kr;
+	j.id = id;
+	j.op = op;
+	j.arg = arg;
+	j.arg_len = alen;
+	j.opts = opts;
+	j.opts_len = olen;
+	j.copy = NULL;
+	j.fresh = NULL;
+	j.failed = 0;
+	j.out = &c->out;
+	op_run(&j.job);
+	if (j.failed) {
+		/* proto_end dropped a reply too large for a frame: its error
+		 * goes out instead, as from the pool */
+		c->out.err = 0;
+		reply_fail(c, id, &j.e);
+		return;
+	}
+	conn_sent(c, 1);
+}
+
+/* Returns 0 once a job will reply, -1 if the request was answered with
+ * an error here. */
+static int job_make(struct conn *c, uint64_t id, const char *op,
+			const msgpack_object *req, const char *argname)
+{
+	struct op_job *j;
+	struct keyring *kr = server_keyring();
+	const char *arg = NULL, *opts = NULL;
+	size_t alen = 0, olen = 0;
+	int ra = proto_str(req, argname, &arg, &alen);
+	int ro = proto_str(req, "opts", &opts, &olen);
+
+	/* rotate's alg is optional; sign and verify need their argument */
+	if ((ra != 0 && (strcmp(op, "rotate") != 0 || ra == -2)) || ro == -2) {
+		reply_fail_code(c, id, AG_E_BAD_REQUEST, NULL);
+		return -1;
+	}
+	op = strcmp(op, "sign") == 0 ? "sign" :
+	     strcmp(op, "verify") == 0 ? "verify" : "rotate";
+	if (dispatch_inline(op, kr, arg, alen)) {
+		dispatch_now_job(c, id, op, kr, arg, alen, opts, olen);
+		return 0;
+	}
+	/* one block for both copies, each NUL-terminated (rotate's alg is
+	 * read as a C string) */
+	j = calloc(1, sizeof *j);
+	if (j == NULL || (j->copy = malloc(alen + olen + 2)) == NULL) {
+		free(j);
+		reply_fail_code(c, id, AG_E_NOMEM, NULL);
+		return -1;
+	}
+	if (ra == 0) {
+		memcpy(j->copy, arg, alen);
+		j->arg = j->copy;
+	}
+	j->copy[alen] = '\0';
+	if (ro == 0) {
+		memcpy(j->copy + alen + 1, opts, olen);
+		j->opts = j->copy + alen + 1;
+	}
+	j->copy[alen + 1 + olen] = '\0';
+	j->arg_len = alen;
+	j->opts_len = olen;
+	j->c = c;
+	j->id = id;
+	j->op = op;
+	j->kr = kr;
+	keyring_ref(j->kr);
+	conn_ref(c);
+	buf_init(&j->reply, AG_FRAME_HARD_MAX);
+	j->out = &j->reply;
+	j->job.run = op_run;
+	j->job.done = op_done;
+	if (pool_submit(&j->job) != 0) {
+		server_stats()->busy++;
+		ag_fail(&j->e, AG_E_BUSY, "crypto queue full (%u jobs)",
+			server_config()->pool_queue);
+		j->failed = 1;
+		op_done(&j->job);
+	}
+	return 0;
+}
+
+int job_start(struct conn *c, uint64_t id, const char *op,
+	      const msgpack_object *req, const char *argname)
+{
+	int rotate = strcmp(op, "rotate") == 0;
+
+	if (rotate && job_rotating) {
+		server_stats()->busy++;
+		reply_fail_code(c, id, AG_E_BUSY, "a rotation is running");
+		return -1;
+	}
+	job_rotating |= rotate;
+	if (job_make(c, id, op, req, argname) != 0) {
+		if (rotate)
+			job_rotating = 0;
+		return -1;
+	}
+	return 0;
+}
