@@ -56,6 +56,7 @@ void keyring_unref(struct keyring *kr);
 /* May this key verify at `now`? */
 int keyring_usable(const struct kr_key *k, double now);
 const char *keyring_state_name(enum kr_state s);
+const char *keyring_encoding_name(enum kr_encoding e);
 
 /* Signs with the primary key: its algorithm is the default, its kid goes
  * into the header. */
