@@ -51,15 +51,13 @@ static size_t jwt_latin1(uint8_t *p, size_t n)
 }
 
 /* JSON.parse(header) must give a truthy value. */
-static int jwt_header(struct jwt *j)
+/* The header's n decoded bytes are at j->bytes, with room to widen. */
+static int jwt_header(struct jwt *j, size_t n)
 {
 	static const char *const names[] = { "alg", "kid", "typ" };
-	long n = b64url_decode_loose(j->bytes, j->seg[0], j->seglen[0]);
 	int rc, v[3];
 
-	if (n < 0)
-		return -1;
-	n = (long)jwt_latin1(j->bytes, (size_t)n);
+	n = jwt_latin1(j->bytes, n);
 	rc = json_parse(&j->hdoc, (const char *)j->bytes, (size_t)n, j->htok,
 			AG_HDR_MAX_TOKENS, 0);
 	if (rc == JSON_ELIMIT)
@@ -89,19 +87,25 @@ int jwt_decode(struct jwt *j, const char *token, size_t len,
 		return ag_fail(e, AG_E_TOO_LARGE, NULL);
 	if (jwt_split(j) != 0)
 		return ag_fail(e, AG_E_MALFORMED, NULL);
+	/* jws's character check of all three parts comes before any JSON:
+	 * decoding checks the header's and the payload's characters, so
+	 * both are decoded before the header is parsed (the payload after
+	 * room for the header to widen in place) */
 	if (j->seglen[0] == 0 || j->seglen[1] == 0 ||
-	    !b64url_valid(j->seg[0], j->seglen[0]) ||
-	    !b64url_valid(j->seg[1], j->seglen[1]) ||
 	    !b64url_valid(j->seg[2], j->seglen[2]))
 		return ag_fail(e, AG_E_INVALID_TOKEN, NULL);
-	hn = jwt_header(j);
+	hn = b64url_decode_loose(j->bytes, j->seg[0], j->seglen[0]);
+	pn = hn < 0 ? -1 : b64url_decode_loose(j->bytes + 2 * hn, j->seg[1],
+					       j->seglen[1]);
+	if (pn < 0)
+		return ag_fail(e, AG_E_INVALID_TOKEN, NULL);
+	j->payload = (const char *)j->bytes + 2 * hn;
+	j->plen = (size_t)pn;
+	hn = jwt_header(j, (size_t)hn);
 	if (hn == -2)
 		return ag_fail(e, AG_E_TOO_COMPLEX, NULL);
 	if (hn < 0)
 		return ag_fail(e, AG_E_INVALID_TOKEN, NULL);
-	pn = b64url_decode_loose(j->bytes + hn, j->seg[1], j->seglen[1]);
-	j->payload = (const char *)j->bytes + hn;
-	j->plen = (size_t)pn;
 	rc = json_parse(&j->pdoc, j->payload, j->plen, j->ptok,
 			AG_JSON_MAX_TOKENS, 0);
 	if (rc == JSON_ELIMIT)
