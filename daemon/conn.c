@@ -89,6 +89,7 @@ static void conn_write(struct conn *c)
 			return;
 		}
 		c->out_off += (size_t)w;
+		c->last_write = ev_now(conn_loop);
 	}
 	if (c->out_off == c->out.len) {
 		buf_reset(&c->out);
@@ -99,6 +100,7 @@ static void conn_write(struct conn *c)
 			return;
 		}
 	} else if (!ev_is_active(&c->wio)) {
+		c->last_write = ev_now(conn_loop);
 		ev_io_start(conn_loop, &c->wio);
 	}
 	conn_flow(c);
@@ -253,6 +255,11 @@ static void conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		 * (frames flow control holds back are our wait, not his) */
 		deadline = c->frame_start + cfg->frame_timeout;
 		why = "partial frame timeout";
+	} else if (c->out.len > c->out_off) {
+		/* replies wait for a client that does not read: after
+		 * idle_timeout it is gone, and so is what it held */
+		deadline = c->last_write + cfg->idle_timeout;
+		why = "client not reading";
 	} else if (c->inflight == 0 && c->out.len == c->out_off &&
 		   c->in.len == c->in_off) {
 		deadline = c->last_request + cfg->idle_timeout;
@@ -298,7 +305,7 @@ void conn_open(struct ev_loop *loop, int fd)
 	/* replies may overshoot max_output by one frame; past twice that
 	 * something is wrong and the connection ends */
 	buf_init(&c->out, 2 * (size_t)cfg->max_output + AG_FRAME_HARD_MAX);
-	c->last_request = c->frame_start = ev_now(loop);
+	c->last_request = c->frame_start = c->last_write = ev_now(loop);
 	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
 	c->rio.data = c->wio.data = c;

@@ -32,6 +32,7 @@ struct conn {
 	int processing;              /* inside conn_process: no re-entry */
 	int refs;
 	ev_tstamp last_request, frame_start;
+	ev_tstamp last_write;        /* output last moved, or began to wait */
 };
 
 /* Takes over an accepted, non-blocking socket. */

@@ -122,3 +122,33 @@ test('a frame that stalls after the connection sat idle is closed after frame_ti
 	assert.ok(took >= 1500 && took <= 4500, `closed after ${took} ms, want frame_timeout (2 s) to about 3 s`);
 	await d.stop();
 });
+
+test('a client that never reads its replies is closed after idle_timeout', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ conf: { limits: { idle_timeout: 1 } } });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const net = require('node:net');
+	const admin = await d.client();
+	const connections = async () => h.ok(await admin.call('stats')).connections;
+
+	/* hello and 20,000 pings: megabytes of replies for a socket that is
+	 * never read, so the daemon's output waits */
+	const s = net.connect(env.sock);
+	await new Promise((r) => s.once('connect', r));
+	s.pause();
+	const frames = [h.frame({ id: 1, op: 'hello', v: 1 })];
+	for (let i = 2; i < 20002; i++)
+		frames.push(h.frame({ id: i, op: 'ping' }));
+	s.write(Buffer.concat(frames));
+	await h.waitFor(async () => (await connections()) === 2,
+			{ timeout: 5000, what: 'the reader-less client connected' });
+	const t0 = Date.now();
+	await h.waitFor(async () => (await connections()) === 1,
+			{ timeout: 8000, what: 'the client that does not read closed' });
+	const took = Date.now() - t0;
+	t.diagnostic(`closed ${took} ms after its replies began to wait`);
+	assert.ok(took <= 5000, `closed after ${took} ms`);
+	h.ok(await admin.call('ping'));
+	s.destroy();
+	await d.stop();
+});
