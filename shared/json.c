@@ -530,26 +530,27 @@ static int json_key_eq(const struct json_doc *d, int i, const struct json_doc *e
 void json_get_many(const struct json_doc *d, int obj,
 		   const char *const *names, int n, int *out)
 {
-	size_t rn, len[JSON_GET_MANY_MAX];
+	size_t rn;
 	const char *raw;
 	int i, k, end, plain;
 
 	for (k = 0; k < n; k++)
 		out[k] = -1;
-	if (json_type(d, obj) != JSON_OBJECT || n > JSON_GET_MANY_MAX)
+	if (json_type(d, obj) != JSON_OBJECT)
 		return;
-	for (k = 0; k < n; k++)
-		len[k] = strlen(names[k]);
 	end = json_skip(d, obj);
 	/* keep looking after a match: the last duplicate wins */
 	for (i = obj + 1; i < end; i = json_skip(d, i + 1)) {
 		raw = json_raw(d, i, &rn);
-		/* the names are ASCII: a key without escapes equals one only
-		 * byte for byte */
 		plain = memchr(raw, '\\', rn) == NULL;
 		for (k = 0; k < n; k++) {
-			if (plain ? rn == len[k] && memcmp(raw, names[k], rn) == 0 :
-			    json_str_eq(d, i, names[k], len[k]))
+			/* the names are ASCII: a key without escapes is one only
+			 * byte for byte (strncmp stops at the name's end; key
+			 * bytes are never NUL) */
+			if (plain ? rn > 0 && raw[0] == names[k][0] &&
+				    strncmp(names[k], raw, rn) == 0 &&
+				    names[k][rn] == '\0' :
+			    json_str_eq(d, i, names[k], strlen(names[k])))
 				out[k] = i + 1;
 		}
 	}

@@ -62,8 +62,7 @@ int json_skip(const struct json_doc *d, int i);
  * wins), or -1.  obj must be an object; any other type gives -1. */
 int json_get(const struct json_doc *d, int obj, const char *key);
 /* json_get for several names in one walk: out[k] for names[k].  The
- * names are ASCII, at most JSON_GET_MANY_MAX of them. */
-#define JSON_GET_MANY_MAX 16
+ * names are ASCII. */
 void json_get_many(const struct json_doc *d, int obj,
 		   const char *const *names, int n, int *out);
 double json_num(const struct json_doc *d, int i);
