@@ -296,6 +296,16 @@ static char *opts_of(const struct args_flag *tab, const char *const *kv)
 	return render_take(&b);
 }
 
+/* The options JSON the flags kv build is want. */
+static void opts_is(const struct args_flag *tab, const char *const *kv,
+		    const char *want)
+{
+	char *s = opts_of(tab, kv);
+
+	cr_assert_str_eq(s, want);
+	free(s);
+}
+
 static int opts_refused(const struct args_flag *tab, const char *name,
 			const char *val)
 {
@@ -315,13 +325,11 @@ Test(agauth_opts, sign_flags)
 		"subject", "\xff", "algorithm", "HS256",
 		"algorithm", "HS384", NULL,
 	};
-	char *s = opts_of(opts_sign, kv);
 
-	cr_assert_str_eq(s, "{\"expiresIn\":3600,\"notBefore\":10,"
+	opts_is(opts_sign, kv, "{\"expiresIn\":3600,\"notBefore\":10,"
 			 "\"audience\":[\"a\",\"b\"],\"issuer\":\"i\\\"ss\","
 			 "\"noTimestamp\":true,\"header\": {\"x\":1} ,"
 			 "\"subject\":\"\\ufffd\",\"algorithm\":\"HS384\"}");
-	free(s);
 }
 
 Test(agauth_opts, spans_are_numbers_only_when_digits)
@@ -331,16 +339,10 @@ Test(agauth_opts, spans_are_numbers_only_when_digits)
 	};
 	static const char *const one[] = { "audience", "x", NULL };
 	static const char *const zero[] = { "expires-in", "000", NULL };
-	char *s = opts_of(opts_sign, kv);
 
-	cr_assert_str_eq(s, "{\"expiresIn\":\"1h\",\"notBefore\":\"-10\"}");
-	free(s);
-	s = opts_of(opts_sign, one);
-	cr_assert_str_eq(s, "{\"audience\":\"x\"}");
-	free(s);
-	s = opts_of(opts_sign, zero);
-	cr_assert_str_eq(s, "{\"expiresIn\":0}");
-	free(s);
+	opts_is(opts_sign, kv, "{\"expiresIn\":\"1h\",\"notBefore\":\"-10\"}");
+	opts_is(opts_sign, one, "{\"audience\":\"x\"}");
+	opts_is(opts_sign, zero, "{\"expiresIn\":0}");
 }
 
 Test(agauth_opts, options_merge_first_and_flags_override)
@@ -356,20 +358,12 @@ Test(agauth_opts, options_merge_first_and_flags_override)
 		"options", "{\"a\":[1,{\"b\":\"}\"}]}", NULL,
 	};
 	static const char *const none[] = { NULL };
-	char *s = opts_of(opts_sign, kv);
 
-	cr_assert_str_eq(s, "{\"algorithm\":\"HS384\", \"expiresIn\": 5,"
+	opts_is(opts_sign, kv, "{\"algorithm\":\"HS384\", \"expiresIn\": 5,"
 			 "\"expiresIn\":60}");
-	free(s);
-	s = opts_of(opts_sign, empty);
-	cr_assert_str_eq(s, "{\"issuer\":\"x\"}");
-	free(s);
-	s = opts_of(opts_sign, alone);
-	cr_assert_str_eq(s, "{\"a\":[1,{\"b\":\"}\"}]}");
-	free(s);
-	s = opts_of(opts_sign, none);
-	cr_assert_str_eq(s, "");
-	free(s);
+	opts_is(opts_sign, empty, "{\"issuer\":\"x\"}");
+	opts_is(opts_sign, alone, "{\"a\":[1,{\"b\":\"}\"}]}");
+	opts_is(opts_sign, none, "");
 }
 
 Test(agauth_opts, verify_flags)
@@ -380,13 +374,11 @@ Test(agauth_opts, verify_flags)
 		"clock-timestamp", "1700000000", "ignore-expiration", NULL,
 		"complete", NULL, NULL,
 	};
-	char *s = opts_of(opts_verify, kv);
 
-	cr_assert_str_eq(s, "{\"algorithms\":[\"HS256\",\"RS256\"],"
+	opts_is(opts_verify, kv, "{\"algorithms\":[\"HS256\",\"RS256\"],"
 			 "\"issuer\":[\"a\",\"b\"],\"clockTolerance\":1.5,"
 			 "\"maxAge\":\"1d\",\"clockTimestamp\":1700000000,"
 			 "\"ignoreExpiration\":true,\"complete\":true}");
-	free(s);
 }
 
 Test(agauth_opts, values_that_could_change_the_object_are_refused)
