@@ -153,6 +153,10 @@ static void op_done(struct pool_job *pj)
 	struct conn *c = j->c;
 	struct proto_out o;
 
+	if (pj->cancelled) {
+		j->failed = 1;
+		ag_fail(&j->e, AG_E_BUSY, "agauthd is stopping");
+	}
 	if (j->fresh != NULL) {
 		log_info("rotation by uid %u: %s is primary", (unsigned)c->uid,
 			 j->fresh->keys[j->fresh->primary].name);
@@ -235,7 +239,7 @@ static int dispatch_inline(const char *op, const struct keyring *kr,
  * the connection's output.  Nothing can change the keyring or free the
  * connection meanwhile, so no references are taken.
  */
-static void dispatch_now_job(struct conn *c, uint64_t id, const char *op,
+static void job_now(struct conn *c, uint64_t id, const char *op,
 			     struct keyring *kr, const char *arg, size_t alen,
 			     const char *opts, size_t olen)
 {
@@ -284,7 +288,7 @@ static int job_make(struct conn *c, uint64_t id, const char *op,
 	op = strcmp(op, "sign") == 0 ? "sign" :
 	     strcmp(op, "verify") == 0 ? "verify" : "rotate";
 	if (dispatch_inline(op, kr, arg, alen)) {
-		dispatch_now_job(c, id, op, kr, arg, alen, opts, olen);
+		job_now(c, id, op, kr, arg, alen, opts, olen);
 		return 0;
 	}
 	/* one block for both copies, each NUL-terminated (rotate's alg is

@@ -131,6 +131,7 @@ int pool_start(struct ev_loop *loop, unsigned threads, unsigned queue,
 
 int pool_submit(struct pool_job *job)
 {
+	job->cancelled = 0;
 	pthread_mutex_lock(&pool.lock);
 	if (pool.todo.n >= pool.max_queued || pool.stopping) {
 		pthread_mutex_unlock(&pool.lock);
@@ -154,10 +155,16 @@ unsigned pool_queued(void)
 
 void pool_stop(void)
 {
+	struct pool_job *j, *next;
 	unsigned i;
 
 	pthread_mutex_lock(&pool.lock);
 	pool.stopping = 1;
+	for (j = pool_take_all(&pool.todo); j != NULL; j = next) {
+		next = j->next;
+		j->cancelled = 1;
+		pool_push(&pool.done, j);
+	}
 	pthread_cond_broadcast(&pool.cond);
 	pthread_mutex_unlock(&pool.lock);
 	for (i = 0; i < pool.nthreads; i++)

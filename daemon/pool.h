@@ -14,6 +14,7 @@ struct pool_job {
 	void (*run)(struct pool_job *);
 	void (*done)(struct pool_job *);
 	struct pool_job *next;
+	int cancelled;               /* done() without run(): stopping */
 };
 
 /* threads: 0 for one per CPU.  queue: jobs waiting before submit fails.
@@ -25,7 +26,9 @@ int pool_start(struct ev_loop *loop, unsigned threads, unsigned queue,
 /* 0, or -1 when the queue is full (the caller answers AG_E_BUSY). */
 int pool_submit(struct pool_job *job);
 unsigned pool_queued(void);
-/* Stops the threads after the jobs already queued; calls their done(). */
+/* Stops the threads after the jobs they are running; queued jobs are
+ * cancelled (done() without run()), so a long queue does not hold up a
+ * shutdown. */
 void pool_stop(void);
 
 #endif

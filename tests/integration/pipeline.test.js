@@ -100,14 +100,40 @@ test('clients that vanish with requests in flight, and SIGTERM with requests in 
 	}
 	const c = await d.client();
 	h.ok(await c.call('sign', { payload: '{"still":"here"}' }), 'sign after clients vanished');
-	/* SIGTERM with the pool busy: the daemon finishes and exits 0 */
+	/* SIGTERM with the pool busy: the daemon finishes the running jobs,
+	 * answers the queued ones "agauthd is stopping", and exits 0 */
 	c.sock.cork();
 	const ps = [];
 	for (let i = 0; i < 100; i++)
-		ps.push(c.call('sign', { payload: '{}' }).then((r) => h.ok(r), (e) => assert.strictEqual(e.code, 'ECLOSED')));
+		ps.push(c.call('sign', { payload: '{}' }).then(
+			(r) => r.ok ? h.ok(r) : h.fails(r, 'AG_E_BUSY', { message: 'agauthd is stopping' }),
+			(e) => assert.strictEqual(e.code, 'ECLOSED')));
 	c.sock.uncork();
 	await h.waitFor(() => c.replies.length > 2, { timeout: 10000, what: 'the first replies' });
 	d.signal('SIGTERM');
 	await Promise.all(ps);
 	await d.stop();
+});
+
+test('SIGTERM does not wait for a long crypto queue', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ keys: [{ name: 'rs1', type: 'rsa2048', state: 'primary' }],
+			      conf: { daemon: { threads: 1 }, limits: { max_inflight: 4096 } } });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	/* 3,000 RSA signs on one thread: many seconds of queued work */
+	c.sock.cork();
+	for (let i = 0; i < 3000; i++)
+		c.call('sign', { payload: '{}' }).catch(() => {});
+	c.sock.uncork();
+	await h.waitFor(() => c.replies.length > 2, { timeout: 10000, what: 'the first signs' });
+	const t0 = Date.now();
+	d.signal('SIGTERM');
+	const exit = await d.waitExit(10000);
+	const took = Date.now() - t0;
+	const stopping = c.replies.filter((r) => r.code === 'AG_E_BUSY').length;
+	t.diagnostic(`exited ${took} ms after SIGTERM; ${stopping} queued signs answered "agauthd is stopping"`);
+	assert.deepStrictEqual(exit, { code: 0, signal: null });
+	assert.ok(took < 3000, `took ${took} ms to stop`);
+	d.assertClean();
 });
