@@ -282,7 +282,11 @@ static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 		goto out;
 	if (key_load(&k->key, buf, len, k->state == KR_PRIMARY ?
 		     KEY_USE_SIGN : KEY_USE_VERIFY, e) != 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: %s", path, e->msg);
+		char why[sizeof e->msg];
+
+		/* e->msg is the reason: copy it before rewriting e */
+		snprintf(why, sizeof why, "%s", e->msg);
+		ag_fail(e, AG_E_KEYRING, "%s: %s", path, why);
 		goto out;
 	}
 	/* the algorithm is bound to the key: HS to a secret, RS/PS to RSA,

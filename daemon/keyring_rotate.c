@@ -73,6 +73,7 @@ int keyring_rotate(const struct keyring *kr, const char *alg, double now,
 		   double grace, struct keyring **out, struct ag_error *e)
 {
 	struct kr_key fresh;
+	const struct jws_alg *a;
 	char dir[PATH_MAX], file[PATH_MAX + 64], tmp[PATH_MAX + 8], spec[128];
 	unsigned char rnd[3];
 	const char *type, *slash = strrchr(kr->manifest, '/');
@@ -84,9 +85,13 @@ int keyring_rotate(const struct keyring *kr, const char *alg, double now,
 	if (alg == NULL)
 		alg = kr->primary >= 0 ? kr->keys[kr->primary].alg->name :
 		      "HS256";
-	type = keygen_type_for_alg(alg);
+	/* the name comes from a client: only a signing algorithm we know
+	 * names a key to make */
+	a = jws_alg_find(alg, strlen(alg));
+	type = a != NULL && a->family != JWS_NONE ?
+	       keygen_type_for_alg(a->name) : NULL;
 	if (type == NULL)
-		return ag_fail(e, AG_E_KEYRING, "cannot rotate to '%s'", alg);
+		return ag_fail(e, AG_E_KEYRING, "cannot rotate to '%.64s'", alg);
 	memset(&fresh, 0, sizeof fresh);
 	gmtime_r(&t, &tm);
 	key_rng(NULL, rnd, sizeof rnd);
@@ -103,7 +108,7 @@ int keyring_rotate(const struct keyring *kr, const char *alg, double now,
 	snprintf(file, sizeof file, "%.*s/%s", slash ? (int)(slash -
 		 kr->manifest) : 1, slash ? kr->manifest : ".", spec);
 	fresh.file_spec = spec;
-	fresh.alg = jws_alg_find(alg, strlen(alg));
+	fresh.alg = a;
 	fresh.encoding = strcmp(keygen_encoding(type), "pem") == 0 ?
 			 KR_PEM : KR_BASE64;
 	fresh.has_kid = 1;

@@ -222,3 +222,36 @@ Test(keyring, rotation_demotes_and_keeps_verifying)
 	keyring_unref(kr);
 	keyring_unref(next);
 }
+
+Test(keyring, rotation_refuses_unknown_algorithms)
+{
+	struct keyring *kr, *next;
+	struct ag_error e;
+	static const char *const bad[] = { "RS999", "PSx", "none", "ES", "" };
+	size_t i;
+
+	gen("hs256", "a.key");
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cr_assert_eq(keyring_rotate(kr, bad[i], NOW, 60, &next, &e), -1,
+			     "rotated to '%s'", bad[i]);
+		cr_assert(strstr(e.msg, "cannot rotate to") != NULL, "%s", e.msg);
+		cr_assert_null(next);
+	}
+	keyring_unref(kr);
+}
+
+Test(keyring, key_errors_name_the_file_and_the_reason)
+{
+	struct keyring *kr;
+	struct ag_error e;
+
+	mkfile("weak.pem", "", 0600);
+	mkfile("keyring.conf", "[key w]\nfile = weak.pem\nalgorithm = HS256\n"
+	       "state = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert(strstr(e.msg, "weak.pem: key material must be 1 to") != NULL,
+		  "%s", e.msg);
+}
