@@ -36,12 +36,12 @@ struct op_job {
 static int job_rotating;
 
 /* Scratch for sign and verify, one set per thread (loop and pool). */
-static _Thread_local struct jwt dispatch_jwt;
-static _Thread_local struct vopts dispatch_vopts;
-/* dispatch_vopts holds the options of dispatch_vopts_len bytes parsed
+static _Thread_local struct jwt job_jwt;
+static _Thread_local struct vopts job_vopts;
+/* job_vopts holds the options of job_vopts_len bytes parsed
  * last on this thread */
-static _Thread_local int dispatch_vopts_ok;
-static _Thread_local size_t dispatch_vopts_len;
+static _Thread_local int job_vopts_ok;
+static _Thread_local size_t job_vopts_len;
 
 /*
  * Verify options, parsed.  A worker sends the same options (or none) with
@@ -49,19 +49,19 @@ static _Thread_local size_t dispatch_vopts_len;
  * verification: options byte for byte the same as the last ones parsed on
  * this thread are not parsed again.
  */
-static const struct vopts *dispatch_vopts_get(const char *opts, size_t n,
-					      struct ag_error *e)
+static const struct vopts *job_vopts_get(const char *opts, size_t n,
+					 struct ag_error *e)
 {
-	struct vopts *v = &dispatch_vopts;
+	struct vopts *v = &job_vopts;
 
-	if (dispatch_vopts_ok && n == dispatch_vopts_len &&
+	if (job_vopts_ok && n == job_vopts_len &&
 	    (n == 0 || memcmp(v->text, opts, n) == 0))
 		return v;
-	dispatch_vopts_ok = 0;
+	job_vopts_ok = 0;
 	if (vopts_parse(v, opts, n, e) != 0)
 		return NULL;
-	dispatch_vopts_ok = 1;
-	dispatch_vopts_len = n;
+	job_vopts_ok = 1;
+	job_vopts_len = n;
 	return v;
 }
 
@@ -98,12 +98,12 @@ static void op_sign(struct op_job *j)
 
 static void op_verify(struct op_job *j)
 {
-	struct jwt *t = &dispatch_jwt;
+	struct jwt *t = &job_jwt;
 	const struct vopts *v;
 	const struct kr_key *k = NULL;
 	struct proto_out o;
 
-	v = dispatch_vopts_get(j->opts, j->opts_len, &j->e);
+	v = job_vopts_get(j->opts, j->opts_len, &j->e);
 	if (v == NULL || keyring_verify(j->kr, j->arg, j->arg_len, v,
 					reply_now(), t, &k, &j->e) != 0) {
 		j->failed = 1;
@@ -186,10 +186,10 @@ static void op_done(struct pool_job *pj)
 }
 
 /* The header segment last peeked at, and what it said (loop thread). */
-static char dispatch_hdr[128];
-static size_t dispatch_hdr_len;
-static char dispatch_hdr_fam[3];
-static int dispatch_hdr_rc;
+static char job_hdr[128];
+static size_t job_hdr_len;
+static char job_hdr_fam[3];
+static int job_hdr_rc;
 
 /*
  * jwt_peek_family, remembered: a worker's tokens come from one issuer and
@@ -197,31 +197,31 @@ static int dispatch_hdr_rc;
  * a twentieth of an HS256 verification.  The family depends on nothing
  * but the header segment's bytes.
  */
-static int dispatch_family(const char *tok, size_t len, char fam[3])
+static int job_family(const char *tok, size_t len, char fam[3])
 {
 	const char *dot = memchr(tok, '.', len);
 	size_t hn = dot != NULL ? (size_t)(dot - tok) : len;
 	int rc;
 
-	if (hn > 0 && hn == dispatch_hdr_len &&
-	    memcmp(tok, dispatch_hdr, hn) == 0) {
-		memcpy(fam, dispatch_hdr_fam, 3);
-		return dispatch_hdr_rc;
+	if (hn > 0 && hn == job_hdr_len &&
+	    memcmp(tok, job_hdr, hn) == 0) {
+		memcpy(fam, job_hdr_fam, 3);
+		return job_hdr_rc;
 	}
 	rc = jwt_peek_family(tok, len, fam);
-	if (hn <= sizeof dispatch_hdr) {
-		memcpy(dispatch_hdr, tok, hn);
-		dispatch_hdr_len = hn;
-		memcpy(dispatch_hdr_fam, fam, 3);
-		dispatch_hdr_rc = rc;
+	if (hn <= sizeof job_hdr) {
+		memcpy(job_hdr, tok, hn);
+		job_hdr_len = hn;
+		memcpy(job_hdr_fam, fam, 3);
+		job_hdr_rc = rc;
 	}
 	return rc;
 }
 
 /* HMAC work costs less than a trip through the pool; RSA and ECDSA
  * would stall every other client for milliseconds. */
-static int dispatch_inline(const char *op, const struct keyring *kr,
-			   const char *arg, size_t alen)
+static int job_inline(const char *op, const struct keyring *kr,
+		      const char *arg, size_t alen)
 {
 	char fam[3];
 
@@ -230,7 +230,7 @@ static int dispatch_inline(const char *op, const struct keyring *kr,
 	if (strcmp(op, "sign") == 0)
 		return kr->primary < 0 ||
 		       kr->keys[kr->primary].key->type == KEY_SECRET;
-	return dispatch_family(arg, alen, fam) != 0 || strcmp(fam, "HS") == 0;
+	return job_family(arg, alen, fam) != 0 || strcmp(fam, "HS") == 0;
 }
 
 /*
@@ -240,8 +240,8 @@ static int dispatch_inline(const char *op, const struct keyring *kr,
  * connection meanwhile, so no references are taken.
  */
 static void job_now(struct conn *c, uint64_t id, const char *op,
-			     struct keyring *kr, const char *arg, size_t alen,
-			     const char *opts, size_t olen)
+		    struct keyring *kr, const char *arg, size_t alen,
+		    const char *opts, size_t olen)
 {
 	struct op_job j;
 
@@ -271,7 +271,7 @@ static void job_now(struct conn *c, uint64_t id, const char *op,
 /* Returns 0 once a job will reply, -1 if the request was answered with
  * an error here. */
 static int job_make(struct conn *c, uint64_t id, const char *op,
-			const msgpack_object *req, const char *argname)
+		    const msgpack_object *req, const char *argname)
 {
 	struct op_job *j;
 	struct keyring *kr = server_keyring();
@@ -287,7 +287,7 @@ static int job_make(struct conn *c, uint64_t id, const char *op,
 	}
 	op = strcmp(op, "sign") == 0 ? "sign" :
 	     strcmp(op, "verify") == 0 ? "verify" : "rotate";
-	if (dispatch_inline(op, kr, arg, alen)) {
+	if (job_inline(op, kr, arg, alen)) {
 		job_now(c, id, op, kr, arg, alen, opts, olen);
 		return 0;
 	}
