@@ -27,7 +27,7 @@ say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
-            libcriterion-dev libjsmn-dev libinih-dev faketime
+            libcriterion-dev libjsmn-dev libinih-dev libxxhash-dev faketime
 
 SHARED_SRC := $(wildcard shared/*.c)
 ENGINE_SRC := daemon/key.c daemon/jws.c daemon/sign.c daemon/verify.c

@@ -64,6 +64,7 @@ enum ag_class {
 	X(AG_E_SIGN_KEY,       ERROR,     "key does not fit the algorithm") \
 	X(AG_E_NONE_DISABLED,  ERROR,     "signing with \"none\" is disabled") \
 	/* agauthd's own */ \
+	X(AG_E_REVOKED,        JWT,       "jwt revoked") \
 	X(AG_E_TOO_LARGE,      JWT,       "jwt too large") \
 	X(AG_E_TOO_COMPLEX,    JWT,       "jwt JSON too deeply nested or too complex") \
 	X(AG_E_INPUT_LIMIT,    SYSTEM,    "input exceeds a configured limit") \
@@ -83,6 +84,8 @@ enum ag_class {
 	X(AG_E_NO_KEY,         SYSTEM,    "no key can serve this request") \
 	X(AG_E_KEYRING,        SYSTEM,    "keyring not loaded") \
 	X(AG_E_CONFIG,         SYSTEM,    "configuration error") \
+	X(AG_E_STATE,          SYSTEM,    "cannot persist to the state directory") \
+	X(AG_E_NO_CACHE,       SYSTEM,    "the shared-memory cache is disabled") \
 	/* clients */ \
 	X(AG_E_CONNECT,        SYSTEM,    "cannot reach agauthd") \
 	X(AG_E_DISCONNECTED,   SYSTEM,    "connection to agauthd lost") \

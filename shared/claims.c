@@ -153,3 +153,20 @@ int claims_check(const struct jwt *j, const struct vopts *o, double now,
 	}
 	return 0;
 }
+
+int claims_text(const struct jwt *j, const char *name, struct buf *out)
+{
+	const struct json_doc *p = &j->pdoc;
+	int v;
+
+	if (j->kind != JWT_PAYLOAD_JSON || json_type(p, 0) != JSON_OBJECT)
+		return -1;
+	v = json_get(p, 0, name);
+	if (json_type(p, v) == JSON_STRING)
+		json_str_utf8(p, v, out);
+	else if (json_type(p, v) == JSON_NUMBER)
+		json_tostring(p, v, out);
+	else
+		return -1;
+	return out->err ? -1 : 0;
+}

@@ -15,4 +15,11 @@
 int claims_check(const struct jwt *j, const struct vopts *o, double now,
 		 struct ag_error *e);
 
+/*
+ * The text a revocation names a claim's value by: a string's characters
+ * (UTF-8), a number's String().  Returns 0, or -1 if the payload has no
+ * such claim of those types.
+ */
+int claims_text(const struct jwt *j, const char *name, struct buf *out);
+
 #endif

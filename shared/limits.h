@@ -72,6 +72,25 @@
 #define AG_POOL_THREADS_MAX     64
 #define AG_POOL_QUEUE_DEFAULT   4096
 
+/* Shared-memory cache (docs/cache.md): file size bounds, and the slot
+ * size, which bounds the longest token cached (slot minus its 64-byte
+ * head).  512-byte slots hold typical SocketCluster tokens; 1M of them
+ * take 512 MiB. */
+#define AG_CACHE_MIN            (64 * 1024)
+#define AG_CACHE_MAX            (64ULL << 30)
+#define AG_CACHE_DEFAULT        (64ULL << 20)
+#define AG_CACHE_SLOT_DEFAULT   512
+#define AG_CACHE_SLOT_MIN       256
+#define AG_CACHE_SLOT_MAX       16384
+
+/* Revocations held (each record is one token, jti or subject) and the
+ * longest value one may name (a whole token). */
+#define AG_REVOKE_MAX           (1 << 20)
+#define AG_REVOKE_VALUE_MAX     AG_TOKEN_MAX
+
+/* Connections that may watch revocation events at once. */
+#define AG_WATCH_MAX            1024
+
 /* Error message buffer (messages quote option values, bounded here). */
 #define AG_ERRMSG_MAX           512
 

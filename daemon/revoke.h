@@ -1,0 +1,55 @@
+/*
+ * revoke.h - revoked tokens, token ids and subjects (docs/operations.md,
+ * "Revocation").  Held in memory for the check on every verify, and
+ * persisted as an append-only log in the state directory: each record is
+ * written and fsync'd before the revoke is answered, survives restarts,
+ * and is pruned once every token it covers has expired.
+ *
+ * Kinds:
+ *   token    the exact token; pruned at its exp (kept if it has none)
+ *   jti      every token whose jti claim equals the value
+ *   subject  every token whose subject claim (config: revocation.claim,
+ *            default "sub") equals the value and whose iat is at or
+ *            before the revocation's second (or that has no iat)
+ * jti and subject records are pruned `horizon` seconds after they were
+ * made (config: revocation.horizon, default the default token lifetime).
+ *
+ * Loop thread only.
+ */
+#ifndef AG_REVOKE_H
+#define AG_REVOKE_H
+
+#include <stddef.h>
+
+#include "shared/agerr.h"
+#include "shared/jwt.h"
+
+enum revoke_kind { REVOKE_TOKEN, REVOKE_JTI, REVOKE_SUBJECT };
+
+/* Loads (and compacts) state_dir/revocations; a torn last record from a
+ * crash is dropped.  claim: the subject claim's name. */
+int revoke_open(const char *state_dir, const char *claim, double horizon,
+		double now, struct ag_error *e);
+void revoke_close(void);
+
+/*
+ * Revokes.  The record is in force on return, even if it could not be
+ * persisted: then -1 with AG_E_STATE in *e saying why (and the record is
+ * written with the next one that succeeds).  Nothing already on disk is
+ * lost by a failed write.
+ */
+int revoke_add(enum revoke_kind k, const char *value, size_t n, double now,
+	       struct ag_error *e);
+
+/* 0, or -1 with AG_E_REVOKED if a record covers the decoded token j. */
+int revoke_check(const struct jwt *j, struct ag_error *e);
+
+/* Drops records whose tokens have all expired; rewrites the file when
+ * that frees enough of it. */
+void revoke_prune(double now);
+size_t revoke_count(void);
+const char *revoke_kind_name(enum revoke_kind k);
+/* "token", "jti", "subject" (also "sub") -> kind; -1 if none. */
+int revoke_kind_parse(const char *s, size_t n);
+
+#endif
