@@ -39,6 +39,9 @@ void config_defaults(struct config *c)
 	c->idle_timeout = AG_IDLE_TIMEOUT_DEFAULT;
 	c->frame_timeout = AG_FRAME_TIMEOUT_DEFAULT;
 	c->pool_queue = AG_POOL_QUEUE_DEFAULT;
+	c->cache_size = AG_CACHE_DEFAULT;
+	c->cache_slot = AG_CACHE_SLOT_DEFAULT;
+	snprintf(c->revoke_claim, sizeof c->revoke_claim, "sub");
 }
 
 static int config_uint(const char *v, unsigned long long lo,
@@ -54,6 +57,44 @@ static int config_uint(const char *v, unsigned long long lo,
 	if (errno != 0 || *end != '\0' || n < lo || n > hi)
 		return -1;
 	*out = n;
+	return 0;
+}
+
+/* A byte count with an optional binary suffix: 512M, 4G, 65536. */
+static int config_size(const char *v, unsigned long long lo,
+		       unsigned long long hi, unsigned long long *out)
+{
+	static const char units[] = "KMGT";
+	char num[32];
+	const char *u;
+	size_t n = strlen(v);
+	unsigned long long x;
+	int shift = 0;
+
+	if (n == 0 || n >= sizeof num)
+		return -1;
+	memcpy(num, v, n + 1);
+	u = strchr(units, num[n - 1]);
+	if (u != NULL && num[n - 1] != '\0') {
+		shift = 10 * (int)(u - units + 1);
+		num[n - 1] = '\0';
+	}
+	if (config_uint(num, 0, ~0ULL >> shift, &x, 10) != 0 ||
+	    (x << shift) < lo || (x << shift) > hi)
+		return -1;
+	*out = x << shift;
+	return 0;
+}
+
+/* A JSON member name for a claim: letters, digits, _ . - */
+static int config_name(const char *v, char *out, size_t cap)
+{
+	size_t n = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			  "0123456789_.-");
+
+	if (n == 0 || v[n] != '\0' || n >= cap)
+		return -1;
+	memcpy(out, v, n + 1);
 	return 0;
 }
 
@@ -113,7 +154,7 @@ bad:
 }
 
 enum config_kind { CK_UINT, CK_OCTAL, CK_SIZE, CK_PATH, CK_SOCK, CK_ACL,
-		   CK_LEVEL, CK_BOOL, CK_GROUP, CK_SECONDS };
+		   CK_LEVEL, CK_BOOL, CK_GROUP, CK_SECONDS, CK_NAME };
 
 static const struct config_opt {
 	const char *section, *name;
@@ -143,7 +184,12 @@ static const struct config_opt {
 	O("limits", "idle_timeout", CK_UINT, idle_timeout, 1, 86400 * 7),
 	O("limits", "frame_timeout", CK_UINT, frame_timeout, 1, 3600),
 	O("limits", "pool_queue", CK_UINT, pool_queue, 1, 1000000),
-	O("cache", "size", CK_SIZE, cache_size, 0, 1ULL << 40),
+	O("cache", "size", CK_SIZE, cache_size, 0, AG_CACHE_MAX),
+	O("cache", "slot", CK_UINT, cache_slot, AG_CACHE_SLOT_MIN,
+	  AG_CACHE_SLOT_MAX),
+	O("revocation", "claim", CK_NAME, revoke_claim, 0, 0),
+	O("revocation", "horizon", CK_SECONDS, revoke_horizon, 1,
+	  10ULL * 366 * 86400),
 #undef O
 };
 
@@ -155,9 +201,20 @@ static int config_set(struct config_ctx *x, const struct config_opt *o,
 	struct group *gr;
 
 	switch (o->kind) {
+	case CK_SIZE:
+		if (config_size(v, o->lo, o->hi, f) == 0)
+			return 0;
+		snprintf(x->why, sizeof x->why, "%s must be a byte count up "
+			 "to %llu (suffixes K, M, G, T)", o->name, o->hi);
+		return -1;
+	case CK_NAME:
+		if (config_name(v, f, AG_KID_MAX + 1) == 0)
+			return 0;
+		snprintf(x->why, sizeof x->why, "%s must be a claim name "
+			 "(letters, digits, _ . -)", o->name);
+		return -1;
 	case CK_UINT:
 	case CK_OCTAL:
-	case CK_SIZE:
 	case CK_SECONDS:
 		if (config_uint(v, o->lo, o->hi, &n, o->kind == CK_OCTAL ?
 				8 : 10) != 0) {
@@ -169,8 +226,6 @@ static int config_set(struct config_ctx *x, const struct config_opt *o,
 		}
 		if (o->kind == CK_SECONDS)
 			*(double *)f = (double)n;
-		else if (o->kind == CK_SIZE)
-			*(unsigned long long *)f = n;
 		else
 			*(unsigned *)f = (unsigned)n;
 		return 0;

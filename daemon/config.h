@@ -13,6 +13,7 @@
 
 #include "daemon/log.h"
 #include "shared/agerr.h"
+#include "shared/limits.h"
 
 #define CONFIG_ACL_MAX 32
 
@@ -46,7 +47,11 @@ struct config {
 	unsigned max_connections, max_frame, max_inflight, max_output;
 	unsigned idle_timeout, frame_timeout, pool_queue;
 
-	unsigned long long cache_size;   /* next milestone: 0 = off */
+	unsigned long long cache_size;   /* bytes; 0: no cache */
+	unsigned cache_slot;             /* bytes per entry */
+
+	char revoke_claim[AG_KID_MAX + 1];   /* the subject claim */
+	double revoke_horizon;           /* seconds; 0: default_expiry */
 };
 
 void config_defaults(struct config *c);

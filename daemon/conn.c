@@ -10,6 +10,7 @@
 #include "daemon/dispatch.h"
 #include "daemon/log.h"
 #include "daemon/server.h"
+#include "daemon/watch.h"
 #include "shared/proto.h"
 
 #define CONN_READ_CHUNK 16384
@@ -50,6 +51,8 @@ static void conn_close(struct conn *c, const char *why)
 	close(c->fd);
 	c->fd = -1;
 	c->dead = 1;
+	if (c->watching)
+		watch_drop(c);
 	conn_n--;
 	conn_unref(c);
 }
@@ -73,13 +76,57 @@ static void conn_flow(struct conn *c)
 		ev_io_stop(conn_loop, &c->rio);
 }
 
+int conn_pass_fd(struct conn *c, int fd)
+{
+	if (c->pass_fd >= 0)
+		return -1;
+	c->pass_fd = fd;
+	c->pass_at = c->out.len;
+	return 0;
+}
+
+/* send(), or sendmsg() with the descriptor due at this offset; bytes
+ * before it go on their own, so it travels with the right frame. */
+static ssize_t conn_send(struct conn *c)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	size_t n = c->out.len - c->out_off;
+	ssize_t w;
+
+	if (c->pass_fd < 0 || c->pass_at > c->out_off)
+		return send(c->fd, c->out.p + c->out_off, c->pass_fd < 0 ? n :
+			    c->pass_at - c->out_off, MSG_NOSIGNAL);
+	iov.iov_base = c->out.p + c->out_off;
+	iov.iov_len = n;
+	memset(&mh, 0, sizeof mh);
+	memset(&u, 0, sizeof u);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.b;
+	mh.msg_controllen = sizeof u.b;
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &c->pass_fd, sizeof(int));
+	w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+	if (w > 0)
+		c->pass_fd = -1;
+	return w;
+}
+
 static void conn_write(struct conn *c)
 {
 	ssize_t w;
 
 	while (c->out_off < c->out.len) {
-		w = send(c->fd, c->out.p + c->out_off, c->out.len - c->out_off,
-			 MSG_NOSIGNAL);
+		w = conn_send(c);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -260,8 +307,8 @@ static void conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		 * idle_timeout it is gone, and so is what it held */
 		deadline = c->last_write + cfg->idle_timeout;
 		why = "client not reading";
-	} else if (c->inflight == 0 && c->out.len == c->out_off &&
-		   c->in.len == c->in_off) {
+	} else if (!c->watching && c->inflight == 0 &&
+		   c->out.len == c->out_off && c->in.len == c->in_off) {
 		deadline = c->last_request + cfg->idle_timeout;
 		why = "idle timeout";
 	} else {
@@ -301,6 +348,7 @@ void conn_open(struct ev_loop *loop, int fd)
 	c->gid = cred.gid;
 	c->pid = cred.pid;
 	c->refs = 1;
+	c->pass_fd = -1;
 	buf_init(&c->in, (size_t)cfg->max_frame + PROTO_HDR + CONN_READ_CHUNK);
 	/* replies may overshoot max_output by one frame; past twice that
 	 * something is wrong and the connection ends */

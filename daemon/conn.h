@@ -31,6 +31,10 @@ struct conn {
 	int dead;                    /* fd closed */
 	int processing;              /* inside conn_process: no re-entry */
 	int refs;
+	int watching;                /* gets revocation events: never idle */
+	int pass_fd;                 /* a descriptor to send with the byte at
+				      * out offset pass_at, or -1 */
+	size_t pass_at;
 	ev_tstamp last_request, frame_start;
 	ev_tstamp last_write;        /* output last moved, or began to wait */
 };
@@ -47,5 +51,8 @@ void conn_unref(struct conn *c);
 void conn_sent(struct conn *c, int done);
 /* Reply, then close (protocol errors that end a connection). */
 void conn_close_after(struct conn *c);
+/* The next byte appended to c->out carries fd (SCM_RIGHTS); the caller
+ * then appends the reply.  -1 if one is already waiting to go. */
+int conn_pass_fd(struct conn *c, int fd);
 
 #endif

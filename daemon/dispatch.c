@@ -1,15 +1,19 @@
 /* dispatch.c - operations of docs/protocol.md. */
 #include "dispatch.h"
 
+#include <math.h>
 #include <string.h>
 
+#include "daemon/cachew.h"
 #include "daemon/conn.h"
 #include "daemon/job.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
 #include "daemon/pool.h"
 #include "daemon/reply.h"
+#include "daemon/revoke.h"
 #include "daemon/server.h"
+#include "daemon/watch.h"
 #include "shared/proto.h"
 
 #define DISPATCH_SERVER "agauthd 0.1"
@@ -30,11 +34,13 @@ static void op_hello(struct conn *c, uint64_t id, const msgpack_object *req)
 		return;
 	}
 	c->hello = 1;
-	reply_ok(&o, &c->out, id, 4);
+	reply_ok(&o, &c->out, id, 5);
 	proto_kv_uint(&o, "v", PROTO_VERSION);
 	proto_kv_cstr(&o, "server", DISPATCH_SERVER);
 	proto_kv_uint(&o, "max_frame", cfg->max_frame);
 	proto_kv_uint(&o, "max_inflight", cfg->max_inflight);
+	/* which cache is live: a client mapping another one re-maps */
+	proto_kv_uint(&o, "cache", cachew_instance());
 	proto_end(&o);
 	conn_sent(c, 1);
 }
@@ -97,10 +103,12 @@ static void op_reload(struct conn *c, uint64_t id, const msgpack_object *req)
 static void op_stats(struct conn *c, uint64_t id, const msgpack_object *req)
 {
 	const struct server_stats *s = server_stats();
+	struct cachew_stats cs;
 	struct proto_out o;
 
 	(void)req;
-	reply_ok(&o, &c->out, id, 9);
+	cachew_stats(&cs);
+	reply_ok(&o, &c->out, id, 19);
 	proto_kv_uint(&o, "uptime", (uint64_t)(reply_now() - s->started));
 	proto_kv_uint(&o, "connections", conn_count());
 	proto_kv_uint(&o, "requests", s->requests);
@@ -110,6 +118,119 @@ static void op_stats(struct conn *c, uint64_t id, const msgpack_object *req)
 	proto_kv_uint(&o, "busy", s->busy);
 	proto_kv_uint(&o, "generation", server_keyring()->generation);
 	proto_kv_uint(&o, "pool_queue", pool_queued());
+	/* hits and misses happen in the clients, which report them */
+	proto_kv_uint(&o, "cache_hits", s->cache_hits);
+	proto_kv_uint(&o, "cache_misses", s->cache_misses);
+	proto_kv_uint(&o, "cache_inserts", cs.inserts);
+	proto_kv_uint(&o, "cache_evictions", cs.evictions);
+	proto_kv_uint(&o, "cache_entries", cs.entries);
+	proto_kv_uint(&o, "cache_slots", cs.slots);
+	proto_kv_uint(&o, "cache_skipped", cs.skipped);
+	proto_kv_uint(&o, "cache_bytes", cs.bytes);
+	proto_kv_uint(&o, "revocations", revoke_count());
+	proto_kv_uint(&o, "watchers", watch_count());
+	proto_end(&o);
+	conn_sent(c, 1);
+}
+
+/* The cache descriptor travels with the reply (SCM_RIGHTS); the peer
+ * check of the verify right has been made, and the memfd is sealed so
+ * that the descriptor cannot write or resize it. */
+static void op_cache(struct conn *c, uint64_t id, const msgpack_object *req)
+{
+	struct cachew_stats cs;
+	struct proto_out o;
+
+	(void)req;
+	if (!cachew_enabled()) {
+		reply_fail_code(c, id, AG_E_NO_CACHE, NULL);
+		return;
+	}
+	if (conn_pass_fd(c, cachew_fd()) != 0) {
+		reply_fail_code(c, id, AG_E_BUSY, "a cache descriptor is "
+				   "still on its way");
+		return;
+	}
+	cachew_stats(&cs);
+	reply_ok(&o, &c->out, id, 2);
+	proto_kv_uint(&o, "cache", cachew_instance());
+	proto_kv_uint(&o, "bytes", cs.bytes);
+	proto_end(&o);
+	conn_sent(c, 1);
+}
+
+/* {token | jti | sub: str}: exactly one. */
+static int dispatch_revoke_arg(const msgpack_object *req, const char **v,
+			       size_t *n)
+{
+	static const char *const keys[] = { "token", "jti", "sub" };
+	int k, found = -1;
+
+	for (k = 0; k < 3; k++) {
+		if (proto_get(req, keys[k]) == NULL)
+			continue;
+		if (found >= 0 || proto_str(req, keys[k], v, n) != 0)
+			return -1;
+		found = k;
+	}
+	return found;
+}
+
+static void op_revoke(struct conn *c, uint64_t id, const msgpack_object *req)
+{
+	static const enum revoke_kind kinds[] = {
+		REVOKE_TOKEN, REVOKE_JTI, REVOKE_SUBJECT,
+	};
+	struct ag_error e;
+	struct proto_out o;
+	const char *v = NULL;
+	size_t n = 0, purged;
+	double now = reply_now();
+	int k = dispatch_revoke_arg(req, &v, &n), rc;
+
+	if (k < 0) {
+		reply_fail_code(c, id, AG_E_BAD_REQUEST, "revoke needs one of "
+				   "token, jti or sub (str)");
+		return;
+	}
+	rc = revoke_add(kinds[k], v, n, now, &e);
+	/* a record that could not be persisted is in force all the same */
+	if (rc != 0 && e.code != AG_E_STATE) {
+		reply_fail(c, id, &e);
+		return;
+	}
+	purged = kinds[k] == REVOKE_TOKEN ? cachew_purge_token(v, n) :
+		 kinds[k] == REVOKE_JTI ? cachew_purge_jti(v, n) :
+		 cachew_purge_subject(v, n, floor(now));
+	watch_publish(kinds[k], v, n, now);
+	/* the value is a credential or a user's name: not for the log */
+	log_info("uid %u revoked a %s (%zu cache entries purged)%s",
+		 (unsigned)c->uid, revoke_kind_name(kinds[k]), purged,
+		 rc != 0 ? "; NOT persisted" : "");
+	if (rc != 0) {
+		reply_fail(c, id, &e);
+		return;
+	}
+	reply_ok(&o, &c->out, id, 2);
+	proto_kv_uint(&o, "purged", purged);
+	proto_kv_double(&o, "at", now);
+	proto_end(&o);
+	conn_sent(c, 1);
+}
+
+static void op_watch(struct conn *c, uint64_t id, const msgpack_object *req)
+{
+	struct proto_out o;
+
+	(void)req;
+	if (watch_add(c, id) != 0) {
+		reply_fail_code(c, id, AG_E_BUSY, c->watching ?
+				"this connection watches already" :
+				"too many watchers");
+		return;
+	}
+	reply_ok(&o, &c->out, id, 1);
+	proto_kv_cstr(&o, "event", "watching");
 	proto_end(&o);
 	conn_sent(c, 1);
 }
@@ -147,6 +268,9 @@ static const struct {
 	{ "reload", RIGHT_ADMIN, op_reload },
 	{ "rotate", RIGHT_ADMIN, op_rotate_req },
 	{ "stats", RIGHT_ADMIN, op_stats },
+	{ "cache", RIGHT_VERIFY, op_cache },
+	{ "revoke", RIGHT_SIGN, op_revoke },
+	{ "watch", RIGHT_VERIFY, op_watch },
 };
 
 static int dispatch_allowed(const struct conn *c, enum op_right r)
@@ -163,6 +287,19 @@ static int dispatch_allowed(const struct conn *c, enum op_right r)
 	default:
 		return 1;
 	}
+}
+
+/* Cache hits and misses a client counted since its last request. */
+static void dispatch_counts(const msgpack_object *req)
+{
+	struct server_stats *s = server_stats();
+	uint64_t v;
+
+	/* bounded, so a hostile count cannot wrap the totals */
+	if (proto_uint(req, "ch", &v) == 0 && v <= UINT32_MAX)
+		s->cache_hits += v;
+	if (proto_uint(req, "cm", &v) == 0 && v <= UINT32_MAX)
+		s->cache_misses += v;
 }
 
 void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
@@ -210,6 +347,7 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 		reply_fail_code(c, id, AG_E_UNAUTHORIZED, NULL);
 		goto out;
 	}
+	dispatch_counts(m.root);
 	dispatch_ops[i].run(c, id, m.root);
 out:
 	proto_msg_free(&m);

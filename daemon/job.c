@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/cachew.h"
 #include "daemon/conn.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
 #include "daemon/pool.h"
 #include "daemon/reply.h"
+#include "daemon/revoke.h"
 #include "daemon/server.h"
 
 /* A sign, verify or rotate: runs inline or on the pool, then replies. */
@@ -24,6 +26,10 @@ struct op_job {
 				      * bytes inline */
 	size_t arg_len, opts_len;
 	char *copy;                  /* pool: holds arg and opts */
+	int on_loop;                 /* inline: revocations and the cache
+				      * may be touched */
+	const struct kr_key *used;   /* the key that signed or verified */
+	struct buf token;            /* pool sign: the token, for the cache */
 	struct keyring *fresh;       /* rotate: the new keyring */
 	struct ag_error e;
 	int failed;
@@ -65,6 +71,32 @@ static const struct vopts *job_vopts_get(const char *opts, size_t n,
 	return v;
 }
 
+/*
+ * On the loop thread, after a sign or verify succeeded: a revoked token
+ * fails verification and is never cached; any other goes into the
+ * cache, so the next worker that sees it answers from memory.
+ */
+static int job_publish(struct op_job *j, const struct jwt *t)
+{
+	if (revoke_check(t, &j->e) != 0)
+		return -1;
+	cachew_put(j->kr, j->used, t, reply_now());
+	return 0;
+}
+
+/* The same from the token's bytes (signed here, or verified on the
+ * pool, whose thread's decode is gone). */
+static int job_publish_token(struct op_job *j, const char *tok, size_t n)
+{
+	struct ag_error e;
+
+	if (!cachew_enabled() && revoke_count() == 0)
+		return 0;
+	if (jwt_decode(&job_jwt, tok, n, &e) != 0)
+		return 0;
+	return job_publish(j, &job_jwt);
+}
+
 static void op_sign(struct op_job *j)
 {
 	struct sign_req r;
@@ -84,6 +116,11 @@ static void op_sign(struct op_job *j)
 	if (keyring_sign(j->kr, &r, &tok, &added, &k, &j->e) != 0) {
 		j->failed = 1;
 	} else {
+		j->used = k;
+		if (j->on_loop)
+			job_publish_token(j, tok.p, tok.len);
+		else
+			buf_put(&j->token, tok.p, tok.len);
 		reply_ok(&o, j->out, j->id, k->has_kid ? 3 : 2);
 		proto_kv_str(&o, "token", tok.p, tok.len);
 		proto_kv_str(&o, "added", added.p ? added.p : "{}",
@@ -106,6 +143,11 @@ static void op_verify(struct op_job *j)
 	v = job_vopts_get(j->opts, j->opts_len, &j->e);
 	if (v == NULL || keyring_verify(j->kr, j->arg, j->arg_len, v,
 					reply_now(), t, &k, &j->e) != 0) {
+		j->failed = 1;
+		return;
+	}
+	j->used = k;
+	if (j->on_loop && job_publish(j, t) != 0) {
 		j->failed = 1;
 		return;
 	}
@@ -157,6 +199,11 @@ static void op_done(struct pool_job *pj)
 		j->failed = 1;
 		ag_fail(&j->e, AG_E_BUSY, "agauthd is stopping");
 	}
+	j->on_loop = 1;
+	if (!j->failed && strcmp(j->op, "verify") == 0)
+		j->failed = job_publish_token(j, j->arg, j->arg_len) != 0;
+	else if (!j->failed && strcmp(j->op, "sign") == 0)
+		(void)job_publish_token(j, j->token.p, j->token.len);
 	if (j->fresh != NULL) {
 		log_info("rotation by uid %u: %s is primary", (unsigned)c->uid,
 			 j->fresh->keys[j->fresh->primary].name);
@@ -181,6 +228,7 @@ static void op_done(struct pool_job *pj)
 	keyring_unref(j->kr);
 	conn_unref(c);
 	buf_free(&j->reply);
+	buf_free(&j->token);
 	free(j->copy);
 	free(j);
 }
@@ -256,6 +304,8 @@ static void job_now(struct conn *c, uint64_t id, const char *op,
 	j.copy = NULL;
 	j.fresh = NULL;
 	j.failed = 0;
+	j.on_loop = 1;
+	j.used = NULL;
 	j.out = &c->out;
 	op_run(&j.job);
 	if (j.failed) {
@@ -318,6 +368,7 @@ static int job_make(struct conn *c, uint64_t id, const char *op,
 	keyring_ref(j->kr);
 	conn_ref(c);
 	buf_init(&j->reply, AG_FRAME_HARD_MAX);
+	buf_init(&j->token, 2 * AG_TOKEN_MAX);
 	j->out = &j->reply;
 	j->job.run = op_run;
 	j->job.done = op_done;

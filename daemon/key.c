@@ -286,3 +286,37 @@ void key_free(struct key *k)
 	mbedtls_platform_zeroize(k, sizeof *k);
 	free(k);
 }
+
+/* Public halves in DER: equal for the two halves of one key pair. */
+static int key_pub_same(const struct key *a, const struct key *b)
+{
+	unsigned char da[AG_KEY_MAX], db[AG_KEY_MAX];
+	int na, nb;
+
+	/* the mbedtls_pk_context is only read, but the API is not const */
+	na = mbedtls_pk_write_pubkey_der((mbedtls_pk_context *)(uintptr_t)&a->pk,
+					 da, sizeof da);
+	nb = mbedtls_pk_write_pubkey_der((mbedtls_pk_context *)(uintptr_t)&b->pk,
+					 db, sizeof db);
+	/* the DER is written at the end of the buffer */
+	return na > 0 && na == nb &&
+	       memcmp(da + sizeof da - na, db + sizeof db - nb,
+		      (size_t)na) == 0;
+}
+
+int key_same(const struct key *a, const struct key *b)
+{
+	const struct key_hmac *x = a->hmac, *y = b->hmac;
+
+	if (a->type != b->type || a->is_private != b->is_private)
+		return 0;
+	if (a->type != KEY_SECRET)
+		return key_pub_same(a, b);
+	/* pre-keyed states are a function of the secret alone */
+	return memcmp(x->i256.state, y->i256.state, sizeof x->i256.state) == 0 &&
+	       memcmp(x->o256.state, y->o256.state, sizeof x->o256.state) == 0 &&
+	       memcmp(x->i384.state, y->i384.state, sizeof x->i384.state) == 0 &&
+	       memcmp(x->o384.state, y->o384.state, sizeof x->o384.state) == 0 &&
+	       memcmp(x->i512.state, y->i512.state, sizeof x->i512.state) == 0 &&
+	       memcmp(x->o512.state, y->o512.state, sizeof x->o512.state) == 0;
+}

@@ -48,6 +48,10 @@ int key_load(struct key **out, const uint8_t *material, size_t n,
 	     enum key_use use, struct ag_error *e);
 void key_free(struct key *k);
 
+/* The same key material (secrets, or the public half of a key pair):
+ * a reload that keeps a key keeps its cache entries. */
+int key_same(const struct key *a, const struct key *b);
+
 /* HMAC of in[0..n) with SHA-256/384/512 (bits), into mac (64 bytes). */
 size_t key_hmac(const struct key *k, unsigned bits, const uint8_t *in,
 		size_t n, uint8_t *mac);

@@ -36,6 +36,8 @@ struct kr_key {
 	int64_t created, retire;     /* seconds; retire 0: none */
 	enum kr_encoding encoding;
 	struct key *key;
+	int cache_key;               /* its slot in the cache's key table,
+				      * or -1 (set before it goes live) */
 };
 
 struct keyring {

@@ -11,12 +11,18 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "daemon/cachew.h"
 #include "daemon/conn.h"
 #include "daemon/log.h"
 #include "daemon/pool.h"
+#include "daemon/reply.h"
+#include "daemon/revoke.h"
+#include "shared/cache.h"
 
 #define SERVER_ACCEPT_BATCH 64
 #define SD_LISTEN_FDS_START 3
+/* revocations whose tokens all expired are dropped this often (beats) */
+#define SERVER_PRUNE_BEATS  (60 * 1000 / CACHE_BEAT_MS)
 
 static struct {
 	struct ev_loop *loop;
@@ -25,7 +31,8 @@ static struct {
 	struct server_stats stats;
 	int lfd, own_path, spare;
 	ev_io accept_w;
-	ev_timer resume_w;
+	ev_timer resume_w, beat_w;
+	unsigned beats;
 	ev_signal hup_w, term_w, int_w;
 } srv = { .lfd = -1, .spare = -1 };
 
@@ -52,6 +59,8 @@ void server_set_keyring(struct keyring *kr)
 	 * still only go up */
 	if (kr->generation <= old->generation)
 		kr->generation = old->generation + 1;
+	/* entries of keys that left stop hitting before the swap */
+	cachew_keys(kr);
 	srv.kr = kr;
 	log_info("keyring generation %llu live: %d keys, primary %s",
 		 (unsigned long long)kr->generation, kr->n, kr->primary >= 0 ?
@@ -192,6 +201,42 @@ static void server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
+/* The cache's heartbeat tells clients the daemon is alive; now and then
+ * revocations past their tokens' lifetime go. */
+static void server_beat_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	double now = reply_now();
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	cachew_heartbeat(now);
+	if (++srv.beats % SERVER_PRUNE_BEATS == 0)
+		revoke_prune(now);
+}
+
+/* The cache and the revocations, before the first client. */
+static int server_state(const struct config *cfg, struct keyring *kr,
+			struct ag_error *e)
+{
+	double now = reply_now();
+
+	if (revoke_open(cfg->state_dir, cfg->revoke_claim,
+			cfg->revoke_horizon > 0 ? cfg->revoke_horizon :
+			cfg->default_expiry, now, e) != 0)
+		return -1;
+	if (cachew_open(cfg->cache_size, cfg->cache_slot, cfg->revoke_claim,
+			now, e) != 0)
+		return -1;
+	cachew_keys(kr);
+	if (cachew_enabled())
+		log_info("cache: %llu bytes, %u-byte slots",
+			 (unsigned long long)cfg->cache_size, cfg->cache_slot);
+	if (revoke_count() > 0)
+		log_info("%zu revocations in force", revoke_count());
+	return 0;
+}
+
 static void server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct ag_error e;
@@ -213,6 +258,8 @@ int server_start(struct ev_loop *loop, const struct config *cfg,
 	srv.cfg = cfg;
 	srv.kr = kr;
 	srv.stats.started = ev_now(loop);
+	if (server_state(cfg, kr, e) != 0)
+		return -1;
 	srv.lfd = server_inherited();
 	if (srv.lfd < 0)
 		srv.lfd = server_listen(cfg, e);
@@ -224,6 +271,9 @@ int server_start(struct ev_loop *loop, const struct config *cfg,
 	ev_io_init(&srv.accept_w, server_accept_cb, srv.lfd, EV_READ);
 	ev_io_start(loop, &srv.accept_w);
 	ev_init(&srv.resume_w, server_resume_cb);
+	ev_timer_init(&srv.beat_w, server_beat_cb, CACHE_BEAT_MS / 1000.0,
+		      CACHE_BEAT_MS / 1000.0);
+	ev_timer_start(loop, &srv.beat_w);
 	ev_signal_init(&srv.hup_w, server_signal_cb, SIGHUP);
 	ev_signal_init(&srv.term_w, server_signal_cb, SIGTERM);
 	ev_signal_init(&srv.int_w, server_signal_cb, SIGINT);
@@ -238,11 +288,15 @@ int server_start(struct ev_loop *loop, const struct config *cfg,
 void server_run(void)
 {
 	ev_run(srv.loop, 0);
+	/* clients stop hitting at once: nothing may answer for a daemon
+	 * that no longer purges what it revokes */
+	cachew_close();
 	ev_io_stop(srv.loop, &srv.accept_w);
 	close(srv.lfd);
 	if (srv.own_path)
 		unlink(srv.cfg->socket_path);
 	pool_stop();
+	revoke_close();
 	if (srv.spare >= 0)
 		close(srv.spare);
 	keyring_unref(srv.kr);

@@ -14,6 +14,7 @@
 
 struct server_stats {
 	uint64_t requests, signs, verifies, failures, busy;
+	uint64_t cache_hits, cache_misses;   /* as clients report them */
 	ev_tstamp started;
 };
 

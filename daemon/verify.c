@@ -6,64 +6,10 @@
 #include "shared/claims.h"
 #include "jws.h"
 
-static const char *const verify_defaults[][7] = {
-	[KEY_SECRET] = { "HS256", "HS384", "HS512" },
-	[KEY_RSA] = { "RS256", "RS384", "RS512", "PS256", "PS384", "PS512" },
-	[KEY_EC] = { "ES256", "ES384", "ES512" },
+/* the family whose algorithms a key type verifies by default */
+static const char *const verify_family[] = {
+	[KEY_SECRET] = "HS", [KEY_RSA] = "RS", [KEY_EC] = "ES",
 };
-
-/* String(header.alg) occurs in the string `algorithms` (indexOf). */
-static int verify_alg_substr(const struct jwt *j, const struct json_doc *o,
-			     int algs)
-{
-	struct buf hay, needle;
-	int found = 0;
-
-	buf_init(&hay, AG_OPTS_MAX);
-	buf_init(&needle, AG_TOKEN_MAX);
-	json_str_utf8(o, algs, &hay);
-	if (j->alg < 0)
-		buf_puts(&needle, "undefined");
-	else
-		json_tostring(&j->hdoc, j->alg, &needle);
-	if (hay.err == 0 && needle.err == 0)
-		found = needle.len == 0 ||
-			(hay.len >= needle.len &&
-			 memmem(hay.p, hay.len, needle.p, needle.len) != NULL);
-	buf_free(&hay);
-	buf_free(&needle);
-	return found;
-}
-
-/* options.algorithms.indexOf(header.alg) !== -1, with the key type's
- * defaults when the option is falsy. */
-static int verify_alg_listed(const struct key *k, const struct jwt *j,
-			     const struct vopts *o, struct ag_error *e)
-{
-	const struct json_doc *d = &o->doc;
-	int a = o->algorithms, i, end;
-	enum json_type t = json_type(d, a);
-
-	if (!json_truthy(d, a)) {
-		if (k == NULL)
-			return ag_fail(e, AG_E_INVALID_ALG, NULL);
-		for (i = 0; i < 7 && verify_defaults[k->type][i]; i++)
-			if (jwt_alg_is(j, verify_defaults[k->type][i]))
-				return 0;
-		return ag_fail(e, AG_E_INVALID_ALG, NULL);
-	}
-	if (t == JSON_STRING)
-		return verify_alg_substr(j, d, a) ? 0 :
-		       ag_fail(e, AG_E_INVALID_ALG, NULL);
-	if (t != JSON_ARRAY)
-		return ag_fail(e, AG_E_OPTION_TYPE,
-			       "options.algorithms.indexOf is not a function");
-	end = json_skip(d, a);
-	for (i = a + 1; i < end; i = json_skip(d, i))
-		if (json_strict_eq(d, i, &j->hdoc, j->alg))
-			return 0;
-	return ag_fail(e, AG_E_INVALID_ALG, NULL);
-}
 
 static int verify_prefix(const char *alg, const char *const *list)
 {
@@ -134,7 +80,9 @@ int verify_decoded(const struct key *k, const struct jwt *j,
 		return ag_fail(e, AG_E_KEY_REQUIRED, NULL);
 	if (!has_sig && !json_truthy(&o->doc, o->algorithms))
 		return ag_fail(e, AG_E_NONE_UNLISTED, NULL);
-	if (verify_alg_listed(k, j, o, e) != 0)
+	if (claims_alg_listed(j, o, k == NULL ? NULL :
+			      claims_alg_defaults(verify_family[k->type]),
+			      e) != 0)
 		return -1;
 	if (verify_key_kind(k, j, alg, sizeof alg, &whole, e) != 0 ||
 	    jws_key_fits(k, alg, e) != 0)

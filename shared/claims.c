@@ -62,42 +62,79 @@ static const char *const claims_names[CL_COUNT] = {
 	"nbf", "exp", "iat", "aud", "iss", "sub", "jti", "nonce",
 };
 
-static int claims_time(const struct json_doc *p, const int *cl,
-		       const struct vopts *o, double t, struct ag_error *e)
+/* cl: the tokens of nbf, exp and iat (or -1), in that order */
+static void claims_times_fill(const struct json_doc *p, const int *cl,
+			      struct claims_times *t)
 {
-	int nbf = cl[CL_NBF], exp = cl[CL_EXP];
-	double v, tol = o->clock_tolerance;
+	signed char *kind[3] = { &t->nbf, &t->exp, &t->iat };
+	double *val[3] = { &t->vnbf, &t->vexp, &t->viat };
+	int k;
 
-	if (nbf >= 0 && !o->ignore_nbf) {
-		if (json_type(p, nbf) != JSON_NUMBER)
-			return ag_fail(e, AG_E_NBF_INVALID, NULL);
-		v = json_num(p, nbf);
-		if (v > t + tol)
-			return ag_fail_date(e, AG_E_NOT_ACTIVE, v, NULL);
+	memset(t, 0, sizeof *t);
+	for (k = 0; p != NULL && k < 3; k++) {
+		if (cl[k] < 0)
+			continue;
+		*kind[k] = json_type(p, cl[k]) == JSON_NUMBER ?
+			   CLAIMS_NUMBER : CLAIMS_OTHER;
+		*val[k] = *kind[k] == CLAIMS_NUMBER ? json_num(p, cl[k]) : 0;
 	}
-	if (exp >= 0 && !o->ignore_exp) {
-		if (json_type(p, exp) != JSON_NUMBER)
+}
+
+void claims_times_get(const struct jwt *j, struct claims_times *t)
+{
+	int cl[CL_COUNT];
+	const struct json_doc *p = j->kind == JWT_PAYLOAD_JSON ? &j->pdoc :
+				   NULL;
+
+	if (p != NULL)
+		json_get_many(p, 0, claims_names, CL_IAT + 1, cl);
+	claims_times_fill(p, cl, t);
+}
+
+static int claims_time(const struct claims_times *c, const struct vopts *o,
+		       double t, struct ag_error *e)
+{
+	double tol = o->clock_tolerance;
+
+	if (c->nbf != CLAIMS_ABSENT && !o->ignore_nbf) {
+		if (c->nbf != CLAIMS_NUMBER)
+			return ag_fail(e, AG_E_NBF_INVALID, NULL);
+		if (c->vnbf > t + tol)
+			return ag_fail_date(e, AG_E_NOT_ACTIVE, c->vnbf, NULL);
+	}
+	if (c->exp != CLAIMS_ABSENT && !o->ignore_exp) {
+		if (c->exp != CLAIMS_NUMBER)
 			return ag_fail(e, AG_E_EXP_INVALID, NULL);
-		v = json_num(p, exp);
-		if (t >= v + tol)
-			return ag_fail_date(e, AG_E_EXPIRED, v, NULL);
+		if (t >= c->vexp + tol)
+			return ag_fail_date(e, AG_E_EXPIRED, c->vexp, NULL);
 	}
 	return 0;
 }
 
-static int claims_max_age(const struct json_doc *p, int iat,
+static int claims_max_age(const struct claims_times *c,
 			  const struct vopts *o, double now, double t,
 			  struct ag_error *e)
 {
-	const struct json_doc *d = &o->doc;
 	double limit;
 
-	if (json_type(p, iat) != JSON_NUMBER)
+	if (c->iat != CLAIMS_NUMBER)
 		return ag_fail(e, AG_E_IAT_REQUIRED, NULL);
-	if (timespan_eval(d, o->max_age, json_num(p, iat), now, &limit) != 0)
+	if (timespan_eval(&o->doc, o->max_age, c->viat, now, &limit) != 0)
 		return ag_fail(e, AG_E_MAXAGE_SPAN, NULL);
 	if (t >= limit + o->clock_tolerance)
 		return ag_fail_date(e, AG_E_MAXAGE, limit, NULL);
+	return 0;
+}
+
+int claims_check_times(const struct claims_times *c, const struct vopts *o,
+		       double now, struct ag_error *e)
+{
+	double t = vopts_now(o, now);
+
+	if (claims_time(c, o, t, e) != 0)
+		return -1;
+	if (json_truthy(&o->doc, o->max_age))
+		return claims_max_age(c, o, now, t, e);
 	return 0;
 }
 
@@ -106,6 +143,7 @@ int claims_check(const struct jwt *j, const struct vopts *o, double now,
 {
 	const struct json_doc *p = &j->pdoc, *d = &o->doc;
 	double t = vopts_now(o, now);
+	struct claims_times ct;
 	int cl[CL_COUNT], v;
 
 	if (j->kind == JWT_PAYLOAD_TEXT)
@@ -117,7 +155,8 @@ int claims_check(const struct jwt *j, const struct vopts *o, double now,
 	if (p != NULL && json_type(p, 0) == JSON_NULL)
 		return ag_fail(e, AG_E_OPTION_TYPE, "Cannot read properties "
 			       "of null (reading 'nbf')");
-	if (p != NULL && claims_time(p, cl, o, t, e) != 0)
+	claims_times_fill(p, cl, &ct);
+	if (claims_time(&ct, o, t, e) != 0)
 		return -1;
 	if (json_truthy(d, o->audience)) {
 		v = p ? cl[CL_AUD] : -1;
@@ -146,11 +185,8 @@ int claims_check(const struct jwt *j, const struct vopts *o, double now,
 	if (json_truthy(d, o->nonce) &&
 	    !(p && json_strict_eq(d, o->nonce, p, cl[CL_NONCE])))
 		return claims_fail(e, AG_E_NONCE, "nonce", d, o->nonce, NULL);
-	if (json_truthy(d, o->max_age)) {
-		if (p == NULL)
-			return ag_fail(e, AG_E_IAT_REQUIRED, NULL);
-		return claims_max_age(p, cl[CL_IAT], o, now, t, e);
-	}
+	if (json_truthy(d, o->max_age))
+		return claims_max_age(&ct, o, now, t, e);
 	return 0;
 }
 
@@ -169,4 +205,69 @@ int claims_text(const struct jwt *j, const char *name, struct buf *out)
 	else
 		return -1;
 	return out->err ? -1 : 0;
+}
+
+const char *const *claims_alg_defaults(const char *family)
+{
+	static const char *const hs[] = { "HS256", "HS384", "HS512", NULL };
+	static const char *const rsa[] = { "RS256", "RS384", "RS512",
+					   "PS256", "PS384", "PS512", NULL };
+	static const char *const ec[] = { "ES256", "ES384", "ES512", NULL };
+
+	if (strncmp(family, "HS", 2) == 0)
+		return hs;
+	if (strncmp(family, "RS", 2) == 0 || strncmp(family, "PS", 2) == 0)
+		return rsa;
+	if (strncmp(family, "ES", 2) == 0)
+		return ec;
+	return NULL;
+}
+
+/* String(header.alg) occurs in the string `algorithms` (indexOf). */
+static int claims_alg_substr(const struct jwt *j, const struct json_doc *o,
+			     int algs)
+{
+	struct buf hay, needle;
+	int found = 0;
+
+	buf_init(&hay, AG_OPTS_MAX);
+	buf_init(&needle, AG_TOKEN_MAX);
+	json_str_utf8(o, algs, &hay);
+	if (j->alg < 0)
+		buf_puts(&needle, "undefined");
+	else
+		json_tostring(&j->hdoc, j->alg, &needle);
+	if (hay.err == 0 && needle.err == 0)
+		found = needle.len == 0 ||
+			(hay.len >= needle.len &&
+			 memmem(hay.p, hay.len, needle.p, needle.len) != NULL);
+	buf_free(&hay);
+	buf_free(&needle);
+	return found;
+}
+
+int claims_alg_listed(const struct jwt *j, const struct vopts *o,
+		      const char *const *defaults, struct ag_error *e)
+{
+	const struct json_doc *d = &o->doc;
+	int a = o->algorithms, i, end;
+	enum json_type t = json_type(d, a);
+
+	if (!json_truthy(d, a)) {
+		for (; defaults != NULL && *defaults != NULL; defaults++)
+			if (jwt_alg_is(j, *defaults))
+				return 0;
+		return ag_fail(e, AG_E_INVALID_ALG, NULL);
+	}
+	if (t == JSON_STRING)
+		return claims_alg_substr(j, d, a) ? 0 :
+		       ag_fail(e, AG_E_INVALID_ALG, NULL);
+	if (t != JSON_ARRAY)
+		return ag_fail(e, AG_E_OPTION_TYPE,
+			       "options.algorithms.indexOf is not a function");
+	end = json_skip(d, a);
+	for (i = a + 1; i < end; i = json_skip(d, i))
+		if (json_strict_eq(d, i, &j->hdoc, j->alg))
+			return 0;
+	return ag_fail(e, AG_E_INVALID_ALG, NULL);
 }

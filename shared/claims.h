@@ -15,6 +15,29 @@
 int claims_check(const struct jwt *j, const struct vopts *o, double now,
 		 struct ag_error *e);
 
+/* The time claims alone (nbf, exp, iat): what a cache entry carries. */
+enum { CLAIMS_ABSENT = 0, CLAIMS_NUMBER = 1, CLAIMS_OTHER = -1 };
+struct claims_times {
+	signed char nbf, exp, iat;
+	double vnbf, vexp, viat;
+};
+void claims_times_get(const struct jwt *j, struct claims_times *t);
+/* claims_check for options whose checks need no more than the time
+ * claims (vopts.fast): nbf, exp, then maxAge. */
+int claims_check_times(const struct claims_times *t, const struct vopts *o,
+		       double now, struct ag_error *e);
+
+/*
+ * jsonwebtoken's options.algorithms check: header.alg must be listed,
+ * or, when the option is falsy, be one of `defaults` (the key type's
+ * algorithms; NULL for no key).
+ */
+int claims_alg_listed(const struct jwt *j, const struct vopts *o,
+		      const char *const *defaults, struct ag_error *e);
+/* The default algorithms of a family ("HS", "RS", "PS", "ES"), as
+ * jsonwebtoken picks them by key type; NULL if none. */
+const char *const *claims_alg_defaults(const char *family);
+
 /*
  * The text a revocation names a claim's value by: a string's characters
  * (UTF-8), a number's String().  Returns 0, or -1 if the payload has no

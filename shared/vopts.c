@@ -45,6 +45,70 @@ static void vopts_early(struct vopts *o, int ct, int aiakt)
 			"allowInvalidAsymmetricKeyTypes must be a boolean");
 }
 
+static const char *const vopts_algs[VOPTS_ALGS] = {
+	"HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
+	"PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+};
+
+int vopts_alg_index(const char *name, size_t n)
+{
+	int i;
+
+	for (i = 0; n == 5 && i < VOPTS_ALGS; i++)
+		if (memcmp(vopts_algs[i], name, 5) == 0)
+			return i;
+	return -1;
+}
+
+const char *vopts_alg_name(int i)
+{
+	return i >= 0 && i < VOPTS_ALGS ? vopts_algs[i] : NULL;
+}
+
+/*
+ * May a cache hit be answered from the entry's algorithm and time claims
+ * alone?  Not when a check needs the payload's strings or the header; and
+ * only for an algorithms option the mask can state exactly: absent (the
+ * key type's defaults, which always hold for a key that verified the
+ * entry), an array (=== against strings), or a string (indexOf).
+ */
+static void vopts_fast(struct vopts *o)
+{
+	const struct json_doc *d = &o->doc;
+	int a = o->algorithms, i, end, k;
+	struct buf s;
+
+	o->fast = 0;
+	o->alg_mask = 0;
+	if (o->early.code != AG_OK || o->complete ||
+	    json_truthy(d, o->audience) || json_truthy(d, o->issuer) ||
+	    json_truthy(d, o->subject) || json_truthy(d, o->jwtid) ||
+	    json_truthy(d, o->nonce))
+		return;
+	if (!json_truthy(d, a)) {
+		o->alg_mask = (1u << VOPTS_ALGS) - 1;
+	} else if (json_type(d, a) == JSON_ARRAY) {
+		end = json_skip(d, a);
+		for (i = a + 1; i < end; i = json_skip(d, i))
+			for (k = 0; k < VOPTS_ALGS; k++)
+				if (json_str_eq(d, i, vopts_algs[k], 5))
+					o->alg_mask |= 1u << k;
+	} else if (json_type(d, a) == JSON_STRING) {
+		buf_init(&s, AG_OPTS_MAX);
+		json_str_utf8(d, a, &s);
+		for (k = 0; k < VOPTS_ALGS && s.err == 0; k++)
+			if (s.len >= 5 && memmem(s.p, s.len, vopts_algs[k], 5))
+				o->alg_mask |= 1u << k;
+		i = s.err;
+		buf_free(&s);
+		if (i != 0)
+			return;
+	} else {
+		return;
+	}
+	o->fast = 1;
+}
+
 int vopts_parse(struct vopts *o, const char *json, size_t n,
 		struct ag_error *e)
 {
@@ -93,6 +157,7 @@ int vopts_parse(struct vopts *o, const char *json, size_t n,
 		o->clock_tolerance = json_num(d, tol);
 	}
 	vopts_early(o, ct, json_get(d, 0, "allowInvalidAsymmetricKeyTypes"));
+	vopts_fast(o);
 	return 0;
 }
 

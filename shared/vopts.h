@@ -24,6 +24,11 @@ struct vopts {
 	double clock_timestamp;      /* seconds */
 	double clock_tolerance;      /* seconds */
 	struct ag_error early;       /* verify fails with this first */
+	/* The cache's fast path: options whose checks need only the
+	 * algorithm and the time claims, with the algorithms they allow as
+	 * a mask of vopts_alg_index() bits. */
+	int fast;
+	unsigned alg_mask;
 	char text[AG_OPTS_MAX];
 	jsmntok_t tok[AG_OPTS_MAX_TOKENS];
 };
@@ -32,6 +37,12 @@ struct vopts {
  * for text that is not a JSON object or exceeds the limits. */
 int vopts_parse(struct vopts *o, const char *json, size_t n,
 		struct ag_error *e);
+
+/* The signing algorithms by number (HS256 .. ES512, in jws order):
+ * -1 for any other name. */
+#define VOPTS_ALGS 12
+int vopts_alg_index(const char *name, size_t n);
+const char *vopts_alg_name(int i);
 
 /* The seconds verify compares against: clockTimestamp, or floor(now). */
 double vopts_now(const struct vopts *o, double now);

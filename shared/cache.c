@@ -1,0 +1,217 @@
+/* cache.c - mapping the verified-token cache and looking tokens up. */
+#include "cache.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "claims.h"
+#include "jwt.h"
+
+_Static_assert(sizeof(struct cache_slot) == CACHE_SLOT_HEAD,
+	       "slot head size is part of the layout");
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2,
+	       "the cache is shared between processes: atomics must be "
+	       "lock-free");
+
+/* A token decoded for options the fast path does not cover; one per
+ * thread, as it is large. */
+static _Thread_local struct jwt cache_jwt;
+
+int cache_map(struct cache_map *m, int fd, struct ag_error *e)
+{
+	const struct cache_header *h;
+	struct stat st;
+	void *p;
+	uint64_t need;
+
+	memset(m, 0, sizeof *m);
+	if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof *h)
+		return ag_fail(e, AG_E_PROTOCOL, "cache: not a cache file");
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return ag_fail(e, AG_E_PROTOCOL, "cache: cannot map it");
+	h = p;
+	/* every size the reader uses is checked against the file's own
+	 * size: a replaced or truncated file must not send us out of it */
+	need = (uint64_t)h->header_size + h->nslots * (uint64_t)h->slot_size;
+	if (memcmp(h->magic, CACHE_MAGIC, sizeof h->magic) != 0 ||
+	    h->version != CACHE_VERSION || h->ways != CACHE_WAYS ||
+	    h->header_size < sizeof *h || h->file_size != (uint64_t)st.st_size ||
+	    h->slot_size < AG_CACHE_SLOT_MIN || h->slot_size > AG_CACHE_SLOT_MAX ||
+	    h->slot_size % 64 != 0 || h->nslots == 0 ||
+	    h->nslots % CACHE_WAYS != 0 ||
+	    h->nslots > (uint64_t)st.st_size / AG_CACHE_SLOT_MIN ||
+	    need > (uint64_t)st.st_size) {
+		munmap(p, (size_t)st.st_size);
+		return ag_fail(e, AG_E_PROTOCOL, "cache: bad header");
+	}
+	m->base = p;
+	m->size = (size_t)st.st_size;
+	m->h = h;
+	m->nbuckets = h->nslots / CACHE_WAYS;
+	return 0;
+}
+
+void cache_unmap(struct cache_map *m)
+{
+	if (m->base != NULL)
+		munmap((void *)(uintptr_t)m->base, m->size);
+	memset(m, 0, sizeof *m);
+}
+
+uint64_t cache_hash(const struct cache_header *h, const char *tok,
+		    size_t len)
+{
+	return XXH3_64bits_withSecret(tok, len, h->secret, sizeof h->secret);
+}
+
+static const struct cache_slot *cache_slot_at(const struct cache_map *m,
+					      uint64_t i)
+{
+	return (const struct cache_slot *)(m->base + m->h->header_size +
+					   i * m->h->slot_size);
+}
+
+/* What a reader copies out of a slot before re-checking its sequence. */
+struct cache_entry {
+	unsigned key, alg, flags;
+	uint32_t key_gen;
+	size_t pay_off, pay_len;
+	double nbf, exp, iat;
+};
+
+/*
+ * Finds the slot holding exactly tok and copies it out under its
+ * seqlock.  Returns 1 on a consistent match, 0 otherwise.
+ */
+static int cache_find(const struct cache_map *m, const char *tok, size_t len,
+		      struct cache_entry *en)
+{
+	uint64_t hash = cache_hash(m->h, tok, len);
+	uint64_t first = (hash % m->nbuckets) * CACHE_WAYS, i;
+	const struct cache_slot *s;
+	uint32_t seq;
+
+	if (len > m->h->slot_size - CACHE_SLOT_HEAD)
+		return 0;
+	for (i = first; i < first + CACHE_WAYS; i++) {
+		s = cache_slot_at(m, i);
+		seq = atomic_load_explicit(&s->seq, memory_order_acquire);
+		if ((seq & 1) || s->hash != hash || s->len != len)
+			continue;
+		/* the whole token, byte for byte: the hash only chose the
+		 * bucket, and a same-length forgery shares it by design */
+		if (memcmp(s->token, tok, len) != 0)
+			continue;
+		en->key = s->key;
+		en->alg = s->alg;
+		en->flags = s->flags;
+		en->key_gen = s->key_gen;
+		en->pay_off = s->pay_off;
+		en->pay_len = s->pay_len;
+		en->nbf = s->nbf;
+		en->exp = s->exp;
+		en->iat = s->iat;
+		atomic_thread_fence(memory_order_acquire);
+		/* the daemon rewrote the slot while we read: doubt is a miss */
+		if (atomic_load_explicit(&s->seq, memory_order_relaxed) != seq)
+			return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* The entry's key is still the one that verified it, and not retired;
+ * its kid is copied out under the key's generation. */
+static int cache_key_live(const struct cache_header *h,
+			  const struct cache_entry *en, double now,
+			  struct cache_hit *hit)
+{
+	const struct cache_key *k;
+	uint32_t gen;
+	int64_t retire;
+
+	if (en->key >= CACHE_KEYS)
+		return 0;
+	k = &h->keys[en->key];
+	gen = atomic_load_explicit(&k->gen, memory_order_acquire);
+	if (gen != en->key_gen || (gen & 1))
+		return 0;
+	memcpy(hit->kid, k->kid, sizeof hit->kid);
+	hit->kid[sizeof hit->kid - 1] = '\0';
+	retire = atomic_load_explicit(&k->retire_ms, memory_order_relaxed);
+	atomic_thread_fence(memory_order_acquire);
+	if (atomic_load_explicit(&k->gen, memory_order_relaxed) != gen)
+		return 0;
+	return retire == 0 || now * 1000.0 < (double)retire;
+}
+
+/* The daemon's checks after the signature, from the entry alone. */
+static int cache_check_fast(const struct cache_entry *en,
+			    const struct vopts *o, double now,
+			    struct ag_error *e)
+{
+	struct claims_times t;
+
+	if (!(o->alg_mask & (1u << en->alg)))
+		return ag_fail(e, AG_E_INVALID_ALG, NULL);
+	t.nbf = en->flags & CACHE_F_NBF ? CLAIMS_NUMBER : CLAIMS_ABSENT;
+	t.exp = en->flags & CACHE_F_EXP ? CLAIMS_NUMBER : CLAIMS_ABSENT;
+	t.iat = en->flags & CACHE_F_IAT ? CLAIMS_NUMBER : CLAIMS_ABSENT;
+	t.vnbf = en->nbf;
+	t.vexp = en->exp;
+	t.viat = en->iat;
+	return claims_check_times(&t, o, now, e);
+}
+
+/* The same checks from the decoded token, for every other option. */
+static int cache_check_full(const char *tok, size_t len,
+			    const struct cache_entry *en,
+			    const struct vopts *o, double now,
+			    struct ag_error *e)
+{
+	struct jwt *j = &cache_jwt;
+
+	if (o->early.code != AG_OK) {
+		*e = o->early;
+		return -1;
+	}
+	if (jwt_decode(j, tok, len, e) != 0)
+		return -1;
+	if (claims_alg_listed(j, o, claims_alg_defaults(
+				      vopts_alg_name((int)en->alg)), e) != 0)
+		return -1;
+	return claims_check(j, o, now, e);
+}
+
+enum cache_result cache_lookup(const struct cache_map *m, const char *tok,
+			       size_t len, const struct vopts *o, double now,
+			       struct cache_hit *hit, struct ag_error *e)
+{
+	const struct cache_header *h = m->h;
+	struct cache_entry en;
+	int64_t beat;
+	int rc;
+
+	if (h == NULL)
+		return CACHE_MISS;
+	beat = atomic_load_explicit(&h->heartbeat_ms, memory_order_acquire);
+	/* a daemon that stopped or died no longer purges what it revokes:
+	 * nothing it left behind may answer */
+	if (atomic_load_explicit(&h->state, memory_order_relaxed) != CACHE_LIVE ||
+	    now * 1000.0 - (double)beat > CACHE_STALE_MS)
+		return CACHE_STALE;
+	if (tok == NULL || len == 0 || !cache_find(m, tok, len, &en) ||
+	    en.alg >= VOPTS_ALGS || en.pay_off + en.pay_len > len ||
+	    !cache_key_live(h, &en, now, hit))
+		return CACHE_MISS;
+	hit->pay_off = en.pay_off;
+	hit->pay_len = en.pay_len;
+	rc = o->fast ? cache_check_fast(&en, o, now, e) :
+	     cache_check_full(tok, len, &en, o, now, e);
+	return rc == 0 ? CACHE_HIT : CACHE_REJECT;
+}
