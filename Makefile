@@ -147,9 +147,15 @@ $(SAN)/fuzz_%: $(call sanobj,tests/fuzz/fuzz_%.c tests/fuzz/replay.c) \
                $(SAN)/libagengine.a
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
+# the cache's writer against reader processes (tests/torture/)
+$(BUILD)/cache_torture: $(call obj,tests/torture/cache_torture.c \
+                                   tests/unit/fixture.c) \
+                        $(BUILD)/libagdaemon.a $(BUILD)/libagengine.a
+	$(call say,LD,$@)$(CC) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
+
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
-      node-deps
+      $(BUILD)/cache_torture node-deps
 	@tests/run.sh
 
 # ---------------------------------------------------------------- run
