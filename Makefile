@@ -164,7 +164,7 @@ run: all
 
 # ---------------------------------------------------------------- bench
 bench: all $(BUILD)/bench_engine $(BUILD)/echo_server $(BUILD)/bench_daemon \
-       node-deps
+       $(BUILD)/bench_cache node-deps
 	@bench/run.sh
 
 # the floor under the daemon's round trip: libev and nothing else
@@ -177,6 +177,13 @@ $(BUILD)/bench_daemon: $(call obj,bench/bench_daemon.c bench/bench_util.c \
                                   shared/proto.c shared/buf.c shared/agerr.c \
                                   shared/b64url.c)
 	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc -lmbedcrypto -lpthread
+
+# cache hits next to in-process verification (the daemon's cache writer
+# fills it)
+$(BUILD)/bench_cache: $(call obj,bench/bench_cache.c bench/bench_util.c \
+                                 tests/unit/fixture.c) \
+                      $(BUILD)/libagdaemon.a $(BUILD)/libagengine.a
+	$(call say,LD,$@)$(CC) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
 
 $(BUILD)/bench_engine: $(call obj,bench/bench_engine.c bench/bench_util.c) \
                        $(BUILD)/libagengine.a

@@ -55,16 +55,19 @@ static int64_t cachew_ms(double now)
 static int cachew_layout(struct cache_header *h, unsigned long long size,
 			 unsigned slot, struct ag_error *e)
 {
-	uint64_t head = (sizeof(struct cache_header) + CACHEW_PAGE - 1) /
-			CACHEW_PAGE * CACHEW_PAGE;
-	uint64_t n;
+	uint64_t tags = (sizeof(struct cache_header) + 63) / 64 * 64;
+	uint64_t head, n;
 
 	if (slot < AG_CACHE_SLOT_MIN || slot > AG_CACHE_SLOT_MAX ||
 	    slot % 64 != 0)
 		return ag_fail(e, AG_E_CONFIG, "cache: slot must be a "
 			       "multiple of 64 from %d to %d", AG_CACHE_SLOT_MIN,
 			       AG_CACHE_SLOT_MAX);
-	n = size > head ? (size - head) / slot / CACHE_WAYS * CACHE_WAYS : 0;
+	/* each slot costs its bytes and an 8-byte tag before the slots */
+	n = size > tags + 2 * CACHEW_PAGE ?
+	    (size - tags - 2 * CACHEW_PAGE) / (slot + 8) / CACHE_WAYS *
+	    CACHE_WAYS : 0;
+	head = (tags + n * 8 + CACHEW_PAGE - 1) / CACHEW_PAGE * CACHEW_PAGE;
 	if (size < AG_CACHE_MIN || size > AG_CACHE_MAX || n == 0)
 		return ag_fail(e, AG_E_CONFIG, "cache: size must be from %d "
 			       "to %llu bytes", AG_CACHE_MIN,
@@ -72,6 +75,7 @@ static int cachew_layout(struct cache_header *h, unsigned long long size,
 	cw.size = (size_t)size;
 	cw.nbuckets = n / CACHE_WAYS;
 	h->header_size = (uint32_t)head;
+	h->tags_off = tags;
 	h->slot_size = slot;
 	h->nslots = n;
 	return 0;
@@ -120,6 +124,8 @@ int cachew_open(unsigned long long size, unsigned slot, const char *claim,
 	    key_rng(NULL, h->secret, sizeof h->secret) != 0 ||
 	    key_rng(NULL, (unsigned char *)&cw.seed, sizeof cw.seed) != 0)
 		return cachew_fail(e, "random");
+	/* an exact number in JavaScript too, and never 0 ("no cache") */
+	h->instance = (h->instance & ((1ULL << 53) - 1)) | 1;
 	for (i = 0; i < CACHE_KEYS; i++)
 		atomic_store(&h->keys[i].gen, 1);    /* odd: free */
 	strcpy(cw.claim, claim);
@@ -249,6 +255,11 @@ void cachew_keys(struct keyring *kr)
 
 /* ------------------------------------------------------------ slots */
 
+static uint64_t *cachew_tag(uint64_t i)
+{
+	return (uint64_t *)(cw.base + cw.h->tags_off) + i;
+}
+
 static struct cache_slot *cachew_slot(uint64_t i)
 {
 	return (struct cache_slot *)(cw.base + cw.h->header_size +
@@ -277,6 +288,7 @@ static void cachew_clear(uint64_t i)
 
 	if (s->len == 0)
 		return;
+	*cachew_tag(i) = 0;
 	cachew_begin(s);
 	s->len = 0;
 	s->hash = 0;
@@ -407,6 +419,7 @@ void cachew_put(const struct keyring *kr, const struct kr_key *k,
 	s->inserted_ms = cachew_ms(now);
 	memcpy(s->token, j->token, j->len);
 	cachew_end(s);
+	*cachew_tag(i) = hash;
 	cw.aux[i] = aux;
 	atomic_fetch_add_explicit(&cw.h->inserts, 1, memory_order_relaxed);
 }

@@ -38,6 +38,7 @@ int cache_map(struct cache_map *m, int fd, struct ag_error *e)
 	/* every size the reader uses is checked against the file's own
 	 * size: a replaced or truncated file must not send us out of it */
 	need = (uint64_t)h->header_size + h->nslots * (uint64_t)h->slot_size;
+	/* nslots is bounded by the file first, so the products cannot wrap */
 	if (memcmp(h->magic, CACHE_MAGIC, sizeof h->magic) != 0 ||
 	    h->version != CACHE_VERSION || h->ways != CACHE_WAYS ||
 	    h->header_size < sizeof *h || h->file_size != (uint64_t)st.st_size ||
@@ -45,7 +46,9 @@ int cache_map(struct cache_map *m, int fd, struct ag_error *e)
 	    h->slot_size % 64 != 0 || h->nslots == 0 ||
 	    h->nslots % CACHE_WAYS != 0 ||
 	    h->nslots > (uint64_t)st.st_size / AG_CACHE_SLOT_MIN ||
-	    need > (uint64_t)st.st_size) {
+	    need > (uint64_t)st.st_size || h->tags_off < sizeof *h ||
+	    h->tags_off % 64 != 0 ||
+	    h->tags_off + h->nslots * 8 > h->header_size) {
 		munmap(p, (size_t)st.st_size);
 		return ag_fail(e, AG_E_PROTOCOL, "cache: bad header");
 	}
@@ -93,12 +96,17 @@ static int cache_find(const struct cache_map *m, const char *tok, size_t len,
 {
 	uint64_t hash = cache_hash(m->h, tok, len);
 	uint64_t first = (hash % m->nbuckets) * CACHE_WAYS, i;
+	const uint64_t *tags = (const uint64_t *)(m->base + m->h->tags_off);
 	const struct cache_slot *s;
 	uint32_t seq;
 
 	if (len > m->h->slot_size - CACHE_SLOT_HEAD)
 		return 0;
 	for (i = first; i < first + CACHE_WAYS; i++) {
+		/* one cache line of tags spares reading eight slot heads; the
+		 * slot itself decides */
+		if (tags[i] != hash)
+			continue;
 		s = cache_slot_at(m, i);
 		seq = atomic_load_explicit(&s->seq, memory_order_acquire);
 		if ((seq & 1) || s->hash != hash || s->len != len)

@@ -55,6 +55,8 @@ struct cache_header {
 	uint32_t slot_size;
 	uint32_t ways;
 	uint64_t nslots;               /* a multiple of ways */
+	uint64_t tags_off;             /* uint64_t tags[nslots]: each slot's
+					* hash, one cache line per bucket */
 	uint64_t instance;             /* random, per cache */
 	uint32_t daemon_pid;
 	_Atomic uint32_t state;        /* enum cache_state */

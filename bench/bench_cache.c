@@ -1,0 +1,207 @@
+/*
+ * bench_cache - what a cache hit costs a worker, next to verifying the
+ * same token in process (the engine's HS256 verify, and the bare mbedTLS
+ * HMAC-SHA256 under it), in one run:
+ *
+ *   hit, hot       the same token again and again
+ *   hit, random    random entries of a cache holding over a million
+ *                  (BENCH_CACHE_TOKENS signed, default 1.1M; those the
+ *                  8-way buckets evicted are left out)
+ *   2 readers      the random case in two processes at once, against one
+ *
+ * The cache is filled by the daemon's own writer (daemon/cachew.c); the
+ * readers map it read-only as workers do.  Prints
+ * "<kind> <name> <median> <min> <max>" lines (ns per lookup) and ratios.
+ *
+ *   BENCH_SECONDS, BENCH_REPS as for the other benchmarks
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench/bench_util.h"
+#include "daemon/cachew.h"
+#include "daemon/verify.h"
+#include "shared/cache.h"
+#include "tests/unit/fixture.h"
+
+#define BC_REPS_MAX 32
+
+static char **bc_tok;
+static size_t bc_n;
+static struct cache_map bc_map;
+static struct vopts bc_opts;
+
+static void bc_die(const char *what)
+{
+	fprintf(stderr, "bench_cache: %s\n", what);
+	exit(1);
+}
+
+/* ns per lookup over `seconds`; random or the first token. */
+static double bc_lookups(double seconds, int random, uint64_t seed)
+{
+	struct cache_hit hit;
+	struct ag_error e;
+	double t0 = bench_clock(), now = bench_wall(), el;
+	uint64_t n = 0, i = 0, hits = 0;
+	const char *t;
+
+	do {
+		for (int k = 0; k < 1024; k++, n++) {
+			i = random ? (i * 6364136223846793005ULL + seed) >> 1 : 0;
+			t = bc_tok[i % bc_n];
+			hits += cache_lookup(&bc_map, t, strlen(t), &bc_opts,
+					     now, &hit, &e) == CACHE_HIT;
+		}
+		/* we are the daemon too: keep the cache alive */
+		cachew_heartbeat(bench_wall());
+		el = bench_clock() - t0;
+	} while (el < seconds);
+	if (hits != n)
+		bc_die("a lookup missed: the benchmark would measure misses");
+	return el * 1e9 / (double)n;
+}
+
+static double bc_verify(double seconds, const struct key *k, int bare)
+{
+	static struct jwt j;
+	struct ag_error e;
+	uint8_t mac[64];
+	double t0 = bench_clock(), now = bench_wall(), el;
+	uint64_t n = 0;
+	const char *t = bc_tok[0];
+	size_t len = strlen(t), sig = (size_t)(strrchr(t, '.') - t);
+
+	do {
+		for (int r = 0; r < 256; r++, n++) {
+			if (bare)
+				key_hmac(k, 256, (const uint8_t *)t, sig, mac);
+			else if (verify_token(k, t, len, &bc_opts, now, &j,
+					      &e) != 0)
+				bc_die(e.msg);
+		}
+		el = bench_clock() - t0;
+	} while (el < seconds);
+	return el * 1e9 / (double)n;
+}
+
+/* Lookups per second of `procs` processes at once (random tokens). */
+static double bc_parallel(int procs, double seconds)
+{
+	double *ns = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0), total = 0;
+	pid_t pid[8];
+	int p, st;
+
+	for (p = 0; p < procs; p++) {
+		pid[p] = fork();
+		if (pid[p] == 0) {
+			ns[p] = bc_lookups(seconds, 1, 1442695040888963407ULL +
+					   2 * (uint64_t)p);
+			_exit(0);
+		}
+	}
+	for (p = 0; p < procs; p++) {
+		waitpid(pid[p], &st, 0);
+		total += 1e9 / ns[p];
+	}
+	munmap(ns, 4096);
+	return total;
+}
+
+static void bc_fill(const char *dir, size_t n, struct keyring **kr)
+{
+	static struct jwt j;
+	const struct kr_key *k;
+	struct ag_error e;
+	char payload[96];
+	double now = bench_wall();
+	size_t i;
+
+	*kr = fx_keyring(dir, "k0:primary", 1);
+	/* 512-byte slots, 1.5 per token */
+	if (*kr == NULL || cachew_open(4096 + (unsigned long long)n * 768, 512,
+				       "sub", now, &e) != 0)
+		bc_die("cannot make the cache");
+	cachew_keys(*kr);
+	bc_tok = calloc(n, sizeof *bc_tok);
+	for (i = 0; i < n; i++) {
+		snprintf(payload, sizeof payload,
+			 "{\"username\":\"user%zu\",\"channels\":[\"a\",\"b\"]}",
+			 i);
+		bc_tok[i] = fx_sign(*kr, payload, "{\"expiresIn\":86400}", now,
+				    &k);
+		if (bc_tok[i] == NULL ||
+		    jwt_decode(&j, bc_tok[i], strlen(bc_tok[i]), &e) != 0)
+			bc_die("cannot sign");
+		cachew_put(*kr, k, &j, now);
+	}
+	if (cache_map(&bc_map, cachew_fd(), &e) != 0 ||
+	    vopts_parse(&bc_opts, "{\"algorithms\":[\"HS256\"]}", 24, &e) != 0)
+		bc_die(e.msg);
+	/* keep the tokens the cache holds */
+	for (i = 0; i < n; i++) {
+		struct cache_hit hit;
+
+		if (cache_lookup(&bc_map, bc_tok[i], strlen(bc_tok[i]),
+				 &bc_opts, now, &hit, &e) == CACHE_HIT)
+			bc_tok[bc_n++] = bc_tok[i];
+		else
+			free(bc_tok[i]);
+	}
+}
+
+int main(void)
+{
+	double secs = bench_env("BENCH_SECONDS", 1, 0.05, 60);
+	int reps = (int)bench_env("BENCH_REPS", 5, 1, BC_REPS_MAX), r;
+	size_t n = (size_t)bench_env("BENCH_CACHE_TOKENS", 1100000, 1000,
+				     1e7);
+	double hot[BC_REPS_MAX], rnd[BC_REPS_MAX], ver[BC_REPS_MAX];
+	double hmac[BC_REPS_MAX], one[BC_REPS_MAX], two[BC_REPS_MAX];
+	char dir[] = "/tmp/agauthd-bench-cache-XXXXXX", cmd[64];
+	struct keyring *kr;
+	struct cachew_stats st;
+
+	bench_prog = "bench_cache";
+	if (mkdtemp(dir) == NULL)
+		bc_die("mkdtemp");
+	bc_fill(dir, n, &kr);
+	cachew_stats(&st);
+	printf("# cache: %zu tokens, %llu slots, %llu entries, %llu MiB\n", bc_n,
+	       (unsigned long long)st.slots, (unsigned long long)st.entries,
+	       (unsigned long long)(st.bytes >> 20));
+	for (r = 0; r < reps; r++) {
+		cachew_heartbeat(bench_wall());
+		hot[r] = bc_lookups(secs, 0, 0);
+		rnd[r] = bc_lookups(secs, 1, 1442695040888963407ULL);
+		ver[r] = bc_verify(secs, kr->keys[0].key, 0);
+		hmac[r] = bc_verify(secs, kr->keys[0].key, 1);
+		cachew_heartbeat(bench_wall());
+		one[r] = bc_parallel(1, secs);
+		cachew_heartbeat(bench_wall());
+		two[r] = bc_parallel(2, secs);
+	}
+	bench_report("ns", "hit-hot", hot, reps, 1);
+	bench_report("ns", "hit-random", rnd, reps, 1);
+	bench_report("ns", "engine-hs256-verify", ver, reps, 1);
+	bench_report("ns", "mbedtls-hmac-sha256", hmac, reps, 1);
+	bench_report("ops/s", "random-1-process", one, reps, 0);
+	bench_report("ops/s", "random-2-processes", two, reps, 0);
+	printf("# hit / in-process HS256 verify: hot %.3f, random %.3f "
+	       "(target <= 0.100)\n", hot[reps / 2] / ver[reps / 2],
+	       rnd[reps / 2] / ver[reps / 2]);
+	printf("# hit / bare mbedTLS HMAC-SHA256: hot %.3f, random %.3f\n",
+	       hot[reps / 2] / hmac[reps / 2], rnd[reps / 2] / hmac[reps / 2]);
+	printf("# two readers / one: %.2fx (target >= 1.80)\n",
+	       two[reps / 2] / one[reps / 2]);
+	cache_unmap(&bc_map);
+	cachew_close();
+	keyring_unref(kr);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	return system(cmd) != 0;
+}
