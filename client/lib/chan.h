@@ -7,6 +7,11 @@
  * breaks, all of them become "lost": a prefix pend[0..nlost) that later
  * completes with AGAUTH_UNREACHABLE, while requests sent on the next
  * connection queue up behind it.
+ *
+ * Reads take one descriptor passed with SCM_RIGHTS (the cache's, with the
+ * reply to `cache`) and keep it in `rfd` until someone takes it; it is
+ * closed when another arrives, when the connection breaks, and at the
+ * end, so none leaks.
  */
 #ifndef AGAUTH_CHAN_H
 #define AGAUTH_CHAN_H
@@ -41,6 +46,8 @@ struct agauth {
 	struct chan_pend *pend;  /* in flight, ascending ids */
 	size_t npend, cap;
 	size_t nlost;            /* pend[0..nlost) died with a connection */
+	int rfd;                 /* a descriptor that came with a reply,
+				    or -1 */
 };
 
 /* Takes the socket path (NULL: $AGAUTHD_SOCKET, then the default). */
@@ -70,7 +77,8 @@ int chan_take(struct agauth *a, uint64_t id, struct chan_pend *p);
 int chan_take_lost(struct agauth *a, struct chan_pend *p);
 
 /* Non-blocking I/O.  flush: 1 output remains, 0 all written, -1 broken.
- * fill: 1 bytes read, 0 none available, -1 broken. */
+ * fill: 1 bytes read, 0 none available, -1 broken.  A descriptor that
+ * comes with the bytes goes to rfd. */
 int chan_flush(struct agauth *a);
 int chan_fill(struct agauth *a);
 /* The next whole reply frame (body p[0..n), valid until the next fill):
@@ -78,8 +86,13 @@ int chan_fill(struct agauth *a);
  * connection is then broken). */
 int chan_frame(struct agauth *a, const uint8_t **p, size_t *n);
 
-/* Monotonic milliseconds the timeout ends at; -1 for none. */
+/* The descriptor that came last (the caller closes it), or -1. */
+int chan_take_fd(struct agauth *a);
+
+/* Monotonic milliseconds the handle's timeout ends at; -1 for none. */
 int64_t chan_deadline(const struct agauth *a);
+/* Monotonic milliseconds ms from now; -1 (no deadline) for ms < 0. */
+int64_t chan_after(int ms);
 /* Writes all output and waits for the next reply frame: 1 with it,
  * 0 if the deadline passed, -1 if the connection broke. */
 int chan_sync(struct agauth *a, int64_t deadline, const uint8_t **p,
