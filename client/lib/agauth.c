@@ -154,3 +154,35 @@ enum agauth_status agauth_reload(agauth_t *a, uint64_t *generation,
 	call_done_free(&d);
 	return st;
 }
+
+enum agauth_status agauth_revoke(agauth_t *a, const char *kind,
+				 const char *value, uint64_t *purged,
+				 struct agauth_error *err)
+{
+	struct call_req rq = { .op = CALL_OP_REVOKE };
+	struct call_done d;
+	enum agauth_status st;
+
+	if (purged != NULL)
+		*purged = 0;
+	if (kind != NULL && strcmp(kind, "token") == 0)
+		rq.token = value;
+	else if (kind != NULL && strcmp(kind, "jti") == 0)
+		rq.jti = value;
+	else if (kind != NULL && (strcmp(kind, "sub") == 0 ||
+				  strcmp(kind, "subject") == 0))
+		rq.sub = value;
+	/* "" would be sent as no value at all */
+	if (value == NULL || *value == '\0' ||
+	    (rq.token == NULL && rq.jti == NULL && rq.sub == NULL)) {
+		status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
+			   "revoke needs a kind (token, jti or sub) and a "
+			   "value");
+		return AGAUTH_USAGE;
+	}
+	st = call_run(a, &rq, &d, err);
+	if (purged != NULL)
+		*purged = d.purged;
+	call_done_free(&d);
+	return st;
+}

@@ -12,9 +12,9 @@
  *
  * Memory: every char * and every buffer this library hands back is
  * malloc'd and belongs to the caller, who frees it with free() (or with
- * agauth_verified_free / agauth_reply_free for the structures).  On
- * failure the outputs are set to NULL (or zeroed), so freeing them is
- * always safe.
+ * agauth_verified_free, agauth_reply_free or agauth_event_free for the
+ * structures).  On failure the outputs are set to NULL (or zeroed), so
+ * freeing them is always safe.
  *
  * Errors: every call that can fail fills a struct agauth_error (err may be
  * NULL) and returns its status.  For a token the daemon rejected, `name`
@@ -57,6 +57,8 @@ enum agauth_status {
 	AGAUTH_UNREACHABLE,  /* cannot connect, connection lost, timeout,
 				a reply that breaks the protocol */
 	AGAUTH_USAGE,        /* bad arguments to this library */
+	AGAUTH_NO_EVENT,     /* agauth_watch_next only: no event within the
+				timeout; not an error, the watch goes on */
 };
 
 struct agauth_error {
@@ -143,6 +145,59 @@ enum agauth_status agauth_rotate(agauth_t *a, const char *alg, char **kid,
 /* The daemon's counters as a JSON object. */
 enum agauth_status agauth_stats(agauth_t *a, char **json,
 				struct agauth_error *err);
+
+/*
+ * Revokes, for good, one token (kind "token", value: the whole token),
+ * every token with this jti ("jti"), or every token of this subject
+ * issued up to now ("sub", also spelled "subject": the configured
+ * subject claim equals value; docs/operations.md, "Revocation").  Needs
+ * the sign right.  The revocation is in force, in agauthd and in every
+ * cache, when this returns; *purged (if not NULL) gets the number of
+ * cache entries it removed.
+ *
+ * AGAUTH_REFUSED with code AG_E_STATE means agauthd could not write the
+ * revocation to its state directory: it is in force all the same, until
+ * agauthd restarts (err->message says why; a later successful revoke
+ * writes it too).  *purged is then 0.
+ */
+enum agauth_status agauth_revoke(agauth_t *a, const char *kind,
+				 const char *value, uint64_t *purged,
+				 struct agauth_error *err);
+
+/*
+ * Revocation events.  agauth_watch turns the handle into a watcher
+ * (blocking; needs the verify right): from then on its connection
+ * carries only events, and every other call on it fails with
+ * AGAUTH_USAGE.  agauth_watch_next waits up to timeout_ms (< 0: forever;
+ * 0: only what has arrived) for the next revocation made by anyone:
+ *
+ *   AGAUTH_OK           *ev filled; free it with agauth_event_free
+ *   AGAUTH_NO_EVENT     none came in time; call again
+ *   AGAUTH_UNREACHABLE  the connection broke, or agauthd sent something
+ *                       that is not an event (AGAUTH_REFUSED: no memory
+ *                       for one).  The watch is over: the handle is no
+ *                       longer a watcher, and agauth_watch on it again
+ *                       reconnects.  Revocations made while no connection
+ *                       watched are not replayed: after a re-watch,
+ *                       re-check the sessions you hold.
+ *   AGAUTH_USAGE        the handle does not watch (ev NULL, or never
+ *                       agauth_watch)
+ *
+ * agauth_fd() becomes readable when an event may be there.
+ */
+struct agauth_event {
+	char kind[8];        /* "token", "jti" or "subject" */
+	char *value;         /* the token, jti or subject (NUL-terminated;
+				value_len excludes the NUL) */
+	size_t value_len;
+	double at;           /* when it was revoked, seconds since the epoch */
+};
+
+enum agauth_status agauth_watch(agauth_t *a, struct agauth_error *err);
+enum agauth_status agauth_watch_next(agauth_t *a, struct agauth_event *ev,
+				     int timeout_ms, struct agauth_error *err);
+/* Frees what agauth_watch_next put in ev and zeroes it. */
+void agauth_event_free(struct agauth_event *ev);
 
 /*
  * Pipelined, non-blocking interface for programs with their own event

@@ -7,7 +7,7 @@
 #include "client/lib/reply.h"
 #include "client/lib/status.h"
 
-static const char *const call_opnames[] = {
+static const char *const call_opnames[CALL_OPS] = {
 	[AGAUTH_OP_PING] = "ping",
 	[AGAUTH_OP_SIGN] = "sign",
 	[AGAUTH_OP_VERIFY] = "verify",
@@ -15,6 +15,8 @@ static const char *const call_opnames[] = {
 	[AGAUTH_OP_RELOAD] = "reload",
 	[AGAUTH_OP_ROTATE] = "rotate",
 	[AGAUTH_OP_STATS] = "stats",
+	[CALL_OP_REVOKE] = "revoke",
+	[CALL_OP_WATCH] = "watch",
 };
 
 /* Sends hello on a new connection and waits for its answer. */
@@ -79,6 +81,11 @@ static int call_check(const struct agauth *a, const struct call_req *rq,
 	if (a == NULL)
 		return status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
 				  "no agauth handle");
+	/* its connection carries events now, and nothing else */
+	if (a->watch_id != 0)
+		return status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
+				  "this handle watches revocations; use "
+				  "another one for requests");
 	if (rq->op == AGAUTH_OP_SIGN && rq->payload == NULL)
 		return status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
 				  "sign needs a payload");
@@ -98,6 +105,8 @@ static void call_encode(struct proto_out *o, uint64_t id,
 		{ "token", rq->token },
 		{ "opts", rq->opts },
 		{ "alg", rq->alg },
+		{ "jti", rq->jti },
+		{ "sub", rq->sub },
 	};
 	size_t i, n = 0;
 

@@ -48,6 +48,7 @@ struct agauth {
 	size_t nlost;            /* pend[0..nlost) died with a connection */
 	int rfd;                 /* a descriptor that came with a reply,
 				    or -1 */
+	uint64_t watch_id;       /* the watch request's id; 0: no watch */
 };
 
 /* Takes the socket path (NULL: $AGAUTHD_SOCKET, then the default). */

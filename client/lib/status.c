@@ -16,6 +16,7 @@ static const char *const status_text[] = {
 	[AGAUTH_REFUSED] = "refused by agauthd",
 	[AGAUTH_UNREACHABLE] = "agauthd unreachable",
 	[AGAUTH_USAGE] = "bad arguments",
+	[AGAUTH_NO_EVENT] = "no event yet",
 };
 
 const char *agauth_strerror(enum agauth_status s)
