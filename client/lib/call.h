@@ -17,7 +17,8 @@
 /* Ops only the blocking calls send, beside enum agauth_op's (they never
  * reach agauth_complete). */
 enum call_op {
-	CALL_OP_REVOKE = AGAUTH_OP_STATS + 1,
+	CALL_OP_CACHE = AGAUTH_OP_STATS + 1,
+	CALL_OP_REVOKE,
 	CALL_OP_WATCH,
 	CALL_OPS,
 };
@@ -42,6 +43,7 @@ struct call_done {
 	char *added;             /* sign */
 	struct agauth_verified v;
 	uint64_t generation;     /* reload, rotate */
+	uint64_t instance;       /* cache */
 	uint64_t purged;         /* revoke */
 };
 

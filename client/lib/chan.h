@@ -32,6 +32,8 @@ struct chan_pend {
 	void *udata;
 };
 
+struct cachemap;
+
 /* The handle behind agauth_t. */
 struct agauth {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -48,6 +50,9 @@ struct agauth {
 	size_t nlost;            /* pend[0..nlost) died with a connection */
 	int rfd;                 /* a descriptor that came with a reply,
 				    or -1 */
+	uint64_t hello_cache;    /* the cache instance hello named */
+	struct cachemap *cache;  /* NULL until agauth_cache_attach */
+	uint64_t hits, misses;   /* cache lookups not yet reported */
 	uint64_t watch_id;       /* the watch request's id; 0: no watch */
 };
 

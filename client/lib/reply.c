@@ -214,6 +214,14 @@ static int reply_rotate(const msgpack_object *root, struct call_done *d)
 	return d->text ? 0 : reply_nomem(d);
 }
 
+/* cache: the instance; the descriptor came beside the bytes (chan). */
+static int reply_cache(const msgpack_object *root, struct call_done *d)
+{
+	if (proto_uint(root, "cache", &d->instance) != 0 || d->instance == 0)
+		return reply_bad(d, "cache reply without an instance");
+	return 0;
+}
+
 static int reply_revoke(const msgpack_object *root, struct call_done *d)
 {
 	if (proto_uint(root, "purged", &d->purged) != 0)
@@ -248,6 +256,7 @@ static int (*const reply_ops[CALL_OPS])(const msgpack_object *,
 	[AGAUTH_OP_RELOAD] = reply_reload,
 	[AGAUTH_OP_ROTATE] = reply_rotate,
 	[AGAUTH_OP_STATS] = reply_stats,
+	[CALL_OP_CACHE] = reply_cache,
 	[CALL_OP_REVOKE] = reply_revoke,
 	[CALL_OP_WATCH] = reply_watch,
 };
@@ -270,7 +279,7 @@ int reply_fill(const msgpack_object *root, int ok, struct call_done *d)
 }
 
 int reply_hello(const msgpack_object *root, int ok, uint64_t *max_frame,
-		struct agauth_error *err)
+		uint64_t *cache, struct agauth_error *err)
 {
 	uint64_t v;
 
@@ -289,6 +298,9 @@ int reply_hello(const msgpack_object *root, int ok, uint64_t *max_frame,
 		*max_frame = AG_FRAME_DEFAULT;
 	if (*max_frame > AG_FRAME_HARD_MAX)
 		*max_frame = AG_FRAME_HARD_MAX;
+	/* absent (a daemon before the cache) or 0: no cache */
+	if (proto_uint(root, "cache", cache) != 0)
+		*cache = 0;
 	return 0;
 }
 
