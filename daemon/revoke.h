@@ -27,7 +27,9 @@
 enum revoke_kind { REVOKE_TOKEN, REVOKE_JTI, REVOKE_SUBJECT };
 
 /* Loads (and compacts) state_dir/revocations; a torn last record from a
- * crash is dropped.  claim: the subject claim's name. */
+ * crash is dropped.  claim: the subject claim's name.  A NULL or empty
+ * state_dir keeps revocations in memory only (tests, or a daemon without
+ * a state directory).  Replaces whatever an earlier open loaded. */
 int revoke_open(const char *state_dir, const char *claim, double horizon,
 		double now, struct ag_error *e);
 void revoke_close(void);
@@ -35,8 +37,9 @@ void revoke_close(void);
 /*
  * Revokes.  The record is in force on return, even if it could not be
  * persisted: then -1 with AG_E_STATE in *e saying why (and the record is
- * written with the next one that succeeds).  Nothing already on disk is
- * lost by a failed write.
+ * written with the next one that succeeds, unless AG_REVOKE_PENDING_MAX
+ * bytes of records already wait: then it holds until restart only).
+ * Nothing already on disk is lost by a failed write.
  */
 int revoke_add(enum revoke_kind k, const char *value, size_t n, double now,
 	       struct ag_error *e);

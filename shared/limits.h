@@ -87,6 +87,9 @@
  * longest value one may name (a whole token). */
 #define AG_REVOKE_MAX           (1 << 20)
 #define AG_REVOKE_VALUE_MAX     AG_TOKEN_MAX
+/* Bytes of revocation records that wait to be written while the state
+ * directory refuses them (each is in force meanwhile). */
+#define AG_REVOKE_PENDING_MAX   (16 * 1024 * 1024)
 
 /* Connections that may watch revocation events at once. */
 #define AG_WATCH_MAX            1024

@@ -1,0 +1,577 @@
+/* test_revoke.c - revocation records, their check, log, prune and limits. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "daemon/revoke.h"
+#include "shared/b64url.h"
+#include "util.h"
+
+#define NOW 1800000000.0
+#define HORIZON 3600.0
+
+static char dir[64], state[96], file[128];
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/agauthd-rv-%d-XXXXXX", (int)getpid());
+	cr_assert_not_null(mkdtemp(dir));
+	/* not there yet: revoke_open makes it */
+	snprintf(state, sizeof state, "%s/state", dir);
+	snprintf(file, sizeof file, "%s/revocations", state);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	revoke_close();
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(revoke, .init = setup, .fini = teardown);
+
+/* An unsigned token: header and payload JSON, empty signature. */
+static void mktok(char *out, size_t cap, const char *hdr, const char *payload)
+{
+	size_t n;
+
+	cr_assert(B64URL_ENC_LEN(strlen(hdr)) + B64URL_ENC_LEN(strlen(payload))
+		  + 3 <= cap);
+	n = b64url_encode(out, (const uint8_t *)hdr, strlen(hdr));
+	out[n++] = '.';
+	n += b64url_encode(out + n, (const uint8_t *)payload, strlen(payload));
+	out[n++] = '.';
+	out[n] = '\0';
+}
+
+static void mkjwt(char *out, size_t cap, const char *payload)
+{
+	mktok(out, cap, "{\"alg\":\"none\",\"typ\":\"JWT\"}", payload);
+}
+
+static int check(const char *tok, struct ag_error *e)
+{
+	static struct jwt j;
+	struct ag_error de;
+
+	cr_assert_eq(jwt_decode(&j, tok, strlen(tok), &de), 0, "%s", de.msg);
+	ag_clear(e);
+	return revoke_check(&j, e);
+}
+
+static void refused(const char *tok)
+{
+	struct ag_error e;
+
+	cr_assert_eq(check(tok, &e), -1, "%s is not refused", tok);
+	cr_assert_eq(e.code, AG_E_REVOKED);
+	cr_assert_str_eq(e.msg, "jwt revoked");
+}
+
+static void passes(const char *tok)
+{
+	struct ag_error e;
+
+	cr_assert_eq(check(tok, &e), 0, "%s: %s", tok, e.msg);
+}
+
+static void add(enum revoke_kind k, const char *v, double now)
+{
+	struct ag_error e;
+
+	cr_assert_eq(revoke_add(k, v, strlen(v), now, &e), 0, "%s", e.msg);
+}
+
+static void open_at(const char *sd, double now)
+{
+	struct ag_error e;
+
+	revoke_close();
+	cr_assert_eq(revoke_open(sd, "sub", HORIZON, now, &e), 0, "%s", e.msg);
+}
+
+static off_t fsize(void)
+{
+	struct stat st;
+
+	cr_assert_eq(stat(file, &st), 0, "%s", file);
+	return st.st_size;
+}
+
+static void cut(off_t len)
+{
+	cr_assert_eq(truncate(file, len), 0);
+}
+
+static void append(const char *text)
+{
+	FILE *f = fopen(file, "a");
+
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+Test(revoke, token)
+{
+	char a[256], b[256], text[256];
+
+	open_at(NULL, NOW);
+	mkjwt(a, sizeof a, "{\"sub\":\"alice\",\"n\":1}");
+	mkjwt(b, sizeof b, "{\"sub\":\"alice\",\"n\":2}");
+	/* no typ: a payload that is not JSON stays text, without claims */
+	mktok(text, sizeof text, "{\"alg\":\"none\"}", "hello");
+	passes(a);
+	add(REVOKE_TOKEN, a, NOW);
+	add(REVOKE_TOKEN, text, NOW);
+	refused(a);
+	refused(text);
+	passes(b);
+	cr_assert_eq(revoke_count(), 2);
+}
+
+Test(revoke, jti)
+{
+	char a[256], b[256], none[256], num[256];
+
+	open_at(NULL, NOW);
+	mkjwt(a, sizeof a, "{\"jti\":\"id-1\"}");
+	mkjwt(b, sizeof b, "{\"jti\":\"id-2\"}");
+	mkjwt(none, sizeof none, "{\"sub\":\"id-1\"}");
+	mkjwt(num, sizeof num, "{\"jti\":7}");
+	add(REVOKE_JTI, "id-1", NOW);
+	add(REVOKE_JTI, "7", NOW);
+	refused(a);
+	refused(num);
+	passes(b);
+	passes(none);
+}
+
+Test(revoke, subject_by_issue_time)
+{
+	char before[256], same[256], after[256], noiat[256], textiat[256];
+	char frac[256], other[256];
+
+	open_at(NULL, NOW);
+	mkjwt(before, sizeof before, "{\"sub\":\"alice\",\"iat\":1799999000}");
+	mkjwt(same, sizeof same, "{\"sub\":\"alice\",\"iat\":1800000000}");
+	mkjwt(after, sizeof after, "{\"sub\":\"alice\",\"iat\":1800000001}");
+	/* after the revocation's second, though not after the revocation */
+	mkjwt(frac, sizeof frac, "{\"sub\":\"alice\",\"iat\":1800000000.3}");
+	mkjwt(noiat, sizeof noiat, "{\"sub\":\"alice\"}");
+	mkjwt(textiat, sizeof textiat, "{\"sub\":\"alice\",\"iat\":\"later\"}");
+	mkjwt(other, sizeof other, "{\"sub\":\"bob\",\"iat\":1799999000}");
+	/* revoked in the middle of second NOW: its tokens go too */
+	add(REVOKE_SUBJECT, "alice", NOW + 0.5);
+	refused(before);
+	refused(same);
+	refused(noiat);
+	refused(textiat);
+	passes(after);
+	passes(frac);
+	passes(other);
+}
+
+Test(revoke, numeric_subject)
+{
+	char a[256], b[256];
+
+	open_at(NULL, NOW);
+	mkjwt(a, sizeof a, "{\"sub\":123}");
+	mkjwt(b, sizeof b, "{\"sub\":1234}");
+	add(REVOKE_SUBJECT, "123", NOW);
+	refused(a);
+	passes(b);
+}
+
+Test(revoke, subject_again_keeps_the_latest)
+{
+	char mid[256];
+
+	open_at(state, NOW);
+	mkjwt(mid, sizeof mid, "{\"sub\":\"alice\",\"iat\":1800000050}");
+	add(REVOKE_SUBJECT, "alice", NOW);
+	passes(mid);
+	add(REVOKE_SUBJECT, "alice", NOW + 100);
+	refused(mid);
+	/* an older revocation arriving late narrows nothing */
+	add(REVOKE_SUBJECT, "alice", NOW + 10);
+	refused(mid);
+	cr_assert_eq(revoke_count(), 1);
+	open_at(state, NOW + 200);
+	refused(mid);
+	/* pruned by the latest revocation's horizon, not the last one's */
+	revoke_prune(NOW + 10 + HORIZON);
+	refused(mid);
+	revoke_prune(NOW + 100 + HORIZON);
+	passes(mid);
+}
+
+Test(revoke, persists_across_restarts)
+{
+	char t[256], j[256], s[256];
+	struct stat st;
+
+	mkjwt(t, sizeof t, "{\"n\":1}");
+	mkjwt(j, sizeof j, "{\"jti\":\"x\"}");
+	mkjwt(s, sizeof s, "{\"sub\":\"carol\",\"iat\":1}");
+	open_at(state, NOW);
+	cr_assert_eq(stat(state, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0700);
+	cr_assert_eq(stat(file, &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	add(REVOKE_TOKEN, t, NOW);
+	add(REVOKE_JTI, "x", NOW);
+	add(REVOKE_SUBJECT, "carol", NOW);
+	revoke_close();
+	revoke_close();
+	passes(t);
+	open_at(state, NOW + 1);
+	cr_assert_eq(revoke_count(), 3);
+	refused(t);
+	refused(j);
+	refused(s);
+}
+
+Test(revoke, file_format)
+{
+	char *text;
+	size_t n;
+
+	open_at(state, NOW);
+	add(REVOKE_JTI, "ab?", NOW + 0.25);
+	text = ut_read(file, &n);
+	cr_assert_eq(strncmp(text, "v1 j 1800000000250 1800003600250 YWI_ ",
+			     38), 0, "%s", text);
+	cr_assert_eq(n, 38 + 8 + 1, "%s", text);
+	cr_assert_eq(text[n - 1], '\n');
+	free(text);
+}
+
+Test(revoke, prune_drops_expired_records)
+{
+	char exp[256], noexp[256], j[256];
+
+	mkjwt(exp, sizeof exp, "{\"exp\":1800000005}");
+	mkjwt(noexp, sizeof noexp, "{\"n\":1}");
+	mkjwt(j, sizeof j, "{\"jti\":\"a\"}");
+	open_at(state, NOW);
+	add(REVOKE_TOKEN, exp, NOW);
+	add(REVOKE_TOKEN, noexp, NOW);
+	add(REVOKE_JTI, "a", NOW);
+	revoke_prune(NOW + 4);
+	cr_assert_eq(revoke_count(), 3);
+	revoke_prune(NOW + 5);
+	cr_assert_eq(revoke_count(), 2);
+	passes(exp);
+	refused(j);
+	open_at(state, NOW + HORIZON);
+	/* expired at load: dropped there too */
+	cr_assert_eq(revoke_count(), 1);
+	passes(j);
+	refused(noexp);
+	revoke_prune(1e12);
+	refused(noexp);
+}
+
+Test(revoke, prune_keeps_the_rest_findable)
+{
+	char v[32], tok[256], p[64];
+	int i;
+
+	open_at(NULL, NOW);
+	for (i = 0; i < 3000; i++) {
+		snprintf(v, sizeof v, "id-%d", i);
+		add(REVOKE_JTI, v, i % 3 ? NOW : NOW + 100);
+	}
+	cr_assert_eq(revoke_count(), 3000);
+	revoke_prune(NOW + HORIZON + 50);
+	cr_assert_eq(revoke_count(), 1000);
+	for (i = 0; i < 3000; i++) {
+		snprintf(p, sizeof p, "{\"jti\":\"id-%d\"}", i);
+		mkjwt(tok, sizeof tok, p);
+		if (i % 3)
+			passes(tok);
+		else
+			refused(tok);
+	}
+}
+
+Test(revoke, compacts_the_file)
+{
+	char v[32], tok[256], *text;
+	size_t n;
+	off_t full;
+	int i;
+
+	open_at(state, NOW);
+	for (i = 0; i < 100; i++) {
+		snprintf(v, sizeof v, "old-%d", i);
+		add(REVOKE_JTI, v, NOW);
+	}
+	add(REVOKE_JTI, "new", NOW + 1000);
+	add(REVOKE_JTI, "new", NOW + 1001);
+	full = fsize();
+	revoke_prune(NOW + HORIZON + 1);
+	cr_assert_eq(revoke_count(), 1);
+	cr_assert_lt(fsize(), full / 50, "%lld of %lld", (long long)fsize(),
+		     (long long)full);
+	/* one line for a value revoked twice: the later */
+	text = ut_read(file, &n);
+	cr_assert_eq(strncmp(text, "v1 j 1800001001000 ", 19), 0, "%s", text);
+	cr_assert_eq(strchr(text, '\n'), text + n - 1, "%s", text);
+	free(text);
+	/* appends go on after the compaction */
+	add(REVOKE_JTI, "newer", NOW + 1000);
+	open_at(state, NOW + HORIZON + 1);
+	cr_assert_eq(revoke_count(), 2);
+	mkjwt(tok, sizeof tok, "{\"jti\":\"new\"}");
+	refused(tok);
+	mkjwt(tok, sizeof tok, "{\"jti\":\"newer\"}");
+	refused(tok);
+	mkjwt(tok, sizeof tok, "{\"jti\":\"old-1\"}");
+	passes(tok);
+}
+
+Test(revoke, open_compacts)
+{
+	char v[32];
+	off_t full;
+	int i;
+
+	open_at(state, NOW);
+	for (i = 0; i < 100; i++) {
+		snprintf(v, sizeof v, "old-%d", i);
+		add(REVOKE_JTI, v, NOW);
+	}
+	full = fsize();
+	open_at(state, NOW + HORIZON + 1);
+	cr_assert_eq(revoke_count(), 0);
+	cr_assert_lt(fsize(), full);
+	cr_assert_eq(fsize(), 0);
+}
+
+Test(revoke, torn_last_record_is_dropped)
+{
+	char a[256], b[256], c[256];
+	off_t two, three;
+
+	mkjwt(a, sizeof a, "{\"jti\":\"a\"}");
+	mkjwt(b, sizeof b, "{\"jti\":\"b\"}");
+	mkjwt(c, sizeof c, "{\"jti\":\"c\"}");
+	open_at(state, NOW);
+	add(REVOKE_JTI, "a", NOW);
+	add(REVOKE_JTI, "b", NOW);
+	two = fsize();
+	add(REVOKE_JTI, "c", NOW);
+	three = fsize();
+	revoke_close();
+
+	/* a crash in the middle of the last append */
+	cut(three - 5);
+	open_at(state, NOW);
+	cr_assert_eq(fsize(), two);
+	refused(a);
+	refused(b);
+	passes(c);
+
+	/* garbage without a newline */
+	revoke_close();
+	append("v1 j 18000");
+	open_at(state, NOW);
+	cr_assert_eq(fsize(), two);
+	cr_assert_eq(revoke_count(), 2);
+
+	/* a whole last line whose sum is wrong */
+	revoke_close();
+	append("v1 j 1800000000000 1800003600000 Yw 00000000\n");
+	open_at(state, NOW);
+	cr_assert_eq(fsize(), two);
+	passes(c);
+	add(REVOKE_JTI, "c", NOW);
+	open_at(state, NOW);
+	refused(c);
+}
+
+Test(revoke, damage_before_good_records_refuses_to_start)
+{
+	struct ag_error e;
+	FILE *f;
+
+	open_at(state, NOW);
+	add(REVOKE_JTI, "a", NOW);
+	add(REVOKE_JTI, "b", NOW);
+	revoke_close();
+	/* "a" is YQ: make it "c" (Yw), so that its sum no longer fits */
+	f = fopen(file, "r+");
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, 34, SEEK_SET), 0);
+	cr_assert_eq(fgetc(f), 'Q');
+	cr_assert_eq(fseek(f, 34, SEEK_SET), 0);
+	fputc('w', f);
+	fclose(f);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert_eq(e.code, AG_E_STATE);
+	cr_assert(strstr(e.msg, "revocations: line 1 is damaged") != NULL,
+		  "%s", e.msg);
+	cr_assert_eq(revoke_count(), 0);
+}
+
+Test(revoke, write_failure_keeps_the_record_and_the_file)
+{
+	char a[256], b[256], c[256], *before, *after;
+	struct rlimit old, low;
+	struct ag_error e;
+	size_t n, m;
+	off_t len;
+
+	mkjwt(a, sizeof a, "{\"jti\":\"a\"}");
+	mkjwt(b, sizeof b, "{\"jti\":\"b\"}");
+	mkjwt(c, sizeof c, "{\"jti\":\"c\"}");
+	open_at(state, NOW);
+	add(REVOKE_JTI, "a", NOW);
+	len = fsize();
+	before = ut_read(file, &n);
+
+	/* the file may grow by 10 bytes: the append is torn, then refused */
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)len + 10;
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &low), 0);
+	cr_assert_eq(revoke_add(REVOKE_JTI, "b", 1, NOW, &e), -1);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+
+	cr_assert_eq(e.code, AG_E_STATE);
+	cr_assert(strstr(e.msg, "revoked, but not persisted: ") == e.msg &&
+		  strstr(e.msg, "/revocations: File too large") != NULL,
+		  "%s", e.msg);
+	refused(b);
+	after = ut_read(file, &m);
+	cr_assert_eq(m, n);
+	cr_assert_eq(memcmp(before, after, n), 0);
+	free(before);
+	free(after);
+
+	/* the next append that works writes both */
+	add(REVOKE_JTI, "c", NOW);
+	open_at(state, NOW);
+	cr_assert_eq(revoke_count(), 3);
+	refused(a);
+	refused(b);
+	refused(c);
+}
+
+Test(revoke, limits)
+{
+	struct ag_error e;
+	char *big = malloc(AG_REVOKE_VALUE_MAX + 1);
+
+	cr_assert_not_null(big);
+	memset(big, 'x', AG_REVOKE_VALUE_MAX + 1);
+	open_at(state, NOW);
+	cr_assert_eq(revoke_add(REVOKE_JTI, "", 0, NOW, &e), -1);
+	cr_assert_eq(e.code, AG_E_INPUT_LIMIT);
+	cr_assert_str_eq(e.msg, "empty jti revocation");
+	cr_assert_eq(revoke_add(REVOKE_TOKEN, big, AG_REVOKE_VALUE_MAX + 1,
+				NOW, &e), -1);
+	cr_assert_eq(e.code, AG_E_INPUT_LIMIT);
+	cr_assert(strstr(e.msg, "token revocation longer than") != NULL,
+		  "%s", e.msg);
+	cr_assert_null(strstr(e.msg, "xxxx"), "no token bytes in messages");
+	cr_assert_eq(revoke_count(), 0);
+	/* the longest value goes through the log and back */
+	cr_assert_eq(revoke_add(REVOKE_SUBJECT, big, AG_REVOKE_VALUE_MAX, NOW,
+				&e), 0, "%s", e.msg);
+	open_at(state, NOW);
+	cr_assert_eq(revoke_count(), 1);
+	free(big);
+}
+
+Test(revoke, refuses_a_log_others_may_write)
+{
+	struct ag_error e;
+	char real[96];
+
+	open_at(state, NOW);
+	revoke_close();
+	cr_assert_eq(chmod(file, 0662), 0);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert_eq(e.code, AG_E_STATE);
+	cr_assert(strstr(e.msg, "revocations: writable by others") != NULL,
+		  "%s", e.msg);
+	/* a directory others may write lets them swap the log */
+	cr_assert_eq(chmod(file, 0600), 0);
+	cr_assert_eq(chmod(state, 0777), 0);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert(strstr(e.msg, "/state: writable by others") != NULL,
+		  "%s", e.msg);
+	cr_assert_eq(chmod(state, 0700), 0);
+	open_at(state, NOW);
+	revoke_close();
+	/* nor a log reached through a link */
+	snprintf(real, sizeof real, "%s/real", dir);
+	cr_assert_eq(rename(file, real), 0);
+	cr_assert_eq(symlink(real, file), 0);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert_eq(e.code, AG_E_STATE);
+}
+
+Test(revoke, kind_names)
+{
+	cr_assert_str_eq(revoke_kind_name(REVOKE_TOKEN), "token");
+	cr_assert_str_eq(revoke_kind_name(REVOKE_JTI), "jti");
+	cr_assert_str_eq(revoke_kind_name(REVOKE_SUBJECT), "subject");
+	cr_assert_eq(revoke_kind_parse("token", 5), REVOKE_TOKEN);
+	cr_assert_eq(revoke_kind_parse("jti", 3), REVOKE_JTI);
+	cr_assert_eq(revoke_kind_parse("subject", 7), REVOKE_SUBJECT);
+	cr_assert_eq(revoke_kind_parse("sub", 3), REVOKE_SUBJECT);
+	cr_assert_eq(revoke_kind_parse("subj", 4), -1);
+	/* n bounds the name */
+	cr_assert_eq(revoke_kind_parse("tokens", 5), REVOKE_TOKEN);
+	cr_assert_eq(revoke_kind_parse("tok", 3), -1);
+}
+
+Test(revoke, subject_claim_is_configurable)
+{
+	struct ag_error e;
+	char tok[256];
+
+	cr_assert_eq(revoke_open(NULL, "uid", HORIZON, NOW, &e), 0, "%s",
+		     e.msg);
+	mkjwt(tok, sizeof tok, "{\"uid\":\"alice\",\"sub\":\"bob\"}");
+	add(REVOKE_SUBJECT, "bob", NOW);
+	passes(tok);
+	add(REVOKE_SUBJECT, "alice", NOW);
+	refused(tok);
+}
+
+Test(revoke, table_is_bounded)
+{
+	struct ag_error e;
+	char v[32];
+	int i;
+
+	revoke_close();
+	cr_assert_eq(revoke_add(REVOKE_JTI, "a", 1, NOW, &e), -1);
+	cr_assert_eq(e.code, AG_E_STATE, "not before revoke_open");
+	open_at(NULL, NOW);
+	for (i = 0; i < AG_REVOKE_MAX; i++) {
+		snprintf(v, sizeof v, "%d", i);
+		cr_assert_eq(revoke_add(REVOKE_JTI, v, strlen(v), NOW, &e), 0);
+	}
+	cr_assert_eq(revoke_add(REVOKE_JTI, "full", 4, NOW, &e), -1);
+	cr_assert_eq(e.code, AG_E_INPUT_LIMIT);
+	cr_assert_eq(revoke_count(), AG_REVOKE_MAX);
+	/* a value already revoked is revoked again */
+	add(REVOKE_JTI, "7", NOW + 1);
+}
