@@ -150,9 +150,15 @@ $(SAN)/fuzz_%: $(call sanobj,tests/fuzz/fuzz_%.c tests/fuzz/replay.c) \
                $(SAN)/libagengine.a
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
+# a client that tries to write the cache through the descriptor agauthd
+# hands over (tests/integration/cache.test.js)
+$(BUILD)/cache_probe: $(call obj,tests/integration/cache_probe.c \
+                                 shared/proto.c shared/buf.c shared/agerr.c)
+	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
+
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
-      node-deps
+      $(BUILD)/cache_probe node-deps
 	@tests/run.sh
 
 # ---------------------------------------------------------------- run
