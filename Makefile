@@ -119,9 +119,10 @@ $(SAN)/agauthd: $(call sanobj,daemon/main.c) $(SAN)/libagdaemon.a \
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
 
 # libagauth exports only agauth_* (client/lib/agauth.h)
-$(BUILD)/libagauth.so.1: $(call obj,$(CLIENTLIB_SRC))
+$(BUILD)/libagauth.so.1: $(call obj,$(CLIENTLIB_SRC)) client/lib/agauth.map
 	$(call say,LD,$@)$(CC) -shared -Wl,-soname,libagauth.so.1 \
-		-Wl,--version-script=client/lib/agauth.map -o $@ $^ -lmsgpackc
+		-Wl,--version-script=client/lib/agauth.map -o $@ \
+		$(filter %.o,$^) -lmsgpackc
 $(BUILD)/libagauth.so: $(BUILD)/libagauth.so.1
 	$(Q)ln -sf libagauth.so.1 $@
 
