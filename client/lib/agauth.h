@@ -180,15 +180,15 @@ enum agauth_status agauth_cache_attach(agauth_t *a, struct agauth_error *err);
  * The cache's answer without asking agauthd, for the pipelined interface
  * below (agauth_verify does this by itself):
  *
- *   AGAUTH_CACHE_MISS     0: not answered (no cache attached, token not
- *                         in it, options that do not parse, ...); submit
- *                         a verify.  *out is empty.
- *   AGAUTH_CACHE_VALID    1: verified: *out is filled as agauth_verify
- *                         fills it (out may be NULL); *err is success.
- *   AGAUTH_CACHE_REFUSED  2: agauthd verified the token but opts_json
- *                         refuses it: *err holds the error agauth_verify
- *                         would return (TokenExpiredError, audience, ...);
- *                         *out is empty.
+ *   AGAUTH_CACHE_MISS      0: not answered (no cache attached, token not
+ *                          in it, options that do not parse, ...);
+ *                          submit a verify.  *out is empty, *err success.
+ *   AGAUTH_CACHE_VALID     1: verified: *out is filled as agauth_verify
+ *                          fills it (out may be NULL); *err is success.
+ *   AGAUTH_CACHE_REJECTED  2: agauthd verified the token but opts_json
+ *                          refuses it: *err holds the error agauth_verify
+ *                          would return (TokenExpiredError, audience,
+ *                          ...); *out is empty.
  *
  * Never sends a request, except to re-attach (see above), which it does
  * only with nothing in flight.
@@ -196,14 +196,14 @@ enum agauth_status agauth_cache_attach(agauth_t *a, struct agauth_error *err);
 enum agauth_cache_answer {
 	AGAUTH_CACHE_MISS = 0,
 	AGAUTH_CACHE_VALID = 1,
-	AGAUTH_CACHE_REFUSED = 2,
+	AGAUTH_CACHE_REJECTED = 2,
 };
 int agauth_cache_lookup(agauth_t *a, const char *token, const char *opts_json,
 			struct agauth_verified *out, struct agauth_error *err);
 
 /*
  * Hits and misses: a handle counts the verifications its cache answered
- * (VALID and REFUSED alike) and the verifies it sent to agauthd while a
+ * (VALID and REJECTED alike) and the verifies it sent to agauthd while a
  * cache was attached, and reports them with its next request of any kind
  * (agauthd's stats: cache_hits, cache_misses).  A program that only hits
  * sends nothing: agauth_ping reports the counts explicitly, and counts

@@ -248,7 +248,7 @@ int cachemap_verify(struct agauth *a, const char *token, const char *opts,
 	case CACHE_REJECT:
 		status_from(err, &e, AGAUTH_OP_VERIFY);
 		a->hits++;
-		return AGAUTH_CACHE_REFUSED;
+		return AGAUTH_CACHE_REJECTED;
 	default:
 		return AGAUTH_CACHE_MISS;
 	}

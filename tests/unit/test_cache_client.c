@@ -386,7 +386,7 @@ Test(cache_client, refusals_carry_the_daemons_error, .timeout = 10)
 	cr_assert_eq(e.has_date, 1);
 	cr_assert_eq(e.date, now + 3600);
 	cr_assert_eq(agauth_cache_lookup(a, tok, "{\"algorithms\":[\"RS256\"]}",
-					 &v, &e), AGAUTH_CACHE_REFUSED);
+					 &v, &e), AGAUTH_CACHE_REJECTED);
 	cr_assert_eq(e.status, AGAUTH_INVALID);
 	cr_assert_str_eq(e.message, "invalid algorithm");
 	cr_assert_null(v.payload);
