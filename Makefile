@@ -157,9 +157,15 @@ $(BUILD)/cache_probe: $(call obj,tests/integration/cache_probe.c \
                                  shared/proto.c shared/buf.c shared/agerr.c)
 	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
 
+# the cache's writer against reader processes (tests/torture/)
+$(BUILD)/cache_torture: $(call obj,tests/torture/cache_torture.c \
+                                   tests/unit/fixture.c) \
+                        $(BUILD)/libagdaemon.a $(BUILD)/libagengine.a
+	$(call say,LD,$@)$(CC) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
+
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
-      $(BUILD)/cache_probe node-deps
+      $(BUILD)/cache_probe $(BUILD)/cache_torture node-deps
 	@tests/run.sh
 
 # ---------------------------------------------------------------- run

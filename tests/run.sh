@@ -69,10 +69,24 @@ fuzzreplay() {
 	record fuzz-replay "$pass" "$fail" 0
 }
 
+# One program that is one test and prints its own figures.
+program() {
+	local name=$1; shift
+	"$@" >"$logs/$name.log" 2>&1
+	local status=$?
+	sed 's/^/    /' "$logs/$name.log"
+	if [ "$status" -eq 0 ]; then
+		record "$name" 1 0 0
+	else
+		record "$name" 0 1 "$status"
+	fi
+}
+
 echo "agauthd test suites"
 criterion unit build/unit --jobs 2
 criterion unit-asan-ubsan build/san/unit --jobs 2
 fuzzreplay
+program cache-torture build/cache_torture 3 3
 AGJWT=build/san/agjwt nodetest differential \
 	node --test --test-reporter=tap tests/diff/
 AGAUTHD=build/san/agauthd nodetest integration \

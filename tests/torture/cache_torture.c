@@ -1,0 +1,363 @@
+/*
+ * cache_torture.c - the cache's writer (the daemon's own module) inserts,
+ * evicts, rotates keys and revokes at full speed while reader processes,
+ * each with its own read-only mapping, hammer lookups with valid,
+ * expired, revoked, rotated-out and forged tokens.  A reader that sees a
+ * token declared dead (after the writer finished purging it) must never
+ * hit it; forged and expired tokens must never hit at all.
+ *
+ *   cache_torture [SECONDS [READERS]]     exit 0 iff no false accept
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/cachew.h"
+#include "shared/cache.h"
+#include "tests/unit/fixture.h"
+
+#define TT_TOKENS   200000
+#define TT_TOKLEN   320
+#define TT_SUBJECTS 512
+#define TT_READERS  8
+
+enum tt_kind { TT_VALID, TT_EXPIRED, TT_FORGED, TT_KINDS };
+enum tt_dead { TT_LIVE, TT_REVOKED, TT_ROTATED };
+
+struct tt_token {
+	char tok[TT_TOKLEN];
+	uint16_t len;
+	uint8_t kind;
+	uint16_t sub;
+	uint32_t rot;                /* the key's rotation number */
+	_Atomic uint8_t dead;        /* set after the purge completed */
+};
+
+struct tt_counts {
+	uint64_t lookups, hits[TT_KINDS], dead_lookups[3], false_accepts;
+};
+
+struct tt_shared {
+	_Atomic uint32_t published;  /* tokens [0, published) are readable */
+	_Atomic int stop;
+	struct tt_counts readers[TT_READERS];
+	struct tt_token t[TT_TOKENS];
+};
+
+static struct tt_shared *sh;
+static char dir[64];
+static struct keyring *kr;
+static uint32_t rot;
+
+static double tt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------ reader */
+
+static void tt_reader(int r)
+{
+	static struct vopts o;
+	struct cache_map m;
+	struct cache_hit hit;
+	struct ag_error e;
+	struct tt_counts *c = &sh->readers[r];
+	const struct tt_token *t;
+	unsigned seed = (unsigned)getpid();
+	uint32_t n, i;
+	uint8_t dead;
+	enum cache_result res;
+
+	/* a mapping of its own, read-only, as a worker's */
+	if (cache_map(&m, cachew_fd(), &e) != 0 ||
+	    vopts_parse(&o, NULL, 0, &e) != 0) {
+		fprintf(stderr, "reader: %s\n", e.msg);
+		_exit(2);
+	}
+	while (!atomic_load_explicit(&sh->stop, memory_order_relaxed)) {
+		n = atomic_load_explicit(&sh->published, memory_order_acquire);
+		if (n == 0)
+			continue;
+		i = (uint32_t)rand_r(&seed) % n;
+		t = &sh->t[i];
+		dead = atomic_load_explicit(&t->dead, memory_order_acquire);
+		res = cache_lookup(&m, t->tok, t->len, &o, tt_now(), &hit, &e);
+		c->lookups++;
+		if (dead != TT_LIVE)
+			c->dead_lookups[dead]++;
+		if (res != CACHE_HIT)
+			continue;
+		c->hits[t->kind]++;
+		/* the hit names the token's own payload segment */
+		if (t->kind != TT_VALID || dead != TT_LIVE ||
+		    (const char *)memchr(t->tok, '.', t->len) + 1 !=
+		    t->tok + hit.pay_off)
+			c->false_accepts++;
+	}
+	cache_unmap(&m);
+	_exit(0);
+}
+
+/* ------------------------------------------------------------ writer */
+
+static void tt_keyring(void)
+{
+	char spec[128];
+	struct keyring *next;
+
+	/* a new primary; the previous one verifies; the one before goes */
+	snprintf(spec, sizeof spec, "r%u:primary r%u:verify", rot + 1, rot);
+	next = fx_keyring(dir, spec, rot + 1);
+	if (next == NULL)
+		exit(2);
+	cachew_keys(next);
+	if (kr != NULL)
+		keyring_unref(kr);
+	kr = next;
+	rot++;
+}
+
+static void tt_kill(uint32_t from, uint32_t to, int (*match)(uint32_t, uint32_t),
+		    uint32_t arg, uint8_t why)
+{
+	uint32_t i;
+
+	for (i = from; i < to; i++)
+		if (sh->t[i].kind == TT_VALID && match(i, arg))
+			atomic_store_explicit(&sh->t[i].dead, why,
+					      memory_order_release);
+}
+
+static int tt_by_rot(uint32_t i, uint32_t r)
+{
+	return sh->t[i].rot == r;
+}
+
+static int tt_by_sub(uint32_t i, uint32_t s)
+{
+	return sh->t[i].sub == s;
+}
+
+/* Signs a token of the given kind into slot n (not yet published). */
+static int tt_make(uint32_t n, enum tt_kind kind, unsigned *seed)
+{
+	struct tt_token *t = &sh->t[n];
+	const struct kr_key *k;
+	char payload[96], *tok;
+	double now = tt_now();
+
+	t->sub = (uint16_t)(rand_r(seed) % TT_SUBJECTS);
+	t->kind = (uint8_t)kind;
+	t->rot = rot;
+	snprintf(payload, sizeof payload, "{\"sub\":\"user%u\",\"n\":%u}",
+		 t->sub, n);
+	tok = fx_sign(kr, payload, kind == TT_EXPIRED ? "{\"expiresIn\":1}" :
+		      NULL, kind == TT_EXPIRED ? now - 100 : now, &k);
+	if (tok == NULL || strlen(tok) >= TT_TOKLEN)
+		return -1;
+	t->len = (uint16_t)strlen(tok);
+	memcpy(t->tok, tok, t->len);
+	free(tok);
+	return 0;
+}
+
+/* A forgery of token v: one signature character changed, same length,
+ * and if one can be found the same bucket. */
+static void tt_forge(uint32_t n, uint32_t v, const struct cache_header *h,
+		     uint64_t nbuckets)
+{
+	struct tt_token *t = &sh->t[n];
+	uint64_t b = cache_hash(h, sh->t[v].tok, sh->t[v].len) % nbuckets;
+	size_t i;
+	char c;
+
+	*t = sh->t[v];
+	t->kind = TT_FORGED;
+	for (i = t->len - 1u; i + 20 > t->len; i--)
+		for (c = 'A'; c <= 'Z'; c++) {
+			if (c == sh->t[v].tok[i])
+				continue;
+			t->tok[i] = c;
+			if (cache_hash(h, t->tok, t->len) % nbuckets == b)
+				return;
+			t->tok[i] = sh->t[v].tok[i];
+		}
+	t->tok[t->len - 1] = t->tok[t->len - 1] == 'A' ? 'B' : 'A';
+}
+
+struct tt_wstats {
+	uint64_t inserts, revokes, rotations, forged, expired;
+};
+
+static void tt_insert(uint32_t i, struct tt_wstats *w)
+{
+	static struct vopts o;
+	static struct jwt j;
+	static int ready;
+	struct ag_error e;
+	const struct kr_key *k;
+	const struct tt_token *t = &sh->t[i];
+
+	if (!ready)
+		ready = vopts_parse(&o, "{\"ignoreExpiration\":true}", 25,
+				    &e) == 0;
+	if (t->kind == TT_FORGED ||
+	    atomic_load_explicit(&t->dead, memory_order_relaxed) != TT_LIVE)
+		return;
+	/* as the daemon does: verify (expired ones only by signature, so
+	 * that readers have expired entries to refuse), then insert */
+	if (keyring_verify(kr, t->tok, t->len, &o, tt_now(), &j, &k, &e) != 0)
+		return;
+	cachew_put(kr, k, &j, tt_now());
+	w->inserts++;
+}
+
+static void tt_writer(double seconds, struct tt_wstats *w)
+{
+	struct cache_map m;
+	struct ag_error e;
+	unsigned seed = 1;
+	uint32_t n = 0, s, v;
+	double end = tt_now() + seconds, beat = 0;
+	uint64_t ops = 0;
+	char sub[16];
+
+	cache_map(&m, cachew_fd(), &e);
+	while (tt_now() < end && n < TT_TOKENS) {
+		ops++;
+		if (tt_now() - beat > 0.1) {
+			beat = tt_now();
+			cachew_heartbeat(beat);
+		}
+		if (ops % 4 == 0) {
+			/* a new token: valid, expired, or a forgery */
+			s = (uint32_t)rand_r(&seed) % 10;
+			v = n > 0 ? (uint32_t)rand_r(&seed) % n : 0;
+			/* forgeries of real tokens only: a forgery of a
+			 * forgery may well be the real one */
+			if (s == 0 && n > 0 && sh->t[v].kind == TT_VALID) {
+				tt_forge(n, v, m.h, m.nbuckets);
+				w->forged++;
+			} else if (tt_make(n, s == 1 ? TT_EXPIRED : TT_VALID,
+					   &seed) != 0) {
+				continue;
+			}
+			w->expired += s == 1;
+			atomic_store_explicit(&sh->published, ++n,
+					      memory_order_release);
+			tt_insert(n - 1, w);
+		} else if (n > 0) {
+			tt_insert((uint32_t)rand_r(&seed) % n, w);
+		}
+		if (ops % 2000 == 0 && n > 0) {
+			/* log a subject out everywhere */
+			s = (uint32_t)rand_r(&seed) % TT_SUBJECTS;
+			snprintf(sub, sizeof sub, "user%u", s);
+			cachew_purge_subject(sub, strlen(sub), tt_now() + 1);
+			tt_kill(0, n, tt_by_sub, s, TT_REVOKED);
+			w->revokes++;
+		}
+		if (ops % 1000 == 0 && n > 0) {
+			/* one token revoked by its bytes */
+			s = (uint32_t)rand_r(&seed) % n;
+			if (sh->t[s].kind == TT_VALID) {
+				cachew_purge_token(sh->t[s].tok, sh->t[s].len);
+				atomic_store_explicit(&sh->t[s].dead, TT_REVOKED,
+						      memory_order_release);
+				w->revokes++;
+			}
+		}
+		if (ops % 20000 == 0) {
+			/* rotation: the key before the previous one leaves */
+			tt_keyring();
+			tt_kill(0, n, tt_by_rot, rot - 2, TT_ROTATED);
+			w->rotations++;
+		}
+	}
+	cache_unmap(&m);
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = argc > 1 ? atof(argv[1]) : 3;
+	int readers = argc > 2 ? atoi(argv[2]) : 3, r, status, bad = 0;
+	struct tt_counts sum;
+	struct tt_wstats w;
+	struct cachew_stats st;
+	struct ag_error e;
+	pid_t pid[TT_READERS];
+	char cmd[96];
+	int k;
+
+	if (readers < 1 || readers > TT_READERS)
+		readers = 3;
+	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	snprintf(dir, sizeof dir, "/tmp/agauthd-torture-XXXXXX");
+	if (sh == MAP_FAILED || mkdtemp(dir) == NULL)
+		return 2;
+	/* small: evictions all the time */
+	if (cachew_open(256 * 1024, 512, "sub", tt_now(), &e) != 0) {
+		fprintf(stderr, "%s\n", e.msg);
+		return 2;
+	}
+	tt_keyring();
+	tt_keyring();
+	for (r = 0; r < readers; r++) {
+		pid[r] = fork();
+		if (pid[r] == 0)
+			tt_reader(r);
+	}
+	memset(&w, 0, sizeof w);
+	tt_writer(seconds, &w);
+	atomic_store(&sh->stop, 1);
+	for (r = 0; r < readers; r++)
+		if (waitpid(pid[r], &status, 0) != pid[r] || status != 0)
+			bad = 1;
+	memset(&sum, 0, sizeof sum);
+	for (r = 0; r < readers; r++) {
+		sum.lookups += sh->readers[r].lookups;
+		sum.false_accepts += sh->readers[r].false_accepts;
+		for (k = 0; k < TT_KINDS; k++)
+			sum.hits[k] += sh->readers[r].hits[k];
+		for (k = 0; k < 3; k++)
+			sum.dead_lookups[k] += sh->readers[r].dead_lookups[k];
+	}
+	cachew_stats(&st);
+	printf("cache torture: %.1f s, %d reader processes, %llu lookups, "
+	       "%llu valid hits\n", seconds, readers,
+	       (unsigned long long)sum.lookups,
+	       (unsigned long long)sum.hits[TT_VALID]);
+	printf("  writer: %llu inserts, %llu evictions, %llu revocations, "
+	       "%llu rotations, %u tokens (%llu forged, %llu expired)\n",
+	       (unsigned long long)w.inserts, (unsigned long long)st.evictions,
+	       (unsigned long long)w.revokes, (unsigned long long)w.rotations,
+	       atomic_load(&sh->published), (unsigned long long)w.forged,
+	       (unsigned long long)w.expired);
+	printf("  lookups of dead tokens: %llu revoked, %llu rotated out; "
+	       "hits on forged %llu, on expired %llu\n",
+	       (unsigned long long)sum.dead_lookups[TT_REVOKED],
+	       (unsigned long long)sum.dead_lookups[TT_ROTATED],
+	       (unsigned long long)sum.hits[TT_FORGED],
+	       (unsigned long long)sum.hits[TT_EXPIRED]);
+	printf("  false accepts: %llu\n", (unsigned long long)sum.false_accepts);
+	cachew_close();
+	keyring_unref(kr);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		bad = 1;
+	/* a run that hit nothing valid, or never met a dead token, proved
+	 * nothing */
+	return bad || sum.false_accepts != 0 || sum.hits[TT_VALID] == 0 ||
+	       sum.dead_lookups[TT_REVOKED] == 0 ||
+	       sum.dead_lookups[TT_ROTATED] == 0 || w.forged == 0;
+}
