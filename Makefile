@@ -37,9 +37,12 @@ LIB_SRC    := $(SHARED_SRC) $(ENGINE_SRC)
 DAEMON_SRC := $(filter-out $(ENGINE_SRC) daemon/main.c,$(wildcard daemon/*.c))
 DAEMON_LIBS := -lev -linih
 # libagauth: the client library and the shared code it needs (no keys,
-# no mbedTLS)
+# no mbedTLS): the protocol, and the cache reader with the claim checks
+# it runs on a hit
 CLIENTLIB_SRC := $(wildcard client/lib/*.c) shared/proto.c shared/buf.c \
-                 shared/agerr.c
+                 shared/agerr.c shared/cache.c shared/vopts.c shared/json.c \
+                 shared/json_write.c shared/claims.c shared/jwt.c \
+                 shared/b64url.c shared/timespan.c
 # the unit suites also test the client library and agauthctl's option
 # building
 UNIT_SRC   := $(wildcard tests/unit/*.c) $(wildcard client/lib/*.c) \
@@ -116,9 +119,10 @@ $(SAN)/agauthd: $(call sanobj,daemon/main.c) $(SAN)/libagdaemon.a \
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
 
 # libagauth exports only agauth_* (client/lib/agauth.h)
-$(BUILD)/libagauth.so.1: $(call obj,$(CLIENTLIB_SRC))
+$(BUILD)/libagauth.so.1: $(call obj,$(CLIENTLIB_SRC)) client/lib/agauth.map
 	$(call say,LD,$@)$(CC) -shared -Wl,-soname,libagauth.so.1 \
-		-Wl,--version-script=client/lib/agauth.map -o $@ $^ -lmsgpackc
+		-Wl,--version-script=client/lib/agauth.map -o $@ \
+		$(filter %.o,$^) -lmsgpackc
 $(BUILD)/libagauth.so: $(BUILD)/libagauth.so.1
 	$(Q)ln -sf libagauth.so.1 $@
 
@@ -147,6 +151,12 @@ $(SAN)/fuzz_%: $(call sanobj,tests/fuzz/fuzz_%.c tests/fuzz/replay.c) \
                $(SAN)/libagengine.a
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
 
+# a client that tries to write the cache through the descriptor agauthd
+# hands over (tests/integration/cache.test.js)
+$(BUILD)/cache_probe: $(call obj,tests/integration/cache_probe.c \
+                                 shared/proto.c shared/buf.c shared/agerr.c)
+	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
+
 # the cache's writer against reader processes (tests/torture/)
 $(BUILD)/cache_torture: $(call obj,tests/torture/cache_torture.c \
                                    tests/unit/fixture.c) \
@@ -155,7 +165,7 @@ $(BUILD)/cache_torture: $(call obj,tests/torture/cache_torture.c \
 
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
-      $(BUILD)/cache_torture node-deps
+      $(BUILD)/cache_probe $(BUILD)/cache_torture node-deps
 	@tests/run.sh
 
 # ---------------------------------------------------------------- run

@@ -14,8 +14,7 @@
 
 #define CMD_SPACE " \t\r\n"
 
-/* The handle, or NULL after reporting why (with the exit status in *rc). */
-static agauth_t *cmd_open(const struct ctl *c, int *rc)
+agauth_t *cmd_open(const struct ctl *c, int *rc)
 {
 	struct agauth_error e;
 	agauth_t *a = agauth_open(c->socket, &e);
@@ -25,8 +24,7 @@ static agauth_t *cmd_open(const struct ctl *c, int *rc)
 	return a;
 }
 
-/* All of standard input, bounded; NULL after reporting why. */
-static char *cmd_stdin(const struct ctl *c, const char *what)
+char *cmd_stdin(const struct ctl *c, const char *what)
 {
 	struct buf b;
 	char chunk[4096];
@@ -123,9 +121,10 @@ static void cmd_payload(struct buf *b, const struct agauth_verified *v)
 
 /* What verify prints: the payload as it is (JSON text, or the string);
  * with --complete, jsonwebtoken's {header, payload, signature}; with
- * --json, all of it and the kid. */
+ * --json, all of it, the kid, and with --cache where the answer came
+ * from. */
 static int cmd_verified(const struct ctl *c, const char *token,
-			const struct agauth_verified *v)
+			const struct agauth_verified *v, const char *cache)
 {
 	/* complete may come as --complete or inside --options; the daemon
 	 * sends the header only for complete: true */
@@ -150,7 +149,29 @@ static int cmd_verified(const struct ctl *c, const char *token,
 		out_key_str(&b, "signature", strrchr(token, '.') + 1);
 	if (c->json && v->kid[0] != '\0')
 		out_key_str(&b, "kid", v->kid);
+	if (c->json && cache != NULL)
+		out_key_str(&b, "cache", cache);
 	return out_close(&b);
+}
+
+/* verify --cache: the cache's answer if it has one, else agauthd's;
+ * *cache says which ("hit", "miss"; NULL if no cache could be had). */
+static enum agauth_status cmd_verify_cached(agauth_t *a, const char *token,
+					    const char *opts,
+					    struct agauth_verified *v,
+					    struct agauth_error *e,
+					    const char **cache)
+{
+	*cache = NULL;
+	if (agauth_cache_attach(a, e) != AGAUTH_OK)
+		return e->status;
+	*cache = "miss";
+	if (agauth_cache_lookup(a, token, opts, v, e) == AGAUTH_CACHE_MISS)
+		return agauth_verify(a, token, opts, v, e);
+	*cache = "hit";
+	/* agauthd counts a hit when a request reports it */
+	agauth_ping(a, NULL);
+	return e->status;
 }
 
 int cmd_verify(struct ctl *c)
@@ -158,6 +179,8 @@ int cmd_verify(struct ctl *c)
 	struct agauth_verified v = { 0 };
 	struct agauth_error e;
 	struct buf opts;
+	const char *cache = NULL;
+	enum agauth_status st;
 	char *token;
 	agauth_t *a;
 	int rc;
@@ -165,10 +188,14 @@ int cmd_verify(struct ctl *c)
 	rc = cmd_begin(c, "token", &opts, &token, &a);
 	if (rc != 0)
 		goto out;
-	if (agauth_verify(a, token, opts.p, &v, &e) != AGAUTH_OK)
-		rc = out_error(c->json, &e);
+	if (c->cache)
+		st = cmd_verify_cached(a, token, opts.p, &v, &e, &cache);
 	else
-		rc = cmd_verified(c, token, &v);
+		st = agauth_verify(a, token, opts.p, &v, &e);
+	if (st != AGAUTH_OK)
+		rc = out_error_with(c->json, &e, "cache", cache);
+	else
+		rc = cmd_verified(c, token, &v, cache);
 out:
 	agauth_verified_free(&v);
 	free(token);

@@ -6,6 +6,7 @@
 #define AGCTL_CTL_H
 
 #include "client/ctl/opts.h"
+#include "client/lib/agauth.h"
 
 /* Positional arguments a command takes at most. */
 #define CTL_POS_MAX 1
@@ -19,6 +20,9 @@ enum ctl_flag {
 	CTL_TYPE,
 	CTL_OUT,
 	CTL_FORCE,
+	CTL_CACHE,
+	CTL_REVOKE,              /* --token, --jti, --sub: the kind is the
+				    flag's name */
 };
 
 struct ctl {
@@ -33,6 +37,10 @@ struct ctl {
 	const char *keytype;     /* keygen */
 	const char *keyout;
 	int force;
+	int cache;               /* verify --cache */
+	const char *rkind;       /* revoke: "token", "jti" or "sub" */
+	const char *rvalue;
+	int nrevoke;             /* revoke flags given */
 };
 
 /* Each returns the exit status (out.h). */
@@ -44,6 +52,15 @@ int cmd_rotate(struct ctl *c);
 int cmd_stats(struct ctl *c);
 int cmd_ping(struct ctl *c);
 int cmd_keygen(struct ctl *c);
+int cmd_revoke(struct ctl *c);
+int cmd_watch(struct ctl *c);
+
+/* A connected handle, or NULL after reporting why (the exit status in
+ * *rc). */
+agauth_t *cmd_open(const struct ctl *c, int *rc);
+/* All of standard input less the line ends a shell adds, bounded; NULL
+ * after reporting why. */
+char *cmd_stdin(const struct ctl *c, const char *what);
 
 /* Prints the help of cmd (NULL: the overview) to stdout: 0, or -1 if
  * there is no such command. */

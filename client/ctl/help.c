@@ -18,6 +18,9 @@ static const char help_main[] =
 "  rotate [--algorithm ALG] make a new primary key; print its kid\n"
 "  stats                    the daemon's counters as JSON\n"
 "  ping                     the round-trip time to the daemon\n"
+"  revoke (--token T | --jti J | --sub S)\n"
+"                           revoke a token, a token id, or a subject's tokens\n"
+"  watch                    print revocations as they happen\n"
 "  keygen --type TYPE --out FILE [--force]\n"
 "                           write a new key file (runs agauthd keygen)\n"
 "  help [COMMAND]           this text, or a command's\n"
@@ -40,10 +43,12 @@ static const char help_main[] =
 "   2  token expired (TokenExpiredError, also for maxAge)\n"
 "   3  token not yet valid (NotBeforeError)\n"
 "   4  any other failure agauthd reports (sign error, unauthorized, busy,\n"
-"      limits, keyring), or agauthd keygen failed\n"
+"      limits, keyring, no cache, a revocation not saved), or agauthd\n"
+"      keygen failed\n"
 "  64  usage error\n"
 "  69  agauthd unreachable (not running, connection lost, no answer in\n"
-"      time), or no agauthd binary to run for keygen\n"
+"      time; for watch, the end of the watch), or no agauthd binary to\n"
+"      run for keygen\n"
 "  74  the output could not be written\n";
 
 static const char help_sign[] =
@@ -98,7 +103,15 @@ static const char help_verify[] =
 "  --complete               complete: true\n"
 "  --allow-invalid-asymmetric-key-types  allowInvalidAsymmetricKeyTypes: true\n"
 "  --options JSON           the options object itself, merged first: the\n"
-"                           flags override its members\n";
+"                           flags override its members\n"
+"\n"
+"and, not an option of jsonwebtoken:\n"
+"\n"
+"  --cache                  attach agauthd's shared-memory cache first and\n"
+"                           take its answer if it holds the token (exit\n"
+"                           status 4 if agauthd has no cache or refuses\n"
+"                           it); with --json, \"cache\":\"hit\" or \"miss\"\n"
+"                           says where the answer came from\n";
 
 static const char help_keys[] =
 "usage: agauthctl keys\n"
@@ -128,6 +141,35 @@ static const char help_ping[] =
 "\n"
 "Prints the time one request takes to go to agauthd and back.\n";
 
+static const char help_revoke[] =
+"usage: agauthctl revoke (--token TOKEN | --jti JTI | --sub SUBJECT)\n"
+"\n"
+"Revokes, for good, one token; every token whose jti is JTI; or every\n"
+"token of SUBJECT issued up to now (agauthd's subject claim, by default\n"
+"sub, equals SUBJECT, and iat is not later or absent).  Needs the sign\n"
+"right.  The revocation is in force in agauthd and in every cache when\n"
+"this returns; prints how many cache entries it removed (--json:\n"
+"{\"ok\":true,\"purged\":N}).  A value of - is read from standard input,\n"
+"which keeps a token out of the process list.\n"
+"\n"
+"If agauthd cannot save the revocation to its state directory it says\n"
+"why (AG_E_STATE, exit status 4): the revocation is in force all the\n"
+"same, until agauthd restarts.\n";
+
+static const char help_watch[] =
+"usage: agauthctl watch\n"
+"\n"
+"Prints every revocation agauthd makes from now on, one line each, as it\n"
+"happens:\n"
+"\n"
+"  revoke subject alice 1795000000.123\n"
+"\n"
+"(the kind: token, jti or subject; the value, control characters shown\n"
+"as ?; when, in seconds since the epoch), or with --json one object per\n"
+"line: {\"event\":\"revoke\",\"kind\",\"value\",\"at\"}.  Runs until it is\n"
+"interrupted, or until the connection to agauthd breaks (exit status\n"
+"69): revocations made before a new watch starts are not shown again.\n";
+
 static const char help_keygen[] =
 "usage: agauthctl keygen --type TYPE --out FILE [--force]\n"
 "\n"
@@ -147,6 +189,8 @@ static const struct {
 	{ "rotate", help_rotate },
 	{ "stats", help_stats },
 	{ "ping", help_ping },
+	{ "revoke", help_revoke },
+	{ "watch", help_watch },
 	{ "keygen", help_keygen },
 	{ "help", help_main },
 };

@@ -28,6 +28,19 @@ static const struct args_flag ctl_keygen[] = {
 	{ NULL, 0, 0, NULL },
 };
 
+/* verify's flags beside jsonwebtoken's options */
+static const struct args_flag ctl_verify[] = {
+	{ "cache", 0, CTL_CACHE, NULL },
+	{ NULL, 0, 0, NULL },
+};
+
+static const struct args_flag ctl_revoke[] = {
+	{ "token", 1, CTL_REVOKE, NULL },
+	{ "jti", 1, CTL_REVOKE, NULL },
+	{ "sub", 1, CTL_REVOKE, NULL },
+	{ NULL, 0, 0, NULL },
+};
+
 static const struct args_flag ctl_bare[] = {
 	{ NULL, 0, 0, NULL },
 };
@@ -37,18 +50,21 @@ static int ctl_help(struct ctl *c);
 static const struct ctl_cmd {
 	const char *name;
 	const struct args_flag *flags;
+	const struct args_flag *more;  /* or NULL */
 	int maxpos;
 	int (*run)(struct ctl *c);
 } ctl_cmds[] = {
-	{ "sign", opts_sign, 1, cmd_sign },
-	{ "verify", opts_verify, 1, cmd_verify },
-	{ "keys", ctl_bare, 0, cmd_keys },
-	{ "reload", ctl_bare, 0, cmd_reload },
-	{ "rotate", ctl_rotate, 0, cmd_rotate },
-	{ "stats", ctl_bare, 0, cmd_stats },
-	{ "ping", ctl_bare, 0, cmd_ping },
-	{ "keygen", ctl_keygen, 0, cmd_keygen },
-	{ "help", ctl_bare, 1, ctl_help },
+	{ "sign", opts_sign, NULL, 1, cmd_sign },
+	{ "verify", opts_verify, ctl_verify, 1, cmd_verify },
+	{ "keys", ctl_bare, NULL, 0, cmd_keys },
+	{ "reload", ctl_bare, NULL, 0, cmd_reload },
+	{ "rotate", ctl_rotate, NULL, 0, cmd_rotate },
+	{ "stats", ctl_bare, NULL, 0, cmd_stats },
+	{ "ping", ctl_bare, NULL, 0, cmd_ping },
+	{ "revoke", ctl_revoke, NULL, 0, cmd_revoke },
+	{ "watch", ctl_bare, NULL, 0, cmd_watch },
+	{ "keygen", ctl_keygen, NULL, 0, cmd_keygen },
+	{ "help", ctl_bare, NULL, 1, ctl_help },
 };
 
 /* agauthctl help [COMMAND] */
@@ -87,6 +103,12 @@ static int ctl_flag(struct ctl *c, const struct args_flag *f, const char *val)
 	case CTL_TYPE: c->keytype = val; break;
 	case CTL_OUT: c->keyout = val; break;
 	case CTL_FORCE: c->force = 1; break;
+	case CTL_CACHE: c->cache = 1; break;
+	case CTL_REVOKE:
+		c->rkind = f->name;
+		c->rvalue = val;
+		c->nrevoke++;
+		break;
 	default: break;
 	}
 	return 0;
@@ -132,7 +154,7 @@ static int ctl_parse(struct ctl *c, struct args *it,
 static int ctl_main(int argc, char **argv)
 {
 	const struct args_flag *global[] = { ctl_global, NULL };
-	const struct args_flag *tabs[] = { NULL, ctl_global, NULL };
+	const struct args_flag *tabs[] = { NULL, ctl_global, NULL, NULL };
 	struct args it = { .argv = argv, .argc = argc, .i = 1 };
 	const struct ctl_cmd *cmd;
 	const char *name;
@@ -155,6 +177,7 @@ static int ctl_main(int argc, char **argv)
 		return out_usage(c.who, "no command '%s'", name);
 	snprintf(c.who, sizeof c.who, "agauthctl %s", cmd->name);
 	tabs[0] = cmd->flags;
+	tabs[2] = cmd->more;
 	rc = ctl_parse(&c, &it, tabs, 0, cmd->maxpos, &name);
 	if (rc != 0)
 		return rc;

@@ -29,6 +29,12 @@ int out_exit(enum agauth_status st)
 
 int out_error(int json, const struct agauth_error *e)
 {
+	return out_error_with(json, e, NULL, NULL);
+}
+
+int out_error_with(int json, const struct agauth_error *e, const char *key,
+		   const char *val)
+{
 	struct buf b;
 
 	fprintf(stderr, "%s: %s\n", e->name, e->message);
@@ -43,6 +49,8 @@ int out_error(int json, const struct agauth_error *e)
 			out_key(&b, "date");
 			render_num(&b, e->date);
 		}
+		if (key != NULL && val != NULL)
+			out_key_str(&b, key, val);
 		out_close(&b);
 	}
 	return out_exit(e->status);

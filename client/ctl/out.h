@@ -28,6 +28,9 @@ enum out_exit {
 int out_exit(enum agauth_status st);
 /* Reports e; returns its exit status. */
 int out_error(int json, const struct agauth_error *e);
+/* The same, with "key":"val" in the JSON object if val is not NULL. */
+int out_error_with(int json, const struct agauth_error *e, const char *key,
+		   const char *val);
 /* "agauthctl[ cmd]: message" and where help is, on stderr; OUT_USAGE. */
 int out_usage(const char *who, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/lib/cachemap.h"
 #include "client/lib/call.h"
 #include "client/lib/chan.h"
 #include "client/lib/status.h"
@@ -28,6 +29,7 @@ void agauth_close(agauth_t *a)
 {
 	if (a == NULL)
 		return;
+	cachemap_free(a);
 	chan_fini(a);
 	free(a);
 }
@@ -98,9 +100,20 @@ enum agauth_status agauth_verify(agauth_t *a, const char *token,
 	struct call_req rq = {
 		.op = AGAUTH_OP_VERIFY, .token = token, .opts = opts_json,
 	};
+	struct agauth_error e;
 	struct call_done d;
-	enum agauth_status st = call_run(a, &rq, &d, err);
+	enum agauth_status st;
 
+	/* the cache first; a blocking call still refuses to run beside
+	 * pipelined requests, hit or not */
+	if (a != NULL && a->npend == 0 &&
+	    cachemap_verify(a, token, opts_json, out, &e) !=
+	    AGAUTH_CACHE_MISS) {
+		if (err != NULL)
+			*err = e;
+		return e.status;
+	}
+	st = call_run(a, &rq, &d, err);
 	if (out != NULL) {
 		*out = d.v;
 		memset(&d.v, 0, sizeof d.v);
@@ -151,6 +164,38 @@ enum agauth_status agauth_reload(agauth_t *a, uint64_t *generation,
 
 	if (generation != NULL)
 		*generation = d.generation;
+	call_done_free(&d);
+	return st;
+}
+
+enum agauth_status agauth_revoke(agauth_t *a, const char *kind,
+				 const char *value, uint64_t *purged,
+				 struct agauth_error *err)
+{
+	struct call_req rq = { .op = CALL_OP_REVOKE };
+	struct call_done d;
+	enum agauth_status st;
+
+	if (purged != NULL)
+		*purged = 0;
+	if (kind != NULL && strcmp(kind, "token") == 0)
+		rq.token = value;
+	else if (kind != NULL && strcmp(kind, "jti") == 0)
+		rq.jti = value;
+	else if (kind != NULL && (strcmp(kind, "sub") == 0 ||
+				  strcmp(kind, "subject") == 0))
+		rq.sub = value;
+	/* "" would be sent as no value at all */
+	if (value == NULL || *value == '\0' ||
+	    (rq.token == NULL && rq.jti == NULL && rq.sub == NULL)) {
+		status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
+			   "revoke needs a kind (token, jti or sub) and a "
+			   "value");
+		return AGAUTH_USAGE;
+	}
+	st = call_run(a, &rq, &d, err);
+	if (purged != NULL)
+		*purged = d.purged;
 	call_done_free(&d);
 	return st;
 }

@@ -8,13 +8,13 @@
  *
  * Threads: an agauth_t is not thread-safe.  Use one handle per thread (or
  * hold a lock around every call on a shared one); different handles are
- * independent of each other.
+ * independent of each other, each with its own cache mapping.
  *
  * Memory: every char * and every buffer this library hands back is
  * malloc'd and belongs to the caller, who frees it with free() (or with
- * agauth_verified_free / agauth_reply_free for the structures).  On
- * failure the outputs are set to NULL (or zeroed), so freeing them is
- * always safe.
+ * agauth_verified_free, agauth_reply_free or agauth_event_free for the
+ * structures).  On failure the outputs are set to NULL (or zeroed), so
+ * freeing them is always safe.
  *
  * Errors: every call that can fail fills a struct agauth_error (err may be
  * NULL) and returns its status.  For a token the daemon rejected, `name`
@@ -26,6 +26,11 @@
  * flight when the connection broke completes with AGAUTH_UNREACHABLE,
  * "connection to agauthd lost": it is never answered wrongly and never
  * sent twice, since it may have reached the daemon.
+ *
+ * Cache: after agauth_cache_attach, verifications of tokens agauthd has
+ * verified or signed before are answered from its shared-memory cache,
+ * in the calling process, with the same results and errors
+ * (docs/cache.md).
  */
 #ifndef AGAUTH_H
 #define AGAUTH_H
@@ -57,6 +62,8 @@ enum agauth_status {
 	AGAUTH_UNREACHABLE,  /* cannot connect, connection lost, timeout,
 				a reply that breaks the protocol */
 	AGAUTH_USAGE,        /* bad arguments to this library */
+	AGAUTH_NO_EVENT,     /* agauth_watch_next only: no event within the
+				timeout; not an error, the watch goes on */
 };
 
 struct agauth_error {
@@ -145,6 +152,118 @@ enum agauth_status agauth_stats(agauth_t *a, char **json,
 				struct agauth_error *err);
 
 /*
+ * The verified-token cache.  agauth_cache_attach asks agauthd for its
+ * cache (the `cache` request: the peer needs the verify right) and maps
+ * it read-only; the handle keeps the mapping until agauth_close.  From
+ * then on agauth_verify answers a token the cache holds without a system
+ * call: the payload decoded from the caller's token, the kid of the key
+ * that verified it, the header with complete: true, and for options that
+ * refuse it exactly the error agauthd would give.  Anything else (a
+ * token not in the cache, options that are not a JSON object) goes to
+ * agauthd as before.
+ *
+ * When the mapped daemon is gone (the cache says so within two seconds,
+ * or a reconnect's hello names another cache), the handle re-attaches
+ * once per call; if that fails the call simply asks agauthd.  The
+ * re-attach is a blocking round trip, so it is left out while pipelined
+ * requests are in flight (lookups miss meanwhile).
+ *
+ * Returns AGAUTH_REFUSED with agauthd's error if the cache is off
+ * (AG_E_NO_CACHE) or the peer may not verify (AG_E_UNAUTHORIZED), and
+ * AGAUTH_UNREACHABLE if no usable descriptor came.  On failure the handle
+ * has no cache (one attached before is let go) and verifies through the
+ * daemon.  Like the other blocking calls it needs agauth_inflight() == 0.
+ */
+enum agauth_status agauth_cache_attach(agauth_t *a, struct agauth_error *err);
+
+/*
+ * The cache's answer without asking agauthd, for the pipelined interface
+ * below (agauth_verify does this by itself):
+ *
+ *   AGAUTH_CACHE_MISS      0: not answered (no cache attached, token not
+ *                          in it, options that do not parse, ...);
+ *                          submit a verify.  *out is empty, *err success.
+ *   AGAUTH_CACHE_VALID     1: verified: *out is filled as agauth_verify
+ *                          fills it (out may be NULL); *err is success.
+ *   AGAUTH_CACHE_REJECTED  2: agauthd verified the token but opts_json
+ *                          refuses it: *err holds the error agauth_verify
+ *                          would return (TokenExpiredError, audience,
+ *                          ...); *out is empty.
+ *
+ * Never sends a request, except to re-attach (see above), which it does
+ * only with nothing in flight.
+ */
+enum agauth_cache_answer {
+	AGAUTH_CACHE_MISS = 0,
+	AGAUTH_CACHE_VALID = 1,
+	AGAUTH_CACHE_REJECTED = 2,
+};
+int agauth_cache_lookup(agauth_t *a, const char *token, const char *opts_json,
+			struct agauth_verified *out, struct agauth_error *err);
+
+/*
+ * Hits and misses: a handle counts the verifications its cache answered
+ * (VALID and REJECTED alike) and the verifies it sent to agauthd while a
+ * cache was attached, and reports them with its next request of any kind
+ * (agauthd's stats: cache_hits, cache_misses).  A program that only hits
+ * sends nothing: agauth_ping reports the counts explicitly, and counts
+ * not yet reported are lost at agauth_close.
+ */
+
+/*
+ * Revokes, for good, one token (kind "token", value: the whole token),
+ * every token with this jti ("jti"), or every token of this subject
+ * issued up to now ("sub", also spelled "subject": the configured
+ * subject claim equals value; docs/operations.md, "Revocation").  Needs
+ * the sign right.  The revocation is in force, in agauthd and in every
+ * attached cache, when this returns; *purged (if not NULL) gets the
+ * number of cache entries it removed.
+ *
+ * AGAUTH_REFUSED with code AG_E_STATE means agauthd could not write the
+ * revocation to its state directory: it is in force all the same, until
+ * agauthd restarts (err->message says why; a later successful revoke
+ * writes it too).  *purged is then 0.
+ */
+enum agauth_status agauth_revoke(agauth_t *a, const char *kind,
+				 const char *value, uint64_t *purged,
+				 struct agauth_error *err);
+
+/*
+ * Revocation events.  agauth_watch turns the handle into a watcher
+ * (blocking; needs the verify right): from then on its connection
+ * carries only events, and every other call on it fails with
+ * AGAUTH_USAGE.  agauth_watch_next waits up to timeout_ms (< 0: forever;
+ * 0: only what has arrived) for the next revocation made by anyone:
+ *
+ *   AGAUTH_OK           *ev filled; free it with agauth_event_free
+ *   AGAUTH_NO_EVENT     none came in time; call again
+ *   AGAUTH_UNREACHABLE  the connection broke, or agauthd sent something
+ *                       that is not an event (AGAUTH_REFUSED: no memory
+ *                       for one).  The watch is over: the handle is no
+ *                       longer a watcher, and agauth_watch on it again
+ *                       reconnects.  Revocations made while no connection
+ *                       watched are not replayed: after a re-watch,
+ *                       re-check the sessions you hold.
+ *   AGAUTH_USAGE        the handle does not watch (ev NULL, or never
+ *                       agauth_watch)
+ *
+ * agauth_fd() becomes readable when an event may be there.
+ */
+struct agauth_event {
+	char kind[8];        /* "token", "jti" or "subject" */
+	char *value;         /* the token, jti or subject (NUL-terminated;
+				value_len excludes the NUL) */
+	size_t value_len;
+	double at;           /* when it was revoked, seconds since the epoch */
+};
+
+enum agauth_status agauth_watch(agauth_t *a, struct agauth_error *err);
+enum agauth_status agauth_watch_next(agauth_t *a, struct agauth_event *ev,
+				     int timeout_ms, struct agauth_error *err);
+/* Frees what agauth_watch_next put in ev and zeroes it. */
+void agauth_event_free(struct agauth_event *ev);
+
+/*
  * Pipelined, non-blocking interface for programs with their own event
  * loop:
  *
@@ -168,6 +287,9 @@ enum agauth_status agauth_stats(agauth_t *a, char **json,
  * may be a different descriptor after a reconnect: look it up again
  * after every submit that followed a -1.  The descriptor is non-blocking;
  * do not read, write or close it yourself.
+ *
+ * With a cache attached, call agauth_cache_lookup before
+ * agauth_submit_verify: submit only on AGAUTH_CACHE_MISS.
  */
 enum agauth_op {
 	AGAUTH_OP_PING = 1,

@@ -7,7 +7,7 @@
 #include "client/lib/reply.h"
 #include "client/lib/status.h"
 
-static const char *const call_opnames[] = {
+static const char *const call_opnames[CALL_OPS] = {
 	[AGAUTH_OP_PING] = "ping",
 	[AGAUTH_OP_SIGN] = "sign",
 	[AGAUTH_OP_VERIFY] = "verify",
@@ -15,6 +15,9 @@ static const char *const call_opnames[] = {
 	[AGAUTH_OP_RELOAD] = "reload",
 	[AGAUTH_OP_ROTATE] = "rotate",
 	[AGAUTH_OP_STATS] = "stats",
+	[CALL_OP_CACHE] = "cache",
+	[CALL_OP_REVOKE] = "revoke",
+	[CALL_OP_WATCH] = "watch",
 };
 
 /* Sends hello on a new connection and waits for its answer. */
@@ -50,7 +53,8 @@ static int call_hello(struct agauth *a, struct agauth_error *err)
 			   "unexpected reply from agauthd at %s to hello",
 			   a->path);
 	else
-		rc = reply_hello(m.root, ok, &a->max_frame, err);
+		rc = reply_hello(m.root, ok, &a->max_frame, &a->hello_cache,
+				 err);
 	proto_msg_free(&m);
 	return rc;
 }
@@ -79,6 +83,11 @@ static int call_check(const struct agauth *a, const struct call_req *rq,
 	if (a == NULL)
 		return status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
 				  "no agauth handle");
+	/* its connection carries events now, and nothing else */
+	if (a->watch_id != 0)
+		return status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
+				  "this handle watches revocations; use "
+				  "another one for requests");
 	if (rq->op == AGAUTH_OP_SIGN && rq->payload == NULL)
 		return status_set(err, AGAUTH_USAGE, AG_E_BAD_REQUEST,
 				  "sign needs a payload");
@@ -88,8 +97,14 @@ static int call_check(const struct agauth *a, const struct call_req *rq,
 	return 0;
 }
 
+/* The cache hits and misses a request reports (ch, cm): what was
+ * counted, at most what the protocol takes. */
+struct call_counts {
+	uint64_t ch, cm;
+};
+
 static void call_encode(struct proto_out *o, uint64_t id,
-			const struct call_req *rq)
+			const struct call_req *rq, const struct call_counts *k)
 {
 	const struct {
 		const char *key, *val;
@@ -98,8 +113,10 @@ static void call_encode(struct proto_out *o, uint64_t id,
 		{ "token", rq->token },
 		{ "opts", rq->opts },
 		{ "alg", rq->alg },
+		{ "jti", rq->jti },
+		{ "sub", rq->sub },
 	};
-	size_t i, n = 0;
+	size_t i, n = (k->ch > 0) + (k->cm > 0);
 
 	for (i = 0; i < sizeof args / sizeof *args; i++)
 		n += args[i].val != NULL && *args[i].val != '\0';
@@ -109,22 +126,35 @@ static void call_encode(struct proto_out *o, uint64_t id,
 	for (i = 0; i < sizeof args / sizeof *args; i++)
 		if (args[i].val != NULL && *args[i].val != '\0')
 			proto_kv_cstr(o, args[i].key, args[i].val);
+	if (k->ch > 0)
+		proto_kv_uint(o, "ch", k->ch);
+	if (k->cm > 0)
+		proto_kv_uint(o, "cm", k->cm);
 }
 
 uint64_t call_submit(struct agauth *a, const struct call_req *rq,
 		     void *udata, struct agauth_error *err)
 {
+	struct call_counts k;
 	struct proto_out o;
 	uint64_t id;
 
 	if (call_check(a, rq, err) != 0 || chan_room(a, err) != 0 ||
 	    call_ready(a, err) != 0)
 		return 0;
+	/* a verify the daemon answers is a miss of an attached cache */
+	if (rq->op == AGAUTH_OP_VERIFY && a->cache != NULL)
+		a->misses++;
+	k.ch = a->hits < UINT32_MAX ? a->hits : UINT32_MAX;
+	k.cm = a->misses < UINT32_MAX ? a->misses : UINT32_MAX;
 	id = a->next_id++;
 	chan_begin(a, &o);
-	call_encode(&o, id, rq);
+	call_encode(&o, id, rq, &k);
 	if (chan_end(a, &o, err) != 0)
 		return 0;
+	/* counted once: what did not fit goes with the next request */
+	a->hits -= k.ch;
+	a->misses -= k.cm;
 	chan_track(a, id, rq->op, udata);
 	status_ok(err);
 	return id;

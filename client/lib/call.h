@@ -14,13 +14,23 @@
 /* The client string a hello announces. */
 #define CALL_CLIENT "libagauth/1"
 
+/* Ops only the blocking calls send, beside enum agauth_op's (they never
+ * reach agauth_complete). */
+enum call_op {
+	CALL_OP_CACHE = AGAUTH_OP_STATS + 1,
+	CALL_OP_REVOKE,
+	CALL_OP_WATCH,
+	CALL_OPS,
+};
+
 /* A request: the op and those of its arguments it takes (NULL: absent). */
 struct call_req {
-	enum agauth_op op;
+	int op;                  /* enum agauth_op or enum call_op */
 	const char *payload;     /* sign */
-	const char *token;       /* verify */
+	const char *token;       /* verify, revoke */
 	const char *opts;        /* sign, verify; "" is absent too */
 	const char *alg;         /* rotate */
+	const char *jti, *sub;   /* revoke */
 };
 
 /* A completed request.  err.status is its status; on failure the result
@@ -33,6 +43,8 @@ struct call_done {
 	char *added;             /* sign */
 	struct agauth_verified v;
 	uint64_t generation;     /* reload, rotate */
+	uint64_t instance;       /* cache */
+	uint64_t purged;         /* revoke */
 };
 
 /* Connects and says hello unless the handle has a usable connection. */

@@ -17,6 +17,7 @@ int chan_init(struct agauth *a, const char *path, struct agauth_error *err)
 {
 	memset(a, 0, sizeof *a);
 	a->fd = -1;
+	a->rfd = -1;
 	a->timeout_ms = AGAUTH_TIMEOUT_DEFAULT;
 	a->next_id = 1;
 	a->max_frame = AG_FRAME_DEFAULT;
@@ -36,11 +37,20 @@ int chan_init(struct agauth *a, const char *path, struct agauth_error *err)
 	return 0;
 }
 
+/* Closes the kept descriptor, if any. */
+static void chan_drop_fd(struct agauth *a)
+{
+	if (a->rfd >= 0)
+		close(a->rfd);
+	a->rfd = -1;
+}
+
 void chan_fini(struct agauth *a)
 {
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = -1;
+	chan_drop_fd(a);
 	buf_free(&a->out);
 	buf_free(&a->in);
 	free(a->pend);
@@ -98,6 +108,7 @@ void chan_break(struct agauth *a)
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = -1;
+	chan_drop_fd(a);
 	buf_reset(&a->out);
 	a->out_off = 0;
 	buf_reset(&a->in);
@@ -236,6 +247,47 @@ int chan_flush(struct agauth *a)
 	return 0;
 }
 
+/* Keeps the descriptors a read brought: the first one, closing any
+ * other (only one is ever due, but the peer decides what comes). */
+static void chan_keep_fds(struct agauth *a, struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	size_t i, nfd;
+	int fd;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < nfd; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+			chan_drop_fd(a);
+			a->rfd = fd;
+		}
+	}
+}
+
+/* recv() with room for one descriptor (close-on-exec). */
+static ssize_t chan_recv(struct agauth *a, void *p, size_t n)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = p, .iov_len = n };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.b, .msg_controllen = sizeof u.b,
+	};
+	ssize_t k;
+
+	memset(&u, 0, sizeof u);
+	k = recvmsg(a->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (k >= 0 && mh.msg_controllen > 0)
+		chan_keep_fds(a, &mh);
+	return k;
+}
+
 int chan_fill(struct agauth *a)
 {
 	struct buf *b = &a->in;
@@ -255,7 +307,7 @@ int chan_fill(struct agauth *a)
 		return -1;
 	}
 	for (;;) {
-		n = recv(a->fd, b->p + b->len, AG_CLIENT_READ_CHUNK, MSG_DONTWAIT);
+		n = chan_recv(a, b->p + b->len, AG_CLIENT_READ_CHUNK);
 		if (n > 0) {
 			b->len += (size_t)n;
 			return 1;
@@ -292,6 +344,14 @@ int chan_frame(struct agauth *a, const uint8_t **p, size_t *n)
 	return 1;
 }
 
+int chan_take_fd(struct agauth *a)
+{
+	int fd = a->rfd;
+
+	a->rfd = -1;
+	return fd;
+}
+
 static int64_t chan_now(void)
 {
 	struct timespec ts;
@@ -300,9 +360,14 @@ static int64_t chan_now(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t chan_after(int ms)
+{
+	return ms >= 0 ? chan_now() + ms : -1;
+}
+
 int64_t chan_deadline(const struct agauth *a)
 {
-	return a->timeout_ms > 0 ? chan_now() + a->timeout_ms : -1;
+	return a->timeout_ms > 0 ? chan_after(a->timeout_ms) : -1;
 }
 
 /* 1 when the socket is ready for events, 0 at the deadline, -1 on error. */

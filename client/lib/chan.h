@@ -7,6 +7,11 @@
  * breaks, all of them become "lost": a prefix pend[0..nlost) that later
  * completes with AGAUTH_UNREACHABLE, while requests sent on the next
  * connection queue up behind it.
+ *
+ * Reads take one descriptor passed with SCM_RIGHTS (the cache's, with the
+ * reply to `cache`) and keep it in `rfd` until someone takes it; it is
+ * closed when another arrives, when the connection breaks, and at the
+ * end, so none leaks.
  */
 #ifndef AGAUTH_CHAN_H
 #define AGAUTH_CHAN_H
@@ -27,6 +32,8 @@ struct chan_pend {
 	void *udata;
 };
 
+struct cachemap;
+
 /* The handle behind agauth_t. */
 struct agauth {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -41,6 +48,12 @@ struct agauth {
 	struct chan_pend *pend;  /* in flight, ascending ids */
 	size_t npend, cap;
 	size_t nlost;            /* pend[0..nlost) died with a connection */
+	int rfd;                 /* a descriptor that came with a reply,
+				    or -1 */
+	uint64_t hello_cache;    /* the cache instance hello named */
+	struct cachemap *cache;  /* NULL until agauth_cache_attach */
+	uint64_t hits, misses;   /* cache lookups not yet reported */
+	uint64_t watch_id;       /* the watch request's id; 0: no watch */
 };
 
 /* Takes the socket path (NULL: $AGAUTHD_SOCKET, then the default). */
@@ -70,7 +83,8 @@ int chan_take(struct agauth *a, uint64_t id, struct chan_pend *p);
 int chan_take_lost(struct agauth *a, struct chan_pend *p);
 
 /* Non-blocking I/O.  flush: 1 output remains, 0 all written, -1 broken.
- * fill: 1 bytes read, 0 none available, -1 broken. */
+ * fill: 1 bytes read, 0 none available, -1 broken.  A descriptor that
+ * comes with the bytes goes to rfd. */
 int chan_flush(struct agauth *a);
 int chan_fill(struct agauth *a);
 /* The next whole reply frame (body p[0..n), valid until the next fill):
@@ -78,8 +92,13 @@ int chan_fill(struct agauth *a);
  * connection is then broken). */
 int chan_frame(struct agauth *a, const uint8_t **p, size_t *n);
 
-/* Monotonic milliseconds the timeout ends at; -1 for none. */
+/* The descriptor that came last (the caller closes it), or -1. */
+int chan_take_fd(struct agauth *a);
+
+/* Monotonic milliseconds the handle's timeout ends at; -1 for none. */
 int64_t chan_deadline(const struct agauth *a);
+/* Monotonic milliseconds ms from now; -1 (no deadline) for ms < 0. */
+int64_t chan_after(int ms);
 /* Writes all output and waits for the next reply frame: 1 with it,
  * 0 if the deadline passed, -1 if the connection broke. */
 int chan_sync(struct agauth *a, int64_t deadline, const uint8_t **p,

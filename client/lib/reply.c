@@ -214,7 +214,41 @@ static int reply_rotate(const msgpack_object *root, struct call_done *d)
 	return d->text ? 0 : reply_nomem(d);
 }
 
-static int (*const reply_ops[])(const msgpack_object *, struct call_done *) = {
+/* cache: the instance; the descriptor came beside the bytes (chan). */
+static int reply_cache(const msgpack_object *root, struct call_done *d)
+{
+	if (proto_uint(root, "cache", &d->instance) != 0 || d->instance == 0)
+		return reply_bad(d, "cache reply without an instance");
+	return 0;
+}
+
+static int reply_revoke(const msgpack_object *root, struct call_done *d)
+{
+	if (proto_uint(root, "purged", &d->purged) != 0)
+		return reply_bad(d, "revoke reply without a purged count");
+	return 0;
+}
+
+/* str `key` of root equals the C string want. */
+static int reply_str_is(const msgpack_object *root, const char *key,
+			const char *want)
+{
+	const char *s;
+	size_t n;
+
+	return proto_str(root, key, &s, &n) == 0 && n == strlen(want) &&
+	       memcmp(s, want, n) == 0;
+}
+
+static int reply_watch(const msgpack_object *root, struct call_done *d)
+{
+	if (!reply_str_is(root, "event", "watching"))
+		return reply_bad(d, "watch reply without event: watching");
+	return 0;
+}
+
+static int (*const reply_ops[CALL_OPS])(const msgpack_object *,
+					struct call_done *) = {
 	[AGAUTH_OP_PING] = reply_none,
 	[AGAUTH_OP_SIGN] = reply_sign,
 	[AGAUTH_OP_VERIFY] = reply_verify,
@@ -222,6 +256,9 @@ static int (*const reply_ops[])(const msgpack_object *, struct call_done *) = {
 	[AGAUTH_OP_RELOAD] = reply_reload,
 	[AGAUTH_OP_ROTATE] = reply_rotate,
 	[AGAUTH_OP_STATS] = reply_stats,
+	[CALL_OP_CACHE] = reply_cache,
+	[CALL_OP_REVOKE] = reply_revoke,
+	[CALL_OP_WATCH] = reply_watch,
 };
 
 int reply_fill(const msgpack_object *root, int ok, struct call_done *d)
@@ -242,7 +279,7 @@ int reply_fill(const msgpack_object *root, int ok, struct call_done *d)
 }
 
 int reply_hello(const msgpack_object *root, int ok, uint64_t *max_frame,
-		struct agauth_error *err)
+		uint64_t *cache, struct agauth_error *err)
 {
 	uint64_t v;
 
@@ -261,5 +298,54 @@ int reply_hello(const msgpack_object *root, int ok, uint64_t *max_frame,
 		*max_frame = AG_FRAME_DEFAULT;
 	if (*max_frame > AG_FRAME_HARD_MAX)
 		*max_frame = AG_FRAME_HARD_MAX;
+	/* absent (a daemon before the cache) or 0: no cache */
+	if (proto_uint(root, "cache", cache) != 0)
+		*cache = 0;
 	return 0;
+}
+
+/* An event's number (at): any msgpack number. */
+static int reply_num(const msgpack_object *root, const char *key, double *v)
+{
+	const msgpack_object *o = proto_get(root, key);
+
+	if (o == NULL)
+		return -1;
+	if (o->type == MSGPACK_OBJECT_FLOAT32 ||
+	    o->type == MSGPACK_OBJECT_FLOAT64)
+		*v = o->via.f64;
+	else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		*v = (double)o->via.u64;
+	else
+		return -1;
+	return 0;
+}
+
+int reply_event(const msgpack_object *root, int ok, struct agauth_event *ev,
+		struct agauth_error *err)
+{
+	static const char *const kinds[] = { "token", "jti", "subject" };
+	const char *v;
+	size_t n, i;
+
+	memset(ev, 0, sizeof *ev);
+	if (!ok || !reply_str_is(root, "event", "revoke") ||
+	    proto_bytes(root, "value", &v, &n) != 0 ||
+	    reply_num(root, "at", &ev->at) != 0)
+		goto bad;
+	for (i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		if (reply_str_is(root, "kind", kinds[i]))
+			break;
+	if (i == sizeof kinds / sizeof *kinds)
+		goto bad;
+	ev->value = reply_dup(v, n);
+	if (ev->value == NULL)
+		return status_set(err, AGAUTH_REFUSED, AG_E_NOMEM, NULL);
+	ev->value_len = n;
+	strcpy(ev->kind, kinds[i]);
+	return 0;
+bad:
+	ev->at = 0;
+	return status_set(err, AGAUTH_UNREACHABLE, AG_E_PROTOCOL,
+			  "unexpected event from agauthd");
 }

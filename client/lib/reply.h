@@ -24,8 +24,13 @@ int reply_fill(const msgpack_object *root, int ok, struct call_done *d);
 /* The error a failed reply carries, as a reply to op. */
 void reply_error(const msgpack_object *root, enum agauth_op op,
 		 struct agauth_error *err);
-/* Checks a hello reply and reads the daemon's max_frame: 0 or -1. */
+/* Checks a hello reply and reads the daemon's max_frame and cache
+ * instance (0: none): 0 or -1. */
 int reply_hello(const msgpack_object *root, int ok, uint64_t *max_frame,
+		uint64_t *cache, struct agauth_error *err);
+/* A watch's event frame into *ev: 0, or -1 with *err (AGAUTH_UNREACHABLE
+ * if it is not a revocation event; *ev is then empty). */
+int reply_event(const msgpack_object *root, int ok, struct agauth_event *ev,
 		struct agauth_error *err);
 
 #endif

@@ -16,6 +16,7 @@ static const char *const status_text[] = {
 	[AGAUTH_REFUSED] = "refused by agauthd",
 	[AGAUTH_UNREACHABLE] = "agauthd unreachable",
 	[AGAUTH_USAGE] = "bad arguments",
+	[AGAUTH_NO_EVENT] = "no event yet",
 };
 
 const char *agauth_strerror(enum agauth_status s)
@@ -87,4 +88,21 @@ void status_ok(struct agauth_error *err)
 {
 	if (err != NULL)
 		memset(err, 0, sizeof *err);
+}
+
+void status_from(struct agauth_error *err, const struct ag_error *e,
+		 enum agauth_op op)
+{
+	const char *name = ag_errname(e->code);
+
+	if (err == NULL)
+		return;
+	/* what reply_error makes of the frame agauthd would send */
+	memset(err, 0, sizeof *err);
+	err->status = status_of(name, strlen(name), op);
+	snprintf(err->code, sizeof err->code, "%s", proto_code_name(e->code));
+	snprintf(err->name, sizeof err->name, "%s", name);
+	snprintf(err->message, sizeof err->message, "%s", e->msg);
+	err->has_date = e->has_date;
+	err->date = e->has_date ? e->date : 0;
 }

@@ -19,6 +19,10 @@ enum agauth_status status_of(const char *name, size_t n, enum agauth_op op);
 int status_set(struct agauth_error *err, enum agauth_status st,
 	       enum ag_err code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* Fills *err (if not NULL) with e, an error of the shared code (a cache
+ * hit's), exactly as the reply to op that carried it would. */
+void status_from(struct agauth_error *err, const struct ag_error *e,
+		 enum agauth_op op);
 /* Sets *err (if not NULL) to success. */
 void status_ok(struct agauth_error *err);
 

@@ -36,6 +36,11 @@ const SANITIZER_RE = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/* JSON text of a decoded frame for messages: uint64 values past 2^53 (the
+ * cache instance in hello) decode as BigInt, which JSON.stringify
+ * refuses. */
+const show = (v) => JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? `${x}n` : x));
+
 /* Polls fn (sync or async) until it returns a truthy value; throws after
  * `timeout` ms with `what` in the message. */
 async function waitFor(fn, { timeout = 10000, interval = 20, what = 'condition' } = {}) {
@@ -255,7 +260,7 @@ class Client {
 	static async open(sockPath, opts) {
 		const c = await Client.connect(sockPath, opts);
 		const r = await c.call('hello', { v: 1, client: 'integration' });
-		assert.strictEqual(r.ok, true, `hello failed: ${JSON.stringify(r)}`);
+		assert.strictEqual(r.ok, true, `hello failed: ${show(r)}`);
 		c.hello = r;
 		return c;
 	}
@@ -539,21 +544,21 @@ function decodeToken(t) {
 
 /* Asserts an ok reply and returns it. */
 function ok(r, what = 'request') {
-	assert.strictEqual(r.ok, true, `${what} failed: ${JSON.stringify(r)}`);
+	assert.strictEqual(r.ok, true, `${what} failed: ${show(r)}`);
 	return r;
 }
 
 /* Asserts an error reply with this code (and name/message if given). */
 function fails(r, code, { name, message, what = 'request' } = {}) {
-	assert.strictEqual(r.ok, false, `${what} should fail with ${code}: ${JSON.stringify(r)}`);
-	assert.strictEqual(r.code, code, `${what}: ${JSON.stringify(r)}`);
+	assert.strictEqual(r.ok, false, `${what} should fail with ${code}: ${show(r)}`);
+	assert.strictEqual(r.code, code, `${what}: ${show(r)}`);
 	if (name !== undefined)
-		assert.strictEqual(r.name, name, `${what}: ${JSON.stringify(r)}`);
+		assert.strictEqual(r.name, name, `${what}: ${show(r)}`);
 	if (message !== undefined) {
 		if (message instanceof RegExp)
-			assert.match(r.message, message, `${what}: ${JSON.stringify(r)}`);
+			assert.match(r.message, message, `${what}: ${show(r)}`);
 		else
-			assert.strictEqual(r.message, message, `${what}: ${JSON.stringify(r)}`);
+			assert.strictEqual(r.message, message, `${what}: ${show(r)}`);
 	}
 	return r;
 }
@@ -566,5 +571,5 @@ function payloadOf(r) {
 module.exports = {
 	ROOT, AGAUTHD, TEST_TIMEOUT, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
 	run, frame, rawFrame, pack, unpack, sleep, waitFor, within, decodeToken, ok,
-	fails, payloadOf,
+	fails, payloadOf, show,
 };

@@ -3,16 +3,12 @@
  * status mapping, reply decoding from hand-made frames, JSON rendering,
  * options JSON from flags, and the connection's life (pipelining, lost
  * requests, reconnects, protocol violations, timeouts) against a fake
- * agauthd thread that speaks the protocol with shared/proto.
+ * agauthd thread (fake.c).
  */
 #include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -22,6 +18,7 @@
 #include "client/lib/reply.h"
 #include "client/lib/status.h"
 #include "shared/proto.h"
+#include "fake.h"
 
 /* ------------------------------------------------------------ status */
 
@@ -399,271 +396,6 @@ Test(agauth_opts, values_that_could_change_the_object_are_refused)
 	cr_assert(!opts_refused(opts_sign, "header", "{}"));
 }
 
-/* ------------------------------------------------------------ fake agauthd */
-
-struct fake;
-/* Answers one request (not hello): 0 to go on, 1 to hang up. */
-typedef int (*fake_fn)(struct fake *f, int fd, uint64_t id, const char *op,
-		       const msgpack_object *req);
-
-struct fake {
-	char dir[32];
-	char path[108];
-	int lfd;
-	pthread_t th;
-	fake_fn serve;
-	uint64_t hello_v, max_frame;
-	atomic_int conns;        /* connections accepted */
-	atomic_int reqs;         /* requests other than hello */
-	uint64_t held[8];        /* ids fake_reverse holds back */
-	int nheld;
-};
-
-static int fake_io(int fd, void *p, size_t n, int wr)
-{
-	char *c = p;
-	ssize_t k;
-
-	while (n > 0) {
-		k = wr ? write(fd, c, n) : read(fd, c, n);
-		if (k <= 0)
-			return -1;
-		c += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-static void fake_send(int fd, struct buf *b)
-{
-	fake_io(fd, b->p, b->len, 1);
-	buf_free(b);
-}
-
-/* Starts {id, ok:true} with room for extra members. */
-static void fake_ok(struct buf *b, struct proto_out *o, uint64_t id,
-		    uint32_t extra)
-{
-	buf_init(b, 1 << 21);
-	proto_begin(o, b);
-	msgpack_pack_map(&o->pk, 2 + extra);
-	proto_kv_uint(o, "id", id);
-	proto_kv_bool(o, "ok", 1);
-}
-
-static void fake_fail(int fd, uint64_t id, enum ag_err code, double date)
-{
-	struct ag_error e;
-	struct buf b;
-
-	buf_init(&b, 1 << 16);
-	if (date != 0)
-		ag_fail_date(&e, code, date, NULL);
-	else
-		ag_fail(&e, code, NULL);
-	proto_error(&b, id, &e);
-	fake_send(fd, &b);
-}
-
-static int fake_is(const char *op, const char *name)
-{
-	return strcmp(op, name) == 0;
-}
-
-/* A daemon that works: every op, and verify errors by token. */
-static int fake_basic(struct fake *f, int fd, uint64_t id, const char *op,
-		      const msgpack_object *req)
-{
-	struct proto_out o;
-	struct buf b;
-	const char *tok = "";
-	size_t n = 0;
-
-	(void)f;
-	proto_str(req, "token", &tok, &n);
-	if (fake_is(op, "verify") && n == 7 && memcmp(tok, "expired", 7) == 0) {
-		fake_fail(fd, id, AG_E_EXPIRED, 1700000000);
-		return 0;
-	}
-	if (fake_is(op, "verify") && n == 3 && memcmp(tok, "bad", 3) == 0) {
-		fake_fail(fd, id, AG_E_BAD_SIGNATURE, 0);
-		return 0;
-	}
-	if (fake_is(op, "sign")) {
-		fake_ok(&b, &o, id, 3);
-		proto_kv_cstr(&o, "token", "h.p.s");
-		proto_kv_cstr(&o, "added", "{\"iat\":1}");
-		proto_kv_cstr(&o, "kid", "k1");
-	} else if (fake_is(op, "verify") && n == 4) {
-		/* a text payload, and no header (no complete: true) */
-		fake_ok(&b, &o, id, 2);
-		proto_kv_cstr(&o, "kind", "text");
-		proto_kv_bin(&o, "payload", "hi", 2);
-	} else if (fake_is(op, "verify")) {
-		fake_ok(&b, &o, id, 4);
-		proto_kv_cstr(&o, "kind", "json");
-		proto_kv_bin(&o, "payload", "{\"a\":1}", 7);
-		proto_kv_bin(&o, "header", "{\"alg\":\"HS256\"}", 15);
-		proto_kv_cstr(&o, "kid", "k1");
-	} else if (fake_is(op, "keys")) {
-		fake_ok(&b, &o, id, 1);
-		proto_key(&o, "keys");
-		msgpack_pack_array(&o.pk, 1);
-		msgpack_pack_map(&o.pk, 2);
-		proto_kv_cstr(&o, "kid", "k1");
-		proto_kv_cstr(&o, "alg", "HS256");
-	} else if (fake_is(op, "reload")) {
-		fake_ok(&b, &o, id, 1);
-		proto_kv_uint(&o, "generation", 7);
-	} else if (fake_is(op, "rotate")) {
-		fake_ok(&b, &o, id, 2);
-		proto_kv_cstr(&o, "kid", "k2");
-		proto_kv_uint(&o, "generation", 8);
-	} else if (fake_is(op, "stats")) {
-		fake_ok(&b, &o, id, 2);
-		proto_kv_uint(&o, "uptime", 5);
-		proto_kv_uint(&o, "requests", 9);
-	} else {
-		fake_ok(&b, &o, id, 0);
-	}
-	proto_end(&o);
-	fake_send(fd, &b);
-	return 0;
-}
-
-static void fake_hello(struct fake *f, int fd, uint64_t id)
-{
-	struct proto_out o;
-	struct buf b;
-
-	fake_ok(&b, &o, id, 4);
-	proto_kv_uint(&o, "v", f->hello_v);
-	proto_kv_cstr(&o, "server", "fake");
-	proto_kv_uint(&o, "max_frame", f->max_frame);
-	proto_kv_uint(&o, "max_inflight", 256);
-	proto_end(&o);
-	fake_send(fd, &b);
-}
-
-static void fake_conn(struct fake *f, int fd)
-{
-	struct proto_msg m;
-	uint8_t hdr[PROTO_HDR], *body;
-	char op[16];
-	const char *s;
-	uint64_t id = 0;
-	uint32_t n;
-	size_t ns;
-	int stop = 0;
-
-	while (!stop && fake_io(fd, hdr, sizeof hdr, 0) == 0) {
-		n = proto_get_len(hdr);
-		body = malloc(n);
-		if (body == NULL || fake_io(fd, body, n, 0) != 0) {
-			free(body);
-			break;
-		}
-		op[0] = '\0';
-		if (proto_decode(&m, body, n) == 0 &&
-		    proto_uint(m.root, "id", &id) == 0 &&
-		    proto_str(m.root, "op", &s, &ns) == 0 && ns < sizeof op) {
-			memcpy(op, s, ns);
-			op[ns] = '\0';
-		}
-		if (fake_is(op, "hello")) {
-			fake_hello(f, fd, id);
-		} else {
-			atomic_fetch_add(&f->reqs, 1);
-			stop = f->serve(f, fd, id, op, m.root);
-		}
-		proto_msg_free(&m);
-		free(body);
-	}
-	close(fd);
-}
-
-static void *fake_main(void *arg)
-{
-	struct fake *f = arg;
-	int fd;
-
-	while ((fd = accept(f->lfd, NULL, NULL)) >= 0) {
-		atomic_fetch_add(&f->conns, 1);
-		fake_conn(f, fd);
-	}
-	return NULL;
-}
-
-/* Listens on a fresh socket; fake_run then serves it.  Settings such
- * as hello_v may change in between. */
-static void fake_setup(struct fake *f, fake_fn serve)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-
-	memset(f, 0, sizeof *f);
-	strcpy(f->dir, "/tmp/agauth-unit-XXXXXX");
-	cr_assert_not_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/sock", f->dir);
-	strcpy(sa.sun_path, f->path);
-	f->serve = serve;
-	f->hello_v = PROTO_VERSION;
-	f->max_frame = AG_FRAME_DEFAULT;
-	f->lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	cr_assert_geq(f->lfd, 0);
-	cr_assert_eq(bind(f->lfd, (struct sockaddr *)&sa, sizeof sa), 0);
-	cr_assert_eq(listen(f->lfd, 8), 0);
-}
-
-static void fake_run(struct fake *f)
-{
-	cr_assert_eq(pthread_create(&f->th, NULL, fake_main, f), 0);
-}
-
-static void fake_start(struct fake *f, fake_fn serve)
-{
-	fake_setup(f, serve);
-	fake_run(f);
-}
-
-/* Call after every handle is closed: the fake serves one at a time. */
-static void fake_stop(struct fake *f)
-{
-	shutdown(f->lfd, SHUT_RDWR);  /* wakes the accept */
-	pthread_join(f->th, NULL);
-	close(f->lfd);
-	unlink(f->path);
-	rmdir(f->dir);
-}
-
-static agauth_t *open_fake(struct fake *f)
-{
-	struct agauth_error e;
-	agauth_t *a = agauth_open(f->path, &e);
-
-	cr_assert_not_null(a, "%s", e.message);
-	return a;
-}
-
-/* Flushes and completes until n replies are in r (5 s at most). */
-static void drain(agauth_t *a, struct agauth_reply *r, int n)
-{
-	struct pollfd p;
-	int got = 0, rc;
-
-	while (got < n) {
-		agauth_flush(a);
-		rc = agauth_complete(a, &r[got]);
-		if (rc == 1) {
-			got++;
-			continue;
-		}
-		cr_assert_eq(rc, 0, "connection gone with %d of %d", got, n);
-		p.fd = agauth_fd(a);
-		p.events = POLLIN;
-		cr_assert_eq(poll(&p, 1, 5000), 1, "no reply in 5 s");
-	}
-}
-
 /* ------------------------------------------------------------ with a daemon */
 
 Test(agauth_conn, daemon_down_names_the_socket, .timeout = 10)
@@ -689,7 +421,7 @@ Test(agauth_conn, blocking_calls, .timeout = 10)
 	agauth_t *a;
 
 	fake_start(&f, fake_basic);
-	a = open_fake(&f);
+	a = fake_open(&f);
 	cr_assert_eq(agauth_ping(a, &e), AGAUTH_OK);
 	cr_assert_eq(agauth_sign(a, "{\"a\":1}", "{\"expiresIn\":60}", &tok,
 				 &added, &e), AGAUTH_OK);
@@ -758,13 +490,13 @@ Test(agauth_conn, pipelined_replies_match_by_id, .timeout = 10)
 	agauth_t *a;
 
 	fake_start(&f, fake_reverse);
-	a = open_fake(&f);
+	a = fake_open(&f);
 	for (i = 0; i < 3; i++) {
 		id[i] = agauth_submit_sign(a, "{}", NULL, &tag[i], NULL);
 		cr_assert_neq(id[i], 0);
 	}
 	cr_assert_eq(agauth_inflight(a), 3);
-	drain(a, r, 3);
+	fake_drain(a, r, 3);
 	for (i = 0; i < 3; i++) {
 		cr_assert_eq(r[i].id, id[2 - i]);
 		cr_assert_eq(r[i].udata, &tag[2 - i]);
@@ -799,10 +531,10 @@ Test(agauth_conn, in_flight_requests_fail_when_the_connection_breaks,
 	int i;
 
 	fake_start(&f, fake_drop_second);
-	a = open_fake(&f);
+	a = fake_open(&f);
 	for (i = 0; i < 3; i++)
 		id[i] = agauth_submit_ping(a, NULL, NULL);
-	drain(a, r, 3);
+	fake_drain(a, r, 3);
 	cr_assert_eq(r[0].id, id[0]);
 	cr_assert_eq(r[0].status, AGAUTH_OK);
 	for (i = 1; i < 3; i++) {
@@ -819,7 +551,7 @@ Test(agauth_conn, in_flight_requests_fail_when_the_connection_breaks,
 	id[0] = agauth_submit_ping(a, NULL, NULL);
 	cr_assert_neq(id[0], 0);
 	cr_assert_geq(agauth_fd(a), 0);
-	drain(a, r, 1);
+	fake_drain(a, r, 1);
 	cr_assert_eq(r[0].status, AGAUTH_OK);
 	agauth_close(a);
 	fake_stop(&f);
@@ -843,7 +575,7 @@ Test(agauth_conn, blocking_call_is_not_sent_twice, .timeout = 10)
 	agauth_t *a;
 
 	fake_start(&f, fake_swallow_first);
-	a = open_fake(&f);
+	a = fake_open(&f);
 	cr_assert_eq(agauth_sign(a, "{}", NULL, &tok, NULL, &e),
 		     AGAUTH_UNREACHABLE);
 	cr_assert_str_eq(e.message, "connection to agauthd lost");
@@ -872,7 +604,7 @@ Test(agauth_conn, closed_idle_connection_is_replaced, .timeout = 10)
 	agauth_t *a;
 
 	fake_start(&f, fake_answer_and_hang_up);
-	a = open_fake(&f);
+	a = fake_open(&f);
 	cr_assert_eq(agauth_ping(a, &e), AGAUTH_OK);
 	/* wait until the daemon's hang-up is visible on the socket */
 	p.fd = agauth_fd(a);
@@ -923,7 +655,7 @@ static void violation(fake_fn serve, const char *code)
 	agauth_t *a;
 
 	fake_start(&f, serve);
-	a = open_fake(&f);
+	a = fake_open(&f);
 	cr_assert_eq(agauth_sign(a, "{}", NULL, &tok, NULL, &e),
 		     AGAUTH_UNREACHABLE);
 	cr_assert_str_eq(e.code, code);
@@ -962,7 +694,7 @@ Test(agauth_conn, timeout, .timeout = 10)
 	agauth_t *a;
 
 	fake_start(&f, fake_silent);
-	a = open_fake(&f);
+	a = fake_open(&f);
 	agauth_set_timeout(a, 100);
 	cr_assert_eq(agauth_ping(a, &e), AGAUTH_UNREACHABLE);
 	cr_assert(strstr(e.message, "did not answer within 100 ms") != NULL,
@@ -996,7 +728,7 @@ Test(agauth_conn, requests_over_max_frame_are_refused_locally,
 	fake_setup(&f, fake_basic);
 	f.max_frame = 100;
 	fake_run(&f);
-	a = open_fake(&f);
+	a = fake_open(&f);
 	memset(big, ' ', sizeof big - 1);
 	big[0] = '1';
 	big[sizeof big - 1] = '\0';
@@ -1019,10 +751,10 @@ Test(agauth_conn, blocking_call_waits_for_pipelined_ones, .timeout = 10)
 	agauth_t *a;
 
 	fake_start(&f, fake_basic);
-	a = open_fake(&f);
+	a = fake_open(&f);
 	cr_assert_neq(agauth_submit_ping(a, NULL, NULL), 0);
 	cr_assert_eq(agauth_ping(a, &e), AGAUTH_USAGE);
-	drain(a, &r, 1);
+	fake_drain(a, &r, 1);
 	cr_assert_eq(agauth_ping(a, &e), AGAUTH_OK);
 	agauth_close(a);
 	fake_stop(&f);

@@ -1,0 +1,108 @@
+/* revoke.c - agauthctl revoke and agauthctl watch. */
+#include "ctl.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/ctl/out.h"
+#include "client/lib/render.h"
+
+int cmd_revoke(struct ctl *c)
+{
+	struct agauth_error e;
+	struct buf b;
+	uint64_t purged = 0;
+	char *value = NULL;
+	agauth_t *a = NULL;
+	int rc;
+
+	if (c->nrevoke != 1)
+		return out_usage(c->who, "give one of --token, --jti or --sub");
+	/* "-": from standard input, so a token stays out of ps */
+	if (strcmp(c->rvalue, "-") == 0)
+		value = cmd_stdin(c, c->rkind);
+	else
+		value = strdup(c->rvalue);
+	if (value == NULL) {
+		rc = OUT_USAGE;
+		goto out;
+	}
+	a = cmd_open(c, &rc);
+	if (a == NULL)
+		goto out;
+	if (agauth_revoke(a, c->rkind, value, &purged, &e) != AGAUTH_OK) {
+		rc = out_error(c->json, &e);
+		if (strcmp(e.code, "AG_E_STATE") == 0)
+			fprintf(stderr, "%s: the revocation is in force all "
+				"the same, until agauthd restarts (a later "
+				"revoke that is saved saves it too)\n", c->who);
+	} else if (!c->json) {
+		printf("revoked: %llu cache entries purged\n",
+		       (unsigned long long)purged);
+		rc = OUT_OK;
+	} else {
+		out_ok(&b);
+		out_key(&b, "purged");
+		buf_printf(&b, "%llu", (unsigned long long)purged);
+		rc = out_close(&b);
+	}
+out:
+	free(value);
+	agauth_close(a);
+	return rc;
+}
+
+/* One line per event: "revoke KIND VALUE AT", control characters of the
+ * value shown as '?' so that it stays one line; or a JSON object. */
+static void cmd_event(const struct ctl *c, const struct agauth_event *ev)
+{
+	struct buf b;
+	size_t i;
+
+	if (c->json) {
+		out_obj(&b);
+		out_key_str(&b, "event", "revoke");
+		out_key_str(&b, "kind", ev->kind);
+		out_key(&b, "value");
+		render_str(&b, ev->value, ev->value_len);
+		out_key(&b, "at");
+		render_num(&b, ev->at);
+		out_close(&b);
+		return;
+	}
+	printf("revoke %s ", ev->kind);
+	for (i = 0; i < ev->value_len; i++) {
+		unsigned char ch = (unsigned char)ev->value[i];
+
+		putchar(ch < 0x20 || ch == 0x7f ? '?' : ch);
+	}
+	printf(" %.3f\n", ev->at);
+}
+
+int cmd_watch(struct ctl *c)
+{
+	struct agauth_event ev;
+	struct agauth_error e;
+	agauth_t *a;
+	int rc;
+
+	a = cmd_open(c, &rc);
+	if (a == NULL)
+		return rc;
+	if (agauth_watch(a, &e) == AGAUTH_OK) {
+		/* until the connection breaks (or a signal ends us); each
+		 * line goes out as it comes, for whoever reads the pipe */
+		while (agauth_watch_next(a, &ev, -1, &e) == AGAUTH_OK) {
+			cmd_event(c, &ev);
+			agauth_event_free(&ev);
+			if (fflush(stdout) != 0)
+				break;
+		}
+	}
+	/* an output that failed is out_finish's to report */
+	rc = ferror(stdout) ? OUT_OK : out_error(c->json, &e);
+	agauth_close(a);
+	return rc;
+}
