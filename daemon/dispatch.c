@@ -340,6 +340,7 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 		reply_fail_code(c, id, AG_E_UNKNOWN_OP, NULL);
 		goto out;
 	}
+	dispatch_counts(m.root);
 	/* the peer's rights come from SO_PEERCRED, checked per operation */
 	if (!dispatch_allowed(c, dispatch_ops[i].right)) {
 		log_info("uid %u gid %u refused %s", (unsigned)c->uid,
@@ -347,7 +348,6 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 		reply_fail_code(c, id, AG_E_UNAUTHORIZED, NULL);
 		goto out;
 	}
-	dispatch_counts(m.root);
 	dispatch_ops[i].run(c, id, m.root);
 out:
 	proto_msg_free(&m);

@@ -27,7 +27,8 @@
 
 #define FC_SLOT  512
 #define FC_SLOTS 16
-#define FC_HEADER ((sizeof(struct cache_header) + 63) & ~(size_t)63)
+#define FC_TAGS ((sizeof(struct cache_header) + 63) & ~(size_t)63)
+#define FC_HEADER ((FC_TAGS + FC_SLOTS * 8 + 4095) & ~(size_t)4095)
 #define FC_HOUR_MS 3600000
 
 /* A cache file in a memfd and the test's own writable mapping of it. */
@@ -58,6 +59,7 @@ static void fc_make(struct fcache *c, uint64_t instance)
 	memcpy(h->magic, CACHE_MAGIC, sizeof h->magic);
 	h->version = CACHE_VERSION;
 	h->header_size = FC_HEADER;
+	h->tags_off = FC_TAGS;
 	h->file_size = c->size;
 	h->slot_size = FC_SLOT;
 	h->ways = CACHE_WAYS;
@@ -106,6 +108,7 @@ static void fc_put(struct fcache *c, const char *tok, double iat, double exp)
 		s->exp = exp;
 		memcpy(s->token, tok, len);
 		s->seq = 2;
+		((uint64_t *)((uint8_t *)c->h + FC_TAGS))[i] = hash;
 		return;
 	}
 	cr_assert_fail("bucket full");
