@@ -102,6 +102,10 @@ static int cache_find(const struct cache_map *m, const char *tok, size_t len,
 
 	if (len > m->h->slot_size - CACHE_SLOT_HEAD)
 		return 0;
+	/* the tags and the bucket's slot heads are fetched at once: a
+	 * random hit then waits for memory about once, not twice */
+	for (i = first; i < first + CACHE_WAYS; i++)
+		__builtin_prefetch(cache_slot_at(m, i));
 	for (i = first; i < first + CACHE_WAYS; i++) {
 		/* one cache line of tags spares reading eight slot heads; the
 		 * slot itself decides */
