@@ -41,7 +41,7 @@ int cache_map(struct cache_map *m, int fd, struct ag_error *e)
 	/* nslots is bounded by the file first, so the products cannot wrap */
 	if (memcmp(h->magic, CACHE_MAGIC, sizeof h->magic) != 0 ||
 	    h->version != CACHE_VERSION || h->ways != CACHE_WAYS ||
-	    h->header_size < sizeof *h || h->file_size != (uint64_t)st.st_size ||
+	    h->header_size < sizeof *h || h->header_size % 64 != 0 || h->file_size != (uint64_t)st.st_size ||
 	    h->slot_size < AG_CACHE_SLOT_MIN || h->slot_size > AG_CACHE_SLOT_MAX ||
 	    h->slot_size % 64 != 0 || h->nslots == 0 ||
 	    h->nslots % CACHE_WAYS != 0 ||

@@ -548,7 +548,7 @@ Test(cache, damaged_files_are_refused_or_miss)
 	}
 	/* the header: magic, version, slot count and size, file size */
 	cr_assert_eq(pread(fd, &h, sizeof h, 0), sizeof h);
-	for (int k = 0; k < 5; k++) {
+	for (int k = 0; k < 6; k++) {
 		struct cache_header bad = h;
 
 		if (k == 0)
@@ -559,8 +559,10 @@ Test(cache, damaged_files_are_refused_or_miss)
 			bad.nslots = 1ULL << 40;
 		else if (k == 3)
 			bad.slot_size = 100;
-		else
+		else if (k == 4)
 			bad.file_size += 4096;
+		else
+			bad.header_size += 8;   /* misaligned slots */
 		cr_assert_eq(pwrite(fd, &bad, sizeof bad, 0), sizeof bad);
 		cr_assert_eq(cache_map(&m, fd, &e), -1, "header damage %d", k);
 	}
