@@ -383,12 +383,10 @@ void cachew_put(const struct keyring *kr, const struct kr_key *k,
 	 * may have moved on: not worth the doubt */
 	if (cw.base == NULL || kr != cw.live || k->cache_key < 0)
 		return;
-	if (cachew_entry(j, &en) != 0) {
+	if (j->len > cw.h->slot_size - CACHE_SLOT_HEAD) {
 		cw.skipped++;
 		return;
 	}
-	aux.sub = cachew_claim(j, cw.claim, &aux.has_sub);
-	aux.jti = cachew_claim(j, "jti", &aux.has_jti);
 	hash = cache_hash(cw.h, j->token, j->len);
 	i = cachew_victim(hash, j, now, &rank);
 	s = cachew_slot(i);
@@ -397,6 +395,12 @@ void cachew_put(const struct keyring *kr, const struct kr_key *k,
 	if (rank == CACHEW_SAME && s->key == k->cache_key &&
 	    s->key_gen == atomic_load(&cw.h->keys[s->key].gen))
 		return;
+	if (cachew_entry(j, &en) != 0) {
+		cw.skipped++;
+		return;
+	}
+	aux.sub = cachew_claim(j, cw.claim, &aux.has_sub);
+	aux.jti = cachew_claim(j, "jti", &aux.has_jti);
 	if (rank == CACHEW_EMPTY)
 		atomic_fetch_add_explicit(&cw.h->entries, 1,
 					  memory_order_relaxed);
