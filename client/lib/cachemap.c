@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "client/lib/call.h"
+#include "client/lib/reply.h"
 #include "client/lib/status.h"
 #include "shared/b64url.h"
 #include "shared/cache.h"
@@ -170,18 +171,6 @@ static const struct vopts *cachemap_opts(struct cachemap *c,
 	return &c->vo;
 }
 
-/* A malloc'd, NUL-terminated copy of p[0..n). */
-static char *cachemap_dup(const char *p, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	if (s != NULL) {
-		memcpy(s, p, n);
-		s[n] = '\0';
-	}
-	return s;
-}
-
 /* What the daemon's verify reply would carry, from the caller's token:
  * 0, or -1 (out of memory) with *out empty. */
 static int cachemap_fill(struct cachemap *c, const char *tok, size_t len,
@@ -210,7 +199,7 @@ static int cachemap_fill(struct cachemap *c, const char *tok, size_t len,
 		goto fail;
 	if (jwt_decode(c->jwt, tok, len, &e) != 0)
 		goto fail;
-	out->header = cachemap_dup(c->jwt->hdoc.src, c->jwt->hdoc.len);
+	out->header = reply_dup(c->jwt->hdoc.src, c->jwt->hdoc.len);
 	if (out->header == NULL)
 		goto fail;
 	out->header_len = c->jwt->hdoc.len;

@@ -81,7 +81,7 @@ static int reply_nomem(struct call_done *d)
 	return status_set(&d->err, AGAUTH_REFUSED, AG_E_NOMEM, NULL);
 }
 
-static char *reply_dup(const char *s, size_t n)
+char *reply_dup(const char *s, size_t n)
 {
 	char *p = malloc(n + 1);
 

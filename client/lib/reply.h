@@ -15,6 +15,9 @@
 
 /* Decodes the body p[0..n) into *m (proto_msg_free it in every case) and
  * reads its id and ok: 0, or -1 if it is not a well-formed reply. */
+/* A malloc'd, NUL-terminated copy of s[0..n), or NULL. */
+char *reply_dup(const char *s, size_t n);
+
 int reply_open(struct proto_msg *m, const uint8_t *p, size_t n,
 	       uint64_t *id, int *ok);
 /* Fills d from the reply to d->p: its results, or its error.  0, or -1

@@ -303,6 +303,17 @@ Test(cache, payloads_the_fast_path_cannot_carry_are_not_cached)
 	free(tok);
 }
 
+/* The daemon's reload: the cache learns the new keyring, which goes live. */
+static void swap(const char *spec, uint64_t gen)
+{
+	struct keyring *next = fx_keyring(dir, spec, gen);
+
+	cr_assert_not_null(next);
+	cachew_keys(next);
+	keyring_unref(kr);
+	kr = next;
+}
+
 Test(cache, keys_that_leave_take_their_entries)
 {
 	struct keyring *next;
@@ -317,30 +328,18 @@ Test(cache, keys_that_leave_take_their_entries)
 	put(kr, k1, t1, NOW);
 	cr_assert_eq(look_now(t1), CACHE_HIT);
 	/* the same keys reloaded: entries stay */
-	next = fx_keyring(dir, "k0:primary k1:verify", 3);
-	cachew_keys(next);
-	keyring_unref(kr);
-	kr = next;
+	swap("k0:primary k1:verify", 3);
 	cr_assert_eq(look_now(t0), CACHE_HIT);
 	cr_assert_eq(look_now(t1), CACHE_HIT);
 	/* k1 gone: its entries stop at once, k0's stay */
-	next = fx_keyring(dir, "k0:primary", 4);
-	cachew_keys(next);
-	keyring_unref(kr);
-	kr = next;
+	swap("k0:primary", 4);
 	cr_assert_eq(look_now(t1), CACHE_MISS);
 	cr_assert_eq(look_now(t0), CACHE_HIT);
 	/* k1 back with the same material: its old entries stay dead */
-	next = fx_keyring(dir, "k0:primary k1:verify", 5);
-	cachew_keys(next);
-	keyring_unref(kr);
-	kr = next;
+	swap("k0:primary k1:verify", 5);
 	cr_assert_eq(look_now(t1), CACHE_MISS);
 	/* k0 with new material under the same name and kid */
-	next = fx_keyring(dir, "k0+:primary k1:verify", 6);
-	cachew_keys(next);
-	keyring_unref(kr);
-	kr = next;
+	swap("k0+:primary k1:verify", 6);
 	cr_assert_eq(look_now(t0), CACHE_MISS);
 	free(t0);
 	free(t1);
@@ -348,23 +347,16 @@ Test(cache, keys_that_leave_take_their_entries)
 
 Test(cache, retired_and_past_retire_time_miss)
 {
-	struct keyring *next;
 	char *t0 = signed_put("{\"sub\":\"a\"}", NULL);
 	struct cache_hit hit;
 	struct ag_error e;
 
 	/* demoted, retiring at NOW + 100: hits until then, not after */
-	next = fx_keyring(dir, "k1:primary k0:verify:1800000100", 2);
-	cachew_keys(next);
-	keyring_unref(kr);
-	kr = next;
+	swap("k1:primary k0:verify:1800000100", 2);
 	cr_assert_eq(look(t0, NULL, NOW + 99, &hit, &e), CACHE_HIT);
 	cr_assert_eq(look(t0, "{\"ignoreExpiration\":true}", NOW + 100, &hit,
 			  &e), CACHE_MISS);
-	next = fx_keyring(dir, "k1:primary k0:retired", 3);
-	cachew_keys(next);
-	keyring_unref(kr);
-	kr = next;
+	swap("k1:primary k0:retired", 3);
 	cr_assert_eq(look_now(t0), CACHE_MISS);
 	free(t0);
 }
