@@ -305,18 +305,26 @@ Test(revoke, prune_keeps_the_rest_findable)
 	}
 }
 
-Test(revoke, compacts_the_file)
+/* Opens at NOW and revokes jti old-0 .. old-(n-1). */
+static void add_old(int n)
 {
-	char v[32], tok[256], *text;
-	size_t n;
-	off_t full;
+	char v[32];
 	int i;
 
 	open_at(state, NOW);
-	for (i = 0; i < 100; i++) {
+	for (i = 0; i < n; i++) {
 		snprintf(v, sizeof v, "old-%d", i);
 		add(REVOKE_JTI, v, NOW);
 	}
+}
+
+Test(revoke, compacts_the_file)
+{
+	char tok[256], *text;
+	size_t n;
+	off_t full;
+
+	add_old(100);
 	add(REVOKE_JTI, "new", NOW + 1000);
 	add(REVOKE_JTI, "new", NOW + 1001);
 	full = fsize();
@@ -343,15 +351,9 @@ Test(revoke, compacts_the_file)
 
 Test(revoke, open_compacts)
 {
-	char v[32];
 	off_t full;
-	int i;
 
-	open_at(state, NOW);
-	for (i = 0; i < 100; i++) {
-		snprintf(v, sizeof v, "old-%d", i);
-		add(REVOKE_JTI, v, NOW);
-	}
+	add_old(100);
 	full = fsize();
 	open_at(state, NOW + HORIZON + 1);
 	cr_assert_eq(revoke_count(), 0);
