@@ -64,7 +64,7 @@ static void fc_repair(uint8_t *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint8_t file[8192 + FC_SLOTS * FC_SLOT];
+	static _Alignas(4096) uint8_t file[8192 + FC_SLOTS * FC_SLOT];
 	static const char *const opts[] = {
 		NULL, "{\"algorithms\":[\"HS256\"],\"clockTolerance\":5}",
 		"{\"audience\":\"a\",\"maxAge\":\"1h\",\"complete\":true}",
