@@ -163,9 +163,15 @@ $(BUILD)/cache_torture: $(call obj,tests/torture/cache_torture.c \
                         $(BUILD)/libagdaemon.a $(BUILD)/libagengine.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
 
+# the real daemon against reader processes, through libagauth only
+$(BUILD)/daemon_torture: $(call obj,tests/torture/daemon_torture.c) \
+                         $(BUILD)/libagauth.a
+	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
+
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
-      $(BUILD)/cache_probe $(BUILD)/cache_torture node-deps
+      $(BUILD)/cache_probe $(BUILD)/cache_torture $(BUILD)/daemon_torture \
+      node-deps
 	@tests/run.sh
 
 # ---------------------------------------------------------------- run

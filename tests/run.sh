@@ -87,6 +87,7 @@ criterion unit build/unit --jobs 2
 criterion unit-asan-ubsan build/san/unit --jobs 2
 fuzzreplay
 program cache-torture build/cache_torture 3 3
+program daemon-torture build/daemon_torture build/agauthd 4 3
 AGJWT=build/san/agjwt nodetest differential \
 	node --test --test-reporter=tap tests/diff/
 AGAUTHD=build/san/agauthd nodetest integration \
