@@ -130,6 +130,7 @@ $(BUILD)/libagauth.a: $(call obj,$(CLIENTLIB_SRC))
 	$(call say,AR,$@)ar rcs $@ $^
 
 $(BUILD)/agauth.pc: client/lib/agauth.pc.in
+	@mkdir -p $(dir $@)
 	$(call say,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|' $< >$@
 
 $(BUILD)/agauthctl: $(call obj,$(wildcard client/ctl/*.c)) $(BUILD)/libagauth.a
@@ -157,6 +158,12 @@ $(BUILD)/cache_probe: $(call obj,tests/integration/cache_probe.c \
                                  shared/proto.c shared/buf.c shared/agerr.c)
 	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
 
+# a libagauth client that keeps one handle (and its cache mapping) across
+# daemon restarts, driven line by line (tests/integration/cache_restart.test.js)
+$(BUILD)/cache_client: $(call obj,tests/integration/cache_client.c) \
+                       $(BUILD)/libagauth.a
+	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
+
 # the cache's writer against reader processes (tests/torture/)
 $(BUILD)/cache_torture: $(call obj,tests/torture/cache_torture.c \
                                    tests/unit/fixture.c) \
@@ -170,7 +177,8 @@ $(BUILD)/daemon_torture: $(call obj,tests/torture/daemon_torture.c) \
 
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
-      $(BUILD)/cache_probe $(BUILD)/cache_torture $(BUILD)/daemon_torture \
+      $(BUILD)/cache_probe $(BUILD)/cache_client $(BUILD)/cache_torture \
+      $(BUILD)/daemon_torture \
       node-deps
 	@tests/run.sh
 

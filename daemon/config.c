@@ -153,8 +153,10 @@ bad:
 	return -1;
 }
 
+/* CK_SIZE: 0 (off) or a byte count from lo to hi; CK_SLOT: a CK_UINT
+ * that is a multiple of 64 (shared/cache.h) */
 enum config_kind { CK_UINT, CK_OCTAL, CK_SIZE, CK_PATH, CK_SOCK, CK_ACL,
-		   CK_LEVEL, CK_BOOL, CK_GROUP, CK_SECONDS, CK_NAME };
+		   CK_LEVEL, CK_BOOL, CK_GROUP, CK_SECONDS, CK_NAME, CK_SLOT };
 
 static const struct config_opt {
 	const char *section, *name;
@@ -184,8 +186,8 @@ static const struct config_opt {
 	O("limits", "idle_timeout", CK_UINT, idle_timeout, 1, 86400 * 7),
 	O("limits", "frame_timeout", CK_UINT, frame_timeout, 1, 3600),
 	O("limits", "pool_queue", CK_UINT, pool_queue, 1, 1000000),
-	O("cache", "size", CK_SIZE, cache_size, 0, AG_CACHE_MAX),
-	O("cache", "slot", CK_UINT, cache_slot, AG_CACHE_SLOT_MIN,
+	O("cache", "size", CK_SIZE, cache_size, AG_CACHE_MIN, AG_CACHE_MAX),
+	O("cache", "slot", CK_SLOT, cache_slot, AG_CACHE_SLOT_MIN,
 	  AG_CACHE_SLOT_MAX),
 	O("revocation", "claim", CK_NAME, revoke_claim, 0, 0),
 	O("revocation", "horizon", CK_SECONDS, revoke_horizon, 1,
@@ -202,10 +204,22 @@ static int config_set(struct config_ctx *x, const struct config_opt *o,
 
 	switch (o->kind) {
 	case CK_SIZE:
-		if (config_size(v, o->lo, o->hi, f) == 0)
+		if (config_size(v, 0, o->hi, &n) == 0 &&
+		    (n == 0 || n >= o->lo)) {
+			*(unsigned long long *)f = n;
 			return 0;
-		snprintf(x->why, sizeof x->why, "%s must be a byte count up "
-			 "to %llu (suffixes K, M, G, T)", o->name, o->hi);
+		}
+		snprintf(x->why, sizeof x->why, "%s must be 0 (off) or a byte "
+			 "count from %llu to %llu (suffixes K, M, G, T)",
+			 o->name, o->lo, o->hi);
+		return -1;
+	case CK_SLOT:
+		if (config_uint(v, o->lo, o->hi, &n, 10) == 0 && n % 64 == 0) {
+			*(unsigned *)f = (unsigned)n;
+			return 0;
+		}
+		snprintf(x->why, sizeof x->why, "%s must be a multiple of 64 "
+			 "from %llu to %llu", o->name, o->lo, o->hi);
 		return -1;
 	case CK_NAME:
 		if (config_name(v, f, AG_KID_MAX + 1) == 0)

@@ -112,6 +112,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* a file-size limit (LimitFSIZE=, ulimit -f) makes an append to the
+	 * revocation log fail with EFBIG, which revoke answers with
+	 * AG_E_STATE; the default action would kill the daemon instead */
+	signal(SIGXFSZ, SIG_IGN);
 	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0) {
 		log_err("%s", e.msg);
 		keyring_unref(kr);

@@ -634,10 +634,16 @@ void revoke_close(void)
  */
 static int revoke_unflush(struct ag_error *e)
 {
-	int err = errno, cut = ftruncate(revoke_fd, revoke_flen);
+	struct stat st;
+	int err = errno, torn;
 
+	/* a write refused outright (EPERM, EROFS) wrote nothing: then the
+	 * cut, refused as well, must not claim a torn record */
+	torn = fstat(revoke_fd, &st) != 0 || st.st_size != revoke_flen;
+	if (torn && ftruncate(revoke_fd, revoke_flen) == 0)
+		torn = 0;
 	return ag_fail(e, AG_E_STATE, "revoked, but not persisted: %s: %s%s",
-		       revoke_path, strerror(err), cut != 0 ?
+		       revoke_path, strerror(err), torn ?
 		       " (a torn record stays until the next write)" : "");
 }
 
