@@ -6,6 +6,7 @@
 
 #include "daemon/cachew.h"
 #include "daemon/conn.h"
+#include "daemon/hold.h"
 #include "daemon/job.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
@@ -87,6 +88,7 @@ static void op_reload(struct conn *c, uint64_t id, const msgpack_object *req)
 {
 	struct ag_error e;
 	struct proto_out o;
+	size_t mark = c->out.len;
 
 	(void)req;
 	log_info("reload requested by uid %u", (unsigned)c->uid);
@@ -94,10 +96,11 @@ static void op_reload(struct conn *c, uint64_t id, const msgpack_object *req)
 		reply_fail(c, id, &e);
 		return;
 	}
+	/* keys it removed may still hit in a dead predecessor's cache */
 	reply_ok(&o, &c->out, id, 1);
 	proto_kv_uint(&o, "generation", server_keyring()->generation);
 	proto_end(&o);
-	conn_sent(c, 1);
+	hold_reply(c, mark);
 }
 
 static void op_stats(struct conn *c, uint64_t id, const msgpack_object *req)
@@ -184,7 +187,7 @@ static void op_revoke(struct conn *c, uint64_t id, const msgpack_object *req)
 	struct ag_error e;
 	struct proto_out o;
 	const char *v = NULL;
-	size_t n = 0, purged;
+	size_t n = 0, purged, mark = c->out.len;
 	double now = reply_now();
 	int k = dispatch_revoke_arg(req, &v, &n), rc;
 
@@ -207,15 +210,18 @@ static void op_revoke(struct conn *c, uint64_t id, const msgpack_object *req)
 	log_info("uid %u revoked a %s (%zu cache entries purged)%s",
 		 (unsigned)c->uid, revoke_kind_name(kinds[k]), purged,
 		 rc != 0 ? "; NOT persisted" : "");
+	/* in force here and now; a dead predecessor's cache may still
+	 * answer for a moment after we started, so the reply may wait */
 	if (rc != 0) {
-		reply_fail(c, id, &e);
-		return;
+		server_stats()->failures++;
+		proto_error(&c->out, id, &e);
+	} else {
+		reply_ok(&o, &c->out, id, 2);
+		proto_kv_uint(&o, "purged", purged);
+		proto_kv_double(&o, "at", now);
+		proto_end(&o);
 	}
-	reply_ok(&o, &c->out, id, 2);
-	proto_kv_uint(&o, "purged", purged);
-	proto_kv_double(&o, "at", now);
-	proto_end(&o);
-	conn_sent(c, 1);
+	hold_reply(c, mark);
 }
 
 static void op_watch(struct conn *c, uint64_t id, const msgpack_object *req)

@@ -13,6 +13,7 @@
 
 #include "daemon/cachew.h"
 #include "daemon/conn.h"
+#include "daemon/hold.h"
 #include "daemon/log.h"
 #include "daemon/pool.h"
 #include "daemon/reply.h"
@@ -274,6 +275,7 @@ int server_start(struct ev_loop *loop, const struct config *cfg,
 	ev_timer_init(&srv.beat_w, server_beat_cb, CACHE_BEAT_MS / 1000.0,
 		      CACHE_BEAT_MS / 1000.0);
 	ev_timer_start(loop, &srv.beat_w);
+	hold_start(loop, cfg->state_dir);
 	ev_signal_init(&srv.hup_w, server_signal_cb, SIGHUP);
 	ev_signal_init(&srv.term_w, server_signal_cb, SIGTERM);
 	ev_signal_init(&srv.int_w, server_signal_cb, SIGINT);
@@ -291,6 +293,7 @@ void server_run(void)
 	/* clients stop hitting at once: nothing may answer for a daemon
 	 * that no longer purges what it revokes */
 	cachew_close();
+	hold_stop();
 	ev_io_stop(srv.loop, &srv.accept_w);
 	close(srv.lfd);
 	if (srv.own_path)
