@@ -60,11 +60,11 @@ sanobj  = $(patsubst %.c,$(SAN)/obj/%.o,$(1))
 LIB_OBJ     := $(call obj,$(LIB_SRC))
 LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 
-.PHONY: all deps node-deps run test unit unit-san diff fuzz-replay bench \
-        fuzz clean
+.PHONY: all deps node-deps node-pkg-deps run test unit unit-san diff \
+        fuzz-replay bench fuzz clean
 
 all: $(BUILD)/agjwt $(BUILD)/agauthd $(BUILD)/agauthctl $(BUILD)/libagauth.so \
-     $(BUILD)/libagauth.a $(BUILD)/agauth.pc $(ADDON)
+     $(BUILD)/libagauth.a $(BUILD)/agauth.pc $(ADDON) node-pkg-deps
 
 # Installs what is missing when root; otherwise names the exact command.
 deps:
@@ -87,10 +87,12 @@ deps:
 	  fi; \
 	fi
 
-# npm packages for the Node suites, pinned by the committed lock file.
-node-deps: $(NODE_DIR)/node_modules/.installed
-$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package-lock.json | deps
-	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+# npm packages for the Node suites and for the npm package, pinned by
+# the committed lock files.
+node-deps: $(NODE_DIR)/node_modules/.installed node-pkg-deps
+node-pkg-deps: $(NODE_PKG)/node_modules/.installed
+%/node_modules/.installed: %/package-lock.json | deps
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(BUILD)/obj/%.o: %.c | deps
