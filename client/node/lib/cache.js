@@ -17,6 +17,7 @@
  * with process.emitWarning (code AGAUTHD_NO_ADDON).
  */
 const path = require('node:path');
+const { performance } = require('node:perf_hooks');
 
 /* lookup's answers (native/addon.h); a hit is a string or an array */
 const MISS = 0;
@@ -39,7 +40,7 @@ function loadAddon() {
 	try {
 		loaded = { addon: require(file) };
 	} catch (e) {
-		loaded = { addon: null, why: `${file}: ${e.message}` };
+		loaded = { addon: null, why: `${file}: ${e.message.split('\n')[0]}` };
 		process.emitWarning(`agauthd: the native addon is not loaded (${loaded.why}); ` +
 				    'every verify goes to agauthd, none is answered from its cache',
 				    { code: 'AGAUTHD_NO_ADDON' });
@@ -108,7 +109,7 @@ class Cache {
 			this.again = true;
 			return;
 		}
-		const wait = this.retryAt - Date.now();
+		const wait = this.retryAt - performance.now();
 
 		if (!now && wait > 0) {
 			if (!this.retryTimer) {
@@ -129,7 +130,7 @@ class Cache {
 			this.attaching = false;
 			this.lastError = err;
 			if (err) {
-				this.retryAt = Date.now() + this.retry;
+				this.retryAt = performance.now() + this.retry;
 			} else {
 				this.attachedFor = wanted;
 				this.retryAt = 0;

@@ -5,7 +5,8 @@
  *
  * The payload goes as JSON.stringify makes it (agauthd writes its members
  * back in the same order and form, so tokens are byte for byte
- * jsonwebtoken's), the options as JSON without ag-auth's `socket`.  With
+ * jsonwebtoken's; payloadText says where it differs), the options as JSON
+ * without ag-auth's `socket`.  With
  * mutatePayload: true the caller's object gains the claims sign added
  * (iat, nbf, exp, aud, iss, sub, jti; noTimestamp deletes iat), as
  * jsonwebtoken's own assignments would leave it.
@@ -29,6 +30,39 @@ function isPlainObject(v) {
 	       Function.prototype.toString.call(Object);
 }
 
+const CLAIMS = ['iat', 'exp', 'nbf'];
+
+function infinite(v) {
+	return v === Infinity || v === -Infinity;
+}
+
+/*
+ * JSON.stringify(token), except for infinite numbers, which JSON writes
+ * as null: an infinite payload (jws writes it as "Infinity") and an
+ * infinite iat, exp or nbf (a number to jsonwebtoken's checks, null in
+ * its token) go as 1e400 or -1e400, which agauthd reads as the same
+ * number and writes back as jws and JSON.stringify do.  (NaN has no JSON
+ * form agauthd could read: it goes as null.)
+ */
+function payloadText(token) {
+	if (infinite(token))
+		return token > 0 ? '1e400' : '-1e400';      /* jws writes "Infinity" */
+	if (token === null || typeof token !== 'object' || Array.isArray(token) ||
+	    typeof token.toJSON === 'function' || !CLAIMS.some((c) => infinite(token[c])))
+		return JSON.stringify(token);
+	const members = [];
+
+	for (const k of Object.keys(token)) {
+		const v = token[k];
+		const text = CLAIMS.includes(k) && infinite(v) ? (v > 0 ? '1e400' : '-1e400') :
+			     JSON.stringify(v);
+
+		if (text !== undefined)
+			members.push(JSON.stringify(k) + ':' + text);
+	}
+	return '{' + members.join(',') + '}';
+}
+
 /*
  * {payload, opts, mutate, noTimestamp}, the JSON texts of the request;
  * throws what jsonwebtoken would throw before any option is looked at,
@@ -43,9 +77,11 @@ function signPlan(token, options) {
 	if (Buffer.isBuffer(token))
 		throw new TypeError('agauthd: a Buffer payload cannot be sent; ' +
 				    'pass an object or a string');
-	if (typeof token === 'object' && !isPlainObject(token))
+	/* null and arrays JSON carries, and agauthd refuses them alike */
+	if (token !== null && typeof token === 'object' && !Array.isArray(token) &&
+	    !isPlainObject(token))
 		throw new Error('Expected "payload" to be a plain object.');
-	const payload = JSON.stringify(token);
+	const payload = payloadText(token);
 
 	if (payload === undefined)
 		throw new TypeError(`agauthd: a ${typeof token} payload has no JSON form`);
