@@ -23,6 +23,7 @@
  * (err) when a working connection is lost.
  */
 const { EventEmitter } = require('node:events');
+const { performance } = require('node:perf_hooks');
 const net = require('node:net');
 
 const { encodeFrame, FrameReader } = require('./frames');
@@ -167,14 +168,14 @@ class Connection extends EventEmitter {
 			return;
 		}
 		const entry = { req, resolve, reject, onFrame,
-				deadline: this.timeout ? Date.now() + this.timeout : Infinity };
+				deadline: this.timeout ? performance.now() + this.timeout : Infinity };
 
 		if (this.state === 'ready') {
 			this._dispatch(entry);
 			return;
 		}
 		if (this.state === 'down' && this.lastError &&
-		    Date.now() - this.lastFail < this.retry.min) {
+		    performance.now() - this.lastFail < this.retry.min) {
 			reject(this._copy(this.lastError));
 			return;
 		}
@@ -194,7 +195,7 @@ class Connection extends EventEmitter {
 			    entry.onFrame);
 	}
 
-	_track(id, resolve, reject, deadline = this.timeout ? Date.now() + this.timeout : Infinity,
+	_track(id, resolve, reject, deadline = this.timeout ? performance.now() + this.timeout : Infinity,
 	       onFrame = null) {
 		this.pending.set(id, { resolve, reject, deadline, onFrame });
 		this._refresh();
@@ -314,7 +315,7 @@ class Connection extends EventEmitter {
 					    `agauthd at ${this.path} closed the connection at hello` +
 					    (sockErr ? `: ${sockErr.message}` : ''), sockErr || undefined));
 			this.lastError = err;
-			this.lastFail = Date.now();
+			this.lastFail = performance.now();
 		}
 		this._fail(err);
 		if (was === 'ready')
@@ -375,7 +376,7 @@ class Connection extends EventEmitter {
 		if (this.sweepTimer || !this.timeout)
 			return;
 		this.sweepTimer = setInterval(() => {
-			const now = Date.now();
+			const now = performance.now();
 
 			if (this.state === 'closed')
 				return;
