@@ -103,7 +103,6 @@ class Connection extends EventEmitter {
 		});
 		sock.on('error', (e) => { sockErr = e; });
 		sock.on('close', () => this._down(sock, sockErr));
-		this._sweep();
 	}
 
 	/* Sends op with args; resolves with the reply. */
@@ -182,6 +181,7 @@ class Connection extends EventEmitter {
 		this.queue.push(entry);
 		this.connect();
 		this._refresh();
+		this._sweep();
 	}
 
 	/* Sends a queued or new request on the ready connection. */
@@ -199,6 +199,7 @@ class Connection extends EventEmitter {
 	       onFrame = null) {
 		this.pending.set(id, { resolve, reject, deadline, onFrame });
 		this._refresh();
+		this._sweep();
 	}
 
 	/*
@@ -371,15 +372,19 @@ class Connection extends EventEmitter {
 	}
 
 	/* Rejects requests older than the timeout, checking a few times a
-	 * second while any is in flight (the oldest id comes first). */
+	 * second while any is in flight or queued (the oldest id comes
+	 * first); idle, it stops. */
 	_sweep() {
-		if (this.sweepTimer || !this.timeout)
+		if (this.sweepTimer || !this.timeout || this.state === 'closed')
 			return;
 		this.sweepTimer = setInterval(() => {
 			const now = performance.now();
 
-			if (this.state === 'closed')
+			if (this.pending.size === 0 && this.queue.length === 0) {
+				clearInterval(this.sweepTimer);
+				this.sweepTimer = null;
 				return;
+			}
 			for (const [id, p] of this.pending) {
 				if (p.deadline > now)
 					break;
