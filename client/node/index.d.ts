@@ -84,6 +84,7 @@ export type Stats = Record<string, number | bigint>;
 export declare class Watcher extends EventEmitter {
 	/** the watch is in force now */
 	readonly watching: boolean;
+	readonly closed: boolean;
 	on(event: 'revoke', listener: (ev: RevokeEvent) => void): this;
 	on(event: 'watching' | 'reconnect' | 'rewatch', listener: () => void): this;
 	on(event: 'disconnect' | 'error', listener: (err: AgauthError) => void): this;
@@ -104,7 +105,7 @@ export declare class AuthEngine {
 	verifyToken(signedToken: string | null | undefined, key?: unknown,
 		    options?: VerifyOptions): Promise<any>;
 	revoke(what: RevokeWhat): Promise<RevokeResult>;
-	/** the same Watcher on every call */
+	/** the same Watcher on every call (a new one after it was closed) */
 	watch(): Watcher;
 	/** needs the admin right */
 	stats(): Promise<Stats>;

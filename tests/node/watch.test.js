@@ -55,6 +55,13 @@ test('revoke by sub, jti and token: the watcher sees each', async () => {
 		assert.ok(r.at instanceof Date);
 	}
 	assert.strictEqual((await outcome(e.verifyToken(t))).error.message, 'jwt revoked');
+	/* a closed watcher is replaced by the next watch() */
+	await w.close();
+	assert.strictEqual(w.closed, true);
+	const w2 = e.watch();
+
+	assert.notStrictEqual(w2, w);
+	await once(w2, 'watching');
 	await d.stop();
 });
 

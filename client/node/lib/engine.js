@@ -142,11 +142,12 @@ class AuthEngine {
 		});
 	}
 
-	/* The revocation events (watcher.js); one Watcher per engine. */
+	/* The revocation events (watcher.js): the engine's Watcher, a new
+	 * one if the last was closed. */
 	watch() {
 		if (this.closed)
 			throw new Error('agauthd: watch() after close()');
-		if (!this.watcher)
+		if (!this.watcher || this.watcher.closed)
 			this.watcher = new Watcher(this.socketPath, { client: `${CLIENT} watch`,
 								      timeout: this.timeout });
 		return this.watcher;

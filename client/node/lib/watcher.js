@@ -34,6 +34,7 @@ class Watcher extends EventEmitter {
 		super();
 		this.retry = retry;
 		this.watching = false;
+		this.closed = false;
 		this.everWatched = false;
 		this.lost = false;
 		this.warned = false;
@@ -91,6 +92,8 @@ class Watcher extends EventEmitter {
 	}
 
 	close() {
+		this.closed = true;
+		this.watching = false;
 		clearTimeout(this.retryTimer);
 		this.removeAllListeners();
 		return this.conn.close();
