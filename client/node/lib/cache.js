@@ -1,0 +1,171 @@
+'use strict';
+/*
+ * cache.js - agauthd's shared-memory cache in this process, through the
+ * native addon (native/*.c, built by `make` into native/agauthd.node).
+ *
+ * The addon keeps its own libagauth handle to the daemon, attaches off
+ * the event loop and answers lookups on it without a system call.  This
+ * module loads it once per process, decides when to (re-)attach: when a
+ * hello of the engine's connection names a cache instance other than the
+ * one attached, and when a lookup finds the cache stale (the daemon
+ * stopped or went silent); after a failure again later, with a backoff.
+ *
+ * Without the addon every verify goes to agauthd.  AGAUTHD_NO_ADDON=1
+ * leaves it out on purpose (silently); AGAUTHD_ADDON=/path/agauthd.node
+ * loads another build.  When it cannot be loaded, the process is told once
+ * with process.emitWarning (code AGAUTHD_NO_ADDON).
+ */
+const path = require('node:path');
+const { performance } = require('node:perf_hooks');
+
+/* lookup's answers (native/addon.h); a hit is a string or an array */
+const MISS = 0;
+const REJECTED = 2;
+const STALE = 3;
+const DETACHED = 4;
+
+/* agauthd's answers that another attempt would not change */
+const REFUSALS = new Set(['AG_E_NO_CACHE', 'AG_E_UNAUTHORIZED']);
+
+let loaded;            /* {addon} or {addon: null, why} */
+
+function loadAddon() {
+	if (loaded !== undefined)
+		return loaded;
+	if (process.env.AGAUTHD_NO_ADDON === '1') {
+		loaded = { addon: null, why: 'AGAUTHD_NO_ADDON=1' };
+		return loaded;
+	}
+	const file = process.env.AGAUTHD_ADDON ||
+		path.join(__dirname, '..', 'native', 'agauthd.node');
+
+	try {
+		loaded = { addon: require(file) };
+	} catch (e) {
+		loaded = { addon: null, why: `${file}: ${e.message.split('\n')[0]}` };
+		process.emitWarning(`agauthd: the native addon is not loaded (${loaded.why}); ` +
+				    'every verify goes to agauthd, none is answered from its cache',
+				    { code: 'AGAUTHD_NO_ADDON' });
+	}
+	return loaded;
+}
+
+class Cache {
+	/* A Cache for agauthd at socketPath, or null without the addon. */
+	static open(socketPath, opts = {}) {
+		const { addon } = loadAddon();
+
+		return addon ? new Cache(addon, socketPath, opts) : null;
+	}
+
+	/* timeout: ms the addon's own requests (hello, cache) may take */
+	constructor(addon, socketPath, { timeout = 5000, retry = 1000, retryMax = 30000 } = {}) {
+		this.addon = addon;
+		this.h = addon.open(socketPath, timeout);
+		this.retry = retry;
+		this.retryMax = retryMax;
+		this.failures = 0;
+		this.instance = 0;        /* the live daemon's, from hello */
+		this.attachedFor = -1;    /* the instance asked for when attached */
+		this.attaching = false;
+		this.again = false;       /* another attach is wanted after this one */
+		this.retryAt = 0;
+		this.retryTimer = null;
+		this.lastError = null;    /* why the last attach failed */
+		this.closed = false;
+	}
+
+	/* A hello named the daemon's cache instance (0: no cache). */
+	daemon(instance) {
+		this.instance = Number(instance) || 0;
+		if (this.instance !== 0 && this.instance !== this.attachedFor)
+			this.attach(true);
+	}
+
+	get attached() {
+		return this.attachedFor >= 0 && !this.attaching;
+	}
+
+	/*
+	 * The cache's answer: MISS, REJECTED (error()), STALE or DETACHED
+	 * (both: ask agauthd), or a hit: the payload's JSON text, or
+	 * [payload, header, kid] for complete: true.
+	 */
+	lookup(token, optsJson) {
+		const r = this.addon.lookup(this.h, token, optsJson);
+
+		/* (a daemon whose hello says it has no cache is not asked) */
+		if (r === STALE && this.instance !== 0)
+			this.attach(false);
+		return r;
+	}
+
+	/* {code, name, message, date?} of the last REJECTED. */
+	error() {
+		return this.addon.lastError(this.h);
+	}
+
+	/*
+	 * Attaches (again) off the event loop; `now` skips the wait after a
+	 * failure (a hello named a new instance).  A failure is tried again
+	 * after `retry` ms, doubling up to `retryMax`, unless agauthd said no
+	 * (no cache, or not allowed): then only a hello naming another cache
+	 * tries again.
+	 */
+	attach(now) {
+		if (this.closed)
+			return;
+		if (this.attaching) {
+			this.again = true;
+			return;
+		}
+		const wait = this.retryAt - performance.now();
+
+		if (!now && wait > 0) {
+			this._later(wait);
+			return;
+		}
+		clearTimeout(this.retryTimer);
+		this.retryTimer = null;
+		const wanted = this.instance;
+
+		this.attaching = true;
+		this.again = false;
+		this.attachedFor = -1;
+		this.addon.attach(this.h, (err) => {
+			this.attaching = false;
+			this.lastError = err;
+			if (err) {
+				const delay = Math.min(this.retry * 2 ** this.failures++, this.retryMax);
+
+				this.retryAt = performance.now() + delay;
+				if (!REFUSALS.has(err.code))
+					this._later(delay);
+			} else {
+				this.attachedFor = wanted;
+				this.failures = 0;
+				this.retryAt = 0;
+			}
+			if (this.again || (!err && wanted !== this.instance && this.instance !== 0))
+				this.attach(false);
+		});
+	}
+
+	_later(wait) {
+		if (this.retryTimer || this.closed)
+			return;
+		this.retryTimer = setTimeout(() => {
+			this.retryTimer = null;
+			this.attach(false);
+		}, wait);
+		this.retryTimer.unref();
+	}
+
+	close() {
+		this.closed = true;
+		clearTimeout(this.retryTimer);
+		this.addon.close(this.h);
+	}
+}
+
+module.exports = { Cache, loadAddon, MISS, REJECTED, STALE, DETACHED };
