@@ -130,6 +130,7 @@ $(BUILD)/libagauth.a: $(call obj,$(CLIENTLIB_SRC))
 	$(call say,AR,$@)ar rcs $@ $^
 
 $(BUILD)/agauth.pc: client/lib/agauth.pc.in
+	@mkdir -p $(dir $@)
 	$(call say,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|' $< >$@
 
 $(BUILD)/agauthctl: $(call obj,$(wildcard client/ctl/*.c)) $(BUILD)/libagauth.a
