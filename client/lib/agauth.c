@@ -107,7 +107,7 @@ enum agauth_status agauth_verify(agauth_t *a, const char *token,
 	/* the cache first; a blocking call still refuses to run beside
 	 * pipelined requests, hit or not */
 	if (a != NULL && a->npend == 0 &&
-	    cachemap_verify(a, token, opts_json, out, &e) !=
+	    cachemap_verify(a, token, opts_json, out, &e, 0) !=
 	    AGAUTH_CACHE_MISS) {
 		if (err != NULL)
 			*err = e;

@@ -197,9 +197,28 @@ enum agauth_cache_answer {
 	AGAUTH_CACHE_MISS = 0,
 	AGAUTH_CACHE_VALID = 1,
 	AGAUTH_CACHE_REJECTED = 2,
+	AGAUTH_CACHE_STALE = 3,    /* agauth_cache_peek only */
 };
 int agauth_cache_lookup(agauth_t *a, const char *token, const char *opts_json,
 			struct agauth_verified *out, struct agauth_error *err);
+
+/*
+ * agauth_cache_lookup for programs that attach the cache in another
+ * thread than they look up (the Node addon attaches off its event loop):
+ * it only reads the mapping.  It never sends a request, never re-attaches
+ * (so it never blocks), and counts nothing (the caller reports its own
+ * hits and misses).  Besides MISS, VALID and REJECTED it answers
+ *
+ *   AGAUTH_CACHE_STALE     3: the attached cache's daemon stopped or went
+ *                          silent: call agauth_cache_attach (it
+ *                          reconnects if need be) before peeking again;
+ *                          ask agauthd meanwhile.
+ *
+ * It touches nothing agauth_cache_attach changes but the mapping: the
+ * caller must not peek while an attach runs on the handle.
+ */
+int agauth_cache_peek(agauth_t *a, const char *token, const char *opts_json,
+		      struct agauth_verified *out, struct agauth_error *err);
 
 /*
  * Hits and misses: a handle counts the verifications its cache answered

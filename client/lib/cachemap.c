@@ -1,5 +1,5 @@
 /* cachemap.c - a handle's cache mapping, and verifications answered from
- * it (agauth_cache_attach, agauth_cache_lookup). */
+ * it (agauth_cache_attach, agauth_cache_lookup, agauth_cache_peek). */
 #include "cachemap.h"
 
 #include <stdio.h>
@@ -210,11 +210,13 @@ fail:
 }
 
 int cachemap_verify(struct agauth *a, const char *token, const char *opts,
-		    struct agauth_verified *out, struct agauth_error *err)
+		    struct agauth_verified *out, struct agauth_error *err,
+		    int peek)
 {
 	struct cache_hit hit;
 	struct ag_error e;
 	const struct vopts *o;
+	enum cache_result r;
 	size_t len;
 
 	if (out != NULL)
@@ -226,18 +228,24 @@ int cachemap_verify(struct agauth *a, const char *token, const char *opts,
 	if (o == NULL)
 		return AGAUTH_CACHE_MISS;
 	len = strlen(token);
-	switch (cachemap_find(a, a->cache, token, len, o, &hit, &e)) {
+	/* a peek leaves the connection, the mapping and the counts alone */
+	r = peek ? cache_lookup(&a->cache->map, token, len, o, cachemap_now(),
+				&hit, &e) :
+		   cachemap_find(a, a->cache, token, len, o, &hit, &e);
+	switch (r) {
 	case CACHE_HIT:
 		/* short of memory the daemon may still answer */
 		if (out != NULL &&
 		    cachemap_fill(a->cache, token, len, o, &hit, out) != 0)
 			return AGAUTH_CACHE_MISS;
-		a->hits++;
+		a->hits += !peek;
 		return AGAUTH_CACHE_VALID;
 	case CACHE_REJECT:
 		status_from(err, &e, AGAUTH_OP_VERIFY);
-		a->hits++;
+		a->hits += !peek;
 		return AGAUTH_CACHE_REJECTED;
+	case CACHE_STALE:
+		return AGAUTH_CACHE_STALE;
 	default:
 		return AGAUTH_CACHE_MISS;
 	}
@@ -265,7 +273,18 @@ int agauth_cache_lookup(agauth_t *a, const char *token, const char *opts_json,
 			struct agauth_verified *out, struct agauth_error *err)
 {
 	struct agauth_error e;
-	int r = cachemap_verify(a, token, opts_json, out, &e);
+	int r = cachemap_verify(a, token, opts_json, out, &e, 0);
+
+	if (err != NULL)
+		*err = e;
+	return r;
+}
+
+int agauth_cache_peek(agauth_t *a, const char *token, const char *opts_json,
+		      struct agauth_verified *out, struct agauth_error *err)
+{
+	struct agauth_error e;
+	int r = cachemap_verify(a, token, opts_json, out, &e, 1);
 
 	if (err != NULL)
 		*err = e;

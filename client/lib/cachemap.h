@@ -19,9 +19,11 @@ void cachemap_free(struct agauth *a);
  * The cache's answer for token (enum agauth_cache_answer): VALID with
  * *out filled (out may be NULL), REJECTED with *err, or MISS.  Counts
  * hits in the handle; re-attaches at most once when the mapped daemon is
- * gone.
+ * gone.  With peek set it only reads the mapping: no request, no
+ * re-attach, no count, and STALE when the mapped daemon is gone.
  */
 int cachemap_verify(struct agauth *a, const char *token, const char *opts,
-		    struct agauth_verified *out, struct agauth_error *err);
+		    struct agauth_verified *out, struct agauth_error *err,
+		    int peek);
 
 #endif

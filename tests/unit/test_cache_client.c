@@ -612,6 +612,64 @@ Test(cache_client, pipelined_lookups_never_block, .timeout = 10)
 	free(json);
 }
 
+Test(cache_client, peeks_never_ask_count_or_re_attach, .timeout = 10)
+{
+	struct agauth_verified v;
+	struct agauth_error e;
+	struct fserve s;
+	struct fcache c;
+	struct fake f;
+	double now = (double)(now_ms() / 1000);
+	char *json, *tok = fc_token("alice", now, now + 3600, &json);
+	agauth_t *a;
+	int reqs;
+
+	fc_make(&c, 11);
+	fc_put(&c, tok, now, now + 3600);
+	fake_with(&f, &s, &c);
+	a = fake_open(&f);
+	cr_assert_eq(agauth_cache_peek(a, tok, NULL, &v, &e),
+		     AGAUTH_CACHE_MISS, "no cache attached yet");
+	cr_assert_eq(agauth_cache_attach(a, &e), AGAUTH_OK, "%s", e.message);
+	reqs = atomic_load(&f.reqs);
+	cr_assert_eq(agauth_cache_peek(a, tok, "{\"complete\":true}", &v, &e),
+		     AGAUTH_CACHE_VALID);
+	cr_assert_eq(e.status, AGAUTH_OK);
+	cr_assert_str_eq(v.payload, json);
+	cr_assert_str_eq(v.header, fc_header);
+	cr_assert_str_eq(v.kid, "k1");
+	agauth_verified_free(&v);
+	cr_assert_eq(agauth_cache_peek(a, tok, "{\"audience\":\"x\"}", &v, &e),
+		     AGAUTH_CACHE_REJECTED);
+	cr_assert_str_eq(e.code, "AG_E_AUDIENCE");
+	cr_assert_null(v.payload);
+	cr_assert_eq(agauth_cache_peek(a, "x.y.z", NULL, &v, &e),
+		     AGAUTH_CACHE_MISS);
+	/* gone: stale, and still no request (no reconnect, no re-attach) */
+	c.h->heartbeat_ms = now_ms() - 10000;
+	cr_assert_eq(agauth_cache_peek(a, tok, NULL, &v, &e),
+		     AGAUTH_CACHE_STALE);
+	cr_assert_null(v.payload);
+	c.h->state = CACHE_CLOSED;
+	c.h->heartbeat_ms = now_ms() + FC_HOUR_MS;
+	cr_assert_eq(agauth_cache_peek(a, tok, NULL, NULL, NULL),
+		     AGAUTH_CACHE_STALE);
+	cr_assert_eq(atomic_load(&f.reqs), reqs);
+	/* attach again maps it afresh; nothing was counted */
+	c.h->state = CACHE_LIVE;
+	cr_assert_eq(agauth_cache_attach(a, &e), AGAUTH_OK, "%s", e.message);
+	cr_assert_eq(agauth_cache_peek(a, tok, NULL, NULL, NULL),
+		     AGAUTH_CACHE_VALID);
+	cr_assert_eq(agauth_ping(a, NULL), AGAUTH_OK);
+	cr_assert_eq(atomic_load(&f.ch), 0);
+	cr_assert_eq(atomic_load(&f.cm), 0);
+	agauth_close(a);
+	fake_stop(&f);
+	fc_free(&c);
+	free(tok);
+	free(json);
+}
+
 Test(cache_client, arguments)
 {
 	struct agauth_verified v;
