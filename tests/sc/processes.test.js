@@ -1,0 +1,69 @@
+'use strict';
+/*
+ * Four SocketCluster server processes on one host share one daemon: a
+ * token one of them issues authenticates in every other, and there it is
+ * a hit in the shared-memory cache (the daemon signed it, so it cached
+ * it): the daemon verifies nothing over IPC, and counts the hits the
+ * engines report.
+ */
+const test = require('node:test');
+const assert = require('node:assert');
+
+const sc = require('./sc');
+
+const { h } = sc;
+const N = 4;
+
+test('four server processes, one daemon: tokens cross processes as cache hits', { timeout: sc.TEST_TIMEOUT }, async (t) => {
+	const { env, admin } = await sc.daemon(t);
+	const children = await Promise.all(Array.from({ length: N }, () => sc.child(t, env.sock)));
+	const ports = new Set(children.map((c) => c.port));
+	assert.strictEqual(ports.size, N, 'each server on its own port');
+
+	/* logs in through server i (its procedure calls setAuthToken) */
+	const login = async (i, data) => {
+		const cl = await sc.client(t, children[i].port);
+		const ev = cl.events.authenticate.next();
+		await cl.socket.invoke('login', data);
+		return { cl, token: (await ev).signedAuthToken };
+	};
+	/* server i's view of its sockets */
+	const sockets = (i) => children[i].request({ cmd: 'sockets' });
+
+	for (const [from, data] of [[0, { sub: 'alice', n: 0 }], [N - 1, { sub: 'bob', n: N - 1 }]]) {
+		const { token } = await login(from, data);
+		const [issuer] = (await sockets(from)).filter((s) => s.signedAuthToken === token);
+		assert.ok(issuer, `server ${from} holds the socket it logged in`);
+		assert.deepStrictEqual(h.decodeToken(token).payload, issuer.authToken);
+
+		const before = await sc.stats(admin);
+		for (let i = 0; i < N; i++) {
+			if (i === from)
+				continue;
+			const cl = await sc.client(t, children[i].port, { token });
+			sc.assertStatus(cl.status, { authenticated: true });
+			const [s] = (await sockets(i)).filter((x) => x.signedAuthToken === token);
+			assert.ok(s, `server ${i} has no socket with server ${from}'s token`);
+			assert.strictEqual(s.authState, 'authenticated');
+			assert.deepStrictEqual(s.authToken, issuer.authToken,
+					       `server ${i} sees another authToken than server ${from}`);
+		}
+		/* each engine reports its hits with its next request: stats()
+		 * through every other server's engine is one */
+		for (let i = 0; i < N; i++)
+			if (i !== from)
+				await children[i].request({ cmd: 'stats' });
+		const after = await sc.stats(admin);
+		t.diagnostic(`token of server ${from}: cache_hits ${before.cache_hits} -> ${after.cache_hits}, ` +
+			     `cache_misses ${before.cache_misses} -> ${after.cache_misses}, ` +
+			     `verifies ${before.verifies} -> ${after.verifies}`);
+		assert.ok(after.cache_hits >= before.cache_hits + (N - 1),
+			  `cache_hits grew by ${after.cache_hits - before.cache_hits}, want at least ${N - 1}`);
+		assert.strictEqual(after.verifies, before.verifies,
+				   'the daemon verified a token the cache held');
+	}
+
+	/* every child closes its server and engine and exits 0 */
+	for (const c of children)
+		assert.deepStrictEqual(await c.stop(), { code: 0, signal: null });
+});
