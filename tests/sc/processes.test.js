@@ -4,10 +4,12 @@
  * token one of them issues authenticates in every other, and there it is
  * a hit in the shared-memory cache (the daemon signed it, so it cached
  * it): the daemon verifies nothing over IPC, and counts the hits the
- * engines report.
+ * engines report.  And two hosts, each with its own daemon, given the
+ * same keyring, accept each other's tokens.
  */
 const test = require('node:test');
 const assert = require('node:assert');
+const fs = require('node:fs');
 
 const sc = require('./sc');
 
@@ -66,4 +68,40 @@ test('four server processes, one daemon: tokens cross processes as cache hits', 
 	/* every child closes its server and engine and exits 0 */
 	for (const c of children)
 		assert.deepStrictEqual(await c.stop(), { code: 0, signal: null });
+});
+
+test('two hosts, each with its own daemon, one keyring: tokens verify on either; revocations stay per daemon', { timeout: sc.TEST_TIMEOUT }, async (t) => {
+	/* host A makes the key; the operator copies the key file to host B */
+	const a = await sc.daemon(t);
+	const b = await sc.daemon(t, { keys: [
+		{ name: 'hs1', type: 'hs256', state: 'primary', material: fs.readFileSync(a.env.keys.hs1.file) },
+	] });
+	const sa = await sc.server(t, { socketPath: a.env.sock });
+	const sb = await sc.server(t, { socketPath: b.env.sock });
+
+	/* logged in on A, comes back on B; and the other way round */
+	const issue = async (srv, data) => {
+		const p = await sc.pair(t, srv);
+		const ev = p.cl.events.authenticate.next();
+		await p.conn.socket.setAuthToken(data);
+		return { ...p, token: (await ev).signedAuthToken };
+	};
+	const onA = await issue(sa, { sub: 'alice' });
+	const onB = await issue(sb, { sub: 'bob' });
+	for (const [srv, x, who] of [[sb, onA, 'A\'s token on B'], [sa, onB, 'B\'s token on A']]) {
+		const p = await sc.pair(t, srv, { token: x.token });
+		assert.strictEqual(p.cl.status.isAuthenticated, true, `${who}: ${JSON.stringify(p.cl.status)}`);
+		assert.deepStrictEqual(p.conn.socket.authToken, x.conn.socket.authToken);
+	}
+
+	/* a revocation on A is in force on A only (README.md: revoke on
+	 * every host) */
+	h.ok(await a.admin.call('revoke', { sub: 'alice' }), 'revoke on A');
+	const ra = await sc.pair(t, sa, { token: onA.token });
+	sc.assertStatus(ra.cl.status, { authenticated: false, error: 'AuthTokenInvalidError' });
+	const rb = await sc.pair(t, sb, { token: onA.token });
+	sc.assertStatus(rb.cl.status, { authenticated: true });
+	h.ok(await b.admin.call('revoke', { sub: 'alice' }), 'revoke on B');
+	const rb2 = await sc.pair(t, sb, { token: onA.token });
+	sc.assertStatus(rb2.cl.status, { authenticated: false, error: 'AuthTokenInvalidError' });
 });
