@@ -21,6 +21,12 @@ SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer
 LDLIBS   := -lmsgpackc -lmbedcrypto -lm -lpthread
 NODE_DIR := tests
+# the npm package (client/node) and its N-API addon, built against the
+# system's Node headers (N-API is ABI-stable: no node-gyp, no download)
+NODE_PKG := client/node
+NODE_INC ?= /usr/include/node
+ADDON    := $(NODE_PKG)/native/agauthd.node
+ADDON_SRC := $(wildcard $(NODE_PKG)/native/*.c)
 # quiet by default; `make V=1` shows the commands
 Q        := $(if $(V),,@)
 say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
@@ -54,11 +60,11 @@ sanobj  = $(patsubst %.c,$(SAN)/obj/%.o,$(1))
 LIB_OBJ     := $(call obj,$(LIB_SRC))
 LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 
-.PHONY: all deps node-deps run test unit unit-san diff fuzz-replay bench \
-        fuzz clean
+.PHONY: all deps node-deps node-pkg-deps run test unit unit-san diff \
+        fuzz-replay bench fuzz clean
 
 all: $(BUILD)/agjwt $(BUILD)/agauthd $(BUILD)/agauthctl $(BUILD)/libagauth.so \
-     $(BUILD)/libagauth.a $(BUILD)/agauth.pc
+     $(BUILD)/libagauth.a $(BUILD)/agauth.pc $(ADDON) node-pkg-deps
 
 # Installs what is missing when root; otherwise names the exact command.
 deps:
@@ -81,10 +87,12 @@ deps:
 	  fi; \
 	fi
 
-# npm packages for the Node suites, pinned by the committed lock file.
-node-deps: $(NODE_DIR)/node_modules/.installed
-$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package-lock.json | deps
-	cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+# npm packages for the Node suites and for the npm package, pinned by
+# the committed lock files.
+node-deps: $(NODE_DIR)/node_modules/.installed node-pkg-deps
+node-pkg-deps: $(NODE_PKG)/node_modules/.installed
+%/node_modules/.installed: %/package-lock.json | deps
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(BUILD)/obj/%.o: %.c | deps
@@ -135,6 +143,13 @@ $(BUILD)/agauth.pc: client/lib/agauth.pc.in
 
 $(BUILD)/agauthctl: $(call obj,$(wildcard client/ctl/*.c)) $(BUILD)/libagauth.a
 	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
+
+# the addon links libagauth statically and exports only Node's entry
+# points (addon.map)
+$(call obj,$(ADDON_SRC)): CFLAGS += -isystem $(NODE_INC)
+$(ADDON): $(call obj,$(ADDON_SRC)) $(BUILD)/libagauth.a $(NODE_PKG)/native/addon.map
+	$(call say,LD,$@)$(CC) -shared -Wl,--version-script=$(NODE_PKG)/native/addon.map \
+		-Wl,--exclude-libs,ALL -o $@ $(filter %.o %.a,$^) -lmsgpackc
 
 $(BUILD)/unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libagdaemon.a \
                $(BUILD)/libagengine.a
@@ -206,7 +221,7 @@ fuzz: | deps
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ADDON)
 
 # keep intermediate objects between runs
 .SECONDARY:

@@ -91,6 +91,8 @@ AGJWT=build/san/agjwt nodetest differential \
 	node --test --test-reporter=tap tests/diff/
 AGAUTHD=build/san/agauthd nodetest integration \
 	node --test --test-reporter=tap tests/integration/
+AGAUTHD=build/san/agauthd nodetest node-engine \
+	node --test --test-reporter=tap tests/node/
 AGAUTHD=build/san/agauthd nodetest socketcluster \
 	node --test --test-reporter=tap tests/sc/
 echo "$total_pass passed, $total_fail failed"

@@ -38,6 +38,34 @@ function NotBeforeError(message, date) {
 NotBeforeError.prototype = Object.create(JsonWebTokenError.prototype);
 NotBeforeError.prototype.constructor = NotBeforeError;
 
+/*
+ * sc-errors' InvalidArgumentsError, which ag-auth rejects a token that is
+ * not a string with: own name and message, a stack, and its prototype
+ * made with Object.create(Error.prototype) and no constructor of its own.
+ */
+function InvalidArgumentsError(message) {
+	this.name = 'InvalidArgumentsError';
+	this.message = message;
+	Error.captureStackTrace(this, InvalidArgumentsError);
+}
+InvalidArgumentsError.prototype = Object.create(Error.prototype);
+
+/*
+ * agauthd's own failures, and this client's (cannot connect, connection
+ * lost, timeout): an Error named AgauthError with the symbolic code
+ * (AG_E_CONNECT, AG_E_DISCONNECTED, AG_E_UNAUTHORIZED, ...), as
+ * rebuildError makes them from a reply.
+ */
+function agauthError(code, message, cause) {
+	const e = new Error(message);
+
+	e.name = 'AgauthError';
+	e.code = code;
+	if (cause !== undefined)
+		e.cause = cause;
+	return e;
+}
+
 /* The reply's date in seconds as jsonwebtoken's `new Date(s * 1000)`;
  * a date that is not finite crosses JSON as null and means Invalid Date. */
 function replyDate(date) {
@@ -105,5 +133,7 @@ module.exports = {
 	JsonWebTokenError,
 	TokenExpiredError,
 	NotBeforeError,
+	InvalidArgumentsError,
+	agauthError,
 	rebuildError,
 };

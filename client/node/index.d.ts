@@ -1,0 +1,147 @@
+// Types of the agauthd npm package (client/node).  README.md has the prose.
+
+import { EventEmitter } from 'node:events';
+
+/** jsonwebtoken 9's sign options (agauthd holds the key: `keyid` and
+ *  `header.kid` are its to set). */
+export interface SignOptions {
+	algorithm?: string;
+	expiresIn?: string | number;
+	notBefore?: string | number;
+	audience?: string | string[];
+	issuer?: string;
+	subject?: string;
+	jwtid?: string;
+	noTimestamp?: boolean;
+	header?: Record<string, unknown>;
+	encoding?: string;
+	mutatePayload?: boolean;
+	allowInsecureKeySizes?: boolean;
+	allowInvalidAsymmetricKeyTypes?: boolean;
+	/** ag-auth's: removed before signing */
+	socket?: unknown;
+	[option: string]: unknown;
+}
+
+/** jsonwebtoken 9's verify options. */
+export interface VerifyOptions {
+	algorithms?: string[] | string;
+	/** a RegExp (alone or in an array) is checked in this process, as
+	 *  jsonwebtoken checks it */
+	audience?: string | RegExp | Array<string | RegExp>;
+	issuer?: string | string[];
+	subject?: string;
+	jwtid?: string;
+	nonce?: string;
+	maxAge?: string | number;
+	clockTimestamp?: number;
+	clockTolerance?: number;
+	ignoreExpiration?: boolean;
+	ignoreNotBefore?: boolean;
+	complete?: boolean;
+	allowInvalidAsymmetricKeyTypes?: boolean;
+	/** ag-auth's: removed before verifying */
+	socket?: unknown;
+	[option: string]: unknown;
+}
+
+export interface CompleteToken {
+	header: Record<string, unknown>;
+	payload: Record<string, unknown> | string;
+	signature: string;
+}
+
+export interface AuthEngineOptions {
+	/** default: process.env.AGAUTHD_SOCKET, then '/run/agauthd/agauthd.sock' */
+	socketPath?: string;
+	/** ms a connect, hello or request may take (default 30000; 0: no limit) */
+	timeout?: number;
+	/** ms between pings that report cache hits to agauthd (default 1000) */
+	reportInterval?: number;
+}
+
+export type RevokeWhat = { sub: string } | { jti: string } | { token: string };
+
+export interface RevokeResult {
+	/** cache entries the revocation removed */
+	purged: number;
+	/** when agauthd put it in force */
+	at: Date;
+}
+
+export interface RevokeEvent {
+	kind: 'token' | 'jti' | 'subject';
+	value: string;
+	at: Date;
+}
+
+/** agauthd's `stats` reply: uptime, connections, requests, signs,
+ *  verifies, failures, busy, generation, pool_queue, cache_hits,
+ *  cache_misses, cache_inserts, cache_evictions, cache_entries,
+ *  cache_slots, cache_skipped, cache_bytes, revocations, watchers. */
+export type Stats = Record<string, number | bigint>;
+
+export declare class Watcher extends EventEmitter {
+	/** the watch is in force now */
+	readonly watching: boolean;
+	on(event: 'revoke', listener: (ev: RevokeEvent) => void): this;
+	on(event: 'watching' | 'reconnect' | 'rewatch', listener: () => void): this;
+	on(event: 'disconnect' | 'error', listener: (err: AgauthError) => void): this;
+	on(event: string | symbol, listener: (...args: any[]) => void): this;
+	close(): Promise<void>;
+}
+
+export declare class AuthEngine {
+	constructor(options?: AuthEngineOptions);
+	readonly socketPath: string;
+	/** verifications are answered from agauthd's cache now */
+	readonly cacheAttached: boolean;
+	/** ag-auth: `key` is ignored (agauthd signs with its primary key) */
+	signToken(token: object | string | number | boolean, key?: unknown,
+		  options?: SignOptions): Promise<string>;
+	verifyToken(signedToken: string | null | undefined, key?: unknown,
+		    options?: VerifyOptions & { complete: true }): Promise<CompleteToken>;
+	verifyToken(signedToken: string | null | undefined, key?: unknown,
+		    options?: VerifyOptions): Promise<any>;
+	revoke(what: RevokeWhat): Promise<RevokeResult>;
+	/** the same Watcher on every call */
+	watch(): Watcher;
+	/** needs the admin right */
+	stats(): Promise<Stats>;
+	close(): Promise<void>;
+}
+
+export declare class JsonWebTokenError extends Error {
+	constructor(message: string, error?: Error);
+	name: 'JsonWebTokenError' | 'TokenExpiredError' | 'NotBeforeError';
+	inner?: Error;
+}
+export declare class TokenExpiredError extends JsonWebTokenError {
+	constructor(message: string, expiredAt: Date);
+	expiredAt: Date;
+}
+export declare class NotBeforeError extends JsonWebTokenError {
+	constructor(message: string, date: Date);
+	date: Date;
+}
+/** sc-errors' (ag-auth rejects a token that is not a string with it) */
+export declare class InvalidArgumentsError extends Error {
+	constructor(message: string);
+}
+/** agauthd's own failures and this client's: name 'AgauthError', code
+ *  'AG_E_CONNECT', 'AG_E_DISCONNECTED', 'AG_E_UNAUTHORIZED', ... */
+export interface AgauthError extends Error {
+	name: 'AgauthError';
+	code: string;
+	cause?: unknown;
+}
+
+/** The Error a client rebuilds from an error reply {code, name, message,
+ *  date}. */
+export declare function rebuildError(reply: { code?: string; name?: string;
+	message: string; date?: number | null }, token?: string): Error;
+
+export declare const SOCKET_ENV: 'AGAUTHD_SOCKET';
+export declare const DEFAULT_SOCKET_PATH: '/run/agauthd/agauthd.sock';
+/** socketPath || process.env.AGAUTHD_SOCKET || DEFAULT_SOCKET_PATH */
+export declare function defaultSocketPath(socketPath?: string): string;

@@ -1,0 +1,121 @@
+'use strict';
+/*
+ * cache.test.js - verifications answered from agauthd's cache in the
+ * worker: no request reaches the daemon, hits and misses show in its
+ * stats (on the next request, or by the engine's own ping), every result
+ * is a fresh object, refusals come from the cache too, and revocation
+ * empties it at once.
+ */
+const test = require('node:test');
+const assert = require('node:assert');
+
+const { h, daemon, engine, attached, outcome } = require('./helpers');
+
+let d, admin;
+
+test.before(async () => {
+	d = await daemon();
+	admin = await d.client();
+});
+
+async function stats() {
+	return h.ok(await admin.call('stats'), 'stats');
+}
+
+test('hits need no request, and agauthd counts them (next request, or a ping)', async () => {
+	const e = await attached(engine(d, { reportInterval: 100 }));
+	const t = await e.signToken({ u: 1 });
+	const s0 = await stats();
+
+	for (let i = 0; i < 100; i++)
+		assert.strictEqual((await e.verifyToken(t, null, { algorithms: ['HS256'] })).u, 1);
+	const miss = await e.signToken({ u: 2 }, null, { noTimestamp: true });
+	const s1 = await stats();
+
+	assert.strictEqual(s1.verifies, s0.verifies, 'no verify reached agauthd');
+	assert.strictEqual(s1.cache_hits - s0.cache_hits, 100, 'the sign carried the hits');
+	/* hits alone: the engine's ping reports them */
+	for (let i = 0; i < 7; i++)
+		await e.verifyToken(t);
+	const s2 = await h.waitFor(async () => {
+		const s = await stats();
+
+		return s.cache_hits - s1.cache_hits === 7 && s;
+	}, { what: 'the hits reported by a ping' });
+
+	assert.strictEqual(s2.verifies, s1.verifies);
+	/* a token the daemon has not seen is a miss, sent and counted */
+	const other = miss.replace(/\.[^.]+$/, '.AAAA');
+
+	assert.strictEqual((await outcome(e.verifyToken(other))).error.message, 'invalid signature');
+	const s3 = await stats();
+
+	assert.strictEqual(s3.verifies, s2.verifies + 1);
+	assert.strictEqual(s3.cache_misses, s2.cache_misses + 1);
+	/* and the engine's own stats() carries what it counted */
+	await e.verifyToken(t);
+	const s4 = await e.stats();
+
+	assert.strictEqual(s4.cache_hits, s3.cache_hits + 1);
+});
+
+test('a hit is a fresh object every time', async () => {
+	const e = await attached(engine(d));
+	const t = await e.signToken({ u: { deep: [1, 2] } });
+	const a = await e.verifyToken(t);
+
+	a.u.deep.push(3);
+	a.extra = true;
+	const b = await e.verifyToken(t);
+
+	assert.notStrictEqual(a, b);
+	assert.deepStrictEqual(b.u, { deep: [1, 2] });
+	assert.strictEqual(b.extra, undefined);
+	const c1 = await e.verifyToken(t, null, { complete: true });
+
+	c1.header.alg = 'none';
+	c1.payload.u = null;
+	const c2 = await e.verifyToken(t, null, { complete: true });
+
+	assert.strictEqual(c2.header.alg, 'HS256');
+	assert.deepStrictEqual(c2.payload.u, { deep: [1, 2] });
+});
+
+test('refusals by the caller\'s options come from the cache', async () => {
+	const e = await attached(engine(d));
+	const t = await e.signToken({ u: 1, aud: 'a' }, null, { expiresIn: 60 });
+	const s0 = await stats();
+	const refusals = [
+		[{ algorithms: ['RS256'] }, 'JsonWebTokenError', 'invalid algorithm'],
+		[{ audience: 'b' }, 'JsonWebTokenError', 'jwt audience invalid. expected: b'],
+		[{ clockTimestamp: Math.floor(Date.now() / 1000) + 61 }, 'TokenExpiredError', 'jwt expired'],
+		[{ maxAge: '1ms', clockTimestamp: Math.floor(Date.now() / 1000) + 2 },
+		 'TokenExpiredError', 'maxAge exceeded'],
+	];
+
+	for (const [opts, name, message] of refusals) {
+		const r = await outcome(e.verifyToken(t, null, opts));
+
+		assert.strictEqual(r.error.name, name);
+		assert.strictEqual(r.error.message, message);
+	}
+	const s1 = await e.stats();
+
+	assert.strictEqual(s1.verifies, s0.verifies, 'agauthd was not asked');
+	assert.strictEqual(s1.cache_hits - s0.cache_hits, refusals.length);
+});
+
+test('a revoked token is refused at once, cache or not', async () => {
+	const e = await attached(engine(d));
+	const t = await e.signToken({ sub: 'mallory' });
+
+	assert.strictEqual((await e.verifyToken(t)).sub, 'mallory');
+	const r = await e.revoke({ sub: 'mallory' });
+
+	assert.ok(r.purged >= 1, JSON.stringify(r));
+	assert.ok(r.at instanceof Date);
+	const v = await outcome(e.verifyToken(t));
+
+	assert.strictEqual(v.error.name, 'JsonWebTokenError');
+	assert.strictEqual(v.error.message, 'jwt revoked');
+});
