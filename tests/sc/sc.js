@@ -122,7 +122,8 @@ async function stats(admin) {
 
 /*
  * An AGServer on 127.0.0.1:0 with `authEngine: new AuthEngine({ socketPath })`
- * (or the engine given), attached to its own HTTP server.  Returns
+ * (or the engine given), attached to its own HTTP server, once the engine
+ * has the daemon's cache attached.  Returns
  * { agServer, engine, port, connections: Queue of 'connection' events,
  *   connection(): the next one, close() }.
  */
@@ -136,6 +137,10 @@ async function server(t, { socketPath, engine, ...agOptions } = {}) {
 		httpServer.once('error', reject);
 		httpServer.listen(0, '127.0.0.1', resolve);
 	});
+	/* agauthd's engine maps the daemon's cache in the background: wait,
+	 * so that verifications of tokens the daemon knows are cache hits */
+	if (engine instanceof AuthEngine)
+		await h.waitFor(() => engine.cacheAttached, { timeout: WAIT, what: 'the engine attaching the cache' });
 	const srv = {
 		agServer, engine, httpServer, connections,
 		port: httpServer.address().port,
@@ -282,7 +287,9 @@ async function child(t, socketPath) {
 		},
 	};
 	defer(t, () => c.stop().catch(() => {}));
-	c.port = (await ready.next(15000)).port;
+	const r = await ready.next(15000);
+	assert.strictEqual(r.cacheAttached, true, `child ${proc.pid}: the engine did not attach the cache`);
+	c.port = r.port;
 	return c;
 }
 

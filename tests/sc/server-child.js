@@ -4,7 +4,7 @@
  * multi-process test (forked by sc.js's child()): an AGServer whose
  * authEngine is `new AuthEngine()` (the daemon's socket from
  * $AGAUTHD_SOCKET, the engine's default), on its own HTTP server on
- * 127.0.0.1:0.  It tells its parent { ready, port } over IPC, then
+ * 127.0.0.1:0.  It tells its parent { ready, port, cacheAttached } over IPC, then
  * answers { id, cmd } messages with { id, result } or { id, error }:
  *
  *   sockets   [{ id, authState, authToken, signedAuthToken }] of its clients
@@ -72,6 +72,11 @@ process.on('message', async (m) => {
 /* the parent went away: nothing may be left running */
 process.on('disconnect', () => process.exit(1));
 
-httpServer.listen(0, '127.0.0.1', () => {
-	process.send({ ready: true, port: httpServer.address().port });
+/* ready once listening and with the daemon's cache attached (the engine
+ * maps it in the background), so that known tokens are cache hits */
+httpServer.listen(0, '127.0.0.1', async () => {
+	const end = Date.now() + 5000;
+	while (!engine.cacheAttached && Date.now() < end)
+		await new Promise((r) => setTimeout(r, 10));
+	process.send({ ready: true, port: httpServer.address().port, cacheAttached: engine.cacheAttached });
 });
