@@ -136,3 +136,7 @@ echo " measurement are in the raw lines above)"
 echo
 # agauthd over its socket, next to a bare echo server
 bench/run_daemon.sh
+
+echo
+echo "== the npm package's AuthEngine (client/node) against agauthd =="
+node bench/bench_node_engine.js

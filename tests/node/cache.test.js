@@ -119,3 +119,27 @@ test('a revoked token is refused at once, cache or not', async () => {
 	assert.strictEqual(v.error.name, 'JsonWebTokenError');
 	assert.strictEqual(v.error.message, 'jwt revoked');
 });
+
+test('a daemon that stalls: its cache goes stale, and comes back with it', async () => {
+	const d2 = await daemon();
+	const e = await attached(engine(d2, { timeout: 500 }));
+	const t = await e.signToken({ u: 3 });
+
+	assert.strictEqual((await e.verifyToken(t)).u, 3);
+	d2.signal('SIGSTOP');
+	/* the heartbeat stops: within 2 s the cache may no longer answer */
+	await h.sleep(2300);
+	const r = await outcome(e.verifyToken(t));
+
+	assert.strictEqual(r.error.code, 'AG_E_DISCONNECTED', 'asked the stalled daemon');
+	d2.signal('SIGCONT');
+	await h.waitFor(async () => e.cacheAttached &&
+			(await outcome(e.verifyToken(t))).ok, { what: 'verifies again' });
+	const s0 = await e.stats();
+
+	assert.strictEqual((await e.verifyToken(t)).u, 3);
+	const s1 = await e.stats();
+
+	assert.strictEqual(s1.verifies, s0.verifies, 'from the cache again');
+	await d2.stop();
+});

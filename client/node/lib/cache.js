@@ -8,8 +8,7 @@
  * module loads it once per process, decides when to (re-)attach: when a
  * hello of the engine's connection names a cache instance other than the
  * one attached, and when a lookup finds the cache stale (the daemon
- * stopped or went silent); at most once per `retry` ms while attaching
- * fails.
+ * stopped or went silent); after a failure again later, with a backoff.
  *
  * Without the addon every verify goes to agauthd.  AGAUTHD_NO_ADDON=1
  * leaves it out on purpose (silently); AGAUTHD_ADDON=/path/agauthd.node
@@ -24,6 +23,9 @@ const MISS = 0;
 const REJECTED = 2;
 const STALE = 3;
 const DETACHED = 4;
+
+/* agauthd's answers that another attempt would not change */
+const REFUSALS = new Set(['AG_E_NO_CACHE', 'AG_E_UNAUTHORIZED']);
 
 let loaded;            /* {addon} or {addon: null, why} */
 
@@ -50,16 +52,19 @@ function loadAddon() {
 
 class Cache {
 	/* A Cache for agauthd at socketPath, or null without the addon. */
-	static open(socketPath, opts) {
+	static open(socketPath, opts = {}) {
 		const { addon } = loadAddon();
 
 		return addon ? new Cache(addon, socketPath, opts) : null;
 	}
 
-	constructor(addon, socketPath, { retry = 1000 } = {}) {
+	/* timeout: ms the addon's own requests (hello, cache) may take */
+	constructor(addon, socketPath, { timeout = 5000, retry = 1000, retryMax = 30000 } = {}) {
 		this.addon = addon;
-		this.h = addon.open(socketPath);
+		this.h = addon.open(socketPath, timeout);
 		this.retry = retry;
+		this.retryMax = retryMax;
+		this.failures = 0;
 		this.instance = 0;        /* the live daemon's, from hello */
 		this.attachedFor = -1;    /* the instance asked for when attached */
 		this.attaching = false;
@@ -100,8 +105,13 @@ class Cache {
 		return this.addon.lastError(this.h);
 	}
 
-	/* Attaches (again) off the event loop; `now` skips the wait after a
-	 * failure (a hello named a new instance). */
+	/*
+	 * Attaches (again) off the event loop; `now` skips the wait after a
+	 * failure (a hello named a new instance).  A failure is tried again
+	 * after `retry` ms, doubling up to `retryMax`, unless agauthd said no
+	 * (no cache, or not allowed): then only a hello naming another cache
+	 * tries again.
+	 */
 	attach(now) {
 		if (this.closed)
 			return;
@@ -112,15 +122,11 @@ class Cache {
 		const wait = this.retryAt - performance.now();
 
 		if (!now && wait > 0) {
-			if (!this.retryTimer) {
-				this.retryTimer = setTimeout(() => {
-					this.retryTimer = null;
-					this.attach(false);
-				}, wait);
-				this.retryTimer.unref();
-			}
+			this._later(wait);
 			return;
 		}
+		clearTimeout(this.retryTimer);
+		this.retryTimer = null;
 		const wanted = this.instance;
 
 		this.attaching = true;
@@ -130,14 +136,29 @@ class Cache {
 			this.attaching = false;
 			this.lastError = err;
 			if (err) {
-				this.retryAt = performance.now() + this.retry;
+				const delay = Math.min(this.retry * 2 ** this.failures++, this.retryMax);
+
+				this.retryAt = performance.now() + delay;
+				if (!REFUSALS.has(err.code))
+					this._later(delay);
 			} else {
 				this.attachedFor = wanted;
+				this.failures = 0;
 				this.retryAt = 0;
 			}
 			if (this.again || (!err && wanted !== this.instance && this.instance !== 0))
 				this.attach(false);
 		});
+	}
+
+	_later(wait) {
+		if (this.retryTimer || this.closed)
+			return;
+		this.retryTimer = setTimeout(() => {
+			this.retryTimer = null;
+			this.attach(false);
+		}, wait);
+		this.retryTimer.unref();
 	}
 
 	close() {

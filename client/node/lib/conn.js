@@ -23,6 +23,7 @@
  * (err) when a working connection is lost.
  */
 const { EventEmitter } = require('node:events');
+const { performance } = require('node:perf_hooks');
 const net = require('node:net');
 
 const { encodeFrame, FrameReader } = require('./frames');
@@ -102,7 +103,6 @@ class Connection extends EventEmitter {
 		});
 		sock.on('error', (e) => { sockErr = e; });
 		sock.on('close', () => this._down(sock, sockErr));
-		this._sweep();
 	}
 
 	/* Sends op with args; resolves with the reply. */
@@ -167,20 +167,21 @@ class Connection extends EventEmitter {
 			return;
 		}
 		const entry = { req, resolve, reject, onFrame,
-				deadline: this.timeout ? Date.now() + this.timeout : Infinity };
+				deadline: this.timeout ? performance.now() + this.timeout : Infinity };
 
 		if (this.state === 'ready') {
 			this._dispatch(entry);
 			return;
 		}
 		if (this.state === 'down' && this.lastError &&
-		    Date.now() - this.lastFail < this.retry.min) {
+		    performance.now() - this.lastFail < this.retry.min) {
 			reject(this._copy(this.lastError));
 			return;
 		}
 		this.queue.push(entry);
 		this.connect();
 		this._refresh();
+		this._sweep();
 	}
 
 	/* Sends a queued or new request on the ready connection. */
@@ -194,10 +195,11 @@ class Connection extends EventEmitter {
 			    entry.onFrame);
 	}
 
-	_track(id, resolve, reject, deadline = this.timeout ? Date.now() + this.timeout : Infinity,
+	_track(id, resolve, reject, deadline = this.timeout ? performance.now() + this.timeout : Infinity,
 	       onFrame = null) {
 		this.pending.set(id, { resolve, reject, deadline, onFrame });
 		this._refresh();
+		this._sweep();
 	}
 
 	/*
@@ -314,7 +316,7 @@ class Connection extends EventEmitter {
 					    `agauthd at ${this.path} closed the connection at hello` +
 					    (sockErr ? `: ${sockErr.message}` : ''), sockErr || undefined));
 			this.lastError = err;
-			this.lastFail = Date.now();
+			this.lastFail = performance.now();
 		}
 		this._fail(err);
 		if (was === 'ready')
@@ -370,15 +372,19 @@ class Connection extends EventEmitter {
 	}
 
 	/* Rejects requests older than the timeout, checking a few times a
-	 * second while any is in flight (the oldest id comes first). */
+	 * second while any is in flight or queued (the oldest id comes
+	 * first); idle, it stops. */
 	_sweep() {
-		if (this.sweepTimer || !this.timeout)
+		if (this.sweepTimer || !this.timeout || this.state === 'closed')
 			return;
 		this.sweepTimer = setInterval(() => {
-			const now = Date.now();
+			const now = performance.now();
 
-			if (this.state === 'closed')
+			if (this.pending.size === 0 && this.queue.length === 0) {
+				clearInterval(this.sweepTimer);
+				this.sweepTimer = null;
 				return;
+			}
 			for (const [id, p] of this.pending) {
 				if (p.deadline > now)
 					break;

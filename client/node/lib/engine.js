@@ -35,7 +35,11 @@ class AuthEngine {
 		this.reportTimer = null;
 		this.watcher = null;
 		this.closed = false;
-		this.cache = Cache.open(this.socketPath);
+		/* the cache's blocking round trips run off the loop, and give up
+		 * sooner than a request: the engine asks agauthd meanwhile */
+		this.cache = Cache.open(this.socketPath, {
+			timeout: this.timeout ? Math.min(this.timeout, 5000) : 5000,
+		});
 		this.conn = new Connection(this.socketPath, {
 			client: CLIENT,
 			timeout: this.timeout,

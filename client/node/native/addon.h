@@ -7,7 +7,9 @@
  *
  * JavaScript sees (client/node/lib/cache.js wraps it):
  *
- *   open(socketPath)            -> handle (no I/O)
+ *   open(socketPath, timeoutMs) -> handle (no I/O); timeoutMs bounds each
+ *                                  request of the handle once it is open
+ *                                  (0: libagauth's default)
  *   attach(handle, cb)          -> false if an attach already runs;
  *                                  cb(null) attached, cb({status, code,
  *                                  name, message}) not
@@ -40,6 +42,7 @@ enum addon_answer {
 
 struct addon_handle {
 	char path[108];
+	int timeout_ms;              /* for the handle's requests; 0: default */
 	agauth_t *a;                 /* opened by the first attach */
 	int busy;                    /* an attach runs on a worker thread */
 	int attached;                /* the last attach succeeded */

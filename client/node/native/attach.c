@@ -4,9 +4,6 @@
 
 #include <string.h>
 
-/* ms the handle's requests may take once it is open */
-#define ATTACH_TIMEOUT_MS 5000
-
 /* worker thread: touches nothing but h->a and h->attach_err, which the
  * loop thread leaves alone while h->busy */
 static void attach_execute(napi_env env, void *data)
@@ -18,7 +15,8 @@ static void attach_execute(napi_env env, void *data)
 		h->a = agauth_open(h->path, &h->attach_err);
 		if (h->a == NULL)
 			return;
-		agauth_set_timeout(h->a, ATTACH_TIMEOUT_MS);
+		if (h->timeout_ms > 0)
+			agauth_set_timeout(h->a, h->timeout_ms);
 	}
 	agauth_cache_attach(h->a, &h->attach_err);
 }

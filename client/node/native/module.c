@@ -94,11 +94,12 @@ napi_value addon_error_object(napi_env env, const struct agauth_error *e)
 	return o;
 }
 
-/* open(socketPath) -> handle */
+/* open(socketPath, timeoutMs) -> handle */
 static napi_value addon_open(napi_env env, napi_callback_info info)
 {
-	size_t argc = 1, n = 0;
-	napi_value argv[1], ext;
+	size_t argc = 2, n = 0;
+	napi_value argv[2], ext;
+	int32_t ms = 0;
 	struct addon_handle *h;
 
 	ADDON_TRY(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL),
@@ -117,6 +118,9 @@ static napi_value addon_open(napi_env env, napi_callback_info info)
 				      "socket path of 1 to 106 bytes");
 		return NULL;
 	}
+	if (argc >= 2 && napi_get_value_int32(env, argv[1], &ms) == napi_ok &&
+	    ms > 0)
+		h->timeout_ms = ms;
 	if (addon_failed(env, napi_create_external(env, h, addon_finalize,
 						   NULL, &ext), "external")) {
 		free(h);
