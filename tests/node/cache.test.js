@@ -143,3 +143,19 @@ test('a daemon that stalls: its cache goes stale, and comes back with it', async
 	assert.strictEqual(s1.verifies, s0.verifies, 'from the cache again');
 	await d2.stop();
 });
+
+test('agauthd with its cache off: every verify asks it, nothing counts as a miss', async () => {
+	const d0 = await daemon({ conf: { cache: { size: 0 } } });
+	const e = engine(d0);
+	const t = await e.signToken({ u: 4 });
+	const s0 = await e.stats();
+
+	for (let i = 0; i < 3; i++)
+		assert.strictEqual((await e.verifyToken(t)).u, 4);
+	const s1 = await e.stats();
+
+	assert.strictEqual(s1.verifies - s0.verifies, 3);
+	assert.strictEqual(s1.cache_misses, 0);
+	assert.strictEqual(e.cacheAttached, false);
+	await d0.stop();
+});
