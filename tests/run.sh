@@ -94,5 +94,7 @@ AGAUTHD=build/san/agauthd nodetest integration \
 	node --test --test-reporter=tap tests/integration/
 AGAUTHD=build/san/agauthd nodetest node-engine \
 	node --test --test-reporter=tap tests/node/
+AGAUTHD=build/san/agauthd nodetest socketcluster \
+	node --test --test-reporter=tap tests/sc/
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

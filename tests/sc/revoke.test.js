@@ -1,0 +1,105 @@
+'use strict';
+/*
+ * Revocation reaches live SocketCluster sockets: the server watches the
+ * daemon's revocations (AuthEngine.watch()) and deauthenticates the
+ * sockets whose tokens a revocation covers; their clients see
+ * 'deauthenticate' and drop the token.  The revocation itself comes from
+ * elsewhere (another process's connection to the daemon), so the event
+ * can only have come through the watch stream.
+ */
+const test = require('node:test');
+const assert = require('node:assert');
+
+const sc = require('./sc');
+
+const { h } = sc;
+
+/*
+ * What a server does with a watch stream, as README.md shows: on every
+ * revocation, each authenticated socket whose token it may cover is
+ * verified again through the engine (which answers by the daemon's own
+ * rules: subject claim, iat, jti); a refusal deauthenticates it.
+ */
+function dropRevoked(agServer, engine, seen) {
+	const watcher = engine.watch();
+	watcher.on('revoke', async (ev) => {
+		seen.push(ev);
+		await Promise.all(Object.values(agServer.clients).map(async (socket) => {
+			if (!socket.signedAuthToken)
+				return;
+			try {
+				await engine.verifyToken(socket.signedAuthToken, null, agServer.defaultVerificationOptions);
+			} catch (e) {
+				if (socket.authState === 'authenticated')
+					await socket.deauthenticate();
+			}
+		}));
+	});
+	return watcher;
+}
+
+test('a revoked subject\'s live sockets are deauthenticated through the watch stream', { timeout: sc.TEST_TIMEOUT }, async (t) => {
+	const { env, admin } = await sc.daemon(t);
+	const srv = await sc.server(t, { socketPath: env.sock });
+	const seen = [];
+	dropRevoked(srv.agServer, srv.engine, seen);
+	/* the daemon counts the engine's watch connection */
+	await h.waitFor(async () => (await sc.stats(admin)).watchers >= 1, { timeout: sc.WAIT, what: 'the engine watching' });
+
+	/* alice on two sockets, bob on one, and a token of alice issued after
+	 * the revocation's second (iat ahead of it), which it must not cover */
+	const sign = async (payload) => h.ok(await admin.call('sign', { payload: JSON.stringify(payload), opts: '{"expiresIn":3600}' })).token;
+	const now = Math.floor(Date.now() / 1000);
+	const tokens = {
+		alice1: await sign({ sub: 'alice', tab: 1 }),
+		alice2: await sign({ sub: 'alice', tab: 2 }),
+		bob: await sign({ sub: 'bob' }),
+		aliceLater: await sign({ sub: 'alice', tab: 3, iat: now + 5 }),
+	};
+	const p = {};
+	for (const [k, token] of Object.entries(tokens)) {
+		p[k] = await sc.pair(t, srv, { token });
+		sc.assertStatus(p[k].cl.status, { authenticated: true });
+	}
+
+	/* "log out everywhere" for alice, from another connection */
+	const r = h.ok(await admin.call('revoke', { sub: 'alice' }), 'revoke');
+	const ev = await h.waitFor(() => seen.length && seen[0], { timeout: sc.WAIT, what: 'the revoke event' });
+	assert.deepStrictEqual(Object.keys(ev).sort(), ['at', 'kind', 'value']);
+	assert.strictEqual(ev.kind, 'subject');
+	assert.strictEqual(ev.value, 'alice');
+	assert.ok(ev.at instanceof Date && Math.abs(ev.at.getTime() - r.at * 1000) < 1,
+		  `event at ${ev.at}, revoke at ${r.at}`);
+
+	/* both of alice's clients are told, server side and client side */
+	for (const k of ['alice1', 'alice2']) {
+		const de = await p[k].cl.events.deauthenticate.next();
+		assert.strictEqual(de.oldSignedAuthToken, tokens[k]);
+		assert.strictEqual((await p[k].cl.events.removeAuthToken.next()).oldAuthToken, tokens[k]);
+		assert.strictEqual(p[k].cl.socket.authState, 'unauthenticated');
+		assert.strictEqual(p[k].conn.socket.authState, 'unauthenticated');
+		assert.strictEqual(await p[k].cl.stored(), null);
+	}
+	/* the others were not */
+	for (const k of ['bob', 'aliceLater']) {
+		assert.strictEqual(p[k].conn.socket.authState, 'authenticated', `${k} deauthenticated`);
+		assert.strictEqual(p[k].cl.socket.authState, 'authenticated');
+		assert.strictEqual(p[k].cl.events.deauthenticate.count, 0, `${k} told to deauthenticate`);
+	}
+
+	/* alice's old token no longer gets in: jwt revoked */
+	const back = await sc.pair(t, srv, { token: tokens.alice1 });
+	sc.assertStatus(back.cl.status, { authenticated: false, error: 'AuthTokenInvalidError' });
+	assert.strictEqual(back.cl.status.authError.message, 'jwt revoked');
+
+	/* revoke() through the engine: bob's one token, by the token */
+	const rb = await srv.engine.revoke({ token: tokens.bob });
+	assert.strictEqual(rb.purged, 1, 'the daemon cached the token when it signed it');
+	assert.ok(rb.at instanceof Date, `revoke() at: ${rb.at}`);
+	await p.bob.cl.events.deauthenticate.next();
+	assert.strictEqual(p.bob.conn.socket.authState, 'unauthenticated');
+	await h.waitFor(() => seen.length === 2, { timeout: sc.WAIT, what: 'the second event' });
+	assert.deepStrictEqual({ kind: seen[1].kind, value: seen[1].value }, { kind: 'token', value: tokens.bob });
+	assert.strictEqual(p.aliceLater.conn.socket.authState, 'authenticated');
+	assert.strictEqual(p.aliceLater.cl.events.deauthenticate.count, 0);
+});
