@@ -58,6 +58,9 @@ export interface AuthEngineOptions {
 	timeout?: number;
 	/** ms between pings that report cache hits to agauthd (default 1000) */
 	reportInterval?: number;
+	/** ms a request made while agauthd is down waits for it to come
+	 * back before it fails (default 2000; 0: fail at once) */
+	reconnectWait?: number;
 }
 
 export type RevokeWhat = { sub: string } | { jti: string } | { token: string };

@@ -28,7 +28,7 @@ function assertAgauthError(r, code, message) {
 test('a daemon that is down: the error names the socket path', async () => {
 	const dir = h.tmpdir('node');
 	const missing = path.join(dir, 'none.sock');
-	const e = engine({ env: { sock: missing } });
+	const e = engine({ env: { sock: missing } }, { reconnectWait: 0 });
 
 	for (let i = 0; i < 3; i++) {
 		assertAgauthError(await outcome(e.verifyToken('a.b.c')), 'AG_E_CONNECT',
@@ -43,10 +43,30 @@ test('a daemon that is down: the error names the socket path', async () => {
 	d.signal('SIGKILL');
 	await d.waitExit();
 	const e2 = engine(d);
+	const t0 = Date.now();
 
+	/* by default it waits for agauthd to come back, then gives up */
 	assertAgauthError(await outcome(e2.verifyToken('a.b.c')), 'AG_E_CONNECT',
 			  `agauthd unreachable at ${d.env.sock}: ECONNREFUSED`);
+	assert.ok(Date.now() - t0 >= 1900, `waited ${Date.now() - t0} ms`);
 	await d.stop({ expectKilled: true });
+});
+
+test('a request made while agauthd restarts waits for it instead of failing', async () => {
+	const d = await daemon();
+	const e = engine(d);
+	const t1 = await e.signToken({ u: 1 });
+
+	await d.stop();
+	const pending = outcome(e.verifyToken(t1));
+
+	await h.sleep(300);
+	await d.spawn();
+	const r = await pending;
+
+	assert.strictEqual(r.ok, true, r.error && r.error.message);
+	assert.strictEqual(r.value.u, 1);
+	await d.stop();
 });
 
 test('the engine reconnects after agauthd restarts, and attaches its new cache', async () => {

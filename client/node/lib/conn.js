@@ -7,9 +7,12 @@
  *
  * Connecting: on demand (a request while there is no connection), and by
  * itself after a loss, with a backoff from `retry.min` to `retry.max` ms
- * (a timer that does not keep the process alive).  Requests made while
- * agauthd is known to be down (the last attempt failed less than
- * `retry.min` ms ago) fail at once instead of piling up.
+ * (a timer that does not keep the process alive).  A request made while
+ * agauthd is down waits up to `wait` ms for it to come back, trying every
+ * `retry.min` ms, and then fails: a daemon restart is a short delay, not
+ * a failed login (socketcluster-server drops a client's token on any
+ * verify error).  A request in flight when a connection breaks always
+ * fails: it may have reached the daemon.
  *
  * Failures of the transport reject with an AgauthError:
  *   AG_E_CONNECT       "agauthd unreachable at PATH: ECONNREFUSED"
@@ -35,7 +38,8 @@ const SWEEP_MS = 250;
 class Connection extends EventEmitter {
 	/*
 	 * opts: client (hello's client string), timeout (ms a connect, hello
-	 * or request may take; 0: forever), retry {min, max} (ms),
+	 * or request may take; 0: forever), wait (ms a request made while
+	 * agauthd is down waits for it; default 2000), retry {min, max} (ms),
 	 * keepAlive (the socket keeps the process alive while idle; else
 	 * only while requests are in flight), counts / reported (see
 	 * _send), reconnect (connect again after a loss, default true).
@@ -46,6 +50,7 @@ class Connection extends EventEmitter {
 		this.client = opts.client || 'agauthd-node';
 		this.timeout = opts.timeout === undefined ? 30000 : opts.timeout;
 		this.retry = Object.assign({ min: 50, max: 5000 }, opts.retry);
+		this.wait = opts.wait === undefined ? 2000 : opts.wait;
 		this.keepAlive = !!opts.keepAlive;
 		this.reconnect = opts.reconnect !== false;
 		this.counts = opts.counts || null;
@@ -166,19 +171,22 @@ class Connection extends EventEmitter {
 				`the connection to agauthd at ${this.path} was closed`));
 			return;
 		}
+		const now = performance.now();
 		const entry = { req, resolve, reject, onFrame,
-				deadline: this.timeout ? performance.now() + this.timeout : Infinity };
+				deadline: this.timeout ? now + this.timeout : Infinity,
+				waitUntil: now + this.wait };
 
 		if (this.state === 'ready') {
 			this._dispatch(entry);
 			return;
 		}
-		if (this.state === 'down' && this.lastError &&
-		    performance.now() - this.lastFail < this.retry.min) {
+		if (this.state === 'down' && this.lastError && this.wait <= 0) {
 			reject(this._copy(this.lastError));
 			return;
 		}
 		this.queue.push(entry);
+		/* an attempt now, not a stale error: a Unix connect costs
+		 * microseconds, and agauthd may be back already */
 		this.connect();
 		this._refresh();
 		this._sweep();
@@ -318,10 +326,30 @@ class Connection extends EventEmitter {
 			this.lastError = err;
 			this.lastFail = performance.now();
 		}
-		this._fail(err);
+		if (was === 'ready')
+			this._fail(err);
+		else
+			this._failWaiting(err);
 		if (was === 'ready')
 			this.emit('disconnect', err);
 		this._schedule();
+	}
+
+	/* A connect failed: what was tracked (hello) fails, and the queued
+	 * requests whose wait is over; the others wait for the next try. */
+	_failWaiting(err) {
+		const now = performance.now();
+		const pending = [...this.pending.values()];
+
+		this.pending.clear();
+		for (const p of pending)
+			p.reject(this._copy(err));
+		this.queue = this.queue.filter((q) => {
+			if (q.waitUntil > now)
+				return true;
+			q.reject(this._copy(err));
+			return false;
+		});
 	}
 
 	/* Rejects everything in flight or queued with (a copy of) err. */
@@ -343,18 +371,22 @@ class Connection extends EventEmitter {
 		return agauthError(err.code, err.message, err.cause);
 	}
 
-	/* The next attempt after a loss or a failed connect. */
+	/* The next attempt after a loss or a failed connect: soon while
+	 * requests wait, with a growing backoff otherwise. */
 	_schedule() {
-		if (!this.reconnect || this.state !== 'down' || this.retryTimer)
+		if (this.state !== 'down' || this.retryTimer ||
+		    (!this.reconnect && this.queue.length === 0))
 			return;
-		const delay = this.backoff;
+		const delay = this.queue.length > 0 ? this.retry.min : this.backoff;
 
-		this.backoff = Math.min(this.backoff * 2, this.retry.max);
+		if (this.queue.length === 0)
+			this.backoff = Math.min(this.backoff * 2, this.retry.max);
 		this.retryTimer = setTimeout(() => {
 			this.retryTimer = null;
 			this.connect();
 		}, delay);
-		if (!this.keepAlive)
+		/* requests waiting for agauthd keep the process alive */
+		if (!this.keepAlive && this.queue.length === 0)
 			this.retryTimer.unref();
 	}
 
@@ -398,6 +430,8 @@ class Connection extends EventEmitter {
 				p.reject(agauthError('AG_E_DISCONNECTED',
 					`agauthd at ${this.path} did not answer within ${this.timeout} ms`));
 			}
+			if (this.state === 'down' && this.lastError)
+				this._failWaiting(this.lastError);
 			for (const q of this.queue) {
 				if (q.deadline > now || this.state !== 'connecting')
 					continue;

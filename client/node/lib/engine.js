@@ -43,6 +43,9 @@ class AuthEngine {
 		this.conn = new Connection(this.socketPath, {
 			client: CLIENT,
 			timeout: this.timeout,
+			/* a restart of agauthd delays a login, it does not fail it */
+			wait: options.reconnectWait === undefined ? 2000 :
+			      options.reconnectWait,
 			counts: () => this._counts(),
 			reported: (c) => {
 				this.hits -= c.ch;
