@@ -4,11 +4,12 @@
  * against agauthd: operations per second of verify hits (the cache, in
  * this process), verify misses (tokens agauthd has not seen: its
  * socket), and signs; one at a time (await each, as a SocketCluster
- * handshake does) and pipelined (BENCH_DEPTH in flight).  jsonwebtoken's
- * own HS256 verify and sign in this process are measured alongside, for
- * scale: with the key as bytes, as ag-auth hands it over (jsonwebtoken
- * then tries it as a PEM first, every time), and as a KeyObject.  A
- * benchmark, never a test.
+ * handshake does) and pipelined (BENCH_DEPTH in flight).  In the same run,
+ * the peers a SocketCluster worker uses today: ag-auth 2.1 (the default
+ * authEngine) with SocketCluster's default string authKey and with a
+ * KeyObject, fast-jwt with and without its cache, and the floor under a
+ * miss: a bare ping to agauthd over the same connection.  Then the
+ * targets as ratios.  A benchmark, never a test.
  *
  *   node bench/bench_node_engine.js      (make bench runs it)
  *
@@ -29,6 +30,8 @@ const { performance } = require('node:perf_hooks');
 
 const h = require('../tests/integration/harness');
 const jwt = require('../tests/node_modules/jsonwebtoken');
+const AgAuth = require('../tests/node_modules/ag-auth');
+const { createVerifier, createSigner } = require('../tests/node_modules/fast-jwt');
 const { AuthEngine } = require(path.join(h.ROOT, 'client', 'node'));
 
 const SECONDS = Number(process.env.BENCH_SECONDS) || 1;
@@ -50,6 +53,8 @@ async function rate(op, depth) {
 	return n / ((performance.now() - t0) / 1000);
 }
 
+const medians = {};
+
 async function measure(name, mode, op, depth) {
 	const runs = [];
 
@@ -59,7 +64,17 @@ async function measure(name, mode, op, depth) {
 	runs.sort((a, b) => a - b);
 	const f = (x) => x.toFixed(0).padStart(9);
 
+	medians[`${name} ${mode}`] = runs[REPS >> 1];
 	console.log(`${name.padEnd(24)} ${mode.padEnd(10)} ${f(runs[REPS >> 1])} ${f(runs[0])} ${f(runs[REPS - 1])}`);
+}
+
+/* "name: a / b = r (target)" from the medians */
+function ratio(what, a, b, target, higher) {
+	const r = medians[a] / medians[b];
+	const met = higher ? r >= target : r <= target;
+
+	console.log(`ratio ${what.padEnd(44)} ${r.toFixed(2).padStart(8)}  ` +
+		    `(target ${higher ? '>=' : '<='} ${target}: ${met ? 'met' : 'NOT met'})`);
 }
 
 /* HS256 tokens agauthd has never seen, made with its secret */
@@ -101,15 +116,40 @@ async function main() {
 		      () => e.signToken(authToken, null, { expiresIn: 86400 }), 1);
 	await measure('sign HS256 (agauthd)', `depth ${DEPTH}`,
 		      () => e.signToken(authToken, null, { expiresIn: 86400 }), DEPTH);
-	/* jsonwebtoken as ag-auth calls it (the key as given: it tries it as
-	 * a PEM first, each time), and with a KeyObject */
-	const keyObject = crypto.createSecretKey(secret);
+	await measure('ping (agauthd)', 'sequential', () => e.conn.request('ping', {}), 1);
+	/* ag-auth as socketcluster-server calls it: an authKey string (the
+	 * default: jsonwebtoken tries it as a PEM first, every time), and a
+	 * KeyObject; awaited, as a handshake awaits it */
+	const ag = new AgAuth();
+	/* socketcluster-server makes its authKey as 32 random bytes in hex */
+	const keyString = crypto.randomBytes(32).toString('hex');
+	const keyObject = crypto.createSecretKey(Buffer.from(keyString));
+	const agHot = await ag.signToken(authToken, keyString, { expiresIn: 86400 });
 
-	for (const [what, key] of [['key as bytes', secret], ['KeyObject', keyObject]]) {
-		await measure('jsonwebtoken verify', what, () => jwt.verify(hot, key, opts), 1);
-		await measure('jsonwebtoken sign', what,
-			      () => jwt.sign(authToken, key, { expiresIn: 86400, keyid: kid }), 1);
+	for (const [what, key] of [['string key', keyString], ['KeyObject', keyObject]]) {
+		await measure('ag-auth verify', what, () => ag.verifyToken(agHot, key, opts), 1);
+		await measure('ag-auth sign', what,
+			      () => ag.signToken(authToken, key, { expiresIn: 86400 }), 1);
 	}
+	/* fast-jwt, synchronous, with and without its verified-token cache */
+	const fjPlain = createVerifier({ key: keyString, algorithms: ['HS256'] });
+	const fjCache = createVerifier({ key: keyString, algorithms: ['HS256'], cache: true });
+	const fjSign = createSigner({ key: keyString, expiresIn: 86400000 });
+
+	await measure('fast-jwt verify', 'no cache', () => fjPlain(agHot), 1);
+	await measure('fast-jwt verify', 'cache hit', () => fjCache(agHot), 1);
+	await measure('fast-jwt sign', 'sequential', () => fjSign(authToken), 1);
+	/* the issue's targets */
+	ratio('hit / fast-jwt cache hit', 'verify hit (cache) sequential',
+	      'fast-jwt verify cache hit', 3, true);
+	ratio('miss / ag-auth (string key)', 'verify miss (agauthd) sequential',
+	      'ag-auth verify string key', 10, true);
+	ratio('miss latency / ping latency', 'ping (agauthd) sequential',
+	      'verify miss (agauthd) sequential', 1.3, false);
+	ratio('sign / ag-auth (string key)', 'sign HS256 (agauthd) sequential',
+	      'ag-auth sign string key', 10, true);
+	ratio('hit / ag-auth (KeyObject)', 'verify hit (cache) sequential',
+	      'ag-auth verify KeyObject', 1, true);
 	if (next > fresh.length)
 		console.log(`# verify miss: ${next} verifies over ${fresh.length} tokens: ` +
 			    'some repeated, and were hits');
