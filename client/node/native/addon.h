@@ -63,6 +63,10 @@ int addon_failed(napi_env env, napi_status status, const char *what);
 
 /* The handle behind a JavaScript handle, or NULL (having thrown). */
 struct addon_handle *addon_handle_of(napi_env env, napi_value v);
+/* A call's arguments (up to *argc, into argv) and the handle its first
+ * one names, or NULL (having thrown). */
+struct addon_handle *addon_args(napi_env env, napi_callback_info info,
+				napi_value *argv, size_t *argc);
 /* Lets the libagauth handle go once no attach runs on it; frees h too
  * once the JavaScript handle was finalized. */
 void addon_release(struct addon_handle *h);

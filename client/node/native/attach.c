@@ -60,9 +60,7 @@ napi_value addon_attach(napi_env env, napi_callback_info info)
 	napi_valuetype t;
 	struct addon_handle *h;
 
-	ADDON_TRY(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL),
-		  NULL);
-	h = addon_handle_of(env, argc ? argv[0] : NULL);
+	h = addon_args(env, info, argv, &argc);
 	if (h == NULL)
 		return NULL;
 	if (argc < 2 || napi_typeof(env, argv[1], &t) != napi_ok ||

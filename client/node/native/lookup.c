@@ -70,9 +70,7 @@ napi_value addon_lookup(napi_env env, napi_callback_info info)
 	struct addon_handle *h;
 	int r;
 
-	ADDON_TRY(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL),
-		  NULL);
-	h = addon_handle_of(env, argc ? argv[0] : NULL);
+	h = addon_args(env, info, argv, &argc);
 	if (h == NULL)
 		return NULL;
 	if (!h->attached || h->busy || h->closed)
@@ -99,9 +97,7 @@ napi_value addon_last_error(napi_env env, napi_callback_info info)
 	napi_value argv[1];
 	struct addon_handle *h;
 
-	ADDON_TRY(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL),
-		  NULL);
-	h = addon_handle_of(env, argc ? argv[0] : NULL);
+	h = addon_args(env, info, argv, &argc);
 	return h == NULL ? NULL : addon_error_object(env, &h->last);
 }
 
@@ -111,8 +107,6 @@ napi_value addon_last_kid(napi_env env, napi_callback_info info)
 	napi_value argv[1];
 	struct addon_handle *h;
 
-	ADDON_TRY(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL),
-		  NULL);
-	h = addon_handle_of(env, argc ? argv[0] : NULL);
+	h = addon_args(env, info, argv, &argc);
 	return h == NULL ? NULL : addon_str(env, h->kid, strlen(h->kid));
 }

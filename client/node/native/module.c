@@ -46,6 +46,14 @@ struct addon_handle *addon_handle_of(napi_env env, napi_value v)
 	return p;
 }
 
+struct addon_handle *addon_args(napi_env env, napi_callback_info info,
+				napi_value *argv, size_t *argc)
+{
+	ADDON_TRY(env, napi_get_cb_info(env, info, argc, argv, NULL, NULL),
+		  NULL);
+	return addon_handle_of(env, *argc ? argv[0] : NULL);
+}
+
 void addon_release(struct addon_handle *h)
 {
 	if (h->busy)
@@ -137,9 +145,7 @@ static napi_value addon_close(napi_env env, napi_callback_info info)
 	napi_value argv[1];
 	struct addon_handle *h;
 
-	ADDON_TRY(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL),
-		  NULL);
-	h = addon_handle_of(env, argc ? argv[0] : NULL);
+	h = addon_args(env, info, argv, &argc);
 	if (h == NULL)
 		return NULL;
 	h->closed = 1;
