@@ -19,34 +19,22 @@
 
 #include "daemon/cachew.h"
 #include "shared/cache.h"
+#include "tests/torture/truth.h"
 #include "tests/unit/fixture.h"
 
 #define TT_TOKENS   200000
-#define TT_TOKLEN   320
 #define TT_SUBJECTS 512
 #define TT_READERS  8
 
-enum tt_kind { TT_VALID, TT_EXPIRED, TT_FORGED, TT_KINDS };
-enum tt_dead { TT_LIVE, TT_REVOKED, TT_ROTATED };
-
-struct tt_token {
-	char tok[TT_TOKLEN];
-	uint16_t len;
-	uint8_t kind;
-	uint16_t sub;
-	uint32_t rot;                /* the key's rotation number */
-	_Atomic uint8_t dead;        /* set after the purge completed */
-};
-
 struct tt_counts {
-	uint64_t lookups, hits[TT_KINDS], dead_lookups[3], false_accepts;
+	uint64_t lookups, hits[TRUTH_KINDS], dead_lookups[3], false_accepts;
 };
 
 struct tt_shared {
 	_Atomic uint32_t published;  /* tokens [0, published) are readable */
 	_Atomic int stop;
 	struct tt_counts readers[TT_READERS];
-	struct tt_token t[TT_TOKENS];
+	struct truth_token t[TT_TOKENS];
 };
 
 static struct tt_shared *sh;
@@ -71,7 +59,7 @@ static void tt_reader(int r)
 	struct cache_hit hit;
 	struct ag_error e;
 	struct tt_counts *c = &sh->readers[r];
-	const struct tt_token *t;
+	const struct truth_token *t;
 	unsigned seed = (unsigned)getpid();
 	uint32_t n, i;
 	uint8_t dead;
@@ -92,13 +80,13 @@ static void tt_reader(int r)
 		dead = atomic_load_explicit(&t->dead, memory_order_acquire);
 		res = cache_lookup(&m, t->tok, t->len, &o, tt_now(), &hit, &e);
 		c->lookups++;
-		if (dead != TT_LIVE)
+		if (dead != TRUTH_LIVE)
 			c->dead_lookups[dead]++;
 		if (res != CACHE_HIT)
 			continue;
 		c->hits[t->kind]++;
 		/* the hit names the token's own payload segment */
-		if (t->kind != TT_VALID || dead != TT_LIVE ||
+		if (t->kind != TRUTH_VALID || dead != TRUTH_LIVE ||
 		    (const char *)memchr(t->tok, '.', t->len) + 1 !=
 		    t->tok + hit.pay_off)
 			c->false_accepts++;
@@ -132,7 +120,7 @@ static void tt_kill(uint32_t from, uint32_t to, int (*match)(uint32_t, uint32_t)
 	uint32_t i;
 
 	for (i = from; i < to; i++)
-		if (sh->t[i].kind == TT_VALID && match(i, arg))
+		if (sh->t[i].kind == TRUTH_VALID && match(i, arg))
 			atomic_store_explicit(&sh->t[i].dead, why,
 					      memory_order_release);
 }
@@ -148,9 +136,9 @@ static int tt_by_sub(uint32_t i, uint32_t s)
 }
 
 /* Signs a token of the given kind into slot n (not yet published). */
-static int tt_make(uint32_t n, enum tt_kind kind, unsigned *seed)
+static int tt_make(uint32_t n, enum truth_kind kind, unsigned *seed)
 {
-	struct tt_token *t = &sh->t[n];
+	struct truth_token *t = &sh->t[n];
 	const struct kr_key *k;
 	char payload[96], *tok;
 	double now = tt_now();
@@ -160,9 +148,9 @@ static int tt_make(uint32_t n, enum tt_kind kind, unsigned *seed)
 	t->rot = rot;
 	snprintf(payload, sizeof payload, "{\"sub\":\"user%u\",\"n\":%u}",
 		 t->sub, n);
-	tok = fx_sign(kr, payload, kind == TT_EXPIRED ? "{\"expiresIn\":1}" :
-		      NULL, kind == TT_EXPIRED ? now - 100 : now, &k);
-	if (tok == NULL || strlen(tok) >= TT_TOKLEN)
+	tok = fx_sign(kr, payload, kind == TRUTH_EXPIRED ? "{\"expiresIn\":1}" :
+		      NULL, kind == TRUTH_EXPIRED ? now - 100 : now, &k);
+	if (tok == NULL || strlen(tok) >= TRUTH_TOKLEN)
 		return -1;
 	t->len = (uint16_t)strlen(tok);
 	memcpy(t->tok, tok, t->len);
@@ -175,13 +163,13 @@ static int tt_make(uint32_t n, enum tt_kind kind, unsigned *seed)
 static void tt_forge(uint32_t n, uint32_t v, const struct cache_header *h,
 		     uint64_t nbuckets)
 {
-	struct tt_token *t = &sh->t[n];
+	struct truth_token *t = &sh->t[n];
 	uint64_t b = cache_hash(h, sh->t[v].tok, sh->t[v].len) % nbuckets;
 	size_t i;
 	char c;
 
 	*t = sh->t[v];
-	t->kind = TT_FORGED;
+	t->kind = TRUTH_FORGED;
 	for (i = t->len - 1u; i + 20 > t->len; i--)
 		for (c = 'A'; c <= 'Z'; c++) {
 			if (c == sh->t[v].tok[i])
@@ -205,13 +193,13 @@ static void tt_insert(uint32_t i, struct tt_wstats *w)
 	static int ready;
 	struct ag_error e;
 	const struct kr_key *k;
-	const struct tt_token *t = &sh->t[i];
+	const struct truth_token *t = &sh->t[i];
 
 	if (!ready)
 		ready = vopts_parse(&o, "{\"ignoreExpiration\":true}", 25,
 				    &e) == 0;
-	if (t->kind == TT_FORGED ||
-	    atomic_load_explicit(&t->dead, memory_order_relaxed) != TT_LIVE)
+	if (t->kind == TRUTH_FORGED ||
+	    atomic_load_explicit(&t->dead, memory_order_relaxed) != TRUTH_LIVE)
 		return;
 	/* as the daemon does: verify (expired ones only by signature, so
 	 * that readers have expired entries to refuse), then insert */
@@ -244,10 +232,10 @@ static void tt_writer(double seconds, struct tt_wstats *w)
 			v = n > 0 ? (uint32_t)rand_r(&seed) % n : 0;
 			/* forgeries of real tokens only: a forgery of a
 			 * forgery may well be the real one */
-			if (s == 0 && n > 0 && sh->t[v].kind == TT_VALID) {
+			if (s == 0 && n > 0 && sh->t[v].kind == TRUTH_VALID) {
 				tt_forge(n, v, m.h, m.nbuckets);
 				w->forged++;
-			} else if (tt_make(n, s == 1 ? TT_EXPIRED : TT_VALID,
+			} else if (tt_make(n, s == 1 ? TRUTH_EXPIRED : TRUTH_VALID,
 					   &seed) != 0) {
 				continue;
 			}
@@ -263,15 +251,15 @@ static void tt_writer(double seconds, struct tt_wstats *w)
 			s = (uint32_t)rand_r(&seed) % TT_SUBJECTS;
 			snprintf(sub, sizeof sub, "user%u", s);
 			cachew_purge_subject(sub, strlen(sub), tt_now() + 1);
-			tt_kill(0, n, tt_by_sub, s, TT_REVOKED);
+			tt_kill(0, n, tt_by_sub, s, TRUTH_REVOKED);
 			w->revokes++;
 		}
 		if (ops % 1000 == 0 && n > 0) {
 			/* one token revoked by its bytes */
 			s = (uint32_t)rand_r(&seed) % n;
-			if (sh->t[s].kind == TT_VALID) {
+			if (sh->t[s].kind == TRUTH_VALID) {
 				cachew_purge_token(sh->t[s].tok, sh->t[s].len);
-				atomic_store_explicit(&sh->t[s].dead, TT_REVOKED,
+				atomic_store_explicit(&sh->t[s].dead, TRUTH_REVOKED,
 						      memory_order_release);
 				w->revokes++;
 			}
@@ -279,7 +267,7 @@ static void tt_writer(double seconds, struct tt_wstats *w)
 		if (ops % 20000 == 0) {
 			/* rotation: the key before the previous one leaves */
 			tt_keyring();
-			tt_kill(0, n, tt_by_rot, rot - 2, TT_ROTATED);
+			tt_kill(0, n, tt_by_rot, rot - 2, TRUTH_ROTATED);
 			w->rotations++;
 		}
 	}
@@ -327,7 +315,7 @@ int main(int argc, char **argv)
 	for (r = 0; r < readers; r++) {
 		sum.lookups += sh->readers[r].lookups;
 		sum.false_accepts += sh->readers[r].false_accepts;
-		for (k = 0; k < TT_KINDS; k++)
+		for (k = 0; k < TRUTH_KINDS; k++)
 			sum.hits[k] += sh->readers[r].hits[k];
 		for (k = 0; k < 3; k++)
 			sum.dead_lookups[k] += sh->readers[r].dead_lookups[k];
@@ -336,7 +324,7 @@ int main(int argc, char **argv)
 	printf("cache torture: %.1f s, %d reader processes, %llu lookups, "
 	       "%llu valid hits\n", seconds, readers,
 	       (unsigned long long)sum.lookups,
-	       (unsigned long long)sum.hits[TT_VALID]);
+	       (unsigned long long)sum.hits[TRUTH_VALID]);
 	printf("  writer: %llu inserts, %llu evictions, %llu revocations, "
 	       "%llu rotations, %u tokens (%llu forged, %llu expired)\n",
 	       (unsigned long long)w.inserts, (unsigned long long)st.evictions,
@@ -345,10 +333,10 @@ int main(int argc, char **argv)
 	       (unsigned long long)w.expired);
 	printf("  lookups of dead tokens: %llu revoked, %llu rotated out; "
 	       "hits on forged %llu, on expired %llu\n",
-	       (unsigned long long)sum.dead_lookups[TT_REVOKED],
-	       (unsigned long long)sum.dead_lookups[TT_ROTATED],
-	       (unsigned long long)sum.hits[TT_FORGED],
-	       (unsigned long long)sum.hits[TT_EXPIRED]);
+	       (unsigned long long)sum.dead_lookups[TRUTH_REVOKED],
+	       (unsigned long long)sum.dead_lookups[TRUTH_ROTATED],
+	       (unsigned long long)sum.hits[TRUTH_FORGED],
+	       (unsigned long long)sum.hits[TRUTH_EXPIRED]);
 	printf("  false accepts: %llu\n", (unsigned long long)sum.false_accepts);
 	cachew_close();
 	keyring_unref(kr);
@@ -357,7 +345,7 @@ int main(int argc, char **argv)
 		bad = 1;
 	/* a run that hit nothing valid, or never met a dead token, proved
 	 * nothing */
-	return bad || sum.false_accepts != 0 || sum.hits[TT_VALID] == 0 ||
-	       sum.dead_lookups[TT_REVOKED] == 0 ||
-	       sum.dead_lookups[TT_ROTATED] == 0 || w.forged == 0;
+	return bad || sum.false_accepts != 0 || sum.hits[TRUTH_VALID] == 0 ||
+	       sum.dead_lookups[TRUTH_REVOKED] == 0 ||
+	       sum.dead_lookups[TRUTH_ROTATED] == 0 || w.forged == 0;
 }

@@ -37,9 +37,9 @@
 #include <unistd.h>
 
 #include "client/lib/agauth.h"
+#include "tests/torture/truth.h"
 
 #define DT_TOKENS    100000
-#define DT_TOKLEN    320
 #define DT_SUBJECTS  256
 #define DT_READERS   8
 #define DT_RECENT    512          /* a "recent" pick is among these */
@@ -52,22 +52,9 @@
 #define DT_EVERY_TOK   0.005
 #define DT_EVERY_ROT   0.25
 
-enum dt_kind { DT_VALID, DT_EXPIRED, DT_FORGED, DT_KINDS };
-enum dt_dead { DT_LIVE, DT_REVOKED, DT_ROTATED };
-
-struct dt_token {
-	char tok[DT_TOKLEN];
-	uint16_t len;
-	uint8_t kind;
-	uint16_t sub;
-	uint32_t n;                  /* the "n" claim of its payload */
-	uint32_t rot;                /* the signing key's rotation number */
-	_Atomic uint8_t dead;        /* set after the daemon's reply */
-};
-
 struct dt_counts {
-	uint64_t lookups, hits[DT_KINDS], dead_lookups[3];
-	uint64_t kind_lookups[DT_KINDS], expired_refused;
+	uint64_t lookups, hits[TRUTH_KINDS], dead_lookups[3];
+	uint64_t kind_lookups[TRUTH_KINDS], expired_refused;
 	uint64_t false_accepts, wrong;
 	int failed;                  /* could not attach, ... */
 };
@@ -76,7 +63,7 @@ struct dt_shared {
 	_Atomic uint32_t published;  /* tokens [0, published) are readable */
 	_Atomic int stop;
 	struct dt_counts readers[DT_READERS];
-	struct dt_token t[DT_TOKENS];
+	struct truth_token t[DT_TOKENS];
 };
 
 struct dt_wstats {
@@ -329,7 +316,7 @@ static uint32_t dt_pick(uint32_t n, unsigned *seed)
 }
 
 /* The "n" claim of a hit's payload: it must be the token's own. */
-static int dt_own_payload(const struct dt_token *t,
+static int dt_own_payload(const struct truth_token *t,
 			  const struct agauth_verified *v)
 {
 	const char *p = v->payload != NULL ? strstr(v->payload, "\"n\":") :
@@ -338,7 +325,7 @@ static int dt_own_payload(const struct dt_token *t,
 	return p != NULL && strtoul(p + 4, NULL, 10) == t->n;
 }
 
-static void dt_show(const struct dt_token *t, uint8_t dead,
+static void dt_show(const struct truth_token *t, uint8_t dead,
 		    const char *what, const char *msg)
 {
 	static const char *const kinds[] = { "valid", "expired", "forged" };
@@ -351,17 +338,17 @@ static void dt_show(const struct dt_token *t, uint8_t dead,
 		deaths[dead], t->tok);
 }
 
-static void dt_count(struct dt_counts *c, const struct dt_token *t,
+static void dt_count(struct dt_counts *c, const struct truth_token *t,
 		     uint8_t dead, int res, const struct agauth_verified *v,
 		     const struct agauth_error *e)
 {
 	c->lookups++;
 	c->kind_lookups[t->kind]++;
-	if (dead != DT_LIVE)
+	if (dead != TRUTH_LIVE)
 		c->dead_lookups[dead]++;
 	if (res == AGAUTH_CACHE_VALID) {
 		c->hits[t->kind]++;
-		if (t->kind == DT_VALID && dead == DT_LIVE &&
+		if (t->kind == TRUTH_VALID && dead == TRUTH_LIVE &&
 		    dt_own_payload(t, v))
 			return;
 		if (++c->false_accepts <= DT_SHOW)
@@ -373,7 +360,7 @@ static void dt_count(struct dt_counts *c, const struct dt_token *t,
 	/* only a live expired token may be refused from the cache, and
 	 * only as expired: any other answer means the cache held what it
 	 * should not (a purged entry, a forgery) or lost its mind */
-	if (t->kind == DT_EXPIRED && dead == DT_LIVE &&
+	if (t->kind == TRUTH_EXPIRED && dead == TRUTH_LIVE &&
 	    strcmp(e->name, "TokenExpiredError") == 0)
 		c->expired_refused++;
 	else if (++c->wrong <= DT_SHOW)
@@ -385,7 +372,7 @@ static void dt_reader(int r, double deadline)
 	struct dt_counts *c = &sh->readers[r];
 	struct agauth_verified v;
 	struct agauth_error e;
-	const struct dt_token *t;
+	const struct truth_token *t;
 	unsigned seed = (unsigned)getpid();
 	agauth_t *a;
 	uint32_t n;
@@ -427,8 +414,8 @@ static void dt_kill_sub(uint32_t n, uint16_t s)
 	uint32_t i;
 
 	for (i = 0; i < n; i++)
-		if (sh->t[i].kind != DT_FORGED && sh->t[i].sub == s)
-			atomic_store_explicit(&sh->t[i].dead, DT_REVOKED,
+		if (sh->t[i].kind != TRUTH_FORGED && sh->t[i].sub == s)
+			atomic_store_explicit(&sh->t[i].dead, TRUTH_REVOKED,
 					      memory_order_release);
 }
 
@@ -437,8 +424,8 @@ static void dt_kill_rot(uint32_t n, uint32_t r)
 	uint32_t i;
 
 	for (i = 0; i < n; i++)
-		if (sh->t[i].kind != DT_FORGED && sh->t[i].rot == r)
-			atomic_store_explicit(&sh->t[i].dead, DT_ROTATED,
+		if (sh->t[i].kind != TRUTH_FORGED && sh->t[i].rot == r)
+			atomic_store_explicit(&sh->t[i].dead, TRUTH_ROTATED,
 					      memory_order_release);
 }
 
@@ -454,10 +441,10 @@ static int dt_subject(unsigned *seed, double now)
 }
 
 /* Signs a new valid or expired token into slot n (not yet published). */
-static int dt_sign(agauth_t *a, uint32_t n, enum dt_kind kind,
+static int dt_sign(agauth_t *a, uint32_t n, enum truth_kind kind,
 		   unsigned *seed, struct dt_wstats *w)
 {
-	struct dt_token *t = &sh->t[n];
+	struct truth_token *t = &sh->t[n];
 	struct agauth_error e;
 	char payload[128], *tok = NULL;
 	double now = dt_now();
@@ -467,7 +454,7 @@ static int dt_sign(agauth_t *a, uint32_t n, enum dt_kind kind,
 	if (s < 0)
 		return -1;
 	/* expired from the start: jsonwebtoken takes a past exp as is */
-	if (kind == DT_EXPIRED)
+	if (kind == TRUTH_EXPIRED)
 		snprintf(payload, sizeof payload,
 			 "{\"sub\":\"user%d\",\"n\":%u,\"exp\":%.0f}", s, n,
 			 now - 100);
@@ -481,7 +468,7 @@ static int dt_sign(agauth_t *a, uint32_t n, enum dt_kind kind,
 		return -1;
 	}
 	len = strlen(tok);
-	if (len >= DT_TOKLEN) {
+	if (len >= TRUTH_TOKLEN) {
 		free(tok);
 		w->errors++;
 		return -1;
@@ -493,7 +480,7 @@ static int dt_sign(agauth_t *a, uint32_t n, enum dt_kind kind,
 	t->sub = (uint16_t)s;
 	t->n = n;
 	t->rot = rot;
-	atomic_store_explicit(&t->dead, DT_LIVE, memory_order_relaxed);
+	atomic_store_explicit(&t->dead, TRUTH_LIVE, memory_order_relaxed);
 	return 0;
 }
 
@@ -503,19 +490,19 @@ static void dt_forge(uint32_t n, uint32_t v, unsigned *seed)
 {
 	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				  "abcdefghijklmnopqrstuvwxyz0123456789-_";
-	struct dt_token *t = &sh->t[n];
-	const struct dt_token *o = &sh->t[v];
+	struct truth_token *t = &sh->t[n];
+	const struct truth_token *o = &sh->t[v];
 	const char *dot = strrchr(o->tok, '.');
 	size_t sig = (size_t)(dot + 1 - o->tok), i;
 	char c;
 
 	memcpy(t->tok, o->tok, sizeof t->tok);
 	t->len = o->len;
-	t->kind = DT_FORGED;
+	t->kind = TRUTH_FORGED;
 	t->sub = o->sub;
 	t->n = o->n;
 	t->rot = o->rot;
-	atomic_store_explicit(&t->dead, DT_LIVE, memory_order_relaxed);
+	atomic_store_explicit(&t->dead, TRUTH_LIVE, memory_order_relaxed);
 	i = sig + (size_t)rand_r(seed) % (o->len - sig);
 	do
 		c = b64[rand_r(seed) % 64];
@@ -536,10 +523,10 @@ static void dt_new_token(agauth_t *a, unsigned *seed, struct dt_wstats *w)
 		return;
 	/* forgeries of real tokens only: a forgery of a forgery may well
 	 * be the real one */
-	if (s == 0 && n > 0 && sh->t[v].kind == DT_VALID) {
+	if (s == 0 && n > 0 && sh->t[v].kind == TRUTH_VALID) {
 		dt_forge(n, v, seed);
 		w->forged++;
-	} else if (dt_sign(a, n, s == 1 ? DT_EXPIRED : DT_VALID, seed,
+	} else if (dt_sign(a, n, s == 1 ? TRUTH_EXPIRED : TRUTH_VALID, seed,
 			   w) != 0) {
 		return;
 	} else {
@@ -554,7 +541,7 @@ static void dt_verify(agauth_t *a, unsigned *seed, struct dt_wstats *w)
 {
 	uint32_t n = atomic_load_explicit(&sh->published,
 					  memory_order_relaxed);
-	const struct dt_token *t;
+	const struct truth_token *t;
 	struct agauth_verified v;
 	struct agauth_error e;
 	enum agauth_status st;
@@ -566,15 +553,15 @@ static void dt_verify(agauth_t *a, unsigned *seed, struct dt_wstats *w)
 	dead = atomic_load_explicit(&t->dead, memory_order_relaxed);
 	/* expired ones only by signature, so that they enter the cache and
 	 * readers have expired entries to refuse */
-	st = agauth_verify(a, t->tok, t->kind == DT_EXPIRED ?
+	st = agauth_verify(a, t->tok, t->kind == TRUTH_EXPIRED ?
 			   "{\"ignoreExpiration\":true}" : NULL, &v, &e);
 	w->verifies++;
-	if (st == AGAUTH_OK && (t->kind == DT_FORGED || dead != DT_LIVE ||
+	if (st == AGAUTH_OK && (t->kind == TRUTH_FORGED || dead != TRUTH_LIVE ||
 				!dt_own_payload(t, &v))) {
 		if (++w->false_accepts <= DT_SHOW)
 			dt_show(t, (uint8_t)dead, "daemon's false accept", "");
 	} else if (st != AGAUTH_OK &&
-		   ((t->kind != DT_FORGED && dead == DT_LIVE) ||
+		   ((t->kind != TRUTH_FORGED && dead == TRUTH_LIVE) ||
 		    st != AGAUTH_INVALID)) {
 		/* a live token refused, or a dead one for another reason
 		 * than an invalid token */
@@ -615,20 +602,20 @@ static void dt_revoke_token(agauth_t *a, unsigned *seed, struct dt_wstats *w)
 {
 	uint32_t n = atomic_load_explicit(&sh->published,
 					  memory_order_relaxed);
-	struct dt_token *t;
+	struct truth_token *t;
 	struct agauth_error e;
 
 	if (n == 0)
 		return;
 	t = &sh->t[dt_pick(n, seed)];
-	if (t->kind != DT_VALID)
+	if (t->kind != TRUTH_VALID)
 		return;
 	if (agauth_revoke(a, "token", t->tok, NULL, &e) != AGAUTH_OK) {
 		fprintf(stderr, "revoke token: %s\n", e.message);
 		w->errors++;
 		return;
 	}
-	atomic_store_explicit(&t->dead, DT_REVOKED, memory_order_release);
+	atomic_store_explicit(&t->dead, TRUTH_REVOKED, memory_order_release);
 	w->tok_revokes++;
 }
 
@@ -714,7 +701,7 @@ static void dt_sum(struct dt_counts *sum, int readers)
 		sum->wrong += c->wrong;
 		sum->expired_refused += c->expired_refused;
 		sum->failed |= c->failed;
-		for (k = 0; k < DT_KINDS; k++) {
+		for (k = 0; k < TRUTH_KINDS; k++) {
 			sum->hits[k] += c->hits[k];
 			sum->kind_lookups[k] += c->kind_lookups[k];
 		}
@@ -730,7 +717,7 @@ static void dt_report(double seconds, int readers,
 	printf("daemon torture: %.1f s, %d reader processes, %llu lookups, "
 	       "%llu valid hits\n", seconds, readers,
 	       (unsigned long long)s->lookups,
-	       (unsigned long long)s->hits[DT_VALID]);
+	       (unsigned long long)s->hits[TRUTH_VALID]);
 	printf("  writer: %llu signs, %llu verifies, %llu revocations "
 	       "(%llu subjects, %llu tokens), %llu rotations, %u tokens "
 	       "(%llu forged, %llu expired)\n",
@@ -749,12 +736,12 @@ static void dt_report(double seconds, int readers,
 	printf("  lookups of dead tokens: %llu revoked, %llu rotated out; "
 	       "of forged %llu (hits %llu), of expired %llu (hits %llu, "
 	       "refused as expired %llu)\n",
-	       (unsigned long long)s->dead_lookups[DT_REVOKED],
-	       (unsigned long long)s->dead_lookups[DT_ROTATED],
-	       (unsigned long long)s->kind_lookups[DT_FORGED],
-	       (unsigned long long)s->hits[DT_FORGED],
-	       (unsigned long long)s->kind_lookups[DT_EXPIRED],
-	       (unsigned long long)s->hits[DT_EXPIRED],
+	       (unsigned long long)s->dead_lookups[TRUTH_REVOKED],
+	       (unsigned long long)s->dead_lookups[TRUTH_ROTATED],
+	       (unsigned long long)s->kind_lookups[TRUTH_FORGED],
+	       (unsigned long long)s->hits[TRUTH_FORGED],
+	       (unsigned long long)s->kind_lookups[TRUTH_EXPIRED],
+	       (unsigned long long)s->hits[TRUTH_EXPIRED],
 	       (unsigned long long)s->expired_refused);
 	printf("  wrong answers: %llu from the cache, %llu from the daemon\n",
 	       (unsigned long long)s->wrong, (unsigned long long)w->wrong);
@@ -781,11 +768,11 @@ static int dt_verdict(const struct dt_counts *s, const struct dt_wstats *w)
 {
 	return s->false_accepts == 0 && w->false_accepts == 0 &&
 	       s->wrong == 0 && w->wrong == 0 && w->errors == 0 &&
-	       !s->failed && s->hits[DT_VALID] > 0 &&
-	       s->dead_lookups[DT_REVOKED] > 0 &&
-	       s->dead_lookups[DT_ROTATED] > 0 &&
-	       s->kind_lookups[DT_FORGED] > 0 &&
-	       s->kind_lookups[DT_EXPIRED] > 0 ? 0 : -1;
+	       !s->failed && s->hits[TRUTH_VALID] > 0 &&
+	       s->dead_lookups[TRUTH_REVOKED] > 0 &&
+	       s->dead_lookups[TRUTH_ROTATED] > 0 &&
+	       s->kind_lookups[TRUTH_FORGED] > 0 &&
+	       s->kind_lookups[TRUTH_EXPIRED] > 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)
