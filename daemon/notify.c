@@ -182,7 +182,7 @@ int notify_watchdog_at(uint64_t now_usec)
 {
 	if (nt.fd < 0 || nt.wd_usec == 0)
 		return 0;
-	if (nt.wd_sent && now_usec - nt.wd_last < nt.wd_usec / 4)
+	if (nt.wd_sent && now_usec - nt.wd_last < nt.wd_usec / 5)
 		return 0;
 	if (notify_send("WATCHDOG=1", MSG_DONTWAIT) != 0)
 		return -1;

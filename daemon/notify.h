@@ -47,10 +47,11 @@ int notify_stopping(void);
 
 /* The watchdog interval systemd asked for in microseconds; 0 for none. */
 uint64_t notify_watchdog_usec(void);
-/* From the heartbeat timer: WATCHDOG=1 once a quarter of the interval has
- * passed since the last one, so with a 250 ms beat pings are less than
- * half the interval apart for any interval over one second (shorter ones
- * get one each beat). */
+/* From the heartbeat timer: WATCHDOG=1 once a fifth of the interval has
+ * passed since the last one.  Pings are then at most a fifth of the
+ * interval and one beat apart: under half the interval, with room for a
+ * late beat, for any interval of a few seconds (WatchdogSec=10s: every
+ * 2 to 2.25 s); a short interval gets one ping each beat. */
 void notify_watchdog(void);
 /* The same at a given CLOCK_MONOTONIC time in microseconds: 1 if it sent,
  * 0 if not due (or no watchdog), -1 if the send failed.  For the tests. */
