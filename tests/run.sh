@@ -107,5 +107,6 @@ AGJWT=build/san/agjwt nodetest differential \
 AGAUTHD=build/san/agauthd nodetest integration \
 	node --test --test-reporter=tap tests/integration/
 checks systemd tests/systemd/run.sh
+checks install tests/install/run.sh
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]
