@@ -4,6 +4,8 @@
 #   make test   build and run every suite; ends with "N passed, N failed"
 #   make bench  benchmarks against jsonwebtoken and fast-jwt (not a test)
 #   make fuzz   libFuzzer harnesses for FUZZ_SECONDS each (needs clang)
+#   make install    PREFIX (default /usr/local) under DESTDIR; see below
+#   make uninstall  removes what make install wrote
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -33,7 +35,7 @@ say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
-            libcriterion-dev libjsmn-dev libinih-dev libxxhash-dev faketime
+            libcriterion-dev libjsmn-dev libinih-dev libxxhash-dev faketime strace
 
 SHARED_SRC := $(wildcard shared/*.c)
 ENGINE_SRC := daemon/key.c daemon/jws.c daemon/sign.c daemon/verify.c
@@ -61,10 +63,11 @@ LIB_OBJ     := $(call obj,$(LIB_SRC))
 LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 
 .PHONY: all deps node-deps node-pkg-deps run test unit unit-san diff \
-        fuzz-replay bench fuzz clean
+        fuzz-replay bench fuzz clean install uninstall FORCE
 
 all: $(BUILD)/agjwt $(BUILD)/agauthd $(BUILD)/agauthctl $(BUILD)/libagauth.so \
-     $(BUILD)/libagauth.a $(BUILD)/agauth.pc $(ADDON) node-pkg-deps
+     $(BUILD)/libagauth.a $(BUILD)/agauth.pc $(BUILD)/agauthd.service \
+     $(ADDON) node-pkg-deps
 
 # Installs what is missing when root; otherwise names the exact command.
 deps:
@@ -137,9 +140,18 @@ $(BUILD)/libagauth.so: $(BUILD)/libagauth.so.1
 $(BUILD)/libagauth.a: $(call obj,$(CLIENTLIB_SRC))
 	$(call say,AR,$@)ar rcs $@ $^
 
-$(BUILD)/agauth.pc: client/lib/agauth.pc.in
+# Files that name installed paths are made again when PREFIX changes, so
+# `make` then `make install PREFIX=/usr` installs no stale /usr/local.
+$(BUILD)/prefix: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(PREFIX)' | cmp -s - $@ 2>/dev/null || echo '$(PREFIX)' >$@
+
+$(BUILD)/agauth.pc: client/lib/agauth.pc.in $(BUILD)/prefix
 	@mkdir -p $(dir $@)
 	$(call say,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|' $< >$@
+
+$(BUILD)/agauthd.service: systemd/agauthd.service.in $(BUILD)/prefix
+	$(call say,GEN,$@)sed -e 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
 
 $(BUILD)/agauthctl: $(call obj,$(wildcard client/ctl/*.c)) $(BUILD)/libagauth.a
 	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
@@ -196,6 +208,56 @@ test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
       $(BUILD)/daemon_torture \
       node-deps
 	@tests/run.sh
+
+# ---------------------------------------------------------------- install
+# Everything under $(DESTDIR)$(PREFIX); nothing goes to /etc (the example
+# configuration goes to share/doc/agauthd).  The unit, sysusers.d and
+# tmpfiles.d directories under /usr/local and /usr are ones systemd reads;
+# for another PREFIX set UNITDIR, SYSUSERSDIR and TMPFILESDIR.
+BINDIR      = $(PREFIX)/bin
+SBINDIR     = $(PREFIX)/sbin
+LIBDIR      = $(PREFIX)/lib
+INCLUDEDIR  = $(PREFIX)/include
+MANDIR      = $(PREFIX)/share/man
+DOCDIR      = $(PREFIX)/share/doc/agauthd
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+D           = $(DESTDIR)
+MANPAGES    := man/agauthctl.1 man/agauthd.conf.5 man/agauthd.8
+DOCFILES    := systemd/agauthd.conf.example systemd/keyring.conf.example
+
+install: all
+	$(call say,INSTALL,$(D)$(PREFIX))install -d $(D)$(BINDIR) $(D)$(SBINDIR) \
+		$(D)$(LIBDIR)/pkgconfig $(D)$(INCLUDEDIR) $(D)$(DOCDIR) \
+		$(D)$(MANDIR)/man1 $(D)$(MANDIR)/man5 $(D)$(MANDIR)/man8 \
+		$(D)$(UNITDIR) $(D)$(SYSUSERSDIR) $(D)$(TMPFILESDIR)
+	$(Q)install -m 0755 $(BUILD)/agauthd $(D)$(SBINDIR)/agauthd
+	$(Q)install -m 0755 $(BUILD)/agauthctl $(D)$(BINDIR)/agauthctl
+	$(Q)install -m 0755 $(BUILD)/libagauth.so.1 $(D)$(LIBDIR)/libagauth.so.1
+	$(Q)ln -sfn libagauth.so.1 $(D)$(LIBDIR)/libagauth.so
+	$(Q)install -m 0644 $(BUILD)/libagauth.a $(D)$(LIBDIR)/libagauth.a
+	$(Q)install -m 0644 $(BUILD)/agauth.pc $(D)$(LIBDIR)/pkgconfig/agauth.pc
+	$(Q)install -m 0644 client/lib/agauth.h $(D)$(INCLUDEDIR)/agauth.h
+	$(Q)for m in $(MANPAGES); do \
+	  install -m 0644 $$m $(D)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
+	done
+	$(Q)install -m 0644 $(DOCFILES) $(D)$(DOCDIR)/
+	$(Q)install -m 0644 $(BUILD)/agauthd.service systemd/agauthd.socket \
+		$(D)$(UNITDIR)/
+	$(Q)install -m 0644 systemd/agauthd.sysusers $(D)$(SYSUSERSDIR)/agauthd.conf
+	$(Q)install -m 0644 systemd/agauthd.tmpfiles $(D)$(TMPFILESDIR)/agauthd.conf
+
+uninstall:
+	$(call say,RM,$(D)$(PREFIX))rm -f $(D)$(SBINDIR)/agauthd \
+		$(D)$(BINDIR)/agauthctl $(D)$(LIBDIR)/libagauth.so.1 \
+		$(D)$(LIBDIR)/libagauth.so $(D)$(LIBDIR)/libagauth.a \
+		$(D)$(LIBDIR)/pkgconfig/agauth.pc $(D)$(INCLUDEDIR)/agauth.h \
+		$(foreach m,$(MANPAGES),$(D)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+		$(foreach f,$(DOCFILES),$(D)$(DOCDIR)/$(notdir $(f))) \
+		$(D)$(UNITDIR)/agauthd.service $(D)$(UNITDIR)/agauthd.socket \
+		$(D)$(SYSUSERSDIR)/agauthd.conf $(D)$(TMPFILESDIR)/agauthd.conf
+	$(Q)rmdir $(D)$(DOCDIR) 2>/dev/null || true
 
 # ---------------------------------------------------------------- run
 run: all

@@ -18,6 +18,7 @@
 #include "daemon/keygen.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
+#include "daemon/notify.h"
 #include "daemon/pool.h"
 #include "daemon/server.h"
 
@@ -116,6 +117,9 @@ int main(int argc, char **argv)
 	 * revocation log fail with EFBIG, which revoke answers with
 	 * AG_E_STATE; the default action would kill the daemon instead */
 	signal(SIGXFSZ, SIG_IGN);
+	if (notify_init() < 0)
+		log_warn("NOTIFY_SOCKET is set but unusable; systemd will not "
+			 "hear from agauthd");
 	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0) {
 		log_err("%s", e.msg);
 		keyring_unref(kr);
@@ -128,7 +132,9 @@ int main(int argc, char **argv)
 	}
 	log_info("agauthd ready: keyring %s, %d keys, primary %s", cfg.keyring,
 		 kr->n, kr->primary >= 0 ? kr->keys[kr->primary].name : "none");
+	server_notify_ready();
 	server_run();
+	notify_close();
 	log_info("agauthd stopped");
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "daemon/conn.h"
 #include "daemon/hold.h"
 #include "daemon/log.h"
+#include "daemon/notify.h"
 #include "daemon/pool.h"
 #include "daemon/reply.h"
 #include "daemon/revoke.h"
@@ -52,9 +53,29 @@ struct server_stats *server_stats(void)
 	return &srv.stats;
 }
 
+/* "keyring generation N live: K keys, primary P", for the log and for
+ * systemd's STATUS= */
+static const char *server_live(char *out, size_t cap)
+{
+	const struct keyring *kr = srv.kr;
+
+	snprintf(out, cap, "keyring generation %llu live: %d keys, primary %s",
+		 (unsigned long long)kr->generation, kr->n, kr->primary >= 0 ?
+		 kr->keys[kr->primary].name : "(none)");
+	return out;
+}
+
+void server_notify_ready(void)
+{
+	char live[160];
+
+	notify_ready("%s", server_live(live, sizeof live));
+}
+
 void server_set_keyring(struct keyring *kr)
 {
 	struct keyring *old = srv.kr;
+	char live[160];
 
 	/* a rotation that began before a reload ends after it: generations
 	 * still only go up */
@@ -63,10 +84,11 @@ void server_set_keyring(struct keyring *kr)
 	/* entries of keys that left stop hitting before the swap */
 	cachew_keys(kr);
 	srv.kr = kr;
-	log_info("keyring generation %llu live: %d keys, primary %s",
-		 (unsigned long long)kr->generation, kr->n, kr->primary >= 0 ?
-		 kr->keys[kr->primary].name : "(none)");
 	keyring_unref(old);
+	log_info("%s", server_live(live, sizeof live));
+	/* agauthctl reload and rotate as well as SIGHUP: systemctl status
+	 * names the generation that answers */
+	notify_status("%s", live);
 }
 
 int server_reload(struct ag_error *e)
@@ -202,8 +224,9 @@ static void server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
-/* The cache's heartbeat tells clients the daemon is alive; now and then
- * revocations past their tokens' lifetime go. */
+/* The cache's heartbeat tells clients the daemon is alive, and the
+ * watchdog tells systemd; now and then revocations past their tokens'
+ * lifetime go. */
 static void server_beat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	double now = reply_now();
@@ -212,6 +235,7 @@ static void server_beat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)w;
 	(void)revents;
 	cachew_heartbeat(now);
+	notify_watchdog();
 	if (++srv.beats % SERVER_PRUNE_BEATS == 0)
 		revoke_prune(now);
 }
@@ -245,10 +269,18 @@ static void server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	(void)revents;
 	if (w->signum == SIGHUP) {
 		log_info("SIGHUP: reloading the keyring");
-		server_reload(&e);
+		notify_reloading();
+		if (server_reload(&e) == 0)
+			server_notify_ready();
+		else
+			notify_ready("reload failed, keyring generation %llu "
+				     "still live: %s",
+				     (unsigned long long)srv.kr->generation,
+				     e.msg);
 		return;
 	}
 	log_info("signal %d: stopping", w->signum);
+	notify_stopping();
 	ev_break(loop, EVBREAK_ALL);
 }
 

@@ -28,6 +28,8 @@ const struct config *server_config(void);
 struct keyring *server_keyring(void);
 /* Makes kr current (takes the caller's reference). */
 void server_set_keyring(struct keyring *kr);
+/* READY=1 to systemd with the live keyring generation as STATUS=. */
+void server_notify_ready(void);
 /* Reloads the keyring manifest; on error the current keyring stays. */
 int server_reload(struct ag_error *e);
 struct server_stats *server_stats(void);

@@ -69,6 +69,21 @@ fuzzreplay() {
 	record fuzz-replay "$pass" "$fail" 0
 }
 
+# A shell suite of tests/checks.sh: "ok N" and "not ok N" lines are its
+# tests, its "# " lines figures to show here, "# pass N" and "# fail N"
+# its totals.
+checks() {
+	local name=$1; shift
+	"$@" >"$logs/$name.log" 2>&1
+	local status=$?
+	local pass fail
+	grep '^# ' "$logs/$name.log" | grep -v '^# \(pass\|fail\) [0-9]*$' |
+		sed 's/^# /    /'
+	pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$logs/$name.log" | tail -n 1)
+	fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$logs/$name.log" | tail -n 1)
+	record "$name" "${pass:-0}" "${fail:-0}" "$status"
+}
+
 # One program that is one test and prints its own figures.
 program() {
 	local name=$1; shift
@@ -96,5 +111,7 @@ AGAUTHD=build/san/agauthd nodetest node-engine \
 	node --test --test-reporter=tap tests/node/
 AGAUTHD=build/san/agauthd nodetest socketcluster \
 	node --test --test-reporter=tap tests/sc/
+checks systemd tests/systemd/run.sh
+checks install tests/install/run.sh
 echo "$total_pass passed, $total_fail failed"
 [ "$total_fail" -eq 0 ]

@@ -177,7 +177,7 @@ static const char help_keygen[] =
 "TYPE: hs256 hs384 hs512 (HMAC secrets), rsa2048 rsa3072 rsa4096,\n"
 "p256 p384 p521 (EC).  agauthctl holds no crypto: it runs\n"
 "`agauthd keygen TYPE FILE`, found through $AGAUTHD_BIN, else beside\n"
-"agauthctl, else on the PATH.\n";
+"agauthctl, else in ../sbin from agauthctl's directory, else on the PATH.\n";
 
 static const struct {
 	const char *cmd, *text;

@@ -1,7 +1,8 @@
 /*
  * keygen.c - agauthctl keygen.  agauthctl links no crypto and holds no
  * key, so it runs `agauthd keygen TYPE FILE [--force]`, found through
- * $AGAUTHD_BIN, else beside agauthctl, else on the PATH.
+ * $AGAUTHD_BIN, else beside agauthctl (the build directory), else in
+ * ../sbin from it (an installed PREFIX/bin/agauthctl), else on the PATH.
  */
 #include "ctl.h"
 
@@ -35,8 +36,11 @@ static int keygen_known(const char *type)
 /* The agauthd to run into path[cap]; "agauthd" means: search the PATH. */
 static void keygen_bin(char *path, size_t cap)
 {
+	static const char *const near[] = { "agauthd", "../sbin/agauthd" };
 	const char *env = getenv("AGAUTHD_BIN");
+	char self[PATH_MAX];
 	ssize_t n;
+	size_t i;
 	char *slash;
 
 	snprintf(path, cap, "agauthd");
@@ -44,17 +48,20 @@ static void keygen_bin(char *path, size_t cap)
 		snprintf(path, cap, "%s", env);
 		return;
 	}
-	n = readlink("/proc/self/exe", path, cap - 1);
-	if (n <= 0 || (size_t)n >= cap - sizeof "agauthd") {
-		snprintf(path, cap, "agauthd");
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
 		return;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash == NULL)
+		return;
+	slash[1] = '\0';
+	for (i = 0; i < sizeof near / sizeof *near; i++) {
+		if ((size_t)snprintf(path, cap, "%s%s", self, near[i]) < cap &&
+		    access(path, X_OK) == 0)
+			return;
 	}
-	path[n] = '\0';
-	slash = strrchr(path, '/');
-	if (slash != NULL)
-		strcpy(slash + 1, "agauthd");
-	if (slash == NULL || access(path, X_OK) != 0)
-		snprintf(path, cap, "agauthd");
+	snprintf(path, cap, "agauthd");
 }
 
 /*

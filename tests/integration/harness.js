@@ -407,7 +407,8 @@ class Daemon {
 		return d;
 	}
 
-	async spawn({ wait = true, timeout = 15000, argv } = {}) {
+	/* env: variables added to the daemon's environment */
+	async spawn({ wait = true, timeout = 15000, argv, env = {} } = {}) {
 		const args = argv || [AGAUTHD, '-c', this.env.conf];
 		this.stderr = '';
 		this.exit = null;
@@ -415,7 +416,8 @@ class Daemon {
 			stdio: ['ignore', 'pipe', 'pipe'],
 			env: { ...process.env, ASAN_OPTIONS: process.env.ASAN_OPTIONS ||
 				'detect_leaks=1:abort_on_error=0:exitcode=66',
-			       UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1' },
+			       UBSAN_OPTIONS: process.env.UBSAN_OPTIONS || 'print_stacktrace=1',
+			       ...env },
 		});
 		this.pid = this.proc.pid;
 		daemons.add(this);

@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# tests/systemd/run.sh - the systemd units (systemd/), checked with
+# systemd's own tools where they are installed:
+#   - systemd-analyze verify on agauthd.service and agauthd.socket, the
+#     service's ExecStart pointing at the built daemon in a temporary copy
+#     (verify checks that the binary exists), the man pages of
+#     Documentation= found through MANPATH;
+#   - systemd-analyze security --offline=yes: overall exposure at most
+#     EXPOSURE_MAX;
+#   - sysusers and tmpfiles snippets applied to a temporary root;
+#   - every system call agauthd makes under a workload (socket-activated,
+#     notifying, signing on the crypto pool, rotating, reloading, revoking,
+#     watching, cache) is in the unit's SystemCallFilter= (with strace).
+# Run by tests/run.sh after `make all`; prints TAP-like lines
+# (tests/checks.sh).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/checks.sh
+
+EXPOSURE_MAX=2.0
+root=$(pwd)
+work=$(mktemp -d /tmp/agauthd-systemd-XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$work" "$checks_out"
+}
+trap cleanup EXIT
+
+# The units as make install writes them, but running build/agauthd; the
+# man pages from man/ in a MANPATH layout.
+units_copy() {
+	mkdir -p "$work/units" "$work/man/man1" "$work/man/man5" "$work/man/man8"
+	sed "s|@SBINDIR@|$root/build|g" systemd/agauthd.service.in \
+		>"$work/units/agauthd.service"
+	cp systemd/agauthd.socket "$work/units/"
+	ln -sf "$root/man/agauthctl.1" "$work/man/man1/"
+	ln -sf "$root/man/agauthd.conf.5" "$work/man/man5/"
+	ln -sf "$root/man/agauthd.8" "$work/man/man8/"
+}
+
+verify() {
+	grep -x "ExecStart=$root/build/agauthd -c /etc/agauthd/agauthd.conf" \
+		"$work/units/agauthd.service" &&
+	(cd "$work/units" && MANPATH=$work/man systemd-analyze verify \
+		agauthd.service agauthd.socket)
+}
+
+# What the units must keep, whatever else changes: readiness by
+# notification, the socket's owner and mode, and none of the settings
+# that would break agauthd (see the comments in the unit).
+invariants() {
+	local svc=$work/units/agauthd.service sock=$work/units/agauthd.socket
+	grep -qx 'Type=notify' "$svc" &&
+	grep -qx 'User=agauthd' "$svc" &&
+	grep -qx 'ExecReload=/bin/kill -HUP $MAINPID' "$svc" &&
+	! grep -q '^PrivateUsers=' "$svc" &&
+	! grep -q '^RuntimeDirectory=' "$svc" &&
+	! grep -q '^DynamicUser=' "$svc" &&
+	grep -qx 'ListenStream=/run/agauthd/agauthd.sock' "$sock" &&
+	grep -qx 'SocketMode=0660' "$sock" &&
+	grep -qx 'SocketGroup=agauthd-clients' "$sock"
+}
+
+security() {
+	local out level
+	out=$(cd "$work/units" && systemd-analyze security --offline=yes \
+		--no-pager agauthd.service 2>&1)
+	echo "$out" | grep '✗'
+	level=$(echo "$out" | sed -n 's/.*Overall exposure level for agauthd.service: \([0-9.]*\).*/\1/p')
+	[ -n "$level" ] || { echo "$out"; return 1; }
+	echo "# agauthd.service exposure $level (at most $EXPOSURE_MAX)"
+	awk -v l="$level" -v m="$EXPOSURE_MAX" 'BEGIN { exit !(l <= m) }'
+}
+
+# sysusers makes the user and the clients' group in a temporary root;
+# tmpfiles then makes the directories with the owners and modes the
+# daemon insists on.
+sysusers_tmpfiles() {
+	local r=$work/root uid gid cgid home line dir
+	# installed where make install puts them (PREFIX=/usr)
+	mkdir -p "$r/etc" "$r/usr/lib/sysusers.d" "$r/usr/lib/tmpfiles.d"
+	cp systemd/agauthd.sysusers "$r/usr/lib/sysusers.d/agauthd.conf"
+	cp systemd/agauthd.tmpfiles "$r/usr/lib/tmpfiles.d/agauthd.conf"
+	systemd-sysusers --root="$r" agauthd.conf || return 1
+	line=$(grep '^agauthd:' "$r/etc/passwd") || return 1
+	echo "passwd: $line"
+	IFS=: read -r _ _ uid gid _ home _ <<<"$line"
+	[ "$home" = /var/lib/agauthd ] || return 1
+	grep "^agauthd:x:$gid:" "$r/etc/group" || return 1
+	cgid=$(grep '^agauthd-clients:' "$r/etc/group" | cut -d: -f3)
+	[ -n "$cgid" ] && [ "$cgid" != "$gid" ] || return 1
+	echo "group agauthd-clients: $cgid"
+	systemd-tmpfiles --root="$r" --create agauthd.conf || return 1
+	for dir in /etc/agauthd /etc/agauthd/keys /var/lib/agauthd; do
+		line=$(stat -c '%a %u:%g' "$r$dir")
+		[ "$line" = "700 $uid:$gid" ] ||
+			{ echo "$dir: $line, not 700 $uid:$gid"; return 1; }
+		echo "$dir: $line"
+	done
+}
+
+# agauthd as systemd runs it: handed its socket as fd 3 (a python3
+# helper binds it and execs agauthd with LISTEN_PID = its own pid) with a
+# notify socket, under strace -f.
+ACTIVATE='
+import os, socket, sys
+path, argv = sys.argv[1], sys.argv[2:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(128)
+fd = s.detach()
+if fd != 3:
+    os.dup2(fd, 3)
+    os.close(fd)
+os.set_inheritable(3, True)
+os.environ["LISTEN_FDS"] = "1"
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.execv(argv[0], argv)
+'
+RECEIVE='
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+while True:
+    print(s.recv(4096).decode().replace("\n", " "), flush=True)
+'
+
+syscalls() {
+	local d=$work/trace ctl="build/agauthctl --socket $work/trace/agauthd.sock"
+	local tracer daemon i watch tok
+	mkdir -m 700 -p "$d/keys"
+	build/agauthd keygen p256 "$d/keys/es1.pem" >/dev/null &&
+	build/agauthd keygen hs256 "$d/keys/hs1.key" >/dev/null || return 1
+	cat >"$d/keyring.conf" <<EOF
+[key es1]
+file = keys/es1.pem
+algorithm = ES256
+state = primary
+[key hs1]
+file = keys/hs1.key
+encoding = base64
+algorithm = HS256
+state = verify
+EOF
+	cat >"$d/agauthd.conf" <<EOF
+[daemon]
+state_dir = .
+threads = 2
+[keys]
+keyring = keyring.conf
+[cache]
+size = 4M
+[revocation]
+claim = username
+EOF
+	python3 -c "$RECEIVE" "$d/notify.sock" >"$d/notify.log" &
+	pids+=($!)
+	for i in $(seq 50); do [ -S "$d/notify.sock" ] && break; sleep 0.1; done
+	NOTIFY_SOCKET=$d/notify.sock WATCHDOG_USEC=1000000 \
+		strace -f -qq -o "$d/strace.log" \
+		python3 -c "$ACTIVATE" "$d/agauthd.sock" "$root/build/agauthd" \
+		-c "$d/agauthd.conf" 2>"$d/agauthd.log" &
+	tracer=$!
+	pids+=("$tracer")
+	for i in $(seq 100); do
+		grep -q '^READY=1' "$d/notify.log" && break
+		sleep 0.1
+	done
+	grep -q '^READY=1' "$d/notify.log" || { cat "$d/agauthd.log"; return 1; }
+	daemon=$(ps -o pid= --ppid "$tracer" | tr -d ' ')
+	[ -n "$daemon" ] || return 1
+	# the watch ends with the daemon (exit 69, "connection lost")
+	timeout 20 $ctl watch >"$d/watch.log" 2>&1 &
+	watch=$!
+	tok=$($ctl sign --expires-in 1h '{"username":"alice"}') &&
+	$ctl verify "$tok" >/dev/null &&
+	$ctl --json verify --cache "$tok" | grep -q '"cache":"hit"' &&
+	$ctl keys >/dev/null && $ctl stats >/dev/null && $ctl ping >/dev/null &&
+	$ctl rotate --algorithm HS256 >/dev/null &&
+	$ctl sign '{"username":"bob"}' >/dev/null &&
+	$ctl reload >/dev/null &&
+	kill -HUP "$daemon" && sleep 0.3 &&
+	$ctl revoke --sub alice >/dev/null &&
+	! $ctl verify "$tok" >/dev/null 2>&1 &&
+	sleep 1.2 || { cat "$d/agauthd.log"; return 1; }
+	kill -TERM "$daemon"
+	wait "$tracer" || { cat "$d/agauthd.log"; return 1; }
+	wait "$watch"
+	grep -q 'revoke subject alice' "$d/watch.log" || { echo "watch: $(cat "$d/watch.log")"; return 1; }
+	grep -q '^WATCHDOG=1' "$d/notify.log" &&
+	grep -q '^RELOADING=1' "$d/notify.log" &&
+	grep -q '^STOPPING=1' "$d/notify.log" || { cat "$d/notify.log"; return 1; }
+	python3 tests/systemd/syscalls.py "$work/units/agauthd.service" \
+		"$d/strace.log" "$root/build/agauthd"
+}
+
+if ! command -v systemd-analyze >/dev/null; then
+	skip "systemd units" "systemd-analyze is not installed"
+	checks_done
+	exit
+fi
+units_copy
+check "systemd-analyze verify agauthd.service agauthd.socket" verify
+check "units keep Type=notify, User=agauthd, the socket's group and mode; no PrivateUsers=, RuntimeDirectory=" invariants
+check "systemd-analyze security: exposure at most $EXPOSURE_MAX" security
+if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/null; then
+	check "sysusers and tmpfiles snippets in a temporary root" sysusers_tmpfiles
+else
+	skip "sysusers and tmpfiles snippets" "no systemd-sysusers or systemd-tmpfiles"
+fi
+if command -v strace >/dev/null && command -v python3 >/dev/null; then
+	check "agauthd's system calls under a workload are all in SystemCallFilter=" syscalls
+else
+	skip "system calls within SystemCallFilter=" "no strace or python3"
+fi
+checks_done
