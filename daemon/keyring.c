@@ -374,8 +374,9 @@ int keyring_load(const char *manifest, uint64_t generation,
 		 1, slash ? manifest : ".");
 	line = ini_parse(manifest, kr_handler, &x);
 	if (line < 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: cannot read: %s", manifest,
-			strerror(errno));
+		ag_fail(e, AG_E_KEYRING, "%s: cannot read: %s%s", manifest,
+			strerror(errno), errno == EACCES && geteuid() != 0 ?
+			" (agauthd reads its keyring as its own user)" : "");
 		goto out;
 	}
 	if (line > 0) {
