@@ -215,10 +215,12 @@ static int kr_read(const char *path, unsigned char *buf, size_t cap,
 		ag_fail(e, AG_E_KEYRING, "%s: not a regular file", path);
 		goto out;
 	}
-	/* a key others can read is a key others have */
+	/* a key others can read is a key others have; one they can write
+	 * is a key they choose */
 	if ((st.st_mode & 077) != 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: readable by group or others "
-			"(mode %04o); chmod 600 it", path,
+		ag_fail(e, AG_E_KEYRING, "%s: %s by group or others (mode %04o); "
+			"chmod 600 it", path, (st.st_mode & 044) ? "readable" :
+			(st.st_mode & 022) ? "writable" : "executable",
 			(unsigned)(st.st_mode & 07777));
 		goto out;
 	}

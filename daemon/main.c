@@ -81,6 +81,9 @@ static void main_secmem_warn(const char *why)
 static int main_keyring(const struct config *cfg, struct keyring **kr,
 			struct ag_error *e)
 {
+	struct ag_error back;
+	int rc;
+
 	if (priv_plan(cfg->run_user, (uid_t)cfg->run_uid,
 		      (gid_t)(cfg->run_group >= 0 ? cfg->run_group :
 			      cfg->run_gid), cfg->run_group >= 0, e) != 0)
@@ -88,10 +91,17 @@ static int main_keyring(const struct config *cfg, struct keyring **kr,
 	/* locked while we are root, whom RLIMIT_MEMLOCK does not bind: the
 	 * keys loaded next go into it */
 	secmem_prelock(AG_SECMEM_PRELOCK);
-	/* what a reload will see, since reloads run as the user */
+	/* what a reload will see, since reloads run as the user; then root
+	 * again, for the socket and the state directory */
 	if (priv_assume(e) != 0)
 		return -1;
-	return keyring_load(cfg->keyring, 1, kr, e);
+	rc = keyring_load(cfg->keyring, 1, kr, e);
+	if (priv_resume(rc == 0 ? e : &back) != 0) {
+		keyring_unref(*kr);
+		*kr = NULL;
+		return -1;
+	}
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -143,9 +153,8 @@ int main(int argc, char **argv)
 	 * revocation log fail with EFBIG, which revoke answers with
 	 * AG_E_STATE; the default action would kill the daemon instead */
 	signal(SIGXFSZ, SIG_IGN);
-	/* root again for the socket and the state directory, then never */
-	if (priv_resume(&e) != 0 || server_start(EV_DEFAULT, &cfg, kr, &e) != 0 ||
-	    priv_drop(&e) != 0) {
+	/* the socket and the state directory as root, then root never again */
+	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0 || priv_drop(&e) != 0) {
 		log_err("%s", e.msg);
 		keyring_unref(kr);
 		return 1;
