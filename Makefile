@@ -21,7 +21,14 @@ CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -ffp-contract=off \
 HARDEN   := -D_FORTIFY_SOURCE=2
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer
-LDLIBS   := -lmsgpackc -lmbedcrypto -lm -lpthread
+# mbedTLS as a static copy whose calloc and free are secmem's
+# (daemon/secmem.h): every bignum of a private key, and every temporary
+# of a signature, is in locked memory left out of core dumps
+MBEDCRYPTO := $(BUILD)/libmbedcrypto-secmem.a
+# (hidden: a shared library that brings its own mbedTLS, like Criterion's
+# libgit2, must not call into this copy, whose allocator is not libc's)
+LDLIBS   := -lmsgpackc $(MBEDCRYPTO) -Wl,--exclude-libs,libmbedcrypto-secmem.a \
+            -lm -lpthread
 NODE_DIR := tests
 # the npm package (client/node) and its N-API addon, built against the
 # system's Node headers (N-API is ABI-stable: no node-gyp, no download)
@@ -38,7 +45,8 @@ DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
             libcriterion-dev libjsmn-dev libinih-dev libxxhash-dev faketime strace
 
 SHARED_SRC := $(wildcard shared/*.c)
-ENGINE_SRC := daemon/key.c daemon/jws.c daemon/sign.c daemon/verify.c
+ENGINE_SRC := daemon/key.c daemon/jws.c daemon/sign.c daemon/verify.c \
+              daemon/secmem.c
 LIB_SRC    := $(SHARED_SRC) $(ENGINE_SRC)
 # the daemon proper (everything in daemon/ that is not the engine), as a
 # library the unit suites link too, and its main
@@ -108,8 +116,18 @@ $(SAN)/obj/%.o: %.c | deps
 
 %/libagengine.a:
 	$(call say,AR,$@)ar rcs $@ $^
-$(BUILD)/libagengine.a: $(LIB_OBJ)
-$(SAN)/libagengine.a: $(LIB_SANOBJ)
+# whatever links the engine links $(MBEDCRYPTO) too (LDLIBS)
+$(BUILD)/libagengine.a: $(LIB_OBJ) | $(MBEDCRYPTO)
+$(SAN)/libagengine.a: $(LIB_SANOBJ) | $(MBEDCRYPTO)
+
+# Debian's libmbedcrypto.a (position-independent) with its two allocator
+# calls renamed; mbedTLS is built without MBEDTLS_PLATFORM_MEMORY, so there
+# is no mbedtls_platform_set_calloc_free to call instead
+$(MBEDCRYPTO): | deps
+	@mkdir -p $(dir $@)
+	$(call say,OBJCOPY,$@)objcopy --redefine-sym calloc=secmem_mbedtls_calloc \
+		--redefine-sym free=secmem_mbedtls_free \
+		"$$($(CC) -print-file-name=libmbedcrypto.a)" $@
 %/libagdaemon.a:
 	$(call say,AR,$@)ar rcs $@ $^
 $(BUILD)/libagdaemon.a: $(call obj,$(DAEMON_SRC))

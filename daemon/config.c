@@ -22,6 +22,7 @@ void config_defaults(struct config *c)
 	memset(c, 0, sizeof *c);
 	c->log_level = LOG_INFO;
 	c->crypto_nice = 10;
+	c->run_uid = c->run_gid = c->run_group = -1;
 	snprintf(c->socket_path, sizeof c->socket_path,
 		 "/run/agauthd/agauthd.sock");
 	c->socket_mode = 0660;
@@ -156,7 +157,8 @@ bad:
 /* CK_SIZE: 0 (off) or a byte count from lo to hi; CK_SLOT: a CK_UINT
  * that is a multiple of 64 (shared/cache.h) */
 enum config_kind { CK_UINT, CK_OCTAL, CK_SIZE, CK_PATH, CK_SOCK, CK_ACL,
-		   CK_LEVEL, CK_BOOL, CK_GROUP, CK_SECONDS, CK_NAME, CK_SLOT };
+		   CK_LEVEL, CK_BOOL, CK_GROUP, CK_SECONDS, CK_NAME, CK_SLOT,
+		   CK_USER };
 
 static const struct config_opt {
 	const char *section, *name;
@@ -169,6 +171,8 @@ static const struct config_opt {
 	O("daemon", "threads", CK_UINT, threads, 0, AG_POOL_THREADS_MAX),
 	O("daemon", "crypto_nice", CK_UINT, crypto_nice, 0, 19),
 	O("daemon", "state_dir", CK_PATH, state_dir, 0, 0),
+	O("daemon", "user", CK_USER, run_user, 0, 0),
+	O("daemon", "group", CK_GROUP, run_group, 0, 0),
 	O("socket", "path", CK_SOCK, socket_path, 0, 0),
 	O("socket", "mode", CK_OCTAL, socket_mode, 0, 0777),
 	O("socket", "group", CK_GROUP, socket_gid, 0, 0),
@@ -201,8 +205,21 @@ static int config_set(struct config_ctx *x, const struct config_opt *o,
 	void *f = (char *)x->c + o->off;
 	unsigned long long n;
 	struct group *gr;
+	struct passwd *pw;
 
 	switch (o->kind) {
+	case CK_USER:
+		/* resolved now: a user that does not exist is a configuration
+		 * error, not a surprise after the socket is open */
+		pw = getpwnam(v);
+		if (pw != NULL && strlen(v) < sizeof x->c->run_user) {
+			snprintf(x->c->run_user, sizeof x->c->run_user, "%s", v);
+			x->c->run_uid = (long)pw->pw_uid;
+			x->c->run_gid = (long)pw->pw_gid;
+			return 0;
+		}
+		snprintf(x->why, sizeof x->why, "no user '%s'", v);
+		return -1;
 	case CK_SIZE:
 		if (config_size(v, 0, o->hi, &n) == 0 &&
 		    (n == 0 || n >= o->lo)) {
@@ -324,6 +341,9 @@ int config_load(struct config *c, const char *file, struct ag_error *e)
 	if (line > 0)
 		return ag_fail(e, AG_E_CONFIG, "%s:%d: %s", file, line,
 			       x.why[0] ? x.why : "syntax error");
+	if (c->run_group >= 0 && c->run_user[0] == '\0')
+		return ag_fail(e, AG_E_CONFIG, "%s: [daemon] group needs user "
+			       "(the group to run as, with the user)", file);
 	return 0;
 }
 

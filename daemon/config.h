@@ -32,6 +32,9 @@ struct config {
 	enum log_level log_level;
 	unsigned threads;            /* crypto pool; 0: one per CPU */
 	unsigned crypto_nice;        /* crypto threads' niceness above the loop */
+	char run_user[64];           /* [daemon] user: drop root for it; "" none */
+	long run_uid, run_gid;       /* its uid and primary gid; -1 without */
+	long run_group;              /* [daemon] group; -1: the user's */
 
 	char socket_path[108];       /* sun_path */
 	unsigned socket_mode;

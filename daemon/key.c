@@ -11,6 +11,7 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
 
+#include "daemon/secmem.h"
 #include "shared/limits.h"
 
 int key_rng(void *ctx, unsigned char *out, size_t n)
@@ -46,7 +47,8 @@ static void key_pads(const uint8_t *k, size_t n, size_t block,
 /* RFC 2104: keys longer than the block are hashed first. */
 static int key_hmac_init(struct key *k, const uint8_t *s, size_t n)
 {
-	struct key_hmac *h = calloc(1, sizeof *h);
+	/* the pre-keyed states are the secret, as good as: locked memory */
+	struct key_hmac *h = secmem_alloc(sizeof *h);
 	uint8_t kk[64], ipad[128], opad[128];
 	const uint8_t *use;
 	size_t len;
@@ -120,6 +122,7 @@ size_t key_hmac(const struct key *k, unsigned bits, const uint8_t *in,
 		mbedtls_sha512_finish_ret(&c512, mac);
 		mbedtls_platform_zeroize(&c512, sizeof c512);
 	}
+	mbedtls_platform_zeroize(inner, sizeof inner);
 	return len;
 }
 
@@ -156,8 +159,9 @@ static int key_parse_pem(struct key *k, const uint8_t *m, size_t n,
 	unsigned char *z;
 	int rc;
 
-	/* mbedTLS wants PEM NUL-terminated, length included */
-	z = malloc(n + 1);
+	/* mbedTLS wants PEM NUL-terminated, length included; the copy is
+	 * the private key, so it goes where keys go */
+	z = secmem_alloc(n + 1);
 	if (z == NULL)
 		return -1;
 	memcpy(z, m, n);
@@ -169,8 +173,7 @@ static int key_parse_pem(struct key *k, const uint8_t *m, size_t n,
 		mbedtls_pk_init(&k->pk);
 		rc = mbedtls_pk_parse_public_key(&k->pk, z, n + 1);
 	}
-	mbedtls_platform_zeroize(z, n + 1);
-	free(z);
+	secmem_free(z);   /* zeroes it */
 	return rc == 0 ? 0 : -1;
 }
 
@@ -279,10 +282,8 @@ void key_free(struct key *k)
 		pthread_mutex_destroy(k->lock);
 		free(k->lock);
 	}
-	if (k->hmac != NULL) {
-		mbedtls_platform_zeroize(k->hmac, sizeof *k->hmac);
-		free(k->hmac);
-	}
+	/* secmem zeroes what it takes back */
+	secmem_free(k->hmac);
 	mbedtls_platform_zeroize(k, sizeof *k);
 	free(k);
 }

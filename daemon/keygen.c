@@ -11,10 +11,11 @@
 #include <mbedtls/base64.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/pk.h>
-#include <mbedtls/platform_util.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/rsa.h>
 
 #include "daemon/key.h"
+#include "daemon/secmem.h"
 #include "shared/limits.h"
 
 static const struct {
@@ -70,22 +71,47 @@ const char *keygen_encoding(const char *type)
 	return t >= 0 && keygen_types[t].secret ? "base64" : "pem";
 }
 
-/* The material as file text: base64 of a secret, or a PEM private key. */
-static int keygen_material(int t, unsigned char *out, size_t cap,
-			   size_t *len)
+/*
+ * A PEM private key, as mbedtls_pk_write_key_pem writes it, but through a
+ * DER buffer of ours: mbedTLS's own is a stack array it never zeroes.
+ */
+static int keygen_pem(mbedtls_pk_context *pk, unsigned char *der,
+		      unsigned char *out, size_t cap, size_t *len)
 {
-	unsigned char raw[64];
+	int rsa = mbedtls_pk_get_type(pk) == MBEDTLS_PK_RSA;
+	int n, rc;
+
+	/* the DER is written at the end of the buffer */
+	n = mbedtls_pk_write_key_der(pk, der, AG_KEY_MAX);
+	if (n < 0)
+		return n;
+	rc = mbedtls_pem_write_buffer(rsa ? "-----BEGIN RSA PRIVATE KEY-----\n" :
+				      "-----BEGIN EC PRIVATE KEY-----\n",
+				      rsa ? "-----END RSA PRIVATE KEY-----\n" :
+				      "-----END EC PRIVATE KEY-----\n",
+				      der + AG_KEY_MAX - n, (size_t)n, out, cap,
+				      len);
+	/* the length counts the terminating NUL */
+	if (rc == 0 && *len > 0)
+		(*len)--;
+	return rc;
+}
+
+/* The material as file text: base64 of a secret, or a PEM private key.
+ * scratch: AG_KEY_MAX bytes of locked memory. */
+static int keygen_material(int t, unsigned char *out, size_t cap,
+			   size_t *len, unsigned char *scratch)
+{
 	mbedtls_pk_context pk;
 	int rc;
 
 	if (keygen_types[t].secret) {
-		rc = key_rng(NULL, raw, keygen_types[t].secret);
+		rc = key_rng(NULL, scratch, keygen_types[t].secret);
 		if (rc == 0)
-			rc = mbedtls_base64_encode(out, cap - 1, len, raw,
+			rc = mbedtls_base64_encode(out, cap - 1, len, scratch,
 						   keygen_types[t].secret);
 		if (rc == 0)
 			out[(*len)++] = '\n';
-		mbedtls_platform_zeroize(raw, sizeof raw);
 		return rc;
 	}
 	mbedtls_pk_init(&pk);
@@ -105,17 +131,15 @@ static int keygen_material(int t, unsigned char *out, size_t cap,
 						 mbedtls_pk_ec(pk), key_rng, NULL);
 	}
 	if (rc == 0)
-		rc = mbedtls_pk_write_key_pem(&pk, out, cap);
-	if (rc == 0)
-		*len = strlen((const char *)out);
-	mbedtls_pk_free(&pk);
+		rc = keygen_pem(&pk, scratch, out, cap, len);
+	mbedtls_pk_free(&pk);   /* zeroes the bignums it frees */
 	return rc;
 }
 
 int keygen_write(const char *type, const char *path, int force,
 		 struct ag_error *e)
 {
-	unsigned char text[AG_KEY_MAX];
+	unsigned char *text;
 	size_t len = 0, off = 0;
 	ssize_t w;
 	int t = keygen_find(type), fd = -1, rc = -1;
@@ -124,7 +148,12 @@ int keygen_write(const char *type, const char *path, int force,
 		return ag_fail(e, AG_E_CONFIG, "unknown key type '%s' (hs256, "
 			       "hs384, hs512, rsa2048, rsa3072, rsa4096, p256, "
 			       "p384, p521)", type);
-	if (keygen_material(t, text, sizeof text, &len) != 0) {
+	/* the file's text, then scratch for the raw secret or the DER: new
+	 * key material stays in locked memory until it is on disk */
+	text = secmem_alloc(2 * AG_KEY_MAX);
+	if (text == NULL)
+		return ag_fail(e, AG_E_NOMEM, "no locked memory left for a key");
+	if (keygen_material(t, text, AG_KEY_MAX, &len, text + AG_KEY_MAX) != 0) {
 		ag_fail(e, AG_E_CRYPTO, "cannot generate a %s key", type);
 		goto out;
 	}
@@ -156,6 +185,6 @@ out:
 		close(fd);
 	if (rc != 0 && fd >= 0)
 		unlink(path);
-	mbedtls_platform_zeroize(text, sizeof text);
+	secmem_free(text);   /* zeroes the text and the scratch */
 	return rc;
 }

@@ -12,8 +12,8 @@
 #include <unistd.h>
 
 #include <mbedtls/base64.h>
-#include <mbedtls/platform_util.h>
 
+#include "daemon/secmem.h"
 #include "daemon/verify.h"
 
 struct kr_ctx {
@@ -185,7 +185,11 @@ static int kr_handler(void *user, const char *section, const char *name,
 
 /*
  * Reads a key file the way a key file must be: a regular file, not through
- * a link, readable by its owner only, owned by us or root.
+ * a link, readable by its owner only, owned by us or root.  "Us" is the
+ * user agauthd runs as: a daemon that drops root reads its keys as that
+ * user from the start (daemon/priv.h), so a key it loads at start is a
+ * key it can load again on reload.  Root may own a key because root could
+ * change it anyway; such a key is readable only while agauthd stays root.
  */
 static int kr_read(const char *path, unsigned char *buf, size_t cap,
 		   size_t *len, struct ag_error *e)
@@ -194,33 +198,46 @@ static int kr_read(const char *path, unsigned char *buf, size_t cap,
 	ssize_t r;
 	int fd, rc = -1;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NOFOLLOW: a link could point anywhere, and its target's owner
+	 * is not checked; O_NONBLOCK: a FIFO would block the open until
+	 * someone writes it (fstat refuses it just after) */
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+		  O_NONBLOCK);
 	if (fd < 0)
 		return ag_fail(e, AG_E_KEYRING, "%s: %s%s", path,
 			       strerror(errno), errno == ELOOP ?
-			       " (key files may not be symbolic links)" : "");
+			       " (key files may not be symbolic links)" :
+			       errno == EACCES && geteuid() != 0 ?
+			       " (agauthd reads keys as its own user: the file "
+			       "must be owned by it, and the directories above "
+			       "open to it)" : "");
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		ag_fail(e, AG_E_KEYRING, "%s: not a regular file", path);
 		goto out;
 	}
-	/* a key others can read is a key others have */
+	/* a key others can read is a key others have; one they can write
+	 * is a key they choose */
 	if ((st.st_mode & 077) != 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: readable by group or others "
-			"(mode %04o); chmod 600 it", path,
+		ag_fail(e, AG_E_KEYRING, "%s: %s by group or others (mode %04o); "
+			"chmod 600 it", path, (st.st_mode & 044) ? "readable" :
+			(st.st_mode & 022) ? "writable" : "executable",
 			(unsigned)(st.st_mode & 07777));
 		goto out;
 	}
+	/* whoever owns a key file can rewrite it: only we, and root */
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
 		ag_fail(e, AG_E_KEYRING, "%s: owned by uid %u, not by agauthd "
-			"or root", path, (unsigned)st.st_uid);
+			"(uid %u) or root", path, (unsigned)st.st_uid,
+			(unsigned)geteuid());
 		goto out;
 	}
+	/* bounded before reading: the buffer is locked memory */
 	if ((size_t)st.st_size > cap) {
 		ag_fail(e, AG_E_KEYRING, "%s: larger than %zu bytes", path, cap);
 		goto out;
 	}
 	*len = 0;
-	while ((r = read(fd, buf + *len, cap - *len)) != 0) {
+	while (*len < cap && (r = read(fd, buf + *len, cap - *len)) != 0) {
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -235,11 +252,11 @@ out:
 	return rc;
 }
 
-/* The bytes a key file stands for, per its encoding. */
+/* The bytes a key file stands for, per its encoding; base64 is decoded
+ * through tmp (AG_KEY_MAX bytes, locked memory like buf). */
 static int kr_decode(struct kr_key *k, unsigned char *buf, size_t *len,
-		     const char *path, struct ag_error *e)
+		     unsigned char *tmp, const char *path, struct ag_error *e)
 {
-	unsigned char tmp[AG_KEY_MAX];
 	size_t i, o = 0;
 	int rc;
 
@@ -257,13 +274,12 @@ static int kr_decode(struct kr_key *k, unsigned char *buf, size_t *len,
 		if (strchr(" \t\r\n", buf[i]) == NULL)
 			tmp[o++] = buf[i];
 	rc = mbedtls_base64_decode(buf, AG_KEY_MAX, len, tmp, o);
-	mbedtls_platform_zeroize(tmp, sizeof tmp);
 	return rc == 0 ? 0 : ag_fail(e, AG_E_KEYRING, "%s: not base64", path);
 }
 
 static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 {
-	unsigned char buf[AG_KEY_MAX];
+	unsigned char *buf = NULL;
 	char path[PATH_MAX];
 	size_t len = 0;
 	int rc = -1, n;
@@ -277,8 +293,14 @@ static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 	if (n < 0 || (size_t)n >= sizeof path)
 		return ag_fail(e, AG_E_KEYRING, "[key %s]: path too long",
 			       k->name);
-	if (kr_read(path, buf, sizeof buf, &len, e) != 0 ||
-	    kr_decode(k, buf, &len, path, e) != 0)
+	/* the file's bytes, and room to decode them: key material goes to
+	 * locked memory, never to a stack that may be swapped */
+	buf = secmem_alloc(2 * AG_KEY_MAX);
+	if (buf == NULL)
+		return ag_fail(e, AG_E_NOMEM, "%s: no locked memory left for "
+			       "keys", path);
+	if (kr_read(path, buf, AG_KEY_MAX, &len, e) != 0 ||
+	    kr_decode(k, buf, &len, buf + AG_KEY_MAX, path, e) != 0)
 		goto out;
 	if (key_load(&k->key, buf, len, k->state == KR_PRIMARY ?
 		     KEY_USE_SIGN : KEY_USE_VERIFY, e) != 0) {
@@ -302,7 +324,7 @@ static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 	}
 	rc = 0;
 out:
-	mbedtls_platform_zeroize(buf, sizeof buf);
+	secmem_free(buf);   /* zeroes both halves */
 	return rc;
 }
 
@@ -354,8 +376,9 @@ int keyring_load(const char *manifest, uint64_t generation,
 		 1, slash ? manifest : ".");
 	line = ini_parse(manifest, kr_handler, &x);
 	if (line < 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: cannot read: %s", manifest,
-			strerror(errno));
+		ag_fail(e, AG_E_KEYRING, "%s: cannot read: %s%s", manifest,
+			strerror(errno), errno == EACCES && geteuid() != 0 ?
+			" (agauthd reads its keyring as its own user)" : "");
 		goto out;
 	}
 	if (line > 0) {

@@ -20,7 +20,10 @@
 #include "daemon/log.h"
 #include "daemon/notify.h"
 #include "daemon/pool.h"
+#include "daemon/priv.h"
+#include "daemon/secmem.h"
 #include "daemon/server.h"
+#include "shared/limits.h"
 
 #define MAIN_DEFAULT_CONFIG "/etc/agauthd/agauthd.conf"
 
@@ -38,22 +41,6 @@ static void main_usage(FILE *f)
 		"p384 p521\n");
 }
 
-static int main_keygen(int argc, char **argv)
-{
-	struct ag_error e;
-	int force = argc == 5 && strcmp(argv[4], "--force") == 0;
-
-	if (argc != 4 && !force) {
-		main_usage(stderr);
-		return 64;
-	}
-	if (keygen_write(argv[2], argv[3], force, &e) != 0) {
-		fprintf(stderr, "agauthd keygen: %s\n", e.msg);
-		return 1;
-	}
-	return 0;
-}
-
 /* Key material must not reach a core file or another process's ptrace;
  * thousands of clients need as many descriptors as we may have. */
 static void main_harden(void)
@@ -67,6 +54,55 @@ static void main_harden(void)
 		files.rlim_cur = files.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &files);
 	}
+}
+
+static int main_keygen(int argc, char **argv)
+{
+	struct ag_error e;
+	int force = argc == 5 && strcmp(argv[4], "--force") == 0;
+
+	if (argc != 4 && !force) {
+		main_usage(stderr);
+		return 64;
+	}
+	main_harden();
+	if (keygen_write(argv[2], argv[3], force, &e) != 0) {
+		fprintf(stderr, "agauthd keygen: %s\n", e.msg);
+		return 1;
+	}
+	return 0;
+}
+
+static void main_secmem_warn(const char *why)
+{
+	log_warn("%s", why);
+}
+
+/* The user's identity, planned; then the keyring, read as that user. */
+static int main_keyring(const struct config *cfg, struct keyring **kr,
+			struct ag_error *e)
+{
+	struct ag_error back;
+	int rc;
+
+	if (priv_plan(cfg->run_user, (uid_t)cfg->run_uid,
+		      (gid_t)(cfg->run_group >= 0 ? cfg->run_group :
+			      cfg->run_gid), cfg->run_group >= 0, e) != 0)
+		return -1;
+	/* locked while we are root, whom RLIMIT_MEMLOCK does not bind: the
+	 * keys loaded next go into it */
+	secmem_prelock(AG_SECMEM_PRELOCK);
+	/* what a reload will see, since reloads run as the user; then root
+	 * again, for the socket and the state directory */
+	if (priv_assume(e) != 0)
+		return -1;
+	rc = keyring_load(cfg->keyring, 1, kr, e);
+	if (priv_resume(rc == 0 ? e : &back) != 0) {
+		keyring_unref(*kr);
+		*kr = NULL;
+		return -1;
+	}
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -96,13 +132,14 @@ int main(int argc, char **argv)
 		}
 	}
 	main_harden();
+	secmem_set_warn(main_secmem_warn);
 	config_defaults(&cfg);
 	if (config_load(&cfg, file, &e) != 0) {
 		fprintf(stderr, "agauthd: %s\n", e.msg);
 		return 78;
 	}
 	log_init(cfg.log_level);
-	if (keyring_load(cfg.keyring, 1, &kr, &e) != 0) {
+	if (main_keyring(&cfg, &kr, &e) != 0) {
 		log_err("%s", e.msg);
 		return 78;
 	}
@@ -120,11 +157,17 @@ int main(int argc, char **argv)
 	if (notify_init() < 0)
 		log_warn("NOTIFY_SOCKET is set but unusable; systemd will not "
 			 "hear from agauthd");
-	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0) {
+	/* the socket and the state directory as root, then root never again */
+	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0 || priv_drop(&e) != 0) {
 		log_err("%s", e.msg);
 		keyring_unref(kr);
 		return 1;
 	}
+	if (priv_drops())
+		log_info("running as %s (uid %ld gid %ld), root given up",
+			 cfg.run_user, cfg.run_uid, cfg.run_group >= 0 ?
+			 cfg.run_group : cfg.run_gid);
+	/* the crypto threads are started by the user alone */
 	if (pool_start(EV_DEFAULT, cfg.threads, cfg.pool_queue,
 		       (int)cfg.crypto_nice) != 0) {
 		log_err("cannot start the crypto pool");

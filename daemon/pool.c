@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/log.h"
+#include "daemon/secmem.h"
 #include "shared/limits.h"
 
 struct pool_queue {
@@ -24,6 +25,7 @@ static struct {
 	unsigned max_queued, nthreads;
 	int stopping, nice;
 	pthread_t threads[AG_POOL_THREADS_MAX];
+	void *stacks[AG_POOL_THREADS_MAX];
 } pool;
 
 static void pool_push(struct pool_queue *q, struct pool_job *j)
@@ -114,18 +116,27 @@ int pool_start(struct ev_loop *loop, unsigned threads, unsigned queue,
 	ev_async_init(&pool.wake, pool_drain);
 	ev_async_start(loop, &pool.wake);
 	/* jobs keep their scratch in thread-local storage; a small stack is
-	 * plenty and keeps many threads cheap */
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
+	 * plenty and keeps many threads cheap.  It is locked memory left out
+	 * of core dumps: mbedTLS leaves key bytes in its locals (ECDSA's
+	 * deterministic nonce seed holds the private scalar) and never
+	 * zeroes them */
 	for (i = 0; i < threads; i++) {
-		if (pthread_create(&pool.threads[i], &attr, pool_thread,
+		pool.stacks[i] = secmem_map(AG_POOL_STACK);
+		pthread_attr_init(&attr);
+		if (pool.stacks[i] == NULL ||
+		    pthread_attr_setstack(&attr, pool.stacks[i],
+					  AG_POOL_STACK) != 0 ||
+		    pthread_create(&pool.threads[i], &attr, pool_thread,
 				   NULL) != 0) {
+			pthread_attr_destroy(&attr);
+			secmem_unmap(pool.stacks[i], AG_POOL_STACK);
+			pool.stacks[i] = NULL;
 			log_err("cannot start crypto thread %u", i);
 			break;
 		}
+		pthread_attr_destroy(&attr);
 		pool.nthreads++;
 	}
-	pthread_attr_destroy(&attr);
 	return pool.nthreads > 0 ? 0 : -1;
 }
 
@@ -167,8 +178,11 @@ void pool_stop(void)
 	}
 	pthread_cond_broadcast(&pool.cond);
 	pthread_mutex_unlock(&pool.lock);
-	for (i = 0; i < pool.nthreads; i++)
+	for (i = 0; i < pool.nthreads; i++) {
 		pthread_join(pool.threads[i], NULL);
+		secmem_unmap(pool.stacks[i], AG_POOL_STACK);
+		pool.stacks[i] = NULL;
+	}
 	pool.nthreads = 0;
 	pool_drain(pool.loop, &pool.wake, 0);
 	ev_async_stop(pool.loop, &pool.wake);

@@ -68,9 +68,22 @@
 #define AG_KEYRING_MAX          64
 #define AG_KEYRING_TRY_MAX      8
 
-/* Crypto pool: threads and queued jobs before requests get AG_E_BUSY. */
+/* Crypto pool: threads and queued jobs before requests get AG_E_BUSY.
+ * Each thread's stack is locked memory (daemon/secmem.h): mbedTLS leaves
+ * private key bytes in its locals. */
 #define AG_POOL_THREADS_MAX     64
 #define AG_POOL_QUEUE_DEFAULT   4096
+#define AG_POOL_STACK           (256 * 1024)
+
+/* Locked memory for key material (daemon/secmem.h): the region reserved
+ * for it, which bounds every key, key file buffer and mbedTLS temporary
+ * held at once (64 RSA-8192 keys take about 2 MiB, a signature's
+ * temporaries some 40 KiB per thread); the step it is committed and
+ * locked in; and how much is committed and locked at start, while
+ * agauthd is root and RLIMIT_MEMLOCK does not bind it. */
+#define AG_SECMEM_MAX           (16 * 1024 * 1024)
+#define AG_SECMEM_CHUNK         (64 * 1024)
+#define AG_SECMEM_PRELOCK       (256 * 1024)
 
 /* Shared-memory cache (docs/cache.md): file size bounds, and the slot
  * size, which bounds the longest token cached (slot minus its 64-byte

@@ -5,6 +5,7 @@
  */
 const test = require('node:test');
 const assert = require('node:assert');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -68,32 +69,42 @@ test('bad agauthd.conf lines: exit 78, FILE:LINE: reason', { timeout: h.TEST_TIM
 });
 
 test('key files: mode, links, owner and the keyring are checked', { timeout: h.TEST_TIMEOUT }, async (t) => {
-	await t.test('a key file mode 0640: "readable by group or others"', () => {
-		const env = h.setup();
-		fs.chmodSync(env.keys.hs1.file, 0o640);
-		checkFails(env, new RegExp(`${esc(env.keys.hs1.file)}: readable by group or others \\(mode 0640\\); chmod 600 it`), '0640');
-	});
-
-	await t.test('a key file that is a symbolic link is refused', () => {
-		const env = h.setup();
-		const real = path.join(env.dir, 'keys', 'real.key');
-		fs.renameSync(env.keys.hs1.file, real);
-		fs.symlinkSync(real, env.keys.hs1.file);
-		checkFails(env, new RegExp(`${esc(env.keys.hs1.file)}: .*symbolic link`), 'symlink');
-	});
-
-	await t.test('a key file owned by another user is refused', () => {
-		const env = h.setup();
-		fs.chownSync(env.keys.hs1.file, 65534, 65534);
-		checkFails(env, new RegExp(`${esc(env.keys.hs1.file)}: owned by uid 65534`), 'owner');
-	});
-
-	await t.test('a key file that is a directory is refused', () => {
-		const env = h.setup();
-		fs.rmSync(env.keys.hs1.file);
-		fs.mkdirSync(env.keys.hs1.file, { mode: 0o700 });
-		checkFails(env, new RegExp(`${esc(env.keys.hs1.file)}: not a regular file`), 'directory');
-	});
+	/* each reason a key file is refused, through -t and through a
+	 * start: exit 78 and the reason */
+	const keyFileCases = [
+		['mode 0640', (f) => fs.chmodSync(f, 0o640), (f) => `${esc(f)}: readable by group or others \\(mode 0640\\); chmod 600 it`],
+		['mode 0604', (f) => fs.chmodSync(f, 0o604), (f) => `${esc(f)}: readable by group or others \\(mode 0604\\)`],
+		['mode 0620', (f) => fs.chmodSync(f, 0o620), (f) => `${esc(f)}: writable by group or others \\(mode 0620\\)`],
+		['mode 0610', (f) => fs.chmodSync(f, 0o610), (f) => `${esc(f)}: executable by group or others \\(mode 0610\\)`],
+		['a symbolic link', (f) => {
+			const real = path.join(path.dirname(f), 'real.key');
+			fs.renameSync(f, real);
+			fs.symlinkSync(real, f);
+		}, (f) => `${esc(f)}: .*\\(key files may not be symbolic links\\)`],
+		['owned by another user', (f) => fs.chownSync(f, 65534, 65534), (f) => `${esc(f)}: owned by uid 65534, not by agauthd \\(uid \\d+\\) or root`],
+		['a directory', (f) => {
+			fs.rmSync(f);
+			fs.mkdirSync(f, { mode: 0o700 });
+		}, (f) => `${esc(f)}: not a regular file`],
+		['a FIFO (the open must not wait for a writer)', (f) => {
+			fs.rmSync(f);
+			execFileSync('mkfifo', ['-m', '600', f]);
+		}, (f) => `${esc(f)}: not a regular file`],
+		['larger than 16 KiB', (f) => fs.writeFileSync(f, 'A'.repeat(16385)), (f) => `${esc(f)}: larger than 16384 bytes`],
+		['missing', (f) => fs.rmSync(f), (f) => `${esc(f)}: No such file or directory`],
+	];
+	for (const [what, spoil, reason] of keyFileCases) {
+		await t.test(`a key file that is ${what}: refused with the reason`, () => {
+			const env = h.setup();
+			spoil(env.keys.hs1.file);
+			const re = new RegExp(reason(env.keys.hs1.file));
+			checkFails(env, re, `${what}, -t`);
+			const r = h.run(['-c', env.conf], { timeout: 10000 });
+			assert.strictEqual(r.status, EX_CONFIG, `${what}, started: exit ${r.status}, ${r.stderr}`);
+			assert.match(r.stderr, re, `${what}, started`);
+			assert.ok(!fs.existsSync(env.sock), `${what}: the socket was made`);
+		});
+	}
 
 	await t.test('two primaries are refused', () => {
 		const env = h.setup({ keys: [

@@ -1,0 +1,291 @@
+/* test_secmem.c - locked memory for keys: zeroed on free, bounded,
+ * thread-safe, and where every key's bytes go. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <mbedtls/ecp.h>
+#include <mbedtls/rsa.h>
+
+#include "daemon/key.h"
+#include "daemon/keygen.h"
+#include "daemon/keyring.h"
+#include "daemon/secmem.h"
+#include "shared/limits.h"
+#include "util.h"
+
+#define VEC "tests/vectors/rfc7515/"
+
+static size_t in_use(void)
+{
+	struct secmem_stats st;
+
+	secmem_stats(&st);
+	return st.in_use;
+}
+
+/* The VmFlags of the mapping that holds p, from /proc/self/smaps. */
+static void vmflags(const void *p, char *out, size_t cap)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	unsigned long lo, hi, a = (unsigned long)(uintptr_t)p;
+	int in = 0;
+
+	cr_assert_not_null(f);
+	out[0] = '\0';
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' '))
+			in = a >= lo && a < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0)
+			snprintf(out, cap, "%.200s", line + 8);
+	}
+	fclose(f);
+	cr_assert(out[0] != '\0', "no mapping holds %p", p);
+}
+
+static int has_flag(const char *flags, const char *f)
+{
+	char pat[8];
+
+	snprintf(pat, sizeof pat, " %s ", f);
+	return strstr(flags, pat) != NULL;
+}
+
+Test(secmem, blocks_are_zeroed_when_freed)
+{
+	static const size_t sizes[] = { 1, 15, 16, 17, 100, 512, 2048, 2049,
+					4096, 10000, 2 * AG_KEY_MAX };
+	unsigned char *p[sizeof sizes / sizeof *sizes];
+	size_t i, before = in_use();
+
+	for (i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		p[i] = secmem_alloc(sizes[i]);
+		cr_assert_not_null(p[i]);
+		cr_assert(secmem_owns(p[i]));
+		cr_assert_eq((uintptr_t)p[i] % 16, 0, "16-byte aligned");
+		cr_assert(secmem_is_zero(p[i], sizes[i]), "handed out zeroed");
+		memset(p[i], 0xa5, sizes[i]);
+	}
+	for (i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		secmem_free(p[i]);
+		cr_assert(secmem_is_zero(p[i], sizes[i]),
+			  "%zu bytes not zero after free", sizes[i]);
+	}
+	cr_assert_eq(in_use(), before);
+	secmem_free(NULL);
+}
+
+Test(secmem, region_is_locked_and_left_out_of_dumps)
+{
+	char flags[256];
+	void *p = secmem_alloc(64), *s;
+	struct secmem_stats st;
+
+	vmflags(p, flags, sizeof flags);
+	cr_assert(has_flag(flags, "dd"), "no MADV_DONTDUMP: %s", flags);
+	cr_assert(has_flag(flags, "wf"), "no MADV_WIPEONFORK: %s", flags);
+	secmem_stats(&st);
+	/* locked unless RLIMIT_MEMLOCK said no, which is then recorded */
+	cr_assert(has_flag(flags, "lo") || st.unlocked, "not locked: %s",
+		  flags);
+	if (geteuid() == 0)
+		cr_assert(has_flag(flags, "lo"), "root locks: %s", flags);
+	secmem_free(p);
+	s = secmem_map(AG_POOL_STACK);
+	cr_assert_not_null(s);
+	memset(s, 1, AG_POOL_STACK);
+	vmflags(s, flags, sizeof flags);
+	cr_assert(has_flag(flags, "dd") && has_flag(flags, "wf"), "%s", flags);
+	vmflags((char *)s - 1, flags, sizeof flags);
+	cr_assert(!has_flag(flags, "rd"), "guard page below: %s", flags);
+	secmem_unmap(s, AG_POOL_STACK);
+}
+
+Test(secmem, hmac_key_is_zeroed_by_key_free)
+{
+	struct key *k = ut_key_str("a-distinctive-hmac-secret", KEY_USE_SIGN);
+	struct key_hmac *h = k->hmac;
+
+	cr_assert(secmem_owns(h), "pre-keyed states outside locked memory");
+	cr_assert(!secmem_is_zero(h, sizeof *h));
+	key_free(k);
+	cr_assert(secmem_is_zero(h, sizeof *h),
+		  "the freed states still hold bytes");
+}
+
+/* The limbs of a bignum, checked where they were after the key is gone. */
+struct limbs {
+	const void *p;
+	size_t n;
+};
+
+static struct limbs limbs_of(const mbedtls_mpi *x)
+{
+	struct limbs l = { x->p, x->n * sizeof *x->p };
+
+	cr_assert(secmem_owns(x->p), "a private bignum outside locked memory");
+	cr_assert(!secmem_is_zero(x->p, l.n));
+	return l;
+}
+
+Test(secmem, rsa_and_ec_private_bignums_live_and_die_there)
+{
+	struct key *k = ut_key_file(VEC "a2.key.pem", KEY_USE_SIGN);
+	mbedtls_rsa_context *rsa = mbedtls_pk_rsa(k->pk);
+	mbedtls_ecp_keypair *ec;
+	struct limbs d, p, q;
+	size_t before;
+
+	cr_assert(secmem_owns(rsa), "mbedTLS allocates outside secmem");
+	d = limbs_of(&rsa->D);
+	p = limbs_of(&rsa->P);
+	q = limbs_of(&rsa->Q);
+	key_free(k);
+	cr_assert(secmem_is_zero(d.p, d.n) && secmem_is_zero(p.p, p.n) &&
+		  secmem_is_zero(q.p, q.n), "RSA private bignums left behind");
+
+	before = in_use();
+	k = ut_key_file(VEC "a3.key.pem", KEY_USE_SIGN);
+	ec = mbedtls_pk_ec(k->pk);
+	d = limbs_of(&ec->d);
+	key_free(k);
+	cr_assert(secmem_is_zero(d.p, d.n), "EC private scalar left behind");
+	cr_assert_eq(in_use(), before, "key_free gave back everything");
+}
+
+Test(secmem, keyring_and_keygen_give_back_all_they_take)
+{
+	char dir[64], path[128], text[512];
+	struct keyring *kr;
+	struct ag_error e;
+	size_t before;
+	FILE *f;
+	static const char *const types[] = { "hs256", "p256", "rsa2048" };
+	static const char *const algs[] = { "HS256", "ES256", "RS256" };
+	size_t i;
+
+	snprintf(dir, sizeof dir, "/tmp/agauthd-sm-%d-XXXXXX", (int)getpid());
+	cr_assert_not_null(mkdtemp(dir));
+	/* the first mbedTLS use may keep tables for good: warm it up */
+	snprintf(path, sizeof path, "%s/warm.key", dir);
+	cr_assert_eq(keygen_write("p256", path, 0, &e), 0, "%s", e.msg);
+	before = in_use();
+	snprintf(path, sizeof path, "%s/keyring.conf", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	for (i = 0; i < 3; i++) {
+		snprintf(text, sizeof text, "%s/k%zu.key", dir, i);
+		cr_assert_eq(keygen_write(types[i], text, 0, &e), 0, "%s",
+			     e.msg);
+		fprintf(f, "[key k%zu]\nfile = k%zu.key\nalgorithm = %s\n"
+			"encoding = %s\nstate = %s\n", i, i, algs[i],
+			i == 0 ? "base64" : "pem", i == 0 ? "primary" :
+			"verify");
+	}
+	fclose(f);
+	cr_assert_eq(in_use(), before, "keygen kept locked memory");
+	cr_assert_eq(keyring_load(path, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_gt(in_use(), before, "keys are in locked memory");
+	keyring_unref(kr);
+	cr_assert_eq(in_use(), before, "keyring_unref gave back everything");
+	/* a failed load gives back what it took too */
+	snprintf(text, sizeof text, "%s/k1.key", dir);
+	chmod(text, 0640);
+	cr_assert_eq(keyring_load(path, 1, &kr, &e), -1);
+	cr_assert_eq(in_use(), before, "a failed load kept locked memory");
+	snprintf(text, sizeof text, "rm -rf %s", dir);
+	cr_assert_eq(system(text), 0);
+}
+
+Test(secmem, bounded)
+{
+	enum { N = AG_SECMEM_MAX / (1 << 20) + 1 };
+	void *p[N];
+	struct secmem_stats st;
+	unsigned long failures;
+	int i, got = 0;
+
+	secmem_stats(&st);
+	failures = st.failures;
+	for (i = 0; i < N; i++)
+		if ((p[i] = secmem_alloc(1 << 20)) != NULL)
+			got++;
+	cr_assert_lt(got, N, "more than AG_SECMEM_MAX handed out");
+	cr_assert_null(secmem_alloc(AG_SECMEM_MAX + 1));
+	secmem_stats(&st);
+	cr_assert_gt(st.failures, failures);
+	cr_assert_leq(st.committed, (size_t)AG_SECMEM_MAX);
+	for (i = 0; i < N; i++)
+		secmem_free(p[i]);
+	p[0] = secmem_alloc(1 << 20);
+	cr_assert_not_null(p[0], "freed pages are used again");
+	secmem_free(p[0]);
+	cr_assert_null(secmem_mbedtls_calloc(SIZE_MAX / 2, 4), "overflow");
+}
+
+Test(secmem, double_free_aborts, .signal = SIGABRT)
+{
+	void *p = secmem_alloc(32);
+
+	secmem_free(p);
+	secmem_free(p);
+}
+
+Test(secmem, foreign_pointer_aborts, .signal = SIGABRT)
+{
+	static char not_ours[32];
+
+	(void)secmem_alloc(1);
+	secmem_free(not_ours);
+}
+
+/* Threads allocating and freeing at once, each checking its own bytes. */
+static void *churn(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg, i, j;
+	unsigned char *p[64] = { 0 };
+	size_t n[64] = { 0 };
+
+	for (i = 0; i < 20000; i++) {
+		j = (unsigned)rand_r(&seed) % 64;
+		if (p[j] != NULL) {
+			for (size_t b = 0; b < n[j]; b++)
+				if (p[j][b] != (unsigned char)(uintptr_t)arg)
+					return (void *)1;
+			secmem_free(p[j]);
+		}
+		n[j] = 1 + (size_t)rand_r(&seed) % (i % 7 == 0 ? 9000 : 600);
+		p[j] = secmem_alloc(n[j]);
+		if (p[j] == NULL || !secmem_is_zero(p[j], n[j]))
+			return (void *)1;
+		memset(p[j], (int)(uintptr_t)arg, n[j]);
+	}
+	for (j = 0; j < 64; j++)
+		secmem_free(p[j]);
+	return NULL;
+}
+
+Test(secmem, threads)
+{
+	pthread_t t[4];
+	void *r;
+	size_t before = in_use();
+	uintptr_t i;
+
+	for (i = 0; i < 4; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, churn, (void *)(i + 1)),
+			     0);
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], &r);
+		cr_assert_null(r, "thread %zu saw another's bytes", (size_t)i);
+	}
+	cr_assert_eq(in_use(), before);
+}
