@@ -38,7 +38,9 @@ async function busySigns(c) {
 	for (let attempt = 0; ; attempt++) {
 		const res = await signs(c, n);
 		res.n = n;
-		if (res.ms > 1500 || attempt === 2 || n >= 4000)
+		/* the machine may speed up after the estimate: double until it
+		 * takes long enough (or give up, and the caller says so) */
+		if (res.ms > 1500 || attempt === 5 || n >= 4000)
 			return res;
 		n = Math.min(4000, n * 2);
 	}
