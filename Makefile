@@ -190,10 +190,18 @@ $(BUILD)/daemon_torture: $(call obj,tests/torture/daemon_torture.c) \
                          $(BUILD)/libagauth.a
 	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
 
+# fault and load programs against real daemons (tests/faults/), through
+# libagauth; they make their own tokens with mbedTLS
+FAULT_BIN := $(patsubst tests/faults/%.c,$(BUILD)/%,\
+               $(filter-out tests/faults/fault_util.c,$(wildcard tests/faults/fault_*.c)))
+$(BUILD)/fault_%: $(call obj,tests/faults/fault_%.c tests/faults/fault_util.c) \
+                  $(BUILD)/libagauth.a
+	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc -lmbedcrypto
+
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
       $(BUILD)/cache_probe $(BUILD)/cache_client $(BUILD)/cache_torture \
-      $(BUILD)/daemon_torture \
+      $(BUILD)/daemon_torture $(FAULT_BIN) \
       node-deps
 	@tests/run.sh
 
