@@ -91,6 +91,7 @@ program daemon-torture build/daemon_torture build/agauthd 4 3
 # faults and load against the release daemon (tests/faults/); longer runs
 # take arguments (each program's usage)
 program fault-restart build/fault_restart build/agauthd 5 16 0.5
+program fault-hup build/fault_hup build/agauthd 3 4 10
 AGJWT=build/san/agjwt nodetest differential \
 	node --test --test-reporter=tap tests/diff/
 AGAUTHD=build/san/agauthd nodetest integration \
