@@ -93,6 +93,7 @@ program daemon-torture build/daemon_torture build/agauthd 4 3
 program fault-restart build/fault_restart build/agauthd 5 16 0.5
 program fault-hup build/fault_hup build/agauthd 3 4 10
 program fault-conns build/fault_conns build/agauthd 10000 1
+program fault-loris build/fault_loris build/agauthd 300 3
 AGJWT=build/san/agjwt nodetest differential \
 	node --test --test-reporter=tap tests/diff/
 AGAUTHD=build/san/agauthd nodetest integration \
