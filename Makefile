@@ -4,6 +4,8 @@
 #   make test   build and run every suite; ends with "N passed, N failed"
 #   make bench  benchmarks against jsonwebtoken and fast-jwt (not a test)
 #   make fuzz   libFuzzer harnesses for FUZZ_SECONDS each (needs clang)
+#   make memcheck  the integration suite with agauthd under valgrind
+#               (slow: not part of `make test`)
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -61,7 +63,7 @@ LIB_OBJ     := $(call obj,$(LIB_SRC))
 LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 
 .PHONY: all deps node-deps node-pkg-deps run test unit unit-san diff \
-        fuzz-replay bench fuzz clean
+        fuzz-replay bench fuzz memcheck clean
 
 all: $(BUILD)/agjwt $(BUILD)/agauthd $(BUILD)/agauthctl $(BUILD)/libagauth.so \
      $(BUILD)/libagauth.a $(BUILD)/agauth.pc $(ADDON) node-pkg-deps
@@ -204,6 +206,13 @@ test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
       $(BUILD)/daemon_torture $(FAULT_BIN) \
       node-deps
 	@tests/run.sh
+
+# the integration suite with every agauthd under valgrind memcheck, its
+# timeouts scaled (tests/memcheck/run.sh); takes long
+memcheck: all $(BUILD)/cache_probe $(BUILD)/cache_client node-deps
+	@command -v valgrind >/dev/null || { echo "make memcheck needs valgrind" \
+		"(apt-get install valgrind)"; exit 1; }
+	@tests/memcheck/run.sh
 
 # ---------------------------------------------------------------- run
 run: all
