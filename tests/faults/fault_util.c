@@ -334,6 +334,28 @@ long fu_rss_kb(pid_t pid)
 	return kb;
 }
 
+double fu_cpu(pid_t pid)
+{
+	char path[64], text[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, text, sizeof text - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	/* after the command's ")": state is field 3, utime 14, stime 15 */
+	p = strrchr(text, ')');
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+				"%*u %*u %llu %llu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 unsigned long long fu_json_num(const char *json, const char *key)
 {
 	char pat[64];

@@ -72,6 +72,8 @@ long fu_log_count(const struct fu_daemon *d, const char *s);
 
 /* VmRSS of a process in KiB, -1 if unknown. */
 long fu_rss_kb(pid_t pid);
+/* User and system CPU time of a process so far, in seconds. */
+double fu_cpu(pid_t pid);
 /* The number after "key": in a JSON object's text, 0 if absent. */
 unsigned long long fu_json_num(const char *json, const char *key);
 
