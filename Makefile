@@ -6,6 +6,8 @@
 #   make fuzz   libFuzzer harnesses for FUZZ_SECONDS each (needs clang)
 #   make install    PREFIX (default /usr/local) under DESTDIR; see below
 #   make uninstall  removes what make install wrote
+#   make memcheck  the integration suite with agauthd under valgrind
+#               (slow: not part of `make test`)
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -71,7 +73,7 @@ LIB_OBJ     := $(call obj,$(LIB_SRC))
 LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 
 .PHONY: all deps node-deps node-pkg-deps run test unit unit-san diff \
-        fuzz-replay bench fuzz clean install uninstall FORCE
+        fuzz-replay bench fuzz memcheck clean install uninstall FORCE
 
 all: $(BUILD)/agjwt $(BUILD)/agauthd $(BUILD)/agauthctl $(BUILD)/libagauth.so \
      $(BUILD)/libagauth.a $(BUILD)/agauth.pc $(BUILD)/agauthd.service \
@@ -220,10 +222,18 @@ $(BUILD)/daemon_torture: $(call obj,tests/torture/daemon_torture.c) \
                          $(BUILD)/libagauth.a
 	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
 
+# fault and load programs against real daemons (tests/faults/), through
+# libagauth; they make their own tokens with mbedTLS
+FAULT_BIN := $(patsubst tests/faults/%.c,$(BUILD)/%,\
+               $(filter-out tests/faults/fault_util.c,$(wildcard tests/faults/fault_*.c)))
+$(BUILD)/fault_%: $(call obj,tests/faults/fault_%.c tests/faults/fault_util.c) \
+                  $(BUILD)/libagauth.a
+	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc -lmbedcrypto
+
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
       $(BUILD)/cache_probe $(BUILD)/cache_client $(BUILD)/cache_torture \
-      $(BUILD)/daemon_torture \
+      $(BUILD)/daemon_torture $(FAULT_BIN) \
       node-deps
 	@tests/run.sh
 
@@ -276,6 +286,12 @@ uninstall:
 		$(D)$(UNITDIR)/agauthd.service $(D)$(UNITDIR)/agauthd.socket \
 		$(D)$(SYSUSERSDIR)/agauthd.conf $(D)$(TMPFILESDIR)/agauthd.conf
 	$(Q)rmdir $(D)$(DOCDIR) 2>/dev/null || true
+# the integration suite with every agauthd under valgrind memcheck, its
+# timeouts scaled (tests/memcheck/run.sh); takes long
+memcheck: all $(BUILD)/cache_probe $(BUILD)/cache_client node-deps
+	@command -v valgrind >/dev/null || { echo "make memcheck needs valgrind" \
+		"(apt-get install valgrind)"; exit 1; }
+	@tests/memcheck/run.sh
 
 # ---------------------------------------------------------------- run
 run: all

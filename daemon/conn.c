@@ -18,6 +18,7 @@
 static struct ev_loop *conn_loop;
 static unsigned conn_n;
 static uint64_t conn_serial;
+static struct conn *conn_head;   /* the open connections */
 
 unsigned conn_count(void)
 {
@@ -53,8 +54,20 @@ static void conn_close(struct conn *c, const char *why)
 	c->dead = 1;
 	if (c->watching)
 		watch_drop(c);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		conn_head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
 	conn_n--;
 	conn_unref(c);
+}
+
+void conn_close_all(void)
+{
+	while (conn_head != NULL)
+		conn_close(conn_head, "agauthd stopping");
 }
 
 /* Reading stops while the client has max_inflight requests outstanding
@@ -362,6 +375,10 @@ void conn_open(struct ev_loop *loop, int fd)
 	/* idle until its first bytes, which pull the timer in */
 	c->timer.repeat = cfg->idle_timeout;
 	ev_timer_again(loop, &c->timer);
+	c->next = conn_head;
+	if (conn_head != NULL)
+		conn_head->prev = c;
+	conn_head = c;
 	conn_n++;
 	ev_io_start(loop, &c->rio);
 	log_debug("conn %llu from uid %u gid %u pid %d",

@@ -37,11 +37,15 @@ struct conn {
 	size_t pass_at;
 	ev_tstamp last_request, frame_start;
 	ev_tstamp last_write;        /* output last moved, or began to wait */
+	struct conn *prev, *next;    /* the open connections */
 };
 
 /* Takes over an accepted, non-blocking socket. */
 void conn_open(struct ev_loop *loop, int fd);
 unsigned conn_count(void);
+/* Closes every open connection (agauthd is stopping; after pool_stop,
+ * so that no job holds one any more: their memory goes too). */
+void conn_close_all(void);
 
 /* A pool job that will reply later holds a reference. */
 void conn_ref(struct conn *c);

@@ -331,6 +331,8 @@ void server_run(void)
 	if (srv.own_path)
 		unlink(srv.cfg->socket_path);
 	pool_stop();
+	/* after the pool: the replies of jobs that were running are out */
+	conn_close_all();
 	revoke_close();
 	if (srv.spare >= 0)
 		close(srv.spare);

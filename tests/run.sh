@@ -103,6 +103,12 @@ criterion unit-asan-ubsan build/san/unit --jobs 2
 fuzzreplay
 program cache-torture build/cache_torture 3 3
 program daemon-torture build/daemon_torture build/agauthd 4 3
+# faults and load against the release daemon (tests/faults/); longer runs
+# take arguments (each program's usage)
+program fault-restart build/fault_restart build/agauthd 5 16 0.5
+program fault-hup build/fault_hup build/agauthd 3 4 10
+program fault-conns build/fault_conns build/agauthd 10000 1
+program fault-loris build/fault_loris build/agauthd 300 3
 AGJWT=build/san/agjwt nodetest differential \
 	node --test --test-reporter=tap tests/diff/
 AGAUTHD=build/san/agauthd nodetest integration \

@@ -628,9 +628,12 @@ test('[cache] size = 800M: 1.5 million slots, committed lazily', { timeout: h.TE
 	/* of 800 MiB of shared memory, the header and its heartbeat */
 	assert.ok(big.shmem < 1024, `RssShmem ${big.shmem} KiB before any entry`);
 	/* the cache's size (and the daemon's 24 bytes a slot beside it)
-	 * cost next to nothing until used, under AddressSanitizer too */
-	assert.ok(big.rss < 64 * 1024, `VmRSS ${big.rss} KiB`);
-	assert.ok(big.rss - base.rss < 16 * 1024, `VmRSS ${big.rss} KiB with 800M, ${base.rss} KiB with 64M`);
+	 * cost next to nothing until used, under AddressSanitizer too (under
+	 * valgrind, VmRSS is valgrind's) */
+	if (!h.MEMCHECK) {
+		assert.ok(big.rss < 64 * 1024, `VmRSS ${big.rss} KiB`);
+		assert.ok(big.rss - base.rss < 16 * 1024, `VmRSS ${big.rss} KiB with 800M, ${base.rss} KiB with 64M`);
+	}
 
 	/* and it works: signed tokens are in it and hit */
 	const cc = await CacheClient.start(env);
@@ -644,7 +647,8 @@ test('[cache] size = 800M: 1.5 million slots, committed lazily', { timeout: h.TE
 	assert.strictEqual((await stats(c)).cache_entries, 200);
 	const used = memOf(d.pid);
 	t.diagnostic(`after 200 entries: VmRSS ${used.rss} KiB, RssShmem ${used.shmem} KiB`);
-	assert.ok(used.rss < 64 * 1024, `VmRSS ${used.rss} KiB after 200 entries`);
+	if (!h.MEMCHECK)
+		assert.ok(used.rss < 64 * 1024, `VmRSS ${used.rss} KiB after 200 entries`);
 	await small.stop();
 	await d.stop();
 });

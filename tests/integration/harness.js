@@ -15,6 +15,12 @@
  * build/san/agauthd under the repository root: AddressSanitizer + UBSan);
  * AGAUTHD_KEEP=1 keeps the temporary directories.  Every wait here is
  * bounded and polls instead of sleeping a fixed time.
+ *
+ * AGAUTHD_SLOW=N multiplies every timeout and bound here by N, for a
+ * daemon that runs N times slower than usual (`make memcheck` runs it
+ * under valgrind with AGAUTHD_SLOW=20); unset, nothing changes.
+ * AGAUTHD_MEMCHECK=1 says the daemon runs under valgrind: its VmRSS is
+ * valgrind's, and the tests skip what they would measure with it.
  */
 const assert = require('node:assert');
 const { spawn, execFileSync, spawnSync } = require('node:child_process');
@@ -28,11 +34,22 @@ const { pack, unpack } = require('msgpackr');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const AGAUTHD = path.resolve(ROOT, process.env.AGAUTHD || 'build/san/agauthd');
-const CALL_TIMEOUT = 20000;      /* ms a single request may take */
-const TEST_TIMEOUT = 90000;      /* ms a top-level test may take, at most */
+const SLOW = Math.max(1, Number(process.env.AGAUTHD_SLOW) || 1);
+const MEMCHECK = process.env.AGAUTHD_MEMCHECK === '1';
+/* ms scaled by AGAUTHD_SLOW */
+const slow = (ms) => ms * SLOW;
+const CALL_TIMEOUT = slow(20000);  /* ms a single request may take */
+const TEST_TIMEOUT = slow(90000);  /* ms a top-level test may take, at most */
 
-/* Sanitizer reports (ASan, LSan, UBSan) in a daemon's stderr. */
-const SANITIZER_RE = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|SUMMARY: \w+Sanitizer/;
+/* Sanitizer reports (ASan, LSan, UBSan) in a daemon's stderr, and
+ * valgrind memcheck's (errors as they happen, leaks and the summary at
+ * exit) */
+const SANITIZER_RE = new RegExp([
+	'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|SUMMARY: \\w+Sanitizer',
+	'==\\d+== (Invalid (read|write|free)|Conditional jump|Use of uninitialised|Syscall param|Mismatched free|Source and destination overlap|Argument .* of function)',
+	'==\\d+== .*(definitely|indirectly|possibly) lost in',
+	'ERROR SUMMARY: [1-9]',
+].join('|'));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -44,6 +61,7 @@ const show = (v) => JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? `${x}n`
 /* Polls fn (sync or async) until it returns a truthy value; throws after
  * `timeout` ms with `what` in the message. */
 async function waitFor(fn, { timeout = 10000, interval = 20, what = 'condition' } = {}) {
+	timeout = slow(timeout);
 	const end = Date.now() + timeout;
 	for (;;) {
 		const v = await fn();
@@ -58,6 +76,7 @@ async function waitFor(fn, { timeout = 10000, interval = 20, what = 'condition' 
 /* Rejects if p does not settle within ms. */
 function within(p, ms, what) {
 	let t;
+	ms = slow(ms);
 	return Promise.race([
 		p.finally(() => clearTimeout(t)),
 		new Promise((_, rej) => {
@@ -194,7 +213,7 @@ function keyInfo(file, alg, encoding, kid) {
 
 /* `agauthd ARGS...` to completion: { status, stdout, stderr }. */
 function run(args, opts = {}) {
-	const r = spawnSync(AGAUTHD, args, { encoding: 'utf8', timeout: 30000, ...opts });
+	const r = spawnSync(AGAUTHD, args, { encoding: 'utf8', timeout: slow(30000), ...opts });
 	if (r.error)
 		throw r.error;
 	return r;
@@ -250,7 +269,7 @@ class Client {
 	static connect(sockPath, { timeout = 10000 } = {}) {
 		return new Promise((resolve, reject) => {
 			const s = net.createConnection(sockPath);
-			const t = setTimeout(() => { s.destroy(); reject(new Error(`connect ${sockPath}: timeout`)); }, timeout);
+			const t = setTimeout(() => { s.destroy(); reject(new Error(`connect ${sockPath}: timeout`)); }, slow(timeout));
 			s.once('connect', () => { clearTimeout(t); s.removeAllListeners('error'); resolve(new Client(s)); });
 			s.once('error', (e) => { clearTimeout(t); reject(e); });
 		});
@@ -321,14 +340,15 @@ class Client {
 	}
 
 	/* Sends a request object; resolves with its reply. */
-	send(req, { timeout = CALL_TIMEOUT } = {}) {
+	send(req, { timeout } = {}) {
 		if (req.id === undefined)
 			req = { id: this.nextId++, ...req };
 		return this.sendFrame(frame(req), req.id, { timeout });
 	}
 
 	/* Writes raw bytes and waits for the reply with id `id`. */
-	sendFrame(bytes, id, { timeout = CALL_TIMEOUT } = {}) {
+	sendFrame(bytes, id, { timeout } = {}) {
+		timeout = timeout === undefined ? CALL_TIMEOUT : slow(timeout);
 		return new Promise((resolve, reject) => {
 			if (this.isClosed) {
 				const e = new Error('connection already closed');
@@ -353,6 +373,7 @@ class Client {
 	/* The next frame with id 0 (protocol errors), or null if the
 	 * connection closes first. */
 	async nextFrame(timeout = 10000) {
+		timeout = slow(timeout);
 		const end = Date.now() + timeout;
 		for (;;) {
 			if (this.unclaimed.length)
@@ -373,6 +394,7 @@ class Client {
 	 * is still open after `timeout` ms. */
 	async waitClosed(timeout = 10000) {
 		let t;
+		timeout = slow(timeout);
 		const r = await Promise.race([
 			this.closed.then(() => true),
 			new Promise((res) => { t = setTimeout(() => res(false), timeout); }),
@@ -511,7 +533,7 @@ class Daemon {
 		} catch (e) {
 			try { this.signal('SIGKILL'); } catch (e2) { /* gone */ }
 			await within(this.exited, 5000, 'agauthd after SIGKILL').catch(() => {});
-			throw new Error(`agauthd did not exit within ${timeout} ms of SIGTERM:\n${this.stderr.slice(-3000)}`);
+			throw new Error(`agauthd did not exit within ${slow(timeout)} ms of SIGTERM:\n${this.stderr.slice(-3000)}`);
 		}
 		this.assertClean();
 		if (!expectKilled)
@@ -571,7 +593,7 @@ function payloadOf(r) {
 }
 
 module.exports = {
-	ROOT, AGAUTHD, TEST_TIMEOUT, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
+	ROOT, AGAUTHD, TEST_TIMEOUT, SLOW, MEMCHECK, slow, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
 	run, frame, rawFrame, pack, unpack, sleep, waitFor, within, decodeToken, ok,
 	fails, payloadOf, show,
 };

@@ -102,7 +102,9 @@ test('malformed frames', { timeout: h.TEST_TIMEOUT }, async (t) => {
 		}
 		const grew = d.rss() - rss0;
 		t.diagnostic(`VmRSS ${rss0} KiB before the bombs, grew by ${grew} KiB`);
-		assert.ok(grew < 8 * 1024, `VmRSS grew by ${grew} KiB over the bombs`);
+		/* under valgrind, VmRSS is valgrind's */
+		if (!h.MEMCHECK)
+			assert.ok(grew < 8 * 1024, `VmRSS grew by ${grew} KiB over the bombs`);
 	});
 
 	await t.test('nesting: 8 levels are served, 9 are refused', async () => {

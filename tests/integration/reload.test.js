@@ -80,3 +80,81 @@ test('a failed reload keeps the old keyring (reload op and SIGHUP)', { timeout: 
 	h.ok(await c.call('verify', { token: esTok }));
 	await d.stop();
 });
+
+/* Each key file broken in turn - garbage, truncated, a symbolic link,
+ * readable by others - under the HS256 primary and under an ES256
+ * verify key: the reload op and SIGHUP both keep the running keyring,
+ * whose tokens keep verifying, and both say which file and why. */
+test('a corrupted, truncated, symlinked or group-readable key file keeps the old keyring', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const crypto = require('node:crypto');
+	const env = h.setup({ keys: [
+		{ name: 'hs1', type: 'hs256', state: 'primary' },
+		{ name: 'es1', type: 'p256', state: 'verify' },
+	] });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	const hsTok = h.ok(await c.call('sign', { payload: '{"who":"hs"}', opts: '{"expiresIn":"1h"}' })).token;
+	const esTok = jwt.sign({ who: 'es' }, env.keys.es1.pem, { algorithm: 'ES256', keyid: 'es1', expiresIn: '1h' });
+
+	async function unchanged(what) {
+		const s = h.ok(await c.call('sign', { payload: '{"n":1}' }), `sign after ${what}`);
+		assert.strictEqual(s.kid, 'hs1');
+		jwt.verify(s.token, env.keys.hs1.secret);
+		assert.strictEqual(h.payloadOf(h.ok(await c.call('verify', { token: hsTok }), `HS verify after ${what}`)).who, 'hs');
+		assert.strictEqual(h.payloadOf(h.ok(await c.call('verify', { token: esTok }), `ES verify after ${what}`)).who, 'es');
+		assert.strictEqual(h.ok(await c.call('stats')).generation, 1, `generation changed by ${what}`);
+	}
+
+	const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+	const write = (file, bytes) => {
+		fs.writeFileSync(file, bytes, { mode: 0o600 });
+		fs.chmodSync(file, 0o600);
+	};
+	/* [what, break it, the reason after "FILE: "] for a key file */
+	const breakages = (file, text) => [
+		['overwritten with random bytes', () => write(file, crypto.randomBytes(300)),
+		 file.endsWith('.pem') ? /not a key for ES256/ : /not base64/],
+		['truncated to nothing', () => write(file, ''),
+		 /key material must be 1 to \d+ bytes/],
+		...(file.endsWith('.pem') ? [['truncated to half', () => write(file, text.subarray(0, text.length >> 1)),
+					      /not a key for ES256/]] : []),
+		['replaced by a symbolic link to a good copy', () => {
+			write(`${file}.real`, text);
+			fs.unlinkSync(file);
+			fs.symlinkSync(`${file}.real`, file);
+		}, /Too many levels of symbolic links \(key files may not be symbolic links\)/],
+		['made mode 0644', () => fs.chmodSync(file, 0o644),
+		 /readable by group or others \(mode 0644\); chmod 600 it/],
+	];
+
+	for (const name of ['hs1', 'es1']) {
+		const file = env.keys[name].file;
+		const text = fs.readFileSync(file);
+		for (const [what, breakIt, reason] of breakages(file, text)) {
+			const label = `${name}'s key file ${what}`;
+			breakIt();
+			const r = h.fails(await c.call('reload'), 'AG_E_KEYRING', { what: `reload with ${label}` });
+			assert.match(r.message, new RegExp(`^${esc(file)}: ${reason.source}`), `reload error with ${label}`);
+			await unchanged(`the reload op with ${label}`);
+
+			const before = d.stderr.length;
+			d.signal('SIGHUP');
+			await h.waitFor(() => /reload failed, keeping generation 1: /.test(d.stderr.slice(before)),
+					{ timeout: 10000, what: `the failed SIGHUP reload with ${label} logged` });
+			const line = d.stderr.slice(before).split('\n').find((l) => /reload failed/.test(l));
+			assert.match(line, new RegExp(`keeping generation 1: ${esc(file)}: ${reason.source}`), `log line with ${label}`);
+			assert.ok(d.alive);
+			await unchanged(`SIGHUP with ${label}`);
+
+			fs.rmSync(file, { force: true });
+			fs.rmSync(`${file}.real`, { force: true });
+			write(file, text);
+		}
+	}
+	/* repaired, a reload goes through, with the same keys */
+	assert.strictEqual(h.ok(await c.call('reload')).generation, 2);
+	h.ok(await c.call('verify', { token: hsTok }));
+	h.ok(await c.call('verify', { token: esTok }));
+	await d.stop();
+});
