@@ -60,7 +60,8 @@ function ctlWatch(env) {
 	w.proc.stderr.setEncoding('utf8');
 	w.proc.stdout.on('data', (s) => { w.out += s; });
 	w.proc.stderr.on('data', (s) => { w.err += s; });
-	w.exited = new Promise((resolve) => w.proc.on('exit', (code, signal) => resolve({ code, signal })));
+	/* 'close', not 'exit': only then has all of stderr been read */
+	w.exited = new Promise((resolve) => w.proc.on('close', (code, signal) => resolve({ code, signal })));
 	w.events = () => w.out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
 	return w;
 }
