@@ -9,7 +9,7 @@
  */
 const test = require('node:test');
 const assert = require('node:assert');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 
 const jwt = require('jsonwebtoken');
@@ -49,18 +49,6 @@ function sign(env, payload) {
 
 async function stats(c) {
 	return h.ok(await c.call('stats'), 'stats');
-}
-
-/* `agauthctl watch` running, with its output so far. */
-function watcher(env, json) {
-	const args = ['--socket', env.sock, ...(json ? ['--json'] : []), 'watch'];
-	const w = { out: '', err: '', proc: spawn(AGAUTHCTL, args, { stdio: ['ignore', 'pipe', 'pipe'] }) };
-	w.proc.stdout.setEncoding('utf8');
-	w.proc.stderr.setEncoding('utf8');
-	w.proc.stdout.on('data', (s) => { w.out += s; });
-	w.proc.stderr.on('data', (s) => { w.err += s; });
-	w.exited = new Promise((resolve) => w.proc.on('exit', (code, signal) => resolve({ code, signal })));
-	return w;
 }
 
 function lines(s) {
@@ -125,8 +113,8 @@ test('revoke --sub: the token fails from the cache and from the daemon; watch pr
 	const d = await h.Daemon.start(env);
 	t.after(() => d.cleanup());
 	const c = await d.client();
-	const plain = watcher(env, false);
-	const json = watcher(env, true);
+	const plain = h.ctlWatch(env, false);
+	const json = h.ctlWatch(env, true);
 	t.after(() => { plain.proc.kill('SIGKILL'); json.proc.kill('SIGKILL'); });
 	await h.waitFor(async () => (await stats(c)).watchers === 2, { what: 'two watchers' });
 

@@ -52,20 +52,6 @@ function ctlJson(env, args) {
 	return { status: r.status, json, stderr: r.stderr };
 }
 
-/* `agauthctl watch` running, with its output so far. */
-function ctlWatch(env) {
-	const w = { out: '', err: '',
-		    proc: spawn(AGAUTHCTL, ['--socket', env.sock, '--json', 'watch'], { stdio: ['ignore', 'pipe', 'pipe'] }) };
-	w.proc.stdout.setEncoding('utf8');
-	w.proc.stderr.setEncoding('utf8');
-	w.proc.stdout.on('data', (s) => { w.out += s; });
-	w.proc.stderr.on('data', (s) => { w.err += s; });
-	/* 'close', not 'exit': only then has all of stderr been read */
-	w.exited = new Promise((resolve) => w.proc.on('close', (code, signal) => resolve({ code, signal })));
-	w.events = () => w.out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
-	return w;
-}
-
 /* A token agauthd signs (an hour's lifetime). */
 async function sign(c, payload) {
 	return h.ok(await c.call('sign', { payload: JSON.stringify(payload), opts: '{"expiresIn":"1h"}' }), 'sign').token;
@@ -709,7 +695,7 @@ for (const sig of ['SIGTERM', 'SIGKILL']) {
 		let d = await h.Daemon.start(env);
 		t.after(() => d.cleanup());
 		let c = await d.client();
-		const w1 = ctlWatch(env);
+		const w1 = h.ctlWatch(env);
 		t.after(() => w1.proc.kill('SIGKILL'));
 		const cw = await CacheClient.start(env);
 		t.after(() => cw.close());
@@ -732,7 +718,7 @@ for (const sig of ['SIGTERM', 'SIGKILL']) {
 		c = await d.client();
 		/* made while nobody watched: not replayed */
 		await revoke(c, { jti: 'between' });
-		const w2 = ctlWatch(env);
+		const w2 = h.ctlWatch(env);
 		t.after(() => w2.proc.kill('SIGKILL'));
 		assert.strictEqual(await cw.cmd('watch'), 'ok');
 		await h.waitFor(async () => (await stats(c)).watchers === 2, { what: 'two watchers again' });

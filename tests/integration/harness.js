@@ -34,6 +34,7 @@ const { pack, unpack } = require('msgpackr');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const AGAUTHD = path.resolve(ROOT, process.env.AGAUTHD || 'build/san/agauthd');
+const AGAUTHCTL = path.resolve(ROOT, process.env.AGAUTHCTL || 'build/agauthctl');
 const SLOW = Math.max(1, Number(process.env.AGAUTHD_SLOW) || 1);
 const MEMCHECK = process.env.AGAUTHD_MEMCHECK === '1';
 /* ms scaled by AGAUTHD_SLOW */
@@ -587,13 +588,29 @@ function fails(r, code, { name, message, what = 'request' } = {}) {
 	return r;
 }
 
+/* `agauthctl watch` (--json with json) running on env's socket: its
+ * output so far, its events (json), and `exited` once it has ended and
+ * all its output is read ('close', not 'exit'). */
+function ctlWatch(env, json = true) {
+	const args = ['--socket', env.sock, ...(json ? ['--json'] : []), 'watch'];
+	const w = { out: '', err: '', proc: spawn(AGAUTHCTL, args, { stdio: ['ignore', 'pipe', 'pipe'] }) };
+
+	w.proc.stdout.setEncoding('utf8');
+	w.proc.stderr.setEncoding('utf8');
+	w.proc.stdout.on('data', (s) => { w.out += s; });
+	w.proc.stderr.on('data', (s) => { w.err += s; });
+	w.exited = new Promise((resolve) => w.proc.on('close', (code, signal) => resolve({ code, signal })));
+	w.events = () => w.out.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+	return w;
+}
+
 /* The verify reply's payload as an object. */
 function payloadOf(r) {
 	return JSON.parse(Buffer.from(r.payload).toString('utf8'));
 }
 
 module.exports = {
-	ROOT, AGAUTHD, TEST_TIMEOUT, SLOW, MEMCHECK, slow, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
+	ROOT, AGAUTHD, AGAUTHCTL, TEST_TIMEOUT, SLOW, MEMCHECK, slow, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
 	run, frame, rawFrame, pack, unpack, sleep, waitFor, within, decodeToken, ok,
-	fails, payloadOf, show,
+	fails, payloadOf, show, ctlWatch,
 };
