@@ -63,3 +63,42 @@ Test(jwt, header_must_be_truthy_json)
 	cr_assert_eq(decode("MQ.e30.", &e), 0, "1 is truthy");
 	cr_assert_eq(j.alg, -1);
 }
+
+/* The same header again comes from the thread's memo: everything it
+ * gives must equal a decode from scratch, for headers that widen from
+ * latin1 too, and a header that failed is never kept. */
+Test(jwt, a_repeated_header_decodes_as_the_first)
+{
+	static struct jwt first;
+	struct ag_error e;
+	/* {"alg":"HS256","kid":"\xe9"} as latin1 bytes, then two payloads */
+	static const char *const toks[] = {
+		"eyJhbGciOiJIUzI1NiIsImtpZCI6IukifQ.eyJhIjoxfQ.c2ln",
+		"eyJhbGciOiJIUzI1NiIsImtpZCI6IukifQ.eyJiIjoyfQ.c2ln",
+		"eyJhbGciOiJIUzI1NiIsImtpZCI6IukifQ.eyJhIjoxfQ.c2ln",
+	};
+	char kid[8];
+	int i;
+
+	cr_assert_eq(decode(toks[0], &e), 0, "%s", e.msg);
+	first = j;
+	for (i = 1; i < 3; i++) {
+		/* another header between: the memo must follow it */
+		cr_assert_eq(decode("eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.", &e), 0);
+		cr_assert(jwt_alg_is(&j, "none"));
+		cr_assert_eq(decode(toks[i], &e), 0, "%s", e.msg);
+		cr_assert_eq(j.hdoc.len, first.hdoc.len);
+		cr_assert_eq(memcmp(j.hdoc.src, first.hdoc.src, j.hdoc.len), 0);
+		cr_assert_eq(j.hdoc.ntok, first.hdoc.ntok);
+		cr_assert_eq(j.alg, first.alg);
+		cr_assert_eq(j.kid, first.kid);
+		cr_assert(json_str_copy(&j.hdoc, j.kid, kid, sizeof kid));
+		cr_assert_str_eq(kid, "\xc3\xa9", "latin1 widened to UTF-8");
+		cr_assert(jwt_alg_is(&j, "HS256"));
+		cr_assert_eq(decode(toks[i], &e), 0);
+		cr_assert_eq(j.plen, 7);
+	}
+	/* a header that does not parse is refused every time */
+	for (i = 0; i < 2; i++)
+		cr_assert_eq(decode("eyJhbGci.eyJhIjoxfQ.c2ln", &e), -1);
+}
