@@ -148,8 +148,10 @@ int claims_check(const struct jwt *j, const struct vopts *o, double now,
 
 	if (j->kind == JWT_PAYLOAD_TEXT)
 		p = NULL;
+	/* the string claims are looked up only when an option checks them */
 	if (p != NULL)
-		json_get_many(p, 0, claims_names, CL_COUNT, cl);
+		json_get_many(p, 0, claims_names, o->claims_strings ? CL_COUNT :
+			      CL_IAT + 1, cl);
 	/* typ:JWT with a payload of `null`: jsonwebtoken reads payload.nbf
 	 * and throws */
 	if (p != NULL && json_type(p, 0) == JSON_NULL)

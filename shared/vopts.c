@@ -80,10 +80,11 @@ static void vopts_fast(struct vopts *o)
 
 	o->fast = 0;
 	o->alg_mask = 0;
-	if (o->early.code != AG_OK || o->complete ||
-	    json_truthy(d, o->audience) || json_truthy(d, o->issuer) ||
-	    json_truthy(d, o->subject) || json_truthy(d, o->jwtid) ||
-	    json_truthy(d, o->nonce))
+	o->claims_strings = json_truthy(d, o->audience) ||
+			    json_truthy(d, o->issuer) ||
+			    json_truthy(d, o->subject) ||
+			    json_truthy(d, o->jwtid) || json_truthy(d, o->nonce);
+	if (o->early.code != AG_OK || o->complete || o->claims_strings)
 		return;
 	if (!json_truthy(d, a)) {
 		o->alg_mask = (1u << VOPTS_ALGS) - 1;

@@ -29,6 +29,9 @@ struct vopts {
 	 * a mask of vopts_alg_index() bits. */
 	int fast;
 	unsigned alg_mask;
+	/* audience, issuer, subject, jwtid or nonce is checked: the claim
+	 * checks need more of the payload than its times */
+	int claims_strings;
 	char text[AG_OPTS_MAX];
 	jsmntok_t tok[AG_OPTS_MAX_TOKENS];
 };
