@@ -3,10 +3,11 @@
  * every claim check.  The input is a header choice (first byte), then
  * "options JSON" NUL "payload" [NUL "header JSON"]: the header is one of
  * a few fixed ones, or the bytes after the second NUL.  The three make a
- * token (with a dummy signature) that jwt_decode takes apart; the options
- * go through vopts_parse.  Then claims_alg_listed (no key, and each key
- * family's defaults), claims_check, claims_times_get with
- * claims_check_times, and claims_text for the claims revocations name.
+ * token (with a dummy signature) that jwt_peek_family peeks at and
+ * jwt_decode takes apart; the options go through vopts_parse.  Then
+ * claims_alg_listed (no key, and each key family's defaults),
+ * claims_check, claims_times_get with claims_check_times, and claims_text
+ * for the claims revocations name.
  *
  * Beyond not crashing: for options the cache's fast path answers
  * (vopts.fast), what a client's cache hit says - the algorithm mask and
@@ -92,6 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ag_error e;
 	struct claims_times t;
 	struct buf text;
+	char fam[3];
 
 	if (size < 1)
 		return 0;
@@ -125,6 +127,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n += b64url_encode(tok + n, (const uint8_t *)pay, plen);
 	memcpy(tok + n, ".c2ln", 5);
 	n += 5;
+	/* the daemon's routing (HMAC on the loop), before any decode */
+	(void)jwt_peek_family(tok, n, fam);
 	if (jwt_decode(&j, tok, n, &e) != 0)
 		return 0;
 
