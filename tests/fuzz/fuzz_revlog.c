@@ -5,8 +5,8 @@
  * the torn-record cut, compaction and appends), revoke_close.
  *
  * Beyond not crashing or leaking: whatever a successful open left on disk
- * opens again, with every record in force still in force and the one
- * added since.
+ * opens again, with every record in force still in force and those added
+ * since; and after a prune, a restart finds what the prune kept.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -20,6 +20,7 @@
 
 #define FR_NOW     1700000000.5
 #define FR_HORIZON 86400.0
+#define FR_LATER   (FR_NOW + 2 * FR_HORIZON)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -32,10 +33,13 @@ static const char *const fr_payloads[] = {
 	"\"exp\":1800000000}",
 	"{\"sub\":\"bob\",\"iat\":1700000000}",
 	"{\"sub\":5,\"jti\":\"fuzz-added\"}",
-	"{\"user\":\"carol\"}",
+	"{\"user\":\"carol\",\"exp\":1700050000}",
 	"not json",
+	"{\"sub\":\"dave\",\"iat\":1600000000}",
 };
 #define FR_NTOKENS (sizeof fr_payloads / sizeof *fr_payloads)
+/* the tokens revoke_add revokes */
+#define FR_ADDED (1u << 2 | 1u << 3 | 1u << 5)
 
 static struct jwt fr_jwt[FR_NTOKENS];
 static char fr_tok[FR_NTOKENS][256];
@@ -106,10 +110,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	n1 = revoke_count();
 	before = fr_revoked();
-	/* a jti one token carries: persisted, so it survives a restart */
-	if (revoke_add(REVOKE_JTI, "fuzz-added", 10, FR_NOW, &e) != 0)
+	/* one of each kind, persisted, so that they survive a restart: the
+	 * jti of token 2, token 3 itself, the subject of token 5 */
+	if (revoke_add(REVOKE_JTI, "fuzz-added", 10, FR_NOW, &e) != 0 ||
+	    revoke_add(REVOKE_TOKEN, fr_tok[3], strlen(fr_tok[3]), FR_NOW,
+		       &e) != 0 ||
+	    revoke_add(REVOKE_SUBJECT, "dave", 4, FR_NOW, &e) != 0)
 		abort();
-	if (!(fr_revoked() & 4))
+	if ((fr_revoked() & FR_ADDED) != FR_ADDED)
 		abort();
 	revoke_close();
 
@@ -118,11 +126,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	n2 = revoke_count();
 	after = fr_revoked();
-	if (n2 < n1 || n2 > n1 + 1 || after != (before | 4))
+	if (n2 < n1 || n2 > n1 + 3 || after != (before | FR_ADDED))
 		abort();
-	/* a prune far ahead drops what has expired (and may compact) */
-	revoke_prune(FR_NOW + 2 * FR_HORIZON);
-	(void)fr_revoked();
+	/* a prune far ahead drops what has expired (and may compact); a
+	 * restart then loads what the prune kept */
+	revoke_prune(FR_LATER);
+	n1 = revoke_count();
+	before = fr_revoked();
+	revoke_close();
+	if (revoke_open(fr_dir, "sub", FR_HORIZON, FR_LATER, &e) != 0 ||
+	    revoke_count() != n1 || fr_revoked() != before)
+		abort();
 	revoke_close();
 	return 0;
 }
