@@ -3,7 +3,8 @@
  * defaults, through inih, from a memfd (read by its /proc/self/fd path).
  * Beyond not crashing or leaking: a file that loads holds only values
  * agauthd can run with (the bounds of daemon/config.c's table, strings
- * terminated within their arrays), and a file refused says why.
+ * terminated within their arrays, access lists that config_allows reads
+ * as written), and a file refused says why.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -26,16 +27,24 @@ static void fc_str(const char *s, size_t cap, int nonempty)
 		abort();
 }
 
+/* An access list within bounds, that allows whom it lists and, unless
+ * it allows anyone, no one else ((uid_t)-1 and (gid_t)-1 name no one). */
 static void fc_acl(const struct acl *a)
 {
 	int i;
 
 	if (a->n < 0 || a->n > CONFIG_ACL_MAX || (a->any != 0 && a->any != 1))
 		abort();
-	for (i = 0; i < a->n; i++)
+	for (i = 0; i < a->n; i++) {
 		if (a->e[i].id > 0xfffffffeU ||
 		    (a->e[i].is_gid != 0 && a->e[i].is_gid != 1))
 			abort();
+		if (!config_allows(a, a->e[i].is_gid ? (uid_t)-1 : a->e[i].id,
+				   a->e[i].is_gid ? a->e[i].id : (gid_t)-1))
+			abort();
+	}
+	if (config_allows(a, (uid_t)-1, (gid_t)-1) != a->any)
+		abort();
 }
 
 static void fc_range(unsigned long long v, unsigned long long lo,
