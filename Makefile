@@ -192,12 +192,14 @@ $(SAN)/unit: $(call sanobj,$(UNIT_SRC)) $(SAN)/libagdaemon.a \
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ -lcriterion $(DAEMON_LIBS) \
 		$(LDLIBS)
 
-# Fuzz harnesses replay their committed corpora in every test run.
+# Fuzz harnesses replay their committed corpora in every test run.  Each
+# links the engine and the rest of the daemon's code (an archive: only
+# what a harness calls comes along, as for fuzz_config and fuzz_revlog).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(SAN)/%,$(FUZZ_SRC))
 $(SAN)/fuzz_%: $(call sanobj,tests/fuzz/fuzz_%.c tests/fuzz/replay.c) \
-               $(SAN)/libagengine.a
-	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(LDLIBS)
+               $(SAN)/libagdaemon.a $(SAN)/libagengine.a
+	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
 
 # a client that tries to write the cache through the descriptor agauthd
 # hands over (tests/integration/cache.test.js)

@@ -12,6 +12,7 @@
 #include "daemon/log.h"
 #include "daemon/pool.h"
 #include "daemon/reply.h"
+#include "daemon/request.h"
 #include "daemon/revoke.h"
 #include "daemon/server.h"
 #include "daemon/watch.h"
@@ -21,14 +22,13 @@
 
 enum op_right { RIGHT_ANY, RIGHT_SIGN, RIGHT_VERIFY, RIGHT_ADMIN };
 
-static void op_hello(struct conn *c, uint64_t id, const msgpack_object *req)
+static void op_hello(struct conn *c, uint64_t id, const struct request *r)
 {
 	const struct config *cfg = server_config();
 	struct proto_out o;
-	uint64_t v = 0;
 
 	/* an unknown version cannot be spoken to: say so and hang up */
-	if (proto_uint(req, "v", &v) != 0 || v != PROTO_VERSION) {
+	if (r->status != REQ_OK || r->version != PROTO_VERSION) {
 		conn_close_after(c);
 		reply_fail_code(c, id, AG_E_HELLO, "protocol version 1 "
 				   "required");
@@ -46,7 +46,7 @@ static void op_hello(struct conn *c, uint64_t id, const msgpack_object *req)
 	conn_sent(c, 1);
 }
 
-static void op_ping(struct conn *c, uint64_t id, const msgpack_object *req)
+static void op_ping(struct conn *c, uint64_t id, const struct request *req)
 {
 	struct proto_out o;
 
@@ -56,7 +56,7 @@ static void op_ping(struct conn *c, uint64_t id, const msgpack_object *req)
 	conn_sent(c, 1);
 }
 
-static void op_keys(struct conn *c, uint64_t id, const msgpack_object *req)
+static void op_keys(struct conn *c, uint64_t id, const struct request *req)
 {
 	const struct keyring *kr = server_keyring();
 	const struct kr_key *k;
@@ -84,7 +84,7 @@ static void op_keys(struct conn *c, uint64_t id, const msgpack_object *req)
 	conn_sent(c, 1);
 }
 
-static void op_reload(struct conn *c, uint64_t id, const msgpack_object *req)
+static void op_reload(struct conn *c, uint64_t id, const struct request *req)
 {
 	struct ag_error e;
 	struct proto_out o;
@@ -103,7 +103,7 @@ static void op_reload(struct conn *c, uint64_t id, const msgpack_object *req)
 	hold_reply(c, mark);
 }
 
-static void op_stats(struct conn *c, uint64_t id, const msgpack_object *req)
+static void op_stats(struct conn *c, uint64_t id, const struct request *req)
 {
 	const struct server_stats *s = server_stats();
 	struct cachew_stats cs;
@@ -139,7 +139,7 @@ static void op_stats(struct conn *c, uint64_t id, const msgpack_object *req)
 /* The cache descriptor travels with the reply (SCM_RIGHTS); the peer
  * check of the verify right has been made, and the memfd is sealed so
  * that the descriptor cannot write or resize it. */
-static void op_cache(struct conn *c, uint64_t id, const msgpack_object *req)
+static void op_cache(struct conn *c, uint64_t id, const struct request *req)
 {
 	struct cachew_stats cs;
 	struct proto_out o;
@@ -162,53 +162,34 @@ static void op_cache(struct conn *c, uint64_t id, const msgpack_object *req)
 	conn_sent(c, 1);
 }
 
-/* {token | jti | sub: str}: exactly one. */
-static int dispatch_revoke_arg(const msgpack_object *req, const char **v,
-			       size_t *n)
+static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 {
-	static const char *const keys[] = { "token", "jti", "sub" };
-	int k, found = -1;
-
-	for (k = 0; k < 3; k++) {
-		if (proto_get(req, keys[k]) == NULL)
-			continue;
-		if (found >= 0 || proto_str(req, keys[k], v, n) != 0)
-			return -1;
-		found = k;
-	}
-	return found;
-}
-
-static void op_revoke(struct conn *c, uint64_t id, const msgpack_object *req)
-{
-	static const enum revoke_kind kinds[] = {
-		REVOKE_TOKEN, REVOKE_JTI, REVOKE_SUBJECT,
-	};
+	enum revoke_kind k = req->revoke_kind;
+	const char *v = req->value;
 	struct ag_error e;
 	struct proto_out o;
-	const char *v = NULL;
-	size_t n = 0, purged, mark = c->out.len;
+	size_t n = req->value_len, purged, mark = c->out.len;
 	double now = reply_now();
-	int k = dispatch_revoke_arg(req, &v, &n), rc;
+	int rc;
 
-	if (k < 0) {
+	if (req->status != REQ_OK) {
 		reply_fail_code(c, id, AG_E_BAD_REQUEST, "revoke needs one of "
 				   "token, jti or sub (str)");
 		return;
 	}
-	rc = revoke_add(kinds[k], v, n, now, &e);
+	rc = revoke_add(k, v, n, now, &e);
 	/* a record that could not be persisted is in force all the same */
 	if (rc != 0 && e.code != AG_E_STATE) {
 		reply_fail(c, id, &e);
 		return;
 	}
-	purged = kinds[k] == REVOKE_TOKEN ? cachew_purge_token(v, n) :
-		 kinds[k] == REVOKE_JTI ? cachew_purge_jti(v, n) :
+	purged = k == REVOKE_TOKEN ? cachew_purge_token(v, n) :
+		 k == REVOKE_JTI ? cachew_purge_jti(v, n) :
 		 cachew_purge_subject(v, n, floor(now));
-	watch_publish(kinds[k], v, n, now);
+	watch_publish(k, v, n, now);
 	/* the value is a credential or a user's name: not for the log */
 	log_info("uid %u revoked a %s (%zu cache entries purged)%s",
-		 (unsigned)c->uid, revoke_kind_name(kinds[k]), purged,
+		 (unsigned)c->uid, revoke_kind_name(k), purged,
 		 rc != 0 ? "; NOT persisted" : "");
 	/* in force here and now; a dead predecessor's cache may still
 	 * answer for a moment after we started, so the reply may wait */
@@ -224,7 +205,7 @@ static void op_revoke(struct conn *c, uint64_t id, const msgpack_object *req)
 	hold_reply(c, mark);
 }
 
-static void op_watch(struct conn *c, uint64_t id, const msgpack_object *req)
+static void op_watch(struct conn *c, uint64_t id, const struct request *req)
 {
 	struct proto_out o;
 
@@ -241,42 +222,42 @@ static void op_watch(struct conn *c, uint64_t id, const msgpack_object *req)
 	conn_sent(c, 1);
 }
 
-static void op_sign_req(struct conn *c, uint64_t id, const msgpack_object *r)
+static void op_sign_req(struct conn *c, uint64_t id, const struct request *r)
 {
 	server_stats()->signs++;
-	(void)job_start(c, id, "sign", r, "payload");
+	(void)job_start(c, id, "sign", r);
 }
 
 static void op_verify_req(struct conn *c, uint64_t id,
-			  const msgpack_object *r)
+			  const struct request *r)
 {
 	server_stats()->verifies++;
-	(void)job_start(c, id, "verify", r, "token");
+	(void)job_start(c, id, "verify", r);
 }
 
 static void op_rotate_req(struct conn *c, uint64_t id,
-			  const msgpack_object *r)
+			  const struct request *r)
 {
 	log_info("rotation requested by uid %u", (unsigned)c->uid);
-	(void)job_start(c, id, "rotate", r, "alg");
+	(void)job_start(c, id, "rotate", r);
 }
 
+/* by enum request_op */
 static const struct {
-	const char *name;
 	enum op_right right;
-	void (*run)(struct conn *, uint64_t, const msgpack_object *);
-} dispatch_ops[] = {
-	{ "hello", RIGHT_ANY, op_hello },
-	{ "ping", RIGHT_ANY, op_ping },
-	{ "sign", RIGHT_SIGN, op_sign_req },
-	{ "verify", RIGHT_VERIFY, op_verify_req },
-	{ "keys", RIGHT_VERIFY, op_keys },
-	{ "reload", RIGHT_ADMIN, op_reload },
-	{ "rotate", RIGHT_ADMIN, op_rotate_req },
-	{ "stats", RIGHT_ADMIN, op_stats },
-	{ "cache", RIGHT_VERIFY, op_cache },
-	{ "revoke", RIGHT_SIGN, op_revoke },
-	{ "watch", RIGHT_VERIFY, op_watch },
+	void (*run)(struct conn *, uint64_t, const struct request *);
+} dispatch_ops[REQ_NOPS] = {
+	[REQ_HELLO] = { RIGHT_ANY, op_hello },
+	[REQ_PING] = { RIGHT_ANY, op_ping },
+	[REQ_SIGN] = { RIGHT_SIGN, op_sign_req },
+	[REQ_VERIFY] = { RIGHT_VERIFY, op_verify_req },
+	[REQ_KEYS] = { RIGHT_VERIFY, op_keys },
+	[REQ_RELOAD] = { RIGHT_ADMIN, op_reload },
+	[REQ_ROTATE] = { RIGHT_ADMIN, op_rotate_req },
+	[REQ_STATS] = { RIGHT_ADMIN, op_stats },
+	[REQ_CACHE] = { RIGHT_VERIFY, op_cache },
+	[REQ_REVOKE] = { RIGHT_SIGN, op_revoke },
+	[REQ_WATCH] = { RIGHT_VERIFY, op_watch },
 };
 
 static int dispatch_allowed(const struct conn *c, enum op_right r)
@@ -295,66 +276,49 @@ static int dispatch_allowed(const struct conn *c, enum op_right r)
 	}
 }
 
-/* Cache hits and misses a client counted since its last request. */
-static void dispatch_counts(const msgpack_object *req)
-{
-	struct server_stats *s = server_stats();
-	uint64_t v;
-
-	/* bounded, so a hostile count cannot wrap the totals */
-	if (proto_uint(req, "ch", &v) == 0 && v <= UINT32_MAX)
-		s->cache_hits += v;
-	if (proto_uint(req, "cm", &v) == 0 && v <= UINT32_MAX)
-		s->cache_misses += v;
-}
-
 void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 {
+	struct server_stats *s = server_stats();
 	struct proto_msg m;
-	const char *op = "";
-	size_t oplen = 0, i, nops = sizeof dispatch_ops / sizeof *dispatch_ops;
-	uint64_t id = 0;
-	int bad;
+	struct request r;
 
-	server_stats()->requests++;
+	s->requests++;
 	if (proto_decode(&m, body, n) != 0) {
 		/* garbage: answer once, then hang up on it */
 		conn_close_after(c);
 		reply_fail_code(c, 0, AG_E_BAD_FRAME, NULL);
 		goto out;
 	}
-	bad = proto_uint(m.root, "id", &id) != 0 ||
-	      proto_str(m.root, "op", &op, &oplen) != 0;
-	for (i = 0; i < nops && !bad; i++)
-		if (strlen(dispatch_ops[i].name) == oplen &&
-		    memcmp(dispatch_ops[i].name, op, oplen) == 0)
-			break;
+	request_parse(&r, m.root);
 	/* before hello, anything else - a malformed request too - ends the
 	 * connection: no talking without the handshake */
-	if (!c->hello && (bad || i == nops ||
-			  strcmp(dispatch_ops[i].name, "hello"))) {
+	if (!c->hello && r.op != REQ_HELLO) {
 		conn_close_after(c);
-		reply_fail_code(c, id, AG_E_HELLO, NULL);
+		reply_fail_code(c, r.id, AG_E_HELLO, NULL);
 		goto out;
 	}
-	if (bad) {
-		reply_fail_code(c, id, AG_E_BAD_REQUEST, "a request needs "
+	if (r.status == REQ_MALFORMED) {
+		reply_fail_code(c, r.id, AG_E_BAD_REQUEST, "a request needs "
 				   "id (uint) and op (str)");
 		goto out;
 	}
-	if (i == nops) {
-		reply_fail_code(c, id, AG_E_UNKNOWN_OP, NULL);
+	if (r.status == REQ_UNKNOWN_OP) {
+		reply_fail_code(c, r.id, AG_E_UNKNOWN_OP, NULL);
 		goto out;
 	}
-	dispatch_counts(m.root);
-	/* the peer's rights come from SO_PEERCRED, checked per operation */
-	if (!dispatch_allowed(c, dispatch_ops[i].right)) {
+	/* cache hits and misses happen in the clients, which report them
+	 * with their requests (request_parse bounds them) */
+	s->cache_hits += r.ch;
+	s->cache_misses += r.cm;
+	/* the peer's rights come from SO_PEERCRED, checked per operation;
+	 * arguments are checked by each operation */
+	if (!dispatch_allowed(c, dispatch_ops[r.op].right)) {
 		log_info("uid %u gid %u refused %s", (unsigned)c->uid,
-			 (unsigned)c->gid, dispatch_ops[i].name);
-		reply_fail_code(c, id, AG_E_UNAUTHORIZED, NULL);
+			 (unsigned)c->gid, request_op_name(r.op));
+		reply_fail_code(c, r.id, AG_E_UNAUTHORIZED, NULL);
 		goto out;
 	}
-	dispatch_ops[i].run(c, id, m.root);
+	dispatch_ops[r.op].run(c, r.id, &r);
 out:
 	proto_msg_free(&m);
 }

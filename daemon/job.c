@@ -11,6 +11,7 @@
 #include "daemon/log.h"
 #include "daemon/pool.h"
 #include "daemon/reply.h"
+#include "daemon/request.h"
 #include "daemon/revoke.h"
 #include "daemon/server.h"
 
@@ -321,17 +322,16 @@ static void job_now(struct conn *c, uint64_t id, const char *op,
 /* Returns 0 once a job will reply, -1 if the request was answered with
  * an error here. */
 static int job_make(struct conn *c, uint64_t id, const char *op,
-		    const msgpack_object *req, const char *argname)
+		    const struct request *r)
 {
 	struct op_job *j;
 	struct keyring *kr = server_keyring();
-	const char *arg = NULL, *opts = NULL;
-	size_t alen = 0, olen = 0;
-	int ra = proto_str(req, argname, &arg, &alen);
-	int ro = proto_str(req, "opts", &opts, &olen);
+	const char *arg = r->arg, *opts = r->opts;
+	size_t alen = r->arg_len, olen = r->opts_len;
 
-	/* rotate's alg is optional; sign and verify need their argument */
-	if ((ra != 0 && (strcmp(op, "rotate") != 0 || ra == -2)) || ro == -2) {
+	/* rotate's alg is optional; sign and verify need their argument
+	 * (request_parse says) */
+	if (r->status != REQ_OK) {
 		reply_fail_code(c, id, AG_E_BAD_REQUEST, NULL);
 		return -1;
 	}
@@ -349,12 +349,12 @@ static int job_make(struct conn *c, uint64_t id, const char *op,
 		reply_fail_code(c, id, AG_E_NOMEM, NULL);
 		return -1;
 	}
-	if (ra == 0) {
+	if (arg != NULL) {
 		memcpy(j->copy, arg, alen);
 		j->arg = j->copy;
 	}
 	j->copy[alen] = '\0';
-	if (ro == 0) {
+	if (opts != NULL) {
 		memcpy(j->copy + alen + 1, opts, olen);
 		j->opts = j->copy + alen + 1;
 	}
@@ -383,7 +383,7 @@ static int job_make(struct conn *c, uint64_t id, const char *op,
 }
 
 int job_start(struct conn *c, uint64_t id, const char *op,
-	      const msgpack_object *req, const char *argname)
+	      const struct request *r)
 {
 	int rotate = strcmp(op, "rotate") == 0;
 
@@ -393,7 +393,7 @@ int job_start(struct conn *c, uint64_t id, const char *op,
 		return -1;
 	}
 	job_rotating |= rotate;
-	if (job_make(c, id, op, req, argname) != 0) {
+	if (job_make(c, id, op, r) != 0) {
 		if (rotate)
 			job_rotating = 0;
 		return -1;

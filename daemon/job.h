@@ -10,14 +10,14 @@
 
 #include <stdint.h>
 
-#include <msgpack.h>
-
 struct conn;
+struct request;
 
 /* op is "sign" (argument "payload"), "verify" ("token") or "rotate"
- * ("alg", optional; one rotation at a time).  Returns 0 once a reply is
- * on its way, -1 if the request was answered with an error here. */
+ * ("alg", optional; one rotation at a time), r the request as
+ * request_parse took it apart.  Returns 0 once a reply is on its way, -1
+ * if the request was answered with an error here. */
 int job_start(struct conn *c, uint64_t id, const char *op,
-	      const msgpack_object *req, const char *argname);
+	      const struct request *r);
 
 #endif
