@@ -47,7 +47,7 @@ say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
 # Debian packages the build and the tests need.
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
-            libcriterion-dev libjsmn-dev libinih-dev libxxhash-dev libssl-dev \
+            libcriterion-dev libinih-dev libxxhash-dev libssl-dev \
             faketime strace
 
 SHARED_SRC := $(wildcard shared/*.c)
