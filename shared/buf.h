@@ -31,7 +31,8 @@ void buf_put_grow(struct buf *b, const void *src, size_t n);
  * one copy; anything else goes through buf_reserve. */
 static inline void buf_put(struct buf *b, const void *src, size_t n)
 {
-	if (b->err == 0 && n < b->cap - b->len && n <= b->max - b->len) {
+	if (n != 0 && b->err == 0 && n < b->cap - b->len &&
+	    n <= b->max - b->len) {
 		memcpy(b->p + b->len, src, n);
 		b->len += n;
 		return;
