@@ -20,7 +20,9 @@
  *      alternating request by request;
  *   b. depth 32, pipelined: HS256 verifies per second on one connection
  *      and on two, and the bare one-shot mbedtls_md_hmac() of the token's
- *      signing input on one core of this process;
+ *      signing input on one core of this process (the issue's yardstick),
+ *      and the HMAC agauthd itself computes (daemon/key.c: libcrypto's
+ *      SHA-256 from pre-keyed states) alone, the floor under a verify;
  *   c. depth 1 HS256 verify latency while another connection keeps
  *      BENCH_SIGN_INFLIGHT signs with the primary key (RS256)
  *      outstanding, against the idle figure of a in the same repetition.
@@ -64,6 +66,7 @@
 #include <mbedtls/version.h>
 
 #include "bench/bench_util.h"
+#include "daemon/key.h"
 #include "shared/b64url.h"
 #include "shared/buf.h"
 #include "shared/limits.h"
@@ -461,6 +464,7 @@ struct bench_tp {
 struct bench_hm {
 	const uint8_t *key;
 	size_t klen;
+	const struct key *k;    /* set: the daemon's own key_hmac */
 	const char *in;
 	size_t n;
 	double ops, secs;
@@ -607,7 +611,8 @@ static void bench_tp_slice(struct bench_tp *t, double warm, double secs)
 	t->secs += t1 - t0;
 }
 
-/* The baseline: one-shot HMAC-SHA256 of the signing input for secs. */
+/* The baselines: HMAC-SHA256 of the signing input for secs, one-shot
+ * with mbedTLS or as the daemon computes it. */
 static void bench_hmac_slice(struct bench_hm *h, double secs)
 {
 	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
@@ -616,7 +621,9 @@ static void bench_hmac_slice(struct bench_hm *h, double secs)
 	double t0 = bench_clock(), t;
 
 	do {
-		for (i = 0; i < batch; i++)
+		for (i = 0; i < batch && h->k != NULL; i++)
+			key_hmac(h->k, 256, (const uint8_t *)h->in, h->n, mac);
+		for (i = 0; i < batch && h->k == NULL; i++)
 			if (mbedtls_md_hmac(md, h->key, h->klen,
 					    (const unsigned char *)h->in, h->n,
 					    mac) != 0)
@@ -684,8 +691,8 @@ struct bench_fig {
 enum {
 	F_D1_P50, F_D1_P99, F_D1_P999, F_ECHO_P50, F_ECHO_P99, F_ECHO_P999,
 	F_ADDED_P50, F_LOAD_P50, F_LOAD_P99, F_LOAD_P999, F_SIGNS,
-	F_C1, F_C2, F_HMAC,
-	R_ECHO_P50, R_ECHO_P99, R_ECHO_P999, R_FLOOR_P50, R_C1, R_C2,
+	F_C1, F_C2, F_HMAC, F_HMAC_OWN,
+	R_ECHO_P50, R_ECHO_P99, R_ECHO_P999, R_FLOOR_P50, R_C1, R_C2, R_C1_OWN,
 	R_LOAD_P99, R_LOAD_P50, R_LOAD_P999, F_COUNT
 };
 
@@ -701,6 +708,7 @@ static int bench_ran(int i, int a, int b, int c)
 	case R_FLOOR_P50:
 		return a && b;
 	case F_C1: case F_C2: case F_HMAC: case R_C1: case R_C2:
+	case F_HMAC_OWN: case R_C1_OWN:
 		return b;
 	default:
 		return c;
@@ -728,6 +736,7 @@ int main(int argc, char **argv)
 		[F_C1] = { "daemon", "hs256_verify_d32_c1_ops", 0, { 0 } },
 		[F_C2] = { "daemon", "hs256_verify_d32_c2_ops", 0, { 0 } },
 		[F_HMAC] = { "daemon", "hmac_sha256_bare_ops", 0, { 0 } },
+		[F_HMAC_OWN] = { "daemon", "hmac_sha256_agauthd_ops", 0, { 0 } },
 		[R_ECHO_P50] = { "daemon-ratio", "verify_per_echo_p50", 3, { 0 } },
 		[R_ECHO_P99] = { "daemon-ratio", "verify_per_echo_p99", 3, { 0 } },
 		[R_ECHO_P999] = { "daemon-ratio", "verify_per_echo_p999", 3,
@@ -738,6 +747,8 @@ int main(int argc, char **argv)
 			   { 0 } },
 		[R_C2] = { "daemon-ratio", "verify_d32_c2_per_bare_hmac", 3,
 			   { 0 } },
+		[R_C1_OWN] = { "daemon-ratio", "verify_d32_c1_per_agauthd_hmac",
+			       3, { 0 } },
 		[R_LOAD_P99] = { "daemon-ratio", "verify_p99_signload_per_idle", 3,
 				 { 0 } },
 		[R_LOAD_P50] = { "daemon-ratio", "verify_p50_signload_per_idle", 3,
@@ -752,9 +763,11 @@ int main(int argc, char **argv)
 	struct bench_lat d1, echo, ld;
 	struct bench_cfg cfg;
 	struct bench_tp tp1, tp2;
-	struct bench_hm hm;
+	struct bench_hm hm, own;
+	struct key *k;
+	struct ag_error e;
 	size_t klen, sign_len, per, sl;
-	double *v, *ve, *vl, t0, signs = 0, c1 = 0, c2 = 0, hmac = 0;
+	double *v, *ve, *vl, t0, signs = 0, c1 = 0, c2 = 0, hmac = 0, hown = 0;
 	double sdone, stime, ssecs, swarm;
 	unsigned long s0;
 	const char *only_s = getenv("BENCH_ONLY");
@@ -812,6 +825,10 @@ int main(int argc, char **argv)
 	hm.klen = klen;
 	hm.in = token;
 	hm.n = sign_len;
+	if (key_load(&k, key, klen, KEY_USE_VERIFY, &e) != 0)
+		bench_die("key_load: %s", e.msg);
+	own = hm;
+	own.k = k;
 	load.path = argv[1];
 	load.req = &sign;
 	load.inflight = cfg.sign_inflight;
@@ -826,6 +843,7 @@ int main(int argc, char **argv)
 		bench_tp_open(&tp2, argv[1], 2, cfg.depth, &verify);
 		bench_tp_slice(&tp1, cfg.warmup, cfg.warmup);
 		bench_hmac_slice(&hm, cfg.warmup);
+		bench_hmac_slice(&own, cfg.warmup);
 	}
 
 	memset(&d1, 0, sizeof d1);
@@ -833,6 +851,7 @@ int main(int argc, char **argv)
 	memset(&ld, 0, sizeof ld);
 	for (r = 0; r < cfg.reps; r++) {
 		tp1.ops = tp1.secs = tp2.ops = tp2.secs = hm.ops = hm.secs = 0;
+		own.ops = own.secs = 0;
 		sdone = stime = 0;
 		/* the measurements of a repetition advance slice by slice,
 		 * so that a change in the machine's load (this is a shared
@@ -859,6 +878,7 @@ int main(int argc, char **argv)
 				bench_tp_slice(&tp1, swarm, ssecs);
 				bench_tp_slice(&tp2, swarm, ssecs);
 				bench_hmac_slice(&hm, ssecs);
+				bench_hmac_slice(&own, ssecs);
 			}
 		}
 		if (a || c) {
@@ -873,6 +893,7 @@ int main(int argc, char **argv)
 			c1 = tp1.ops / tp1.secs;
 			c2 = tp2.ops / tp2.secs;
 			hmac = hm.ops / hm.secs;
+			hown = own.ops / own.secs;
 		}
 		fig[F_D1_P50].v[r] = d1.p50;
 		fig[F_D1_P99].v[r] = d1.p99;
@@ -888,6 +909,7 @@ int main(int argc, char **argv)
 		fig[F_C1].v[r] = c1;
 		fig[F_C2].v[r] = c2;
 		fig[F_HMAC].v[r] = hmac;
+		fig[F_HMAC_OWN].v[r] = hown;
 		if (a) {
 			fig[R_ECHO_P50].v[r] = d1.p50 / echo.p50;
 			fig[R_ECHO_P99].v[r] = d1.p99 / echo.p99;
@@ -901,6 +923,7 @@ int main(int argc, char **argv)
 		if (b) {
 			fig[R_C1].v[r] = c1 / hmac;
 			fig[R_C2].v[r] = c2 / hmac;
+			fig[R_C1_OWN].v[r] = c1 / hown;
 		}
 		if (c) {
 			fig[R_LOAD_P99].v[r] = ld.p99 / d1.p99;
@@ -927,6 +950,7 @@ int main(int argc, char **argv)
 		bench_tp_close(&tp1);
 		bench_tp_close(&tp2);
 	}
+	key_free(k);
 
 	for (i = 0; i < F_COUNT; i++)
 		if (bench_ran(i, a, b, c))

@@ -31,99 +31,115 @@ int key_rng(void *ctx, unsigned char *out, size_t n)
 	return 0;
 }
 
-static void key_pads(const uint8_t *k, size_t n, size_t block,
-		     uint8_t *ipad, uint8_t *opad)
+/* One SHA-2 function of libcrypto's low-level API, by digest size. */
+struct key_sha {
+	int (*init)(void *);
+	int (*update)(void *, const void *, size_t);
+	int (*final)(unsigned char *, void *);
+	size_t block, len;
+};
+
+/* typed wrappers: a function is called only through its own type */
+#define KEY_SHA(fn, ctx, b, l)                                               \
+	static int key_##fn##_init(void *c)                                  \
+	{                                                                    \
+		return fn##_Init((ctx *)c);                                  \
+	}                                                                    \
+	static int key_##fn##_update(void *c, const void *p, size_t n)       \
+	{                                                                    \
+		return fn##_Update((ctx *)c, p, n);                          \
+	}                                                                    \
+	static int key_##fn##_final(unsigned char *md, void *c)              \
+	{                                                                    \
+		return fn##_Final(md, (ctx *)c);                             \
+	}                                                                    \
+	static const struct key_sha key_##fn = {                             \
+		key_##fn##_init, key_##fn##_update, key_##fn##_final, b, l   \
+	}
+
+KEY_SHA(SHA256, SHA256_CTX, 64, 32);
+KEY_SHA(SHA384, SHA512_CTX, 128, 48);
+KEY_SHA(SHA512, SHA512_CTX, 128, 64);
+
+/* RFC 2104: keys longer than the block are hashed first; the states are
+ * left with the inner and outer pads absorbed. */
+static void key_pads(const struct key_sha *f, const uint8_t *k, size_t n,
+		     void *inner, void *outer)
 {
+	uint8_t kk[64], ipad[128], opad[128];
 	size_t i;
 
-	memset(ipad, 0x36, block);
-	memset(opad, 0x5c, block);
+	if (n > f->block) {
+		f->init(inner);
+		f->update(inner, k, n);
+		f->final(kk, inner);
+		k = kk;
+		n = f->len;
+	}
+	memset(ipad, 0x36, f->block);
+	memset(opad, 0x5c, f->block);
 	for (i = 0; i < n; i++) {
 		ipad[i] ^= k[i];
 		opad[i] ^= k[i];
 	}
+	f->init(inner);
+	f->update(inner, ipad, f->block);
+	f->init(outer);
+	f->update(outer, opad, f->block);
+	mbedtls_platform_zeroize(kk, sizeof kk);
+	mbedtls_platform_zeroize(ipad, sizeof ipad);
+	mbedtls_platform_zeroize(opad, sizeof opad);
 }
 
-/* RFC 2104: keys longer than the block are hashed first. */
 static int key_hmac_init(struct key *k, const uint8_t *s, size_t n)
 {
 	/* the pre-keyed states are the secret, as good as: locked memory */
 	struct key_hmac *h = secmem_alloc(sizeof *h);
-	uint8_t kk[64], ipad[128], opad[128];
-	const uint8_t *use;
-	size_t len;
-	int is384;
 
 	if (h == NULL)
 		return -1;
-	use = s;
-	len = n;
-	if (n > 64) {
-		mbedtls_sha256_ret(s, n, kk, 0);
-		use = kk;
-		len = 32;
-	}
-	key_pads(use, len, 64, ipad, opad);
-	mbedtls_sha256_init(&h->i256);
-	mbedtls_sha256_init(&h->o256);
-	mbedtls_sha256_starts_ret(&h->i256, 0);
-	mbedtls_sha256_update_ret(&h->i256, ipad, 64);
-	mbedtls_sha256_starts_ret(&h->o256, 0);
-	mbedtls_sha256_update_ret(&h->o256, opad, 64);
-	for (is384 = 1; is384 >= 0; is384--) {
-		mbedtls_sha512_context *i = is384 ? &h->i384 : &h->i512;
-		mbedtls_sha512_context *o = is384 ? &h->o384 : &h->o512;
-
-		use = s;
-		len = n;
-		if (n > 128) {
-			mbedtls_sha512_ret(s, n, kk, is384);
-			use = kk;
-			len = is384 ? 48 : 64;
-		}
-		key_pads(use, len, 128, ipad, opad);
-		mbedtls_sha512_init(i);
-		mbedtls_sha512_init(o);
-		mbedtls_sha512_starts_ret(i, is384);
-		mbedtls_sha512_update_ret(i, ipad, 128);
-		mbedtls_sha512_starts_ret(o, is384);
-		mbedtls_sha512_update_ret(o, opad, 128);
-	}
-	mbedtls_platform_zeroize(kk, sizeof kk);
-	mbedtls_platform_zeroize(ipad, sizeof ipad);
-	mbedtls_platform_zeroize(opad, sizeof opad);
+	key_pads(&key_SHA256, s, n, &h->i256, &h->o256);
+	key_pads(&key_SHA384, s, n, &h->i384, &h->o384);
+	key_pads(&key_SHA512, s, n, &h->i512, &h->o512);
 	k->hmac = h;
 	return 0;
+}
+
+/* HMAC from pre-keyed states: a copy of each, so the key serves threads
+ * at once. */
+static void key_hmac_run(const struct key_sha *f, const void *inner,
+			 const void *outer, void *c, size_t size,
+			 const uint8_t *in, size_t n, uint8_t *mac)
+{
+	uint8_t digest[64];
+
+	memcpy(c, inner, size);
+	f->update(c, in, n);
+	f->final(digest, c);
+	memcpy(c, outer, size);
+	f->update(c, digest, f->len);
+	f->final(mac, c);
+	mbedtls_platform_zeroize(c, size);
+	mbedtls_platform_zeroize(digest, sizeof digest);
 }
 
 size_t key_hmac(const struct key *k, unsigned bits, const uint8_t *in,
 		size_t n, uint8_t *mac)
 {
 	const struct key_hmac *h = k->hmac;
-	mbedtls_sha256_context c256;
-	mbedtls_sha512_context c512;
-	uint8_t inner[64];
-	size_t len = bits / 8;
+	SHA256_CTX c256;
+	SHA512_CTX c512;
 
-	if (bits == 256) {
-		c256 = h->i256;
-		mbedtls_sha256_update_ret(&c256, in, n);
-		mbedtls_sha256_finish_ret(&c256, inner);
-		c256 = h->o256;
-		mbedtls_sha256_update_ret(&c256, inner, 32);
-		mbedtls_sha256_finish_ret(&c256, mac);
-		mbedtls_platform_zeroize(&c256, sizeof c256);
-	} else {
-		c512 = bits == 384 ? h->i384 : h->i512;
-		mbedtls_sha512_update_ret(&c512, in, n);
-		mbedtls_sha512_finish_ret(&c512, inner);
-		c512 = bits == 384 ? h->o384 : h->o512;
-		mbedtls_sha512_update_ret(&c512, inner, len);
-		mbedtls_sha512_finish_ret(&c512, mac);
-		mbedtls_platform_zeroize(&c512, sizeof c512);
-	}
-	mbedtls_platform_zeroize(inner, sizeof inner);
-	return len;
+	if (bits == 256)
+		key_hmac_run(&key_SHA256, &h->i256, &h->o256, &c256,
+			     sizeof c256, in, n, mac);
+	else if (bits == 384)
+		key_hmac_run(&key_SHA384, &h->i384, &h->o384, &c512,
+			     sizeof c512, in, n, mac);
+	else
+		key_hmac_run(&key_SHA512, &h->i512, &h->o512, &c512,
+			     sizeof c512, in, n, mac);
+	return bits / 8;
 }
 
 static enum key_curve key_curve_of(mbedtls_ecp_group_id id)
@@ -314,10 +330,10 @@ int key_same(const struct key *a, const struct key *b)
 	if (a->type != KEY_SECRET)
 		return key_pub_same(a, b);
 	/* pre-keyed states are a function of the secret alone */
-	return memcmp(x->i256.state, y->i256.state, sizeof x->i256.state) == 0 &&
-	       memcmp(x->o256.state, y->o256.state, sizeof x->o256.state) == 0 &&
-	       memcmp(x->i384.state, y->i384.state, sizeof x->i384.state) == 0 &&
-	       memcmp(x->o384.state, y->o384.state, sizeof x->o384.state) == 0 &&
-	       memcmp(x->i512.state, y->i512.state, sizeof x->i512.state) == 0 &&
-	       memcmp(x->o512.state, y->o512.state, sizeof x->o512.state) == 0;
+	return memcmp(x->i256.h, y->i256.h, sizeof x->i256.h) == 0 &&
+	       memcmp(x->o256.h, y->o256.h, sizeof x->o256.h) == 0 &&
+	       memcmp(x->i384.h, y->i384.h, sizeof x->i384.h) == 0 &&
+	       memcmp(x->o384.h, y->o384.h, sizeof x->o384.h) == 0 &&
+	       memcmp(x->i512.h, y->i512.h, sizeof x->i512.h) == 0 &&
+	       memcmp(x->o512.h, y->o512.h, sizeof x->o512.h) == 0;
 }

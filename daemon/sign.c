@@ -49,8 +49,8 @@ struct sign_ctx {
 	const struct key *k;
 	const struct sign_req *r;
 	struct json_doc o, p;        /* options, payload */
-	jsmntok_t otok[AG_OPTS_MAX_TOKENS];
-	jsmntok_t ptok[AG_JSON_MAX_TOKENS];
+	struct json_tok otok[AG_OPTS_MAX_TOKENS];
+	struct json_tok ptok[AG_JSON_MAX_TOKENS];
 	int hdr;                     /* options.header if an object, else -1 */
 	int alg;                     /* token holding header.alg, or -1 */
 	char algname[AG_ERRMSG_MAX / 2];  /* header.alg, cut to fit messages */

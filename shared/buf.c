@@ -53,7 +53,7 @@ int buf_reserve(struct buf *b, size_t extra)
 	return 0;
 }
 
-void buf_put(struct buf *b, const void *src, size_t n)
+void buf_put_grow(struct buf *b, const void *src, size_t n)
 {
 	if (n == 0 || buf_reserve(b, n) != 0)
 		return;

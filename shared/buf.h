@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct buf {
 	char *p;
@@ -23,7 +24,21 @@ void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 int buf_reserve(struct buf *b, size_t extra);
-void buf_put(struct buf *b, const void *src, size_t n);
+void buf_put_grow(struct buf *b, const void *src, size_t n);
+
+/* Inline for the encoders' many small appends: when the room is already
+ * there (and below the ceiling, and keeps buf_cstr's terminator) it is
+ * one copy; anything else goes through buf_reserve. */
+static inline void buf_put(struct buf *b, const void *src, size_t n)
+{
+	if (n != 0 && b->err == 0 && n < b->cap - b->len &&
+	    n <= b->max - b->len) {
+		memcpy(b->p + b->len, src, n);
+		b->len += n;
+		return;
+	}
+	buf_put_grow(b, src, n);
+}
 void buf_putc(struct buf *b, char c);
 void buf_puts(struct buf *b, const char *s);
 void buf_printf(struct buf *b, const char *fmt, ...)

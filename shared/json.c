@@ -1,8 +1,4 @@
 /* json.c - strict JSON parsing and JavaScript-semantics access. */
-#define JSMN_STATIC
-#define JSMN_STRICT
-#include <jsmn.h>
-
 #include "json.h"
 
 #include <math.h>
@@ -14,21 +10,6 @@
 static int json_ws(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* src[from..to) is white space, optionally around one `sep`. */
-static int json_gap_ok(const char *s, size_t from, size_t to, char sep)
-{
-	while (from < to && json_ws(s[from]))
-		from++;
-	if (sep != 0) {
-		if (from >= to || s[from] != sep)
-			return 0;
-		from++;
-		while (from < to && json_ws(s[from]))
-			from++;
-	}
-	return from == to;
 }
 
 static int json_hex(int c)
@@ -78,47 +59,6 @@ static size_t json_utf8_len(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
-static int json_check_string(const char *s, size_t from, size_t to,
-			     int flags, size_t *errpos)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = from, n, k;
-
-	while (i < to) {
-		if (p[i] < 0x20)
-			goto bad;
-		if (p[i] == '\\') {
-			if (i + 1 >= to)
-				goto bad;
-			if (strchr("\"\\/bfnrt", p[i + 1]) != NULL && p[i + 1]) {
-				i += 2;
-				continue;
-			}
-			if (p[i + 1] != 'u' || i + 6 > to)
-				goto bad;
-			for (k = 2; k < 6; k++)
-				if (json_hex(p[i + k]) < 0)
-					goto bad;
-			i += 6;
-			continue;
-		}
-		if (p[i] >= 0x80 && (flags & JSON_UTF8)) {
-			n = json_utf8_len(p + i, p + to);
-			if (n == 0) {
-				*errpos = i;
-				return JSON_EUTF8;
-			}
-			i += n;
-			continue;
-		}
-		i++;
-	}
-	return 0;
-bad:
-	*errpos = i;
-	return JSON_ESYNTAX;
-}
-
 /* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? or a literal */
 static int json_check_primitive(const char *s, size_t from, size_t to)
 {
@@ -158,190 +98,256 @@ static int json_check_primitive(const char *s, size_t from, size_t to)
 	return i == to ? 0 : JSON_ESYNTAX;
 }
 
-struct json_frame {
-	int tok;
-	int left;        /* children (keys and values) still to come */
-	int first;       /* no child consumed yet */
-	int is_obj;
-	int want_key;    /* objects: the next child is a key */
+/* The parser's state: the document, the tokens so far, and the open
+ * containers (each a token index). */
+struct json_p {
+	const unsigned char *s;
+	size_t n, i;
+	struct json_doc *d;
+	int cap, flags;
+	int open[AG_JSON_MAX_DEPTH];
+	int sp;
 };
 
-/* Closes the innermost container: only white space may stand before its
- * bracket. */
-static int json_close(struct json_doc *d, const struct json_frame *f,
-		      size_t *pos)
+static void json_skip_ws(struct json_p *p)
 {
-	size_t close = (size_t)d->tok[f->tok].end - 1;
+	while (p->i < p->n && json_ws((char)p->s[p->i]))
+		p->i++;
+}
 
-	if (close < *pos || !json_gap_ok(d->src, *pos, close, 0) ||
-	    d->src[close] != (f->is_obj ? '}' : ']')) {
-		d->errpos = *pos;
+/* A new token at the caller's limit: more is JSON_ELIMIT. */
+static int json_tok(struct json_p *p, enum json_tok_type type, size_t start,
+		    size_t end)
+{
+	struct json_tok *t;
+
+	if (p->d->ntok == p->cap)
+		return JSON_ELIMIT;
+	t = &p->d->tok[p->d->ntok];
+	t->type = type;
+	t->start = (int)start;
+	t->end = (int)end;
+	t->size = 0;
+	return p->d->ntok++;
+}
+
+/* The string whose opening quote is at p->i: escapes well formed, no raw
+ * control characters, and (JSON_UTF8) valid UTF-8.  Leaves p->i after
+ * the closing quote. */
+static int json_string(struct json_p *p)
+{
+	const unsigned char *s = p->s;
+	size_t i = p->i + 1, start = i, n, k;
+
+	for (;;) {
+		if (i >= p->n)
+			goto bad;
+		if (s[i] == '"')
+			break;
+		if (s[i] < 0x20)
+			goto bad;
+		if (s[i] == '\\') {
+			if (i + 1 >= p->n)
+				goto bad;
+			if (memchr("\"\\/bfnrt", s[i + 1], 8) != NULL) {
+				i += 2;
+				continue;
+			}
+			if (s[i + 1] != 'u' || i + 6 > p->n)
+				goto bad;
+			for (k = 2; k < 6; k++)
+				if (json_hex(s[i + k]) < 0)
+					goto bad;
+			i += 6;
+			continue;
+		}
+		if (s[i] >= 0x80 && (p->flags & JSON_UTF8)) {
+			n = json_utf8_len(s + i, s + p->n);
+			if (n == 0) {
+				p->i = i;
+				return JSON_EUTF8;
+			}
+			i += n;
+			continue;
+		}
+		i++;
+	}
+	p->i = i + 1;
+	return json_tok(p, JSON_TOK_STRING, start, i);
+bad:
+	p->i = i;
+	return JSON_ESYNTAX;
+}
+
+/* Characters numbers and literals are made of. */
+static int json_prim_char(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+	       c == '-' || c == '+' || c == '.';
+}
+
+/* A number or literal: the longest run of those characters, checked
+ * against the grammar. */
+static int json_primitive(struct json_p *p)
+{
+	size_t start = p->i;
+
+	while (p->i < p->n && json_prim_char(p->s[p->i]))
+		p->i++;
+	if (json_check_primitive((const char *)p->s, start, p->i) != 0) {
+		p->i = start;
 		return JSON_ESYNTAX;
 	}
-	*pos = close + 1;
+	return json_tok(p, JSON_TOK_PRIMITIVE, start, p->i);
+}
+
+/* A value at p->i (after white space); a container is opened, not
+ * finished. */
+static int json_value(struct json_p *p)
+{
+	int t;
+
+	if (p->i >= p->n)
+		return JSON_ESYNTAX;
+	switch (p->s[p->i]) {
+	case '{':
+	case '[':
+		/* the depth bound keeps the container stack fixed */
+		if (p->sp == AG_JSON_MAX_DEPTH)
+			return JSON_ELIMIT;
+		t = json_tok(p, p->s[p->i] == '{' ? JSON_TOK_OBJECT : JSON_TOK_ARRAY,
+			     p->i, p->i);
+		if (t >= 0)
+			p->open[p->sp++] = t;
+		p->i++;
+		return t;
+	case '"':
+		return json_string(p);
+	default:
+		return json_primitive(p);
+	}
+}
+
+/* `"key" :` inside an object: the key token carries its value (size 1),
+ * the object counts its keys. */
+static int json_key(struct json_p *p)
+{
+	int obj = p->open[p->sp - 1], t;
+
+	if (p->i >= p->n || p->s[p->i] != '"')
+		return JSON_ESYNTAX;
+	t = json_string(p);
+	if (t < 0)
+		return t;
+	p->d->tok[t].size = 1;
+	p->d->tok[obj].size++;
+	json_skip_ws(p);
+	if (p->i >= p->n || p->s[p->i] != ':')
+		return JSON_ESYNTAX;
+	p->i++;
+	json_skip_ws(p);
 	return 0;
 }
 
 /*
- * Walks jsmn's tokens in document order and checks everything jsmn lets
- * through: separators between tokens, keys are strings, literals and
- * numbers are well formed, strings hold no raw control characters.  The
- * walk is iterative; the depth bound caps the frame stack.
+ * One pass, exactly JSON.parse's grammar (RFC 8259 with white space as
+ * ECMA-404), into tokens (json.h).  Iterative: the depth bound caps the
+ * stack.
  */
-static int json_validate(struct json_doc *d, int flags)
+static int json_walk(struct json_p *p)
 {
-	struct json_frame st[AG_JSON_MAX_DEPTH], *f;
-	const char *s = d->src;
-	size_t pos = 0, begin;
-	int sp = 0, i = 0, rc, closing;
-	char sep;
-	jsmntok_t *t;
+	struct json_tok *tok = p->d->tok;
+	int rc, top;
+	char close;
 
+	json_skip_ws(p);
 	for (;;) {
-		if (i >= d->ntok)
-			goto syntax;
-		t = &d->tok[i++];
-		f = sp > 0 ? &st[sp - 1] : NULL;
-		sep = 0;
-		if (f != NULL && f->is_obj && !f->want_key)
-			sep = ':';
-		else if (f != NULL && !f->first)
-			sep = ',';
-		/* keys are strings carrying their value; values never are */
-		if (f != NULL && f->want_key &&
-		    (t->type != JSMN_STRING || t->size != 1))
-			goto syntax;
-		if (t->type == JSMN_STRING && t->size != 0 &&
-		    !(f != NULL && f->want_key))
-			goto syntax;
-		begin = (size_t)t->start - (t->type == JSMN_STRING);
-		if (t->start < 1 - (t->type != JSMN_STRING) || begin < pos ||
-		    (size_t)t->end > d->len || !json_gap_ok(s, pos, begin, sep))
-			goto syntax;
-		closing = 0;
-		if (t->type == JSMN_OBJECT || t->type == JSMN_ARRAY) {
-			if (sp == AG_JSON_MAX_DEPTH)
-				return JSON_ELIMIT;
-			f = &st[sp++];
-			f->tok = i - 1;
-			f->is_obj = t->type == JSMN_OBJECT;
-			f->left = t->size * (f->is_obj ? 2 : 1);
-			f->first = 1;
-			f->want_key = f->is_obj;
-			pos = (size_t)t->start + 1;
-			if (f->left > 0)
+		rc = json_value(p);
+		if (rc < 0)
+			return rc;
+		json_skip_ws(p);
+		/* a container just opened: its first member, or its end */
+		if (p->sp > 0 && rc == p->open[p->sp - 1]) {
+			close = tok[rc].type == JSON_TOK_OBJECT ? '}' : ']';
+			if (p->i >= p->n || p->s[p->i] != close) {
+				if (tok[rc].type == JSON_TOK_OBJECT &&
+				    (rc = json_key(p)) < 0)
+					return rc;
 				continue;
-			closing = 1;
-		} else if (t->type == JSMN_STRING) {
-			rc = json_check_string(s, (size_t)t->start,
-					       (size_t)t->end, flags, &d->errpos);
-			if (rc != 0)
-				return rc;
-			pos = (size_t)t->end + 1;
-		} else {
-			if (json_check_primitive(s, (size_t)t->start,
-						 (size_t)t->end) != 0)
-				goto syntax;
-			pos = (size_t)t->end;
-		}
-		if (sp == 0)
-			break;
-		/* a value (or key) is consumed: count it, and close every
-		 * container it completes */
-		for (;;) {
-			if (closing) {
-				if (json_close(d, &st[sp - 1], &pos) != 0)
-					return JSON_ESYNTAX;
-				if (--sp == 0)
-					goto done;
 			}
-			f = &st[sp - 1];
-			f->left--;
-			f->first = 0;
-			if (f->is_obj)
-				f->want_key = !f->want_key;
-			if (f->left > 0)
-				break;
-			closing = 1;
+		} else if (p->sp > 0 &&
+			   tok[p->open[p->sp - 1]].type == JSON_TOK_ARRAY) {
+			tok[p->open[p->sp - 1]].size++;
 		}
+		/* a value is done: a separator and the next member, or the
+		 * end of every container it completes */
+		for (;;) {
+			if (p->sp == 0)
+				return p->i == p->n ? p->d->ntok : JSON_ESYNTAX;
+			top = p->open[p->sp - 1];
+			close = tok[top].type == JSON_TOK_OBJECT ? '}' : ']';
+			if (p->i < p->n && p->s[p->i] == ',')
+				break;
+			if (p->i >= p->n || p->s[p->i] != close)
+				return JSON_ESYNTAX;
+			tok[top].end = (int)++p->i;
+			p->sp--;
+			json_skip_ws(p);
+			if (p->sp > 0 &&
+			    tok[p->open[p->sp - 1]].type == JSON_TOK_ARRAY)
+				tok[p->open[p->sp - 1]].size++;
+		}
+		p->i++;
+		json_skip_ws(p);
+		if (tok[top].type == JSON_TOK_OBJECT && (rc = json_key(p)) < 0)
+			return rc;
 	}
-done:
-	if (i != d->ntok || !json_gap_ok(s, pos, d->len, 0))
-		goto syntax;
-	return d->ntok;
-syntax:
-	d->errpos = pos;
-	return JSON_ESYNTAX;
-}
-
-/* jsmn's strict mode wants a delimiter after a primitive, so a bare
- * top-level number or literal ("123", "true") is handled here.  Returns 1
- * if the document was a bare primitive (d->ntok says if it was valid). */
-static int json_top_primitive(struct json_doc *d, int cap)
-{
-	size_t a = 0, z = d->len;
-
-	while (a < z && json_ws(d->src[a]))
-		a++;
-	if (a < z && strchr("{[\"", d->src[a]) != NULL)
-		return 0;
-	while (z > a && json_ws(d->src[z - 1]))
-		z--;
-	if (cap < 1 || a == z || json_check_primitive(d->src, a, z) != 0) {
-		d->errpos = a;
-		return 1;
-	}
-	d->tok[0].type = JSMN_PRIMITIVE;
-	d->tok[0].start = (int)a;
-	d->tok[0].end = (int)z;
-	d->tok[0].size = 0;
-	d->ntok = 1;
-	return 1;
 }
 
 int json_parse(struct json_doc *d, const char *src, size_t len,
-	       jsmntok_t *tok, int cap, int flags)
+	       struct json_tok *tok, int cap, int flags)
 {
-	jsmn_parser p;
-	int n;
+	struct json_p p;
+	int rc;
 
 	d->src = src;
 	d->len = len;
 	d->tok = tok;
 	d->ntok = 0;
 	d->errpos = 0;
-	/* jsmn counts in int: the caller's limits keep len far below it */
+	/* tokens count in int: the caller's limits keep len far below it */
 	if (len > (size_t)AG_TOKEN_MAX * 4)
 		return JSON_ELIMIT;
-	if (json_top_primitive(d, cap) != 0)
-		return d->ntok > 0 ? d->ntok : JSON_ESYNTAX;
-	jsmn_init(&p);
-	n = jsmn_parse(&p, src, len, tok, (unsigned)cap);
-	if (n == JSMN_ERROR_NOMEM)
-		return JSON_ELIMIT;
-	if (n <= 0) {
-		d->errpos = p.pos;
-		return JSON_ESYNTAX;
+	p.s = (const unsigned char *)src;
+	p.n = len;
+	p.i = 0;
+	p.d = d;
+	p.cap = cap;
+	p.flags = flags;
+	p.sp = 0;
+	rc = json_walk(&p);
+	if (rc < 0) {
+		d->errpos = p.i;
+		d->ntok = 0;
 	}
-	d->ntok = n;
-	return json_validate(d, flags);
+	return rc;
 }
 
 enum json_type json_type(const struct json_doc *d, int i)
 {
-	const jsmntok_t *t;
+	const struct json_tok *t;
 
 	if (i < 0 || i >= d->ntok)
 		return JSON_INVALID;
 	t = &d->tok[i];
 	switch (t->type) {
-	case JSMN_OBJECT:
+	case JSON_TOK_OBJECT:
 		return JSON_OBJECT;
-	case JSMN_ARRAY:
+	case JSON_TOK_ARRAY:
 		return JSON_ARRAY;
-	case JSMN_STRING:
+	case JSON_TOK_STRING:
 		return JSON_STRING;
-	case JSMN_PRIMITIVE:
+	case JSON_TOK_PRIMITIVE:
 		switch (d->src[t->start]) {
 		case 't':
 			return JSON_TRUE;

@@ -1,11 +1,12 @@
 /*
- * json.h - JSON with JavaScript's semantics, over the jsmn tokenizer.
+ * json.h - JSON with JavaScript's semantics, as spans of the source.
  *
- * jsmn (Debian's libjsmn-dev) finds the structure and keeps source spans,
- * which lets the signer splice claims into the caller's text and the
- * verifier read claims without building a tree.  jsmn is lenient, so
- * json_parse walks its tokens once more and accepts exactly what
- * JSON.parse accepts.  On top: lookups with "last duplicate wins",
+ * json_parse accepts exactly what JSON.parse accepts, in one pass, into
+ * flat tokens that keep source spans (the layout of the jsmn tokenizer,
+ * which this module used before: jsmn is lenient, and a second walk to
+ * make it strict cost more than the whole single pass).  Spans let the
+ * signer splice claims into the caller's text and the verifier read
+ * claims without building a tree.  On top: lookups with "last duplicate wins",
  * JavaScript truthiness, String(), strict equality, and JSON.stringify's
  * canonical output (property order, number and string formatting).
  */
@@ -15,9 +16,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JSMN_STRICT
-#define JSMN_HEADER
-#include <jsmn.h>
 
 #include "buf.h"
 
@@ -42,10 +40,26 @@ enum json_perr {
 /* json_parse flags */
 #define JSON_UTF8 1          /* require valid UTF-8 (text from a caller) */
 
+/* A value's span in the source (strings without their quotes, containers
+ * from bracket to bracket) and its size: an object's keys, an array's
+ * elements, 1 for a key (it carries its value), else 0.  Tokens are in
+ * document order, so a value's children follow it. */
+enum json_tok_type {
+	JSON_TOK_OBJECT = 1,
+	JSON_TOK_ARRAY,
+	JSON_TOK_STRING,
+	JSON_TOK_PRIMITIVE,
+};
+
+struct json_tok {
+	enum json_tok_type type;
+	int start, end, size;
+};
+
 struct json_doc {
 	const char *src;
 	size_t len;
-	jsmntok_t *tok;
+	struct json_tok *tok;
 	int ntok;
 	size_t errpos;       /* where a syntax error was found */
 };
@@ -53,7 +67,7 @@ struct json_doc {
 /* Parses src[0..len) into tok[0..cap).  Returns the token count or a
  * json_perr.  len must fit an int (callers bound it by limits.h). */
 int json_parse(struct json_doc *d, const char *src, size_t len,
-	       jsmntok_t *tok, int cap, int flags);
+	       struct json_tok *tok, int cap, int flags);
 
 enum json_type json_type(const struct json_doc *d, int i);
 /* Index of the token after the subtree rooted at i. */

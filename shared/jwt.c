@@ -65,7 +65,7 @@ static _Thread_local struct {
 	size_t wlen;                 /* widened: the header document */
 	int ntok, alg, kid, typ_jwt;
 	uint8_t bytes[2 * B64URL_DEC_MAX(JWT_MEMO_SEG)];
-	jsmntok_t tok[AG_HDR_MAX_TOKENS];
+	struct json_tok tok[AG_HDR_MAX_TOKENS];
 } jwt_memo;
 
 static void jwt_memo_keep(const struct jwt *j, long hn)
@@ -190,7 +190,7 @@ int jwt_peek_family(const char *token, size_t len, char family[3])
 {
 	static const char *const names[] = { "alg" };
 	uint8_t hdr[512];
-	jsmntok_t tok[AG_HDR_MAX_TOKENS];
+	struct json_tok tok[AG_HDR_MAX_TOKENS];
 	struct json_doc d;
 	const char *dot = memchr(token, '.', len), *raw;
 	size_t hn, n;

@@ -40,8 +40,8 @@ struct jwt {
 
 	/* decoded header (its latin1 may double as UTF-8), then payload */
 	uint8_t bytes[2 * B64URL_DEC_MAX(AG_TOKEN_MAX) + 2];
-	jsmntok_t htok[AG_HDR_MAX_TOKENS];
-	jsmntok_t ptok[AG_JSON_MAX_TOKENS];
+	struct json_tok htok[AG_HDR_MAX_TOKENS];
+	struct json_tok ptok[AG_JSON_MAX_TOKENS];
 };
 
 /*

@@ -20,8 +20,8 @@
 #define AG_OPTS_MAX             4096
 
 /* JSON structure: tokens (values + keys) per document and nesting depth.
- * jsmn is not recursive; the depth bound protects our own walkers and the
- * stringifier, which recurse once per level. */
+ * The parser is iterative with a stack of this depth; the bound also
+ * protects the walkers and the stringifier, which recurse once per level. */
 #define AG_JSON_MAX_TOKENS      1024
 #define AG_JSON_MAX_DEPTH       32
 

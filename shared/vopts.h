@@ -33,7 +33,7 @@ struct vopts {
 	 * checks need more of the payload than its times */
 	int claims_strings;
 	char text[AG_OPTS_MAX];
-	jsmntok_t tok[AG_OPTS_MAX_TOKENS];
+	struct json_tok tok[AG_OPTS_MAX_TOKENS];
 };
 
 /* Prepares options from JSON text ("" or NULL: no options).  Fails only

@@ -4,11 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define JSMN_STATIC
-#define JSMN_STRICT
-#include <jsmn.h>
-
 #include "client/lib/render.h"
+#include "shared/json.h"
 #include "shared/limits.h"
 
 const struct args_flag opts_sign[] = {
@@ -87,29 +84,20 @@ static int opts_number(const char *s)
 }
 
 /*
- * Why s is not one JSON object with nothing after it, or NULL.  Strings
- * closed and brackets matched is what matters: text spliced around or
- * into it then cannot change what it means.  Its full grammar is the
- * daemon's to check.
+ * Why s is not one JSON object with nothing after it, or NULL: text
+ * spliced around or into it then cannot change what it means, and a
+ * mistake is named here rather than by the daemon.
  */
 static const char *opts_object(const char *s)
 {
-	jsmntok_t tok[AG_OPTS_MAX_TOKENS];
-	jsmn_parser p;
-	size_t n = strlen(s);
-	int rc;
+	struct json_tok tok[AG_OPTS_MAX_TOKENS];
+	struct json_doc d;
+	int rc = json_parse(&d, s, strlen(s), tok, AG_OPTS_MAX_TOKENS, 0);
 
-	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
-		n--;
-	jsmn_init(&p);
-	rc = jsmn_parse(&p, s, n, tok, AG_OPTS_MAX_TOKENS);
 	/* agauthd takes no more than this either */
-	if (rc == JSMN_ERROR_NOMEM)
+	if (rc == JSON_ELIMIT)
 		return "a JSON object of at most 256 values";
-	if (rc > 0 && tok[0].type == JSMN_OBJECT && (size_t)tok[0].end == n &&
-	    tok[0].start == (int)strspn(s, " \t\r\n"))
-		return NULL;
-	return "a JSON object";
+	return rc > 0 && tok[0].type == JSON_TOK_OBJECT ? NULL : "a JSON object";
 }
 
 /* Why val does not fit f's kind, or NULL. */

@@ -187,7 +187,7 @@ static void drv_verify(const struct json_doc *d, const struct buf *key,
 
 int main(void)
 {
-	static jsmntok_t tok[64];
+	static struct json_tok tok[64];
 	char *line = malloc(DRV_LINE_MAX);
 	struct buf out, key;
 	struct json_doc d;

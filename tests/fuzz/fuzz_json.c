@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static jsmntok_t tok[AG_JSON_MAX_TOKENS];
+	static struct json_tok tok[AG_JSON_MAX_TOKENS];
 	struct json_doc d;
 	struct json_iter it;
 	struct buf b;

@@ -6,7 +6,7 @@
 #include "shared/json.h"
 #include "shared/limits.h"
 
-static jsmntok_t tok[AG_JSON_MAX_TOKENS];
+static struct json_tok tok[AG_JSON_MAX_TOKENS];
 
 static int parse(struct json_doc *d, const char *s)
 {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <mbedtls/md.h>
 
 #include "daemon/key.h"
 #include "util.h"
@@ -83,4 +84,46 @@ Test(key, hmac_matches_rfc4231_case_2)
 		     32);
 	cr_assert_arr_eq(mac, want, 32);
 	key_free(k);
+}
+
+/* The daemon's HMAC (libcrypto's SHA-2 from pre-keyed states) against
+ * mbedTLS's one-shot HMAC, across key lengths on both sides of each block
+ * size (long keys are hashed first) and message lengths on both sides of
+ * each padding boundary. */
+Test(key, hmac_matches_mbedtls_for_every_size)
+{
+	static const struct {
+		unsigned bits;
+		mbedtls_md_type_t md;
+	} h[] = {
+		{ 256, MBEDTLS_MD_SHA256 },
+		{ 384, MBEDTLS_MD_SHA384 },
+		{ 512, MBEDTLS_MD_SHA512 },
+	};
+	uint8_t key[300], msg[300], mac[64], want[64];
+	struct ag_error e;
+	struct key *k;
+	size_t kn, mn, i;
+	unsigned seed = 1;
+
+	for (i = 0; i < sizeof key; i++)
+		key[i] = (uint8_t)(rand_r(&seed) % 255 + 1);
+	for (i = 0; i < sizeof msg; i++)
+		msg[i] = (uint8_t)rand_r(&seed);
+	for (kn = 1; kn <= sizeof key; kn += kn < 140 ? 1 : 37) {
+		cr_assert_eq(key_load(&k, key, kn, KEY_USE_SIGN, &e), 0,
+			     "%zu: %s", kn, e.msg);
+		for (mn = 0; mn <= sizeof msg; mn += mn < 260 ? 7 : 1) {
+			for (i = 0; i < sizeof h / sizeof h[0]; i++) {
+				mbedtls_md_hmac(mbedtls_md_info_from_type(h[i].md),
+						key, kn, msg, mn, want);
+				cr_assert_eq(key_hmac(k, h[i].bits, msg, mn, mac),
+					     h[i].bits / 8);
+				cr_assert_arr_eq(mac, want, h[i].bits / 8,
+						 "HS%u key %zu msg %zu", h[i].bits,
+						 kn, mn);
+			}
+		}
+		key_free(k);
+	}
 }

@@ -50,7 +50,7 @@ Test(timespan, refuses_what_ms_refuses)
 
 Test(timespan, eval_counts_from_iat_or_now)
 {
-	jsmntok_t tok[8];
+	struct json_tok tok[8];
 	struct json_doc d;
 	double out;
 	const char *s = "[\"1.5h\",60,true,\"x\"]";
