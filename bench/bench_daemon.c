@@ -821,6 +821,7 @@ int main(int argc, char **argv)
 	       per * cfg.slices, cfg.seconds, cfg.depth, cfg.sign_inflight);
 	fflush(stdout);
 
+	memset(&hm, 0, sizeof hm);
 	hm.key = key;
 	hm.klen = klen;
 	hm.in = token;

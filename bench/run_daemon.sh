@@ -194,12 +194,12 @@ awk -v et="$ECHO_TARGET" -v ht="$HMAC_TARGET" -v lt="$LOAD_TARGET" \
 		row("agauthd, 1 connection", "hs256_verify_d32_c1_ops", 0)
 		row("agauthd, 2 connections", "hs256_verify_d32_c2_ops", 0)
 		row("bare HMAC-SHA256, 1 core", "hmac_sha256_bare_ops", 0)
-		row("agauthd's own HMAC alone, 1 core", "hmac_sha256_agauthd_ops", 0)
+		row("the HMAC agauthd computes, alone", "hmac_sha256_agauthd_ops", 0)
 		verdict("share of bare HMAC, 1 connection",
 			"verify_d32_c1_per_bare_hmac", ht, 0)
 		verdict("share of bare HMAC, 2 connections",
 			"verify_d32_c2_per_bare_hmac", ht, 0)
-		row("share of agauthd's own HMAC, 1 conn.",
+		row("share of that HMAC, 1 connection",
 		    "verify_d32_c1_per_agauthd_hmac", 3)
 		print ""
 		print "c. HS256 verify at depth 1 with " alg " signs in flight (us)"
