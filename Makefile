@@ -2,7 +2,8 @@
 #
 #   make run    build, create ./run/ (config + development key), start
 #   make test   build and run every suite; ends with "N passed, N failed"
-#   make bench  benchmarks against jsonwebtoken and fast-jwt (not a test)
+#   make bench  every benchmark beside its peers, into bench/RESULTS.md
+#               (not a test; BENCH_QUICK=1 checks the pipeline in ~2 min)
 #   make fuzz   libFuzzer harnesses for FUZZ_SECONDS each (needs clang)
 #   make install    PREFIX (default /usr/local) under DESTDIR; see below
 #   make uninstall  removes what make install wrote

@@ -10,8 +10,10 @@
  *   2 readers      the random case in two processes at once, against one
  *
  * The cache is filled by the daemon's own writer (daemon/cachew.c); the
- * readers map it read-only as workers do.  Prints
- * "<kind> <name> <median> <min> <max>" lines (ns per lookup) and ratios.
+ * readers map it read-only as workers do.  The measurements of a
+ * repetition run back to back, and each ratio is taken per repetition.
+ * Prints "cache <name> <median> <min> <max>" lines (ns per lookup, or
+ * ops/s, as the name says) and "cache-ratio <name> ..." lines.
  *
  *   BENCH_SECONDS, BENCH_REPS as for the other benchmarks
  */
@@ -186,6 +188,18 @@ static void bc_fill(const char *dir, size_t n, struct keyring **kr)
 	}
 }
 
+/* Prints "cache-ratio <name>" of a[r] / b[r] over the repetitions. */
+static void bc_ratio(const char *name, const double *a, const double *b,
+		     int reps)
+{
+	double v[BC_REPS_MAX];
+	int r;
+
+	for (r = 0; r < reps; r++)
+		v[r] = a[r] / b[r];
+	bench_report("cache-ratio", name, v, reps, 3);
+}
+
 int main(void)
 {
 	double secs = bench_env("BENCH_SECONDS", 1, 0.05, 60);
@@ -219,22 +233,19 @@ int main(void)
 		cachew_heartbeat(bench_wall());
 		two[r] = bc_parallel(2, secs);
 	}
-	bench_report("ns", "hit-hot", hot, reps, 1);
-	bench_report("ns", "hit-random", rnd, reps, 1);
-	bench_report("ns", "engine-hs256-verify", ver, reps, 1);
-	bench_report("ns", "mbedtls-hmac-sha256", hmac, reps, 1);
-	bench_report("ns", "random-line-read", flo, reps, 1);
-	bench_report("ops/s", "random-1-process", one, reps, 0);
-	bench_report("ops/s", "random-2-processes", two, reps, 0);
-	printf("# hit / in-process HS256 verify: hot %.3f, random %.3f "
-	       "(target <= 0.100)\n", hot[reps / 2] / ver[reps / 2],
-	       rnd[reps / 2] / ver[reps / 2]);
-	printf("# hit / bare mbedTLS HMAC-SHA256: hot %.3f, random %.3f\n",
-	       hot[reps / 2] / hmac[reps / 2], rnd[reps / 2] / hmac[reps / 2]);
-	printf("# random hit / one random memory read of the cache: %.2f\n",
-	       rnd[reps / 2] / flo[reps / 2]);
-	printf("# two readers / one: %.2fx (target >= 1.80)\n",
-	       two[reps / 2] / one[reps / 2]);
+	bench_report("cache", "hit_hot_ns", hot, reps, 1);
+	bench_report("cache", "hit_random_ns", rnd, reps, 1);
+	bench_report("cache", "engine_hs256_verify_ns", ver, reps, 1);
+	bench_report("cache", "mbedtls_hmac_sha256_ns", hmac, reps, 1);
+	bench_report("cache", "random_line_read_ns", flo, reps, 1);
+	bench_report("cache", "random_1_process_ops", one, reps, 0);
+	bench_report("cache", "random_2_processes_ops", two, reps, 0);
+	bc_ratio("hit_hot_per_hs256_verify", hot, ver, reps);
+	bc_ratio("hit_random_per_hs256_verify", rnd, ver, reps);
+	bc_ratio("hit_hot_per_bare_hmac", hot, hmac, reps);
+	bc_ratio("hit_random_per_bare_hmac", rnd, hmac, reps);
+	bc_ratio("hit_random_per_line_read", rnd, flo, reps);
+	bc_ratio("two_readers_per_one", two, one, reps);
 	cache_unmap(&bc_map);
 	cachew_close();
 	keyring_unref(kr);

@@ -174,16 +174,16 @@ static double bench_run(bench_fn fn, void *ctx, double secs,
 static void bench_group(const struct bench_cfg *cfg, struct bench_case *c,
 			int n)
 {
-	double v[BENCH_REPS_MAX];
+	double w;
 	int i, r;
 
 	/* warm up, and size batches so that reading the clock costs
 	 * nothing next to ~1 ms of work */
 	for (i = 0; i < n; i++) {
-		v[0] = bench_run(c[i].fn, c[i].ctx, cfg->warmup, 1);
-		if (v[0] < 0)
+		w = bench_run(c[i].fn, c[i].ctx, cfg->warmup, 1);
+		if (w < 0)
 			bench_die(c[i].name, c[i].e);
-		c[i].batch = (unsigned long)(v[0] / 1000.0);
+		c[i].batch = (unsigned long)(w / 1000.0);
 		if (c[i].batch < 1)
 			c[i].batch = 1;
 	}
@@ -194,10 +194,8 @@ static void bench_group(const struct bench_cfg *cfg, struct bench_case *c,
 			if (c[i].rate[r] < 0)
 				bench_die(c[i].name, c[i].e);
 		}
-	for (i = 0; i < n; i++) {
-		memcpy(v, c[i].rate, (size_t)cfg->reps * sizeof *v);
-		bench_report("engine", c[i].name, v, cfg->reps, 0);
-	}
+	for (i = 0; i < n; i++)
+		bench_report("engine", c[i].name, c[i].rate, cfg->reps, 0);
 }
 
 /* ---------------------------------------------------------------- keys */

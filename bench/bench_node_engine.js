@@ -8,8 +8,10 @@
  * the peers a SocketCluster worker uses today: ag-auth 2.1 (the default
  * authEngine) with SocketCluster's default string authKey and with a
  * KeyObject, fast-jwt with and without its cache, and the floor under a
- * miss: a bare ping to agauthd over the same connection.  Then the
- * targets as ratios.  A benchmark, never a test.
+ * miss: a bare ping to agauthd over the same connection.  The repetitions
+ * of all of them are interleaved (rep 1 of each, rep 2 of each, ...), so
+ * that the figures compared see the same machine conditions, and each
+ * ratio is taken per repetition.  A benchmark, never a test.
  *
  *   node bench/bench_node_engine.js      (make bench runs it)
  *
@@ -18,7 +20,8 @@
  *   BENCH_REPS     repetitions, median printed (default 3)
  *   BENCH_DEPTH    requests in flight when pipelined (default 64)
  *
- * Prints "<operation> <mode> <median ops/s> <min> <max>".
+ * Prints "node <name> <median ops/s> <min> <max>" and
+ * "node-ratio <name> <median> <min> <max>"; other lines start with '#'.
  */
 'use strict';
 
@@ -29,7 +32,6 @@ const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
 const h = require('../tests/integration/harness');
-const jwt = require('../tests/node_modules/jsonwebtoken');
 const AgAuth = require('../tests/node_modules/ag-auth');
 const { createVerifier, createSigner } = require('../tests/node_modules/fast-jwt');
 const { AuthEngine } = require(path.join(h.ROOT, 'client', 'node'));
@@ -37,11 +39,17 @@ const { AuthEngine } = require(path.join(h.ROOT, 'client', 'node'));
 const SECONDS = Number(process.env.BENCH_SECONDS) || 1;
 const REPS = Number(process.env.BENCH_REPS) || 3;
 const DEPTH = Number(process.env.BENCH_DEPTH) || 64;
+/* each case runs this long once before its repetitions */
+const WARMUP = Math.min(SECONDS, 0.25);
+/* fresh tokens per second of measured misses, sequential and pipelined
+ * together: more than agauthd answers on this machine, so that none
+ * repeats (a repeat would be a hit) */
+const MISSES_PER_S = 160000;
 
-/* ops/s of `op(i)` (a promise, or a value) over SECONDS, `depth` at a
+/* ops/s of `op(i)` (a promise, or a value) over `seconds`, `depth` at a
  * time */
-async function rate(op, depth) {
-	const end = performance.now() + SECONDS * 1000;
+async function rate(op, depth, seconds) {
+	const end = performance.now() + seconds * 1000;
 	let n = 0;
 	const worker = async () => {
 		while (performance.now() < end)
@@ -53,28 +61,36 @@ async function rate(op, depth) {
 	return n / ((performance.now() - t0) / 1000);
 }
 
-const medians = {};
+/* name -> { op, depth, runs: ops/s per repetition, in order } */
+const cases = new Map();
 
-async function measure(name, mode, op, depth) {
-	const runs = [];
-
-	await rate(op, depth);                 /* warm up */
-	for (let i = 0; i < REPS; i++)
-		runs.push(await rate(op, depth));
-	runs.sort((a, b) => a - b);
-	const f = (x) => x.toFixed(0).padStart(9);
-
-	medians[`${name} ${mode}`] = runs[REPS >> 1];
-	console.log(`${name.padEnd(24)} ${mode.padEnd(10)} ${f(runs[REPS >> 1])} ${f(runs[0])} ${f(runs[REPS - 1])}`);
+function add(name, op, depth) {
+	cases.set(name, { op, depth, runs: [] });
 }
 
-/* "name: a / b = r (target)" from the medians */
-function ratio(what, a, b, target, higher) {
-	const r = medians[a] / medians[b];
-	const met = higher ? r >= target : r <= target;
+/* warms every case up, then runs repetition r of each for r = 1..REPS */
+async function measureAll() {
+	for (const c of cases.values())
+		await rate(c.op, c.depth, WARMUP);
+	for (let r = 0; r < REPS; r++)
+		for (const c of cases.values())
+			c.runs.push(await rate(c.op, c.depth, SECONDS));
+}
 
-	console.log(`ratio ${what.padEnd(44)} ${r.toFixed(2).padStart(8)}  ` +
-		    `(target ${higher ? '>=' : '<='} ${target}: ${met ? 'met' : 'NOT met'})`);
+/* "<subject> <name> <median> <min> <max>", columns aligned */
+function report(subject, name, values, decimals) {
+	const v = [...values].sort((a, b) => a - b);
+	const f = (x) => x.toFixed(decimals).padStart(10);
+
+	console.log(`${subject.padEnd(10)} ${name.padEnd(34)} ` +
+		    `${f(v[v.length >> 1])} ${f(v[0])} ${f(v[v.length - 1])}`);
+}
+
+/* a / b per repetition, as node-ratio <name> */
+function ratio(name, a, b) {
+	const ra = cases.get(a).runs, rb = cases.get(b).runs;
+
+	report('node-ratio', name, ra.map((x, i) => x / rb[i]), 3);
 }
 
 /* HS256 tokens agauthd has never seen, made with its secret */
@@ -98,25 +114,25 @@ async function main() {
 	const { secret, kid } = env.keys.hs1;
 	const authToken = { username: 'alice', channels: ['a', 'b'] };
 	const opts = { algorithms: ['HS256'] };
+	const signOpts = { expiresIn: 86400 };
 
 	await h.waitFor(() => e.cacheAttached, { what: 'the cache attached' });
-	const hot = await e.signToken(authToken, null, { expiresIn: 86400 });
-	const fresh = freshTokens(secret, kid, 600000);
+	const hot = await e.signToken(authToken, null, signOpts);
+	const fresh = freshTokens(secret, kid,
+				  Math.ceil((REPS * SECONDS + WARMUP) * MISSES_PER_S));
 	let next = 0;
 	const miss = () => e.verifyToken(fresh[next++ % fresh.length], null, opts);
+	const hit = () => e.verifyToken(hot, null, opts);
+	const sign = () => e.signToken(authToken, null, signOpts);
 
-	console.log(`# node ${process.version}, ${require('node:os').cpus()[0].model}, ` +
-		    `${require('node:os').cpus().length} CPUs; ${REPS} x ${SECONDS} s, median, min, max ops/s`);
-	console.log('# operation               mode        median       min       max');
-	await measure('verify hit (cache)', 'sequential', () => e.verifyToken(hot, null, opts), 1);
-	await measure('verify hit (cache)', `depth ${DEPTH}`, () => e.verifyToken(hot, null, opts), DEPTH);
-	await measure('verify miss (agauthd)', 'sequential', miss, 1);
-	await measure('verify miss (agauthd)', `depth ${DEPTH}`, miss, DEPTH);
-	await measure('sign HS256 (agauthd)', 'sequential',
-		      () => e.signToken(authToken, null, { expiresIn: 86400 }), 1);
-	await measure('sign HS256 (agauthd)', `depth ${DEPTH}`,
-		      () => e.signToken(authToken, null, { expiresIn: 86400 }), DEPTH);
-	await measure('ping (agauthd)', 'sequential', () => e.conn.request('ping', {}), 1);
+	/* AuthEngine: one call at a time (awaited, as a handshake awaits
+	 * it), and DEPTH in flight */
+	for (const [name, op] of [['verify_hit', hit], ['verify_miss', miss],
+				  ['sign_hs256', sign]]) {
+		add(`${name}_seq_ops`, op, 1);
+		add(`${name}_pipelined_ops`, op, DEPTH);
+	}
+	add('ping_seq_ops', () => e.conn.request('ping', {}), 1);
 	/* ag-auth as socketcluster-server calls it: an authKey string (the
 	 * default: jsonwebtoken tries it as a PEM first, every time), and a
 	 * KeyObject; awaited, as a handshake awaits it */
@@ -124,32 +140,36 @@ async function main() {
 	/* socketcluster-server makes its authKey as 32 random bytes in hex */
 	const keyString = crypto.randomBytes(32).toString('hex');
 	const keyObject = crypto.createSecretKey(Buffer.from(keyString));
-	const agHot = await ag.signToken(authToken, keyString, { expiresIn: 86400 });
+	const agHot = await ag.signToken(authToken, keyString, signOpts);
 
-	for (const [what, key] of [['string key', keyString], ['KeyObject', keyObject]]) {
-		await measure('ag-auth verify', what, () => ag.verifyToken(agHot, key, opts), 1);
-		await measure('ag-auth sign', what,
-			      () => ag.signToken(authToken, key, { expiresIn: 86400 }), 1);
+	for (const [what, key] of [['string_key', keyString], ['keyobject', keyObject]]) {
+		add(`ag-auth_verify_${what}_ops`, () => ag.verifyToken(agHot, key, opts), 1);
+		add(`ag-auth_sign_${what}_ops`, () => ag.signToken(authToken, key, signOpts), 1);
 	}
 	/* fast-jwt, synchronous, with and without its verified-token cache */
 	const fjPlain = createVerifier({ key: keyString, algorithms: ['HS256'] });
 	const fjCache = createVerifier({ key: keyString, algorithms: ['HS256'], cache: true });
 	const fjSign = createSigner({ key: keyString, expiresIn: 86400000 });
 
-	await measure('fast-jwt verify', 'no cache', () => fjPlain(agHot), 1);
-	await measure('fast-jwt verify', 'cache hit', () => fjCache(agHot), 1);
-	await measure('fast-jwt sign', 'sequential', () => fjSign(authToken), 1);
-	/* the issue's targets */
-	ratio('hit / fast-jwt cache hit', 'verify hit (cache) sequential',
-	      'fast-jwt verify cache hit', 3, true);
-	ratio('miss / ag-auth (string key)', 'verify miss (agauthd) sequential',
-	      'ag-auth verify string key', 10, true);
-	ratio('miss latency / ping latency', 'ping (agauthd) sequential',
-	      'verify miss (agauthd) sequential', 1.3, false);
-	ratio('sign / ag-auth (string key)', 'sign HS256 (agauthd) sequential',
-	      'ag-auth sign string key', 10, true);
-	ratio('hit / ag-auth (KeyObject)', 'verify hit (cache) sequential',
-	      'ag-auth verify KeyObject', 1, true);
+	add('fast-jwt_verify_ops', () => fjPlain(agHot), 1);
+	add('fast-jwt-cache_verify_hit_ops', () => fjCache(agHot), 1);
+	add('fast-jwt_sign_ops', () => fjSign(authToken), 1);
+
+	console.log(`# node ${process.version}, ${require('node:os').cpus()[0].model}, ` +
+		    `${require('node:os').cpus().length} CPUs; ${REPS} x ${SECONDS} s, ` +
+		    `interleaved; pipelined: ${DEPTH} in flight`);
+	console.log(`# ${'subject'.padEnd(8)} ${'name'.padEnd(34)} ` +
+		    `${'median'.padStart(10)} ${'min'.padStart(10)} ${'max'.padStart(10)}`);
+	await measureAll();
+	for (const [name, c] of cases)
+		report('node', name, c.runs, 0);
+	/* rates, so that each is agauthd's figure over its peer's, except
+	 * the latency of a miss over that of a bare ping */
+	ratio('hit_per_fast-jwt_cache_hit', 'verify_hit_seq_ops', 'fast-jwt-cache_verify_hit_ops');
+	ratio('hit_per_ag-auth_keyobject', 'verify_hit_seq_ops', 'ag-auth_verify_keyobject_ops');
+	ratio('miss_per_ag-auth_string_key', 'verify_miss_seq_ops', 'ag-auth_verify_string_key_ops');
+	ratio('miss_latency_per_ping_latency', 'ping_seq_ops', 'verify_miss_seq_ops');
+	ratio('sign_per_ag-auth_string_key', 'sign_hs256_seq_ops', 'ag-auth_sign_string_key_ops');
 	if (next > fresh.length)
 		console.log(`# verify miss: ${next} verifies over ${fresh.length} tokens: ` +
 			    'some repeated, and were hits');

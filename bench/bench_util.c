@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 const char *bench_prog = "bench";
@@ -54,11 +55,19 @@ void bench_sort(double *v, size_t n)
 	qsort(v, n, sizeof *v, bench_cmp);
 }
 
-void bench_report(const char *kind, const char *name, double *v, int n,
-		  int decimals)
+void bench_report(const char *kind, const char *name, const double *v,
+		  int n, int decimals)
 {
-	bench_sort(v, (size_t)n);
-	printf("%s %s %.*f %.*f %.*f\n", kind, name, decimals, v[n / 2],
-	       decimals, v[0], decimals, v[n - 1]);
+	double *s = malloc((size_t)n * sizeof *s);
+
+	if (s == NULL) {
+		fprintf(stderr, "%s: out of memory\n", bench_prog);
+		exit(1);
+	}
+	memcpy(s, v, (size_t)n * sizeof *s);
+	bench_sort(s, (size_t)n);
+	printf("%s %s %.*f %.*f %.*f\n", kind, name, decimals, s[n / 2],
+	       decimals, s[0], decimals, s[n - 1]);
 	fflush(stdout);
+	free(s);
 }

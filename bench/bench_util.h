@@ -13,8 +13,9 @@ double bench_wall(void);             /* CLOCK_REALTIME, seconds */
 /* A number from the environment, def when unset; exits on a bad one. */
 double bench_env(const char *name, double def, double lo, double hi);
 void bench_sort(double *v, size_t n);
-/* Sorts v (n values) and prints "<kind> <name> <median> <min> <max>". */
-void bench_report(const char *kind, const char *name, double *v, int n,
-		  int decimals);
+/* Prints "<kind> <name> <median> <min> <max>" of v (n values, left as
+ * they are). */
+void bench_report(const char *kind, const char *name, const double *v,
+		  int n, int decimals);
 
 #endif

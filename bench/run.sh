@@ -1,142 +1,162 @@
 #!/usr/bin/env bash
-# bench/run.sh - the engine against jsonwebtoken 9 and fast-jwt 6.
+# bench/run.sh - every benchmark, then bench/RESULTS.md.
 #
-# Run through `make bench`, which builds build/bench_engine and installs the
-# npm packages first.  A benchmark, never a test: it fails only when a
+# Run through `make bench`, which builds the programs and installs the npm
+# packages first.  A benchmark, never a test: it fails only when a
 # benchmark cannot run, never on a number.
 #
-#   BENCH_SECONDS  seconds per repetition (default 1)
-#   BENCH_REPS     repetitions per measurement, median reported (default 5)
+#   BENCH_QUICK=1  one short repetition of everything (about 2 minutes),
+#                  to check the pipeline: writes bench/RESULTS.draft.md,
+#                  never RESULTS.md
+#   BENCH_RUNS     the labels to run (default: all of the list below),
+#                  e.g. "daemon node"; a partial run writes the draft too
+#   BENCH_SECONDS  seconds per repetition (default 1; quick 0.2)
+#   BENCH_REPS     repetitions of every benchmark (default: its own, in the
+#                  list below; quick 1)
+#   BENCH_LAT_N    requests per latency repetition (bench_daemon's default;
+#                  quick 4000)
+#   BENCH_SLICES   slices of a bench_daemon repetition (its default; quick
+#                  2, so that a slice outlasts an RS256 sign)
+#   and the settings of each benchmark (see its header), passed through.
 #
-# Each side prints "<library> <operation> <median> <min> <max>" in ops/s;
-# this script prints those lines as they arrive, then a table with the
-# ratio engine/peer per operation and the cost of an HS256 verification
-# relative to a bare one-shot HMAC-SHA256 of the same signing input.
-set -eu
+# Each benchmark's output goes to the terminal as it arrives.  Every line,
+# after the label of its run, and this script's "meta" lines (machine,
+# versions, settings) go to bench/RESULTS.raw (.draft.raw), which
+# bench/results.js turns into bench/RESULTS.md (.draft.md); the targets
+# table is printed at the end.  To remake the tables without measuring
+# again:
+#
+#   node bench/results.js bench/RESULTS.raw >bench/RESULTS.md
+set -u -o pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
-: "${BENCH_SECONDS:=1}"
-: "${BENCH_REPS:=5}"
-export BENCH_SECONDS BENCH_REPS
+# The benchmarks, in the order they run: the label bench/results.js finds
+# their figures by, their repetitions, and the command.  A command whose
+# file (its first word with a '/') is not in the tree is skipped with a
+# note (some are still being written).
+BENCHES='
+engine        5  bench/run_engine.sh
+daemon        5  env BENCH_SIGN_KEY=rsa2048 bench/run_daemon.sh
+daemon-es256  5  env BENCH_SIGN_KEY=p256 BENCH_ONLY=c bench/run_daemon.sh
+node          5  node bench/bench_node_engine.js
+cache         5  build/bench_cache
+node-cache    3  node bench/bench_nodecache.js
+procs         3  node bench/bench_procs.js
+storm         3  node bench/bench_storm.js
+rss           3  bench/run_rss.sh
+'
 
-# HS256 verification may cost at most this many bare HMACs.
-HMAC_TARGET=1.3
-
-ENGINE=build/bench_engine
-MODULES=tests/node_modules
-
-if [ ! -x "$ENGINE" ]; then
-	echo "bench/run.sh: $ENGINE is missing; run 'make bench'" >&2
-	exit 1
-fi
-for m in jsonwebtoken fast-jwt; do
-	if [ ! -f "$MODULES/$m/package.json" ]; then
-		echo "bench/run.sh: $MODULES/$m is missing; run 'make bench'" >&2
-		exit 1
-	fi
+# the settings the run was asked for, before the defaults fill them in
+asked=
+for v in "${!BENCH_@}"; do
+	case ${!v} in
+	*[![:alnum:]_.,:/=-]*) asked="$asked$v='${!v}' " ;;
+	*) asked="$asked$v=${!v} " ;;
+	esac
 done
+reps_asked=${BENCH_REPS:-}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	: "${BENCH_SECONDS:=0.2}"
+	: "${BENCH_LAT_N:=4000}"
+	: "${BENCH_SLICES:=2}"
+	reps_asked=${reps_asked:-1}
+fi
+: "${BENCH_SECONDS:=1}"
+export BENCH_SECONDS BENCH_QUICK=${BENCH_QUICK:-0}
+[ -n "${BENCH_LAT_N:-}" ] && export BENCH_LAT_N
+[ -n "${BENCH_SLICES:-}" ] && export BENCH_SLICES
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/agauthd-bench.XXXXXX")
+out=bench/RESULTS.md
+if [ "$BENCH_QUICK" = 1 ] || [ -n "${BENCH_RUNS:-}" ]; then
+	out=bench/RESULTS.draft.md
+fi
+raw=${out%.md}.raw
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/agauthd-benchrun.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/keys"
-chmod 700 "$tmp/keys"
+trap 'exit 130' INT TERM
 
-pkgver() {
-	node -p "require('./$MODULES/$1/package.json').version"
+# "meta <key> <value>" into the raw file
+meta() {
+	local key=$1
+	shift
+	echo "meta $key $*" >>"$tmp/raw"
 }
 
-cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null |
-	head -n 1)
-node_v=$(node --version)
-jwt_v=$(pkgver jsonwebtoken)
-fast_v=$(pkgver fast-jwt)
+# the version of a Debian package, or of an npm package of tests/
+debver() {
+	dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo unknown
+}
+npmver() {
+	node -p "require('./tests/node_modules/$1/package.json').version" 2>/dev/null ||
+		echo unknown
+}
 
-echo "agauthd engine benchmark: ${BENCH_REPS} x ${BENCH_SECONDS} s per measurement"
-echo
-echo "== engine (C, mbedTLS) =="
-# The engine generates the keys and writes them for the Node side.
-"$ENGINE" "$tmp/keys" | tee "$tmp/engine.out"
-mbedtls=$(sed -n 's/^# mbedtls //p' "$tmp/engine.out")
-echo
-echo "== jsonwebtoken ${jwt_v}, fast-jwt ${fast_v} (node ${node_v}) =="
-node bench/bench_peers.js "$tmp/keys" | tee "$tmp/peers.out"
-echo
+# (the files this script and people write after a run do not count)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git status --porcelain -- . ':!bench/RESULTS.md' ':!bench/NOTES.md' 2>/dev/null)" ] &&
+	commit="$commit (with changes)"
+meta date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+meta commit "$commit"
+meta cpu "$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n 1)"
+meta cpus "$(nproc)"
+meta kernel "$(uname -sr)"
+meta memory "$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+meta load "$(cut -d' ' -f1-3 /proc/loadavg)"
+meta quick "$BENCH_QUICK"
+meta version-node "$(node --version)"
+for p in jsonwebtoken ag-auth fast-jwt; do
+	meta "version-$p" "$(npmver "$p")"
+done
+meta version-libev "$(debver libev-dev)"
+meta version-msgpack-c "$(debver libmsgpack-dev)"
+meta command "${asked}make bench"
+meta settings "BENCH_SECONDS=$BENCH_SECONDS" \
+	"${BENCH_LAT_N:+BENCH_LAT_N=$BENCH_LAT_N }${BENCH_SLICES:+BENCH_SLICES=$BENCH_SLICES }" \
+	"(BENCH_REPS: per run, below)"
 
-cat <<EOF
-== results: ops/s, median of ${BENCH_REPS} x ${BENCH_SECONDS} s; (engine/peer) ==
-machine:  ${cpu:-unknown CPU}, $(nproc) CPUs, Linux $(uname -r)
-versions: node ${node_v}, jsonwebtoken ${jwt_v}, fast-jwt ${fast_v}, mbedTLS ${mbedtls:-unknown}
+echo "agauthd benchmarks into $out: $BENCH_SECONDS s per repetition;" \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg)"
+failed=0
+# (the list on fd 3: a benchmark reading its stdin must not eat it)
+while read -r -u 3 label reps cmd; do
+	[ -z "$label" ] && continue
+	case " ${BENCH_RUNS:-$label} " in
+	*" $label "*) ;;
+	*) meta skipped "$label" "not in BENCH_RUNS"; continue ;;
+	esac
+	read -ra argv <<<"$cmd"
+	file=
+	for w in "${argv[@]}"; do
+		case $w in */*) file=$w; break ;; esac
+	done
+	echo
+	if [ -n "$file" ] && [ ! -e "$file" ]; then
+		echo "# $label: $file is not in this tree: skipped"
+		meta skipped "$label" "\`$file\` is not in this tree"
+		continue
+	fi
+	reps=${reps_asked:-$reps}
+	echo "== $label: $cmd (BENCH_REPS=$reps) =="
+	start=$SECONDS
+	BENCH_REPS=$reps "${argv[@]}" </dev/null | tee "$tmp/out"
+	rc=${PIPESTATUS[0]}
+	sed "s/^/$label /" "$tmp/out" >>"$tmp/raw"
+	meta run "$label" "$reps" "$((SECONDS - start))" "$rc" "$cmd"
+	if [ "$rc" != 0 ]; then
+		echo "# $label: exit status $rc" >&2
+		failed=1
+	fi
+done 3<<<"$BENCHES"
 
-EOF
-
-grep -hv '^#' "$tmp/engine.out" "$tmp/peers.out" |
-awk -v target="$HMAC_TARGET" '
-	# a cell of width w; "×" may count as 2 bytes (mawk) or 1 char (gawk)
-	function cell(s, w,   pad) {
-		pad = w - (length(s) - gsub(/×/, "×", s) * (length("×") - 1))
-		return s sprintf("%" (pad > 0 ? pad : 0) "s", "")
-	}
-	function ratio(e, p) {
-		if (e == "" || p == "" || p == 0)
-			return "-"
-		r = e / p
-		return sprintf("%.0f (" (r >= 1 ? "%.1f" : r >= 0.1 ? "%.2f" : \
-			       "%.3f") "×)", p, r)
-	}
-	{
-		med[$1, $2] = $3
-		lo[$1, $2] = $4
-		hi[$1, $2] = $5
-		if ($1 == "engine-ratio")
-			next
-		if (!($2 in seen) && $2 != "hmac_sha256_bare") {
-			seen[$2] = 1
-			ops[++n] = $2
-		}
-	}
-	END {
-		split("jsonwebtoken fast-jwt fast-jwt-cache", peer, " ")
-		printf "%s%s", cell("operation", 14), cell("engine", 10)
-		printf "%s%s%s\n", cell(peer[1], 22), cell(peer[2], 22), peer[3]
-		for (i = 1; i <= n; i++) {
-			o = ops[i]
-			e = med["engine", o]
-			printf "%s%s", cell(o, 14), cell(e == "" ? "-" : e, 10)
-			printf "%s%s%s\n", cell(ratio(e, med[peer[1], o]), 22),
-			       cell(ratio(e, med[peer[2], o]), 22),
-			       ratio(e, med[peer[3], o])
-		}
-		printf "\n"
-		h = med["engine", "hmac_sha256_bare"]
-		v = med["engine", "hs256_verify"]
-		if (h == "" || v == "" || v == 0) {
-			print "hs256_verify vs bare HMAC: not measured"
-			exit
-		}
-		printf "bare HMAC-SHA256 (mbedtls_md_hmac one-shot, same signing input): %.0f ops/s\n", h
-		# the paired figure: each repetition of hs256_verify divided by
-		# the bare HMAC repetition measured right after it
-		if (("engine-ratio", "hs256_verify_per_bare_hmac") in med) {
-			c = med["engine-ratio", "hs256_verify_per_bare_hmac"]
-			spread = sprintf(" (per-repetition range %.2f-%.2f×)",
-					 lo["engine-ratio", "hs256_verify_per_bare_hmac"],
-					 hi["engine-ratio", "hs256_verify_per_bare_hmac"])
-		} else {
-			c = h / v
-			spread = ""
-		}
-		printf "hs256_verify cost / bare HMAC cost: %.2f×%s\n", c, spread
-		printf "target ≤ %s×: %s\n", target, c <= target + 0 ? "met" : "NOT met"
-	}'
+mv "$tmp/raw" "$raw"
+if ! node bench/results.js "$raw" >"$tmp/results.md"; then
+	echo "bench/run.sh: bench/results.js failed on $raw" >&2
+	exit 1
+fi
+mv "$tmp/results.md" "$out"
 echo
-echo "(ratios are engine ops/s divided by the peer's; min and max of each"
-echo " measurement are in the raw lines above)"
-
-echo
-# agauthd over its socket, next to a bare echo server
-bench/run_daemon.sh
-
-echo
-echo "== the npm package's AuthEngine (client/node) against agauthd =="
-node bench/bench_node_engine.js
+awk '/^## / { p = ($0 == "## Targets") } p' "$out"
+echo "wrote $out ($raw: every line); took $((SECONDS / 60)) min $((SECONDS % 60)) s"
+exit "$failed"

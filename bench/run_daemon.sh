@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/run_daemon.sh - agauthd over its socket, next to a bare echo server.
 #
-# Run through `make bench` (after bench/run.sh's engine section), which
-# builds build/agauthd, build/echo_server and build/bench_daemon first.
+# Run through `make bench` (bench/run.sh runs it twice, the second time
+# with BENCH_SIGN_KEY=p256 BENCH_ONLY=c), which builds build/agauthd,
+# build/echo_server and build/bench_daemon first.
 # A benchmark, never a test: it fails only when a benchmark cannot run,
 # never on a number.
 #
@@ -16,14 +17,16 @@
 #   BENCH_SIGN_KEY       the primary key those signs use, an `agauthd
 #                        keygen` type: rsa2048 (RS256, the default) or p256
 #                        (ES256, whose signs are not serialized per key)
+#   BENCH_ONLY           a, b or c: only that part of bench_daemon
 #   BENCH_THREADS        agauthd's [daemon] threads (0: one per CPU)
 #   AGAUTHD              the daemon binary (default build/agauthd)
 #
 # It creates a temporary directory with a keyring holding an RS256 primary
 # key and an HS256 verify-only key without kid (an imported SocketCluster
 # authKey), starts agauthd and build/echo_server on sockets there, runs
-# build/bench_daemon, prints its lines as they arrive and then a table
-# with each target and whether it is met, and stops both servers.
+# build/bench_daemon, prints its lines as they arrive, and stops both
+# servers.  bench/results.js puts the figures in tables beside their
+# targets.
 set -eu -o pipefail
 
 cd "$(dirname "$0")/.."
@@ -34,12 +37,6 @@ cd "$(dirname "$0")/.."
 : "${BENCH_SIGN_KEY:=rsa2048}"
 : "${AGAUTHD:=build/agauthd}"
 export BENCH_SECONDS BENCH_REPS
-
-# targets: daemon/echo round trip at most, verifies at depth 32 as a share
-# of bare HMACs at least, p99 with signs in flight / idle p99 at most
-ECHO_TARGET=1.25
-HMAC_TARGET=0.70
-LOAD_TARGET=2
 
 CLIENT=build/bench_daemon
 ECHO=build/echo_server
@@ -122,96 +119,18 @@ if [ ! -S "$tmp/agauthd.sock" ] || [ ! -S "$tmp/echo.sock" ]; then
 	exit 1
 fi
 
-cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo 2>/dev/null |
-	head -n 1)
 threads=$BENCH_THREADS
 [ "$threads" = 0 ] && threads="$(nproc) (one per CPU)"
 
-echo "agauthd daemon benchmark: ${BENCH_REPS} repetitions"
+echo "# agauthd daemon benchmark: $AGAUTHD, crypto threads ${threads}, primary key ${sign_alg}"
 # latencies of a few microseconds move with anything else running
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
 if awk -v l="$load" 'BEGIN { exit !(l > 0.5) }'; then
-	echo "warning: load average $load before the run: other work on this"
-	echo "machine will show in the figures, the latencies most"
+	echo "# warning: load average $load before the run: other work" \
+		"shows in the figures, the latencies most"
 fi
-echo
-echo "== bench_daemon against $AGAUTHD and $ECHO =="
-"$CLIENT" "$tmp/agauthd.sock" "$tmp/echo.sock" "$tmp/keys/authkey" |
-	tee "$tmp/client.out"
+"$CLIENT" "$tmp/agauthd.sock" "$tmp/echo.sock" "$tmp/keys/authkey"
 if [ -s "$tmp/agauthd.log" ]; then
-	echo "-- agauthd's log --"
-	cat "$tmp/agauthd.log"
+	echo "# -- agauthd's log --"
+	sed 's/^/# /' "$tmp/agauthd.log"
 fi
-echo
-
-cat <<EOF
-== results: median of ${BENCH_REPS} repetitions [min-max] ==
-machine:  ${cpu:-unknown CPU}, $(nproc) CPUs, Linux $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)
-agauthd:  $AGAUTHD, crypto threads ${threads}, primary key ${sign_alg}; $(sed -n 's/^# mbedtls /mbedTLS /p' "$tmp/client.out")
-client:   $(sed -n 's/^# verify request frame /verify request frame /p' "$tmp/client.out")
-
-EOF
-
-grep -v '^#' "$tmp/client.out" |
-awk -v et="$ECHO_TARGET" -v ht="$HMAC_TARGET" -v lt="$LOAD_TARGET" \
-    -v alg="$sign_alg" '
-	{ med[$2] = $3; lo[$2] = $4; hi[$2] = $5 }
-	function fig(n, d) {
-		if (!(n in med))
-			return "-"
-		return sprintf("%." d "f [%." d "f-%." d "f]", med[n], lo[n],
-			       hi[n])
-	}
-	function row(what, n, d) {
-		printf "  %-36s %s\n", what, fig(n, d)
-	}
-	function row3(what, n) {
-		printf "  %-36s %-22s %-22s %s\n", what, fig(n "_p50_us", 1),
-		       fig(n "_p99_us", 1), fig(n "_p999_us", 1)
-	}
-	function verdict(what, n, target, le,   ok) {
-		if (!(n in med)) {
-			printf "  %-36s not measured\n", what
-			return
-		}
-		ok = le ? med[n] <= target : med[n] >= target
-		printf "  %-36s %-22s target %s %s: %s\n", what, fig(n, 3),
-		       le ? "<=" : ">=", target, ok ? "met" : "NOT met"
-	}
-	END {
-		print "a. round trip at depth 1: HS256 verify vs echo of the same frame (us)"
-		printf "  %-36s %-22s %-22s %s\n", "", "p50", "p99", "p999"
-		row3("agauthd hs256 verify", "hs256_verify_d1")
-		row3("echo server", "echo_d1")
-		row("added by agauthd at p50 (us)", "hs256_verify_d1_added_p50_us", 1)
-		verdict("ratio daemon/echo, p50", "verify_per_echo_p50", et, 1)
-		verdict("ratio daemon/echo, p99", "verify_per_echo_p99", et, 1)
-		row("ratio daemon/echo, p999", "verify_per_echo_p999", 3)
-		row("(echo + 1 bare HMAC)/echo, p50",
-		    "echo_plus_bare_hmac_per_echo_p50", 3)
-		print ""
-		print "b. HS256 verify throughput at depth 32, pipelined (ops/s)"
-		row("agauthd, 1 connection", "hs256_verify_d32_c1_ops", 0)
-		row("agauthd, 2 connections", "hs256_verify_d32_c2_ops", 0)
-		row("bare HMAC-SHA256, 1 core", "hmac_sha256_bare_ops", 0)
-		row("the HMAC agauthd computes, alone", "hmac_sha256_agauthd_ops", 0)
-		verdict("share of bare HMAC, 1 connection",
-			"verify_d32_c1_per_bare_hmac", ht, 0)
-		verdict("share of bare HMAC, 2 connections",
-			"verify_d32_c2_per_bare_hmac", ht, 0)
-		row("share of that HMAC, 1 connection",
-		    "verify_d32_c1_per_agauthd_hmac", 3)
-		print ""
-		print "c. HS256 verify at depth 1 with " alg " signs in flight (us)"
-		printf "  %-36s %-22s %-22s %s\n", "", "p50", "p99", "p999"
-		row3("idle (a)", "hs256_verify_d1")
-		row3(alg " signs in flight", "hs256_verify_d1_signload")
-		row(alg " signs/s meanwhile", "signs_under_load_ops", 0)
-		verdict("ratio p99 loaded/idle", "verify_p99_signload_per_idle",
-			lt, 1)
-		row("ratio p50 loaded/idle", "verify_p50_signload_per_idle", 3)
-		row("ratio p999 loaded/idle", "verify_p999_signload_per_idle", 3)
-	}'
-echo
-echo "(each ratio is taken per repetition from measurements run back to back,"
-echo " then its median; a alternates daemon and echo request by request)"
