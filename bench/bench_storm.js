@@ -13,9 +13,12 @@
  *                   one agauthd (the release build, a temporary directory,
  *                   the authKey imported as its key).  The cold storm:
  *                   a fresh daemon, every token a miss (the daemon verifies
- *                   and fills its cache); the warm storm: the same tokens
- *                   from fresh worker processes, every token a cache hit
- *                   (a storm after the workers restart).
+ *                   and fills its cache); "again": the same tokens at once
+ *                   from the same processes, every token a cache hit,
+ *                   with the processes' JIT as warm as fast-jwt's in its
+ *                   warm storm; the warm storm: the same tokens from fresh
+ *                   worker processes, every token a cache hit (a storm
+ *                   after the workers restart).
  *   ag-auth         ag-auth 2.1 with the authKey string, as
  *                   socketcluster-server uses it by default; on the first
  *                   BENCH_STORM_PEER_TOKENS tokens only (it is slow;
@@ -41,9 +44,9 @@
  *
  * Prints, over the repetitions (median, min, max):
  *
- *   storm <engine>[_cold|_warm]_tokens_per_s ...   all workers together
- *   storm <engine>[_cold|_warm]_wall_ms ...        go to the last verify
- *   storm-ratio agauthd_<cold|warm>_per_<peer> ... tokens/s, per repetition
+ *   storm <engine>[_cold|_again|_warm]_tokens_per_s ...  all workers together
+ *   storm <engine>[_cold|_again|_warm]_wall_ms ...       go to the last verify
+ *   storm-ratio agauthd_<storm>_per_<peer> ...    tokens/s, per repetition
  *
  * and "# target" lines for agauthd >= 20x ag-auth.  Other lines start
  * with '#'.  A benchmark, never a test.
@@ -85,21 +88,35 @@ function record(name, { ops, seconds }) {
 	return `${name} ${(seconds * 1000).toFixed(0)} ms (${(ops / seconds).toFixed(0)}/s)`;
 }
 
-/* cold and warm storms against a fresh daemon; what the daemon did */
+/* against a fresh daemon: the cold storm, the same again in the same
+ * processes (all hits, their JIT warm: as fast-jwt's warm storm), and the
+ * warm storm from fresh processes; what the daemon verified in each */
 async function agauthd(files, rep) {
 	const d = await BenchDaemon.start({ authKey: key, cacheSize: cacheSize(TOKENS, SLOTS_PER_TOKEN) });
 	const all = inits(files, 'agauthd', TOKENS, { socket: d.sock });
-	const s0 = await d.stats();
-	const [cold] = await Fleet.measure(all, [1]);
-	const s1 = await d.stats();
-	const [warm] = await Fleet.measure(all, [1]);
-	const s2 = await d.stats();
+	const f = await Fleet.start(all);
+	const verified = [(await d.stats()).verifies];
+	const out = [];
+	const step = async (name, storm) => {
+		const r = record(name, await storm);
+		const s = await d.stats();
+
+		verified.push(s.verifies);
+		out.push(`${r}, the daemon verified ${verified[verified.length - 1] - verified[verified.length - 2]}`);
+		return s;
+	};
+
+	try {
+		await step('agauthd_cold', f.storm(1));
+		await step('agauthd_again', f.storm(1));
+	} finally {
+		await f.close();
+	}
+	const s = await step('agauthd_warm', Fleet.measure(all, [1]).then((r) => r[0]));
 
 	await d.stop();
-	console.log(`# rep ${rep}: ${record('agauthd_cold', cold)}, the daemon verified ` +
-		    `${s1.verifies - s0.verifies}; ${record('agauthd_warm', warm)}, the daemon ` +
-		    `verified ${s2.verifies - s1.verifies} (the rest: cache hits); ` +
-		    `${s2.cache_entries} entries, ${s2.cache_evictions} evictions`);
+	console.log(`# rep ${rep}: ${out.join('; ')} (the rest: cache hits); ` +
+		    `${s.cache_entries} entries, ${s.cache_evictions} evictions`);
 }
 
 async function peers(files, rep) {
@@ -124,6 +141,7 @@ function report() {
 	const warm = r('agauthd_warm', 'ag-auth');
 
 	r('agauthd_cold', 'fast-jwt-cache_cold');
+	r('agauthd_again', 'fast-jwt-cache_warm');
 	r('agauthd_warm', 'fast-jwt-cache_warm');
 	figures.target('agauthd cold storm / ag-auth', cold, TARGET);
 	figures.target('agauthd warm storm / ag-auth', warm, TARGET);
