@@ -7,7 +7,6 @@
  * bytes, and the admin right for this user (for stats).
  */
 const fs = require('node:fs');
-const path = require('node:path');
 
 process.env.AGAUTHD = process.env.AGAUTHD || 'build/agauthd';
 const h = require('../../tests/integration/harness');
@@ -59,4 +58,4 @@ function tmpdir(tag) {
 	return h.tmpdir(tag);
 }
 
-module.exports = { BenchDaemon, cacheSize, tmpdir, AGAUTHD: h.AGAUTHD, ROOT: path.resolve(h.ROOT) };
+module.exports = { BenchDaemon, cacheSize, tmpdir };

@@ -78,9 +78,11 @@ class TokenFiles {
 	}
 }
 
-/* A slice file's tokens. */
+/* A slice file's tokens (none in an empty slice). */
 function read(file) {
-	return fs.readFileSync(file, 'utf8').split('\n');
+	const s = fs.readFileSync(file, 'utf8');
+
+	return s === '' ? [] : s.split('\n');
 }
 
 /* [from, to) for each of `parts` workers sharing users from .. from + n - 1 */
@@ -91,4 +93,4 @@ function split(from, n, parts) {
 	}));
 }
 
-module.exports = { MODULES, EXPIRES_IN, authKey, userName, authToken, make, check, TokenFiles, read, split };
+module.exports = { MODULES, authKey, userName, make, check, TokenFiles, read, split };

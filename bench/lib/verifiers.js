@@ -21,7 +21,6 @@ const { MODULES } = require('./tokens');
 
 const OPTIONS = { algorithms: ['HS256'] };
 const ATTACH_MS = 10000;           /* the AuthEngine's cache must attach by then */
-const KINDS = ['agauthd', 'ag-auth', 'fast-jwt-cache', 'jsonwebtoken'];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -70,4 +69,4 @@ async function make(kind, opts) {
 	return MAKERS[kind](opts);
 }
 
-module.exports = { KINDS, OPTIONS, make };
+module.exports = { OPTIONS, make };
