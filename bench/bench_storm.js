@@ -65,9 +65,11 @@ const WORKERS = envInt('BENCH_STORM_WORKERS', 4, 1, 256);
 const PEER_TOKENS = envInt('BENCH_STORM_PEER_TOKENS', Math.min(20000, TOKENS), 1, TOKENS);
 const DEPTH = envInt('BENCH_DEPTH', 64, 1, 256);
 const WITH_JWT = process.env.BENCH_STORM_JWT === '1';
-/* slots of the daemon's cache per token: enough that no bucket of 8
- * overflows, so that the warm storm is all hits (docs/cache.md) */
-const SLOTS_PER_TOKEN = 8;
+/* slots of the daemon's cache per token: enough that a bucket of 8
+ * overflows about never (half a token per bucket on average), so that
+ * the warm storms are all hits (docs/cache.md); pages of the cache are
+ * committed only as they are written */
+const SLOTS_PER_TOKEN = 16;
 const TARGET = 20;                 /* agauthd >= 20x ag-auth */
 
 const key = tokens.authKey();
