@@ -22,10 +22,12 @@
  *   AGAUTHD                  the daemon (default build/agauthd)
  *   BENCH_REPS               repetitions (default 3)
  *   BENCH_PROCS              process counts (default 1,2,4,8)
+ *   BENCH_QUICK              1: small sizes (bench/run.sh's quick run):
+ *                            the defaults in brackets below
  *   BENCH_PROCS_TOKENS       misses per N, all processes together
- *                            (default 40000)
- *   BENCH_PROCS_HIT_ROUNDS   passes over them as hits (default 5)
- *   BENCH_PROCS_PEER_TOKENS  ag-auth verifies per N (default 2000)
+ *                            (default 40000 [8000])
+ *   BENCH_PROCS_HIT_ROUNDS   passes over them as hits (default 5 [2])
+ *   BENCH_PROCS_PEER_TOKENS  ag-auth verifies per N (default 2000 [400])
  *   BENCH_DEPTH              verifies in flight per process (default 64)
  *
  * Prints, over the repetitions (median, min, max), for each N:
@@ -42,14 +44,14 @@
 const { BenchDaemon, cacheSize, tmpdir } = require('./lib/daemon');
 const figures = require('./lib/figures');
 const { Fleet } = require('./lib/fleet');
-const { envInt, envInts } = require('./lib/settings');
+const { envInt, envInts, quick } = require('./lib/settings');
 const tokens = require('./lib/tokens');
 
 const REPS = envInt('BENCH_REPS', 3, 1, 101);
 const PROCS = envInts('BENCH_PROCS', [1, 2, 4, 8], 1, 256);
-const TOKENS = envInt('BENCH_PROCS_TOKENS', 40000, 1, 10000000);
-const HIT_ROUNDS = envInt('BENCH_PROCS_HIT_ROUNDS', 5, 1, 1000);
-const PEER_TOKENS = envInt('BENCH_PROCS_PEER_TOKENS', 2000, 1, TOKENS);
+const TOKENS = envInt('BENCH_PROCS_TOKENS', quick(8000, 40000), 1, 10000000);
+const HIT_ROUNDS = envInt('BENCH_PROCS_HIT_ROUNDS', quick(2, 5), 1, 1000);
+const PEER_TOKENS = envInt('BENCH_PROCS_PEER_TOKENS', Math.min(quick(400, 2000), TOKENS), 1, TOKENS);
 const DEPTH = envInt('BENCH_DEPTH', 64, 1, 256);
 /* cache slots per token: no bucket of 8 overflows (docs/cache.md) */
 const SLOTS_PER_TOKEN = 8;

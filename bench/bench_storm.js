@@ -35,10 +35,13 @@
  *
  *   AGAUTHD                  the daemon (default build/agauthd)
  *   BENCH_REPS               repetitions (default 3)
- *   BENCH_STORM_TOKENS       tokens in the storm (default 100000)
+ *   BENCH_QUICK              1: small sizes (bench/run.sh's quick run):
+ *                            the defaults in brackets below
+ *   BENCH_STORM_TOKENS       tokens in the storm (default 100000 [20000])
  *   BENCH_STORM_WORKERS      worker processes (default 4)
  *   BENCH_STORM_PEER_TOKENS  tokens ag-auth and jsonwebtoken verify
- *                            (default 20000, at most BENCH_STORM_TOKENS)
+ *                            (default 20000 [2000], at most
+ *                            BENCH_STORM_TOKENS)
  *   BENCH_STORM_JWT          1: jsonwebtoken too
  *   BENCH_DEPTH              verifies in flight per worker (default 64)
  *
@@ -56,13 +59,13 @@
 const { BenchDaemon, cacheSize, tmpdir } = require('./lib/daemon');
 const figures = require('./lib/figures');
 const { Fleet } = require('./lib/fleet');
-const { envInt } = require('./lib/settings');
+const { envInt, quick } = require('./lib/settings');
 const tokens = require('./lib/tokens');
 
 const REPS = envInt('BENCH_REPS', 3, 1, 101);
-const TOKENS = envInt('BENCH_STORM_TOKENS', 100000, 1, 10000000);
+const TOKENS = envInt('BENCH_STORM_TOKENS', quick(20000, 100000), 1, 10000000);
 const WORKERS = envInt('BENCH_STORM_WORKERS', 4, 1, 256);
-const PEER_TOKENS = envInt('BENCH_STORM_PEER_TOKENS', Math.min(20000, TOKENS), 1, TOKENS);
+const PEER_TOKENS = envInt('BENCH_STORM_PEER_TOKENS', Math.min(quick(2000, 20000), TOKENS), 1, TOKENS);
 const DEPTH = envInt('BENCH_DEPTH', 64, 1, 256);
 const WITH_JWT = process.env.BENCH_STORM_JWT === '1';
 /* slots of the daemon's cache per token: enough that a bucket of 8

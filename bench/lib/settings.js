@@ -2,7 +2,15 @@
 /*
  * settings.js - the Node benchmarks' environment variables, checked: a
  * value out of range stops the run with status 2 before anything starts.
+ * BENCH_QUICK=1 (bench/run.sh's quick run, which checks the pipeline)
+ * asks for small sizes: quick(small, full) picks the default.
  */
+
+const QUICK = process.env.BENCH_QUICK === '1';
+
+function quick(small, full) {
+	return QUICK ? small : full;
+}
 
 /* process.env[name] as a number in [lo, hi], or def when unset. */
 function envNumber(name, def, lo, hi) {
@@ -45,4 +53,4 @@ function envInts(name, def, lo, hi) {
 	return v;
 }
 
-module.exports = { envNumber, envInt, envInts };
+module.exports = { quick, envNumber, envInt, envInts };

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * bench_node_cache.js - cache hits in Node with a million tokens cached:
+ * bench_nodecache.js - cache hits in Node with a million tokens cached:
  * the Node side of what build/bench_cache measures in C.  One agauthd's
  * cache is filled with BENCH_NODE_CACHE_TOKENS distinct tokens (as
  * SocketCluster issues them, lib/tokens.js) by BENCH_NODE_CACHE_FILLERS
@@ -21,11 +21,13 @@
  * Every result is checked (its username); the daemon's verify count
  * proves that the timed calls were all hits.
  *
- *   node bench/bench_node_cache.js
+ *   node bench/bench_nodecache.js
  *
  *   AGAUTHD                   the daemon (default build/agauthd)
  *   BENCH_SECONDS             seconds per measurement (default 1)
  *   BENCH_REPS                repetitions, interleaved (default 3)
+ *   BENCH_QUICK               1: 100000 tokens by default (bench/run.sh's
+ *                             quick run)
  *   BENCH_NODE_CACHE_TOKENS   tokens cached (default 1000000)
  *   BENCH_NODE_CACHE_SLOTS    daemon cache slots per token (default 2;
  *                             [cache] size = tokens x slots x 512 bytes)
@@ -51,13 +53,13 @@ const { BenchDaemon, cacheSize, tmpdir } = require('./lib/daemon');
 const figures = require('./lib/figures');
 const { Fleet } = require('./lib/fleet');
 const { pipelineFor } = require('./lib/pipeline');
-const { envInt, envNumber } = require('./lib/settings');
+const { envInt, envNumber, quick } = require('./lib/settings');
 const tokens = require('./lib/tokens');
 const verifiers = require('./lib/verifiers');
 
 const SECONDS = envNumber('BENCH_SECONDS', 1, 0.01, 3600);
 const REPS = envInt('BENCH_REPS', 3, 1, 101);
-const TOKENS = envInt('BENCH_NODE_CACHE_TOKENS', 1000000, 1, 10000000);
+const TOKENS = envInt('BENCH_NODE_CACHE_TOKENS', quick(100000, 1000000), 1, 10000000);
 const SLOTS = envNumber('BENCH_NODE_CACHE_SLOTS', 2, 1, 64);
 const FILLERS = envInt('BENCH_NODE_CACHE_FILLERS', 2, 1, 64);
 const FASTJWT = envInt('BENCH_NODE_CACHE_FASTJWT', TOKENS, 1, 100000000);
@@ -172,6 +174,6 @@ async function main() {
 }
 
 main().catch((e) => {
-	console.error(`bench_node_cache: ${e.stack || e}`);
+	console.error(`bench_nodecache: ${e.stack || e}`);
 	process.exit(1);
 });
