@@ -48,7 +48,7 @@
  * Prints, over the repetitions (median, min, max):
  *
  *   storm <engine>[_cold|_again|_warm]_tokens_per_s ...  all workers together
- *   storm <engine>[_cold|_again|_warm]_wall_ms ...       go to the last verify
+ *   storm <engine>[_cold|_again|_warm]_wall_us ...       go to the last verify
  *   storm-ratio agauthd_<storm>_per_<peer> ...    tokens/s, per repetition
  *
  * and "# target" lines for agauthd >= 20x ag-auth.  Other lines start
@@ -78,7 +78,7 @@ const TARGET = 20;                 /* agauthd >= 20x ag-auth */
 const key = tokens.authKey();
 const iat = Math.floor(Date.now() / 1000);
 const rates = {};                  /* name -> tokens/s per repetition */
-const walls = {};                  /* name -> ms per repetition */
+const walls = {};                  /* name -> µs per repetition */
 
 /* the init messages of `WORKERS` workers sharing the first n tokens */
 function inits(files, kind, n, extra = {}) {
@@ -89,7 +89,7 @@ function inits(files, kind, n, extra = {}) {
 
 function record(name, { ops, seconds }) {
 	(rates[name] = rates[name] || []).push(ops / seconds);
-	(walls[name] = walls[name] || []).push(seconds * 1000);
+	(walls[name] = walls[name] || []).push(seconds * 1e6);
 	return `${name} ${(seconds * 1000).toFixed(0)} ms (${(ops / seconds).toFixed(0)}/s)`;
 }
 
@@ -139,7 +139,7 @@ async function peers(files, rep) {
 function report() {
 	for (const name of Object.keys(rates)) {
 		figures.line('storm', `${name}_tokens_per_s`, rates[name]);
-		figures.line('storm', `${name}_wall_ms`, walls[name], 1);
+		figures.line('storm', `${name}_wall_us`, walls[name]);
 	}
 	const r = (a, b) => figures.ratio('storm', `${a}_per_${b}`, rates[a], rates[b]);
 	const cold = r('agauthd_cold', 'ag-auth');
@@ -164,7 +164,7 @@ async function main() {
 		    `processes, ${DEPTH} verifies in flight each; ${REPS} repetitions, ` +
 		    'each on a fresh daemon and fresh processes');
 	console.log(`# ag-auth${WITH_JWT ? ' and jsonwebtoken' : ''} verify the first ${PEER_TOKENS} tokens ` +
-		    'only (BENCH_STORM_PEER_TOKENS): their tokens/s is the comparable figure, not wall_ms');
+		    'only (BENCH_STORM_PEER_TOKENS): their tokens/s is the comparable figure, not wall_us');
 	console.log(`# fast-jwt-cache: a cache of ${Math.ceil(TOKENS / WORKERS)} tokens per process ` +
 		    '(its share); warm = the same processes again');
 	for (let rep = 1; rep <= REPS; rep++) {
