@@ -316,8 +316,9 @@ $(BUILD)/echo_server: $(call obj,bench/echo_server.c)
 # a client of the wire protocol (shared/proto, no libagauth), and mbedTLS
 # for the bare-HMAC baseline
 $(BUILD)/bench_daemon: $(call obj,bench/bench_daemon.c bench/bench_util.c \
-                                  shared/proto.c shared/buf.c shared/agerr.c \
-                                  shared/b64url.c) $(BUILD)/libagengine.a
+                                  bench/bench_hs256.c shared/proto.c \
+                                  shared/buf.c shared/agerr.c shared/b64url.c) \
+                       $(BUILD)/libagengine.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS)
 
 # cache hits next to in-process verification (the daemon's cache writer
