@@ -306,7 +306,7 @@ run: all
 
 # ---------------------------------------------------------------- bench
 bench: all $(BUILD)/bench_engine $(BUILD)/echo_server $(BUILD)/bench_daemon \
-       $(BUILD)/bench_cache node-deps
+       $(BUILD)/bench_cache $(BUILD)/bench_rss node-deps
 	@bench/run.sh
 
 # the floor under the daemon's round trip: libev and nothing else
@@ -320,6 +320,13 @@ $(BUILD)/bench_daemon: $(call obj,bench/bench_daemon.c bench/bench_util.c \
                                   shared/buf.c shared/agerr.c shared/b64url.c) \
                        $(BUILD)/libagengine.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS)
+
+# agauthd's resident memory, idle, loaded and with many connections,
+# through libagauth
+$(BUILD)/bench_rss: $(call obj,bench/bench_rss.c bench/bench_util.c \
+                               bench/bench_hs256.c) \
+                    $(BUILD)/libagauth.a
+	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc -lmbedcrypto
 
 # cache hits next to in-process verification (the daemon's cache writer
 # fills it)
