@@ -18,14 +18,17 @@
  *
  * and prints, over BENCH_REPS repetitions,
  *
- *   daemon rss_idle_kib <median> <min> <max>     RSS less the cache's
- *   daemon rss_loaded_kib ...                    RSS less the cache's
- *   daemon cache_rss_kib ...                     the cache's, loaded
- *   daemon rss_idle_conns_added_kib ...          conns less loaded
- *   daemon rss_idle_conn_bytes ...               the same per connection
+ *   daemon rss_idle_kib <median> <min> <max>   RSS, idle
+ *   daemon rss_loaded_kib ...                  RSS, loaded
+ *   daemon cache_rss_kib ...                   of it the cache's mapping,
+ *                                              loaded
+ *   daemon rss_idle_less_cache_kib ...         idle less the cache's
+ *   daemon rss_loaded_less_cache_kib ...       loaded less the cache's
+ *   daemon rss_idle_conns_added_kib ...        conns less loaded
+ *   daemon rss_idle_conn_bytes ...             the same per connection
  *
- * with BENCH_CONNS 10000 (the default) naming the fourth
- * rss_10k_idle_conns_added_kib.  Lines starting with '#' say what each
+ * (KiB, but the last), with BENCH_CONNS 10000 (the default) naming the
+ * sixth rss_10k_idle_conns_added_kib.  Lines starting with '#' say what each
  * repetition's RSS was made of.  RLIMIT_NOFILE is raised for this
  * process and so for the daemons it starts (root, or a hard limit high
  * enough, is needed); their configuration must allow BENCH_CONNS + 8
@@ -64,6 +67,12 @@ struct br_mem {
 	long rss;                   /* every mapping but the cache's */
 	long anon, file, locked;    /* of those: anonymous, file, mlocked */
 	long cache;                 /* the cache's mapping */
+};
+
+/* The figures, per repetition. */
+enum {
+	F_IDLE, F_LOADED, F_CACHE, F_IDLE_LESS, F_LOADED_LESS, F_ADDED, F_PER,
+	F_COUNT
 };
 
 /* The load: its connections and what they send. */
@@ -317,9 +326,14 @@ static void br_nofile(unsigned long want)
 
 int main(int argc, char **argv)
 {
-	static double v_idle[BR_REPS_MAX], v_loaded[BR_REPS_MAX],
-		      v_cache[BR_REPS_MAX], v_added[BR_REPS_MAX],
-		      v_per[BR_REPS_MAX];
+	static const char *name[F_COUNT] = {
+		[F_IDLE] = "rss_idle_kib", [F_LOADED] = "rss_loaded_kib",
+		[F_CACHE] = "cache_rss_kib",
+		[F_IDLE_LESS] = "rss_idle_less_cache_kib",
+		[F_LOADED_LESS] = "rss_loaded_less_cache_kib",
+		[F_PER] = "rss_idle_conn_bytes",
+	};
+	static double v[F_COUNT][BR_REPS_MAX];
 	static uint8_t key[BENCH_SECRET_MAX];
 	static struct br_load load;
 	struct br_mem idle, loaded, conns;
@@ -379,11 +393,14 @@ int main(int argc, char **argv)
 		printf("# rep %d: %lu signs, %lu verifies\n", r + 1, load.signs,
 		       load.verifies);
 		load.signs = load.verifies = load.next = 0;
-		v_idle[r] = (double)idle.rss;
-		v_loaded[r] = (double)loaded.rss;
-		v_cache[r] = (double)loaded.cache;
-		v_added[r] = (double)(conns.rss - loaded.rss);
-		v_per[r] = v_added[r] * 1024 / nconns;
+		v[F_IDLE][r] = (double)(idle.rss + idle.cache);
+		v[F_LOADED][r] = (double)(loaded.rss + loaded.cache);
+		v[F_CACHE][r] = (double)loaded.cache;
+		v[F_IDLE_LESS][r] = (double)idle.rss;
+		v[F_LOADED_LESS][r] = (double)loaded.rss;
+		v[F_ADDED][r] = (double)(conns.rss + conns.cache -
+					 loaded.rss - loaded.cache);
+		v[F_PER][r] = v[F_ADDED][r] * 1024 / nconns;
 	}
 	if (nconns == 10000)
 		snprintf(added_name, sizeof added_name,
@@ -391,11 +408,9 @@ int main(int argc, char **argv)
 	else
 		snprintf(added_name, sizeof added_name,
 			 "rss_%d_idle_conns_added_kib", nconns);
-	bench_report("daemon", "rss_idle_kib", v_idle, reps, 0);
-	bench_report("daemon", "rss_loaded_kib", v_loaded, reps, 0);
-	bench_report("daemon", "cache_rss_kib", v_cache, reps, 0);
-	bench_report("daemon", added_name, v_added, reps, 0);
-	bench_report("daemon", "rss_idle_conn_bytes", v_per, reps, 0);
+	name[F_ADDED] = added_name;
+	for (i = 0; i < F_COUNT; i++)
+		bench_report("daemon", name[i], v[i], reps, 0);
 	for (i = 0; i < BR_HS_TOKENS; i++)
 		free(load.hs[i]);
 	for (i = 0; i < BR_RS_TOKENS; i++)
