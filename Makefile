@@ -63,7 +63,8 @@ DAEMON_LIBS := -lev -linih
 # no mbedTLS): the protocol, and the cache reader with the claim checks
 # it runs on a hit
 CLIENTLIB_SRC := $(wildcard client/lib/*.c) shared/proto.c shared/buf.c \
-                 shared/agerr.c shared/cache.c shared/vopts.c shared/json.c \
+                 shared/agerr.c shared/cache.c shared/cache_hash.c \
+                 shared/vopts.c shared/json.c \
                  shared/json_write.c shared/claims.c shared/jwt.c \
                  shared/b64url.c shared/timespan.c
 # the unit suites also test the client library and agauthctl's option
@@ -306,7 +307,7 @@ run: all
 
 # ---------------------------------------------------------------- bench
 bench: all $(BUILD)/bench_engine $(BUILD)/echo_server $(BUILD)/bench_daemon \
-       $(BUILD)/bench_cache node-deps
+       $(BUILD)/bench_cache $(BUILD)/bench_rss node-deps
 	@bench/run.sh
 
 # the floor under the daemon's round trip: libev and nothing else
@@ -316,9 +317,17 @@ $(BUILD)/echo_server: $(call obj,bench/echo_server.c)
 # a client of the wire protocol (shared/proto, no libagauth), and mbedTLS
 # for the bare-HMAC baseline
 $(BUILD)/bench_daemon: $(call obj,bench/bench_daemon.c bench/bench_util.c \
-                                  shared/proto.c shared/buf.c shared/agerr.c \
-                                  shared/b64url.c) $(BUILD)/libagengine.a
+                                  bench/bench_hs256.c shared/proto.c \
+                                  shared/buf.c shared/agerr.c shared/b64url.c) \
+                       $(BUILD)/libagengine.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS)
+
+# agauthd's resident memory, idle, loaded and with many connections,
+# through libagauth
+$(BUILD)/bench_rss: $(call obj,bench/bench_rss.c bench/bench_util.c \
+                               bench/bench_hs256.c) \
+                    $(BUILD)/libagauth.a
+	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc -lmbedcrypto
 
 # cache hits next to in-process verification (the daemon's cache writer
 # fills it)

@@ -51,7 +51,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,9 +64,9 @@
 #include <mbedtls/md.h>
 #include <mbedtls/version.h>
 
+#include "bench/bench_hs256.h"
 #include "bench/bench_util.h"
 #include "daemon/key.h"
-#include "shared/b64url.h"
 #include "shared/buf.h"
 #include "shared/limits.h"
 #include "shared/proto.h"
@@ -77,7 +76,6 @@
 #define BENCH_CONNS_MAX 2
 #define BENCH_DEPTH_MAX 256
 #define BENCH_RBUF (256 * 1024)
-#define BENCH_SECRET_MAX 4096
 
 struct bench_cfg {
 	double seconds;              /* per throughput repetition */
@@ -121,32 +119,13 @@ struct bench_lat {
 	double p50, p99, p999;
 };
 
-static void bench_die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
-
-static void bench_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench_daemon: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-
-
-
-
 /* ---------------------------------------------------------------- frames */
 
 static void bench_frame_end(struct bench_frame *f, struct proto_out *o,
 			    struct buf *b)
 {
 	if (proto_end(o) != 0)
-		bench_die("cannot encode a request");
+		bench_fatal("cannot encode a request");
 	f->p = (uint8_t *)b->p;
 	f->len = b->len;
 }
@@ -220,7 +199,7 @@ static void bench_explain(const char *what, const uint8_t *b, size_t n)
 
 	if (proto_decode(&m, b, n) != 0) {
 		proto_msg_free(&m);
-		bench_die("%s: a reply that is not a msgpack map", what);
+		bench_fatal("%s: a reply that is not a msgpack map", what);
 	}
 	proto_str(m.root, "code", &code, &cl);
 	proto_str(m.root, "message", &msg, &ml);
@@ -241,7 +220,7 @@ static void bench_send(int fd, const void *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			bench_die("send: %s", strerror(errno));
+			bench_fatal("send: %s", strerror(errno));
 		q += w;
 		n -= (size_t)w;
 	}
@@ -259,7 +238,7 @@ static const uint8_t *bench_read_frame(struct bench_conn *c, size_t *n)
 		if (avail >= PROTO_HDR) {
 			len = proto_get_len(c->in + c->off);
 			if (len == 0 || len > BENCH_RBUF - PROTO_HDR)
-				bench_die("a reply frame of a bad length");
+				bench_fatal("a reply frame of a bad length");
 			if (avail >= PROTO_HDR + (size_t)len) {
 				c->off += PROTO_HDR + len;
 				*n = len;
@@ -275,9 +254,9 @@ static const uint8_t *bench_read_frame(struct bench_conn *c, size_t *n)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r == 0)
-			bench_die("the server closed the connection");
+			bench_fatal("the server closed the connection");
 		if (r < 0)
-			bench_die("recv: %s", strerror(errno));
+			bench_fatal("recv: %s", strerror(errno));
 		c->len += (size_t)r;
 	}
 }
@@ -298,10 +277,10 @@ static void bench_connect(struct bench_conn *c, const char *path, int hello)
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&sa,
 				 sizeof sa) != 0)
-		bench_die("cannot connect to %s", path);
+		bench_fatal("cannot connect to %s", path);
 	c->in = malloc(BENCH_RBUF);
 	if (c->in == NULL)
-		bench_die("out of memory");
+		bench_fatal("out of memory");
 	c->next_id = 1;
 	if (!hello)
 		return;
@@ -353,11 +332,11 @@ static double bench_rt(struct bench_conn *c, uint8_t *frame,
 	if (echo) {
 		if (len != f->len - PROTO_HDR ||
 		    memcmp(b, frame + PROTO_HDR, len) != 0)
-			bench_die("the echo server changed a frame");
+			bench_fatal("the echo server changed a frame");
 	} else if (!bench_reply_ok(b, len, &got)) {
 		bench_explain("verify", b, len);
 	} else if (got != id) {
-		bench_die("a reply to another request");
+		bench_fatal("a reply to another request");
 	}
 	return (t1 - t0) * 1e6;
 }
@@ -385,7 +364,7 @@ static void bench_latency(struct bench_conn *dc, struct bench_conn *ec,
 	size_t i;
 
 	if (frame == NULL)
-		bench_die("out of memory");
+		bench_fatal("out of memory");
 	memcpy(frame, f->p, f->len);
 	for (i = 0; i < n; i++) {
 		vd[i] = bench_rt(dc, frame, f, 0);
@@ -406,7 +385,7 @@ static void *bench_load_thread(void *arg)
 	size_t n;
 
 	if (frame == NULL)
-		bench_die("out of memory");
+		bench_fatal("out of memory");
 	memcpy(frame, ld->req->p, ld->req->len);
 	bench_connect(&c, ld->path, 1);
 	for (;;) {
@@ -436,7 +415,7 @@ static void bench_load_start(struct bench_load *ld)
 	atomic_store(&ld->stop, 0);
 	atomic_store(&ld->done, 0);
 	if (pthread_create(&ld->thread, NULL, bench_load_thread, ld) != 0)
-		bench_die("cannot start the load thread");
+		bench_fatal("cannot start the load thread");
 	while (atomic_load(&ld->done) < 2)
 		nanosleep(&nap, NULL);
 }
@@ -500,7 +479,7 @@ static int bench_drain(struct bench_conn *c)
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	if (r <= 0)
-		bench_die("recv: %s", r == 0 ? "the daemon closed the "
+		bench_fatal("recv: %s", r == 0 ? "the daemon closed the "
 			  "connection" : strerror(errno));
 	c->len += (size_t)r;
 	for (;;) {
@@ -509,7 +488,7 @@ static int bench_drain(struct bench_conn *c)
 			break;
 		len = proto_get_len(c->in + c->off);
 		if (len == 0 || len > BENCH_RBUF / 2)
-			bench_die("a reply frame of a bad length");
+			bench_fatal("a reply frame of a bad length");
 		if (avail < PROTO_HDR + (size_t)len)
 			break;
 		b = c->in + c->off + PROTO_HDR;
@@ -536,7 +515,7 @@ static void bench_tp_open(struct bench_tp *t, const char *path, int nconn,
 	t->block = malloc((size_t)depth * f->len);
 	t->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (t->block == NULL || t->epfd < 0)
-		bench_die("out of memory");
+		bench_fatal("out of memory");
 	for (i = 0; i < depth; i++)
 		memcpy(t->block + (size_t)i * f->len, f->p, f->len);
 	for (i = 0; i < nconn; i++) {
@@ -544,7 +523,7 @@ static void bench_tp_open(struct bench_tp *t, const char *path, int nconn,
 		ev.events = EPOLLIN;
 		ev.data.u32 = (uint32_t)i;
 		if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, t->c[i].fd, &ev) != 0)
-			bench_die("epoll_ctl: %s", strerror(errno));
+			bench_fatal("epoll_ctl: %s", strerror(errno));
 	}
 }
 
@@ -580,7 +559,7 @@ static void bench_tp_slice(struct bench_tp *t, double warm, double secs)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			bench_die("no reply for a second");
+			bench_fatal("no reply for a second");
 		for (i = 0; i < n; i++) {
 			struct bench_conn *c = &t->c[ev[i].data.u32];
 
@@ -627,7 +606,7 @@ static void bench_hmac_slice(struct bench_hm *h, double secs)
 			if (mbedtls_md_hmac(md, h->key, h->klen,
 					    (const unsigned char *)h->in, h->n,
 					    mac) != 0)
-				bench_die("mbedtls_md_hmac failed");
+				bench_fatal("mbedtls_md_hmac failed");
 		count += batch;
 		t = bench_clock();
 	} while (t - t0 < secs);
@@ -637,48 +616,16 @@ static void bench_hmac_slice(struct bench_hm *h, double secs)
 
 /* ---------------------------------------------------------------- setup */
 
-static size_t bench_secret(const char *file, uint8_t *key)
-{
-	FILE *f = fopen(file, "rb");
-	size_t n;
-
-	if (f == NULL)
-		bench_die("cannot read %s", file);
-	n = fread(key, 1, BENCH_SECRET_MAX, f);
-	fclose(f);
-	if (n == 0)
-		bench_die("%s is empty", file);
-	return n;
-}
-
 /* What jsonwebtoken's sign(payload, secret, {expiresIn: 86400}) makes. */
 static char *bench_token(const uint8_t *key, size_t klen, size_t *sign_len)
 {
-	static const char hdr[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-	unsigned char mac[32];
 	char payload[160];
 	long long now = (long long)time(NULL);
-	char *t = malloc(1024);
-	size_t n;
-	int pl;
 
-	if (t == NULL)
-		bench_die("out of memory");
-	pl = snprintf(payload, sizeof payload, "{\"username\":\"alice\","
-		      "\"channels\":[\"a\",\"b\"],\"iat\":%lld,\"exp\":%lld}",
-		      now, now + 86400);
-	n = b64url_encode(t, (const uint8_t *)hdr, strlen(hdr));
-	t[n++] = '.';
-	n += b64url_encode(t + n, (const uint8_t *)payload, (size_t)pl);
-	*sign_len = n;
-	if (mbedtls_md_hmac(md, key, klen, (const unsigned char *)t, n,
-			    mac) != 0)
-		bench_die("mbedtls_md_hmac failed");
-	t[n++] = '.';
-	n += b64url_encode(t + n, mac, sizeof mac);
-	t[n] = '\0';
-	return t;
+	snprintf(payload, sizeof payload, "{\"username\":\"alice\","
+		 "\"channels\":[\"a\",\"b\"],\"iat\":%lld,\"exp\":%lld}",
+		 now, now + 86400);
+	return bench_hs256_token(key, klen, payload, sign_len);
 }
 
 /* One figure over the repetitions: name, values per repetition. */
@@ -794,7 +741,7 @@ int main(int argc, char **argv)
 	a = b = c = 1;
 	if (only_s != NULL && *only_s != '\0') {
 		if (strlen(only_s) != 1 || only_s[0] < 'a' || only_s[0] > 'c')
-			bench_die("BENCH_ONLY must be a, b or c");
+			bench_fatal("BENCH_ONLY must be a, b or c");
 		a = only_s[0] == 'a';
 		b = only_s[0] == 'b';
 		c = only_s[0] == 'c';
@@ -806,9 +753,9 @@ int main(int argc, char **argv)
 	ve = malloc(per * cfg.slices * sizeof *ve);
 	vl = malloc(per * cfg.slices * sizeof *vl);
 	if (v == NULL || ve == NULL || vl == NULL)
-		bench_die("out of memory");
+		bench_fatal("out of memory");
 
-	klen = bench_secret(argv[3], key);
+	klen = bench_hs256_secret(argv[3], key);
 	token = bench_token(key, klen, &sign_len);
 	bench_request(&verify, "verify", "token", token);
 	bench_request(&sign, "sign", "payload",
@@ -827,7 +774,7 @@ int main(int argc, char **argv)
 	hm.in = token;
 	hm.n = sign_len;
 	if (key_load(&k, key, klen, KEY_USE_VERIFY, &e) != 0)
-		bench_die("key_load: %s", e.msg);
+		bench_fatal("key_load: %s", e.msg);
 	own = hm;
 	own.k = k;
 	load.path = argv[1];

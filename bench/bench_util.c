@@ -1,6 +1,7 @@
 /* bench_util.c - shared helpers of the C benchmarks. */
 #include "bench_util.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,18 @@ double bench_clock(void)
 double bench_wall(void)
 {
 	return bench_ts(CLOCK_REALTIME);
+}
+
+void bench_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", bench_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
 }
 
 double bench_env(const char *name, double def, double lo, double hi)

@@ -10,6 +10,9 @@ extern const char *bench_prog;
 
 double bench_clock(void);            /* CLOCK_MONOTONIC, seconds */
 double bench_wall(void);             /* CLOCK_REALTIME, seconds */
+/* "<bench_prog>: <message>" on stderr, and exit(1). */
+void bench_fatal(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 /* A number from the environment, def when unset; exits on a bad one. */
 double bench_env(const char *name, double def, double lo, double hi);
 void bench_sort(double *v, size_t n);

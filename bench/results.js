@@ -100,6 +100,8 @@ function unitOf(key) {
 		return 'ns';
 	if (name.endsWith('_kib'))
 		return 'MiB';
+	if (name.endsWith('_bytes'))
+		return 'bytes';
 	return '/s';
 }
 
@@ -354,7 +356,10 @@ const rssRows = [
 	{ what: 'daemon RSS, idle', ours: R('rss_idle_kib') },
 	{ what: 'daemon RSS, loaded', ours: R('rss_loaded_kib') },
 	{ what: 'of which the cache mapping', ours: R('cache_rss_kib') },
+	{ what: 'daemon RSS, idle, less the cache mapping', ours: R('rss_idle_less_cache_kib') },
+	{ what: 'daemon RSS, loaded, less the cache mapping', ours: R('rss_loaded_less_cache_kib') },
 	{ what: 'added by 10,000 idle connections', ours: R('rss_10k_idle_conns_added_kib') },
+	{ what: 'each idle connection', ours: R('rss_idle_conn_bytes') },
 ];
 
 /* a target on one figure: { text, key, op: '<=' | '>=', limit }, or on
@@ -398,7 +403,9 @@ const targets = [
 		const l = get(R('rss_loaded_kib')), c = get(R('cache_rss_kib'));
 		const d = l && c && l.med - c.med;
 
-		return l && c && { med: d, min: d, max: d };
+		/* the difference per repetition when the run has it */
+		return get(R('rss_loaded_less_cache_kib')) ||
+		       (l && c && { med: d, min: d, max: d });
 	  } },
 	{ text: '10,000 idle connections ≤ 40 MiB more', op: '<=', limit: 40960, unit: 'MiB',
 	  key: R('rss_10k_idle_conns_added_kib') },

@@ -14,8 +14,17 @@
 #include "shared/proto.h"
 
 #define CONN_READ_CHUNK 16384
+/* an empty output buffer keeps this much memory: a busy connection's
+ * replies do not cost a malloc each, an idle one holds little */
+#define CONN_OUT_KEEP   16384
 
 static struct ev_loop *conn_loop;
+/* A connection that holds no input reads into this buffer, shared by
+ * all (one read at a time): frames that arrived whole are answered from
+ * it, and only what is left (a partial frame, or frames flow control
+ * holds back) is copied into memory of the connection's own.  An idle
+ * connection holds no input memory. */
+static char conn_scratch[CONN_READ_CHUNK + 1];
 static unsigned conn_n;
 static uint64_t conn_serial;
 static struct conn *conn_head;   /* the open connections */
@@ -153,6 +162,7 @@ static void conn_write(struct conn *c)
 	}
 	if (c->out_off == c->out.len) {
 		buf_reset(&c->out);
+		buf_settle(&c->out, CONN_OUT_KEEP);
 		c->out_off = 0;
 		ev_io_stop(conn_loop, &c->wio);
 		if (c->closing || (c->eof && c->inflight == 0)) {
@@ -197,6 +207,19 @@ void conn_close_after(struct conn *c)
 	ev_io_stop(conn_loop, &c->rio);
 }
 
+/* What is left of the input after processing goes into memory of the
+ * connection's own (buf_lend); none is kept for a connection that reads
+ * no more. */
+static void conn_settle_input(struct conn *c)
+{
+	if (c->dead || c->closing) {
+		c->in.len = 0;
+		c->in_off = 0;
+	}
+	if (buf_settle(&c->in, 0) != 0)
+		conn_close(c, "out of memory");
+}
+
 /* Dispatches every complete frame already read, within flow control. */
 static void conn_process(struct conn *c)
 {
@@ -221,8 +244,7 @@ static void conn_process(struct conn *c)
 			conn_close_after(c);
 			c->processing = 0;
 			conn_sent(c, 0);
-			conn_unref(c);
-			return;
+			goto out;
 		}
 		if (avail < PROTO_HDR + (size_t)len)
 			break;
@@ -236,15 +258,16 @@ static void conn_process(struct conn *c)
 	c->processing = 0;
 	if (!c->dead && c->out_off < c->out.len)
 		conn_write(c);
-	if (!c->dead) {
+	if (!c->dead && c->in_off > 0) {
 		avail = c->in.len - c->in_off;
-		if (c->in_off > 0) {
-			memmove(c->in.p, c->in.p + c->in_off, avail);
-			c->in.len = avail;
-			c->in_off = 0;
-		}
-		conn_flow(c);
+		memmove(c->in.p, c->in.p + c->in_off, avail);
+		c->in.len = avail;
+		c->in_off = 0;
 	}
+out:
+	conn_settle_input(c);
+	if (!c->dead)
+		conn_flow(c);
 	conn_unref(c);
 }
 
@@ -262,11 +285,8 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (want > CONN_READ_CHUNK)
 		want = CONN_READ_CHUNK;
-	if (buf_reserve(&c->in, want) != 0) {
-		conn_close(c, "out of memory");
-		return;
-	}
 	if (c->in.len == 0) {
+		buf_lend(&c->in, conn_scratch, sizeof conn_scratch);
 		c->frame_start = ev_now(conn_loop);
 		/* an idle connection's timer may be set for its idle deadline:
 		 * a frame that begins now must be watched for frame_timeout */
@@ -276,10 +296,16 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 			ev_timer_again(conn_loop, &c->timer);
 		}
 	}
+	if (buf_reserve(&c->in, want) != 0) {
+		conn_close(c, "out of memory");
+		return;
+	}
 	r = read(c->fd, c->in.p + c->in.len, want);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-		      errno == EINTR))
+		      errno == EINTR)) {
+		buf_settle(&c->in, 0);
 		return;
+	}
 	if (r <= 0) {
 		/* half-closed peers still get their replies */
 		c->eof = 1;
@@ -362,6 +388,7 @@ void conn_open(struct ev_loop *loop, int fd)
 	c->pid = cred.pid;
 	c->refs = 1;
 	c->pass_fd = -1;
+	/* no memory yet: reads borrow conn_scratch, replies allocate */
 	buf_init(&c->in, (size_t)cfg->max_frame + PROTO_HDR + CONN_READ_CHUNK);
 	/* replies may overshoot max_output by one frame; past twice that
 	 * something is wrong and the connection ends */

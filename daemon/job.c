@@ -2,6 +2,7 @@
  * crypto pool for RSA, ECDSA and key generation. */
 #include "job.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,13 +43,49 @@ struct op_job {
 /* one rotation at a time: each rewrites the manifest */
 static int job_rotating;
 
-/* Scratch for sign and verify, one set per thread (loop and pool). */
-static _Thread_local struct jwt job_jwt;
-static _Thread_local struct vopts job_vopts;
-/* job_vopts holds the options of job_vopts_len bytes parsed
- * last on this thread */
-static _Thread_local int job_vopts_ok;
-static _Thread_local size_t job_vopts_len;
+/*
+ * Scratch for sign and verify, one set per thread (loop and pool), made
+ * on the thread's first job and freed as it ends.  Not in thread-local
+ * storage itself: glibc clears all of that for every thread as it
+ * starts, 50 KiB of resident memory each whether it verifies or not; on
+ * the heap only what tokens reach into is ever touched.
+ */
+struct job_scratch {
+	struct jwt jwt;
+	struct vopts vopts;
+	/* vopts holds the options of vopts_len bytes parsed last on this
+	 * thread */
+	int vopts_ok;
+	size_t vopts_len;
+};
+static _Thread_local struct job_scratch *job_tls;
+static pthread_once_t job_once = PTHREAD_ONCE_INIT;
+static pthread_key_t job_key;
+
+static void job_key_make(void)
+{
+	(void)pthread_key_create(&job_key, free);
+}
+
+/* This thread's scratch; NULL, with e filled, without memory. */
+static struct job_scratch *job_scratch(struct ag_error *e)
+{
+	struct job_scratch *s = job_tls;
+
+	if (s != NULL)
+		return s;
+	pthread_once(&job_once, job_key_make);
+	s = malloc(sizeof *s);
+	if (s == NULL) {
+		ag_fail(e, AG_E_NOMEM, "no memory for a job's scratch");
+		return NULL;
+	}
+	s->vopts_ok = 0;
+	/* the key frees it when the thread ends */
+	(void)pthread_setspecific(job_key, s);
+	job_tls = s;
+	return s;
+}
 
 /*
  * Verify options, parsed.  A worker sends the same options (or none) with
@@ -56,19 +93,20 @@ static _Thread_local size_t job_vopts_len;
  * verification: options byte for byte the same as the last ones parsed on
  * this thread are not parsed again.
  */
-static const struct vopts *job_vopts_get(const char *opts, size_t n,
+static const struct vopts *job_vopts_get(struct job_scratch *s,
+					 const char *opts, size_t n,
 					 struct ag_error *e)
 {
-	struct vopts *v = &job_vopts;
+	struct vopts *v = &s->vopts;
 
-	if (job_vopts_ok && n == job_vopts_len &&
+	if (s->vopts_ok && n == s->vopts_len &&
 	    (n == 0 || memcmp(v->text, opts, n) == 0))
 		return v;
-	job_vopts_ok = 0;
+	s->vopts_ok = 0;
 	if (vopts_parse(v, opts, n, e) != 0)
 		return NULL;
-	job_vopts_ok = 1;
-	job_vopts_len = n;
+	s->vopts_ok = 1;
+	s->vopts_len = n;
 	return v;
 }
 
@@ -89,13 +127,18 @@ static int job_publish(struct op_job *j, const struct jwt *t)
  * pool, whose thread's decode is gone). */
 static int job_publish_token(struct op_job *j, const char *tok, size_t n)
 {
+	struct job_scratch *s;
 	struct ag_error e;
 
 	if (!cachew_enabled() && revoke_count() == 0)
 		return 0;
-	if (jwt_decode(&job_jwt, tok, n, &e) != 0)
+	/* a token whose revocation cannot be checked is not answered */
+	s = job_scratch(&j->e);
+	if (s == NULL)
+		return -1;
+	if (jwt_decode(&s->jwt, tok, n, &e) != 0)
 		return 0;
-	return job_publish(j, &job_jwt);
+	return job_publish(j, &s->jwt);
 }
 
 static void op_sign(struct op_job *j)
@@ -136,17 +179,20 @@ static void op_sign(struct op_job *j)
 
 static void op_verify(struct op_job *j)
 {
-	struct jwt *t = &job_jwt;
+	struct job_scratch *s = job_scratch(&j->e);
 	const struct vopts *v;
 	const struct kr_key *k = NULL;
+	struct jwt *t;
 	struct proto_out o;
 
-	v = job_vopts_get(j->opts, j->opts_len, &j->e);
+	v = s != NULL ? job_vopts_get(s, j->opts, j->opts_len, &j->e) : NULL;
 	if (v == NULL || keyring_verify(j->kr, j->arg, j->arg_len, v,
-					reply_now(), t, &k, &j->e) != 0) {
+					reply_now(), &s->jwt, &k,
+					&j->e) != 0) {
 		j->failed = 1;
 		return;
 	}
+	t = &s->jwt;
 	j->used = k;
 	if (j->on_loop && job_publish(j, t) != 0) {
 		j->failed = 1;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,8 @@ int main(int argc, char **argv)
 		}
 	}
 	main_harden();
+	/* before any thread: they all share the main arena */
+	mallopt(M_ARENA_MAX, AG_MALLOC_ARENAS);
 	secmem_set_warn(main_secmem_warn);
 	config_defaults(&cfg);
 	if (config_load(&cfg, file, &e) != 0) {

@@ -101,9 +101,14 @@ static void secmem_protect(void *p, size_t len)
 		secmem_warn_once("madvise(MADV_DONTDUMP)", errno);
 	/* a child (agauthd does not fork; a library might) gets zeros */
 	(void)madvise(p, len, MADV_WIPEONFORK);
-	/* never in swap, where a page outlives the process.  The system call
-	 * itself: AddressSanitizer's mlock does nothing and says it worked */
-	if (syscall(SYS_mlock, p, len) != 0)
+	/* never in swap, where a page outlives the process.  Each page is
+	 * locked as it is first touched (MLOCK_ONFAULT): a thread's stack or
+	 * a chunk of the region costs memory for what is used of it, not
+	 * for all of it, and no page is ever written unlocked.  The system
+	 * call itself: AddressSanitizer's mlock does nothing and says it
+	 * worked; kernels before 4.4 lack mlock2 and lock it all */
+	if (syscall(SYS_mlock2, p, len, MLOCK_ONFAULT) != 0 &&
+	    (errno != ENOSYS || syscall(SYS_mlock, p, len) != 0))
 		secmem_warn_once("mlock", errno);
 }
 

@@ -1,9 +1,10 @@
 /*
  * secmem.h - memory for key material: one reserved region of
  * AG_SECMEM_MAX bytes (shared/limits.h), committed in chunks that are
- * locked (mlock: never written to swap), left out of core dumps
- * (MADV_DONTDUMP) and wiped in a forked child (MADV_WIPEONFORK).  Every
- * block is zeroed when it is freed.
+ * locked (mlock2 with MLOCK_ONFAULT: each page is locked as it is first
+ * touched, never written to swap, and resident only once used), left
+ * out of core dumps (MADV_DONTDUMP) and wiped in a forked child
+ * (MADV_WIPEONFORK).  Every block is zeroed when it is freed.
  *
  * Holds the pre-keyed HMAC states (struct key_hmac), the buffers key files
  * are read and decoded into, and everything mbedTLS allocates: the build

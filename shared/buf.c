@@ -14,7 +14,8 @@ void buf_init(struct buf *b, size_t max)
 
 void buf_free(struct buf *b)
 {
-	free(b->p);
+	if (!b->lent)
+		free(b->p);
 	buf_init(b, b->max);
 }
 
@@ -24,10 +25,32 @@ void buf_reset(struct buf *b)
 	b->err = 0;
 }
 
+/* Room for want bytes; lent memory is left as it is, its bytes copied
+ * over.  Kept out of buf_reserve, whose common case (room enough) then
+ * saves no registers. */
+static __attribute__((noinline)) int buf_grow(struct buf *b, size_t want)
+{
+	size_t ncap = b->cap ? b->cap : 64;
+	char *np;
+
+	while (ncap < want)
+		ncap *= 2;
+	np = b->lent ? malloc(ncap) : realloc(b->p, ncap);
+	if (np == NULL) {
+		b->err = -1;
+		return -1;
+	}
+	if (b->lent && b->len > 0)
+		memcpy(np, b->p, b->len);
+	b->lent = 0;
+	b->p = np;
+	b->cap = ncap;
+	return 0;
+}
+
 int buf_reserve(struct buf *b, size_t extra)
 {
-	size_t want, ncap;
-	char *np;
+	size_t want;
 
 	if (b->err)
 		return -1;
@@ -40,17 +63,7 @@ int buf_reserve(struct buf *b, size_t extra)
 	want = b->len + extra + 1;
 	if (want <= b->cap)
 		return 0;
-	ncap = b->cap ? b->cap : 64;
-	while (ncap < want)
-		ncap *= 2;
-	np = realloc(b->p, ncap);
-	if (np == NULL) {
-		b->err = -1;
-		return -1;
-	}
-	b->p = np;
-	b->cap = ncap;
-	return 0;
+	return buf_grow(b, want);
 }
 
 void buf_put_grow(struct buf *b, const void *src, size_t n)
@@ -93,4 +106,32 @@ const char *buf_cstr(struct buf *b)
 		return NULL;
 	b->p[b->len] = '\0';
 	return b->p;
+}
+
+void buf_lend(struct buf *b, char *mem, size_t cap)
+{
+	if (!b->lent)
+		free(b->p);
+	b->p = mem;
+	b->len = 0;
+	b->cap = cap;
+	b->lent = 1;
+}
+
+int buf_settle(struct buf *b, size_t keep)
+{
+	char *held = b->p;
+	size_t n = b->len;
+
+	if (b->lent) {
+		b->p = NULL;
+		b->len = b->cap = 0;
+		b->lent = 0;
+		buf_put(b, held, n);
+	} else if (b->len == 0 && b->cap > keep) {
+		free(b->p);
+		b->p = NULL;
+		b->cap = 0;
+	}
+	return b->err;
 }

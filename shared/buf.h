@@ -4,6 +4,11 @@
  * Writers append without checking each call; the first failure (ceiling or
  * memory) latches `err`, later appends are no-ops, and the caller checks
  * once at the end.  This keeps encoders flat.
+ *
+ * A buffer that holds nothing may be lent memory it does not own
+ * (buf_lend): many buffers that are mostly empty then share one block,
+ * and only the ones left holding bytes get memory of their own
+ * (buf_settle).
  */
 #ifndef AG_BUF_H
 #define AG_BUF_H
@@ -18,6 +23,7 @@ struct buf {
 	size_t cap;
 	size_t max;     /* hard ceiling on len */
 	int err;        /* 0, or the first failure: -1 */
+	int lent;       /* p is lent memory (buf_lend), not b's to free */
 };
 
 void buf_init(struct buf *b, size_t max);
@@ -45,5 +51,16 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* NUL-terminates without counting the NUL; returns p or NULL on error. */
 const char *buf_cstr(struct buf *b);
+
+/* b, which holds nothing, writes into the cap bytes at mem (room for
+ * cap - 1 bytes and buf_cstr's terminator) until buf_settle; an append
+ * that needs more moves it into memory of its own first.  Memory b had
+ * of its own is freed. */
+void buf_lend(struct buf *b, char *mem, size_t cap);
+/* If b is lent memory, what it holds moves into memory of its own (none
+ * if it holds nothing); otherwise, if it is empty and has more than
+ * keep bytes of memory, they are freed.  -1 (err set) if the move found
+ * no memory. */
+int buf_settle(struct buf *b, size_t keep);
 
 #endif

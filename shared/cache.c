@@ -5,9 +5,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
-
 #include "claims.h"
 #include "jwt.h"
 
@@ -64,12 +61,6 @@ void cache_unmap(struct cache_map *m)
 	if (m->base != NULL)
 		munmap((void *)(uintptr_t)m->base, m->size);
 	memset(m, 0, sizeof *m);
-}
-
-uint64_t cache_hash(const struct cache_header *h, const char *tok,
-		    size_t len)
-{
-	return XXH3_64bits_withSecret(tok, len, h->secret, sizeof h->secret);
 }
 
 static const struct cache_slot *cache_slot_at(const struct cache_map *m,

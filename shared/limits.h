@@ -74,6 +74,12 @@
 #define AG_POOL_THREADS_MAX     64
 #define AG_POOL_QUEUE_DEFAULT   4096
 #define AG_POOL_STACK           (256 * 1024)
+/* glibc malloc arenas for all of agauthd's threads.  By default each
+ * crypto thread gets one of its own (up to 8 per CPU), some 170 KiB
+ * resident apiece; the threads allocate little (a job's reply and its
+ * scratch), and their per-thread caches keep them off the arena's
+ * lock. */
+#define AG_MALLOC_ARENAS        1
 
 /* Locked memory for key material (daemon/secmem.h): the region reserved
  * for it, which bounds every key, key file buffer and mbedTLS temporary

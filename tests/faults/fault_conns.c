@@ -13,7 +13,11 @@
  * Prints the time to open them and to use them, and agauthd's VmRSS
  * before, with the connections idle, and after they were used.  Fails
  * if a connection cannot be opened, a verify is not answered correctly
- * within 30 s, or agauthd's count of connections is wrong.
+ * within 30 s, agauthd's count of connections is wrong, or its VmRSS
+ * grew by more than CN_CONN_KIB a connection (plus CN_SLACK_KIB), idle
+ * or after the verifies: a connection holds no buffer while it has
+ * nothing to read or write (about half a KiB all told; 8.5 KiB when
+ * each had its own input buffer).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +33,9 @@
 #define CN_MAX      60000
 #define CN_TOKENS   100            /* distinct tokens, by i % CN_TOKENS */
 #define CN_EVENTS   512
+#define CN_CONN_KIB  4             /* VmRSS a connection may add */
+#define CN_SLACK_KIB 2048          /* growth not per connection: libev's
+				    * arrays, the heap's step, the cache */
 
 static struct fu_daemon dmn;
 static struct fu_key key;
@@ -230,6 +237,14 @@ int main(int argc, char **argv)
 	       rss_used, (double)(rss_used - rss0) / n, seen_idle, seen_used);
 	bad = seen_idle != (unsigned long long)n + 1 ||
 	      seen_used != (unsigned long long)n + 1;
+	if (rss0 < 0 || rss_idle - rss0 > (long)n * CN_CONN_KIB +
+	    CN_SLACK_KIB || rss_used - rss0 > (long)n * CN_CONN_KIB +
+	    CN_SLACK_KIB) {
+		fprintf(stderr, "fault_conns: agauthd's VmRSS grew by more "
+			"than %d KiB a connection and %d KiB\n", CN_CONN_KIB,
+			CN_SLACK_KIB);
+		bad = 1;
+	}
 out:
 	for (i = 0; i < n; i++)
 		agauth_close(conns[i]);

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# bench/run_rss.sh - agauthd's resident memory: idle, after a load of
+# HS256 and RS256 requests, and with 10,000 idle connections, the
+# shared-memory cache's pages counted apart.
+#
+# Run through `make bench` (after bench/run_daemon.sh), which builds
+# build/agauthd and build/bench_rss first.  A benchmark, never a test: it
+# fails only when a benchmark cannot run, never on a number.
+#
+#   BENCH_SECONDS  seconds of load in each repetition (default 1)
+#   BENCH_REPS     repetitions, each a fresh agauthd (default 3)
+#   BENCH_CONNS    idle connections opened (default 10000)
+#   BENCH_THREADS  agauthd's [daemon] threads (0: one per CPU)
+#   AGAUTHD        the daemon binary (default build/agauthd)
+#
+# It creates a temporary directory with the keyring bench/run_daemon.sh
+# makes (an RS256 primary key and an HS256 verify-only key without kid),
+# and a configuration whose limits allow the connections;
+# build/bench_rss starts each daemon (RLIMIT_NOFILE raised), loads it,
+# reads its /proc/PID/smaps and stops it.  Then a table with each target
+# and whether it is met.
+set -eu -o pipefail
+
+cd "$(dirname "$0")/.."
+
+: "${BENCH_SECONDS:=1}"
+: "${BENCH_REPS:=3}"
+: "${BENCH_CONNS:=10000}"
+: "${BENCH_THREADS:=0}"
+: "${AGAUTHD:=build/agauthd}"
+export BENCH_SECONDS BENCH_REPS BENCH_CONNS
+
+# targets, KiB: the daemon's RSS beyond its cache, idle and loaded; what
+# 10,000 idle connections add
+RSS_TARGET=8192
+CONNS_TARGET=40960
+
+CLIENT=build/bench_rss
+for b in "$AGAUTHD" "$CLIENT"; do
+	if [ ! -x "$b" ]; then
+		echo "bench/run_rss.sh: $b is missing; run 'make bench'" >&2
+		exit 1
+	fi
+done
+
+umask 077
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/agauthd-rbench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+mkdir "$tmp/keys"
+"$AGAUTHD" keygen rsa2048 "$tmp/keys/signer.pem" >/dev/null
+# a SocketCluster authKey: text, used as its bytes
+head -c 24 /dev/urandom | base64 | tr -d '\n' >"$tmp/keys/authkey"
+cat >"$tmp/keyring.conf" <<CONF
+[key signer]
+file = keys/signer.pem
+algorithm = RS256
+state = primary
+
+[key socketcluster]
+file = keys/authkey
+encoding = raw
+algorithm = HS256
+kid =
+state = verify
+CONF
+# the default cache (64 MiB), and room for every connection besides
+# the load's and the readiness probe's
+cat >"$tmp/agauthd.conf" <<CONF
+[daemon]
+log_level = warning
+threads = ${BENCH_THREADS}
+state_dir = .
+[socket]
+path = agauthd.sock
+mode = 0600
+[keys]
+keyring = keyring.conf
+[access]
+sign = *
+verify = *
+admin = *
+[limits]
+max_connections = $((BENCH_CONNS + 64))
+CONF
+
+threads=$BENCH_THREADS
+[ "$threads" = 0 ] && threads="$(nproc) (one per CPU)"
+# every line that is not a measurement starts with '#'
+cat <<EOF
+# agauthd memory benchmark: ${BENCH_REPS} repetitions
+# machine: $(nproc) CPUs, Linux $(uname -r), $(sed -n 's/^MemTotal:[[:space:]]*//p' /proc/meminfo) RAM
+# agauthd: $AGAUTHD, crypto threads ${threads}; RSS read from /proc/PID/smaps,
+#   the cache (its memfd mapping) counted apart, its private slot table
+#   (16 bytes a slot, 2 MiB for the default 64 MiB) with the daemon
+EOF
+"$CLIENT" "$AGAUTHD" "$tmp/agauthd.conf" "$tmp/agauthd.sock" \
+	"$tmp/keys/authkey" | tee "$tmp/client.out"
+
+echo "# results, KiB: median [min-max] of ${BENCH_REPS} repetitions"
+grep -v '^#' "$tmp/client.out" |
+awk -v rt="$RSS_TARGET" -v ct="$CONNS_TARGET" -v n="$BENCH_CONNS" '
+	{ med[$2] = $3; lo[$2] = $4; hi[$2] = $5 }
+	function fig(k) {
+		return sprintf("%d [%d-%d]", med[k], lo[k], hi[k])
+	}
+	function verdict(what, k, target) {
+		if (!(k in med)) {
+			printf "#   %-38s not measured\n", what
+			return
+		}
+		printf "#   %-38s %-20s target <= %d: %s\n", what, fig(k),
+		       target, med[k] <= target ? "met" : "NOT met"
+	}
+	END {
+		added = "rss_" (n == 10000 ? "10k" : n) "_idle_conns_added_kib"
+		printf "#   %-38s %s\n", "rss, idle", fig("rss_idle_kib")
+		printf "#   %-38s %s\n", "rss, loaded", fig("rss_loaded_kib")
+		printf "#   %-38s %s\n", "of it the cache mapping, loaded",
+		       fig("cache_rss_kib")
+		verdict("rss less the cache, idle", "rss_idle_less_cache_kib",
+			rt)
+		verdict("rss less the cache, loaded",
+			"rss_loaded_less_cache_kib", rt)
+		if (n == 10000)
+			verdict("added by 10,000 idle connections", added, ct)
+		else
+			printf "#   %-38s %s (the target is for 10,000)\n",
+			       "added by " n " idle connections", fig(added)
+		printf "#   %-38s %s\n", "bytes per idle connection",
+		       fig("rss_idle_conn_bytes")
+	}'
