@@ -118,25 +118,34 @@ int proto_check(const uint8_t *p, size_t n)
 	return i == n ? 0 : -1;
 }
 
-int proto_decode(struct proto_msg *m, const uint8_t *p, size_t n)
+int proto_decode(struct proto_msg *m, const uint8_t *p, size_t n,
+		 msgpack_zone *zone)
 {
 	size_t off = 0;
 
-	msgpack_unpacked_init(&m->up);
+	m->own = zone == NULL ? msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE) :
+		 NULL;
+	m->zone = zone != NULL ? zone : m->own;
 	m->root = NULL;
-	if (proto_check(p, n) != 0)
+	if (m->zone == NULL || proto_check(p, n) != 0)
 		return -1;
-	if (msgpack_unpack_next(&m->up, (const char *)p, n, &off) !=
+	/* msgpack_unpack: into a given zone (msgpack_unpack_next makes a
+	 * new one each time); strings stay references into p */
+	if (msgpack_unpack((const char *)p, n, &off, m->zone, &m->obj) !=
 	    MSGPACK_UNPACK_SUCCESS || off != n ||
-	    m->up.data.type != MSGPACK_OBJECT_MAP)
+	    m->obj.type != MSGPACK_OBJECT_MAP)
 		return -1;
-	m->root = &m->up.data;
+	m->root = &m->obj;
 	return 0;
 }
 
 void proto_msg_free(struct proto_msg *m)
 {
-	msgpack_unpacked_destroy(&m->up);
+	if (m->own != NULL)
+		msgpack_zone_free(m->own);
+	else if (m->zone != NULL)
+		msgpack_zone_clear(m->zone);
+	m->zone = m->own = NULL;
 	m->root = NULL;
 }
 

@@ -27,14 +27,20 @@ uint32_t proto_get_len(const uint8_t *hdr);
 /* 0 if p[0..n) is exactly one bounded msgpack map. */
 int proto_check(const uint8_t *p, size_t n);
 
-/* A decoded frame; root is a map (msgpack-c's objects, in its zone). */
+/* A decoded frame; root is a map (msgpack-c's objects, in a zone). */
 struct proto_msg {
-	msgpack_unpacked up;
+	msgpack_zone *zone;
+	msgpack_zone *own;    /* the zone, if made for this frame */
+	msgpack_object obj;
 	const msgpack_object *root;
 };
 
-/* Checks and decodes a frame body.  proto_msg_free in every case. */
-int proto_decode(struct proto_msg *m, const uint8_t *p, size_t n);
+/* Checks and decodes a frame body.  proto_msg_free in every case.  With a
+ * zone of the caller's, the objects go there and proto_msg_free clears it
+ * for the next frame (a busy connection then allocates nothing per
+ * frame); with NULL, each frame gets a zone of its own. */
+int proto_decode(struct proto_msg *m, const uint8_t *p, size_t n,
+		 msgpack_zone *zone);
 void proto_msg_free(struct proto_msg *m);
 
 /* Field access: the value of key in map, or NULL. */
