@@ -53,6 +53,19 @@ int proto_uint(const msgpack_object *map, const char *key, uint64_t *v);
 int proto_bytes(const msgpack_object *map, const char *key, const char **s,
 		size_t *n);
 
+/* Several keys in one walk of the map: out[k] is names[k]'s value, or
+ * NULL; then the same typed access on a value (NULL: absent). */
+struct proto_name {
+	const char *s;
+	size_t n;
+};
+#define PROTO_NAME(lit) { lit, sizeof(lit) - 1 }
+void proto_get_many(const msgpack_object *map, const struct proto_name *names,
+		    int n, const msgpack_object **out);
+int proto_val_str(const msgpack_object *v, const char **s, size_t *n);
+int proto_val_bytes(const msgpack_object *v, const char **s, size_t *n);
+int proto_val_uint(const msgpack_object *v, uint64_t *u);
+
 /*
  * Encoding: msgpack written straight into a struct buf, after a 4-byte
  * placeholder that proto_end fills with the body's length.
