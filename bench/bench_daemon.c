@@ -197,7 +197,7 @@ static void bench_explain(const char *what, const uint8_t *b, size_t n)
 	const char *code = "?", *msg = "?";
 	size_t cl = 1, ml = 1;
 
-	if (proto_decode(&m, b, n) != 0) {
+	if (proto_decode(&m, b, n, NULL) != 0) {
 		proto_msg_free(&m);
 		bench_fatal("%s: a reply that is not a msgpack map", what);
 	}

@@ -276,6 +276,16 @@ static int dispatch_allowed(const struct conn *c, enum op_right r)
 	}
 }
 
+/* The loop thread's zone for decoded frames, cleared after each. */
+static msgpack_zone *dispatch_zone;
+
+void dispatch_end(void)
+{
+	if (dispatch_zone != NULL)
+		msgpack_zone_free(dispatch_zone);
+	dispatch_zone = NULL;
+}
+
 void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 {
 	struct server_stats *s = server_stats();
@@ -283,7 +293,9 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 	struct request r;
 
 	s->requests++;
-	if (proto_decode(&m, body, n) != 0) {
+	if (dispatch_zone == NULL)
+		dispatch_zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+	if (proto_decode(&m, body, n, dispatch_zone) != 0) {
 		/* garbage: answer once, then hang up on it */
 		conn_close_after(c);
 		reply_fail_code(c, 0, AG_E_BAD_FRAME, NULL);

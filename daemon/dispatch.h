@@ -14,5 +14,7 @@ struct conn;
 /* body is valid only during the call.  Every call leads to exactly one
  * conn_sent(c, 1), now or when the pool finishes. */
 void dispatch_frame(struct conn *c, const uint8_t *body, size_t n);
+/* Frees what dispatching keeps between frames (at exit). */
+void dispatch_end(void);
 
 #endif

@@ -5,41 +5,57 @@
 
 #include "shared/proto.h"
 
-static const char *const request_ops[REQ_NOPS] = {
-	[REQ_HELLO] = "hello", [REQ_PING] = "ping", [REQ_SIGN] = "sign",
-	[REQ_VERIFY] = "verify", [REQ_KEYS] = "keys",
-	[REQ_RELOAD] = "reload", [REQ_ROTATE] = "rotate",
-	[REQ_STATS] = "stats", [REQ_CACHE] = "cache",
-	[REQ_REVOKE] = "revoke", [REQ_WATCH] = "watch",
+static const struct proto_name request_ops[REQ_NOPS] = {
+	[REQ_HELLO] = PROTO_NAME("hello"), [REQ_PING] = PROTO_NAME("ping"),
+	[REQ_SIGN] = PROTO_NAME("sign"), [REQ_VERIFY] = PROTO_NAME("verify"),
+	[REQ_KEYS] = PROTO_NAME("keys"), [REQ_RELOAD] = PROTO_NAME("reload"),
+	[REQ_ROTATE] = PROTO_NAME("rotate"), [REQ_STATS] = PROTO_NAME("stats"),
+	[REQ_CACHE] = PROTO_NAME("cache"), [REQ_REVOKE] = PROTO_NAME("revoke"),
+	[REQ_WATCH] = PROTO_NAME("watch"),
 };
 
 const char *request_op_name(enum request_op op)
 {
-	return (unsigned)op < REQ_NOPS ? request_ops[op] : NULL;
+	return (unsigned)op < REQ_NOPS ? request_ops[op].s : NULL;
 }
 
+/* The fields any request may carry, found in one walk of its map. */
+enum request_field {
+	RF_ID, RF_OP, RF_CH, RF_CM, RF_V, RF_PAYLOAD, RF_TOKEN, RF_ALG,
+	RF_OPTS, RF_JTI, RF_SUB, RF_COUNT
+};
+
+static const struct proto_name request_fields[RF_COUNT] = {
+	[RF_ID] = PROTO_NAME("id"), [RF_OP] = PROTO_NAME("op"),
+	[RF_CH] = PROTO_NAME("ch"), [RF_CM] = PROTO_NAME("cm"),
+	[RF_V] = PROTO_NAME("v"), [RF_PAYLOAD] = PROTO_NAME("payload"),
+	[RF_TOKEN] = PROTO_NAME("token"), [RF_ALG] = PROTO_NAME("alg"),
+	[RF_OPTS] = PROTO_NAME("opts"), [RF_JTI] = PROTO_NAME("jti"),
+	[RF_SUB] = PROTO_NAME("sub"),
+};
+
 /* A client's count, bounded (0 if absent or out of bounds). */
-static uint64_t request_count(const msgpack_object *root, const char *key)
+static uint64_t request_count(const msgpack_object *o)
 {
 	uint64_t v;
 
-	return proto_uint(root, key, &v) == 0 && v <= UINT32_MAX ? v : 0;
+	return proto_val_uint(o, &v) == 0 && v <= UINT32_MAX ? v : 0;
 }
 
 /* {token | jti | sub: str}: exactly one. */
-static int request_revoke(struct request *r, const msgpack_object *root)
+static int request_revoke(struct request *r, const msgpack_object **f)
 {
-	static const char *const keys[] = { "token", "jti", "sub" };
+	static const enum request_field keys[] = { RF_TOKEN, RF_JTI, RF_SUB };
 	static const enum revoke_kind kinds[] = {
 		REVOKE_TOKEN, REVOKE_JTI, REVOKE_SUBJECT,
 	};
 	int k, found = -1;
 
 	for (k = 0; k < 3; k++) {
-		if (proto_get(root, keys[k]) == NULL)
+		if (f[keys[k]] == NULL)
 			continue;
 		if (found >= 0 ||
-		    proto_str(root, keys[k], &r->value, &r->value_len) != 0)
+		    proto_val_str(f[keys[k]], &r->value, &r->value_len) != 0)
 			return -1;
 		found = k;
 	}
@@ -51,11 +67,11 @@ static int request_revoke(struct request *r, const msgpack_object *root)
 
 /* sign and verify need their argument; rotate's alg is optional; opts,
  * if there, is a string. */
-static int request_job(struct request *r, const msgpack_object *root,
-		       const char *argname, int optional)
+static int request_job(struct request *r, const msgpack_object **f,
+		       enum request_field arg, int optional)
 {
-	int ra = proto_str(root, argname, &r->arg, &r->arg_len);
-	int ro = proto_str(root, "opts", &r->opts, &r->opts_len);
+	int ra = proto_val_str(f[arg], &r->arg, &r->arg_len);
+	int ro = proto_val_str(f[RF_OPTS], &r->opts, &r->opts_len);
 
 	/* present (even empty) is never NULL */
 	if (ra == 0 && r->arg == NULL)
@@ -71,19 +87,19 @@ static int request_job(struct request *r, const msgpack_object *root,
 	return (ra == -1 && !optional) || ra == -2 || ro == -2 ? -1 : 0;
 }
 
-static int request_args(struct request *r, const msgpack_object *root)
+static int request_args(struct request *r, const msgpack_object **f)
 {
 	switch (r->op) {
 	case REQ_HELLO:
-		return proto_uint(root, "v", &r->version) == 0 ? 0 : -1;
+		return proto_val_uint(f[RF_V], &r->version) == 0 ? 0 : -1;
 	case REQ_SIGN:
-		return request_job(r, root, "payload", 0);
+		return request_job(r, f, RF_PAYLOAD, 0);
 	case REQ_VERIFY:
-		return request_job(r, root, "token", 0);
+		return request_job(r, f, RF_TOKEN, 0);
 	case REQ_ROTATE:
-		return request_job(r, root, "alg", 1);
+		return request_job(r, f, RF_ALG, 1);
 	case REQ_REVOKE:
-		return request_revoke(r, root);
+		return request_revoke(r, f);
 	default:
 		return 0;
 	}
@@ -92,24 +108,26 @@ static int request_args(struct request *r, const msgpack_object *root)
 enum request_status request_parse(struct request *r,
 				  const msgpack_object *root)
 {
+	const msgpack_object *f[RF_COUNT];
 	int i;
 
 	memset(r, 0, sizeof *r);
 	r->op = REQ_NOPS;
 	r->op_name = "";
+	proto_get_many(root, request_fields, RF_COUNT, f);
 	/* the id, when there, goes with any reply: a malformed one too */
-	if (proto_uint(root, "id", &r->id) != 0 ||
-	    proto_str(root, "op", &r->op_name, &r->op_len) != 0)
+	if (proto_val_uint(f[RF_ID], &r->id) != 0 ||
+	    proto_val_str(f[RF_OP], &r->op_name, &r->op_len) != 0)
 		return r->status = REQ_MALFORMED;
 	for (i = 0; i < REQ_NOPS; i++)
-		if (strlen(request_ops[i]) == r->op_len &&
-		    memcmp(request_ops[i], r->op_name, r->op_len) == 0)
+		if (request_ops[i].n == r->op_len &&
+		    memcmp(request_ops[i].s, r->op_name, r->op_len) == 0)
 			break;
 	if (i == REQ_NOPS)
 		return r->status = REQ_UNKNOWN_OP;
 	r->op = (enum request_op)i;
-	r->ch = request_count(root, "ch");
-	r->cm = request_count(root, "cm");
-	r->status = request_args(r, root) == 0 ? REQ_OK : REQ_BAD_ARGS;
+	r->ch = request_count(f[RF_CH]);
+	r->cm = request_count(f[RF_CM]);
+	r->status = request_args(r, f) == 0 ? REQ_OK : REQ_BAD_ARGS;
 	return r->status;
 }

@@ -13,6 +13,7 @@
 
 #include "daemon/cachew.h"
 #include "daemon/conn.h"
+#include "daemon/dispatch.h"
 #include "daemon/hold.h"
 #include "daemon/log.h"
 #include "daemon/notify.h"
@@ -333,6 +334,7 @@ void server_run(void)
 	pool_stop();
 	/* after the pool: the replies of jobs that were running are out */
 	conn_close_all();
+	dispatch_end();
 	revoke_close();
 	if (srv.spare >= 0)
 		close(srv.spare);

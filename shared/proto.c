@@ -118,25 +118,34 @@ int proto_check(const uint8_t *p, size_t n)
 	return i == n ? 0 : -1;
 }
 
-int proto_decode(struct proto_msg *m, const uint8_t *p, size_t n)
+int proto_decode(struct proto_msg *m, const uint8_t *p, size_t n,
+		 msgpack_zone *zone)
 {
 	size_t off = 0;
 
-	msgpack_unpacked_init(&m->up);
+	m->own = zone == NULL ? msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE) :
+		 NULL;
+	m->zone = zone != NULL ? zone : m->own;
 	m->root = NULL;
-	if (proto_check(p, n) != 0)
+	if (m->zone == NULL || proto_check(p, n) != 0)
 		return -1;
-	if (msgpack_unpack_next(&m->up, (const char *)p, n, &off) !=
+	/* msgpack_unpack: into a given zone (msgpack_unpack_next makes a
+	 * new one each time); strings stay references into p */
+	if (msgpack_unpack((const char *)p, n, &off, m->zone, &m->obj) !=
 	    MSGPACK_UNPACK_SUCCESS || off != n ||
-	    m->up.data.type != MSGPACK_OBJECT_MAP)
+	    m->obj.type != MSGPACK_OBJECT_MAP)
 		return -1;
-	m->root = &m->up.data;
+	m->root = &m->obj;
 	return 0;
 }
 
 void proto_msg_free(struct proto_msg *m)
 {
-	msgpack_unpacked_destroy(&m->up);
+	if (m->own != NULL)
+		msgpack_zone_free(m->own);
+	else if (m->zone != NULL)
+		msgpack_zone_clear(m->zone);
+	m->zone = m->own = NULL;
 	m->root = NULL;
 }
 
@@ -157,11 +166,31 @@ const msgpack_object *proto_get(const msgpack_object *map, const char *key)
 	return NULL;
 }
 
-int proto_str(const msgpack_object *map, const char *key, const char **s,
-	      size_t *n)
+void proto_get_many(const msgpack_object *map, const struct proto_name *names,
+		    int n, const msgpack_object **out)
 {
-	const msgpack_object *v = proto_get(map, key);
+	uint32_t i;
+	int k;
 
+	for (k = 0; k < n; k++)
+		out[k] = NULL;
+	if (map == NULL || map->type != MSGPACK_OBJECT_MAP)
+		return;
+	for (i = 0; i < map->via.map.size; i++) {
+		const msgpack_object *key = &map->via.map.ptr[i].key;
+
+		if (key->type != MSGPACK_OBJECT_STR)
+			continue;
+		/* the first of duplicate keys counts, as for proto_get */
+		for (k = 0; k < n; k++)
+			if (out[k] == NULL && key->via.str.size == names[k].n &&
+			    memcmp(key->via.str.ptr, names[k].s, names[k].n) == 0)
+				out[k] = &map->via.map.ptr[i].val;
+	}
+}
+
+int proto_val_str(const msgpack_object *v, const char **s, size_t *n)
+{
 	if (v == NULL)
 		return -1;
 	if (v->type != MSGPACK_OBJECT_STR)
@@ -171,29 +200,41 @@ int proto_str(const msgpack_object *map, const char *key, const char **s,
 	return 0;
 }
 
-int proto_bytes(const msgpack_object *map, const char *key, const char **s,
-		size_t *n)
+int proto_val_bytes(const msgpack_object *v, const char **s, size_t *n)
 {
-	const msgpack_object *v = proto_get(map, key);
-
 	if (v != NULL && v->type == MSGPACK_OBJECT_BIN) {
 		*s = v->via.bin.ptr;
 		*n = v->via.bin.size;
 		return 0;
 	}
-	return proto_str(map, key, s, n);
+	return proto_val_str(v, s, n);
 }
 
-int proto_uint(const msgpack_object *map, const char *key, uint64_t *v)
+int proto_val_uint(const msgpack_object *o, uint64_t *v)
 {
-	const msgpack_object *o = proto_get(map, key);
-
 	if (o == NULL)
 		return -1;
 	if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
 		return -2;
 	*v = o->via.u64;
 	return 0;
+}
+
+int proto_str(const msgpack_object *map, const char *key, const char **s,
+	      size_t *n)
+{
+	return proto_val_str(proto_get(map, key), s, n);
+}
+
+int proto_bytes(const msgpack_object *map, const char *key, const char **s,
+		size_t *n)
+{
+	return proto_val_bytes(proto_get(map, key), s, n);
+}
+
+int proto_uint(const msgpack_object *map, const char *key, uint64_t *v)
+{
+	return proto_val_uint(proto_get(map, key), v);
 }
 
 static int proto_write(void *data, const char *p, size_t n)

@@ -27,14 +27,20 @@ uint32_t proto_get_len(const uint8_t *hdr);
 /* 0 if p[0..n) is exactly one bounded msgpack map. */
 int proto_check(const uint8_t *p, size_t n);
 
-/* A decoded frame; root is a map (msgpack-c's objects, in its zone). */
+/* A decoded frame; root is a map (msgpack-c's objects, in a zone). */
 struct proto_msg {
-	msgpack_unpacked up;
+	msgpack_zone *zone;
+	msgpack_zone *own;    /* the zone, if made for this frame */
+	msgpack_object obj;
 	const msgpack_object *root;
 };
 
-/* Checks and decodes a frame body.  proto_msg_free in every case. */
-int proto_decode(struct proto_msg *m, const uint8_t *p, size_t n);
+/* Checks and decodes a frame body.  proto_msg_free in every case.  With a
+ * zone of the caller's, the objects go there and proto_msg_free clears it
+ * for the next frame (a busy connection then allocates nothing per
+ * frame); with NULL, each frame gets a zone of its own. */
+int proto_decode(struct proto_msg *m, const uint8_t *p, size_t n,
+		 msgpack_zone *zone);
 void proto_msg_free(struct proto_msg *m);
 
 /* Field access: the value of key in map, or NULL. */
@@ -46,6 +52,19 @@ int proto_uint(const msgpack_object *map, const char *key, uint64_t *v);
 /* str or bin */
 int proto_bytes(const msgpack_object *map, const char *key, const char **s,
 		size_t *n);
+
+/* Several keys in one walk of the map: out[k] is names[k]'s value, or
+ * NULL; then the same typed access on a value (NULL: absent). */
+struct proto_name {
+	const char *s;
+	size_t n;
+};
+#define PROTO_NAME(lit) { lit, sizeof(lit) - 1 }
+void proto_get_many(const msgpack_object *map, const struct proto_name *names,
+		    int n, const msgpack_object **out);
+int proto_val_str(const msgpack_object *v, const char **s, size_t *n);
+int proto_val_bytes(const msgpack_object *v, const char **s, size_t *n);
+int proto_val_uint(const msgpack_object *v, uint64_t *u);
 
 /*
  * Encoding: msgpack written straight into a struct buf, after a 4-byte

@@ -13,7 +13,7 @@ int reply_open(struct proto_msg *m, const uint8_t *p, size_t n,
 {
 	const msgpack_object *v;
 
-	if (proto_decode(m, p, n) != 0 || proto_uint(m->root, "id", id) != 0)
+	if (proto_decode(m, p, n, NULL) != 0 || proto_uint(m->root, "id", id) != 0)
 		return -1;
 	v = proto_get(m->root, "ok");
 	if (v == NULL || v->type != MSGPACK_OBJECT_BOOLEAN)

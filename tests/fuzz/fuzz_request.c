@@ -95,7 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fr_data = data;
 	fr_size = size;
-	if (proto_decode(&m, data, size) == 0) {
+	if (proto_decode(&m, data, size, NULL) == 0) {
 		request_parse(&r, m.root);
 		fr_check(&r);
 	}

@@ -90,7 +90,7 @@ static int probe_call(int s, uint64_t id, const char *op)
 		return -1;
 	}
 	buf_free(&b);
-	if (proto_decode(&m, body, n) == 0 && proto_get(m.root, "ok") != NULL)
+	if (proto_decode(&m, body, n, NULL) == 0 && proto_get(m.root, "ok") != NULL)
 		ok = proto_get(m.root, "ok")->via.boolean;
 	proto_msg_free(&m);
 	return ok;

@@ -189,7 +189,7 @@ static void fake_conn(struct fake *f, int fd)
 			break;
 		}
 		op[0] = '\0';
-		if (proto_decode(&m, body, n) == 0 &&
+		if (proto_decode(&m, body, n, NULL) == 0 &&
 		    proto_uint(m.root, "id", &id) == 0 &&
 		    proto_str(m.root, "op", &s, &ns) == 0 && ns < sizeof op) {
 			memcpy(op, s, ns);

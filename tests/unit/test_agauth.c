@@ -204,7 +204,7 @@ Test(agauth_render, keys_and_stats)
 	proto_kv_double(&o, "load", 0.1);
 	cr_assert_eq(proto_end(&o), 0);
 	cr_assert_eq(proto_decode(&m, (const uint8_t *)b.p + PROTO_HDR,
-				  b.len - PROTO_HDR), 0);
+				  b.len - PROTO_HDR, NULL), 0);
 	s = render_of(proto_get(m.root, "keys"), NULL);
 	cr_assert_str_eq(s, "[{\"kid\":\"k\\\"1\",\"alg\":\"HS256\","
 			 "\"state\":\"primary\",\"created\":1700000000,"

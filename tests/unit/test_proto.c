@@ -72,7 +72,7 @@ Test(proto, encodes_and_decodes_a_reply)
 	cr_assert_eq(proto_end(&o), 0);
 	cr_assert_eq(proto_get_len((const uint8_t *)b.p), b.len - PROTO_HDR);
 	cr_assert_eq(proto_decode(&m, (const uint8_t *)b.p + PROTO_HDR,
-				  b.len - PROTO_HDR), 0);
+				  b.len - PROTO_HDR, NULL), 0);
 	cr_assert_eq(proto_uint(m.root, "id", &id), 0);
 	cr_assert_eq(id, 42);
 	cr_assert_eq(proto_str(m.root, "op", &s, &n), 0);
@@ -97,7 +97,7 @@ Test(proto, error_replies_carry_symbolic_codes)
 	ag_fail_date(&e, AG_E_EXPIRED, 1700000000.5, NULL);
 	proto_error(&b, 9, &e);
 	cr_assert_eq(proto_decode(&m, (const uint8_t *)b.p + PROTO_HDR,
-				  b.len - PROTO_HDR), 0);
+				  b.len - PROTO_HDR, NULL), 0);
 	cr_assert_eq(proto_str(m.root, "code", &s, &n), 0);
 	cr_assert_eq(proto_code_parse(s, n), AG_E_EXPIRED);
 	cr_assert_eq(proto_str(m.root, "name", &s, &n), 0);
@@ -105,5 +105,43 @@ Test(proto, error_replies_carry_symbolic_codes)
 	cr_assert_eq(proto_get(m.root, "date")->via.f64, 1700000000.5);
 	cr_assert_eq(proto_code_parse("AG_E_NOPE", 9), AG_ERR_COUNT);
 	proto_msg_free(&m);
+	buf_free(&b);
+}
+
+/* Frames decoded one after another into one zone, as the daemon decodes
+ * them: each frame's objects are its own, and the zone is back to one
+ * empty chunk after each (the sanitizer suite sees the rest freed). */
+Test(proto, one_zone_serves_frame_after_frame)
+{
+	msgpack_zone *zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+	struct proto_out o;
+	struct proto_msg m;
+	struct buf b;
+	uint64_t id;
+	int i, k;
+
+	cr_assert_not_null(zone);
+	buf_init(&b, 1 << 20);
+	for (i = 0; i < 200; i++) {
+		buf_reset(&b);
+		proto_begin(&o, &b);
+		/* every tenth frame needs more than one chunk */
+		msgpack_pack_map(&o.pk, i % 10 == 0 ? 1001 : 1);
+		proto_kv_uint(&o, "id", (uint64_t)i);
+		for (k = 0; i % 10 == 0 && k < 1000; k++) {
+			msgpack_pack_uint32(&o.pk, (uint32_t)k);
+			msgpack_pack_nil(&o.pk);
+		}
+		cr_assert_eq(proto_end(&o), 0);
+		cr_assert_eq(proto_decode(&m, (const uint8_t *)b.p + PROTO_HDR,
+					  b.len - PROTO_HDR, zone), 0);
+		cr_assert_eq(proto_uint(m.root, "id", &id), 0);
+		cr_assert_eq(id, (uint64_t)i);
+		proto_msg_free(&m);
+		cr_assert_eq(zone->chunk_list.free, MSGPACK_ZONE_CHUNK_SIZE,
+			     "frame %d: the zone is not back to one empty "
+			     "chunk", i);
+	}
+	msgpack_zone_free(zone);
 	buf_free(&b);
 }
