@@ -92,7 +92,7 @@ class AuthEngine {
 		} catch (e) {
 			return Promise.reject(e);
 		}
-		if (this.cache) {
+		if (this.cache !== null) {
 			const hit = this.cache.lookup(token, plan.json);
 
 			if (typeof hit !== 'number') {
@@ -111,7 +111,7 @@ class AuthEngine {
 			if (hit === MISS)
 				this._count(0, 1);
 		}
-		return this.conn.request('verify', { token, opts: plan.json }).then((r) => {
+		return this.conn.request('verify', { token, opts: plan.json }, (r) => {
 			if (r.ok !== true)
 				throw this._refused(r, token, plan);
 			return this._checked(fromReply(r, token, plan.complete), plan);
