@@ -6,8 +6,9 @@
  * are answered from its shared-memory cache in this process, the rest go
  * over one pipelined connection (conn.js).
  */
-const { Cache, MISS, REJECTED } = require('./cache');
+const { Cache, MISS, VALID, REJECTED } = require('./cache');
 const { Connection } = require('./conn');
+const { Payloads } = require('./payloads');
 const { InvalidArgumentsError, JsonWebTokenError, rebuildError } = require('./errors');
 const { AFTER_AUDIENCE, audienceError, tokenPayload } = require('./audience');
 const { defaultSocketPath } = require('./socket-path');
@@ -40,6 +41,7 @@ class AuthEngine {
 		this.cache = Cache.open(this.socketPath, {
 			timeout: this.timeout ? Math.min(this.timeout, 5000) : 5000,
 		});
+		this.payloads = this.cache !== null ? new Payloads() : null;
 		this.conn = new Connection(this.socketPath, {
 			client: CLIENT,
 			timeout: this.timeout,
@@ -93,13 +95,15 @@ class AuthEngine {
 			return Promise.reject(e);
 		}
 		if (this.cache !== null) {
-			const hit = this.cache.lookup(token, plan.json);
+			/* a payload parsed before: the cache need not decode it */
+			const seen = plan.complete ? undefined : this.payloads.get(token);
+			const hit = this.cache.lookup(token, plan.json, seen === undefined);
 
-			if (typeof hit !== 'number') {
+			if (typeof hit !== 'number' || hit === VALID) {
 				this._count(1, 0);
 				try {
 					return Promise.resolve(this._checked(
-						fromHit(hit, token, plan.complete), plan));
+						this._hit(hit, seen, token, plan), plan));
 				} catch (e) {
 					return Promise.reject(e);
 				}
@@ -171,6 +175,15 @@ class AuthEngine {
 	}
 
 	// ------------------------------------------------------------ inside
+
+	/* The value of a cache hit, and the payload kept for the next. */
+	_hit(hit, seen, token, plan) {
+		if (hit === VALID)
+			return this.payloads.value(seen);
+		if (!plan.complete)
+			this.payloads.add(token, hit);
+		return fromHit(hit, token, plan.complete);
+	}
 
 	/* A payload that passed agauthd's checks, and the audience check
 	 * agauthd could not make (a RegExp). */
