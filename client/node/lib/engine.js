@@ -95,15 +95,17 @@ class AuthEngine {
 			return Promise.reject(e);
 		}
 		if (this.cache !== null) {
-			/* a payload parsed before: the cache need not decode it */
-			const seen = plan.complete ? undefined : this.payloads.get(token);
-			const hit = this.cache.lookup(token, plan.json, seen === undefined);
+			let hit;
 
-			if (typeof hit !== 'number' || hit === VALID) {
+			try {
+				hit = this._lookup(token, plan);
+			} catch (e) {
+				return Promise.reject(e);
+			}
+			if (typeof hit !== 'number') {
 				this._count(1, 0);
 				try {
-					return Promise.resolve(this._checked(
-						this._hit(hit, seen, token, plan), plan));
+					return Promise.resolve(this._checked(hit, plan));
 				} catch (e) {
 					return Promise.reject(e);
 				}
@@ -176,13 +178,28 @@ class AuthEngine {
 
 	// ------------------------------------------------------------ inside
 
-	/* The value of a cache hit, and the payload kept for the next. */
-	_hit(hit, seen, token, plan) {
-		if (hit === VALID)
+	/*
+	 * The cache's answer: a number (MISS, REJECTED, STALE, DETACHED), or
+	 * the verified value.  The payload of a token that hit before in
+	 * this process is kept (payloads.js), so the cache is asked for none
+	 * (nothing to hash here either when it misses); the first hit asks
+	 * again for the text, and keeps it for the next.
+	 */
+	_lookup(token, plan) {
+		const hit = this.cache.lookup(token, plan.json, plan.complete);
+
+		if (hit !== VALID)
+			return typeof hit === 'number' ? hit : fromHit(hit, token, true);
+		const seen = this.payloads.get(token);
+
+		if (seen !== undefined)
 			return this.payloads.value(seen);
-		if (!plan.complete)
-			this.payloads.add(token, hit);
-		return fromHit(hit, token, plan.complete);
+		const text = this.cache.lookup(token, plan.json, true);
+
+		if (typeof text === 'number')
+			return text;
+		this.payloads.add(token, text);
+		return fromHit(text, token, false);
 	}
 
 	/* A payload that passed agauthd's checks, and the audience check
