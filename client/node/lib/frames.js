@@ -17,9 +17,10 @@ const { Unpackr } = require('msgpackr');
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true,
 			      int64AsType: 'auto' });
 
-/* Short strings (keys, "json", a kid) by their bytes, decoded once; the
- * table is bounded (values such as a revoked jti may be anything). */
-const SHORT_MAX = 6;
+/* Short ASCII strings (keys, "json", a kid) by a hash of their bytes,
+ * decoded once and compared byte for byte when found; the table is
+ * bounded (values such as a revoked jti may be anything). */
+const SHORT_MAX = 16;
 const SHORT_ENTRIES = 1024;
 const short = new Map();
 
@@ -156,18 +157,28 @@ function text(b, s, e) {
 
 	if (n > SHORT_MAX)
 		return b.utf8Slice(s, e);
-	let id = n;
+	let h = n;
 
 	for (let i = s; i < e; i++)
-		id = id * 256 + b[i];
-	let t = short.get(id);
+		h = (Math.imul(h, 31) + b[i]) | 0;
+	const t = short.get(h);
 
-	if (t === undefined) {
-		t = b.utf8Slice(s, e);
-		if (short.size < SHORT_ENTRIES)
-			short.set(id, t);
+	if (t !== undefined && t.length === n && sameAscii(t, b, s))
+		return t;
+	const u = b.utf8Slice(s, e);
+
+	/* (a string of n characters from n bytes is ASCII) */
+	if (u.length === n && (t !== undefined || short.size < SHORT_ENTRIES))
+		short.set(h, u);
+	return u;
+}
+
+function sameAscii(t, b, s) {
+	for (let i = 0; i < t.length; i++) {
+		if (t.charCodeAt(i) !== b[s + i])
+			return false;
 	}
-	return t;
+	return true;
 }
 
 /*
