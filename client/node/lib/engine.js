@@ -180,26 +180,19 @@ class AuthEngine {
 
 	/*
 	 * The cache's answer: a number (MISS, REJECTED, STALE, DETACHED), or
-	 * the verified value.  The payload of a token that hit before in
-	 * this process is kept (payloads.js), so the cache is asked for none
-	 * (nothing to hash here either when it misses); the first hit asks
-	 * again for the text, and keeps it for the next.
+	 * the verified value.  A token that hit before in this process has
+	 * its payload kept (payloads.js), so the cache is asked for no text
+	 * then; a first hit keeps its text for the next.
 	 */
 	_lookup(token, plan) {
-		const hit = this.cache.lookup(token, plan.json, plan.complete);
+		const seen = plan.complete ? undefined : this.payloads.get(token);
+		const hit = this.cache.lookup(token, plan.json, seen === undefined);
 
-		if (hit !== VALID)
-			return typeof hit === 'number' ? hit : fromHit(hit, token, true);
-		const seen = this.payloads.get(token);
-
-		if (seen !== undefined)
-			return this.payloads.value(seen);
-		const text = this.cache.lookup(token, plan.json, true);
-
-		if (typeof text === 'number')
-			return text;
-		this.payloads.add(token, text);
-		return fromHit(text, token, false);
+		if (typeof hit === 'number')
+			return hit === VALID ? this.payloads.value(seen) : hit;
+		if (!plan.complete)
+			this.payloads.add(token, hit);
+		return fromHit(hit, token, plan.complete);
 	}
 
 	/* A payload that passed agauthd's checks, and the audience check
