@@ -279,6 +279,8 @@ const nodeRows = [
 	  ratio: NR('hit_per_fast-jwt_cache_hit') },
 	{ what: 'verify, cache hit', ours: N('verify_hit_seq_ops'), peerName: 'ag-auth, KeyObject',
 	  peer: N('ag-auth_verify_keyobject_ops'), ratio: NR('hit_per_ag-auth_keyobject') },
+	{ what: 'verify, cache hit, first in this worker (another one had it verified)',
+	  ours: N('verify_first_hit_seq_ops') },
 	{ what: 'verify, miss (agauthd\'s socket)', ours: N('verify_miss_seq_ops'),
 	  peerName: 'ag-auth, string authKey (the default)', peer: N('ag-auth_verify_string_key_ops'),
 	  ratio: NR('miss_per_ag-auth_string_key') },

@@ -2,7 +2,6 @@
  * it (agauth_cache_attach, agauth_cache_lookup, agauth_cache_peek). */
 #include "cachemap.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -171,6 +170,9 @@ static const struct vopts *cachemap_opts(struct cachemap *c,
 	return &c->vo;
 }
 
+_Static_assert(sizeof ((struct agauth_verified *)0)->kid >=
+	       sizeof ((struct cache_hit *)0)->kid, "a hit's kid fits out->kid");
+
 /* What the daemon's verify reply would carry, from the caller's token:
  * 0, or -1 (out of memory) with *out empty. */
 static int cachemap_fill(struct cachemap *c, const char *tok, size_t len,
@@ -182,7 +184,8 @@ static int cachemap_fill(struct cachemap *c, const char *tok, size_t len,
 
 	/* the cache holds tokens with an object payload only */
 	out->is_json = 1;
-	snprintf(out->kid, sizeof out->kid, "%s", hit->kid);
+	/* (cache_lookup ends hit->kid with a NUL) */
+	memcpy(out->kid, hit->kid, sizeof hit->kid);
 	out->payload = malloc(B64URL_DEC_MAX(hit->pay_len) + 1);
 	if (out->payload == NULL)
 		goto fail;

@@ -8,8 +8,11 @@
  */
 const test = require('node:test');
 const assert = require('node:assert');
+const crypto = require('node:crypto');
 
-const { h, daemon, engine, attached, outcome } = require('./helpers');
+const jwt = require('jsonwebtoken');
+
+const { h, daemon, engine, attached, outcome, keyOf } = require('./helpers');
 
 let d, admin;
 
@@ -79,6 +82,72 @@ test('a hit is a fresh object every time', async () => {
 
 	assert.strictEqual(c2.header.alg, 'HS256');
 	assert.deepStrictEqual(c2.payload.u, { deep: [1, 2] });
+});
+
+/* v as layout a caller could observe: every object's prototype, own
+ * keys in order, and their values (-0 as such) */
+function layout(v) {
+	if (typeof v !== 'object' || v === null)
+		return Object.is(v, -0) ? '-0' : v;
+	const keys = Reflect.ownKeys(v);
+
+	return {
+		proto: Object.getPrototypeOf(v) === (Array.isArray(v) ? Array.prototype : Object.prototype),
+		keys,
+		values: keys.map((k) => layout(Object.getOwnPropertyDescriptor(v, k).value)),
+	};
+}
+
+test('hits again and again: each a fresh copy of what JSON.parse makes of the payload', async () => {
+	const e = await attached(engine(d));
+	const { secret, kid } = keyOf(d);
+	const head = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid })).toString('base64url');
+	const token = (text) => {
+		const body = Buffer.from(text).toString('base64url');
+
+		return `${head}.${body}.${crypto.createHmac('sha256', secret)
+			.update(`${head}.${body}`).digest('base64url')}`;
+	};
+	const texts = [
+		'{"u":{"deep":[1,2,{"x":null}]},"n":-0,"f":1.5e300,"s":"é😀\\u0000","t":true,"2":"two","1":"one","e":{},"a":[]}',
+		'{"a":1,"b":2,"a":3}',
+		'{"__proto__":{"x":1},"y":2}',
+		'{"o":{"__proto__":[1]}}',
+		`{"d":${'['.repeat(30)}1${']'.repeat(30)},"o":${'{"k":'.repeat(30)}1${'}'.repeat(30)}}`,
+	];
+
+	for (const text of texts) {
+		const t = token(text);
+		const want = jwt.verify(t, secret);
+
+		await e.verifyToken(t);                 /* agauthd's; now cached */
+		const before = await stats();
+		const got = [];
+
+		for (let i = 0; i < 4; i++) {
+			const v = await e.verifyToken(t);
+
+			assert.deepStrictEqual(layout(v), layout(want), text);
+			assert.ok(got.every((g) => g !== v), 'a fresh object');
+			got.push(v);
+			v.added = i;                    /* the next hit must not see it */
+			if (Array.isArray(v.u?.deep))
+				v.u.deep.push(i);
+		}
+		const after = await stats();
+
+		assert.strictEqual(after.verifies, before.verifies, `${text}: all hits`);
+	}
+	/* an enumerable member on Object.prototype: still no own copy of it */
+	const t = token(texts[0]);
+
+	Object.prototype.polluted = 1;
+	try {
+		for (let i = 0; i < 2; i++)
+			assert.deepStrictEqual(layout(await e.verifyToken(t)), layout(jwt.verify(t, secret)));
+	} finally {
+		delete Object.prototype.polluted;
+	}
 });
 
 test('refusals by the caller\'s options come from the cache', async () => {

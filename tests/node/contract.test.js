@@ -66,6 +66,36 @@ test('options.socket is dropped, from a copy', async () => {
 	assert.strictEqual(vo.socket, socket);
 });
 
+test('the same options object again, changed in place: each verify sees what it holds', async () => {
+	const t = jsToken({ u: 1, iat: T, iss: 'me', aud: ['a', 'b'] });
+	const algorithms = ['HS256'];
+	const o = { algorithms, issuer: 'me' };
+	const steps = [
+		() => {},
+		() => { algorithms[0] = 'RS256'; },             /* an array changed in place */
+		() => { algorithms[0] = 'HS256'; },
+		() => { algorithms.push('ES256'); },
+		() => { o.issuer = 'you'; },                     /* a member changed */
+		() => { o.issuer = 'me'; },
+		() => { o.audience = 'c'; },                     /* a member added */
+		() => { o.audience = /^b$/; },                   /* a RegExp, then an array with one */
+		() => { o.audience = ['c', /^a/]; },
+		() => { delete o.audience; o.clockTimestamp = T + 3600 * 24 * 400; },
+		() => { o.clockTimestamp = NaN; },
+		() => { o.clockTimestamp = undefined; o.complete = true; },
+		() => { delete o.issuer; o.issuer = 'me'; },     /* the same members in another order */
+	];
+
+	for (const [i, step] of steps.entries()) {
+		step();
+		for (let n = 0; n < 2; n++) {
+			const want = await outcome(() => jwt.verify(t, k.secret, { ...o }));
+
+			assertSame(await outcome(() => e.verifyToken(t, null, o)), want, `step ${i}, ${n}`);
+		}
+	}
+});
+
 test('mutatePayload: the caller\'s object gains the claims in place', async () => {
 	const cases = [
 		[{ u: 1 }, { expiresIn: 60 }],

@@ -18,8 +18,10 @@
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
-/* lookup's answers (native/addon.h); a hit is a string or an array */
+/* lookup's answers (native/addon.h); a hit is a string or an array,
+ * or VALID when no text was asked for */
 const MISS = 0;
+const VALID = 1;
 const REJECTED = 2;
 const STALE = 3;
 const DETACHED = 4;
@@ -89,10 +91,11 @@ class Cache {
 	/*
 	 * The cache's answer: MISS, REJECTED (error()), STALE or DETACHED
 	 * (both: ask agauthd), or a hit: the payload's JSON text, or
-	 * [payload, header, kid] for complete: true.
+	 * [payload, header, kid] for complete: true; VALID if `text` is
+	 * false (the caller has the payload).
 	 */
-	lookup(token, optsJson) {
-		const r = this.addon.lookup(this.h, token, optsJson);
+	lookup(token, optsJson, text) {
+		const r = this.addon.lookup(this.h, token, optsJson, text);
 
 		/* (a daemon whose hello says it has no cache is not asked) */
 		if (r === STALE && this.instance !== 0)
@@ -168,4 +171,4 @@ class Cache {
 	}
 }
 
-module.exports = { Cache, loadAddon, MISS, REJECTED, STALE, DETACHED };
+module.exports = { Cache, loadAddon, MISS, VALID, REJECTED, STALE, DETACHED };

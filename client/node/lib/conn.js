@@ -110,10 +110,20 @@ class Connection extends EventEmitter {
 		sock.on('close', () => this._down(sock, sockErr));
 	}
 
-	/* Sends op with args; resolves with the reply. */
-	request(op, args) {
+	/* Sends op with args; resolves with the reply, or with then(reply)
+	 * (rejects with what it throws) if then is given: one promise, not
+	 * a chain of two. */
+	request(op, args, then) {
 		return new Promise((resolve, reject) => {
-			this._submit({ id: 0, op, ...args }, resolve, reject, null);
+			const done = then === undefined ? resolve : (r) => {
+				try {
+					resolve(then(r));
+				} catch (e) {
+					reject(e);
+				}
+			};
+
+			this._submit({ id: 0, op, ...args }, done, reject, null);
 		});
 	}
 

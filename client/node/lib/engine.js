@@ -6,8 +6,9 @@
  * are answered from its shared-memory cache in this process, the rest go
  * over one pipelined connection (conn.js).
  */
-const { Cache, MISS, REJECTED } = require('./cache');
+const { Cache, MISS, VALID, REJECTED } = require('./cache');
 const { Connection } = require('./conn');
+const { Payloads } = require('./payloads');
 const { InvalidArgumentsError, JsonWebTokenError, rebuildError } = require('./errors');
 const { AFTER_AUDIENCE, audienceError, tokenPayload } = require('./audience');
 const { defaultSocketPath } = require('./socket-path');
@@ -40,6 +41,7 @@ class AuthEngine {
 		this.cache = Cache.open(this.socketPath, {
 			timeout: this.timeout ? Math.min(this.timeout, 5000) : 5000,
 		});
+		this.payloads = this.cache !== null ? new Payloads() : null;
 		this.conn = new Connection(this.socketPath, {
 			client: CLIENT,
 			timeout: this.timeout,
@@ -92,14 +94,18 @@ class AuthEngine {
 		} catch (e) {
 			return Promise.reject(e);
 		}
-		if (this.cache) {
-			const hit = this.cache.lookup(token, plan.json);
+		if (this.cache !== null) {
+			let hit;
 
+			try {
+				hit = this._lookup(token, plan);
+			} catch (e) {
+				return Promise.reject(e);
+			}
 			if (typeof hit !== 'number') {
 				this._count(1, 0);
 				try {
-					return Promise.resolve(this._checked(
-						fromHit(hit, token, plan.complete), plan));
+					return Promise.resolve(this._checked(hit, plan));
 				} catch (e) {
 					return Promise.reject(e);
 				}
@@ -111,7 +117,7 @@ class AuthEngine {
 			if (hit === MISS)
 				this._count(0, 1);
 		}
-		return this.conn.request('verify', { token, opts: plan.json }).then((r) => {
+		return this.conn.request('verify', { token, opts: plan.json }, (r) => {
 			if (r.ok !== true)
 				throw this._refused(r, token, plan);
 			return this._checked(fromReply(r, token, plan.complete), plan);
@@ -171,6 +177,23 @@ class AuthEngine {
 	}
 
 	// ------------------------------------------------------------ inside
+
+	/*
+	 * The cache's answer: a number (MISS, REJECTED, STALE, DETACHED), or
+	 * the verified value.  A token that hit before in this process has
+	 * its payload kept (payloads.js), so the cache is asked for no text
+	 * then; a first hit keeps its text for the next.
+	 */
+	_lookup(token, plan) {
+		const seen = plan.complete ? undefined : this.payloads.get(token);
+		const hit = this.cache.lookup(token, plan.json, seen === undefined);
+
+		if (typeof hit === 'number')
+			return hit === VALID ? this.payloads.value(seen) : hit;
+		if (!plan.complete)
+			this.payloads.add(token, hit);
+		return fromHit(hit, token, plan.complete);
+	}
 
 	/* A payload that passed agauthd's checks, and the audience check
 	 * agauthd could not make (a RegExp). */

@@ -11,16 +11,93 @@ const { hasRegExp } = require('./audience');
  * RegExp stays out of the JSON and is returned to be checked here
  * (audience.js); undefined otherwise.
  */
-function verifyPlan(options) {
+function makePlan(options) {
 	const o = Object.assign({}, options);
 	let audience;
 
-	delete o.socket;
+	/* (undefined members are left out of the JSON, as deleted ones) */
+	o.socket = undefined;
 	if (o.audience && hasRegExp(o.audience)) {
 		audience = o.audience;
-		delete o.audience;
+		o.audience = undefined;
 	}
 	return { json: JSON.stringify(o), audience, complete: o.complete === true };
+}
+
+/*
+ * A worker passes the same options every time (SocketCluster a fresh
+ * object with the same members and a `socket`), so the last plan is
+ * kept with what it was made from: the own enumerable members but
+ * `socket`, in order, each a string, a finite number, a boolean, or an
+ * array of those (compared member by member: it may have been changed
+ * in place).  Options equal in that sense have the same JSON text, so
+ * they get the same plan; anything else makes a new one.
+ */
+let last = null;           /* {keys, values, plan} */
+
+/* A copy of options' members to compare with later, or null if one of
+ * them is not simple enough to compare. */
+function snapshot(options, keys) {
+	const values = [];
+
+	for (const k of keys) {
+		const v = options[k];
+
+		if (Array.isArray(v)) {
+			if (!v.every(plain))
+				return null;
+			values.push(v.slice());
+		} else if (plain(v)) {
+			values.push(v);
+		} else {
+			return null;
+		}
+	}
+	return values;
+}
+
+function plain(v) {
+	return typeof v === 'string' || typeof v === 'boolean' ||
+	       (typeof v === 'number' && Number.isFinite(v));
+}
+
+/* Whether options has exactly the members last was made from. */
+function same(options, keys) {
+	const { keys: lk, values } = last;
+
+	if (keys.length !== lk.length)
+		return false;
+	for (let i = 0; i < keys.length; i++) {
+		if (keys[i] !== lk[i])
+			return false;
+		const v = options[keys[i]];
+		const w = values[i];
+
+		if (Array.isArray(w)) {
+			if (!Array.isArray(v) || v.length !== w.length)
+				return false;
+			for (let j = 0; j < w.length; j++)
+				if (v[j] !== w[j])
+					return false;
+		} else if (v !== w) {
+			return false;
+		}
+	}
+	return true;
+}
+
+function verifyPlan(options) {
+	let keys = Object.keys(options);
+
+	if (keys.includes('socket'))
+		keys = keys.filter((k) => k !== 'socket');
+	if (last !== null && same(options, keys))
+		return last.plan;
+	const plan = makePlan(options);
+	const values = snapshot(options, keys);
+
+	last = values === null ? null : { keys, values, plan };
+	return plan;
 }
 
 /* The text of a reply's bin field (msgpackr gives a Buffer view). */

@@ -13,14 +13,15 @@
  *   attach(handle, cb)          -> false if an attach already runs;
  *                                  cb(null) attached, cb({status, code,
  *                                  name, message}) not
- *   lookup(handle, token, opts) -> 0 miss, 2 rejected (lastError), 3 stale
+ *   lookup(handle, token, opts, text)
+ *                               -> 0 miss, 2 rejected (lastError), 3 stale
  *                                  (attach again), 4 detached (no cache, or
  *                                  an attach runs); a hit is the payload's
  *                                  JSON text, or [payload, header, kid]
- *                                  when opts ask for complete: true
+ *                                  when opts ask for complete: true; with
+ *                                  text false, a hit is 1 (nothing decoded)
  *   lastError(handle)           -> {code, name, message, date?} of the last
  *                                  rejection
- *   lastKid(handle)             -> the kid of the last hit's key ("" none)
  *   close(handle)               -> lets the handle and its mapping go (at
  *                                  the end of an attach that still runs)
  */
@@ -52,7 +53,6 @@ struct addon_handle {
 	napi_ref cb;
 	struct agauth_error attach_err;  /* the worker's result */
 	struct agauth_error last;        /* the last rejection */
-	char kid[68];                    /* the last hit's key */
 };
 
 /* Throws a JavaScript Error unless status is napi_ok: returns 1 if it
@@ -77,6 +77,5 @@ napi_value addon_error_object(napi_env env, const struct agauth_error *e);
 napi_value addon_attach(napi_env env, napi_callback_info info);
 napi_value addon_lookup(napi_env env, napi_callback_info info);
 napi_value addon_last_error(napi_env env, napi_callback_info info);
-napi_value addon_last_kid(napi_env env, napi_callback_info info);
 
 #endif

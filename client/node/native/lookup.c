@@ -1,5 +1,5 @@
-/* lookup.c - lookup(handle, token, opts): agauth_cache_peek on the loop
- * thread; lastError and lastKid for what a hit or rejection leaves. */
+/* lookup.c - lookup(handle, token, opts, text): agauth_cache_peek on the
+ * loop thread; lastError for what a rejection leaves. */
 #include "addon.h"
 
 #include <stdlib.h>
@@ -40,13 +40,11 @@ static napi_value addon_str(napi_env env, const char *s, size_t n)
 }
 
 /* A hit: the payload text, or [payload, header, kid] with a header. */
-static napi_value addon_hit(napi_env env, struct addon_handle *h,
-			    const struct agauth_verified *v)
+static napi_value addon_hit(napi_env env, const struct agauth_verified *v)
 {
 	napi_value arr, el[3];
 	uint32_t i;
 
-	memcpy(h->kid, v->kid, sizeof h->kid);
 	if (v->header == NULL)
 		return addon_str(env, v->payload, v->payload_len);
 	el[0] = addon_str(env, v->payload, v->payload_len);
@@ -60,15 +58,31 @@ static napi_value addon_hit(napi_env env, struct addon_handle *h,
 	return arr;
 }
 
+/* The options argument into buf: 1 if it is a string, 0 if there is
+ * none (undefined or null), -1 if the cache cannot take it. */
+static int addon_opts(napi_env env, napi_value v, char *buf, size_t size)
+{
+	napi_valuetype t = napi_undefined;
+
+	if (v == NULL)
+		return 0;
+	if (addon_cstr(env, v, buf, size) == 0)
+		return 1;
+	/* (the type asked only now: a string is the common case) */
+	if (napi_typeof(env, v, &t) != napi_ok)
+		return -1;
+	return t == napi_undefined || t == napi_null ? 0 : -1;
+}
+
 napi_value addon_lookup(napi_env env, napi_callback_info info)
 {
 	char tok[AG_TOKEN_MAX + 1], opts[AG_OPTS_MAX + 1];
-	size_t argc = 3;
-	napi_value argv[3], res;
-	napi_valuetype t = napi_undefined;
+	size_t argc = 4;
+	napi_value argv[4] = { NULL, NULL, NULL, NULL }, res;
 	struct agauth_verified v;
 	struct addon_handle *h;
-	int r;
+	bool text = true;
+	int r, has_opts;
 
 	h = addon_args(env, info, argv, &argc);
 	if (h == NULL)
@@ -77,16 +91,17 @@ napi_value addon_lookup(napi_env env, napi_callback_info info)
 		return addon_int(env, ADDON_DETACHED);
 	if (argc < 2 || addon_cstr(env, argv[1], tok, sizeof tok) != 0)
 		return addon_int(env, ADDON_MISS);
-	if (argc >= 3)
-		ADDON_TRY(env, napi_typeof(env, argv[2], &t), NULL);
-	if (t != napi_undefined && t != napi_null &&
-	    addon_cstr(env, argv[2], opts, sizeof opts) != 0)
+	has_opts = addon_opts(env, argc >= 3 ? argv[2] : NULL, opts, sizeof opts);
+	if (has_opts < 0)
 		return addon_int(env, ADDON_MISS);
-	r = agauth_cache_peek(h->a, tok, t == napi_string ? opts : NULL, &v,
-			      &h->last);
-	if (r != AGAUTH_CACHE_VALID)
+	if (argc >= 4 && napi_get_value_bool(env, argv[3], &text) != napi_ok)
+		text = true;
+	/* without text, a hit is only an answer: nothing to decode */
+	r = agauth_cache_peek(h->a, tok, has_opts ? opts : NULL,
+			      text ? &v : NULL, &h->last);
+	if (r != AGAUTH_CACHE_VALID || !text)
 		return addon_int(env, r);
-	res = addon_hit(env, h, &v);
+	res = addon_hit(env, &v);
 	agauth_verified_free(&v);
 	return res;
 }
@@ -99,14 +114,4 @@ napi_value addon_last_error(napi_env env, napi_callback_info info)
 
 	h = addon_args(env, info, argv, &argc);
 	return h == NULL ? NULL : addon_error_object(env, &h->last);
-}
-
-napi_value addon_last_kid(napi_env env, napi_callback_info info)
-{
-	size_t argc = 1;
-	napi_value argv[1];
-	struct addon_handle *h;
-
-	h = addon_args(env, info, argv, &argc);
-	return h == NULL ? NULL : addon_str(env, h->kid, strlen(h->kid));
 }

@@ -32,11 +32,11 @@ int addon_failed(napi_env env, napi_status status, const char *what)
 
 struct addon_handle *addon_handle_of(napi_env env, napi_value v)
 {
-	napi_valuetype t;
 	bool tagged = false;
 	void *p = NULL;
 
-	if (napi_typeof(env, v, &t) != napi_ok || t != napi_external ||
+	/* the tag is on our externals only, and no script can set it */
+	if (v == NULL ||
 	    napi_check_object_type_tag(env, v, &addon_tag, &tagged) != napi_ok ||
 	    !tagged) {
 		napi_throw_type_error(env, NULL, "agauthd addon: not a handle");
@@ -163,7 +163,6 @@ NAPI_MODULE_INIT()
 		{ "attach", addon_attach },
 		{ "lookup", addon_lookup },
 		{ "lastError", addon_last_error },
-		{ "lastKid", addon_last_kid },
 		{ "close", addon_close },
 	};
 	napi_value f;
