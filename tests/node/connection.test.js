@@ -56,8 +56,13 @@ test('a request made while agauthd restarts waits for it instead of failing', as
 	const d = await daemon();
 	const e = engine(d);
 	const t1 = await e.signToken({ u: 1 });
+	/* made once the engine knows agauthd is gone: a request sent in the
+	 * instant before it sees the close is in flight, and fails (the test
+	 * below) */
+	const down = new Promise((r) => e.conn.once('disconnect', r));
 
 	await d.stop();
+	await down;
 	const pending = outcome(e.verifyToken(t1));
 
 	await h.sleep(300);
