@@ -482,7 +482,7 @@ function header() {
 
 const body = sections([
 	table('(a) The engine in process',
-	      'The signing engine of agauthd in C (mbedTLS), `build/bench_engine`, next to ' +
+	      'The signing engine of agauthd in C (mbedTLS; HMAC over libcrypto\'s SHA-256), `build/bench_engine`, next to ' +
 	      'jsonwebtoken and fast-jwt in Node (`bench/bench_peers.js`) with the same keys, ' +
 	      'payload and options, run right after it; and the bare mbedTLS HMAC-SHA256 under ' +
 	      'an HS256 verify, measured alternately with it. Operations per second, one core.',
