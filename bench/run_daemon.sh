@@ -30,6 +30,7 @@
 set -eu -o pipefail
 
 cd "$(dirname "$0")/.."
+. bench/lib/daemon_env.sh
 
 : "${BENCH_SECONDS:=1}"
 : "${BENCH_REPS:=5}"
@@ -66,44 +67,8 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
-mkdir "$tmp/keys"
-case $BENCH_SIGN_KEY in
-rsa2048) sign_alg=RS256 ;;
-p256) sign_alg=ES256 ;;
-*) echo "bench/run_daemon.sh: BENCH_SIGN_KEY is rsa2048 or p256" >&2
-   exit 2 ;;
-esac
-"$AGAUTHD" keygen "$BENCH_SIGN_KEY" "$tmp/keys/signer.pem" >/dev/null
-# a SocketCluster authKey: text, used as its bytes
-head -c 24 /dev/urandom | base64 | tr -d '\n' >"$tmp/keys/authkey"
-cat >"$tmp/keyring.conf" <<CONF
-[key signer]
-file = keys/signer.pem
-algorithm = ${sign_alg}
-state = primary
-
-[key socketcluster]
-file = keys/authkey
-encoding = raw
-algorithm = HS256
-kid =
-state = verify
-CONF
-cat >"$tmp/agauthd.conf" <<CONF
-[daemon]
-log_level = warning
-threads = ${BENCH_THREADS}
-state_dir = .
-[socket]
-path = agauthd.sock
-mode = 0600
-[keys]
-keyring = keyring.conf
-[access]
-sign = *
-verify = *
-admin = *
-CONF
+bench_daemon_env "$tmp" "$BENCH_SIGN_KEY" || exit 2
+sign_alg=$bench_sign_alg
 
 "$AGAUTHD" -c "$tmp/agauthd.conf" 2>"$tmp/agauthd.log" &
 daemon_pid=$!

@@ -22,6 +22,7 @@
 set -eu -o pipefail
 
 cd "$(dirname "$0")/.."
+. bench/lib/daemon_env.sh
 
 : "${BENCH_SECONDS:=1}"
 : "${BENCH_REPS:=3}"
@@ -48,42 +49,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/agauthd-rbench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-mkdir "$tmp/keys"
-"$AGAUTHD" keygen rsa2048 "$tmp/keys/signer.pem" >/dev/null
-# a SocketCluster authKey: text, used as its bytes
-head -c 24 /dev/urandom | base64 | tr -d '\n' >"$tmp/keys/authkey"
-cat >"$tmp/keyring.conf" <<CONF
-[key signer]
-file = keys/signer.pem
-algorithm = RS256
-state = primary
-
-[key socketcluster]
-file = keys/authkey
-encoding = raw
-algorithm = HS256
-kid =
-state = verify
-CONF
 # the default cache (64 MiB), and room for every connection besides
 # the load's and the readiness probe's
-cat >"$tmp/agauthd.conf" <<CONF
-[daemon]
-log_level = warning
-threads = ${BENCH_THREADS}
-state_dir = .
-[socket]
-path = agauthd.sock
-mode = 0600
-[keys]
-keyring = keyring.conf
-[access]
-sign = *
-verify = *
-admin = *
-[limits]
-max_connections = $((BENCH_CONNS + 64))
-CONF
+bench_daemon_env "$tmp" rsa2048 "[limits]
+max_connections = $((BENCH_CONNS + 64))" || exit 1
 
 threads=$BENCH_THREADS
 [ "$threads" = 0 ] && threads="$(nproc) (one per CPU)"
