@@ -32,6 +32,19 @@
 #define SECMEM_NO_ASAN
 #endif
 
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+/* valgrind marks a dead thread's stack inaccessible, and wiping it is
+ * the point: tell memcheck the bytes are ours again (a few instructions,
+ * nothing, outside valgrind) */
+#define SECMEM_STACK_RECLAIM(p, n) VALGRIND_MAKE_MEM_UNDEFINED(p, n)
+#endif
+#endif
+#ifndef SECMEM_STACK_RECLAIM
+#define SECMEM_STACK_RECLAIM(p, n) ((void)(p), (void)(n))
+#endif
+
 #define SECMEM_PAGE      4096
 #define SECMEM_PAGES     (AG_SECMEM_MAX / SECMEM_PAGE)
 #define SECMEM_MIN       16           /* the smallest block and the alignment */
@@ -363,6 +376,7 @@ void secmem_unmap(void *ptr, size_t len)
 		return;
 	/* a thread's stack may still be poisoned where its frames were */
 	SECMEM_UNPOISON(p, len);
+	SECMEM_STACK_RECLAIM(p, len);
 	explicit_bzero(p, len);
 	munmap(p - guard, len + guard);
 	pthread_mutex_lock(&sm.lock);
