@@ -224,22 +224,25 @@ static void op_watch(struct conn *c, uint64_t id, const struct request *req)
 
 static void op_sign_req(struct conn *c, uint64_t id, const struct request *r)
 {
+	(void)id;  /* r->id */
 	server_stats()->signs++;
-	(void)job_start(c, id, "sign", r);
+	(void)job_start(c, r);
 }
 
 static void op_verify_req(struct conn *c, uint64_t id,
 			  const struct request *r)
 {
+	(void)id;  /* r->id */
 	server_stats()->verifies++;
-	(void)job_start(c, id, "verify", r);
+	(void)job_start(c, r);
 }
 
 static void op_rotate_req(struct conn *c, uint64_t id,
 			  const struct request *r)
 {
+	(void)id;  /* r->id */
 	log_info("rotation requested by uid %u", (unsigned)c->uid);
-	(void)job_start(c, id, "rotate", r);
+	(void)job_start(c, r);
 }
 
 /* by enum request_op */

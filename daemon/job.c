@@ -22,7 +22,7 @@ struct op_job {
 	struct conn *c;
 	struct keyring *kr;
 	uint64_t id;
-	const char *op;
+	enum request_op op;          /* REQ_SIGN, REQ_VERIFY or REQ_ROTATE */
 	const char *arg, *opts;      /* NUL-terminated copies on the pool (the
 				      * frame is gone by then), the frame's
 				      * bytes inline */
@@ -223,9 +223,9 @@ static void op_run(struct pool_job *pj)
 {
 	struct op_job *j = (struct op_job *)pj;
 
-	if (strcmp(j->op, "sign") == 0)
+	if (j->op == REQ_SIGN)
 		op_sign(j);
-	else if (strcmp(j->op, "verify") == 0)
+	else if (j->op == REQ_VERIFY)
 		op_verify(j);
 	else
 		op_rotate(j);
@@ -247,9 +247,9 @@ static void op_done(struct pool_job *pj)
 		ag_fail(&j->e, AG_E_BUSY, "agauthd is stopping");
 	}
 	j->on_loop = 1;
-	if (!j->failed && strcmp(j->op, "verify") == 0)
+	if (!j->failed && j->op == REQ_VERIFY)
 		j->failed = job_publish_token(j, j->arg, j->arg_len) != 0;
-	else if (!j->failed && strcmp(j->op, "sign") == 0)
+	else if (!j->failed && j->op == REQ_SIGN)
 		(void)job_publish_token(j, j->token.p, j->token.len);
 	if (j->fresh != NULL) {
 		log_info("rotation by uid %u: %s is primary", (unsigned)c->uid,
@@ -262,7 +262,7 @@ static void op_done(struct pool_job *pj)
 		proto_kv_uint(&o, "generation", j->fresh->generation);
 		proto_end(&o);
 	}
-	if (strcmp(j->op, "rotate") == 0)
+	if (j->op == REQ_ROTATE)
 		job_rotating = 0;
 	if (c->dead) {
 		c->inflight--;
@@ -315,14 +315,14 @@ static int job_family(const char *tok, size_t len, char fam[3])
 
 /* HMAC work costs less than a trip through the pool; RSA and ECDSA
  * would stall every other client for milliseconds. */
-static int job_inline(const char *op, const struct keyring *kr,
+static int job_inline(enum request_op op, const struct keyring *kr,
 		      const char *arg, size_t alen)
 {
 	char fam[3];
 
-	if (strcmp(op, "rotate") == 0)
+	if (op == REQ_ROTATE)
 		return 0;
-	if (strcmp(op, "sign") == 0)
+	if (op == REQ_SIGN)
 		return kr->primary < 0 ||
 		       kr->keys[kr->primary].key->type == KEY_SECRET;
 	return job_family(arg, alen, fam) != 0 || strcmp(fam, "HS") == 0;
@@ -334,7 +334,7 @@ static int job_inline(const char *op, const struct keyring *kr,
  * the connection's output.  Nothing can change the keyring or free the
  * connection meanwhile, so no references are taken.
  */
-static void job_now(struct conn *c, uint64_t id, const char *op,
+static void job_now(struct conn *c, uint64_t id, enum request_op op,
 		    struct keyring *kr, const char *arg, size_t alen,
 		    const char *opts, size_t olen)
 {
@@ -367,13 +367,13 @@ static void job_now(struct conn *c, uint64_t id, const char *op,
 
 /* Returns 0 once a job will reply, -1 if the request was answered with
  * an error here. */
-static int job_make(struct conn *c, uint64_t id, const char *op,
-		    const struct request *r)
+static int job_make(struct conn *c, const struct request *r)
 {
 	struct op_job *j;
 	struct keyring *kr = server_keyring();
 	const char *arg = r->arg, *opts = r->opts;
 	size_t alen = r->arg_len, olen = r->opts_len;
+	uint64_t id = r->id;
 
 	/* rotate's alg is optional; sign and verify need their argument
 	 * (request_parse says) */
@@ -381,10 +381,8 @@ static int job_make(struct conn *c, uint64_t id, const char *op,
 		reply_fail_code(c, id, AG_E_BAD_REQUEST, NULL);
 		return -1;
 	}
-	op = strcmp(op, "sign") == 0 ? "sign" :
-	     strcmp(op, "verify") == 0 ? "verify" : "rotate";
-	if (job_inline(op, kr, arg, alen)) {
-		job_now(c, id, op, kr, arg, alen, opts, olen);
+	if (job_inline(r->op, kr, arg, alen)) {
+		job_now(c, id, r->op, kr, arg, alen, opts, olen);
 		return 0;
 	}
 	/* one block for both copies, each NUL-terminated (rotate's alg is
@@ -409,7 +407,7 @@ static int job_make(struct conn *c, uint64_t id, const char *op,
 	j->opts_len = olen;
 	j->c = c;
 	j->id = id;
-	j->op = op;
+	j->op = r->op;
 	j->kr = kr;
 	keyring_ref(j->kr);
 	conn_ref(c);
@@ -428,18 +426,17 @@ static int job_make(struct conn *c, uint64_t id, const char *op,
 	return 0;
 }
 
-int job_start(struct conn *c, uint64_t id, const char *op,
-	      const struct request *r)
+int job_start(struct conn *c, const struct request *r)
 {
-	int rotate = strcmp(op, "rotate") == 0;
+	int rotate = r->op == REQ_ROTATE;
 
 	if (rotate && job_rotating) {
 		server_stats()->busy++;
-		reply_fail_code(c, id, AG_E_BUSY, "a rotation is running");
+		reply_fail_code(c, r->id, AG_E_BUSY, "a rotation is running");
 		return -1;
 	}
 	job_rotating |= rotate;
-	if (job_make(c, id, op, r) != 0) {
+	if (job_make(c, r) != 0) {
 		if (rotate)
 			job_rotating = 0;
 		return -1;

@@ -13,11 +13,10 @@
 struct conn;
 struct request;
 
-/* op is "sign" (argument "payload"), "verify" ("token") or "rotate"
- * ("alg", optional; one rotation at a time), r the request as
- * request_parse took it apart.  Returns 0 once a reply is on its way, -1
- * if the request was answered with an error here. */
-int job_start(struct conn *c, uint64_t id, const char *op,
-	      const struct request *r);
+/* r, as request_parse took it apart, is a sign (argument "payload"),
+ * verify ("token") or rotate ("alg", optional; one rotation at a time).
+ * Returns 0 once a reply is on its way, -1 if the request was answered
+ * with an error here. */
+int job_start(struct conn *c, const struct request *r);
 
 #endif
