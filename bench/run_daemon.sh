@@ -41,12 +41,7 @@ export BENCH_SECONDS BENCH_REPS
 
 CLIENT=build/bench_daemon
 ECHO=build/echo_server
-for b in "$AGAUTHD" "$ECHO" "$CLIENT"; do
-	if [ ! -x "$b" ]; then
-		echo "bench/run_daemon.sh: $b is missing; run 'make bench'" >&2
-		exit 1
-	fi
-done
+bench_need "$AGAUTHD" "$ECHO" "$CLIENT" || exit 1
 
 umask 077
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/agauthd-dbench.XXXXXX")

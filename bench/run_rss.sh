@@ -17,8 +17,8 @@
 # makes (an RS256 primary key and an HS256 verify-only key without kid),
 # and a configuration whose limits allow the connections;
 # build/bench_rss starts each daemon (RLIMIT_NOFILE raised), loads it,
-# reads its /proc/PID/smaps and stops it.  Then a table with each target
-# and whether it is met.
+# reads its /proc/PID/smaps and stops it.  The targets are judged by
+# bench/results.js, as for every benchmark.
 set -eu -o pipefail
 
 cd "$(dirname "$0")/.."
@@ -31,18 +31,8 @@ cd "$(dirname "$0")/.."
 : "${AGAUTHD:=build/agauthd}"
 export BENCH_SECONDS BENCH_REPS BENCH_CONNS
 
-# targets, KiB: the daemon's RSS beyond its cache, idle and loaded; what
-# 10,000 idle connections add
-RSS_TARGET=8192
-CONNS_TARGET=40960
-
 CLIENT=build/bench_rss
-for b in "$AGAUTHD" "$CLIENT"; do
-	if [ ! -x "$b" ]; then
-		echo "bench/run_rss.sh: $b is missing; run 'make bench'" >&2
-		exit 1
-	fi
-done
+bench_need "$AGAUTHD" "$CLIENT" || exit 1
 
 umask 077
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/agauthd-rbench.XXXXXX")
@@ -65,38 +55,5 @@ cat <<EOF
 #   (16 bytes a slot, 2 MiB for the default 64 MiB) with the daemon
 EOF
 "$CLIENT" "$AGAUTHD" "$tmp/agauthd.conf" "$tmp/agauthd.sock" \
-	"$tmp/keys/authkey" | tee "$tmp/client.out"
+	"$tmp/keys/authkey"
 
-echo "# results, KiB: median [min-max] of ${BENCH_REPS} repetitions"
-grep -v '^#' "$tmp/client.out" |
-awk -v rt="$RSS_TARGET" -v ct="$CONNS_TARGET" -v n="$BENCH_CONNS" '
-	{ med[$2] = $3; lo[$2] = $4; hi[$2] = $5 }
-	function fig(k) {
-		return sprintf("%d [%d-%d]", med[k], lo[k], hi[k])
-	}
-	function verdict(what, k, target) {
-		if (!(k in med)) {
-			printf "#   %-38s not measured\n", what
-			return
-		}
-		printf "#   %-38s %-20s target <= %d: %s\n", what, fig(k),
-		       target, med[k] <= target ? "met" : "NOT met"
-	}
-	END {
-		added = "rss_" (n == 10000 ? "10k" : n) "_idle_conns_added_kib"
-		printf "#   %-38s %s\n", "rss, idle", fig("rss_idle_kib")
-		printf "#   %-38s %s\n", "rss, loaded", fig("rss_loaded_kib")
-		printf "#   %-38s %s\n", "of it the cache mapping, loaded",
-		       fig("cache_rss_kib")
-		verdict("rss less the cache, idle", "rss_idle_less_cache_kib",
-			rt)
-		verdict("rss less the cache, loaded",
-			"rss_loaded_less_cache_kib", rt)
-		if (n == 10000)
-			verdict("added by 10,000 idle connections", added, ct)
-		else
-			printf "#   %-38s %s (the target is for 10,000)\n",
-			       "added by " n " idle connections", fig(added)
-		printf "#   %-38s %s\n", "bytes per idle connection",
-		       fig("rss_idle_conn_bytes")
-	}'

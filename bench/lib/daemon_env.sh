@@ -1,5 +1,5 @@
 # bench/lib/daemon_env.sh - sourced by the daemon benchmarks (run_daemon.sh,
-# run_rss.sh): a temporary agauthd home in DIR.
+# run_rss.sh): the programs they need, and a temporary agauthd home.
 #
 #   bench_daemon_env DIR KEYTYPE [CONF]
 #
@@ -10,6 +10,18 @@
 # DIR/agauthd.sock, everyone allowed everything, BENCH_THREADS crypto
 # threads) with CONF appended; sets bench_sign_alg to the primary key's
 # algorithm.  Needs AGAUTHD and BENCH_THREADS.
+# bench_need PROGRAM...: each is there to run, or says which is not.
+bench_need() {
+	local b
+
+	for b in "$@"; do
+		if [ ! -x "$b" ]; then
+			echo "${0##*/}: $b is missing; run 'make bench'" >&2
+			return 1
+		fi
+	done
+}
+
 bench_daemon_env() {
 	local dir=$1 type=$2 extra=${3:-}
 

@@ -31,12 +31,6 @@ function ratio(subject, name, as, bs) {
 	return line(`${subject}-ratio`, name, as.map((a, i) => a / bs[i]), 2);
 }
 
-/* "# target ...: met" or "NOT met", from a ratio's median */
-function target(what, s, min) {
-	console.log(`# target ${what} >= ${min}x: ${s.med >= min ? 'met' : 'NOT met'} ` +
-		    `(median ${s.med.toFixed(2)}x)`);
-}
-
 /* "# node vX, CPU, N CPUs" */
 function machine() {
 	const cpus = os.cpus();
@@ -45,4 +39,4 @@ function machine() {
 	       `${cpus.length} CPUs, ${Math.round(os.totalmem() / 2 ** 30)} GiB`;
 }
 
-module.exports = { summary, line, ratio, target, machine };
+module.exports = { summary, line, ratio, machine };
