@@ -9,6 +9,8 @@
 #   make uninstall  removes what make install wrote
 #   make memcheck  the integration suite with agauthd under valgrind
 #               (slow: not part of `make test`)
+#   make fresh-test  `make run` and `make test` in a new Debian 12 root
+#               (mmdebstrap; as root; downloads a few hundred MB)
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -79,7 +81,7 @@ LIB_OBJ     := $(call obj,$(LIB_SRC))
 LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 
 .PHONY: all deps node-deps node-pkg-deps run test unit unit-san diff \
-        fuzz-replay bench fuzz memcheck clean install uninstall FORCE
+        fuzz-replay bench fuzz memcheck fresh-test clean install uninstall FORCE
 
 all: $(BUILD)/agjwt $(BUILD)/agauthd $(BUILD)/agauthctl $(BUILD)/libagauth.so \
      $(BUILD)/libagauth.a $(BUILD)/agauth.pc $(BUILD)/agauthd.service \
@@ -300,6 +302,14 @@ memcheck: all $(BUILD)/cache_probe $(BUILD)/cache_client node-deps
 	@command -v valgrind >/dev/null || { echo "make memcheck needs valgrind" \
 		"(apt-get install valgrind)"; exit 1; }
 	@tests/memcheck/run.sh
+
+# a new Debian 12 root (tests/fresh/run.sh); the host needs mmdebstrap
+fresh-test:
+	@command -v mmdebstrap >/dev/null || { [ "$$(id -u)" = 0 ] && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap \
+		>/dev/null; } || { echo "make fresh-test needs mmdebstrap:" \
+		"apt-get install -y mmdebstrap"; exit 1; }
+	@tests/fresh/run.sh
 
 # ---------------------------------------------------------------- run
 run: all
