@@ -161,6 +161,9 @@ class Connection extends EventEmitter {
 			const t = setTimeout(() => sock.destroy(), 1000);
 
 			t.unref();
+			/* the promise close() returns settles: an unreferenced
+			 * socket would let the process exit before its close */
+			sock.ref();
 			sock.once('close', () => { clearTimeout(t); resolve(); });
 			sock.end();
 		});
