@@ -42,7 +42,7 @@ function runAs(uid, gid, sock, ops) {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, ['-e', CHILD], {
 			uid, gid, cwd: '/',
-			env: { PATH: process.env.PATH, HARNESS: path.join(__dirname, 'harness.js'), SOCK: sock,
+			env: { PATH: process.env.PATH, HARNESS: h.forOthers().harness, SOCK: sock,
 			       OPS: JSON.stringify(ops) },
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});

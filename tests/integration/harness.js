@@ -100,6 +100,28 @@ function tmpdir(tag = 'it') {
 	return d;
 }
 
+/*
+ * What a process running as another user (nobody) must read or run, copied
+ * into a directory anyone may enter: the checkout may sit in a private
+ * home (/root/agauthd) that such a process cannot.  Made on first use,
+ * removed with the other temporary directories.
+ *   { agauthd, harness }: paths of the copies (harness.js and msgpackr,
+ *   for a client run as that user)
+ */
+let others = null;
+function forOthers() {
+	if (others)
+		return others;
+	const dir = tmpdir('others');
+	const copy = (from, to) => fs.cpSync(from, path.join(dir, to), { recursive: true });
+	copy(AGAUTHD, 'agauthd');
+	copy(__filename, 'harness.js');
+	copy(path.join(__dirname, '..', 'node_modules', 'msgpackr'), 'node_modules/msgpackr');
+	execFileSync('chmod', ['-R', 'a+rX', dir]);
+	others = { agauthd: path.join(dir, 'agauthd'), harness: path.join(dir, 'harness.js') };
+	return others;
+}
+
 process.on('exit', () => {
 	/* a test that died half way must not leave daemons behind */
 	for (const d of daemons)
@@ -212,9 +234,11 @@ function keyInfo(file, alg, encoding, kid) {
 	return k;
 }
 
-/* `agauthd ARGS...` to completion: { status, stdout, stderr }. */
+/* `agauthd ARGS...` to completion: { status, stdout, stderr }; with
+ * opts.uid, as that user (the copy forOthers() makes). */
 function run(args, opts = {}) {
-	const r = spawnSync(AGAUTHD, args, { encoding: 'utf8', timeout: slow(30000), ...opts });
+	const bin = opts.uid === undefined ? AGAUTHD : forOthers().agauthd;
+	const r = spawnSync(bin, args, { encoding: 'utf8', timeout: slow(30000), ...opts });
 	if (r.error)
 		throw r.error;
 	return r;
@@ -610,7 +634,7 @@ function payloadOf(r) {
 }
 
 module.exports = {
-	ROOT, AGAUTHD, AGAUTHCTL, TEST_TIMEOUT, SLOW, MEMCHECK, slow, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
+	ROOT, AGAUTHD, AGAUTHCTL, forOthers, TEST_TIMEOUT, SLOW, MEMCHECK, slow, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
 	run, frame, rawFrame, pack, unpack, sleep, waitFor, within, decodeToken, ok,
 	fails, payloadOf, show, ctlWatch,
 };
