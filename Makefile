@@ -48,10 +48,15 @@ ADDON_SRC := $(wildcard $(NODE_PKG)/native/*.c)
 Q        := $(if $(V),,@)
 say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
-# Debian packages the build and the tests need.
+# Debian packages the build and the tests need: the build's, then the
+# tools the suites run (none of them may be missing: a suite without its
+# tool fails rather than skips): systemd for systemd-analyze, -sysusers
+# and -tmpfiles, groff and man-db for the man pages, python3 for the
+# syscall and socket-activation helpers, strace, procps (ps), e2fsprogs
+# (chattr), faketime.
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
             libcriterion-dev libinih-dev libxxhash-dev libssl-dev \
-            faketime strace
+            faketime strace systemd groff man-db python3 procps e2fsprogs
 
 SHARED_SRC := $(wildcard shared/*.c)
 ENGINE_SRC := daemon/key.c daemon/jws.c daemon/sign.c daemon/verify.c \
@@ -109,8 +114,10 @@ deps:
 	fi
 
 # npm packages for the Node suites and for the npm package, pinned by
-# the committed lock files.
-node-deps: $(NODE_DIR)/node_modules/.installed node-pkg-deps
+# the committed lock files; tests/nodes: the other Node releases the
+# Node suites run under.
+node-deps: $(NODE_DIR)/node_modules/.installed \
+           $(NODE_DIR)/nodes/node_modules/.installed node-pkg-deps
 node-pkg-deps: $(NODE_PKG)/node_modules/.installed
 %/node_modules/.installed: %/package-lock.json | deps
 	cd $* && npm ci --no-audit --no-fund --loglevel=error

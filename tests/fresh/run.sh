@@ -70,6 +70,7 @@ echo "fresh-test: cloned $commit to /root/agauthd"
 cat >"$root/root/fresh-inner.sh" <<'INNER'
 set -u
 cd /root/agauthd
+set -m  # make run in a process group of its own, to stop it whole
 make run >/root/make-run.log 2>&1 &
 run=$!
 ok=0
@@ -86,8 +87,9 @@ if [ "$ok" = 1 ]; then
 else
 	echo "make run: agauthd never answered a ping"; tail -n 30 /root/make-run.log
 fi
-pkill -TERM -f 'build/agauthd -c run/agauthd.conf'
+kill -TERM -- "-$run" 2>/dev/null
 wait "$run" 2>/dev/null
+set +m
 [ "$ok" = 1 ] || exit 1
 make test
 INNER

@@ -231,16 +231,10 @@ check "installed files, links and modes; nothing outside PREFIX" file_list
 check "installed files are the built ones; soname libagauth.so.1" same_as_built
 check "agauth.pc names PREFIX" pc_file
 check "pkg-config --cflags --libs (and --static) with PKG_CONFIG_SYSROOT_DIR" pc_flags
-if command -v systemd-analyze >/dev/null; then
+need systemd-analyze systemd &&
 	check "installed units name the installed agauthd and pass systemd-analyze verify" units
-else
-	skip "installed units pass systemd-analyze verify" "no systemd-analyze"
-fi
-if command -v groff >/dev/null && command -v man >/dev/null; then
+need groff groff && need man man-db &&
 	check "man pages: groff -wall clean, man renders and finds them" man_pages
-else
-	skip "man pages render" "no groff or man"
-fi
 check "a C program builds against the installed libagauth.so" build_shared
 check "a C program builds against the installed libagauth.a" build_static
 check "installed agauthctl keygen finds the installed agauthd; agauthd starts" start_daemon

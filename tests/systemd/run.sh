@@ -199,8 +199,7 @@ EOF
 		"$d/strace.log" "$root/build/agauthd"
 }
 
-if ! command -v systemd-analyze >/dev/null; then
-	skip "systemd units" "systemd-analyze is not installed"
+if ! need systemd-analyze systemd; then
 	checks_done
 	exit
 fi
@@ -208,14 +207,10 @@ units_copy
 check "systemd-analyze verify agauthd.service agauthd.socket" verify
 check "units keep Type=notify, User=agauthd, the socket's group and mode; no PrivateUsers=, RuntimeDirectory=" invariants
 check "systemd-analyze security: exposure at most $EXPOSURE_MAX" security
-if command -v systemd-sysusers >/dev/null && command -v systemd-tmpfiles >/dev/null; then
+if need systemd-sysusers systemd && need systemd-tmpfiles systemd; then
 	check "sysusers and tmpfiles snippets in a temporary root" sysusers_tmpfiles
-else
-	skip "sysusers and tmpfiles snippets" "no systemd-sysusers or systemd-tmpfiles"
 fi
-if command -v strace >/dev/null && command -v python3 >/dev/null; then
+if need strace strace && need python3 python3; then
 	check "agauthd's system calls under a workload are all in SystemCallFilter=" syscalls
-else
-	skip "system calls within SystemCallFilter=" "no strace or python3"
 fi
 checks_done
