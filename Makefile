@@ -88,13 +88,29 @@ LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 .PHONY: all deps node-deps node-pkg-deps run test unit unit-san diff \
         fuzz-replay bench fuzz memcheck fresh-test clean install uninstall FORCE
 
-all: $(BUILD)/agjwt $(BUILD)/agauthd $(BUILD)/agauthctl $(BUILD)/libagauth.so \
-     $(BUILD)/libagauth.a $(BUILD)/agauth.pc $(BUILD)/agauthd.service \
-     $(ADDON) node-pkg-deps
+# The entry points (all, run, test, bench, memcheck, fuzz) make sure of
+# the Debian packages once, through a stamp, before anything else (it is
+# their first prerequisite: with -j, run `make deps` first).  Nothing
+# below them runs a package command: `make build/agauthd` only builds, and
+# a host with the libraries but without dpkg builds with plain `make`.
+DEPS_STAMP := $(BUILD)/.deps
+
+all: $(DEPS_STAMP) $(BUILD)/agjwt $(BUILD)/agauthd $(BUILD)/agauthctl \
+     $(BUILD)/libagauth.so $(BUILD)/libagauth.a $(BUILD)/agauth.pc \
+     $(BUILD)/agauthd.service $(ADDON) node-pkg-deps
 
 # Installs what is missing when root; otherwise names the exact command.
+# Made again when this Makefile (its package list) changes.
+$(DEPS_STAMP): Makefile
+	@$(MAKE) --no-print-directory deps
+	@mkdir -p $(dir $@) && touch $@
+
 deps:
-	@missing=""; \
+	@if ! command -v dpkg-query >/dev/null; then \
+	  echo "make: no dpkg here: not checking packages (needed: $(DEB_PKGS) nodejs npm)"; \
+	  exit 0; \
+	fi; \
+	missing=""; \
 	for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
 	    || missing="$$missing $$p"; \
@@ -119,15 +135,15 @@ deps:
 node-deps: $(NODE_DIR)/node_modules/.installed \
            $(NODE_DIR)/nodes/node_modules/.installed node-pkg-deps
 node-pkg-deps: $(NODE_PKG)/node_modules/.installed
-%/node_modules/.installed: %/package-lock.json | deps
+%/node_modules/.installed: %/package-lock.json | $(DEPS_STAMP)
 	cd $* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(BUILD)/obj/%.o: %.c | deps
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(CFLAGS) $(HARDEN) -MMD -MP -c -o $@ $<
 
-$(SAN)/obj/%.o: %.c | deps
+$(SAN)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC-SAN,$<)$(CC) $(CFLAGS) -O1 $(SANFLAGS) -MMD -MP -c -o $@ $<
 
@@ -140,7 +156,7 @@ $(SAN)/libagengine.a: $(LIB_SANOBJ) | $(MBEDCRYPTO)
 # Debian's libmbedcrypto.a (position-independent) with its two allocator
 # calls renamed; mbedTLS is built without MBEDTLS_PLATFORM_MEMORY, so there
 # is no mbedtls_platform_set_calloc_free to call instead
-$(MBEDCRYPTO): | deps
+$(MBEDCRYPTO):
 	@mkdir -p $(dir $@)
 	$(call say,OBJCOPY,$@)objcopy --redefine-sym calloc=secmem_mbedtls_calloc \
 		--redefine-sym free=secmem_mbedtls_free \
@@ -305,7 +321,7 @@ uninstall:
 	$(Q)rmdir $(D)$(DOCDIR) 2>/dev/null || true
 # the integration suite with every agauthd under valgrind memcheck, its
 # timeouts scaled (tests/memcheck/run.sh); takes long
-memcheck: all $(BUILD)/cache_probe $(BUILD)/cache_client node-deps
+memcheck: $(DEPS_STAMP) all $(BUILD)/cache_probe $(BUILD)/cache_client node-deps
 	@command -v valgrind >/dev/null || { echo "make memcheck needs valgrind" \
 		"(apt-get install valgrind)"; exit 1; }
 	@tests/memcheck/run.sh
@@ -359,7 +375,7 @@ $(BUILD)/bench_engine: $(call obj,bench/bench_engine.c bench/bench_util.c) \
 
 # ---------------------------------------------------------------- fuzz
 FUZZ_SECONDS ?= 60
-fuzz: | deps
+fuzz: $(DEPS_STAMP)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
