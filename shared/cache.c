@@ -18,12 +18,22 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2,
  * thread, as it is large. */
 static _Thread_local struct jwt cache_jwt;
 
+/* off + n * each bytes end within limit; nothing wraps on the way (a
+ * header is outside bytes: each of its numbers may be anything) */
+static int cache_fits(uint64_t off, uint64_t n, uint64_t each,
+		      uint64_t limit)
+{
+	uint64_t len, end;
+
+	return !__builtin_mul_overflow(n, each, &len) &&
+	       !__builtin_add_overflow(off, len, &end) && end <= limit;
+}
+
 int cache_map(struct cache_map *m, int fd, struct ag_error *e)
 {
 	const struct cache_header *h;
 	struct stat st;
 	void *p;
-	uint64_t need;
 
 	memset(m, 0, sizeof *m);
 	if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof *h)
@@ -34,18 +44,18 @@ int cache_map(struct cache_map *m, int fd, struct ag_error *e)
 	h = p;
 	/* every size the reader uses is checked against the file's own
 	 * size: a replaced or truncated file must not send us out of it */
-	need = (uint64_t)h->header_size + h->nslots * (uint64_t)h->slot_size;
-	/* nslots is bounded by the file first, so the products cannot wrap */
 	if (memcmp(h->magic, CACHE_MAGIC, sizeof h->magic) != 0 ||
 	    h->version != CACHE_VERSION || h->ways != CACHE_WAYS ||
-	    h->header_size < sizeof *h || h->header_size % 64 != 0 || h->file_size != (uint64_t)st.st_size ||
+	    h->header_size < sizeof *h || h->header_size % 64 != 0 ||
+	    h->file_size != (uint64_t)st.st_size ||
 	    h->slot_size < AG_CACHE_SLOT_MIN || h->slot_size > AG_CACHE_SLOT_MAX ||
 	    h->slot_size % 64 != 0 || h->nslots == 0 ||
 	    h->nslots % CACHE_WAYS != 0 ||
-	    h->nslots > (uint64_t)st.st_size / AG_CACHE_SLOT_MIN ||
-	    need > (uint64_t)st.st_size || h->tags_off < sizeof *h ||
-	    h->tags_off % 64 != 0 ||
-	    h->tags_off + h->nslots * 8 > h->header_size) {
+	    !cache_fits(h->header_size, h->nslots, h->slot_size,
+			(uint64_t)st.st_size) ||
+	    h->tags_off < sizeof *h || h->tags_off % 64 != 0 ||
+	    !cache_fits(h->tags_off, h->nslots, sizeof(uint64_t),
+			h->header_size)) {
 		munmap(p, (size_t)st.st_size);
 		return ag_fail(e, AG_E_PROTOCOL, "cache: bad header");
 	}

@@ -97,7 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0 && (data[0] & 1) && h->header_size == fsize -
 	    FC_SLOTS * FC_SLOT && h->tags_off % 64 == 0 &&
 	    h->tags_off >= sizeof *h &&
-	    h->tags_off + FC_SLOTS * 8 <= h->header_size)
+	    h->tags_off <= h->header_size - FC_SLOTS * 8)
 		fc_repair(file);
 	fd = memfd_create("fuzz-cache", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, file, fsize) != (ssize_t)fsize) {

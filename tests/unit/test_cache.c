@@ -540,7 +540,7 @@ Test(cache, damaged_files_are_refused_or_miss)
 	}
 	/* the header: magic, version, slot count and size, file size */
 	cr_assert_eq(pread(fd, &h, sizeof h, 0), sizeof h);
-	for (int k = 0; k < 6; k++) {
+	for (int k = 0; k < 9; k++) {
 		struct cache_header bad = h;
 
 		if (k == 0)
@@ -553,8 +553,16 @@ Test(cache, damaged_files_are_refused_or_miss)
 			bad.slot_size = 100;
 		else if (k == 4)
 			bad.file_size += 4096;
-		else
+		else if (k == 5)
 			bad.header_size += 8;   /* misaligned slots */
+		/* offsets and sizes whose sums wrap past 2^64 to look
+		 * small: tags before the mapping, slots past its end */
+		else if (k == 6)
+			bad.tags_off = (uint64_t)-128;
+		else if (k == 7)
+			bad.tags_off = 0 - h.nslots * 8;   /* ends at 0 */
+		else
+			bad.nslots = (1ULL << 61) + CACHE_WAYS;
 		cr_assert_eq(pwrite(fd, &bad, sizeof bad, 0), sizeof bad);
 		cr_assert_eq(cache_map(&m, fd, &e), -1, "header damage %d", k);
 	}
