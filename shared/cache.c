@@ -32,33 +32,31 @@ static int cache_fits(uint64_t off, uint64_t n, uint64_t each,
 	       !__builtin_add_overflow(off, len, &end) && end <= limit;
 }
 
-/* Class c of the header fits the file and the header region; its
- * geometry goes to m.  Class 0 must have slots; the next class's are
- * larger, or it has none. */
-static int cache_class_ok(struct cache_map *m, int c, uint64_t size)
+/* Class c of the header fits the file of `size` bytes and the header
+ * region of `head`; its geometry goes to m.  Class 0 must have slots;
+ * the next class's are larger, or it has none.  Each number is read from
+ * the shared page once. */
+static int cache_class_ok(struct cache_map *m, int c, uint64_t head,
+			  uint64_t size)
 {
-	const struct cache_class *k = &m->h->cls[c];
+	const struct cache_class k = m->h->cls[c];
 	uint32_t min = c == 0 ? AG_CACHE_SLOT_MIN : m->cls[c - 1].slot_size + 64;
 
-	if (k->nslots == 0 && c > 0) {
-		memset(&m->cls[c], 0, sizeof m->cls[c]);
-		m->room[c] = 0;
+	if (k.nslots == 0 && c > 0)
 		return 1;
-	}
-	if (k->slot_size < min || k->slot_size > AG_CACHE_SLOT_MAX ||
-	    k->slot_size % 64 != 0 || k->nslots == 0 ||
-	    k->nslots % CACHE_WAYS != 0 ||
-	    k->slots_off < m->h->header_size || k->slots_off % 64 != 0 ||
-	    !cache_fits(k->slots_off, k->nslots, k->slot_size, size) ||
-	    k->tags_off < sizeof *m->h || k->tags_off % 64 != 0 ||
-	    !cache_fits(k->tags_off, k->nslots, sizeof(uint64_t),
-			m->h->header_size))
+	if (k.slot_size < min || k.slot_size > AG_CACHE_SLOT_MAX ||
+	    k.slot_size % 64 != 0 || k.nslots == 0 ||
+	    k.nslots % CACHE_WAYS != 0 ||
+	    k.slots_off < head || k.slots_off % 64 != 0 ||
+	    !cache_fits(k.slots_off, k.nslots, k.slot_size, size) ||
+	    k.tags_off < sizeof *m->h || k.tags_off % 64 != 0 ||
+	    !cache_fits(k.tags_off, k.nslots, sizeof(uint64_t), head))
 		return 0;
-	m->cls[c].tags = (const uint64_t *)(m->base + k->tags_off);
-	m->cls[c].slots = m->base + k->slots_off;
-	m->cls[c].nbuckets = k->nslots / CACHE_WAYS;
-	m->cls[c].slot_size = k->slot_size;
-	m->room[c] = k->slot_size - CACHE_SLOT_HEAD;
+	m->cls[c].tags = (const uint64_t *)(m->base + k.tags_off);
+	m->cls[c].slots = m->base + k.slots_off;
+	m->cls[c].nbuckets = k.nslots / CACHE_WAYS;
+	m->cls[c].slot_size = k.slot_size;
+	m->room[c] = k.slot_size - CACHE_SLOT_HEAD;
 	return 1;
 }
 
@@ -66,6 +64,7 @@ int cache_map(struct cache_map *m, int fd, struct ag_error *e)
 {
 	const struct cache_header *h;
 	struct stat st;
+	uint64_t head;
 	void *p;
 
 	memset(m, 0, sizeof *m);
@@ -81,26 +80,28 @@ int cache_map(struct cache_map *m, int fd, struct ag_error *e)
 	 * daemon for everything (an older libagauth meets a newer agauthd) */
 	if (memcmp(h->magic, CACHE_MAGIC, sizeof h->magic) != 0 ||
 	    h->version != CACHE_VERSION) {
-		munmap(p, (size_t)st.st_size);
-		memset(m, 0, sizeof *m);
-		return ag_fail(e, AG_E_PROTOCOL, "cache: not a cache of "
-			       "layout version %d (upgrade libagauth to "
-			       "agauthd's version)", CACHE_VERSION);
+		ag_fail(e, AG_E_PROTOCOL, "cache: not a cache of layout "
+			"version %d (libagauth and agauthd must be of one "
+			"release to share it)", CACHE_VERSION);
+		goto fail;
 	}
 	/* every size the reader uses is checked against the file's own
 	 * size, once: a replaced or truncated file must not send us out of
 	 * it, and the geometry is not read from the shared page again */
-	if (h->ways != CACHE_WAYS || h->header_size < sizeof *h ||
-	    h->header_size % 64 != 0 || h->file_size != (uint64_t)st.st_size ||
-	    h->header_size > h->file_size ||
-	    !cache_class_ok(m, 0, h->file_size) ||
-	    !cache_class_ok(m, 1, h->file_size)) {
-		munmap(p, (size_t)st.st_size);
-		memset(m, 0, sizeof *m);
-		return ag_fail(e, AG_E_PROTOCOL, "cache: bad header");
+	head = h->header_size;
+	if (h->ways != CACHE_WAYS || head < sizeof *h || head % 64 != 0 ||
+	    h->file_size != (uint64_t)st.st_size || head > h->file_size ||
+	    !cache_class_ok(m, 0, head, (uint64_t)st.st_size) ||
+	    !cache_class_ok(m, 1, head, (uint64_t)st.st_size)) {
+		ag_fail(e, AG_E_PROTOCOL, "cache: bad header");
+		goto fail;
 	}
 	m->size = (size_t)st.st_size;
 	return 0;
+fail:
+	munmap(p, (size_t)st.st_size);
+	memset(m, 0, sizeof *m);
+	return -1;
 }
 
 void cache_unmap(struct cache_map *m)
