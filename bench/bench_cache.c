@@ -185,48 +185,6 @@ static double bc_parallel(int procs, double seconds)
 	return total;
 }
 
-static void bc_fill(const char *dir, size_t n, struct keyring **kr)
-{
-	static struct jwt j;
-	const struct kr_key *k;
-	struct ag_error e;
-	char payload[96];
-	double now = bench_wall();
-	size_t i;
-
-	*kr = fx_keyring(dir, "k0:primary", 1);
-	/* 512-byte slots, 1.5 per token */
-	if (*kr == NULL || cachew_open(4096 + (unsigned long long)n * 768, 512,
-				       "sub", now, &e) != 0)
-		bc_die("cannot make the cache");
-	cachew_keys(*kr);
-	bc_tok = calloc(n, sizeof *bc_tok);
-	for (i = 0; i < n; i++) {
-		snprintf(payload, sizeof payload,
-			 "{\"username\":\"user%zu\",\"channels\":[\"a\",\"b\"]}",
-			 i);
-		bc_tok[i] = fx_sign(*kr, payload, "{\"expiresIn\":86400}", now,
-				    &k);
-		if (bc_tok[i] == NULL ||
-		    jwt_decode(&j, bc_tok[i], strlen(bc_tok[i]), &e) != 0)
-			bc_die("cannot sign");
-		cachew_put(*kr, k, &j, now);
-	}
-	if (cache_map(&bc_map, cachew_fd(), &e) != 0 ||
-	    vopts_parse(&bc_opts, "{\"algorithms\":[\"HS256\"]}", 24, &e) != 0)
-		bc_die(e.msg);
-	/* keep the tokens the cache holds */
-	for (i = 0; i < n; i++) {
-		struct cache_hit hit;
-
-		if (cache_lookup(&bc_map, bc_tok[i], strlen(bc_tok[i]),
-				 &bc_opts, now, &hit, &e) == CACHE_HIT)
-			bc_tok[bc_n++] = bc_tok[i];
-		else
-			free(bc_tok[i]);
-	}
-}
-
 /* An RS256 token as agauthd would sign it (k0's kid), its signature
  * random bytes, put in as the daemon puts in what it verified. */
 static void bc_rs256(const struct keyring *kr)
@@ -257,6 +215,50 @@ static void bc_rs256(const struct keyring *kr)
 		bc_die(e.msg);
 	cachew_put(kr, &kr->keys[0], &j, bench_wall());
 	printf("# RS256 token: %zu bytes\n", n);
+}
+
+static void bc_fill(const char *dir, size_t n, struct keyring **kr)
+{
+	static struct jwt j;
+	const struct kr_key *k;
+	struct ag_error e;
+	char payload[96];
+	double now = bench_wall();
+	size_t i;
+
+	*kr = fx_keyring(dir, "k0:primary", 1);
+	/* 512-byte slots, 1.5 per token */
+	if (*kr == NULL || cachew_open(4096 + (unsigned long long)n * 768, 512,
+				       "sub", now, &e) != 0)
+		bc_die("cannot make the cache");
+	cachew_keys(*kr);
+	bc_tok = calloc(n, sizeof *bc_tok);
+	for (i = 0; i < n; i++) {
+		snprintf(payload, sizeof payload,
+			 "{\"username\":\"user%zu\",\"channels\":[\"a\",\"b\"]}",
+			 i);
+		bc_tok[i] = fx_sign(*kr, payload, "{\"expiresIn\":86400}", now,
+				    &k);
+		if (bc_tok[i] == NULL ||
+		    jwt_decode(&j, bc_tok[i], strlen(bc_tok[i]), &e) != 0)
+			bc_die("cannot sign");
+		cachew_put(*kr, k, &j, now);
+	}
+	/* before the tokens it may evict are told apart from the rest */
+	bc_rs256(*kr);
+	if (cache_map(&bc_map, cachew_fd(), &e) != 0 ||
+	    vopts_parse(&bc_opts, "{\"algorithms\":[\"HS256\"]}", 24, &e) != 0)
+		bc_die(e.msg);
+	/* keep the tokens the cache holds */
+	for (i = 0; i < n; i++) {
+		struct cache_hit hit;
+
+		if (cache_lookup(&bc_map, bc_tok[i], strlen(bc_tok[i]),
+				 &bc_opts, now, &hit, &e) == CACHE_HIT)
+			bc_tok[bc_n++] = bc_tok[i];
+		else
+			free(bc_tok[i]);
+	}
 }
 
 /* Prints "cache-ratio <name>" of a[r] / b[r] over the repetitions. */
@@ -291,7 +293,6 @@ int main(void)
 		bc_die("mkdtemp");
 	bc_fill(dir, n, &kr);
 	bc_read_secret(dir);
-	bc_rs256(kr);
 	cachew_stats(&st);
 	printf("# cache: %zu tokens, %llu slots, %llu entries, %llu MiB\n", bc_n,
 	       (unsigned long long)st.slots, (unsigned long long)st.entries,
