@@ -37,6 +37,11 @@ MBEDCRYPTO := $(BUILD)/libmbedcrypto-secmem.a
 # API, which OpenSSL 3 keeps but marks deprecated
 LDLIBS   := -lmsgpackc $(MBEDCRYPTO) -Wl,--exclude-libs,libmbedcrypto-secmem.a \
             -lcrypto -lm -lpthread
+# what libagauth links: msgpack-c for the protocol, and libcrypto for
+# the SHA-256 a cache hit takes of the presented signature (its
+# low-level SHA256_*, SHA-NI where the CPU has it; nothing else of
+# libcrypto, so that a static copy of it can be linked in later)
+CLIENT_LIBS := -lmsgpackc -lcrypto
 NODE_DIR := tests
 # the npm package (client/node) and its N-API addon, built against the
 # system's Node headers (N-API is ABI-stable: no node-gyp, no download)
@@ -184,7 +189,7 @@ $(SAN)/agauthd: $(call sanobj,daemon/main.c) $(SAN)/libagdaemon.a \
 $(BUILD)/libagauth.so.1: $(call obj,$(CLIENTLIB_SRC)) client/lib/agauth.map
 	$(call say,LD,$@)$(CC) -shared -Wl,-soname,libagauth.so.1 \
 		-Wl,--version-script=client/lib/agauth.map -o $@ \
-		$(filter %.o,$^) -lmsgpackc
+		$(filter %.o,$^) $(CLIENT_LIBS)
 $(BUILD)/libagauth.so: $(BUILD)/libagauth.so.1
 	$(Q)ln -sf libagauth.so.1 $@
 
@@ -205,14 +210,14 @@ $(BUILD)/agauthd.service: systemd/agauthd.service.in $(BUILD)/prefix
 	$(call say,GEN,$@)sed -e 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
 
 $(BUILD)/agauthctl: $(call obj,$(wildcard client/ctl/*.c)) $(BUILD)/libagauth.a
-	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
+	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
 
 # the addon links libagauth statically and exports only Node's entry
 # points (addon.map)
 $(call obj,$(ADDON_SRC)): CFLAGS += -isystem $(NODE_INC)
 $(ADDON): $(call obj,$(ADDON_SRC)) $(BUILD)/libagauth.a $(NODE_PKG)/native/addon.map
 	$(call say,LD,$@)$(CC) -shared -Wl,--version-script=$(NODE_PKG)/native/addon.map \
-		-Wl,--exclude-libs,ALL -o $@ $(filter %.o %.a,$^) -lmsgpackc
+		-Wl,--exclude-libs,ALL -o $@ $(filter %.o %.a,$^) $(CLIENT_LIBS)
 
 $(BUILD)/unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libagdaemon.a \
                $(BUILD)/libagengine.a
@@ -242,18 +247,19 @@ $(BUILD)/cache_probe: $(call obj,tests/integration/cache_probe.c \
 # daemon restarts, driven line by line (tests/integration/cache_restart.test.js)
 $(BUILD)/cache_client: $(call obj,tests/integration/cache_client.c) \
                        $(BUILD)/libagauth.a
-	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
+	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
 
 # the cache's writer against reader processes (tests/torture/)
 $(BUILD)/cache_torture: $(call obj,tests/torture/cache_torture.c \
-                                   tests/unit/fixture.c) \
+                                   tests/torture/scan.c tests/unit/fixture.c) \
                         $(BUILD)/libagdaemon.a $(BUILD)/libagengine.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
 
 # the real daemon against reader processes, through libagauth only
-$(BUILD)/daemon_torture: $(call obj,tests/torture/daemon_torture.c) \
+$(BUILD)/daemon_torture: $(call obj,tests/torture/daemon_torture.c \
+                                    tests/torture/scan.c) \
                          $(BUILD)/libagauth.a
-	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
+	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
 
 # fault and load programs against real daemons (tests/faults/), through
 # libagauth; they make their own tokens with mbedTLS
@@ -261,7 +267,7 @@ FAULT_BIN := $(patsubst tests/faults/%.c,$(BUILD)/%,\
                $(filter-out tests/faults/fault_util.c,$(wildcard tests/faults/fault_*.c)))
 $(BUILD)/fault_%: $(call obj,tests/faults/fault_%.c tests/faults/fault_util.c) \
                   $(BUILD)/libagauth.a
-	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc -lmbedcrypto
+	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS) -lmbedcrypto
 
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
@@ -360,7 +366,7 @@ $(BUILD)/bench_daemon: $(call obj,bench/bench_daemon.c bench/bench_util.c \
 $(BUILD)/bench_rss: $(call obj,bench/bench_rss.c bench/bench_util.c \
                                bench/bench_hs256.c) \
                     $(BUILD)/libagauth.a
-	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc -lmbedcrypto
+	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS) -lmbedcrypto
 
 # cache hits next to in-process verification (the daemon's cache writer
 # fills it)

@@ -5,6 +5,10 @@
  * HS256 verify costs at least that), in one run:
  *
  *   hit, hot       the same token again and again
+ *   hit, RS256     the same, an RS256 token (~480 bytes, a 342-character
+ *                  signature the hit digests; made in the shape agauthd
+ *                  signs, with random signature bytes: the cache checks
+ *                  no signature, and this benchmark has no RSA key)
  *   hit, random    random entries of a cache holding over a million
  *                  (BENCH_CACHE_TOKENS signed, default 1.1M; those the
  *                  8-way buckets evicted are left out)
@@ -30,6 +34,7 @@
 #include "bench/bench_util.h"
 #include "daemon/cachew.h"
 #include "daemon/verify.h"
+#include "shared/b64url.h"
 #include "shared/cache.h"
 #include "tests/unit/fixture.h"
 
@@ -38,7 +43,8 @@
 static char **bc_tok;
 static size_t bc_n;
 static struct cache_map bc_map;
-static struct vopts bc_opts;
+static struct vopts bc_opts, bc_rs_opts;
+static char *bc_rs_tok;
 
 static void bc_die(const char *what)
 {
@@ -53,26 +59,29 @@ static void bc_die(const char *what)
  * the cache's cost, not that of fetching our own test data.
  */
 #define BC_BATCH 64
-static double bc_lookups(double seconds, int random, uint64_t seed)
+static double bc_lookups(double seconds, int random, uint64_t seed,
+			 const char *hot, const struct vopts *o)
 {
-	static char local[BC_BATCH][512];
+	static char local[BC_BATCH][1024];
 	static size_t len[BC_BATCH];
 	struct cache_hit hit;
 	struct ag_error e;
 	double now = bench_wall(), el = 0, t0;
 	uint64_t n = 0, i = 0, hits = 0;
+	const char *t;
 	int k;
 
 	while (el < seconds) {
 		for (k = 0; k < BC_BATCH; k++) {
 			i = random ? (i * 6364136223846793005ULL + seed) >> 1 : 0;
-			len[k] = strlen(bc_tok[i % bc_n]);
-			memcpy(local[k], bc_tok[i % bc_n], len[k]);
+			t = random ? bc_tok[i % bc_n] : hot;
+			len[k] = strlen(t);
+			memcpy(local[k], t, len[k]);
 		}
 		t0 = bench_clock();
 		for (k = 0; k < BC_BATCH; k++, n++)
 			hits += cache_lookup(&bc_map, local[k], len[k],
-					     &bc_opts, now, &hit, &e) ==
+					     o, now, &hit, &e) ==
 				CACHE_HIT;
 		el += bench_clock() - t0;
 		/* we are the daemon too: keep the cache alive */
@@ -164,7 +173,7 @@ static double bc_parallel(int procs, double seconds)
 		pid[p] = fork();
 		if (pid[p] == 0) {
 			ns[p] = bc_lookups(seconds, 1, 1442695040888963407ULL +
-					   2 * (uint64_t)p);
+					   2 * (uint64_t)p, NULL, &bc_opts);
 			_exit(0);
 		}
 	}
@@ -174,6 +183,38 @@ static double bc_parallel(int procs, double seconds)
 	}
 	munmap(ns, 4096);
 	return total;
+}
+
+/* An RS256 token as agauthd would sign it (k0's kid), its signature
+ * random bytes, put in as the daemon puts in what it verified. */
+static void bc_rs256(const struct keyring *kr)
+{
+	static const char hdr[] = "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k0\"}";
+	static struct jwt j;
+	char payload[128];
+	uint8_t sig[256];
+	struct ag_error e;
+	size_t n, i;
+
+	snprintf(payload, sizeof payload, "{\"username\":\"rsa-user\","
+		 "\"channels\":[\"a\",\"b\"],\"iat\":%.0f,\"exp\":%.0f}",
+		 bench_wall(), bench_wall() + 86400);
+	for (i = 0; i < sizeof sig; i++)
+		sig[i] = (uint8_t)(i * 167 + 13);
+	bc_rs_tok = malloc(1024);
+	n = b64url_encode(bc_rs_tok, (const uint8_t *)hdr, sizeof hdr - 1);
+	bc_rs_tok[n++] = '.';
+	n += b64url_encode(bc_rs_tok + n, (const uint8_t *)payload,
+			   strlen(payload));
+	bc_rs_tok[n++] = '.';
+	n += b64url_encode(bc_rs_tok + n, sig, sizeof sig);
+	bc_rs_tok[n] = '\0';
+	if (jwt_decode(&j, bc_rs_tok, n, &e) != 0 ||
+	    vopts_parse(&bc_rs_opts, "{\"algorithms\":[\"RS256\"]}", 24,
+			&e) != 0)
+		bc_die(e.msg);
+	cachew_put(kr, &kr->keys[0], &j, bench_wall());
+	printf("# RS256 token: %zu bytes\n", n);
 }
 
 static void bc_fill(const char *dir, size_t n, struct keyring **kr)
@@ -203,6 +244,8 @@ static void bc_fill(const char *dir, size_t n, struct keyring **kr)
 			bc_die("cannot sign");
 		cachew_put(*kr, k, &j, now);
 	}
+	/* before the tokens it may evict are told apart from the rest */
+	bc_rs256(*kr);
 	if (cache_map(&bc_map, cachew_fd(), &e) != 0 ||
 	    vopts_parse(&bc_opts, "{\"algorithms\":[\"HS256\"]}", 24, &e) != 0)
 		bc_die(e.msg);
@@ -237,6 +280,7 @@ int main(void)
 	size_t n = (size_t)bench_env("BENCH_CACHE_TOKENS", 1100000, 1000,
 				     1e7);
 	double hot[BC_REPS_MAX], rnd[BC_REPS_MAX], ver[BC_REPS_MAX];
+	double rs[BC_REPS_MAX];
 	double hmac[BC_REPS_MAX], mbed[BC_REPS_MAX], one[BC_REPS_MAX];
 	double two[BC_REPS_MAX];
 	double flo[BC_REPS_MAX];
@@ -255,8 +299,10 @@ int main(void)
 	       (unsigned long long)(st.bytes >> 20));
 	for (r = 0; r < reps; r++) {
 		cachew_heartbeat(bench_wall());
-		hot[r] = bc_lookups(secs, 0, 0);
-		rnd[r] = bc_lookups(secs, 1, 1442695040888963407ULL);
+		hot[r] = bc_lookups(secs, 0, 0, bc_tok[0], &bc_opts);
+		rs[r] = bc_lookups(secs, 0, 0, bc_rs_tok, &bc_rs_opts);
+		rnd[r] = bc_lookups(secs, 1, 1442695040888963407ULL, NULL,
+				    &bc_opts);
 		ver[r] = bc_verify(secs, kr->keys[0].key, BC_VERIFY);
 		hmac[r] = bc_verify(secs, kr->keys[0].key, BC_HMAC);
 		mbed[r] = bc_verify(secs, NULL, BC_MBEDTLS);
@@ -267,6 +313,7 @@ int main(void)
 		two[r] = bc_parallel(2, secs);
 	}
 	bench_report("cache", "hit_hot_ns", hot, reps, 1);
+	bench_report("cache", "hit_hot_rs256_ns", rs, reps, 1);
 	bench_report("cache", "hit_random_ns", rnd, reps, 1);
 	bench_report("cache", "engine_hs256_verify_ns", ver, reps, 1);
 	bench_report("cache", "agauthd_hmac_sha256_ns", hmac, reps, 1);
@@ -275,11 +322,13 @@ int main(void)
 	bench_report("cache", "random_1_process_ops", one, reps, 0);
 	bench_report("cache", "random_2_processes_ops", two, reps, 0);
 	bc_ratio("hit_hot_per_hs256_verify", hot, ver, reps);
+	bc_ratio("hit_hot_rs256_per_hs256_verify", rs, ver, reps);
 	bc_ratio("hit_random_per_hs256_verify", rnd, ver, reps);
 	bc_ratio("hit_hot_per_bare_hmac", hot, mbed, reps);
 	bc_ratio("hit_random_per_bare_hmac", rnd, mbed, reps);
 	bc_ratio("hit_random_per_line_read", rnd, flo, reps);
 	bc_ratio("two_readers_per_one", two, one, reps);
+	free(bc_rs_tok);
 	cache_unmap(&bc_map);
 	cachew_close();
 	keyring_unref(kr);

@@ -310,6 +310,8 @@ const verifyPeer = 'in-process HS256 verify (engine)';
 const cacheRows = [
 	{ what: 'C hit, hot (the same token)', ours: C('hit_hot_ns'), peerName: verifyPeer,
 	  peer: C('engine_hs256_verify_ns'), ratio: CR('hit_hot_per_hs256_verify') },
+	{ what: 'C hit, hot, an RS256 token', ours: C('hit_hot_rs256_ns'), peerName: verifyPeer,
+	  peer: C('engine_hs256_verify_ns'), ratio: CR('hit_hot_rs256_per_hs256_verify') },
 	{ what: 'C hit, random in over 1M entries', ours: C('hit_random_ns'), peerName: verifyPeer,
 	  peer: C('engine_hs256_verify_ns'), ratio: CR('hit_random_per_hs256_verify') },
 	{ what: 'C hit, hot', ours: C('hit_hot_ns'), peerName: 'bare mbedTLS HMAC-SHA256',

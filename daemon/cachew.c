@@ -30,7 +30,9 @@ static struct {
 	uint8_t *base;
 	size_t size;
 	struct cache_header *h;
-	uint64_t nbuckets;
+	uint64_t nbuckets[CACHE_CLASSES];
+	uint32_t room[CACHE_CLASSES];  /* as readers see it (shared/cache.h) */
+	uint64_t first[CACHE_CLASSES]; /* a class's first slot in aux[] */
 	struct cachew_aux *aux;
 	char claim[AG_KID_MAX + 1];
 	uint64_t seed;
@@ -53,32 +55,52 @@ static int64_t cachew_ms(double now)
 	return (int64_t)(now * 1000.0);
 }
 
+/* n slots of `slot` bytes (and their tags) that `bytes` pays for, in
+ * whole buckets */
+static uint64_t cachew_fit(uint64_t bytes, unsigned slot)
+{
+	return bytes / (slot + 8) / CACHE_WAYS * CACHE_WAYS;
+}
+
+/*
+ * The file: header, the two classes' tags, pages up to header_size, then
+ * class 0's slots and class 1's.  Class 1 (AG_CACHE_BIG_SLOT bytes a
+ * slot) gets 1/AG_CACHE_BIG_SHARE of the file, unless class 0's slots are
+ * that large already or the share pays for no bucket.
+ */
 static int cachew_layout(struct cache_header *h, unsigned long long size,
 			 unsigned slot, struct ag_error *e)
 {
 	uint64_t tags = (sizeof(struct cache_header) + 63) / 64 * 64;
-	uint64_t head, n;
+	uint64_t spare = size > tags + 2 * CACHEW_PAGE ?
+			 size - tags - 2 * CACHEW_PAGE : 0;
+	uint64_t n0, n1 = 0, head;
 
 	if (slot < AG_CACHE_SLOT_MIN || slot > AG_CACHE_SLOT_MAX ||
 	    slot % 64 != 0)
 		return ag_fail(e, AG_E_CONFIG, "cache: slot must be a "
 			       "multiple of 64 from %d to %d", AG_CACHE_SLOT_MIN,
 			       AG_CACHE_SLOT_MAX);
+	if (slot < AG_CACHE_BIG_SLOT)
+		n1 = cachew_fit(spare / AG_CACHE_BIG_SHARE, AG_CACHE_BIG_SLOT);
 	/* each slot costs its bytes and an 8-byte tag before the slots */
-	n = size > tags + 2 * CACHEW_PAGE ?
-	    (size - tags - 2 * CACHEW_PAGE) / (slot + 8) / CACHE_WAYS *
-	    CACHE_WAYS : 0;
-	head = (tags + n * 8 + CACHEW_PAGE - 1) / CACHEW_PAGE * CACHEW_PAGE;
-	if (size < AG_CACHE_MIN || size > AG_CACHE_MAX || n == 0)
+	n0 = cachew_fit(spare - n1 * (AG_CACHE_BIG_SLOT + 8), slot);
+	if (size < AG_CACHE_MIN || size > AG_CACHE_MAX || n0 == 0)
 		return ag_fail(e, AG_E_CONFIG, "cache: size must be from %d "
 			       "to %llu bytes", AG_CACHE_MIN,
 			       (unsigned long long)AG_CACHE_MAX);
+	head = (tags + (n0 + n1) * 8 + CACHEW_PAGE - 1) / CACHEW_PAGE *
+	       CACHEW_PAGE;
 	cw.size = (size_t)size;
-	cw.nbuckets = n / CACHE_WAYS;
 	h->header_size = (uint32_t)head;
-	h->tags_off = tags;
-	h->slot_size = slot;
-	h->nslots = n;
+	h->cls[0].tags_off = tags;
+	h->cls[0].slots_off = head;
+	h->cls[0].nslots = n0;
+	h->cls[0].slot_size = slot;
+	h->cls[1].tags_off = tags + n0 * 8;
+	h->cls[1].slots_off = head + n0 * slot;
+	h->cls[1].nslots = n1;
+	h->cls[1].slot_size = n1 != 0 ? AG_CACHE_BIG_SLOT : 0;
 	return 0;
 }
 
@@ -110,9 +132,16 @@ int cachew_open(unsigned long long size, unsigned slot, const char *claim,
 	if (fcntl(cw.fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
 		  F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) != 0)
 		return cachew_fail(e, "seal");
-	cw.aux = calloc(tmp.nslots, sizeof *cw.aux);
+	cw.aux = calloc(tmp.cls[0].nslots + tmp.cls[1].nslots,
+			sizeof *cw.aux);
 	if (cw.aux == NULL)
 		return cachew_fail(e, "slot table");
+	for (i = 0; i < CACHE_CLASSES; i++) {
+		cw.nbuckets[i] = tmp.cls[i].nslots / CACHE_WAYS;
+		cw.room[i] = tmp.cls[i].nslots != 0 ?
+			     tmp.cls[i].slot_size - CACHE_SLOT_HEAD : 0;
+		cw.first[i] = i == 0 ? 0 : tmp.cls[0].nslots;
+	}
 	h = cw.h = (struct cache_header *)cw.base;
 	*h = tmp;
 	memcpy(h->magic, CACHE_MAGIC, sizeof h->magic);
@@ -256,15 +285,28 @@ void cachew_keys(struct keyring *kr)
 
 /* ------------------------------------------------------------ slots */
 
-static uint64_t *cachew_tag(uint64_t i)
+/* A slot: slot i of class c. */
+struct cachew_at {
+	int c;
+	uint64_t i;
+};
+
+static uint64_t *cachew_tag(struct cachew_at at)
 {
-	return (uint64_t *)(cw.base + cw.h->tags_off) + i;
+	return (uint64_t *)(cw.base + cw.h->cls[at.c].tags_off) + at.i;
 }
 
-static struct cache_slot *cachew_slot(uint64_t i)
+static struct cache_slot *cachew_slot(struct cachew_at at)
 {
-	return (struct cache_slot *)(cw.base + cw.h->header_size +
-				     i * cw.h->slot_size);
+	const struct cache_class *k = &cw.h->cls[at.c];
+
+	return (struct cache_slot *)(cw.base + k->slots_off +
+				     at.i * k->slot_size);
+}
+
+static struct cachew_aux *cachew_aux_of(struct cachew_at at)
+{
+	return &cw.aux[cw.first[at.c] + at.i];
 }
 
 /* Seqlock: odd while the body changes; readers that see it move miss. */
@@ -283,18 +325,18 @@ static void cachew_end(struct cache_slot *s)
 	atomic_store_explicit(&s->seq, q + 1, memory_order_release);
 }
 
-static void cachew_clear(uint64_t i)
+static void cachew_clear(struct cachew_at at)
 {
-	struct cache_slot *s = cachew_slot(i);
+	struct cache_slot *s = cachew_slot(at);
 
 	if (s->len == 0)
 		return;
-	*cachew_tag(i) = 0;
+	*cachew_tag(at) = 0;
 	cachew_begin(s);
 	s->len = 0;
 	s->hash = 0;
 	cachew_end(s);
-	memset(&cw.aux[i], 0, sizeof cw.aux[i]);
+	memset(cachew_aux_of(at), 0, sizeof(struct cachew_aux));
 	atomic_fetch_sub_explicit(&cw.h->entries, 1, memory_order_relaxed);
 }
 
@@ -306,28 +348,44 @@ static int cachew_dead(const struct cache_slot *s, double now)
 	       ((s->flags & CACHE_F_EXP) && s->exp <= now);
 }
 
-/* The slot for a token: its own, else an empty one, else a dead one,
- * else the bucket's oldest (an eviction).  *rank says which. */
-enum { CACHEW_SAME, CACHEW_EMPTY, CACHEW_DEAD, CACHEW_OLDEST };
-static uint64_t cachew_victim(uint64_t hash, const struct jwt *j,
-			      double now, int *rank_out)
+/* The first slot of the bucket `hash` picks in class c. */
+static struct cachew_at cachew_bucket(int c, uint64_t hash)
 {
-	uint64_t first = (hash % cw.nbuckets) * CACHE_WAYS, i, pick = first;
+	struct cachew_at at = { c, (hash % cw.nbuckets[c]) * CACHE_WAYS };
+
+	return at;
+}
+
+static int cachew_holds(const struct cache_slot *s, uint64_t hash,
+			const char *in, size_t len)
+{
+	return s->len == len && s->hash == hash &&
+	       memcmp(s->input, in, len) == 0;
+}
+
+/* The slot for a signing input: its own (whatever the signature's
+ * spelling), else an empty one, else a dead one, else the bucket's
+ * oldest (an eviction).  *rank says which. */
+enum { CACHEW_SAME, CACHEW_EMPTY, CACHEW_DEAD, CACHEW_OLDEST };
+static struct cachew_at cachew_victim(int c, uint64_t hash, const char *in,
+				      size_t len, double now, int *rank_out)
+{
+	struct cachew_at at = cachew_bucket(c, hash), pick = at;
+	uint64_t end = at.i + CACHE_WAYS;
 	const struct cache_slot *s;
 	int rank = CACHEW_OLDEST, r;
 	int64_t oldest = INT64_MAX;
 
-	for (i = first; i < first + CACHE_WAYS && rank != CACHEW_SAME; i++) {
-		s = cachew_slot(i);
-		if (s->len == j->len && s->hash == hash &&
-		    memcmp(s->token, j->token, j->len) == 0)
+	for (; at.i < end && rank != CACHEW_SAME; at.i++) {
+		s = cachew_slot(at);
+		if (cachew_holds(s, hash, in, len))
 			r = CACHEW_SAME;
 		else
 			r = s->len == 0 ? CACHEW_EMPTY : cachew_dead(s, now) ?
 			    CACHEW_DEAD : CACHEW_OLDEST;
 		if (r < rank || (r == CACHEW_OLDEST && s->inserted_ms < oldest)) {
 			rank = r;
-			pick = i;
+			pick = at;
 			oldest = s->inserted_ms;
 		}
 	}
@@ -361,8 +419,7 @@ static int cachew_entry(const struct jwt *j, struct cache_slot *en)
 	int a;
 
 	if (j->kind != JWT_PAYLOAD_JSON || json_type(&j->pdoc, 0) != JSON_OBJECT ||
-	    j->len > cw.h->slot_size - CACHE_SLOT_HEAD || j->alg < 0 ||
-	    !json_str_copy(&j->hdoc, j->alg, alg, sizeof alg))
+	    j->alg < 0 || !json_str_copy(&j->hdoc, j->alg, alg, sizeof alg))
 		return -1;
 	a = vopts_alg_index(alg, strlen(alg));
 	claims_times_get(j, &t);
@@ -386,24 +443,31 @@ void cachew_put(const struct keyring *kr, const struct kr_key *k,
 {
 	struct cache_slot en, *s;
 	struct cachew_aux aux;
-	uint64_t hash, i;
-	int rank;
+	struct cachew_at at;
+	size_t in = j->signing_len;
+	uint64_t hash;
+	int rank, c;
 
 	/* a job that finished after a swap verified with keys whose slots
 	 * may have moved on: not worth the doubt */
 	if (cw.base == NULL || kr != cw.live || k->cache_key < 0)
 		return;
-	if (j->len > cw.h->slot_size - CACHE_SLOT_HEAD) {
+	c = cache_class_for(cw.room, in);
+	if (c < 0) {
 		cw.skipped++;
 		return;
 	}
-	hash = cache_hash(cw.h, j->token, j->len);
-	i = cachew_victim(hash, j, now, &rank);
-	s = cachew_slot(i);
-	/* verified again under the same key: nothing to write, and readers
-	 * of the slot keep hitting */
+	/* the token's identity: its signing input; the signature is kept
+	 * only as a digest, so the mapping holds no usable token */
+	cache_digest(j->token + in + 1, j->len - in - 1, en.sig);
+	hash = cache_hash(cw.h, j->token, in);
+	at = cachew_victim(c, hash, j->token, in, now, &rank);
+	s = cachew_slot(at);
+	/* verified again under the same key with the same signature:
+	 * nothing to write, and readers of the slot keep hitting */
 	if (rank == CACHEW_SAME && s->key == k->cache_key &&
-	    s->key_gen == atomic_load(&cw.h->keys[s->key].gen))
+	    s->key_gen == atomic_load(&cw.h->keys[s->key].gen) &&
+	    memcmp(s->sig, en.sig, sizeof en.sig) == 0)
 		return;
 	if (cachew_entry(j, &en) != 0) {
 		cw.skipped++;
@@ -418,7 +482,7 @@ void cachew_put(const struct keyring *kr, const struct kr_key *k,
 		atomic_fetch_add_explicit(&cw.h->evictions, 1,
 					  memory_order_relaxed);
 	cachew_begin(s);
-	s->len = (uint16_t)j->len;
+	s->len = (uint16_t)in;
 	s->key = (uint8_t)k->cache_key;
 	s->alg = en.alg;
 	s->key_gen = atomic_load_explicit(&cw.h->keys[k->cache_key].gen,
@@ -431,30 +495,32 @@ void cachew_put(const struct keyring *kr, const struct kr_key *k,
 	s->exp = en.exp;
 	s->iat = en.iat;
 	s->inserted_ms = cachew_ms(now);
-	memcpy(s->token, j->token, j->len);
+	memcpy(s->sig, en.sig, sizeof s->sig);
+	memcpy(s->input, j->token, in);
 	cachew_end(s);
-	*cachew_tag(i) = hash;
-	cw.aux[i] = aux;
+	*cachew_tag(at) = hash;
+	*cachew_aux_of(at) = aux;
 	atomic_fetch_add_explicit(&cw.h->inserts, 1, memory_order_relaxed);
 }
 
 /* ----------------------------------------------------------- purges */
 
+/* Every spelling of the token: the entry of its signing input, whatever
+ * signature it was cached with. */
 size_t cachew_purge_token(const char *tok, size_t len)
 {
-	uint64_t hash, first, i;
-	const struct cache_slot *s;
-	size_t n = 0;
+	size_t in = jwt_signing_len(tok, len), n = 0;
+	struct cachew_at at;
+	uint64_t hash, end;
+	int c;
 
-	if (cw.base == NULL)
+	if (cw.base == NULL || in == 0 || (c = cache_class_for(cw.room, in)) < 0)
 		return 0;
-	hash = cache_hash(cw.h, tok, len);
-	first = (hash % cw.nbuckets) * CACHE_WAYS;
-	for (i = first; i < first + CACHE_WAYS; i++) {
-		s = cachew_slot(i);
-		if (s->len == len && s->hash == hash &&
-		    memcmp(s->token, tok, len) == 0) {
-			cachew_clear(i);
+	hash = cache_hash(cw.h, tok, in);
+	at = cachew_bucket(c, hash);
+	for (end = at.i + CACHE_WAYS; at.i < end; at.i++) {
+		if (cachew_holds(cachew_slot(at), hash, tok, in)) {
+			cachew_clear(at);
 			n++;
 		}
 	}
@@ -467,23 +533,26 @@ size_t cachew_purge_token(const char *tok, size_t len)
 static size_t cachew_purge_claim(int jti, const char *v, size_t len,
 				 double before)
 {
-	uint64_t h, i;
 	const struct cachew_aux *a;
 	const struct cache_slot *s;
+	struct cachew_at at;
 	size_t n = 0;
+	uint64_t h;
 
 	if (cw.base == NULL)
 		return 0;
 	h = cachew_claim_hash(v, len);
-	for (i = 0; i < cw.h->nslots; i++) {
-		a = &cw.aux[i];
-		if ((jti ? a->jti : a->sub) != h)
-			continue;
-		s = cachew_slot(i);
-		if (!jti && (s->flags & CACHE_F_IAT) && s->iat > before)
-			continue;
-		cachew_clear(i);
-		n++;
+	for (at.c = 0; at.c < CACHE_CLASSES; at.c++) {
+		for (at.i = 0; at.i < cw.h->cls[at.c].nslots; at.i++) {
+			a = cachew_aux_of(at);
+			if ((jti ? a->jti : a->sub) != h)
+				continue;
+			s = cachew_slot(at);
+			if (!jti && (s->flags & CACHE_F_IAT) && s->iat > before)
+				continue;
+			cachew_clear(at);
+			n++;
+		}
 	}
 	return n;
 }
@@ -503,7 +572,7 @@ void cachew_stats(struct cachew_stats *st)
 	memset(st, 0, sizeof *st);
 	if (cw.base == NULL)
 		return;
-	st->slots = cw.h->nslots;
+	st->slots = cw.h->cls[0].nslots + cw.h->cls[1].nslots;
 	st->entries = atomic_load(&cw.h->entries);
 	st->inserts = atomic_load(&cw.h->inserts);
 	st->evictions = atomic_load(&cw.h->evictions);

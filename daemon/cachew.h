@@ -34,13 +34,16 @@ void cachew_heartbeat(double now);
  * times.  */
 void cachew_keys(struct keyring *kr);
 
-/* Inserts a token kr's key verified (or signed); j is its decode.  Tokens
- * the fast path cannot answer for (not an object payload, too long for a
+/* Inserts a token kr's key verified (or signed); j is its decode.  The
+ * entry is its signing input and the SHA-256 of its signature: another
+ * spelling of the signature replaces it.  Tokens the fast path cannot
+ * answer for (not an object payload, a signing input too long for any
  * slot, time claims that are not numbers) are not inserted. */
 void cachew_put(const struct keyring *kr, const struct kr_key *k,
 		const struct jwt *j, double now);
 
-/* Purges entries; returns how many went. */
+/* Purges entries; returns how many went.  A token purge goes by the
+ * token's signing input: every spelling of its signature goes. */
 size_t cachew_purge_token(const char *tok, size_t len);
 size_t cachew_purge_jti(const char *jti, size_t len);
 /* Tokens whose subject claim is `value` and whose iat is at or before

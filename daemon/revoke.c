@@ -92,9 +92,20 @@ static int revoke_unsynced;             /* its rename may not be durable */
 static struct buf revoke_pending;       /* lines the file still lacks */
 static size_t revoke_npending;
 
-static XXH128_hash_t revoke_hash(enum revoke_kind k, const void *v, size_t n)
+/*
+ * The record's key: the value, or for a token its identity, its signing
+ * input (header.payload).  A token's signature has more than one spelling
+ * that verifies (ECDSA's s and n - s, PSS's random salt): a revocation
+ * that named the signature bytes would let another spelling through.
+ * Records of kind token keep the whole token in the log (older logs did
+ * too) and are matched by its signing input when loaded.
+ */
+static XXH128_hash_t revoke_hash(enum revoke_kind k, const char *v, size_t n)
 {
 	unsigned char kb = (unsigned char)k;
+
+	if (k == REVOKE_TOKEN && jwt_signing_len(v, n) != 0)
+		n = jwt_signing_len(v, n);
 
 	/* same seed as last time: the reset keeps the derived secret */
 	XXH3_128bits_reset_withSeed(&revoke_xs, revoke_seed);
@@ -387,7 +398,7 @@ static int revoke_rewrite(int fd, const char *map, uint8_t *val,
 		if (nl == NULL ||
 		    revoke_parse(p, (size_t)(nl - p), &r, val, &vlen) != 0)
 			goto out;
-		t = revoke_lookup(revoke_hash(r.kind, val, vlen));
+		t = revoke_lookup(revoke_hash(r.kind, (const char *)val, vlen));
 		if (t == NULL || t->mark)
 			continue;
 		t->mark = 1;
@@ -477,7 +488,7 @@ static int revoke_keep(struct revoke_rec *r, const uint8_t *val, size_t n,
 	revoke_lines++;
 	if (revoke_dead(r, now))
 		return 0;
-	r->h = revoke_hash(r->kind, val, n);
+	r->h = revoke_hash(r->kind, (const char *)val, n);
 	if (revoke_put(r, e) == 0)
 		return 0;
 	if (e != NULL && e->code == AG_E_INPUT_LIMIT)

@@ -10,6 +10,9 @@
 
 _Static_assert(sizeof(struct cache_slot) == CACHE_SLOT_HEAD,
 	       "slot head size is part of the layout");
+_Static_assert(offsetof(struct cache_header, version) == 8,
+	       "every layout version keeps its version where readers of "
+	       "another look");
 _Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2,
 	       "the cache is shared between processes: atomics must be "
 	       "lock-free");
@@ -18,12 +21,51 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2 && ATOMIC_LLONG_LOCK_FREE == 2,
  * thread, as it is large. */
 static _Thread_local struct jwt cache_jwt;
 
+/* off + n * each bytes end within limit; nothing wraps on the way (a
+ * header is outside bytes: each of its numbers may be anything) */
+static int cache_fits(uint64_t off, uint64_t n, uint64_t each,
+		      uint64_t limit)
+{
+	uint64_t len, end;
+
+	return !__builtin_mul_overflow(n, each, &len) &&
+	       !__builtin_add_overflow(off, len, &end) && end <= limit;
+}
+
+/* Class c of the header fits the file of `size` bytes and the header
+ * region of `head`; its geometry goes to m.  Class 0 must have slots;
+ * the next class's are larger, or it has none.  Each number is read from
+ * the shared page once. */
+static int cache_class_ok(struct cache_map *m, int c, uint64_t head,
+			  uint64_t size)
+{
+	const struct cache_class k = m->h->cls[c];
+	uint32_t min = c == 0 ? AG_CACHE_SLOT_MIN : m->cls[c - 1].slot_size + 64;
+
+	if (k.nslots == 0 && c > 0)
+		return 1;
+	if (k.slot_size < min || k.slot_size > AG_CACHE_SLOT_MAX ||
+	    k.slot_size % 64 != 0 || k.nslots == 0 ||
+	    k.nslots % CACHE_WAYS != 0 ||
+	    k.slots_off < head || k.slots_off % 64 != 0 ||
+	    !cache_fits(k.slots_off, k.nslots, k.slot_size, size) ||
+	    k.tags_off < sizeof *m->h || k.tags_off % 64 != 0 ||
+	    !cache_fits(k.tags_off, k.nslots, sizeof(uint64_t), head))
+		return 0;
+	m->cls[c].tags = (const uint64_t *)(m->base + k.tags_off);
+	m->cls[c].slots = m->base + k.slots_off;
+	m->cls[c].nbuckets = k.nslots / CACHE_WAYS;
+	m->cls[c].slot_size = k.slot_size;
+	m->room[c] = k.slot_size - CACHE_SLOT_HEAD;
+	return 1;
+}
+
 int cache_map(struct cache_map *m, int fd, struct ag_error *e)
 {
 	const struct cache_header *h;
 	struct stat st;
+	uint64_t head;
 	void *p;
-	uint64_t need;
 
 	memset(m, 0, sizeof *m);
 	if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof *h)
@@ -32,28 +74,34 @@ int cache_map(struct cache_map *m, int fd, struct ag_error *e)
 	if (p == MAP_FAILED)
 		return ag_fail(e, AG_E_PROTOCOL, "cache: cannot map it");
 	h = p;
-	/* every size the reader uses is checked against the file's own
-	 * size: a replaced or truncated file must not send us out of it */
-	need = (uint64_t)h->header_size + h->nslots * (uint64_t)h->slot_size;
-	/* nslots is bounded by the file first, so the products cannot wrap */
-	if (memcmp(h->magic, CACHE_MAGIC, sizeof h->magic) != 0 ||
-	    h->version != CACHE_VERSION || h->ways != CACHE_WAYS ||
-	    h->header_size < sizeof *h || h->header_size % 64 != 0 || h->file_size != (uint64_t)st.st_size ||
-	    h->slot_size < AG_CACHE_SLOT_MIN || h->slot_size > AG_CACHE_SLOT_MAX ||
-	    h->slot_size % 64 != 0 || h->nslots == 0 ||
-	    h->nslots % CACHE_WAYS != 0 ||
-	    h->nslots > (uint64_t)st.st_size / AG_CACHE_SLOT_MIN ||
-	    need > (uint64_t)st.st_size || h->tags_off < sizeof *h ||
-	    h->tags_off % 64 != 0 ||
-	    h->tags_off + h->nslots * 8 > h->header_size) {
-		munmap(p, (size_t)st.st_size);
-		return ag_fail(e, AG_E_PROTOCOL, "cache: bad header");
-	}
 	m->base = p;
-	m->size = (size_t)st.st_size;
 	m->h = h;
-	m->nbuckets = h->nslots / CACHE_WAYS;
+	/* a layout we do not know is not guessed at: the client asks the
+	 * daemon for everything (an older libagauth meets a newer agauthd) */
+	if (memcmp(h->magic, CACHE_MAGIC, sizeof h->magic) != 0 ||
+	    h->version != CACHE_VERSION) {
+		ag_fail(e, AG_E_PROTOCOL, "cache: not a cache of layout "
+			"version %d (libagauth and agauthd must be of one "
+			"release to share it)", CACHE_VERSION);
+		goto fail;
+	}
+	/* every size the reader uses is checked against the file's own
+	 * size, once: a replaced or truncated file must not send us out of
+	 * it, and the geometry is not read from the shared page again */
+	head = h->header_size;
+	if (h->ways != CACHE_WAYS || head < sizeof *h || head % 64 != 0 ||
+	    h->file_size != (uint64_t)st.st_size || head > h->file_size ||
+	    !cache_class_ok(m, 0, head, (uint64_t)st.st_size) ||
+	    !cache_class_ok(m, 1, head, (uint64_t)st.st_size)) {
+		ag_fail(e, AG_E_PROTOCOL, "cache: bad header");
+		goto fail;
+	}
+	m->size = (size_t)st.st_size;
 	return 0;
+fail:
+	munmap(p, (size_t)st.st_size);
+	memset(m, 0, sizeof *m);
+	return -1;
 }
 
 void cache_unmap(struct cache_map *m)
@@ -61,13 +109,6 @@ void cache_unmap(struct cache_map *m)
 	if (m->base != NULL)
 		munmap((void *)(uintptr_t)m->base, m->size);
 	memset(m, 0, sizeof *m);
-}
-
-static const struct cache_slot *cache_slot_at(const struct cache_map *m,
-					      uint64_t i)
-{
-	return (const struct cache_slot *)(m->base + m->h->header_size +
-					   i * m->h->slot_size);
 }
 
 /* What a reader copies out of a slot before re-checking its sequence. */
@@ -79,36 +120,49 @@ struct cache_entry {
 };
 
 /*
- * Finds the slot holding exactly tok and copies it out under its
- * seqlock.  Returns 1 on a consistent match, 0 otherwise.
+ * Finds the slot holding exactly the signing input tok[0..in) with the
+ * signature tok[in+1..len), and copies it out under its seqlock.  Returns
+ * 1 on a consistent match, 0 otherwise.
  */
-static int cache_find(const struct cache_map *m, const char *tok, size_t len,
-		      struct cache_entry *en)
+static int cache_find(const struct cache_map *m, const char *tok,
+		      size_t in, size_t len, struct cache_entry *en)
 {
-	uint64_t hash = cache_hash(m->h, tok, len);
-	uint64_t first = (hash % m->nbuckets) * CACHE_WAYS, i;
-	const uint64_t *tags = (const uint64_t *)(m->base + m->h->tags_off);
+	int c = cache_class_for(m->room, in);
+	const struct cache_geom *g;
 	const struct cache_slot *s;
+	uint8_t dig[CACHE_DIGEST_LEN];
+	uint64_t hash, first, i;
 	uint32_t seq;
+	int digested = 0;
 
-	if (len > m->h->slot_size - CACHE_SLOT_HEAD)
+	if (c < 0)
 		return 0;
+	g = &m->cls[c];
+	hash = cache_hash(m->h, tok, in);
+	first = (hash % g->nbuckets) * CACHE_WAYS;
 	/* the tags and the bucket's slot heads are fetched at once: a
 	 * random hit then waits for memory about once, not twice */
 	for (i = first; i < first + CACHE_WAYS; i++)
-		__builtin_prefetch(cache_slot_at(m, i));
+		__builtin_prefetch(g->slots + i * g->slot_size);
 	for (i = first; i < first + CACHE_WAYS; i++) {
 		/* one cache line of tags spares reading eight slot heads; the
 		 * slot itself decides */
-		if (tags[i] != hash)
+		if (g->tags[i] != hash)
 			continue;
-		s = cache_slot_at(m, i);
+		s = (const struct cache_slot *)(g->slots + i * g->slot_size);
 		seq = atomic_load_explicit(&s->seq, memory_order_acquire);
-		if ((seq & 1) || s->hash != hash || s->len != len)
+		if ((seq & 1) || s->hash != hash || s->len != in)
 			continue;
-		/* the whole token, byte for byte: the hash only chose the
-		 * bucket, and a same-length forgery shares it by design */
-		if (memcmp(s->token, tok, len) != 0)
+		/* the whole signing input, byte for byte: the hash only chose
+		 * the bucket, and a same-length forgery shares it by design */
+		if (memcmp(s->input, tok, in) != 0)
+			continue;
+		/* and the signature, by its digest: the entry holds no
+		 * signature a reader of the mapping could present */
+		if (!digested)
+			cache_digest(tok + in + 1, len - in - 1, dig);
+		digested = 1;
+		if (memcmp(s->sig, dig, sizeof dig) != 0)
 			continue;
 		en->key = s->key;
 		en->alg = s->alg;
@@ -198,6 +252,7 @@ enum cache_result cache_lookup(const struct cache_map *m, const char *tok,
 	const struct cache_header *h = m->h;
 	struct cache_entry en;
 	int64_t beat;
+	size_t in;
 	int rc;
 
 	if (h == NULL)
@@ -208,8 +263,11 @@ enum cache_result cache_lookup(const struct cache_map *m, const char *tok,
 	if (atomic_load_explicit(&h->state, memory_order_relaxed) != CACHE_LIVE ||
 	    now * 1000.0 - (double)beat > CACHE_STALE_MS)
 		return CACHE_STALE;
-	if (tok == NULL || len == 0 || !cache_find(m, tok, len, &en) ||
-	    en.alg >= VOPTS_ALGS || en.pay_off + en.pay_len > len ||
+	if (tok == NULL || len == 0)
+		return CACHE_MISS;
+	in = jwt_signing_len(tok, len);
+	if (in == 0 || !cache_find(m, tok, in, len, &en) ||
+	    en.alg >= VOPTS_ALGS || en.pay_off + en.pay_len > in ||
 	    !cache_key_live(h, &en, now, hit))
 		return CACHE_MISS;
 	hit->pay_off = en.pay_off;

@@ -3,6 +3,13 @@
 
 #include <string.h>
 
+size_t jwt_signing_len(const char *token, size_t len)
+{
+	const char *dot = memrchr(token, '.', len);
+
+	return dot != NULL ? (size_t)(dot - token) : 0;
+}
+
 static int jwt_split(struct jwt *j)
 {
 	const char *p = j->token, *end = j->token + j->len, *dot;

@@ -45,6 +45,14 @@ struct jwt {
 };
 
 /*
+ * A token's signing input (header.payload): the bytes before its last
+ * '.', 0 if it has none.  Every spelling of a token's signature shares
+ * it: it is the token's identity for the cache and for revocation (a
+ * decoded token's is j->signing_len, the same bytes).
+ */
+size_t jwt_signing_len(const char *token, size_t len);
+
+/*
  * Checks 1-3 of jsonwebtoken's verify: "jwt must be provided", "jwt
  * malformed", "invalid token", and the SyntaxError of a typ:JWT payload
  * that is not JSON.  Fills *j; j->kind says what the payload is.

@@ -92,15 +92,22 @@
 #define AG_SECMEM_PRELOCK       (256 * 1024)
 
 /* Shared-memory cache (docs/cache.md): file size bounds, and the slot
- * size, which bounds the longest token cached (slot minus its 64-byte
- * head).  512-byte slots hold typical SocketCluster tokens; 1M of them
- * take 512 MiB. */
+ * size, which bounds the longest signing input (header.payload) a slot
+ * holds (slot minus its 96-byte head; the signature is kept as a 32-byte
+ * digest).  512-byte slots hold typical SocketCluster tokens of every
+ * algorithm; 1M of them take 512 MiB. */
 #define AG_CACHE_MIN            (64 * 1024)
 #define AG_CACHE_MAX            (64ULL << 30)
 #define AG_CACHE_DEFAULT        (64ULL << 20)
 #define AG_CACHE_SLOT_DEFAULT   512
 #define AG_CACHE_SLOT_MIN       256
 #define AG_CACHE_SLOT_MAX       16384
+/* The second class of slots, for signing inputs longer than a slot
+ * holds: 4096 bytes (a 96-byte head, then up to 4000 bytes of
+ * header.payload: a 2 KiB payload JSON is 2731 in base64url), taking
+ * 1/16 of the file (4 MiB, 1024 entries, of the default 64 MiB). */
+#define AG_CACHE_BIG_SLOT       4096
+#define AG_CACHE_BIG_SHARE      16
 
 /* Revocations held (each record is one token, jti or subject) and the
  * longest value one may name (a whole token). */

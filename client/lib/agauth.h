@@ -230,7 +230,8 @@ int agauth_cache_peek(agauth_t *a, const char *token, const char *opts_json,
  */
 
 /*
- * Revokes, for good, one token (kind "token", value: the whole token),
+ * Revokes, for good, one token (kind "token", value: the whole token;
+ * every token with its header.payload, whatever its signature's spelling),
  * every token with this jti ("jti"), or every token of this subject
  * issued up to now ("sub", also spelled "subject": the configured
  * subject claim equals value; docs/operations.md, "Revocation").  Needs

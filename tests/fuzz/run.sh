@@ -59,7 +59,7 @@ for h in $harnesses; do
 	# shellcheck disable=SC2086
 	clang $flags -fsanitize=fuzzer -o "build/fuzz/fuzz_$name" "$h" \
 		build/fuzz/libagdaemon.a build/fuzz/libagengine.a \
-		-lev -linih -lmsgpackc -lmbedcrypto -lm -lpthread
+		-lev -linih -lmsgpackc -lmbedcrypto -lcrypto -lm -lpthread
 	[ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && continue
 	# a revocation log's line holds a whole token: longer inputs
 	case $name in

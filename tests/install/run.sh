@@ -92,7 +92,7 @@ pc_file() {
 	grep -qx 'libdir=${exec_prefix}/lib' "$pc" &&
 	grep -qx 'includedir=${prefix}/include' "$pc" &&
 	grep -qx 'Libs: -L${libdir} -lagauth' "$pc" &&
-	grep -qx 'Libs.private: -lmsgpackc' "$pc"
+	grep -qx 'Libs.private: -lmsgpackc -lcrypto' "$pc"
 }
 
 # pkg-config of the installed file, with the staging root as sysroot
@@ -108,7 +108,7 @@ pc_flags() {
 	echo "cflags/libs: $flags"
 	echo "static libs: $static"
 	[ "$(echo $flags)" = "-I$P/include -L$P/lib -lagauth" ] &&
-	[ "$(echo $static)" = "-L$P/lib -lagauth -lmsgpackc" ]
+	[ "$(echo $static)" = "-L$P/lib -lagauth -lmsgpackc -lcrypto" ]
 }
 
 # The installed unit runs the installed daemon with the /etc config; a

@@ -6,8 +6,10 @@
  * prints one JSON object: each attempt's errno name ("ok" if it worked),
  * the seals, and the magic it reads.  Exits 0 if every write was
  * refused, 1 if one got through, 2 if it could not get the descriptor.
+ * With DUMP, it also writes every byte of its read-only mapping there:
+ * what any peer with the verify right can read.
  *
- *   cache_probe SOCKET
+ *   cache_probe SOCKET [DUMP]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -104,6 +106,17 @@ static void probe_try(const char *name, int rc, int *through)
 		(*through)++;
 }
 
+/* The mapping's bytes into a new file. */
+static int probe_dump(const char *file, const void *p, size_t n)
+{
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	ssize_t w = fd >= 0 ? write(fd, p, n) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return w == (ssize_t)n ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -112,7 +125,7 @@ int main(int argc, char **argv)
 	void *p;
 	int s, fd2, through = 0;
 
-	if (argc != 2 || strlen(argv[1]) >= sizeof sa.sun_path)
+	if (argc < 2 || argc > 3 || strlen(argv[1]) >= sizeof sa.sun_path)
 		return 2;
 	strcpy(sa.sun_path, argv[1]);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -129,6 +142,8 @@ int main(int argc, char **argv)
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, probe_fd, 0);
 	if (p != MAP_FAILED) {
 		memcpy(magic, p, sizeof magic - 1);
+		if (argc == 3 && probe_dump(argv[2], p, (size_t)st.st_size) != 0)
+			return 2;
 		probe_try("mprotect_write", mprotect(p, (size_t)st.st_size,
 						     PROT_READ | PROT_WRITE),
 			  &through);

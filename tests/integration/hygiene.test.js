@@ -269,11 +269,15 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 		};
 
 		/* (a) the cache, as the client maps it */
+		/* (the cache holds a token's signing input, never its
+		 * signature: docs/cache.md) */
 		let cacheBytes = 0, cacheHasToken = false;
+		const inputOf = (tok) => tok.slice(0, tok.lastIndexOf('.'));
 		ms.eachChunk(cc.proc.pid, (m, buf) => {
 			cacheBytes += buf.length;
 			assert.deepStrictEqual(ms.foundIn(buf, allForms), [], 'key bytes in the cache');
-			cacheHasToken = cacheHasToken || buf.indexOf(sigOf(toks[30])) >= 0;
+			cacheHasToken = cacheHasToken || buf.indexOf(inputOf(toks[30])) >= 0;
+			assert.strictEqual(buf.indexOf(sigOf(toks[30])), -1, 'a signature in the cache');
 		}, { filter: (m) => m.name.includes('agauthd-cache') });
 		assert.ok(cacheBytes > 0, 'the client has no cache mapping');
 		assert.ok(cacheHasToken, 'a cached token was not seen: the scan reads the wrong thing');
@@ -283,8 +287,10 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 		assert.ok(log.length > 0);
 		assert.deepStrictEqual(ms.foundIn(log, allForms), [], 'key bytes in the log');
 
-		/* (c) every readable byte of a client process */
-		const inClient = ms.find(cc.proc.pid, { ...allForms, token: Buffer.from(sigOf(toks[35])) });
+		/* (c) every readable byte of a client process (the control:
+		 * the last token it was given, which its input buffer holds;
+		 * its cache mapping holds no signature) */
+		const inClient = ms.find(cc.proc.pid, { ...allForms, token: Buffer.from(sigOf(toks[7])) });
 		assert.ok(inClient.token.length > 0, 'a verified token was not seen in the client: the scan reads the wrong thing');
 		delete inClient.token;
 		for (const [label, hits] of Object.entries(inClient))

@@ -12,12 +12,17 @@
  * reads that flag before its lookup.  A lookup that began after the token
  * was declared dead must never hit; forged and expired tokens must never
  * hit at all (expired ones are refused with TokenExpiredError, or miss).
- * The daemon's own verify answers are checked the same way.
+ * The daemon's own verify answers are checked the same way.  Every
+ * sixteenth token has a payload only the cache's large slots hold.  At
+ * the end a fresh handle maps the cache, as any peer with the verify
+ * right can, and the whole mapping is scanned for the signature of every
+ * token issued: none may be there.
  *
  *   daemon_torture AGAUTHD [SECONDS [READERS]]
  *
- * Exit 0 iff nothing was falsely accepted, every answer was the expected
- * one, and every category was exercised (valid hits, lookups of revoked
+ * Exit 0 iff nothing was falsely accepted, no token is recoverable from
+ * the mapping, every answer was the expected one, and every category was
+ * exercised (valid hits, lookups of revoked
  * and of rotated-out tokens, lookups of forgeries).
  */
 #include <errno.h>
@@ -37,6 +42,7 @@
 #include <unistd.h>
 
 #include "client/lib/agauth.h"
+#include "tests/torture/scan.h"
 #include "tests/torture/truth.h"
 
 #define DT_TOKENS    100000
@@ -163,7 +169,7 @@ static int dt_config(void)
 		 "[socket]\npath = %s\nmode = 0600\n\n"
 		 "[keys]\nkeyring = %s/keyring.conf\n\n"
 		 "[access]\nsign = uid:%u\nverify = uid:%u\nadmin = uid:%u\n\n"
-		 "[cache]\nsize = 256K\nslot = 512\n",
+		 "[cache]\nsize = 1M\nslot = 512\n",
 		 dir, sock, dir, uid, uid, uid);
 	return dt_write("agauthd.conf", text, 0600);
 }
@@ -446,21 +452,24 @@ static int dt_sign(agauth_t *a, uint32_t n, enum truth_kind kind,
 {
 	struct truth_token *t = &sh->t[n];
 	struct agauth_error e;
-	char payload[128], *tok = NULL;
+	char payload[1200], pad[1000], *tok = NULL;
 	double now = dt_now();
-	int s = dt_subject(seed, now);
+	int s = dt_subject(seed, now), np = n % 16 == 7 ? (int)sizeof pad : 0;
 	size_t len;
 
 	if (s < 0)
 		return -1;
+	/* one in sixteen too long for a 512-byte slot */
+	memset(pad, 'p', sizeof pad);
 	/* expired from the start: jsonwebtoken takes a past exp as is */
 	if (kind == TRUTH_EXPIRED)
 		snprintf(payload, sizeof payload,
-			 "{\"sub\":\"user%d\",\"n\":%u,\"exp\":%.0f}", s, n,
-			 now - 100);
+			 "{\"sub\":\"user%d\",\"n\":%u,\"exp\":%.0f,"
+			 "\"pad\":\"%.*s\"}", s, n, now - 100, np, pad);
 	else
 		snprintf(payload, sizeof payload,
-			 "{\"sub\":\"user%d\",\"n\":%u}", s, n);
+			 "{\"sub\":\"user%d\",\"n\":%u,\"pad\":\"%.*s\"}", s,
+			 n, np, pad);
 	w->signs++;
 	if (agauth_sign(a, payload, NULL, &tok, NULL, &e) != AGAUTH_OK) {
 		fprintf(stderr, "sign: %s: %s\n", e.name, e.message);
@@ -749,6 +758,38 @@ static void dt_report(double seconds, int readers,
 	       (unsigned long long)(s->false_accepts + w->false_accepts));
 }
 
+/*
+ * A fresh handle maps the cache as any peer with the verify right may,
+ * and the mapping (found by its memfd's name in /proc/self/maps) is
+ * scanned for every token issued: how many are recoverable, -1 if the
+ * scan could not be made.
+ */
+static long dt_scan_cache(void)
+{
+	struct agauth_error e;
+	agauth_t *a = agauth_open(sock, &e);
+	unsigned long lo, hi;
+	char line[512];
+	long found = -1;
+	FILE *f;
+
+	if (a == NULL || agauth_cache_attach(a, &e) != AGAUTH_OK) {
+		fprintf(stderr, "scan: %s\n", e.message);
+		agauth_close(a);
+		return -1;
+	}
+	f = fopen("/proc/self/maps", "r");
+	while (f != NULL && fgets(line, sizeof line, f) != NULL)
+		if (strstr(line, "memfd:agauthd-cache") != NULL &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			found = scan_tokens((const uint8_t *)lo, hi - lo, sh->t,
+					    atomic_load(&sh->published));
+	if (f != NULL)
+		fclose(f);
+	agauth_close(a);
+	return found;
+}
+
 /* Stops the readers: 0 iff every one exited 0. */
 static int dt_join(const pid_t *pid, int readers)
 {
@@ -785,6 +826,7 @@ int main(int argc, char **argv)
 	struct agauth_error e;
 	agauth_t *a = NULL;
 	char *stats = NULL;
+	long recoverable;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: daemon_torture AGAUTHD [SECONDS "
@@ -823,11 +865,16 @@ int main(int argc, char **argv)
 	if (a != NULL && agauth_stats(a, &stats, &e) != AGAUTH_OK)
 		bad = 1;
 	agauth_close(a);
+	recoverable = dt_scan_cache();
 	dt_sum(&sum, readers);
 	dt_report(seconds, readers, &sum, &w, stats);
+	printf("  tokens recoverable from the mapping: %ld of %u issued\n",
+	       recoverable, atomic_load(&sh->published));
 	fflush(stdout);
 	free(stats);
 	if (dt_stop_daemon() != 0)
+		bad = 1;
+	if (recoverable != 0)
 		bad = 1;
 	if (bad || dt_verdict(&sum, &w) != 0)
 		dt_show_log();

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <stddef.h>
 
 #include "daemon/cachew.h"
 #include "fixture.h"
@@ -87,6 +88,45 @@ static enum cache_result look_now(const char *tok)
 	return look(tok, NULL, NOW, &hit, &e);
 }
 
+/* The class and bucket a token's entry goes to, as one number. */
+static uint64_t bucket_of(const char *t)
+{
+	size_t in = jwt_signing_len(t, strlen(t));
+	int c = cache_class_for(map.room, in);
+
+	cr_assert_geq(c, 0, "a token some class holds");
+	return (uint64_t)c << 62 |
+	       cache_hash(map.h, t, in) % map.cls[c].nbuckets;
+}
+
+/* Where in the file the first slot of that bucket is. */
+static off_t bucket_offset(const char *t)
+{
+	uint64_t b = bucket_of(t);
+	const struct cache_class *k = &map.h->cls[b >> 62];
+
+	return (off_t)(k->slots_off + (b & ~(3ULL << 62)) * CACHE_WAYS *
+		       k->slot_size);
+}
+
+/* tok with its signature replaced by sig (as another spelling of it). */
+static char *respell(const char *tok, const char *sig)
+{
+	size_t in = jwt_signing_len(tok, strlen(tok));
+	char *t = malloc(in + strlen(sig) + 2);
+
+	cr_assert_not_null(t);
+	memcpy(t, tok, in + 1);
+	strcpy(t + in + 1, sig);
+	return t;
+}
+
+/* Whether needle[n] occurs anywhere in the mapping. */
+static int in_mapping(const char *needle, size_t n)
+{
+	return memmem(map.base, map.size, needle, n) != NULL;
+}
+
 Test(cache, clients_cannot_write_or_resize)
 {
 	char path[64];
@@ -101,9 +141,13 @@ Test(cache, clients_cannot_write_or_resize)
 	cr_assert_eq(write(cachew_fd(), "x", 1), -1);
 	cr_assert_eq(ftruncate(cachew_fd(), 0), -1);
 	snprintf(path, sizeof path, "/proc/self/fd/%d", cachew_fd());
+	/* the open itself succeeds (docs/cache.md says so): seals act on
+	 * writes, truncation and writable maps, not on opens */
 	fd = open(path, O_RDWR);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(pwrite(fd, "x", 1, 0), -1);
+	cr_assert_eq(ftruncate(fd, 0), -1);
+	cr_assert_eq(fallocate(fd, 0, 0, (off_t)map.size * 2), -1);
 	cr_assert_eq(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 			  0), MAP_FAILED);
 	cr_assert_eq(fcntl(fd, F_ADD_SEALS, 0), -1, "seals are sealed");
@@ -125,30 +169,115 @@ Test(cache, hit_gives_payload_segment_and_kid)
 }
 
 /* Same length, one byte different, and (the worst case) the same bucket:
- * the bytes decide, never the hash. */
+ * the bytes decide, never the hash.  The bucket is the signing input's,
+ * so a changed signature always shares it; its digest decides. */
 Test(cache, forgeries_miss)
 {
 	char *tok = signed_put("{\"sub\":\"bob\"}", NULL), *f = strdup(tok);
-	uint64_t b = cache_hash(map.h, tok, strlen(tok)) % map.nbuckets;
-	size_t i, tries = 0;
+	size_t in = jwt_signing_len(tok, strlen(tok)), i, tries = 0;
+	uint64_t b = bucket_of(tok);
 	int same = 0;
 
-	for (i = strlen(tok) - 1; i > 0 && !same; i--) {
+	f[strlen(f) - 1] ^= 1;
+	cr_assert_eq(bucket_of(f), b, "a signature does not move the bucket");
+	cr_assert_eq(look_now(f), CACHE_MISS, "another signature");
+	f[strlen(f) - 1] = tok[strlen(f) - 1];
+	for (i = in - 1; i > 0 && !same; i--) {
 		for (f[i] = 'A'; f[i] <= 'z' && !same; f[i]++, tries++)
-			same = f[i] != tok[i] &&
-			       cache_hash(map.h, f, strlen(f)) % map.nbuckets == b;
+			same = f[i] != tok[i] && bucket_of(f) == b;
 		if (!same)
 			f[i] = tok[i];
 		else
 			f[i]--;
 	}
 	cr_assert(same, "a same-bucket forgery after %zu tries", tries);
-	cr_assert_eq(look_now(f), CACHE_MISS);
+	cr_assert_eq(look_now(f), CACHE_MISS, "another signing input");
 	cr_assert_eq(look_now(tok), CACHE_HIT);
 	f[strlen(f) - 1] = '\0';
 	cr_assert_eq(look_now(f), CACHE_MISS, "a prefix");
+	strcpy(f, tok);
+	f[in] = '\0';
+	cr_assert_eq(look_now(f), CACHE_MISS, "the signing input alone");
 	free(tok);
 	free(f);
+}
+
+/*
+ * A reader of the whole mapping (any peer with the verify right) learns
+ * claims, never a token it could present: the entry keeps the signing
+ * input and a digest of the signature, so neither the token nor its
+ * signature is anywhere in the file.
+ */
+Test(cache, the_mapping_holds_no_usable_token)
+{
+	char payload[64], *t[40];
+	const char *sig;
+	size_t i;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(payload, sizeof payload, "{\"sub\":\"user%zu\"}", i);
+		t[i] = signed_put(payload, i % 2 ? "{\"expiresIn\":60}" : NULL);
+		cr_assert_eq(look_now(t[i]), CACHE_HIT);
+	}
+	for (i = 0; i < 40; i++) {
+		sig = strrchr(t[i], '.') + 1;
+		cr_assert(!in_mapping(t[i], strlen(t[i])), "token %zu", i);
+		cr_assert(!in_mapping(sig, strlen(sig)), "signature %zu", i);
+		cr_assert(in_mapping(t[i], (size_t)(sig - 1 - t[i])),
+			  "its claims are there (the cache answers from them)");
+		free(t[i]);
+	}
+}
+
+/*
+ * One token, two spellings of its signature (ECDSA's s and n - s; the
+ * cache sees bytes): one entry, keyed by the signing input.  The other
+ * spelling misses until the daemon verifies it, then replaces the first,
+ * and a token purge takes whichever spelling is cached.
+ */
+Test(cache, every_spelling_is_one_entry)
+{
+	char *t = signed_put("{\"sub\":\"eve\"}", NULL);
+	char *t2 = respell(t, "c2Vjb25kLXNwZWxsaW5nLW9mLXRoZS1zYW1lLXNpZ25hdHVyZQ");
+	struct cachew_stats st;
+	uint64_t entries;
+
+	cachew_stats(&st);
+	entries = st.entries;
+	cr_assert_eq(look_now(t2), CACHE_MISS, "not yet verified");
+	put(kr, &kr->keys[0], t2, NOW);
+	cachew_stats(&st);
+	cr_assert_eq(st.entries, entries, "the same entry");
+	cr_assert_eq(look_now(t2), CACHE_HIT);
+	cr_assert_eq(look_now(t), CACHE_MISS, "replaced: the daemon again");
+	/* revoking either spelling purges the entry */
+	cr_assert_eq(cachew_purge_token(t, strlen(t)), 1);
+	cr_assert_eq(look_now(t2), CACHE_MISS);
+	free(t);
+	free(t2);
+}
+
+/* Every algorithm's signature is a 32-byte digest in the entry: a token
+ * longer than the 448 bytes a 512-byte slot used to hold is cached when
+ * its signing input fits (an RS256 token is ~480 bytes, ~140 of them
+ * signing input), and payloads up to 2 KiB go to the large slots. */
+Test(cache, long_tokens_are_cached)
+{
+	char payload[3000], *t;
+	size_t n, want[] = { 270, 2048 };
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		n = (size_t)snprintf(payload, sizeof payload, "{\"sub\":\"");
+		memset(payload + n, 'x', want[k] - n - 2);
+		strcpy(payload + want[k] - 2, "\"}");
+		t = signed_put(payload, "{\"noTimestamp\":true}");
+		cr_assert_gt(strlen(t), 448);
+		cr_assert_eq(look_now(t), CACHE_HIT, "a %zu-byte payload (%zu-byte "
+			     "token)", want[k], strlen(t));
+		cr_assert_eq(bucket_of(t) >> 62, (uint64_t)k, "its class");
+		free(t);
+	}
 }
 
 /*
@@ -445,11 +574,11 @@ Test(cache, expired_entries_go_before_live_ones)
 	/* fill one bucket with live tokens and one expired one */
 	t = fx_sign(kr, "{\"e\":0}", "{\"expiresIn\":1}", NOW - 10, &k);
 	put(kr, k, t, NOW - 10);
-	b = cache_hash(map.h, t, strlen(t)) % map.nbuckets;
+	b = bucket_of(t);
 	for (i = 1; n < CACHE_WAYS - 1; i++) {
 		snprintf(payload, sizeof payload, "{\"e\":%zu}", i);
 		live[n] = fx_sign(kr, payload, NULL, NOW, &k);
-		if (cache_hash(map.h, live[n], strlen(live[n])) % map.nbuckets != b) {
+		if (bucket_of(live[n]) != b) {
 			free(live[n]);
 			continue;
 		}
@@ -459,7 +588,7 @@ Test(cache, expired_entries_go_before_live_ones)
 	for (;; i++) {
 		snprintf(payload, sizeof payload, "{\"e\":%zu}", i);
 		live[n] = fx_sign(kr, payload, NULL, NOW, &k);
-		if (cache_hash(map.h, live[n], strlen(live[n])) % map.nbuckets == b)
+		if (bucket_of(live[n]) == b)
 			break;
 		free(live[n]);
 	}
@@ -493,9 +622,7 @@ Test(cache, damaged_files_are_refused_or_miss)
 	struct ag_error e;
 	static struct vopts o;
 	char *t = signed_put("{\"sub\":\"a\"}", NULL);
-	uint64_t slot = cache_hash(map.h, t, strlen(t)) % map.nbuckets *
-			CACHE_WAYS;
-	off_t at = (off_t)(map.h->header_size + slot * map.h->slot_size);
+	off_t at = bucket_offset(t);
 	int fd = copy_cache();
 
 	cr_assert_eq(vopts_parse(&o, NULL, 0, &e), 0);
@@ -523,11 +650,13 @@ Test(cache, damaged_files_are_refused_or_miss)
 			     CACHE_MISS, "damage %d", k);
 		cache_unmap(&m);
 	}
-	/* the stored bytes differ by one from the token whose hash the slot
-	 * carries: only the byte comparison can tell */
-	{
+	/* the stored input differs by one byte from the one whose hash the
+	 * slot carries: only the byte comparison can tell; and the digest
+	 * of the signature differs by one bit */
+	for (int k = 0; k < 2; k++) {
 		char c;
-		off_t b = at + CACHE_SLOT_HEAD + 20;
+		off_t b = at + (k == 0 ? CACHE_SLOT_HEAD + 20 :
+				(off_t)offsetof(struct cache_slot, sig) + 31);
 
 		cr_assert_eq(pwrite(fd, &s, sizeof s, at), sizeof s);
 		cr_assert_eq(pread(fd, &c, 1, b), 1);
@@ -535,26 +664,47 @@ Test(cache, damaged_files_are_refused_or_miss)
 		cr_assert_eq(pwrite(fd, &c, 1, b), 1);
 		cr_assert_eq(cache_map(&m, fd, &e), 0);
 		cr_assert_eq(cache_lookup(&m, t, strlen(t), &o, NOW, &hit, &e),
-			     CACHE_MISS, "same hash, other bytes");
+			     CACHE_MISS, "same hash, other bytes (%d)", k);
 		cache_unmap(&m);
 	}
 	/* the header: magic, version, slot count and size, file size */
 	cr_assert_eq(pread(fd, &h, sizeof h, 0), sizeof h);
-	for (int k = 0; k < 6; k++) {
+	cr_assert_gt(h.cls[1].nslots, 0, "the test cache has large slots");
+	for (int k = 0; k < 14; k++) {
 		struct cache_header bad = h;
 
 		if (k == 0)
 			bad.magic[0] = 'X';
 		else if (k == 1)
-			bad.version = 9;
+			bad.version = 1;        /* the layout before this one */
 		else if (k == 2)
-			bad.nslots = 1ULL << 40;
+			bad.cls[0].nslots = 1ULL << 40;
 		else if (k == 3)
-			bad.slot_size = 100;
+			bad.cls[0].slot_size = 100;
 		else if (k == 4)
 			bad.file_size += 4096;
+		else if (k == 5)
+			bad.cls[0].slots_off += 8;   /* misaligned slots */
+		/* offsets and sizes whose sums wrap past 2^64 to look
+		 * small: tags before the mapping, slots past its end */
+		else if (k == 6)
+			bad.cls[0].tags_off = (uint64_t)-128;
+		else if (k == 7)
+			bad.cls[0].tags_off = 0 - h.cls[0].nslots * 8;
+		else if (k == 8)
+			bad.cls[0].nslots = (1ULL << 61) + CACHE_WAYS;
+		else if (k == 9)
+			bad.cls[1].slots_off = (uint64_t)-4096;
+		else if (k == 10)
+			bad.cls[1].tags_off = 0 - h.cls[1].nslots * 8;
+		/* large slots no larger than the small ones, and slots
+		 * that start inside the header */
+		else if (k == 11)
+			bad.cls[1].slot_size = h.cls[0].slot_size;
+		else if (k == 12)
+			bad.cls[0].slots_off = 0;
 		else
-			bad.header_size += 8;   /* misaligned slots */
+			bad.cls[1].nslots = 1ULL << 62;
 		cr_assert_eq(pwrite(fd, &bad, sizeof bad, 0), sizeof bad);
 		cr_assert_eq(cache_map(&m, fd, &e), -1, "header damage %d", k);
 	}

@@ -21,6 +21,7 @@
 #include "client/lib/agauth.h"
 #include "shared/b64url.h"
 #include "shared/cache.h"
+#include "shared/jwt.h"
 #include "fake.h"
 
 /* ------------------------------------------------------------ a cache */
@@ -59,11 +60,12 @@ static void fc_make(struct fcache *c, uint64_t instance)
 	memcpy(h->magic, CACHE_MAGIC, sizeof h->magic);
 	h->version = CACHE_VERSION;
 	h->header_size = FC_HEADER;
-	h->tags_off = FC_TAGS;
+	h->cls[0].tags_off = FC_TAGS;
+	h->cls[0].slots_off = FC_HEADER;
 	h->file_size = c->size;
-	h->slot_size = FC_SLOT;
+	h->cls[0].slot_size = FC_SLOT;
 	h->ways = CACHE_WAYS;
-	h->nslots = FC_SLOTS;
+	h->cls[0].nslots = FC_SLOTS;
 	h->instance = instance;
 	h->daemon_pid = (uint32_t)getpid();
 	h->state = CACHE_LIVE;
@@ -82,10 +84,11 @@ static void fc_free(struct fcache *c)
 }
 
 /* Puts tok (header.payload.sig) in, verified by key 0 (HS256), with
- * the time claims iat and exp. */
+ * the time claims iat and exp: its signing input, and its signature's
+ * digest. */
 static void fc_put(struct fcache *c, const char *tok, double iat, double exp)
 {
-	size_t len = strlen(tok);
+	size_t len = jwt_signing_len(tok, strlen(tok));
 	uint64_t hash = cache_hash(c->h, tok, len);
 	uint64_t first = hash % (FC_SLOTS / CACHE_WAYS) * CACHE_WAYS, i;
 	const char *pay = strchr(tok, '.') + 1;
@@ -106,7 +109,8 @@ static void fc_put(struct fcache *c, const char *tok, double iat, double exp)
 		s->hash = hash;
 		s->iat = iat;
 		s->exp = exp;
-		memcpy(s->token, tok, len);
+		memcpy(s->input, tok, len);
+		cache_digest(tok + len + 1, strlen(tok) - len - 1, s->sig);
 		s->seq = 2;
 		((uint64_t *)((uint8_t *)c->h + FC_TAGS))[i] = hash;
 		return;

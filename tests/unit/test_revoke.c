@@ -215,6 +215,47 @@ Test(revoke, subject_again_keeps_the_latest)
 	passes(mid);
 }
 
+/* tok with sig as its signature. */
+static void sign_as(char *tok, size_t cap, const char *sig)
+{
+	char *dot = strrchr(tok, '.');
+
+	cr_assert_lt((size_t)(dot + 1 - tok) + strlen(sig), cap);
+	strcpy(dot + 1, sig);
+}
+
+/*
+ * A token's identity is its signing input: another spelling of its
+ * signature (ECDSA's n - s, which jsonwebtoken accepts; a PSS signature
+ * made again) is the same token and stays revoked.  Records of kind
+ * token that a log already holds (the whole token, as earlier daemons
+ * wrote them) cover every spelling once loaded.
+ */
+Test(revoke, token_identity_is_its_signing_input)
+{
+	char t[256], t2[256], other[256];
+
+	mkjwt(t, sizeof t, "{\"sub\":\"root\",\"admin\":true}");
+	strcpy(t2, t);
+	sign_as(t, sizeof t, "c3BlbGxpbmctb25l");
+	sign_as(t2, sizeof t2, "c3BlbGxpbmctdHdv");
+	mkjwt(other, sizeof other, "{\"sub\":\"root\",\"admin\":false}");
+	sign_as(other, sizeof other, "c3BlbGxpbmctb25l");
+	open_at(state, NOW);
+	add(REVOKE_TOKEN, t, NOW);
+	refused(t);
+	refused(t2);
+	passes(other);
+	/* the record as the log holds it, loaded by the next daemon */
+	open_at(state, NOW + 1);
+	refused(t2);
+	passes(other);
+	cr_assert_eq(revoke_count(), 1);
+	/* both spellings revoked are one record */
+	add(REVOKE_TOKEN, t2, NOW + 2);
+	cr_assert_eq(revoke_count(), 1);
+}
+
 Test(revoke, persists_across_restarts)
 {
 	char t[256], j[256], s[256];
