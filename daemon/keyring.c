@@ -302,24 +302,23 @@ static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 	if (kr_read(path, buf, AG_KEY_MAX, &len, e) != 0 ||
 	    kr_decode(k, buf, &len, buf + AG_KEY_MAX, path, e) != 0)
 		goto out;
+	/* a primary signs: key_load refuses a public key for it */
 	if (key_load(&k->key, buf, len, k->state == KR_PRIMARY ?
 		     KEY_USE_SIGN : KEY_USE_VERIFY, e) != 0) {
 		char why[sizeof e->msg];
 
 		/* e->msg is the reason: copy it before rewriting e */
 		snprintf(why, sizeof why, "%s", e->msg);
-		ag_fail(e, AG_E_KEYRING, "%s: %s", path, why);
+		ag_fail(e, AG_E_KEYRING, "%s: %s [key %s]", path, why,
+			k->name);
 		goto out;
 	}
 	/* the algorithm is bound to the key: HS to a secret, RS/PS to RSA,
 	 * ES to EC on its own curve */
 	if ((k->alg->family == JWS_HS) != (k->key->type == KEY_SECRET) ||
-	    jws_key_fits(k->key, k->alg->name, e) != 0 ||
-	    (k->state == KR_PRIMARY && k->key->type != KEY_SECRET &&
-	     !k->key->is_private)) {
-		ag_fail(e, AG_E_KEYRING, "%s: not a key for %s%s", path,
-			k->alg->name, k->state == KR_PRIMARY ?
-			" signing (a primary needs the private key)" : "");
+	    jws_key_fits(k->key, k->alg->name, e) != 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: not a key for %s [key %s]", path,
+			k->alg->name, k->name);
 		goto out;
 	}
 	rc = 0;

@@ -119,6 +119,45 @@ function publicOf(c) {
 							      format: 'pem' });
 }
 
+// ---------------------------------------------------------------- on purpose
+
+const PEM_NEVER = 'PEM text is never taken as an HMAC secret';
+
+/* PEM text is a key or an error, never an HMAC secret (jsonwebtoken
+ * takes text Node cannot parse as the key it needs for a secret: a
+ * public key's text to sign with, a certificate's, damaged PEM). */
+function pemRefusal(c) {
+	const refused = (message) => ({ name: 'AgauthError', message });
+
+	if (typeof c.key !== 'string' || !c.key.includes('-----BEGIN'))
+		return null;
+	if (c.key.includes('-----BEGIN CERTIFICATE'))
+		return refused('a certificate is not a key: give its public key ' +
+			       `(openssl x509 -pubkey -noout -in FILE); ${PEM_NEVER}`);
+	try {
+		crypto.createPrivateKey(c.key);
+		return null;
+	} catch (_) { /* not a private key */ }
+	try {
+		crypto.createPublicKey(c.key);
+	} catch (_) {
+		return refused('PEM text that holds no RSA or EC key agauthd can read ' +
+			       `(damaged, encrypted, or another kind of key); ${PEM_NEVER}`);
+	}
+	return c.op === 'sign' ?
+	       refused(`a public key cannot sign: give the private key (${PEM_NEVER})`) : null;
+}
+
+/*
+ * What agauthd refuses on purpose where jsonwebtoken goes on
+ * (docs/engine.md, "Deliberate differences"), for a generated case: the
+ * {name, message} the engine answers instead, or null when it must
+ * agree with jsonwebtoken.
+ */
+function deliberateRefusal(c) {
+	return pemRefusal(c);
+}
+
 // ---------------------------------------------------------------- report
 
 /* The first SHOW disagreements, for an assertion message; `who` names
@@ -153,4 +192,5 @@ function keyName(pem) {
 module.exports = {
 	ROOT, SHOW, rebuildError, atClock, jsSign, jsVerify, unb64, engineOutcome,
 	errorView, view, sameOutcome, show, headerAlg, publicOf, report, keyName,
+	deliberateRefusal,
 };

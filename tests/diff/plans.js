@@ -52,8 +52,8 @@ function keyOf(key, op) {
 	if (pem === undefined) {
 		/* jsonwebtoken takes any other text as an HMAC secret of its
 		 * UTF-8 bytes; agauthd, a raw key file of those bytes */
-		if (/-----BEGIN [A-Z0-9 ]+-----/.test(key))
-			return { excluded: 'PEM text that is not a test key' };
+		if (key.includes('-----BEGIN'))
+			return { excluded: 'PEM text that is not a test key (a keyring refuses it)' };
 		return { id: 'hs:' + key, alg: 'HS256', material: key, encoding: 'raw',
 			 label: JSON.stringify(key.length > 24 ? key.slice(0, 12) + '…(' +
 						key.length + ')' : key) };
@@ -61,7 +61,7 @@ function keyOf(key, op) {
 	const [name, form] = pem;
 
 	if (op === 'sign' && !PRIVATE_FORMS.has(form))
-		return { excluded: 'sign with a public key PEM (jsonwebtoken: an HMAC secret)' };
+		return { excluded: 'sign with a public key PEM (jsonwebtoken: an HMAC secret; a keyring refuses it)' };
 	/* the private key verifies as the public one does */
 	const priv = gen.KEYS[name].pkcs1 || gen.KEYS[name].sec1;
 
