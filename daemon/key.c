@@ -293,6 +293,7 @@ int key_load(struct key **out, const uint8_t *m, size_t n, enum key_use use,
 			goto out;
 	} else {
 		k->type = KEY_SECRET;
+		k->bits = (unsigned)n * 8;
 		if (n > AG_SECRET_MAX) {
 			ag_fail(e, AG_E_KEY_LOAD,
 				"HMAC secrets must be at most %d bytes",

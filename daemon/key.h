@@ -44,7 +44,8 @@ struct key_hmac {
 struct key {
 	enum key_type type;
 	int is_private;
-	unsigned bits;               /* RSA modulus or EC group size */
+	unsigned bits;               /* RSA modulus, EC group size, or
+				      * the secret's length */
 	enum key_curve curve;
 	mbedtls_pk_context pk;       /* RSA and EC */
 	struct key_hmac *hmac;       /* secrets */
