@@ -113,6 +113,11 @@
 /* Connections that may watch revocation events at once. */
 #define AG_WATCH_MAX            1024
 
+/* Log lines one call site may write a second when a peer can cause
+ * them (a refusal per request); the rest are counted and told in one
+ * line. */
+#define AG_LOG_BURST            10
+
 /* Error message buffer (messages quote option values, bounded here). */
 #define AG_ERRMSG_MAX           512
 
