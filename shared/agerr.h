@@ -63,6 +63,7 @@ enum ag_class {
 	X(AG_E_SIGN_CONFLICT,  ERROR,     "option conflicts with a payload claim") \
 	X(AG_E_SIGN_KEY,       ERROR,     "key does not fit the algorithm") \
 	X(AG_E_NONE_DISABLED,  ERROR,     "signing with \"none\" is disabled") \
+	X(AG_E_IAT_FUTURE,     ERROR,     "\"iat\" is later than the second the token is signed in") \
 	/* agauthd's own */ \
 	X(AG_E_REVOKED,        JWT,       "jwt revoked") \
 	X(AG_E_TOO_LARGE,      JWT,       "jwt too large") \

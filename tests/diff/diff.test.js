@@ -38,7 +38,7 @@ const jws = require('jws');
 const gen = require('./gen');
 const {
 	ROOT, SHOW, atClock, jsSign, jsVerify, unb64, engineOutcome, show,
-	sameOutcome, headerAlg, publicOf, report, deliberateRefusal,
+	sameOutcome, headerAlg, publicOf, report, deliberateRefusal, iatRefusal,
 } = require('./common');
 
 const AGJWT = path.resolve(ROOT, process.env.AGJWT || 'build/san/agjwt');
@@ -107,7 +107,7 @@ async function compareCategory(cases) {
 
 	for (const c of cases) {
 		const js = c.op === 'sign' ? jsSign(c) : jsVerify(c);
-		const item = { c, js, at: requests.length, refusal: deliberateRefusal(c) };
+		const item = { c, js, at: requests.length, refusal: deliberateRefusal(c, js) };
 
 		requests.push(request(c));
 		/* the driver verifies jsonwebtoken's RS/PS/ES token */
@@ -355,6 +355,17 @@ test('documented differences', async (t) => {
 	assert.ok(big.length > 16384);
 	add('token over 16384 bytes', verify('secret', big),
 	    { name: 'JsonWebTokenError', message: 'jwt too large' });
+
+	/* 11. a payload iat later than the second of signing: jsonwebtoken
+	 * keeps it; agauthd signs nothing a subject revocation could miss */
+	const sec = Math.floor(nowMs / 1000);
+	for (const iat of [99999999999, sec + 1, sec + 0.5]) {
+		const p = JSON.stringify({ sub: 'alice', iat });
+		assert.strictEqual(atClock(nowMs, () => jwt.decode(jwt.sign(JSON.parse(p), 'secret')).iat).value, iat);
+		add(`sign with iat ${iat}`, sign('secret', p, {}), iatRefusal({ op: 'sign', payload: p, options: '{}', now: nowMs }));
+	}
+	add('sign with iat at the second of signing', sign('secret', JSON.stringify({ iat: sec }), {}),
+	    (r) => r.ok === true);
 
 	const replies = await drive(checks.map((ch) => ch.req));
 	const failed = [];
