@@ -207,6 +207,34 @@ void conn_close_after(struct conn *c)
 	ev_io_stop(conn_loop, &c->rio);
 }
 
+int conn_drop_output(struct conn *c)
+{
+	struct buf rest;
+	size_t end = 0;
+
+	/* the buffer holds whole frames from its start: find the end of
+	 * the one being written (or out_off, between two frames) */
+	while (end < c->out_off && end + PROTO_HDR <= c->out.len)
+		end += PROTO_HDR + proto_get_len((const uint8_t *)c->out.p +
+						 end);
+	if (end > c->out.len)
+		end = c->out.len;
+	/* a descriptor waits at or after out_off */
+	if (c->pass_fd >= 0 && c->pass_at >= end)
+		c->pass_fd = -1;
+	else if (c->pass_fd >= 0)
+		c->pass_at -= c->out_off;
+	buf_init(&rest, c->out.max);
+	buf_put(&rest, c->out.p + c->out_off, end - c->out_off);
+	buf_free(&c->out);
+	c->out = rest;
+	c->out_off = 0;
+	if (rest.err == 0)
+		return 0;
+	conn_close(c, "out of memory");
+	return -1;
+}
+
 /* What is left of the input after processing goes into memory of the
  * connection's own (buf_lend); none is kept for a connection that reads
  * no more. */

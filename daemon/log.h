@@ -37,10 +37,12 @@ void log_limited(struct log_limit *l, enum log_level level,
  * it, with `all`: agauthd is stopping). */
 void log_flush(int all);
 
-#define log_info_limited(site, ...) do {                                   \
+#define LOG_LIMITED(level, site, ...) do {                                 \
 		static struct log_limit log_site_ = { .what = (site) };    \
-		log_limited(&log_site_, LOG_INFO, __VA_ARGS__);            \
+		log_limited(&log_site_, (level), __VA_ARGS__);             \
 	} while (0)
+#define log_info_limited(site, ...) LOG_LIMITED(LOG_INFO, site, __VA_ARGS__)
+#define log_warn_limited(site, ...) LOG_LIMITED(LOG_WARN, site, __VA_ARGS__)
 
 #define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)

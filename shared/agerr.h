@@ -87,6 +87,7 @@ enum ag_class {
 	X(AG_E_CONFIG,         SYSTEM,    "configuration error") \
 	X(AG_E_STATE,          SYSTEM,    "cannot persist to the state directory") \
 	X(AG_E_NO_CACHE,       SYSTEM,    "the shared-memory cache is disabled") \
+	X(AG_E_REWATCH,        SYSTEM,    "agauthd dropped this watch; watch again and re-check what you hold") \
 	/* clients */ \
 	X(AG_E_CONNECT,        SYSTEM,    "cannot reach agauthd") \
 	X(AG_E_DISCONNECTED,   SYSTEM,    "connection to agauthd lost") \
