@@ -35,7 +35,9 @@ struct conn {
 	int pass_fd;                 /* a descriptor to send with the byte at
 				      * out offset pass_at, or -1 */
 	size_t pass_at;
-	ev_tstamp last_request, frame_start;
+	ev_tstamp idle_from;         /* its last request, or the reply that
+				      * left none in flight */
+	ev_tstamp frame_start;
 	ev_tstamp last_write;        /* output last moved, or began to wait */
 	struct conn *prev, *next;    /* the open connections */
 };
