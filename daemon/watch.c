@@ -75,9 +75,9 @@ static void watch_evict(unsigned i, size_t total)
 		reply_ok(&o, &c->out, id, 2);
 		proto_kv_cstr(&o, "event", "rewatch");
 		proto_kv_cstr(&o, "message", "agauthd dropped this watch: its "
-			      "events went unread while watchers held more "
-			      "than [limits] watch_output; watch again and "
-			      "re-check what you hold");
+			      "events went unread (past [limits] max_output "
+			      "for one watcher, or watch_output for all); "
+			      "watch again and re-check what you hold");
 		proto_end(&o);
 		conn_close_after(c);
 		conn_sent(c, 0);
