@@ -40,6 +40,7 @@ void config_defaults(struct config *c)
 	c->idle_timeout = AG_IDLE_TIMEOUT_DEFAULT;
 	c->frame_timeout = AG_FRAME_TIMEOUT_DEFAULT;
 	c->pool_queue = AG_POOL_QUEUE_DEFAULT;
+	c->watch_output = AG_WATCH_OUTPUT_DEFAULT;
 	c->cache_size = AG_CACHE_DEFAULT;
 	c->cache_slot = AG_CACHE_SLOT_DEFAULT;
 	snprintf(c->revoke_claim, sizeof c->revoke_claim, "sub");
@@ -190,6 +191,7 @@ static const struct config_opt {
 	O("limits", "idle_timeout", CK_UINT, idle_timeout, 1, 86400 * 7),
 	O("limits", "frame_timeout", CK_UINT, frame_timeout, 1, 3600),
 	O("limits", "pool_queue", CK_UINT, pool_queue, 1, 1000000),
+	O("limits", "watch_output", CK_UINT, watch_output, 65536, 1U << 30),
 	O("cache", "size", CK_SIZE, cache_size, AG_CACHE_MIN, AG_CACHE_MAX),
 	O("cache", "slot", CK_SLOT, cache_slot, AG_CACHE_SLOT_MIN,
 	  AG_CACHE_SLOT_MAX),

@@ -49,6 +49,7 @@ struct config {
 
 	unsigned max_connections, max_frame, max_inflight, max_output;
 	unsigned idle_timeout, frame_timeout, pool_queue;
+	unsigned watch_output;       /* bytes all watchers may leave unread */
 
 	unsigned long long cache_size;   /* bytes; 0: no cache */
 	unsigned cache_slot;             /* bytes per entry */

@@ -180,8 +180,10 @@ static void conn_process(struct conn *c);
 
 void conn_sent(struct conn *c, int done)
 {
-	if (done)
-		c->inflight--;
+	/* a client waiting for its replies is not idle: its idle time
+	 * starts when the last one is ready, not when it last asked */
+	if (done && --c->inflight == 0)
+		c->idle_from = ev_now(conn_loop);
 	if (c->dead)
 		return;
 	if (c->out.err) {
@@ -205,6 +207,34 @@ void conn_close_after(struct conn *c)
 {
 	c->closing = 1;
 	ev_io_stop(conn_loop, &c->rio);
+}
+
+int conn_drop_output(struct conn *c)
+{
+	struct buf rest;
+	size_t end = 0;
+
+	/* the buffer holds whole frames from its start: find the end of
+	 * the one being written (or out_off, between two frames) */
+	while (end < c->out_off && end + PROTO_HDR <= c->out.len)
+		end += PROTO_HDR + proto_get_len((const uint8_t *)c->out.p +
+						 end);
+	if (end > c->out.len)
+		end = c->out.len;
+	/* a descriptor waits at or after out_off */
+	if (c->pass_fd >= 0 && c->pass_at >= end)
+		c->pass_fd = -1;
+	else if (c->pass_fd >= 0)
+		c->pass_at -= c->out_off;
+	buf_init(&rest, c->out.max);
+	buf_put(&rest, c->out.p + c->out_off, end - c->out_off);
+	buf_free(&c->out);
+	c->out = rest;
+	c->out_off = 0;
+	if (rest.err == 0)
+		return 0;
+	conn_close(c, "out of memory");
+	return -1;
 }
 
 /* What is left of the input after processing goes into memory of the
@@ -249,7 +279,7 @@ static void conn_process(struct conn *c)
 		if (avail < PROTO_HDR + (size_t)len)
 			break;
 		/* the frame behind this one is timed from now */
-		c->last_request = c->frame_start = ev_now(conn_loop);
+		c->idle_from = c->frame_start = ev_now(conn_loop);
 		c->in_off += PROTO_HDR + len;
 		c->inflight++;
 		dispatch_frame(c, (const uint8_t *)c->in.p + c->in_off - len,
@@ -348,7 +378,7 @@ static void conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		why = "client not reading";
 	} else if (!c->watching && c->inflight == 0 &&
 		   c->out.len == c->out_off && c->in.len == c->in_off) {
-		deadline = c->last_request + cfg->idle_timeout;
+		deadline = c->idle_from + cfg->idle_timeout;
 		why = "idle timeout";
 	} else {
 		/* busy: look again soon enough for either deadline */
@@ -393,7 +423,7 @@ void conn_open(struct ev_loop *loop, int fd)
 	/* replies may overshoot max_output by one frame; past twice that
 	 * something is wrong and the connection ends */
 	buf_init(&c->out, 2 * (size_t)cfg->max_output + AG_FRAME_HARD_MAX);
-	c->last_request = c->frame_start = c->last_write = ev_now(loop);
+	c->idle_from = c->frame_start = c->last_write = ev_now(loop);
 	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
 	c->rio.data = c->wio.data = c;

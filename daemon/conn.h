@@ -35,7 +35,9 @@ struct conn {
 	int pass_fd;                 /* a descriptor to send with the byte at
 				      * out offset pass_at, or -1 */
 	size_t pass_at;
-	ev_tstamp last_request, frame_start;
+	ev_tstamp idle_from;         /* its last request, or the reply that
+				      * left none in flight */
+	ev_tstamp frame_start;
 	ev_tstamp last_write;        /* output last moved, or began to wait */
 	struct conn *prev, *next;    /* the open connections */
 };
@@ -55,6 +57,11 @@ void conn_unref(struct conn *c);
 void conn_sent(struct conn *c, int done);
 /* Reply, then close (protocol errors that end a connection). */
 void conn_close_after(struct conn *c);
+/* Drops the replies the peer has not begun to read (the rest of the one
+ * it has begun still goes), and gives back the memory they held; a
+ * descriptor due with a dropped reply is not sent.  -1 if no memory was
+ * left for the rest: then the connection is closed. */
+int conn_drop_output(struct conn *c);
 /* The next byte appended to c->out carries fd (SCM_RIGHTS); the caller
  * then appends the reply.  -1 if one is already waiting to go. */
 int conn_pass_fd(struct conn *c, int fd);

@@ -321,17 +321,24 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 		reply_fail_code(c, r.id, AG_E_UNKNOWN_OP, NULL);
 		goto out;
 	}
-	/* cache hits and misses happen in the clients, which report them
-	 * with their requests (request_parse bounds them) */
-	s->cache_hits += r.ch;
-	s->cache_misses += r.cm;
 	/* the peer's rights come from SO_PEERCRED, checked per operation;
-	 * arguments are checked by each operation */
+	 * arguments are checked by each operation.  A peer may send
+	 * refused requests as fast as it can write: their lines are
+	 * rate-limited */
 	if (!dispatch_allowed(c, dispatch_ops[r.op].right)) {
-		log_info("uid %u gid %u refused %s", (unsigned)c->uid,
-			 (unsigned)c->gid, request_op_name(r.op));
+		log_info_limited("refused requests", "uid %u gid %u refused %s",
+				 (unsigned)c->uid, (unsigned)c->gid,
+				 request_op_name(r.op));
 		reply_fail_code(c, r.id, AG_E_UNAUTHORIZED, NULL);
 		goto out;
+	}
+	/* cache hits and misses happen in the clients, which report them
+	 * with their requests (request_parse bounds them); only a peer
+	 * that may verify (and map the cache) has any to report, so no
+	 * other moves the counters, not even with a ping */
+	if (dispatch_allowed(c, RIGHT_VERIFY)) {
+		s->cache_hits += r.ch;
+		s->cache_misses += r.cm;
 	}
 	dispatch_ops[r.op].run(c, r.id, &r);
 out:

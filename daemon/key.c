@@ -156,21 +156,37 @@ static enum key_curve key_curve_of(mbedtls_ecp_group_id id)
 	}
 }
 
-/* Node only tries PEM for strings; mbedTLS would also try DER, which a
- * secret must never be mistaken for. */
+/* Material with a PEM boundary anywhere in it is key material, never an
+ * HMAC secret, whatever it is for: a public key taken as a secret lets
+ * whoever holds the public key forge tokens (algorithm confusion), and a
+ * damaged key file must be an error, not a secret.  (Node takes any PEM
+ * text it cannot parse as a secret; agauthd refuses it.)  Only PEM is
+ * tried: mbedTLS would also try DER, which a secret must never be
+ * mistaken for. */
 static int key_is_pem(const uint8_t *m, size_t n)
 {
-	static const char tag[] = "-----BEGIN ";
-	size_t i;
+	static const char tag[] = "-----BEGIN";
 
-	for (i = 0; i + sizeof tag - 1 <= n; i++)
-		if (memcmp(m + i, tag, sizeof tag - 1) == 0)
-			return 1;
-	return 0;
+	return memmem(m, n, tag, sizeof tag - 1) != NULL;
 }
 
+/* Why PEM text that mbedTLS does not read is refused. */
+static const char *key_pem_why(const uint8_t *m, size_t n)
+{
+	static const char cert[] = "-----BEGIN CERTIFICATE";
+
+	if (memmem(m, n, cert, sizeof cert - 1) != NULL)
+		return "a certificate is not a key: give its public key "
+		       "(openssl x509 -pubkey -noout -in FILE); PEM text is "
+		       "never taken as an HMAC secret";
+	return "PEM text that holds no RSA or EC key agauthd can read "
+	       "(damaged, encrypted, or another kind of key); PEM text is "
+	       "never taken as an HMAC secret";
+}
+
+/* A private key, else a public one (k->is_private says which). */
 static int key_parse_pem(struct key *k, const uint8_t *m, size_t n,
-			 enum key_use use)
+			 struct ag_error *e)
 {
 	unsigned char *z;
 	int rc;
@@ -179,18 +195,18 @@ static int key_parse_pem(struct key *k, const uint8_t *m, size_t n,
 	 * the private key, so it goes where keys go */
 	z = secmem_alloc(n + 1);
 	if (z == NULL)
-		return -1;
+		return ag_fail(e, AG_E_NOMEM, "no locked memory left for keys");
 	memcpy(z, m, n);
 	z[n] = '\0';
 	rc = mbedtls_pk_parse_key(&k->pk, z, n + 1, NULL, 0);
 	k->is_private = rc == 0;
-	if (rc != 0 && use == KEY_USE_VERIFY) {
+	if (rc != 0) {
 		mbedtls_pk_free(&k->pk);
 		mbedtls_pk_init(&k->pk);
 		rc = mbedtls_pk_parse_public_key(&k->pk, z, n + 1);
 	}
 	secmem_free(z);   /* zeroes it */
-	return rc == 0 ? 0 : -1;
+	return rc == 0 ? 0 : ag_fail(e, AG_E_KEY_LOAD, "%s", key_pem_why(m, n));
 }
 
 /*
@@ -216,8 +232,14 @@ static void key_ec_precompute(struct key *k)
 	mbedtls_ecp_point_free(&r);
 }
 
-static int key_classify(struct key *k, struct ag_error *e)
+static int key_classify(struct key *k, enum key_use use,
+			struct ag_error *e)
 {
+	/* signing needs the private half; a public key is never a secret */
+	if (use == KEY_USE_SIGN && !k->is_private)
+		return ag_fail(e, AG_E_KEY_LOAD, "a public key cannot sign: "
+			       "give the private key (PEM text is never taken "
+			       "as an HMAC secret)");
 	switch (mbedtls_pk_get_type(&k->pk)) {
 	case MBEDTLS_PK_RSA:
 		k->type = KEY_RSA;
@@ -265,11 +287,13 @@ int key_load(struct key **out, const uint8_t *m, size_t n, enum key_use use,
 		return ag_fail(e, AG_E_NOMEM, NULL);
 	}
 	pthread_mutex_init(k->lock, NULL);
-	if (key_is_pem(m, n) && key_parse_pem(k, m, n, use) == 0) {
-		if (key_classify(k, e) != 0)
+	if (key_is_pem(m, n)) {
+		if (key_parse_pem(k, m, n, e) != 0 ||
+		    key_classify(k, use, e) != 0)
 			goto out;
 	} else {
 		k->type = KEY_SECRET;
+		k->bits = (unsigned)n * 8;
 		if (n > AG_SECRET_MAX) {
 			ag_fail(e, AG_E_KEY_LOAD,
 				"HMAC secrets must be at most %d bytes",

@@ -1,7 +1,8 @@
 /*
  * key.h - one signing or verification key: an HMAC secret or an RSA/EC key
  * from PEM, classified the way Node's crypto classifies it for
- * jsonwebtoken (a string that does not parse as PEM is a secret).
+ * jsonwebtoken, with one difference: text that looks like PEM (a
+ * "-----BEGIN" anywhere) is a key or an error, never a secret.
  *
  * Secrets are kept only as pre-keyed hash states (the HMAC inner and outer
  * pads already absorbed), which saves two compression blocks per token and
@@ -43,7 +44,8 @@ struct key_hmac {
 struct key {
 	enum key_type type;
 	int is_private;
-	unsigned bits;               /* RSA modulus or EC group size */
+	unsigned bits;               /* RSA modulus, EC group size, or
+				      * the secret's length */
 	enum key_curve curve;
 	mbedtls_pk_context pk;       /* RSA and EC */
 	struct key_hmac *hmac;       /* secrets */
@@ -51,8 +53,9 @@ struct key {
 };
 
 /* Builds a key from material: PEM text (PKCS#1, PKCS#8, SEC1, SPKI), or
- * else the bytes as an HMAC secret.  RSA below AG_RSA_MIN_BITS and
- * unusable keys are refused with a reason. */
+ * else the bytes as an HMAC secret.  PEM text that holds no readable key,
+ * a public key to sign with, RSA below AG_RSA_MIN_BITS and unusable keys
+ * are refused with a reason. */
 int key_load(struct key **out, const uint8_t *material, size_t n,
 	     enum key_use use, struct ag_error *e);
 void key_free(struct key *k);

@@ -13,6 +13,8 @@
 
 #include <mbedtls/base64.h>
 
+#include "daemon/keygen.h"
+#include "daemon/log.h"
 #include "daemon/secmem.h"
 #include "daemon/verify.h"
 
@@ -277,6 +279,25 @@ static int kr_decode(struct kr_key *k, unsigned char *buf, size_t *len,
 	return rc == 0 ? 0 : ag_fail(e, AG_E_KEYRING, "%s: not base64", path);
 }
 
+/* RFC 7518 section 3.2: an HS key must be at least as long as the hash
+ * output.  A shorter one is only warned about, at every load: an imported
+ * SocketCluster authKey must keep verifying the tokens already issued
+ * with it.  The line names the key, never a byte of it. */
+static void kr_warn_short(const struct kr_key *k, const char *path)
+{
+	unsigned want = k->alg->bits;
+
+	if (k->key->type != KEY_SECRET || k->key->bits >= want)
+		return;
+	log_warn("%s: [key %s] (%s%s): the HMAC secret has %u byte%s, fewer "
+		 "than the %u of %s's hash output that RFC 7518 \u00a73.2 "
+		 "requires: a short secret can be guessed; make a new key "
+		 "(agauthctl keygen --type %s) and rotate to it", path, k->name,
+		 k->has_kid ? "kid " : "no kid", k->has_kid ? k->kid : "",
+		 k->key->bits / 8, k->key->bits == 8 ? "" : "s", want / 8,
+		 k->alg->name, keygen_type_for_alg(k->alg->name));
+}
+
 static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 {
 	unsigned char *buf = NULL;
@@ -302,26 +323,26 @@ static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 	if (kr_read(path, buf, AG_KEY_MAX, &len, e) != 0 ||
 	    kr_decode(k, buf, &len, buf + AG_KEY_MAX, path, e) != 0)
 		goto out;
+	/* a primary signs: key_load refuses a public key for it */
 	if (key_load(&k->key, buf, len, k->state == KR_PRIMARY ?
 		     KEY_USE_SIGN : KEY_USE_VERIFY, e) != 0) {
 		char why[sizeof e->msg];
 
 		/* e->msg is the reason: copy it before rewriting e */
 		snprintf(why, sizeof why, "%s", e->msg);
-		ag_fail(e, AG_E_KEYRING, "%s: %s", path, why);
+		ag_fail(e, AG_E_KEYRING, "%s: %s [key %s]", path, why,
+			k->name);
 		goto out;
 	}
 	/* the algorithm is bound to the key: HS to a secret, RS/PS to RSA,
 	 * ES to EC on its own curve */
 	if ((k->alg->family == JWS_HS) != (k->key->type == KEY_SECRET) ||
-	    jws_key_fits(k->key, k->alg->name, e) != 0 ||
-	    (k->state == KR_PRIMARY && k->key->type != KEY_SECRET &&
-	     !k->key->is_private)) {
-		ag_fail(e, AG_E_KEYRING, "%s: not a key for %s%s", path,
-			k->alg->name, k->state == KR_PRIMARY ?
-			" signing (a primary needs the private key)" : "");
+	    jws_key_fits(k->key, k->alg->name, e) != 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: not a key for %s [key %s]", path,
+			k->alg->name, k->name);
 		goto out;
 	}
+	kr_warn_short(k, path);
 	rc = 0;
 out:
 	secmem_free(buf);   /* zeroes both halves */

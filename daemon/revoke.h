@@ -10,7 +10,9 @@
  *   jti      every token whose jti claim equals the value
  *   subject  every token whose subject claim (config: revocation.claim,
  *            default "sub") equals the value and whose iat is at or
- *            before the revocation's second (or that has no iat)
+ *            before the revocation's second (or that has no iat): every
+ *            token agauthd issued before it, since sign refuses an iat
+ *            later than the second it signs in (daemon/sign.c)
  * jti and subject records are pruned `horizon` seconds after they were
  * made (config: revocation.horizon, default the default token lifetime).
  *

@@ -226,8 +226,8 @@ static void server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 }
 
 /* The cache's heartbeat tells clients the daemon is alive, and the
- * watchdog tells systemd; now and then revocations past their tokens'
- * lifetime go. */
+ * watchdog tells systemd; log lines a rate limit held back are told;
+ * now and then revocations past their tokens' lifetime go. */
 static void server_beat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	double now = reply_now();
@@ -237,6 +237,7 @@ static void server_beat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	cachew_heartbeat(now);
 	notify_watchdog();
+	log_flush(0);
 	if (++srv.beats % SERVER_PRUNE_BEATS == 0)
 		revoke_prune(now);
 }
@@ -340,4 +341,5 @@ void server_run(void)
 		close(srv.spare);
 	keyring_unref(srv.kr);
 	srv.kr = NULL;
+	log_flush(1);
 }

@@ -356,7 +356,36 @@ static int sign_span(struct sign_ctx *c, const char *opt, double *out,
 	return 0;
 }
 
-/* timestamp, noTimestamp, nbf, exp, then aud/iss/sub/jti conflicts. */
+/*
+ * A subject revocation covers the tokens whose iat is at or before the
+ * second it was made in (daemon/revoke.h: iat <= floor(revoked at)).  A
+ * token whose iat is later than the second it is signed in would outlive
+ * a revocation of its subject made after it was issued, so agauthd does
+ * not sign one, although jsonwebtoken would.  Checked after every check
+ * jsonwebtoken makes, so that its errors come first.  No tolerance is
+ * needed: the caller is on this host, and an iat it took from the clock
+ * (floored, as jsonwebtoken does) is never later than ours.
+ */
+static int sign_check_iat(struct sign_ctx *c, int iat)
+{
+	double second = floor(c->r->now);
+	struct buf text;
+
+	if (!c->has_iat || c->iat <= second)
+		return 0;
+	buf_init(&text, 64);
+	json_tostring(&c->p, iat, &text);
+	ag_fail(c->e, AG_E_IAT_FUTURE, "\"iat\" %.*s is later than %.0f, the "
+		"second the token is signed in: agauthd signs no token dated "
+		"after it is issued, which a revocation of its subject could "
+		"not cover; leave \"iat\" out to have the current time",
+		(int)text.len, text.p ? text.p : "", second);
+	buf_free(&text);
+	return -1;
+}
+
+/* timestamp, noTimestamp, nbf, exp, then aud/iss/sub/jti conflicts, then
+ * agauthd's own iat check. */
 static int sign_claims(struct sign_ctx *c)
 {
 	int iat = c->obj ? json_get(&c->p, 0, "iat") : -1, i;
@@ -375,7 +404,7 @@ static int sign_claims(struct sign_ctx *c)
 				       "an \"%s\" property.",
 				       sign_claim_opts[i].opt,
 				       sign_claim_opts[i].claim);
-	return 0;
+	return sign_check_iat(c, iat);
 }
 
 static void sign_member(struct buf *b, int *first, const char *name)

@@ -2,7 +2,9 @@
 #include "watch.h"
 
 #include "daemon/conn.h"
+#include "daemon/log.h"
 #include "daemon/reply.h"
+#include "daemon/server.h"
 #include "shared/limits.h"
 
 static struct {
@@ -37,6 +39,76 @@ void watch_drop(struct conn *c)
 	conn_unref(c);
 }
 
+/* The bytes a watcher has not read yet. */
+static size_t watch_unread(unsigned i)
+{
+	const struct conn *c = watch_list[i].c;
+
+	return c->out.len - c->out_off;
+}
+
+/*
+ * Ends the watch of watcher i and tells it so: the events it has not
+ * begun to read are dropped (their memory given back), a rewatch event
+ * follows the one it has begun, and the connection closes once that is
+ * written.  The client watches again and re-checks what it holds: the
+ * events in between are lost to it.
+ */
+static void watch_evict(unsigned i, size_t total)
+{
+	struct conn *c = watch_list[i].c;
+	uint64_t id = watch_list[i].id;
+	struct proto_out o;
+
+	log_warn_limited("dropped watchers", "conn %llu (uid %u pid %d) "
+			 "dropped as a watcher and told to watch again: it "
+			 "left %zu bytes of revocation events unread, the most "
+			 "of the %u watchers, %zu in all ([limits] max_output "
+			 "= %u, watch_output = %u)",
+			 (unsigned long long)c->serial, (unsigned)c->uid,
+			 (int)c->pid, watch_unread(i), watch_n, total,
+			 server_config()->max_output,
+			 server_config()->watch_output);
+	conn_ref(c);
+	watch_drop(c);
+	if (conn_drop_output(c) == 0) {
+		reply_ok(&o, &c->out, id, 2);
+		proto_kv_cstr(&o, "event", "rewatch");
+		proto_kv_cstr(&o, "message", "agauthd dropped this watch: its "
+			      "events went unread (past [limits] max_output "
+			      "for one watcher, or watch_output for all); "
+			      "watch again and re-check what you hold");
+		proto_end(&o);
+		conn_close_after(c);
+		conn_sent(c, 0);
+	}
+	conn_unref(c);
+}
+
+/* Watchers that do not read must not hold memory without end: one may
+ * leave max_output bytes unread, all of them together watch_output;
+ * past either, the one that leaves the most goes first. */
+static void watch_trim(void)
+{
+	const struct config *cfg = server_config();
+	size_t total = 0, most;
+	unsigned i, worst;
+
+	for (i = 0; i < watch_n; i++)
+		total += watch_unread(i);
+	while (watch_n > 0) {
+		worst = 0;
+		for (i = 1; i < watch_n; i++)
+			if (watch_unread(i) > watch_unread(worst))
+				worst = i;
+		most = watch_unread(worst);
+		if (total <= cfg->watch_output && most <= cfg->max_output)
+			break;
+		watch_evict(worst, total);
+		total -= most;
+	}
+}
+
 void watch_publish(enum revoke_kind k, const char *value, size_t n,
 		   double at)
 {
@@ -56,6 +128,7 @@ void watch_publish(enum revoke_kind k, const char *value, size_t n,
 		proto_end(&o);
 		conn_sent(c, 0);
 	}
+	watch_trim();
 }
 
 unsigned watch_count(void)

@@ -1,8 +1,10 @@
 /*
  * watch.h - connections that asked for revocation events (the watch op of
  * docs/protocol.md).  Each revocation is pushed to every watcher as an
- * event frame carrying the watch request's id.  A watcher that stops
- * reading is dropped by the usual output bound.
+ * event frame carrying the watch request's id.  A watcher that leaves
+ * more than max_output bytes unread, or the one that leaves the most
+ * while all of them together leave more than watch_output, is sent a
+ * rewatch event in place of what it has not begun to read, and closed.
  */
 #ifndef AG_WATCH_H
 #define AG_WATCH_H

@@ -63,6 +63,7 @@ enum ag_class {
 	X(AG_E_SIGN_CONFLICT,  ERROR,     "option conflicts with a payload claim") \
 	X(AG_E_SIGN_KEY,       ERROR,     "key does not fit the algorithm") \
 	X(AG_E_NONE_DISABLED,  ERROR,     "signing with \"none\" is disabled") \
+	X(AG_E_IAT_FUTURE,     ERROR,     "\"iat\" is later than the second the token is signed in") \
 	/* agauthd's own */ \
 	X(AG_E_REVOKED,        JWT,       "jwt revoked") \
 	X(AG_E_TOO_LARGE,      JWT,       "jwt too large") \
@@ -86,6 +87,7 @@ enum ag_class {
 	X(AG_E_CONFIG,         SYSTEM,    "configuration error") \
 	X(AG_E_STATE,          SYSTEM,    "cannot persist to the state directory") \
 	X(AG_E_NO_CACHE,       SYSTEM,    "the shared-memory cache is disabled") \
+	X(AG_E_REWATCH,        SYSTEM,    "agauthd dropped this watch; watch again and re-check what you hold") \
 	/* clients */ \
 	X(AG_E_CONNECT,        SYSTEM,    "cannot reach agauthd") \
 	X(AG_E_DISCONNECTED,   SYSTEM,    "connection to agauthd lost") \

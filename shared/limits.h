@@ -117,8 +117,18 @@
  * directory refuses them (each is in force meanwhile). */
 #define AG_REVOKE_PENDING_MAX   (16 * 1024 * 1024)
 
-/* Connections that may watch revocation events at once. */
+/* Connections that may watch revocation events at once, and the bytes
+ * of events all of them together may leave unread ([limits]
+ * watch_output) before the one that has left the most is dropped and
+ * told to watch again: without it, each watcher that never reads would
+ * hold up to twice max_output plus a frame (3 GiB for 1,024). */
 #define AG_WATCH_MAX            1024
+#define AG_WATCH_OUTPUT_DEFAULT (16 * 1024 * 1024)
+
+/* Log lines one call site may write a second when a peer can cause
+ * them (a refusal per request); the rest are counted and told in one
+ * line. */
+#define AG_LOG_BURST            10
 
 /* Error message buffer (messages quote option values, bounded here). */
 #define AG_ERRMSG_MAX           512

@@ -167,8 +167,10 @@ static const char help_watch[] =
 "(the kind: token, jti or subject; the value, control characters shown\n"
 "as ?; when, in seconds since the epoch), or with --json one object per\n"
 "line: {\"event\":\"revoke\",\"kind\",\"value\",\"at\"}.  Runs until it is\n"
-"interrupted, or until the connection to agauthd breaks (exit status\n"
-"69): revocations made before a new watch starts are not shown again.\n";
+"interrupted, or until the connection to agauthd breaks, or agauthd\n"
+"drops the watch because its events went unread (AG_E_REWATCH; exit\n"
+"status 69 either way): revocations made before a new watch starts are\n"
+"not shown again.\n";
 
 static const char help_keygen[] =
 "usage: agauthctl keygen --type TYPE --out FILE [--force]\n"

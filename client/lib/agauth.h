@@ -257,7 +257,9 @@ enum agauth_status agauth_revoke(agauth_t *a, const char *kind,
  *
  *   AGAUTH_OK           *ev filled; free it with agauth_event_free
  *   AGAUTH_NO_EVENT     none came in time; call again
- *   AGAUTH_UNREACHABLE  the connection broke, or agauthd sent something
+ *   AGAUTH_UNREACHABLE  the connection broke, agauthd dropped the watch
+ *                       (code AG_E_REWATCH: its events went unread, see
+ *                       [limits] watch_output), or agauthd sent something
  *                       that is not an event (AGAUTH_REFUSED: no memory
  *                       for one).  The watch is over: the handle is no
  *                       longer a watcher, and agauth_watch on it again

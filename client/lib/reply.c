@@ -321,6 +321,18 @@ static int reply_num(const msgpack_object *root, const char *key, double *v)
 	return 0;
 }
 
+static int reply_rewatch(const msgpack_object *root, struct agauth_error *err)
+{
+	const char *m;
+	size_t n;
+
+	if (proto_str(root, "message", &m, &n) != 0)
+		return status_set(err, AGAUTH_UNREACHABLE, AG_E_REWATCH, NULL);
+	/* n is bounded by the frame (AG_FRAME_HARD_MAX): it fits an int */
+	return status_set(err, AGAUTH_UNREACHABLE, AG_E_REWATCH, "%.*s",
+			  (int)n, m);
+}
+
 int reply_event(const msgpack_object *root, int ok, struct agauth_event *ev,
 		struct agauth_error *err)
 {
@@ -329,6 +341,10 @@ int reply_event(const msgpack_object *root, int ok, struct agauth_event *ev,
 	size_t n, i;
 
 	memset(ev, 0, sizeof *ev);
+	/* agauthd dropped the watch (its events went unread): the events
+	 * after the last one here are lost, and the connection closes */
+	if (ok && reply_str_is(root, "event", "rewatch"))
+		return reply_rewatch(root, err);
 	if (!ok || !reply_str_is(root, "event", "revoke") ||
 	    proto_bytes(root, "value", &v, &n) != 0 ||
 	    reply_num(root, "at", &ev->at) != 0)

@@ -119,6 +119,72 @@ function publicOf(c) {
 							      format: 'pem' });
 }
 
+// ---------------------------------------------------------------- on purpose
+
+const PEM_NEVER = 'PEM text is never taken as an HMAC secret';
+
+/* PEM text is a key or an error, never an HMAC secret (jsonwebtoken
+ * takes text Node cannot parse as the key it needs for a secret: a
+ * public key's text to sign with, a certificate's, damaged PEM). */
+function pemRefusal(c) {
+	const refused = (message) => ({ name: 'AgauthError', message });
+
+	if (typeof c.key !== 'string' || !c.key.includes('-----BEGIN'))
+		return null;
+	if (c.key.includes('-----BEGIN CERTIFICATE'))
+		return refused('a certificate is not a key: give its public key ' +
+			       `(openssl x509 -pubkey -noout -in FILE); ${PEM_NEVER}`);
+	try {
+		crypto.createPrivateKey(c.key);
+		return null;
+	} catch (_) { /* not a private key */ }
+	try {
+		crypto.createPublicKey(c.key);
+	} catch (_) {
+		return refused('PEM text that holds no RSA or EC key agauthd can read ' +
+			       `(damaged, encrypted, or another kind of key); ${PEM_NEVER}`);
+	}
+	return c.op === 'sign' ?
+	       refused(`a public key cannot sign: give the private key (${PEM_NEVER})`) : null;
+}
+
+/* No token dated after the second it is signed in: the payload's own
+ * iat (the last one, if truthy: jsonwebtoken keeps it) may not be later
+ * than the signing second, unless noTimestamp leaves it out.  The
+ * engine checks it after every check jsonwebtoken makes: this holds
+ * only where jsonwebtoken signs. */
+function iatRefusal(c) {
+	let p, o;
+
+	if (c.op !== 'sign')
+		return null;
+	try {
+		p = JSON.parse(c.payload);
+		o = JSON.parse(c.options);
+	} catch (_) {
+		return null;
+	}
+	const second = Math.floor(c.now / 1000);
+
+	if (p === null || typeof p !== 'object' || Array.isArray(p) || o.noTimestamp ||
+	    typeof p.iat !== 'number' || !p.iat || p.iat <= second)
+		return null;
+	return { name: 'Error', message: `"iat" ${String(p.iat)} is later than ${second}, ` +
+		 'the second the token is signed in: agauthd signs no token dated after it ' +
+		 'is issued, which a revocation of its subject could not cover; leave "iat" ' +
+		 'out to have the current time' };
+}
+
+/*
+ * What agauthd refuses on purpose where jsonwebtoken goes on
+ * (docs/engine.md, "Deliberate differences"), for a generated case and
+ * jsonwebtoken's outcome of it: the {name, message} the engine answers
+ * instead, or null when it must agree with jsonwebtoken.
+ */
+function deliberateRefusal(c, js) {
+	return pemRefusal(c) || (js.ok ? iatRefusal(c) : null);
+}
+
 // ---------------------------------------------------------------- report
 
 /* The first SHOW disagreements, for an assertion message; `who` names
@@ -153,4 +219,5 @@ function keyName(pem) {
 module.exports = {
 	ROOT, SHOW, rebuildError, atClock, jsSign, jsVerify, unb64, engineOutcome,
 	errorView, view, sameOutcome, show, headerAlg, publicOf, report, keyName,
+	deliberateRefusal, iatRefusal,
 };

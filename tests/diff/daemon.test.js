@@ -24,8 +24,9 @@
  *  - sign with an RSA or EC key and no algorithm: the daemon defaults to
  *    the key's algorithm, jsonwebtoken to HS256 (compared with
  *    jsonwebtoken told the key's algorithm);
- *  - sign with a public key PEM (jsonwebtoken takes its text as an HMAC
- *    secret; a keyring's signing key is a private key): not run;
+ *  - sign with a public key PEM, and PEM-looking text that is not a
+ *    test key (jsonwebtoken takes such text as an HMAC secret; a keyring
+ *    refuses to load it, as diff.test.js checks of the engine): not run;
  *  - verify with key null: the daemon always verifies with a key.
  *
  * Then a sample of the compared cases runs through agauthctl (AGAUTHCTL,

@@ -19,6 +19,8 @@
  *    signature), or the same error: class chain, name, message, own
  *    properties and expiredAt/date.  Engine errors are rebuilt with
  *    client/node/lib/errors.js, as a JavaScript client would.
+ *  - cases the engine refuses on purpose (common.js deliberateRefusal):
+ *    its refusal, word for word, instead of jsonwebtoken's outcome.
  *
  * The last test pins the documented differences (docs: what the engine
  * refuses on purpose), asserting the engine's side of each.
@@ -36,7 +38,7 @@ const jws = require('jws');
 const gen = require('./gen');
 const {
 	ROOT, SHOW, atClock, jsSign, jsVerify, unb64, engineOutcome, show,
-	sameOutcome, headerAlg, publicOf, report,
+	sameOutcome, headerAlg, publicOf, report, deliberateRefusal, iatRefusal,
 } = require('./common');
 
 const AGJWT = path.resolve(ROOT, process.env.AGJWT || 'build/san/agjwt');
@@ -101,14 +103,16 @@ function request(c) {
  */
 async function compareCategory(cases) {
 	const requests = [], plan = [], bad = [];
+	let refused = 0;
 
 	for (const c of cases) {
 		const js = c.op === 'sign' ? jsSign(c) : jsVerify(c);
-		const item = { c, js, at: requests.length };
+		const item = { c, js, at: requests.length, refusal: deliberateRefusal(c, js) };
 
 		requests.push(request(c));
 		/* the driver verifies jsonwebtoken's RS/PS/ES token */
-		if (c.op === 'sign' && js.ok && /^(RS|PS|ES)/.test(headerAlg(js.value))) {
+		if (c.op === 'sign' && js.ok && !item.refusal &&
+		    /^(RS|PS|ES)/.test(headerAlg(js.value))) {
 			const alg = headerAlg(js.value);
 
 			item.cross = {
@@ -125,11 +129,20 @@ async function compareCategory(cases) {
 	}
 	const replies = await drive(requests);
 
-	for (const { c, js, at, cross, crossAt } of plan) {
+	for (const { c, js, at, cross, crossAt, refusal } of plan) {
 		const eng = engineOutcome(c, replies[at]);
 		const fail = (why, extra = {}) =>
 			bad.push({ c, js, eng, why, reply: replies[at], ...extra });
 
+		if (refusal) {
+			const r = replies[at];
+
+			refused++;
+			if (r.ok || r.name !== refusal.name || r.message !== refusal.message)
+				fail('not the refusal documented', { detail: 'expected: ' +
+					JSON.stringify(refusal) });
+			continue;
+		}
 		if (js.ok !== eng.ok || !js.ok) {
 			if (!sameOutcome(js, eng))
 				fail('outcomes differ');
@@ -180,7 +193,7 @@ async function compareCategory(cases) {
 				       show(driverOnJs) + '\nreply: ' +
 				       JSON.stringify(replies[crossAt]) });
 	}
-	return { bad, compared: cases.length };
+	return { bad, compared: cases.length - refused, refused };
 }
 
 // ---------------------------------------------------------------- tests
@@ -189,11 +202,12 @@ const ALL = gen.generate(process.env.DIFF_SEED || gen.SEED);  /* another seed ex
 
 for (const [name, cases] of Object.entries(ALL)) {
 	test(name, async (t) => {
-		const { bad, compared } = await compareCategory(cases);
+		const { bad, compared, refused } = await compareCategory(cases);
 
-		t.diagnostic(`${compared} cases compared, ${bad.length} disagreements`);
+		t.diagnostic(`${compared} cases compared, ${refused} refused on purpose, ` +
+			     `${bad.length} disagreements`);
 		if (bad.length > 0)
-			assert.fail(`${bad.length} of ${compared} cases disagree; the first ` +
+			assert.fail(`${bad.length} of ${compared + refused} cases disagree; the first ` +
 				    `${Math.min(SHOW, bad.length)}:\n` + report(bad));
 	});
 }
@@ -284,16 +298,30 @@ test('documented differences', async (t) => {
 		add(`RSA-1024 key (${what})`, req, (r) => !r.ok && r.name === 'AgauthError' &&
 		    r.message === 'RSA keys must have 2048 to 8192 bits, this one has 1024');
 
-	/* 7. certificates are not keys: the PEM text is taken as an HMAC
-	 * secret, as Node does for text it cannot parse as a key */
+	/* 7. PEM text is a key or an error, never an HMAC secret: Node
+	 * verifies with a certificate, and takes a public key's text (to
+	 * sign with) or text that only looks like PEM as a secret */
 	const cert = fs.readFileSync(path.join(ROOT, 'tests', 'vectors', 'keys',
 					       'rsa2048.cert.pem'), 'utf8');
+	const never = 'PEM text is never taken as an HMAC secret';
 	assert.deepStrictEqual(jwt.verify(token('RS256', K.rsa.pkcs1), cert), { a: 1 });
-	add('certificate as a verification key', verify(cert, token('RS256', K.rsa.pkcs1)),
-	    { name: 'JsonWebTokenError', message: 'invalid algorithm' });
-	add('certificate as a verification key, algorithms: [RS256]', verify(
-		cert, token('RS256', K.rsa.pkcs1), { algorithms: ['RS256'] }),
-	    { name: 'JsonWebTokenError', message: 'secretOrPublicKey must be an asymmetric key when using RS256' });
+	for (const opts of [{}, { algorithms: ['RS256'] }])
+		add(`certificate as a verification key ${JSON.stringify(opts)}`,
+		    verify(cert, token('RS256', K.rsa.pkcs1), opts),
+		    { name: 'AgauthError', message: 'a certificate is not a key: give its public ' +
+		      `key (openssl x509 -pubkey -noout -in FILE); ${never}` });
+	const forged = jwt.sign({ a: 1 }, K.rsa.spki, { algorithm: 'HS256' });
+	assert.strictEqual(forged.split('.').length, 3, 'jsonwebtoken signs with a public key\'s text');
+	for (const [alg, pub] of [['HS256', K.rsa.spki], ['HS512', K.p256.spki], ['RS256', K.rsa.pkcs1pub]])
+		add(`sign ${alg} with a public key`, sign(pub, '{"a":1}', { algorithm: alg }),
+		    { name: 'AgauthError', message: `a public key cannot sign: give the private key (${never})` });
+	const looksPem = '-----BEGIN not a key-----';
+	assert.strictEqual(jwt.verify(jwt.sign({ a: 1 }, looksPem), looksPem).a, 1);
+	for (const req of [sign(looksPem, '{"a":1}', {}), verify(looksPem, token('HS256', looksPem)),
+			   verify(K.rsa.spki.slice(0, 100), token('HS256', 'secret'))])
+		add(`PEM-looking text as a secret (${req.op})`, req,
+		    { name: 'AgauthError', message: 'PEM text that holds no RSA or EC key agauthd ' +
+		      `can read (damaged, encrypted, or another kind of key); ${never}` });
 
 	/* 8. "__proto__" in a payload: jsonwebtoken's validatePayload finds
 	 * Object.prototype under that name and throws; the engine refuses
@@ -327,6 +355,17 @@ test('documented differences', async (t) => {
 	assert.ok(big.length > 16384);
 	add('token over 16384 bytes', verify('secret', big),
 	    { name: 'JsonWebTokenError', message: 'jwt too large' });
+
+	/* 11. a payload iat later than the second of signing: jsonwebtoken
+	 * keeps it; agauthd signs nothing a subject revocation could miss */
+	const sec = Math.floor(nowMs / 1000);
+	for (const iat of [99999999999, sec + 1, sec + 0.5]) {
+		const p = JSON.stringify({ sub: 'alice', iat });
+		assert.strictEqual(atClock(nowMs, () => jwt.decode(jwt.sign(JSON.parse(p), 'secret')).iat).value, iat);
+		add(`sign with iat ${iat}`, sign('secret', p, {}), iatRefusal({ op: 'sign', payload: p, options: '{}', now: nowMs }));
+	}
+	add('sign with iat at the second of signing', sign('secret', JSON.stringify({ iat: sec }), {}),
+	    (r) => r.ok === true);
 
 	const replies = await drive(checks.map((ch) => ch.req));
 	const failed = [];

@@ -19,6 +19,7 @@ const jws = require('jws');
 const gen = require('./gen');
 const {
 	atClock, jsSign, jsVerify, engineOutcome, show, sameOutcome, headerAlg, publicOf,
+	iatRefusal,
 } = require('./common');
 const h = require('../integration/harness');
 
@@ -52,8 +53,8 @@ function keyOf(key, op) {
 	if (pem === undefined) {
 		/* jsonwebtoken takes any other text as an HMAC secret of its
 		 * UTF-8 bytes; agauthd, a raw key file of those bytes */
-		if (/-----BEGIN [A-Z0-9 ]+-----/.test(key))
-			return { excluded: 'PEM text that is not a test key' };
+		if (key.includes('-----BEGIN'))
+			return { excluded: 'PEM text that is not a test key (a keyring refuses it)' };
 		return { id: 'hs:' + key, alg: 'HS256', material: key, encoding: 'raw',
 			 label: JSON.stringify(key.length > 24 ? key.slice(0, 12) + '…(' +
 						key.length + ')' : key) };
@@ -61,7 +62,7 @@ function keyOf(key, op) {
 	const [name, form] = pem;
 
 	if (op === 'sign' && !PRIVATE_FORMS.has(form))
-		return { excluded: 'sign with a public key PEM (jsonwebtoken: an HMAC secret)' };
+		return { excluded: 'sign with a public key PEM (jsonwebtoken: an HMAC secret; a keyring refuses it)' };
 	/* the private key verifies as the public one does */
 	const priv = gen.KEYS[name].pkcs1 || gen.KEYS[name].sec1;
 
@@ -146,6 +147,19 @@ function plan(c0) {
 	    (isObj(o.header) && Object.prototype.hasOwnProperty.call(o.header, 'kid')))
 		return { ...p, mode: 'expect', reason: 'keyid or header.kid (AG_E_SIGN_OPTION)',
 			 expect: { code: 'AG_E_SIGN_OPTION', name: 'Error', message: KID_MSG } };
+	/* an RSA/EC key and no algorithm at all: agauthd signs with the
+	 * key's, as jsonwebtoken does when told it */
+	const keysAlg = !ex && !k.alg.startsWith('HS') &&
+			!Object.prototype.hasOwnProperty.call(o, 'algorithm');
+	const asDaemon = keysAlg ? atClock(NOW_MS, () => jwt.sign(JSON.parse(c.payload), c.key,
+								  { ...o, algorithm: k.alg })) : js;
+	/* an iat after the second of signing: refused after every check
+	 * jsonwebtoken makes, and before "none" */
+	const iat = asDaemon.ok ? iatRefusal(c) : null;
+
+	if (iat)
+		return { ...p, mode: 'expect', reason: 'iat after the second of signing (AG_E_IAT_FUTURE)',
+			 expect: { code: 'AG_E_IAT_FUTURE', ...iat } };
 	if (ex && ex.alg === 'none') {
 		/* refused last, after every check jsonwebtoken makes too: where
 		 * jsonwebtoken fails, agauthd must fail alike */
@@ -153,17 +167,14 @@ function plan(c0) {
 				 expect: { code: 'AG_E_NONE_DISABLED', name: 'Error',
 					   message: NONE_MSG } } : p;
 	}
-	if (ex || k.alg.startsWith('HS'))
-		return p;
-	/* RSA/EC key, no algorithm: agauthd signs with the key's, as
-	 * jsonwebtoken does when told it */
-	if (Object.prototype.hasOwnProperty.call(o, 'algorithm'))
-		/* a falsy algorithm is refused, by some check or other */
+	if (keysAlg)
+		return { ...p, mode: 'default', reason: 'no algorithm: the key\'s', js: asDaemon };
+	if (!ex && !k.alg.startsWith('HS'))
+		/* RSA/EC key and a falsy algorithm: refused, by some check or
+		 * other */
 		return { ...p, mode: 'expect', reason: 'falsy algorithm, RSA/EC key',
 			 expect: (r) => r.ok === false && !/symmetric/.test(r.message) };
-	return { ...p, mode: 'default', reason: 'no algorithm: the key\'s',
-		 js: atClock(NOW_MS, () => jwt.sign(JSON.parse(c.payload), c.key,
-						     { ...JSON.parse(c.options), algorithm: k.alg })) };
+	return p;
 }
 
 function request(c) {

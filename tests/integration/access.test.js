@@ -152,3 +152,86 @@ test('[socket] group: mode 0660 and group nogroup let gid 65534 in', { timeout: 
 	assert.deepStrictEqual(as, { uid: NOBODY, gid: NOBODY, ping: { ok: true }, sign: { ok: true } });
 	await d.stop();
 });
+
+/* A client run as another user that pipelines `n` requests cycling
+ * through `ops`, each reporting the largest cache counts a request may
+ * carry, and prints how many replies of each code it got. */
+const FLOOD = `
+const h = require(process.env.HARNESS);
+(async () => {
+	const ops = JSON.parse(process.env.OPS), n = Number(process.env.N);
+	const c = await h.Client.open(process.env.SOCK);
+	const frames = [], codes = {};
+	for (let i = 0; i < n; i++) {
+		const [op, args] = ops[i % ops.length];
+		frames.push(h.frame({ id: 100 + i, op, ch: 4294967295, cm: 4294967295, ...args }));
+	}
+	c.write(Buffer.concat(frames));
+	await h.waitFor(() => c.replies.length >= n, { timeout: 120000, what: n + ' replies' });
+	for (const r of c.replies.slice(1))
+		codes[r.ok ? 'ok' : r.code] = (codes[r.ok ? 'ok' : r.code] || 0) + 1;
+	console.log(JSON.stringify(codes));
+	c.destroy();
+})().catch((e) => { console.error(e.stack); process.exit(1); });
+`;
+
+function floodAs(uid, gid, sock, ops, n) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, ['-e', FLOOD], {
+			uid, gid, cwd: '/',
+			env: { PATH: process.env.PATH, HARNESS: path.join(__dirname, 'harness.js'), SOCK: sock,
+			       OPS: JSON.stringify(ops), N: String(n), AGAUTHD_SLOW: process.env.AGAUTHD_SLOW || '' },
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let out = '', err = '';
+		child.stdout.on('data', (d) => { out += d; });
+		child.stderr.on('data', (d) => { err += d; });
+		child.on('error', reject);
+		child.on('close', (code) => (code !== 0 ? reject(new Error(`flood as uid ${uid} exited ${code}: ${err}`)) :
+					       resolve(JSON.parse(out))));
+	});
+}
+
+test('a peer without rights moves no counter and cannot flood the log', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ conf: {
+		socket: { mode: '0666' },
+		access: { sign: 'uid:0', verify: 'uid:0', admin: 'uid:0' },
+	} });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const root = await d.client();
+	const token = jwt.sign({ u: 1 }, env.keys.hs1.secret, { algorithm: 'HS256', keyid: 'hs1', expiresIn: '1h' });
+	const counters = async () => {
+		const s = h.ok(await root.call('stats'));
+		return { hits: s.cache_hits, misses: s.cache_misses };
+	};
+	assert.deepStrictEqual(await counters(), { hits: 0, misses: 0 });
+
+	/* every request reports 2^32-1 hits and misses: refused ones, and
+	 * pings, which anyone may send */
+	const N = 6000;
+	const ops = [['sign', { payload: '{}' }], ['verify', { token }], ['stats', {}], ['ping', {}],
+		     ['revoke', { sub: 'alice' }], ['watch', {}]];
+	const t0 = Date.now();
+	const codes = await floodAs(NOBODY, NOBODY, env.sock, ops, N);
+	const took = (Date.now() - t0) / 1000;
+	const refused = N / ops.length * (ops.length - 1);
+	assert.deepStrictEqual(codes, { AG_E_UNAUTHORIZED: refused, ok: N / ops.length });
+	assert.deepStrictEqual(await counters(), { hits: 0, misses: 0 }, 'a peer without the verify right moved the cache counters');
+
+	/* every refusal is accounted for: written, or counted in a
+	 * "suppressed" line (the heartbeat tells what a second held back) */
+	const shown = () => d.stderr.split('\n').filter((l) => / uid 65534 gid 65534 refused /.test(l)).length;
+	const suppressed = () => d.stderr.split('\n').map((l) => / refused requests: suppressed (\d+) similar messages in [\d.]+ s \(at most 10 a second are logged\)$/.exec(l))
+		.filter((m) => m).reduce((a, m) => a + Number(m[1]), 0);
+	await h.waitFor(() => shown() + suppressed() === refused,
+			{ timeout: 10000, what: `${refused} refusals written or counted (${shown()} + ${suppressed()})` });
+	t.diagnostic(`${refused} refusals in ${took.toFixed(1)} s: ${shown()} lines, ${suppressed()} suppressed`);
+	assert.ok(shown() <= 10 * (Math.ceil(took) + 2), `${shown()} refusal lines in ${took} s`);
+	assert.ok(suppressed() > 0);
+
+	/* a peer that may verify still reports what it counted */
+	h.ok(await root.call('ping', { ch: 7, cm: 3 }));
+	assert.deepStrictEqual(await counters(), { hits: 7, misses: 3 });
+	await d.stop();
+});

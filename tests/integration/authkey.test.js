@@ -81,3 +81,62 @@ test('a SocketCluster authKey imported as a kid-less raw HS256 key', { timeout: 
 	await verifies(s3.token, 'erin');
 	await d.stop();
 });
+
+test('an HMAC secret shorter than its hash output loads with a warning naming the key and RFC 7518 §3.2', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	/* an authKey as short as a careless app had it: it must keep
+	 * working, and the operator must be told, every time it loads */
+	const tiny = 'Q';
+	const short = 'shortsecret-ZZ9-plural-z-alpha';  /* 30 bytes */
+	const env = h.setup({ keys: [
+		{ name: 'socketcluster', material: tiny, encoding: 'raw', algorithm: 'HS256', kid: '', state: 'primary' },
+		{ name: 'old384', material: short + 'x'.repeat(17), encoding: 'raw', algorithm: 'HS384', state: 'verify' },
+		{ name: 'mid', material: short, encoding: 'raw', algorithm: 'HS256', kid: 'm1', state: 'verify' },
+		{ name: 'fine', material: 'f'.repeat(32), encoding: 'raw', algorithm: 'HS256', state: 'verify' },
+		{ name: 'fine512', material: 'g'.repeat(64), encoding: 'raw', algorithm: 'HS512', state: 'retired' },
+	] });
+	const warnings = (text) => text.split('\n').filter((l) => /RFC 7518/.test(l));
+	const expected = (text, what) => {
+		const w = warnings(text);
+		assert.strictEqual(w.length, 3, `${what}: ${w.join('\n')}`);
+		const want = [
+			['socketcluster', '(no kid)', '1 byte,', 32, 'HS256', 'hs256'],
+			['old384', '(kid old384)', '47 bytes,', 48, 'HS384', 'hs384'],
+			['mid', '(kid m1)', '30 bytes,', 32, 'HS256', 'hs256'],
+		];
+		for (const [name, kid, has, out, alg, type] of want) {
+			const l = w.find((x) => x.includes(`[key ${name}]`));
+			assert.ok(l, `${what}: no warning for ${name}`);
+			assert.match(l, / warning: /, l);
+			assert.ok(l.includes(`${env.keys[name].file}: [key ${name}] ${kid}: the HMAC secret has ${has} fewer than ` +
+					     `the ${out} of ${alg}'s hash output that RFC 7518 §3.2 requires`), l);
+			assert.ok(l.includes(`agauthctl keygen --type ${type}`), l);
+		}
+		/* never the secret, in any spelling */
+		for (const s of [short, Buffer.from(short).toString('base64'), Buffer.from(short).toString('hex')])
+			assert.ok(!text.includes(s), `${what}: the secret is in the log`);
+	};
+
+	const r = h.run(['-t', '-c', env.conf]);
+	assert.strictEqual(r.status, 0, r.stderr);
+	expected(r.stderr, 'agauthd -t');
+
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	await h.waitFor(() => warnings(d.stderr).length >= 3, { what: 'the warnings at start' });
+	expected(d.stderr, 'start');
+	const c = await d.client();
+	/* not refused: the tokens signed with them keep verifying */
+	const old = jwt.sign({ username: 'alice' }, tiny, { expiresIn: '1h' });
+	assert.strictEqual(h.payloadOf(h.ok(await c.call('verify', { token: old }))).username, 'alice');
+	const mid = jwt.sign({ username: 'bob' }, short, { keyid: 'm1' });
+	assert.strictEqual(h.payloadOf(h.ok(await c.call('verify', { token: mid }))).username, 'bob');
+	const s = h.ok(await c.call('sign', { payload: '{"u":1}' }));
+	jwt.verify(s.token, tiny);
+
+	/* and again at a reload */
+	const before = d.stderr.length;
+	h.ok(await c.call('reload'));
+	await h.waitFor(() => warnings(d.stderr.slice(before)).length === 3, { what: 'the warnings of the reload' });
+	expected(d.stderr.slice(before), 'reload');
+	await d.stop();
+});

@@ -167,6 +167,41 @@ test('revoke --sub: the token fails from the cache and from the daemon; watch pr
 	}
 });
 
+test('a signer cannot date a token after the second it signs it in: revoke --sub covers all it issued', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup();
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	const second = () => Math.floor(Date.now() / 1000);
+	const FUTURE = /^"iat" \d+ is later than \d+, the second the token is signed in: agauthd signs no token dated after it is issued, which a revocation of its subject could not cover; leave "iat" out to have the current time$/;
+
+	/* a compromised worker with the sign right tries to mint tokens that
+	 * outlive "log out everywhere" */
+	for (const iat of [99999999999, second() + 3600, second() + 2]) {
+		h.fails(await c.call('sign', { payload: JSON.stringify({ sub: 'alice', iat }), opts: '{"expiresIn":"1y"}' }),
+			'AG_E_IAT_FUTURE', { name: 'Error', message: FUTURE, what: `sign with iat ${iat}` });
+	}
+	let r = ctl(env, ['sign', '{"sub":"alice","iat":99999999999}']);
+	assert.strictEqual(r.status, 4, r.stderr);
+	assert.match(r.stderr, /^Error: "iat" 99999999999 is later than \d+, the second the token is signed in/);
+
+	/* what it may sign: now, the past, or no iat of its own */
+	const issued = [
+		sign(env, { sub: 'alice' }),
+		sign(env, { sub: 'alice', iat: second() }),
+		sign(env, { sub: 'alice', iat: second() - 60 }),
+		h.ok(await c.call('sign', { payload: '{"sub":"alice","iat":99999999999}', opts: '{"noTimestamp":true}' })).token,
+	];
+	for (const tok of issued)
+		h.ok(await c.call('verify', { token: tok }));
+	r = ctl(env, ['revoke', '--sub', 'alice']);
+	assert.strictEqual(r.status, 0, r.stderr);
+	/* every token agauthd issued before the revocation is covered */
+	for (const tok of issued)
+		h.fails(await c.call('verify', { token: tok }), 'AG_E_REVOKED', { what: JSON.stringify(h.decodeToken(tok).payload) });
+	await d.stop();
+});
+
 test('agauthctl revoke and verify --cache refusals', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	const env = h.setup({ conf: { cache: { size: 0 } } });
 	const d = await h.Daemon.start(env);

@@ -87,6 +87,37 @@ test('a connection with requests in flight is not closed as idle', { timeout: h.
 	await d.stop();
 });
 
+test('idle time starts when the last reply is ready, not when the last request came', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	/* a client that waited longer than idle_timeout for its replies,
+	 * then thinks for less than idle_timeout before it asks again, was
+	 * never idle that long; closing it whenever the timer happened to
+	 * fire in that pause (at random phase, every idle_timeout while the
+	 * daemon was busy) is what failed under valgrind, where a starved
+	 * event loop ran the overdue timer right after the last reply */
+	const IDLE = 2, PAUSE = 1400, ROUNDS = 4;
+	const env = h.setup({
+		keys: [{ name: 'rs1', type: 'rsa2048', state: 'primary' }],
+		conf: { daemon: { threads: 1 }, limits: { idle_timeout: IDLE, max_inflight: 4096 } },
+	});
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await h.Client.open(env.sock);
+	let n = await signsFor(c, 1500 * IDLE);
+	for (let round = 0; round < ROUNDS; round++) {
+		const res = await signs(c, n);
+		res.rs.forEach((r, i) => h.ok(r, `round ${round}: sign ${i} of ${n}`));
+		t.diagnostic(`round ${round}: ${n} RS256 signs in flight for ${res.ms} ms, then ${PAUSE} ms without a request`);
+		/* busy for longer than idle_timeout, or the test proves nothing */
+		if (res.ms < 1200 * IDLE)
+			n = Math.min(4000, n * 2);
+		await h.sleep(PAUSE);
+		assert.strictEqual(c.isClosed, false, `round ${round}: closed ${PAUSE} ms after its last reply (idle_timeout ${IDLE} s)`);
+		h.ok(await c.call('ping'), `round ${round}: ping`);
+	}
+	assert.ok(await c.waitClosed(5000), 'not closed once idle');
+	await d.stop();
+});
+
 test('a connection held back by flow control is not closed as a stalled frame', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	/* max_inflight 4: the daemon stops reading and holds the rest of the
 	 * pipelined frames; that is the daemon waiting, not the peer */

@@ -2,7 +2,8 @@
 /*
  * watch.test.js - revoke() and the Watcher: events for every kind, from
  * any client; a restart ('disconnect', 'reconnect', 'rewatch', then
- * events again); a watch agauthd refuses; bad arguments.
+ * events again); a watcher agauthd drops for not reading; a watch
+ * agauthd refuses; bad arguments.
  */
 const test = require('node:test');
 const assert = require('node:assert');
@@ -82,6 +83,38 @@ test('after a restart: disconnect, reconnect, rewatch, and events again', async 
 	const seen = events(w, 1);
 
 	await e.revoke({ jti: 'after' });
+	assert.deepStrictEqual((await h.within(seen, 5000, 'an event')).map((x) => x.value), ['after']);
+	await d.stop();
+});
+
+test('a watcher that stops reading: agauthd drops it (AG_E_REWATCH), it watches again', async () => {
+	const d = await daemon({ conf: { limits: { max_output: 65536 } } });
+	const e = engine(d);
+	const w = e.watch();
+	const admin = await d.client();
+	const watchers = async () => h.ok(await admin.call('stats')).watchers;
+	const log = [];
+	let dropped;
+
+	for (const ev of ['watching', 'reconnect', 'rewatch'])
+		w.on(ev, () => log.push(ev));
+	w.on('disconnect', (err) => { log.push('disconnect'); dropped = err; });
+	w.on('revoke', () => { if (log[log.length - 1] !== 'revoke') log.push('revoke'); });
+	await once(w, 'watching');
+	/* the application stalls: nothing is read from agauthd */
+	w.conn.sock.pause();
+	for (let k = 0; (await watchers()) > 0; k++) {
+		assert.ok(k < 1000, 'never dropped');
+		h.ok(await admin.call('revoke', { jti: `${k}:${'j'.repeat(16000)}` }));
+	}
+	w.conn.sock.resume();
+	await h.waitFor(() => log.includes('rewatch'), { what: '"rewatch"' });
+	assert.deepStrictEqual(log, ['watching', 'revoke', 'disconnect', 'reconnect', 'watching', 'rewatch']);
+	assert.strictEqual(dropped.code, 'AG_E_REWATCH');
+	assert.match(dropped.message, /dropped this watch.*watch again and re-check what you hold/);
+	const seen = events(w, 1);
+
+	h.ok(await admin.call('revoke', { sub: 'after' }));
 	assert.deepStrictEqual((await h.within(seen, 5000, 'an event')).map((x) => x.value), ['after']);
 	await d.stop();
 });

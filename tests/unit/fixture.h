@@ -10,9 +10,10 @@
 /*
  * Writes a keyring into dir and loads it.  spec: space-separated
  * NAME:STATE[:RETIRE] (primary, verify, retired; RETIRE in seconds); each
- * key is HS256 with kid NAME and the secret "secret-NAME" (or
- * "secret-NAME-2" when NAME ends in '+', which is dropped: the same name
- * with new material).  Returns NULL on error, with the reason on stderr.
+ * key is HS256 with kid NAME and the secret
+ * "secret-NAME-padded-to-at-least-32-bytes" (or "secret-NAME-2-padded-..."
+ * when NAME ends in '+', which is dropped: the same name with new
+ * material).  Returns NULL on error, with the reason on stderr.
  */
 struct keyring *fx_keyring(const char *dir, const char *spec, uint64_t gen);
 

@@ -37,6 +37,10 @@ Test(config, defaults_and_values)
 	cr_assert_eq(c.default_expiry, 60);
 	cr_assert(c.allow_none);
 	cr_assert_eq(c.max_inflight, AG_INFLIGHT_DEFAULT);
+	cr_assert_eq(c.watch_output, AG_WATCH_OUTPUT_DEFAULT);
+	cr_assert_eq(load(&c, "[limits]\nwatch_output = 262144\n", &e), 0,
+		     "%s", e.msg);
+	cr_assert_eq(c.watch_output, 262144);
 	unlink(path);
 }
 
@@ -53,6 +57,9 @@ Test(config, errors_name_file_and_line)
 	cr_assert_str_eq(e.msg, want);
 	cr_assert_eq(load(&c, "[limits]\nmax_frame = 10\n", &e), -1);
 	cr_assert(strstr(e.msg, ":2: max_frame must be") != NULL, "%s", e.msg);
+	cr_assert_eq(load(&c, "[limits]\nwatch_output = 100\n", &e), -1);
+	cr_assert(strstr(e.msg, ":2: watch_output must be a whole number from "
+			 "65536 to") != NULL, "%s", e.msg);
 	cr_assert_eq(load(&c, "[socket]\nmode = 0999\n", &e), -1);
 	cr_assert_eq(load(&c, "[access]\nsign = uid:x\n", &e), -1);
 	cr_assert(strstr(e.msg, "bad entry 'uid:x'") != NULL, "%s", e.msg);

@@ -28,17 +28,70 @@ Test(key, secrets_and_pem)
 	key_free(k);
 }
 
-Test(key, private_pem_verifies_public_pem_signs_as_secret)
+Test(key, private_pem_verifies_public_pem_never_signs)
 {
 	/* Node: createPublicKey(privatePem) works; createPrivateKey(publicPem)
-	 * fails and jsonwebtoken falls back to a secret */
+	 * fails and jsonwebtoken falls back to a secret of the PEM text,
+	 * which anyone with the public key knows: agauthd refuses it */
 	struct key *k = ut_key_file(VEC "a3.key.pem", KEY_USE_VERIFY);
+	struct ag_error e;
+	size_t n;
+	char *pem = ut_read(VEC "a3.pub.pem", &n);
 
 	cr_assert_eq(k->type, KEY_EC);
 	key_free(k);
-	k = ut_key_file(VEC "a3.pub.pem", KEY_USE_SIGN);
-	cr_assert_eq(k->type, KEY_SECRET);
-	key_free(k);
+	cr_assert_eq(key_load(&k, (const uint8_t *)pem, n, KEY_USE_SIGN, &e),
+		     -1, "a public key PEM loaded for signing");
+	cr_assert_null(k);
+	cr_assert_eq(e.code, AG_E_KEY_LOAD);
+	cr_assert_str_eq(e.msg, "a public key cannot sign: give the private "
+			 "key (PEM text is never taken as an HMAC secret)");
+	free(pem);
+}
+
+/* Anything with a "-----BEGIN" in it is a key or an error, for signing
+ * and verifying alike: a damaged key file, a certificate, PEM after
+ * other text, or a secret that merely looks like PEM. */
+Test(key, pem_text_is_never_a_secret)
+{
+	static const char *const damaged[] = {
+		"-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n",
+		"-----BEGIN PUBLIC KEY-----\n",
+		"  \n\t-----BEGIN RSA PRIVATE KEY-----\nMIIB\n",
+		"my secret -----BEGIN not a key-----",
+		"-----BEGIN",
+	};
+	static const enum key_use uses[] = { KEY_USE_SIGN, KEY_USE_VERIFY };
+	struct ag_error e;
+	struct key *k;
+	size_t i, u, n, half;
+	char *cert = ut_read("tests/vectors/keys/rsa2048.cert.pem", &n);
+	char *pub = ut_read("tests/vectors/keys/rsa2048.spki.pem", &half);
+
+	for (u = 0; u < 2; u++) {
+		for (i = 0; i < sizeof damaged / sizeof *damaged; i++) {
+			cr_assert_eq(key_load(&k, (const uint8_t *)damaged[i],
+					      strlen(damaged[i]), uses[u], &e),
+				     -1, "loaded '%s'", damaged[i]);
+			cr_assert_null(k);
+			cr_assert_eq(e.code, AG_E_KEY_LOAD);
+			cr_assert(strstr(e.msg, "PEM text that holds no RSA or "
+					 "EC key") != NULL, "%s", e.msg);
+			cr_assert(strstr(e.msg, "never taken as an HMAC "
+					 "secret") != NULL, "%s", e.msg);
+		}
+		cr_assert_eq(key_load(&k, (const uint8_t *)cert, n, uses[u],
+				      &e), -1, "a certificate loaded");
+		cr_assert(strstr(e.msg, "a certificate is not a key") != NULL,
+			  "%s", e.msg);
+		/* a public key cut in half */
+		cr_assert_eq(key_load(&k, (const uint8_t *)pub, half / 2,
+				      uses[u], &e), -1, "half a PEM loaded");
+		cr_assert(strstr(e.msg, "PEM text that holds no") != NULL,
+			  "%s", e.msg);
+	}
+	free(cert);
+	free(pub);
 }
 
 Test(key, refuses_empty_and_oversized)

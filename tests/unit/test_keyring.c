@@ -10,6 +10,7 @@
 #include "daemon/keygen.h"
 #include "daemon/keyring.h"
 #include "daemon/sign.h"
+#include "util.h"
 
 #define NOW 1800000000.0
 
@@ -254,4 +255,49 @@ Test(keyring, key_errors_name_the_file_and_the_reason)
 	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
 	cr_assert(strstr(e.msg, "weak.pem: key material must be 1 to") != NULL,
 		  "%s", e.msg);
+}
+
+/* An HS key whose file holds PEM text: a public key (whoever has it
+ * would forge tokens), a certificate or a damaged PEM.  Refused in every
+ * state, naming the file and the key, never taken as a secret. */
+Test(keyring, pem_file_is_never_an_hmac_secret)
+{
+	static const char *const states[] = { "primary", "verify", "retired" };
+	static const char *const pems[] = {
+		"tests/vectors/keys/rsa2048.spki.pem",
+		"tests/vectors/keys/ecp256.spki.pem",
+		"tests/vectors/keys/rsa2048.pkcs1.pub.pem",
+		"tests/vectors/keys/rsa2048.cert.pem",
+	};
+	struct keyring *kr;
+	struct ag_error e;
+	char text[256];
+	size_t i, s, n;
+	char *pem;
+
+	for (i = 0; i <= sizeof pems / sizeof *pems; i++) {
+		if (i < sizeof pems / sizeof *pems) {
+			pem = ut_read(pems[i], &n);
+			mkfile("k.pem", pem, 0600);
+			free(pem);
+		} else {
+			mkfile("k.pem", "-----BEGIN PUBLIC KEY-----\nMFkw\n", 0600);
+		}
+		for (s = 0; s < sizeof states / sizeof *states; s++) {
+			snprintf(text, sizeof text, "[key hs0]\nfile = k.pem\n"
+				 "encoding = raw\nalgorithm = HS256\nstate = %s\n",
+				 states[s]);
+			mkfile("keyring.conf", text, 0600);
+			cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1,
+				     "%s as %s HS256 loaded", i < 4 ? pems[i] :
+				     "a damaged PEM", states[s]);
+			cr_assert_null(kr);
+			cr_assert_eq(e.code, AG_E_KEYRING);
+			cr_assert(strstr(e.msg, "/k.pem: ") != NULL, "%s", e.msg);
+			cr_assert(strstr(e.msg, "[key hs0]") != NULL, "%s", e.msg);
+			cr_assert(strstr(e.msg, "HMAC secret") != NULL ||
+				  strstr(e.msg, "not a key for HS256") != NULL,
+				  "%s", e.msg);
+		}
+	}
 }

@@ -202,3 +202,53 @@ Test(sign, rsa_and_ec_keys_sign_their_own_algorithms)
 	key_free(ec);
 	key_free(ecpub);
 }
+
+/* A signer that dates a token after the second it signs it in would put
+ * it out of reach of a later revocation of its subject: refused, although
+ * jsonwebtoken signs it (docs/engine.md, "Deliberate differences"). */
+Test(sign, refuses_an_iat_after_the_second_it_signs_in)
+{
+	static const char *const later[] = {
+		"{\"sub\":\"alice\",\"iat\":99999999999}",
+		"{\"iat\":1700000001}",
+		"{\"iat\":1700000000.5}",            /* after second NOW */
+		"{\"iat\":1e400}",
+		"{\"iat\":1,\"sub\":\"a\",\"iat\":1700000100}",  /* the last wins */
+	};
+	static const char *const fine[] = {
+		"{\"iat\":1700000000}", "{\"iat\":1699999999.5}", "{\"iat\":0}",
+		"{\"iat\":-5}", "{\"iat\":1700000100,\"iat\":1}", "{}",
+	};
+	struct ag_error e;
+	size_t i;
+	char *tok;
+
+	fails_with(later[0], NULL, "Error", "\"iat\" 99999999999 is later than "
+		   "1700000000, the second the token is signed in: agauthd signs "
+		   "no token dated after it is issued, which a revocation of its "
+		   "subject could not cover; leave \"iat\" out to have the "
+		   "current time");
+	for (i = 0; i < sizeof later / sizeof *later; i++) {
+		tok = ut_sign(secret, later[i], "{\"expiresIn\":60}", NOW, &e);
+		cr_assert_null(tok, "signed %s", later[i]);
+		cr_assert_eq(e.code, AG_E_IAT_FUTURE, "%s: %s", later[i], e.msg);
+	}
+	cr_assert(strstr(e.msg, "\"iat\" 1700000100 is later") != NULL, "%s",
+		  e.msg);
+	tok = ut_sign(secret, later[3], NULL, NOW, &e);
+	cr_assert(strstr(e.msg, "\"iat\" Infinity is later") != NULL, "%s",
+		  e.msg);
+	for (i = 0; i < sizeof fine / sizeof *fine; i++) {
+		tok = ut_sign(secret, fine[i], NULL, NOW, &e);
+		cr_assert_not_null(tok, "%s: %s", fine[i], e.msg);
+		free(tok);
+	}
+	/* without an iat in the token, nothing is dated: noTimestamp */
+	tok = ut_sign(secret, later[0], "{\"noTimestamp\":true}", NOW, &e);
+	cr_assert_not_null(tok, "%s", e.msg);
+	free(tok);
+	/* jsonwebtoken's own errors come first */
+	fails_with(later[1], "{\"expiresIn\":\"soon\"}", "Error",
+		   "\"expiresIn\" should be a number of seconds or string "
+		   "representing a timespan eg: \"1d\", \"20h\", 60");
+}

@@ -8,7 +8,9 @@
  *                          every re-watch)
  *   'revoke' ({kind, value, at})   kind 'token', 'jti' or 'subject';
  *                          at: a Date
- *   'disconnect' (err)     the connection was lost: events are missed
+ *   'disconnect' (err)     the connection was lost, or agauthd dropped
+ *                          the watch because its events went unread
+ *                          (err.code 'AG_E_REWATCH'): events are missed
  *                          until 'rewatch'
  *   'reconnect' ()         connected again after a 'disconnect' (the watch
  *                          request follows)
@@ -27,7 +29,7 @@
 const { EventEmitter } = require('node:events');
 
 const { Connection } = require('./conn');
-const { rebuildError } = require('./errors');
+const { agauthError, rebuildError } = require('./errors');
 
 class Watcher extends EventEmitter {
 	constructor(socketPath, { client, timeout, retry = 5000 } = {}) {
@@ -37,6 +39,7 @@ class Watcher extends EventEmitter {
 		this.closed = false;
 		this.everWatched = false;
 		this.lost = false;
+		this.dropped = null;         /* the rewatch event, till 'disconnect' */
 		this.warned = false;
 		this.retryTimer = null;
 		this.conn = new Connection(socketPath, { client, timeout, keepAlive: true });
@@ -48,7 +51,8 @@ class Watcher extends EventEmitter {
 		this.conn.on('disconnect', (err) => {
 			this.watching = false;
 			this.lost = true;
-			this.emit('disconnect', err);
+			this.emit('disconnect', this.dropped || err);
+			this.dropped = null;
 		});
 		this.conn.connect();
 	}
@@ -73,6 +77,10 @@ class Watcher extends EventEmitter {
 	_event(m) {
 		if (m.ok === true && m.event === 'revoke')
 			this.emit('revoke', { kind: m.kind, value: m.value, at: new Date(m.at * 1000) });
+		/* agauthd dropped the watch and closes the connection: the
+		 * reconnection watches again and says 'rewatch' */
+		if (m.ok === true && m.event === 'rewatch')
+			this.dropped = agauthError('AG_E_REWATCH', m.message);
 	}
 
 	_refused(err) {
