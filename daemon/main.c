@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sysexits.h>
 
 #include "daemon/config.h"
 #include "daemon/keygen.h"
@@ -57,6 +58,14 @@ static void main_harden(void)
 	}
 }
 
+/* A file or setting must change (systemd does not restart EX_CONFIG), or
+ * the system refused a call agauthd needs. */
+static int main_status(const struct ag_error *e)
+{
+	return e->code == AG_E_CONFIG || e->code == AG_E_KEYRING ||
+	       e->code == AG_E_STATE ? EX_CONFIG : EX_OSERR;
+}
+
 static int main_keygen(int argc, char **argv)
 {
 	struct ag_error e;
@@ -64,7 +73,7 @@ static int main_keygen(int argc, char **argv)
 
 	if (argc != 4 && !force) {
 		main_usage(stderr);
-		return 64;
+		return EX_USAGE;
 	}
 	main_harden();
 	if (keygen_write(argv[2], argv[3], force, &e) != 0) {
@@ -129,7 +138,7 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			main_usage(stderr);
-			return 64;
+			return EX_USAGE;
 		}
 	}
 	main_harden();
@@ -139,12 +148,12 @@ int main(int argc, char **argv)
 	config_defaults(&cfg);
 	if (config_load(&cfg, file, &e) != 0) {
 		fprintf(stderr, "agauthd: %s\n", e.msg);
-		return 78;
+		return main_status(&e);
 	}
 	log_init(cfg.log_level);
 	if (main_keyring(&cfg, &kr, &e) != 0) {
 		log_err("%s", e.msg);
-		return 78;
+		return main_status(&e);
 	}
 	if (check) {
 		printf("agauthd: %s and %s are valid (%d keys)\n", file,
@@ -161,10 +170,14 @@ int main(int argc, char **argv)
 		log_warn("NOTIFY_SOCKET is set but unusable; systemd will not "
 			 "hear from agauthd");
 	/* the socket and the state directory as root, then root never again */
-	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0 || priv_drop(&e) != 0) {
+	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0) {
 		log_err("%s", e.msg);
 		keyring_unref(kr);
-		return 1;
+		return main_status(&e);
+	}
+	if (priv_drop(&e) != 0) {
+		log_err("%s", e.msg);
+		return EX_OSERR;
 	}
 	if (priv_drops())
 		log_info("running as %s (uid %ld gid %ld), root given up",
@@ -174,7 +187,7 @@ int main(int argc, char **argv)
 	if (pool_start(EV_DEFAULT, cfg.threads, cfg.pool_queue,
 		       (int)cfg.crypto_nice) != 0) {
 		log_err("cannot start the crypto pool");
-		return 1;
+		return EX_OSERR;
 	}
 	log_info("agauthd ready: keyring %s, %d keys, primary %s", cfg.keyring,
 		 kr->n, kr->primary >= 0 ? kr->keys[kr->primary].name : "none");
