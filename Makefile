@@ -221,6 +221,11 @@ $(BUILD)/cache_client: $(call obj,tests/integration/cache_client.c) \
                        $(BUILD)/libagauth.a
 	$(call say,LD,$@)$(CC) -o $@ $^ -lmsgpackc
 
+# runs agauthd with system calls refused, as a seccomp filter refuses them
+# (tests/integration/hygiene.test.js)
+$(BUILD)/deny: $(call obj,tests/integration/deny.c)
+	$(call say,LD,$@)$(CC) -o $@ $^
+
 # the cache's writer against reader processes (tests/torture/)
 $(BUILD)/cache_torture: $(call obj,tests/torture/cache_torture.c \
                                    tests/unit/fixture.c) \
@@ -242,8 +247,8 @@ $(BUILD)/fault_%: $(call obj,tests/faults/fault_%.c tests/faults/fault_util.c) \
 
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
-      $(BUILD)/cache_probe $(BUILD)/cache_client $(BUILD)/cache_torture \
-      $(BUILD)/daemon_torture $(FAULT_BIN) \
+      $(BUILD)/cache_probe $(BUILD)/cache_client $(BUILD)/deny \
+      $(BUILD)/cache_torture $(BUILD)/daemon_torture $(FAULT_BIN) \
       node-deps
 	@tests/run.sh
 
@@ -298,7 +303,7 @@ uninstall:
 	$(Q)rmdir $(D)$(DOCDIR) 2>/dev/null || true
 # the integration suite with every agauthd under valgrind memcheck, its
 # timeouts scaled (tests/memcheck/run.sh); takes long
-memcheck: all $(BUILD)/cache_probe $(BUILD)/cache_client node-deps
+memcheck: all $(BUILD)/cache_probe $(BUILD)/cache_client $(BUILD)/deny node-deps
 	@command -v valgrind >/dev/null || { echo "make memcheck needs valgrind" \
 		"(apt-get install valgrind)"; exit 1; }
 	@tests/memcheck/run.sh

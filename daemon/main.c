@@ -43,19 +43,29 @@ static void main_usage(FILE *f)
 		"p384 p521\n");
 }
 
-/* Key material must not reach a core file or another process's ptrace;
- * thousands of clients need as many descriptors as we may have. */
-static void main_harden(void)
+/* Key material must not reach a core file or another process's ptrace:
+ * agauthd does not start unless both are ruled out.  Thousands of
+ * clients need as many descriptors as we may have. */
+static int main_harden(struct ag_error *e)
 {
 	struct rlimit no = { 0, 0 }, files;
 
-	setrlimit(RLIMIT_CORE, &no);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (setrlimit(RLIMIT_CORE, &no) != 0)
+		return ag_fail(e, AG_E_SYSTEM, "setrlimit(RLIMIT_CORE, 0): %s: "
+			       "a core file could hold key material; refusing "
+			       "to run (a seccomp filter must allow setrlimit)",
+			       strerror(errno));
+	if (priv_undumpable(e) != 0)
+		return -1;
 	if (getrlimit(RLIMIT_NOFILE, &files) == 0 &&
 	    files.rlim_cur < files.rlim_max) {
 		files.rlim_cur = files.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &files);
+		if (setrlimit(RLIMIT_NOFILE, &files) != 0)
+			fprintf(stderr, "agauthd: warning: setrlimit("
+				"RLIMIT_NOFILE): %s: fewer connections fit\n",
+				strerror(errno));
 	}
+	return 0;
 }
 
 /* A file or setting must change (systemd does not restart EX_CONFIG), or
@@ -75,7 +85,10 @@ static int main_keygen(int argc, char **argv)
 		main_usage(stderr);
 		return EX_USAGE;
 	}
-	main_harden();
+	if (main_harden(&e) != 0) {
+		fprintf(stderr, "agauthd keygen: %s\n", e.msg);
+		return EX_OSERR;
+	}
 	if (keygen_write(argv[2], argv[3], force, &e) != 0) {
 		fprintf(stderr, "agauthd keygen: %s\n", e.msg);
 		return 1;
@@ -141,7 +154,10 @@ int main(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	main_harden();
+	if (main_harden(&e) != 0) {
+		fprintf(stderr, "agauthd: %s\n", e.msg);
+		return EX_OSERR;
+	}
 	/* before any thread: they all share the main arena */
 	mallopt(M_ARENA_MAX, AG_MALLOC_ARENAS);
 	secmem_set_warn(main_secmem_warn);

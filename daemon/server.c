@@ -24,6 +24,7 @@
 
 #define SERVER_ACCEPT_BATCH 64
 #define SD_LISTEN_FDS_START 3
+#define SERVER_NOT_PASSED   (-2)     /* server_inherited: no socket */
 /* revocations whose tokens all expired are dropped this often (beats) */
 #define SERVER_PRUNE_BEATS  (60 * 1000 / CACHE_BEAT_MS)
 
@@ -106,25 +107,34 @@ int server_reload(struct ag_error *e)
 	return 0;
 }
 
-/* systemd socket activation: fd 3, if LISTEN_PID names us. */
-static int server_inherited(void)
+/* systemd socket activation: fd 3, if LISTEN_PID names us;
+ * SERVER_NOT_PASSED if it does not, -1 (e says why) if fd 3 cannot be
+ * made safe to serve on. */
+static int server_inherited(struct ag_error *e)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int acc = 0;
+	int acc = 0, fl;
 	socklen_t len = sizeof acc;
 
 	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid() ||
 	    atoi(fds) < 1)
-		return -1;
+		return SERVER_NOT_PASSED;
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
 	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_ACCEPTCONN, &acc,
 		       &len) != 0 || !acc)
-		return -1;
-	fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
-	fcntl(SD_LISTEN_FDS_START, F_SETFL,
-	      fcntl(SD_LISTEN_FDS_START, F_GETFL) | O_NONBLOCK);
+		return SERVER_NOT_PASSED;
+	/* close-on-exec: the socket reaches no program a library might
+	 * run; non-blocking: a connection gone before accept must not
+	 * stall the loop that every client waits on */
+	if (fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC) != 0 ||
+	    (fl = fcntl(SD_LISTEN_FDS_START, F_GETFL)) < 0 ||
+	    fcntl(SD_LISTEN_FDS_START, F_SETFL, fl | O_NONBLOCK) != 0)
+		return ag_fail(e, AG_E_SYSTEM, "the socket systemd passed "
+			       "(fd %d): fcntl: %s; refusing to serve on it (a "
+			       "seccomp filter must allow fcntl)",
+			       SD_LISTEN_FDS_START, strerror(errno));
 	return SD_LISTEN_FDS_START;
 }
 
@@ -285,6 +295,17 @@ static void server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* The socket: systemd's, or our own. */
+static int server_socket(const struct config *cfg, struct ag_error *e)
+{
+	srv.lfd = server_inherited(e);
+	if (srv.lfd >= 0)
+		log_info("listening on the socket systemd passed");
+	else if (srv.lfd == SERVER_NOT_PASSED)
+		srv.lfd = server_listen(cfg, e);
+	return srv.lfd >= 0 ? 0 : -1;
+}
+
 int server_start(struct ev_loop *loop, const struct config *cfg,
 		 struct keyring *kr, struct ag_error *e)
 {
@@ -292,14 +313,7 @@ int server_start(struct ev_loop *loop, const struct config *cfg,
 	srv.cfg = cfg;
 	srv.kr = kr;
 	srv.stats.started = ev_now(loop);
-	if (server_state(cfg, kr, e) != 0)
-		return -1;
-	srv.lfd = server_inherited();
-	if (srv.lfd < 0)
-		srv.lfd = server_listen(cfg, e);
-	else
-		log_info("listening on the socket systemd passed");
-	if (srv.lfd < 0)
+	if (server_state(cfg, kr, e) != 0 || server_socket(cfg, e) != 0)
 		return -1;
 	srv.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_io_init(&srv.accept_w, server_accept_cb, srv.lfd, EV_READ);
