@@ -185,7 +185,8 @@ int main(int argc, char **argv)
 	if (notify_init() < 0)
 		log_warn("NOTIFY_SOCKET is set but unusable; systemd will not "
 			 "hear from agauthd");
-	/* the socket and the state directory as root, then root never again */
+	/* the state directory and the socket as root, then root never
+	 * again */
 	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0) {
 		log_err("%s", e.msg);
 		keyring_unref(kr);

@@ -35,7 +35,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "daemon/priv.h"
+#include "daemon/statedir.h"
 #include "shared/b64url.h"
 #include "shared/buf.h"
 #include "shared/claims.h"
@@ -535,32 +535,8 @@ out:
 	return rc;
 }
 
-/*
- * Whoever else may write the log, or its directory, may un-revoke: only
- * the user agauthd runs as (after dropping root, the one it drops to)
- * and root.  A daemon that drops root writes the directory as its user
- * (compaction, the running marker), so then the directory must be that
- * user's.
- */
-static int revoke_owned(const char *path, const struct stat *st, int is_dir,
-			struct ag_error *e)
-{
-	uid_t us = priv_uid();
-
-	if ((st->st_mode & 022) == 0 && (st->st_uid == us ||
-	    (st->st_uid == 0 && !(is_dir && priv_drops()))))
-		return 0;
-	return ag_fail(e, AG_E_STATE, "%s: %s (mode %04o, uid %u; agauthd "
-		       "runs as uid %u)", path, (st->st_mode & 022) != 0 ?
-		       "writable by others than agauthd" : is_dir ?
-		       "not owned by the user agauthd runs as" :
-		       "not owned by agauthd or root",
-		       (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid,
-		       (unsigned)us);
-}
-
 /* Opens the log the way it must be: a regular file, not through a link,
- * in a directory only we may change. */
+ * in a directory only we may change (statedir_lock made it). */
 static int revoke_file(const char *dir, struct ag_error *e)
 {
 	struct stat st;
@@ -569,19 +545,7 @@ static int revoke_file(const char *dir, struct ag_error *e)
 		return ag_fail(e, AG_E_STATE, "state directory path too long");
 	snprintf(revoke_dir, sizeof revoke_dir, "%s", dir);
 	snprintf(revoke_path, sizeof revoke_path, "%s/revocations", dir);
-	if (mkdir(dir, 0700) == 0) {
-		/* made by root for a daemon that drops root: its user's, as
-		 * systemd's StateDirectory= would make it (an existing
-		 * directory is never handed over: it may be anything) */
-		if (priv_drops() && chown(dir, priv_uid(), priv_gid()) != 0)
-			return ag_fail(e, AG_E_STATE, "%s: chown: %s", dir,
-				       strerror(errno));
-	} else if (errno != EEXIST) {
-		return ag_fail(e, AG_E_STATE, "%s: %s", dir, strerror(errno));
-	}
-	if (stat(dir, &st) != 0)
-		return ag_fail(e, AG_E_STATE, "%s: %s", dir, strerror(errno));
-	if (revoke_owned(dir, &st, 1, e) != 0)
+	if (statedir_check(dir, e) != 0)
 		return -1;
 	revoke_fd = open(revoke_path, O_RDWR | O_CREAT | O_NOFOLLOW |
 			 O_CLOEXEC | O_NOCTTY, 0600);
@@ -591,7 +555,7 @@ static int revoke_file(const char *dir, struct ag_error *e)
 	if (fstat(revoke_fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return ag_fail(e, AG_E_STATE, "%s: not a regular file",
 			       revoke_path);
-	if (revoke_owned(revoke_path, &st, 0, e) != 0)
+	if (statedir_owned(revoke_path, &st, 0, e) != 0)
 		return -1;
 	/* a log just created must not vanish with its first records */
 	if (revoke_sync_dir() != 0)

@@ -26,8 +26,8 @@
 
 enum revoke_kind { REVOKE_TOKEN, REVOKE_JTI, REVOKE_SUBJECT };
 
-/* Loads (and compacts) state_dir/revocations; a torn last record from a
- * crash is dropped.  claim: the subject claim's name.  A NULL or empty
+/* Loads (and compacts) state_dir/revocations, whose directory must exist
+ * (statedir_lock makes it); a torn last record from a crash is dropped.  claim: the subject claim's name.  A NULL or empty
  * state_dir keeps revocations in memory only (tests, or a daemon without
  * a state directory).  Replaces whatever an earlier open loaded. */
 int revoke_open(const char *state_dir, const char *claim, double horizon,

@@ -20,6 +20,7 @@
 #include "daemon/pool.h"
 #include "daemon/reply.h"
 #include "daemon/revoke.h"
+#include "daemon/statedir.h"
 #include "shared/cache.h"
 
 #define SERVER_ACCEPT_BATCH 64
@@ -180,6 +181,18 @@ static int server_listen(const struct config *cfg, struct ag_error *e)
 	return fd;
 }
 
+/* The listening socket closed; our own socket file removed (systemd's is
+ * systemd's). */
+static void server_unlisten(void)
+{
+	if (srv.lfd >= 0)
+		close(srv.lfd);
+	srv.lfd = -1;
+	if (srv.own_path)
+		unlink(srv.cfg->socket_path);
+	srv.own_path = 0;
+}
+
 static void server_resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	(void)w;
@@ -251,7 +264,7 @@ static void server_beat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		revoke_prune(now);
 }
 
-/* The cache and the revocations, before the first client. */
+/* The revocations and the cache, before the first client. */
 static int server_state(const struct config *cfg, struct keyring *kr,
 			struct ag_error *e)
 {
@@ -313,8 +326,16 @@ int server_start(struct ev_loop *loop, const struct config *cfg,
 	srv.cfg = cfg;
 	srv.kr = kr;
 	srv.stats.started = ev_now(loop);
-	if (server_state(cfg, kr, e) != 0 || server_socket(cfg, e) != 0)
+	/* the state directory is locked, and the socket held, before
+	 * anything in the directory is read or written: a second daemon
+	 * stops at either having changed nothing */
+	if (statedir_lock(cfg->state_dir, e) != 0)
 		return -1;
+	if (server_socket(cfg, e) != 0 || server_state(cfg, kr, e) != 0) {
+		server_unlisten();
+		statedir_unlock();
+		return -1;
+	}
 	srv.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_io_init(&srv.accept_w, server_accept_cb, srv.lfd, EV_READ);
 	ev_io_start(loop, &srv.accept_w);
@@ -342,14 +363,13 @@ void server_run(void)
 	cachew_close();
 	hold_stop();
 	ev_io_stop(srv.loop, &srv.accept_w);
-	close(srv.lfd);
-	if (srv.own_path)
-		unlink(srv.cfg->socket_path);
+	server_unlisten();
 	pool_stop();
 	/* after the pool: the replies of jobs that were running are out */
 	conn_close_all();
 	dispatch_end();
 	revoke_close();
+	statedir_unlock();
 	if (srv.spare >= 0)
 		close(srv.spare);
 	keyring_unref(srv.kr);

@@ -1,0 +1,110 @@
+'use strict';
+/*
+ * 13. The state directory: one agauthd at a time (a second one stops at
+ * the lock having changed nothing, and the first one's acknowledged
+ * revocations survive a SIGKILL).
+ */
+const test = require('node:test');
+const assert = require('node:assert');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const h = require('./harness');
+
+const EX_CONFIG = 78;
+const REVOKED = { message: 'jwt revoked' };
+const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/* inode, mode and bytes of every file under dir */
+function snapshot(dir) {
+	const out = {};
+	for (const name of fs.readdirSync(dir, { recursive: true }).sort()) {
+		const f = path.join(dir, name);
+		const st = fs.lstatSync(f);
+		out[name] = { ino: st.ino, mode: st.mode, size: st.size,
+			      sha: st.isFile() ? crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex') : null };
+	}
+	return out;
+}
+
+async function sign(c, payload) {
+	return h.ok(await c.call('sign', { payload: JSON.stringify(payload), opts: '{"expiresIn":"1h"}' })).token;
+}
+
+/* A daemon that must refuse to start: its exit status and stderr.  One
+ * that starts instead is stopped, and the test fails. */
+async function refusal(env, argv, what) {
+	const d = new h.Daemon(env);
+	await d.spawn({ wait: false, argv });
+	await h.waitFor(() => !d.alive || /agauthd ready/.test(d.stderr), { timeout: 15000, what: `${what}: an exit` });
+	if (d.alive) {
+		await d.stop();
+		assert.fail(`${what}: agauthd started:\n${d.stderr}`);
+	}
+	d.assertClean();
+	return { code: d.exit.code, stderr: d.stderr };
+}
+
+/* A daemon with three tokens signed, a log a start would compact (70
+ * lines, one record) and the first token's revocation acknowledged:
+ * { env, d, c, tok, before (snapshot), held (the refusal, as a RegExp) } */
+async function liveDaemon(t) {
+	const env = h.setup();
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	const tok = [];
+	for (let i = 0; i < 3; i++)
+		tok.push(await sign(c, { sub: `u${i}` }));
+	for (let i = 0; i < 70; i++)
+		h.ok(await c.call('revoke', { jti: 'again' }));
+	h.ok(await c.call('revoke', { token: tok[0] }));
+	const lockFile = path.join(env.dir, 'agauthd.lock');
+	const held = new RegExp(`${esc(lockFile)}: locked by process ${d.pid}: another agauthd uses the state directory ${esc(env.dir)}; stop it first, or give this one a \\[daemon\\] state_dir of its own`);
+	return { env, d, c, tok, before: snapshot(env.dir), held };
+}
+
+/* The refusal of a second daemon on conf: exit 78 at the lock, nothing in
+ * the state directory changed, no socket made. */
+async function refusedAtTheLock(live, conf, what) {
+	const r = await refusal(live.env, [h.AGAUTHD, '-c', conf], what);
+	assert.deepStrictEqual(snapshot(live.env.dir), live.before, `${what}: the state directory changed`);
+	assert.strictEqual(r.code, EX_CONFIG, `${what}: exit ${r.code}\n${r.stderr}`);
+	assert.match(r.stderr, live.held, what);
+	assert.doesNotMatch(r.stderr, /revocations in force|listening on/, what);
+	assert.ok(live.before['agauthd.lock'], 'no lock file');
+}
+
+test('a second agauthd on the state directory, on another socket: refused at the lock; the first one\'s acknowledged revocations survive SIGKILL', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const live = await liveDaemon(t);
+	const other = h.setup({ conf: { daemon: { state_dir: live.env.dir } } });
+	await refusedAtTheLock(live, other.conf, 'another socket');
+	assert.ok(!fs.existsSync(other.sock), 'the refused daemon made its socket');
+	/* the live daemon goes on appending to its log; what it acknowledges
+	 * survives SIGKILL and a restart */
+	h.ok(await live.c.call('revoke', { token: live.tok[1] }));
+	live.d.signal('SIGKILL');
+	await live.d.waitExit(10000);
+	let d = await h.Daemon.start(live.env);
+	const c = await d.client();
+	for (const i of [0, 1])
+		h.fails(await c.call('verify', { token: live.tok[i] }), 'AG_E_REVOKED', { ...REVOKED, what: `token ${i}` });
+	h.ok(await c.call('verify', { token: live.tok[2] }));
+	await d.stop();
+	/* the lock is let go at the stop: another start takes it */
+	d = await h.Daemon.start(live.env);
+	await d.stop();
+});
+
+test('a second agauthd with the same configuration: refused at the lock before it compacts the live log', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const live = await liveDaemon(t);
+	await refusedAtTheLock(live, live.env.conf, 'same configuration');
+	h.ok(await live.c.call('revoke', { token: live.tok[1] }));
+	live.d.signal('SIGKILL');
+	await live.d.waitExit(10000);
+	const d = await h.Daemon.start(live.env);
+	const c = await d.client();
+	h.fails(await c.call('verify', { token: live.tok[1] }), 'AG_E_REVOKED', REVOKED);
+	await d.stop();
+});
