@@ -23,6 +23,7 @@
 #include "daemon/notify.h"
 #include "daemon/pool.h"
 #include "daemon/priv.h"
+#include "daemon/revoke.h"
 #include "daemon/secmem.h"
 #include "daemon/server.h"
 #include "shared/limits.h"
@@ -128,13 +129,32 @@ static int main_keyring(const struct config *cfg, struct keyring **kr,
 	return rc;
 }
 
+/*
+ * agauthd -t: what a start reads before it changes anything, read the
+ * same way: the configuration (done), the keyring as the user agauthd
+ * runs as (done), and the state directory with every revocation record,
+ * through the loader the start uses, told to write nothing (a running
+ * daemon may own the directory).
+ */
+static int main_check(const char *file, const struct config *cfg,
+		      const struct keyring *kr, struct ag_error *e)
+{
+	if (server_revocations(cfg, REVOKE_CHECK, e) != 0)
+		return -1;
+	printf("agauthd: %s and %s are valid (%d keys); state directory %s: "
+	       "%zu revocations in force\n", file, cfg->keyring, kr->n,
+	       cfg->state_dir, revoke_count());
+	revoke_close();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *file = MAIN_DEFAULT_CONFIG;
 	static struct config cfg;
 	struct keyring *kr = NULL;
 	struct ag_error e;
-	int opt, check = 0;
+	int opt, check = 0, rc;
 
 	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
 		return main_keygen(argc, argv);
@@ -172,10 +192,11 @@ int main(int argc, char **argv)
 		return main_status(&e);
 	}
 	if (check) {
-		printf("agauthd: %s and %s are valid (%d keys)\n", file,
-		       cfg.keyring, kr->n);
+		rc = main_check(file, &cfg, kr, &e);
+		if (rc != 0)
+			log_err("%s", e.msg);
 		keyring_unref(kr);
-		return 0;
+		return rc != 0 ? main_status(&e) : 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/* a file-size limit (LimitFSIZE=, ulimit -f) makes an append to the

@@ -89,6 +89,7 @@ static int revoke_fd = -1;              /* -1: memory only */
 static off_t revoke_flen;               /* bytes of whole records */
 static size_t revoke_lines;             /* its lines, live or not */
 static int revoke_unsynced;             /* its rename may not be durable */
+static int revoke_check_only;           /* REVOKE_CHECK: nothing is written */
 static struct buf revoke_pending;       /* lines the file still lacks */
 static size_t revoke_npending;
 
@@ -460,9 +461,11 @@ static void revoke_compact_maybe(void)
 		revoke_compact();
 }
 
-/* Cuts the log back to its whole records. */
+/* Cuts the log back to its whole records (checking only, leaves it). */
 static int revoke_cut(off_t len, struct ag_error *e)
 {
+	if (revoke_check_only)
+		return 0;
 	if (ftruncate(revoke_fd, len) != 0 || fdatasync(revoke_fd) != 0)
 		return ag_fail(e, AG_E_STATE, "%s: cannot cut off a torn "
 			       "record: %s", revoke_path, strerror(errno));
@@ -536,7 +539,8 @@ out:
 }
 
 /* Opens the log the way it must be: a regular file, not through a link,
- * in a directory only we may change (statedir_lock made it). */
+ * in a directory only we may change.  Checking only, a directory or a log
+ * that is not there yet is no error: there is nothing to load. */
 static int revoke_file(const char *dir, struct ag_error *e)
 {
 	struct stat st;
@@ -546,11 +550,17 @@ static int revoke_file(const char *dir, struct ag_error *e)
 	snprintf(revoke_dir, sizeof revoke_dir, "%s", dir);
 	snprintf(revoke_path, sizeof revoke_path, "%s/revocations", dir);
 	if (statedir_check(dir, e) != 0)
-		return -1;
-	revoke_fd = open(revoke_path, O_RDWR | O_CREAT | O_NOFOLLOW |
-			 O_CLOEXEC | O_NOCTTY, 0600);
+		return revoke_check_only && errno == ENOENT ? 0 : -1;
+	/* O_NONBLOCK: a FIFO there must not hold up the open (fstat
+	 * refuses it just after) */
+	revoke_fd = revoke_check_only ?
+		    open(revoke_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+			 O_NOCTTY | O_NONBLOCK) :
+		    open(revoke_path, O_RDWR | O_CREAT | O_NOFOLLOW |
+			 O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
 	if (revoke_fd < 0)
-		return ag_fail(e, AG_E_STATE, "%s: %s", revoke_path,
+		return revoke_check_only && errno == ENOENT ? 0 :
+		       ag_fail(e, AG_E_STATE, "%s: %s", revoke_path,
 			       strerror(errno));
 	if (fstat(revoke_fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return ag_fail(e, AG_E_STATE, "%s: not a regular file",
@@ -558,14 +568,14 @@ static int revoke_file(const char *dir, struct ag_error *e)
 	if (statedir_owned(revoke_path, &st, 0, e) != 0)
 		return -1;
 	/* a log just created must not vanish with its first records */
-	if (revoke_sync_dir() != 0)
+	if (!revoke_check_only && revoke_sync_dir() != 0)
 		return ag_fail(e, AG_E_STATE, "%s: %s", dir, strerror(errno));
 	revoke_flen = st.st_size;
 	return 0;
 }
 
 int revoke_open(const char *state_dir, const char *claim, double horizon,
-		double now, struct ag_error *e)
+		double now, int flags, struct ag_error *e)
 {
 	revoke_close();
 	if (strlen(claim) >= sizeof revoke_claim_name)
@@ -579,6 +589,7 @@ int revoke_open(const char *state_dir, const char *claim, double horizon,
 			       strerror(errno));
 	snprintf(revoke_claim_name, sizeof revoke_claim_name, "%s", claim);
 	revoke_horizon = horizon;
+	revoke_check_only = (flags & REVOKE_CHECK) != 0;
 	buf_init(&revoke_text, AG_REVOKE_VALUE_MAX);
 	buf_init(&revoke_pending, AG_REVOKE_PENDING_MAX);
 	revoke_ready = 1;
@@ -587,6 +598,13 @@ int revoke_open(const char *state_dir, const char *claim, double horizon,
 	if (revoke_file(state_dir, e) != 0 || revoke_load(now, e) != 0) {
 		revoke_close();
 		return -1;
+	}
+	if (revoke_check_only) {
+		/* what was read stays in memory; the file is left alone */
+		if (revoke_fd >= 0)
+			close(revoke_fd);
+		revoke_fd = -1;
+		return 0;
 	}
 	revoke_compact_maybe();
 	return 0;
@@ -608,6 +626,7 @@ void revoke_close(void)
 	revoke_flen = 0;
 	revoke_lines = 0;
 	revoke_unsynced = 0;
+	revoke_check_only = 0;
 	revoke_ready = 0;
 }
 

@@ -264,15 +264,21 @@ static void server_beat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		revoke_prune(now);
 }
 
+int server_revocations(const struct config *cfg, int flags,
+		       struct ag_error *e)
+{
+	return revoke_open(cfg->state_dir, cfg->revoke_claim,
+			   cfg->revoke_horizon > 0 ? cfg->revoke_horizon :
+			   cfg->default_expiry, reply_now(), flags, e);
+}
+
 /* The revocations and the cache, before the first client. */
 static int server_state(const struct config *cfg, struct keyring *kr,
 			struct ag_error *e)
 {
 	double now = reply_now();
 
-	if (revoke_open(cfg->state_dir, cfg->revoke_claim,
-			cfg->revoke_horizon > 0 ? cfg->revoke_horizon :
-			cfg->default_expiry, now, e) != 0)
+	if (server_revocations(cfg, 0, e) != 0)
 		return -1;
 	if (cachew_open(cfg->cache_size, cfg->cache_slot, cfg->revoke_claim,
 			now, e) != 0)

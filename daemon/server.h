@@ -24,6 +24,10 @@ struct server_stats {
  * On error nothing stays open and *e says why. */
 int server_start(struct ev_loop *loop, const struct config *cfg,
 		 struct keyring *kr, struct ag_error *e);
+/* The revocations of cfg's state directory, revoke_open with flags: what
+ * a start loads, and (REVOKE_CHECK) what agauthd -t checks. */
+int server_revocations(const struct config *cfg, int flags,
+		       struct ag_error *e);
 /* Runs the loop until SIGTERM or SIGINT, then cleans up. */
 void server_run(void);
 

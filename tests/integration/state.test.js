@@ -2,7 +2,8 @@
 /*
  * 13. The state directory: one agauthd at a time (a second one stops at
  * the lock having changed nothing, and the first one's acknowledged
- * revocations survive a SIGKILL).
+ * revocations survive a SIGKILL), and `agauthd -t` refuses what a start
+ * refuses, with the same exit status, without writing anything.
  */
 const test = require('node:test');
 const assert = require('node:assert');
@@ -107,4 +108,37 @@ test('a second agauthd with the same configuration: refused at the lock before i
 	const c = await d.client();
 	h.fails(await c.call('verify', { token: live.tok[1] }), 'AG_E_REVOKED', REVOKED);
 	await d.stop();
+});
+
+test('agauthd -t checks the state directory as a start does, exits 78 where it fails, and writes nothing', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup();
+	/* a state directory others may write: both refuse */
+	fs.chmodSync(env.dir, 0o777);
+	const open = new RegExp(`${esc(env.dir)}: writable by others than agauthd \\(mode 0777`);
+	const check = h.run(['-t', '-c', env.conf]);
+	assert.strictEqual(check.status, EX_CONFIG, check.stderr);
+	assert.match(check.stderr, open);
+	const r = await refusal(env, [h.AGAUTHD, '-c', env.conf], 'state directory 0777');
+	assert.strictEqual(r.code, EX_CONFIG, r.stderr);
+	assert.match(r.stderr, open);
+	assert.ok(!fs.existsSync(path.join(env.dir, 'agauthd.lock')), 'a file was made in a directory others may write');
+	fs.chmodSync(env.dir, 0o755);
+
+	/* beside a running daemon: -t passes, and changes nothing */
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	h.ok(await c.call('revoke', { sub: 'alice' }));
+	const before = snapshot(env.dir);
+	const again = h.run(['-t', '-c', env.conf]);
+	assert.strictEqual(again.status, 0, again.stderr);
+	assert.match(again.stdout, new RegExp(`are valid \\(1 keys\\); state directory ${esc(env.dir)}: 1 revocations in force`));
+	assert.deepStrictEqual(snapshot(env.dir), before);
+	await d.stop();
+
+	/* a state directory not there yet: nothing to check, nothing made */
+	const fresh = h.setup({ conf: { daemon: { state_dir: 'state' } } });
+	const none = h.run(['-t', '-c', fresh.conf]);
+	assert.strictEqual(none.status, 0, none.stderr);
+	assert.ok(!fs.existsSync(path.join(fresh.dir, 'state')), '-t made the state directory');
 });

@@ -96,7 +96,7 @@ static void open_at(const char *sd, double now)
 	struct ag_error e;
 
 	revoke_close();
-	cr_assert_eq(revoke_open(sd, "sub", HORIZON, now, &e), 0, "%s", e.msg);
+	cr_assert_eq(revoke_open(sd, "sub", HORIZON, now, 0, &e), 0, "%s", e.msg);
 }
 
 static off_t fsize(void)
@@ -402,6 +402,21 @@ Test(revoke, torn_last_record_is_dropped)
 	refused(c);
 }
 
+/* Flips bit `bit` of the byte at offset off of the log. */
+static void flip(off_t off, int bit)
+{
+	FILE *f = fopen(file, "r+");
+	int c;
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, off, SEEK_SET), 0);
+	c = fgetc(f);
+	cr_assert_neq(c, EOF);
+	cr_assert_eq(fseek(f, off, SEEK_SET), 0);
+	fputc(c ^ (1 << bit), f);
+	fclose(f);
+}
+
 Test(revoke, damage_before_good_records_refuses_to_start)
 {
 	struct ag_error e;
@@ -419,11 +434,72 @@ Test(revoke, damage_before_good_records_refuses_to_start)
 	cr_assert_eq(fseek(f, 34, SEEK_SET), 0);
 	fputc('w', f);
 	fclose(f);
-	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, 0, &e), -1);
 	cr_assert_eq(e.code, AG_E_STATE);
 	cr_assert(strstr(e.msg, "revocations: line 1 is damaged") != NULL,
 		  "%s", e.msg);
 	cr_assert_eq(revoke_count(), 0);
+}
+
+/* REVOKE_CHECK (agauthd -t) reads what a start would, refuses what a
+ * start would, and writes nothing: not the directory, not a cut, not a
+ * newline. */
+Test(revoke, check_only_writes_nothing)
+{
+	struct ag_error e;
+	char b[256], *before, *after;
+	size_t n, m;
+	off_t two;
+
+	mkjwt(b, sizeof b, "{\"jti\":\"b\"}");
+	/* nothing there yet is no error, and makes nothing */
+	cr_assert_eq(rmdir(state), 0);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, REVOKE_CHECK,
+				 &e), 0, "%s", e.msg);
+	cr_assert_eq(access(state, F_OK), -1);
+	cr_assert_eq(mkdir(state, 0700), 0);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, REVOKE_CHECK,
+				 &e), 0, "%s", e.msg);
+	cr_assert_eq(access(file, F_OK), -1);
+
+	open_at(state, NOW);
+	add(REVOKE_JTI, "a", NOW);
+	add(REVOKE_JTI, "b", NOW);
+	two = fsize();
+	revoke_close();
+	/* a torn tail stays */
+	append("v1 j 18");
+	before = ut_read(file, &n);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, REVOKE_CHECK,
+				 &e), 0, "%s", e.msg);
+	cr_assert_eq(revoke_count(), 2);
+	refused(b);
+	after = ut_read(file, &m);
+	cr_assert(m == n && memcmp(before, after, n) == 0, "-t changed the log");
+	free(before);
+	free(after);
+	revoke_close();
+	cut(two);
+
+	/* damage: refused as a start refuses it */
+	revoke_close();
+	flip(3, 1);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, REVOKE_CHECK,
+				 &e), -1);
+	cr_assert(strstr(e.msg, "line 1 is damaged") != NULL, "%s", e.msg);
+	flip(3, 1);
+	/* and so are a directory and a log others may write */
+	cr_assert_eq(chmod(state, 0777), 0);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, REVOKE_CHECK,
+				 &e), -1);
+	cr_assert(strstr(e.msg, "/state: writable by others") != NULL, "%s",
+		  e.msg);
+	cr_assert_eq(chmod(state, 0700), 0);
+	cr_assert_eq(chmod(file, 0602), 0);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, REVOKE_CHECK,
+				 &e), -1);
+	cr_assert(strstr(e.msg, "revocations: writable by others") != NULL,
+		  "%s", e.msg);
 }
 
 Test(revoke, write_failure_keeps_the_record_and_the_file)
@@ -506,14 +582,14 @@ Test(revoke, refuses_a_log_others_may_write)
 	open_at(state, NOW);
 	revoke_close();
 	cr_assert_eq(chmod(file, 0662), 0);
-	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, 0, &e), -1);
 	cr_assert_eq(e.code, AG_E_STATE);
 	cr_assert(strstr(e.msg, "revocations: writable by others") != NULL,
 		  "%s", e.msg);
 	/* a directory others may write lets them swap the log */
 	cr_assert_eq(chmod(file, 0600), 0);
 	cr_assert_eq(chmod(state, 0777), 0);
-	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, 0, &e), -1);
 	cr_assert(strstr(e.msg, "/state: writable by others") != NULL,
 		  "%s", e.msg);
 	cr_assert_eq(chmod(state, 0700), 0);
@@ -523,7 +599,7 @@ Test(revoke, refuses_a_log_others_may_write)
 	snprintf(real, sizeof real, "%s/real", dir);
 	cr_assert_eq(rename(file, real), 0);
 	cr_assert_eq(symlink(real, file), 0);
-	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, 0, &e), -1);
 	cr_assert_eq(e.code, AG_E_STATE);
 }
 
@@ -547,7 +623,7 @@ Test(revoke, subject_claim_is_configurable)
 	struct ag_error e;
 	char tok[256];
 
-	cr_assert_eq(revoke_open(NULL, "uid", HORIZON, NOW, &e), 0, "%s",
+	cr_assert_eq(revoke_open(NULL, "uid", HORIZON, NOW, 0, &e), 0, "%s",
 		     e.msg);
 	mkjwt(tok, sizeof tok, "{\"uid\":\"alice\",\"sub\":\"bob\"}");
 	add(REVOKE_SUBJECT, "bob", NOW);
