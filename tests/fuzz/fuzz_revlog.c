@@ -3,7 +3,7 @@
  * daemon/revoke.c) that agauthd loads at start: revoke_open over it (as
  * agauthd -t does, then as a start does), then revoke_check of a few
  * tokens, revoke_add, revoke_prune (and with them the torn-record cut,
- * compaction and appends), revoke_close.
+ * the mended newline, compaction and appends), revoke_close.
  *
  * Beyond not crashing or leaking: -t (REVOKE_CHECK) accepts what a start
  * accepts, finds the same records in force and leaves the bytes as they

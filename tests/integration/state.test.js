@@ -2,8 +2,10 @@
 /*
  * 13. The state directory: one agauthd at a time (a second one stops at
  * the lock having changed nothing, and the first one's acknowledged
- * revocations survive a SIGKILL), and `agauthd -t` refuses what a start
- * refuses, with the same exit status, without writing anything.
+ * revocations survive a SIGKILL), a revocation log whose last record is
+ * damaged refuses the start while only a torn one is cut (and logged),
+ * and `agauthd -t` refuses what a start refuses, with the same exit
+ * status, without writing anything.
  */
 const test = require('node:test');
 const assert = require('node:assert');
@@ -108,6 +110,76 @@ test('a second agauthd with the same configuration: refused at the lock before i
 	const c = await d.client();
 	h.fails(await c.call('verify', { token: live.tok[1] }), 'AG_E_REVOKED', REVOKED);
 	await d.stop();
+});
+
+/* A stopped daemon's log with two records, the last one revoking the
+ * token alice and the first bob's subject: { env, log, good, alice, bob } */
+async function twoRecords() {
+	const env = h.setup();
+	const d = await h.Daemon.start(env);
+	let alice, bob;
+	try {
+		const c = await d.client();
+		alice = await sign(c, { sub: 'alice' });
+		bob = await sign(c, { sub: 'bob' });
+		h.ok(await c.call('revoke', { sub: 'bob' }));
+		h.ok(await c.call('revoke', { token: alice }));
+	} finally {
+		await d.stop();
+	}
+	const log = path.join(env.dir, 'revocations');
+	return { env, log, good: fs.readFileSync(log), alice, bob };
+}
+
+test('a revocation log whose last record is damaged: -t and the start refuse, naming the line and byte', { timeout: h.TEST_TIMEOUT }, async () => {
+	const { env, log, good } = await twoRecords();
+	const last = good.lastIndexOf(10, good.length - 2) + 1;
+	/* one bit of the last record's value flipped, with and without its
+	 * newline */
+	const flipped = Buffer.from(good);
+	flipped[last + 40] ^= 1;
+	for (const [what, bytes] of [['a flipped bit', flipped], ['a flipped bit, no newline', flipped.subarray(0, flipped.length - 1)]]) {
+		fs.writeFileSync(log, bytes);
+		const damaged = new RegExp(`${esc(log)}: line 2 \\(byte ${last}\\) is damaged: its checksum does not match; agauthd will not start rather than forget a revocation: restore the file from a backup, or delete that line`);
+		const r = await refusal(env, [h.AGAUTHD, '-c', env.conf], what);
+		assert.strictEqual(r.code, EX_CONFIG, `${what}: exit ${r.code}\n${r.stderr}`);
+		assert.match(r.stderr, damaged, what);
+		assert.ok(!fs.existsSync(env.sock), `${what}: the socket stayed`);
+		assert.deepStrictEqual(fs.readFileSync(log), bytes, `${what}: the log was changed`);
+		const check = h.run(['-t', '-c', env.conf]);
+		assert.strictEqual(check.status, EX_CONFIG, `${what}, -t: exit ${check.status}\n${check.stderr}`);
+		assert.match(check.stderr, damaged, `${what}, -t`);
+	}
+});
+
+test('a revocation log whose last record lost only its newline keeps it; a torn one is cut, and logged', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const { env, log, good, alice, bob } = await twoRecords();
+	/* the whole record without its newline: in force, and mended */
+	fs.writeFileSync(log, good.subarray(0, good.length - 1));
+	let d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	let c = await d.client();
+	h.fails(await c.call('verify', { token: alice }), 'AG_E_REVOKED', REVOKED);
+	h.fails(await c.call('verify', { token: bob }), 'AG_E_REVOKED', REVOKED);
+	await d.stop();
+	assert.deepStrictEqual(fs.readFileSync(log), good);
+	assert.match(d.stderr, /the last record lacked its newline; added it/);
+
+	/* a record torn by a crash before its checksum: -t says it will be
+	 * cut and leaves it; the start cuts it and says so */
+	const torn = Buffer.concat([good, Buffer.from('v1 j 1800000000000 18')]);
+	fs.writeFileSync(log, torn);
+	const check = h.run(['-t', '-c', env.conf]);
+	assert.strictEqual(check.status, 0, check.stderr);
+	assert.match(check.stderr, new RegExp(`${esc(log)}: agauthd will cut an incomplete last record \\(21 bytes at byte ${good.length}\\)`));
+	assert.match(check.stdout, /2 revocations in force/);
+	assert.deepStrictEqual(fs.readFileSync(log), torn, '-t changed the log');
+	d = await h.Daemon.start(env);
+	assert.match(d.stderr, new RegExp(`${esc(log)}: cutting an incomplete last record \\(21 bytes at byte ${good.length}\\) that a crash in the middle of an append left; it was never acknowledged`));
+	c = await d.client();
+	h.fails(await c.call('verify', { token: alice }), 'AG_E_REVOKED', REVOKED);
+	await d.stop();
+	assert.deepStrictEqual(fs.readFileSync(log), good);
 });
 
 test('agauthd -t checks the state directory as a start does, exits 78 where it fails, and writes nothing', { timeout: h.TEST_TIMEOUT }, async (t) => {
