@@ -1,4 +1,5 @@
-/* keyring_rotate.c - a new primary key and the manifest rewritten for it. */
+/* keyring_rotate.c - a new primary key, and the manifest rewritten for
+ * it. */
 #include "keyring.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon/keygen.h"
+#include "daemon/log.h"
 
 static void kr_put_time(FILE *f, const char *name, int64_t t)
 {
@@ -36,7 +38,25 @@ static void kr_put_key(FILE *f, const struct kr_key *k, enum kr_state state,
 		kr_put_time(f, "retire", retire);
 }
 
-/* The manifest as it must read after the rotation, to path. */
+/* Its directory synced: a rename or a new file in it survives a crash. */
+static int kr_sync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, rc;
+
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1,
+		 slash ? path : ".");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* The manifest as it must read after the rotation, to path: fresh
+ * primary, kr's primary verifying until retire. */
 static int kr_write_manifest(const struct keyring *kr, const char *path,
 			     const struct kr_key *fresh, int64_t retire,
 			     struct ag_error *e)
@@ -69,19 +89,57 @@ static int kr_write_manifest(const struct keyring *kr, const char *path,
 	return 0;
 }
 
-int keyring_rotate(const struct keyring *kr, const char *alg, double now,
-		   double grace, struct keyring **out, struct ag_error *e)
+/*
+ * kr's manifest rewritten with fresh primary: written to MANIFEST.new
+ * and synced, loaded (a keyring that does not load never goes live),
+ * renamed over the manifest, its directory synced.  Refused, changing
+ * nothing, if the manifest is no longer what kr was loaded from.
+ */
+static int kr_commit(const struct keyring *kr, const struct kr_key *fresh,
+		     int64_t retire, uint64_t generation, struct keyring **out,
+		     struct ag_error *e)
 {
-	struct kr_key fresh;
+	char tmp[PATH_MAX + 8];
+
+	*out = NULL;
+	/* a rewrite of an older picture would bring back what the
+	 * operator removed since */
+	if (keyring_current(kr, e) != 0)
+		return -1;
+	snprintf(tmp, sizeof tmp, "%s.new", kr->manifest);
+	if (kr_write_manifest(kr, tmp, fresh, retire, e) != 0 ||
+	    keyring_load(tmp, generation, out, e) != 0)
+		goto fail;
+	snprintf((*out)->manifest, sizeof (*out)->manifest, "%s", kr->manifest);
+	if (rename(tmp, kr->manifest) != 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: %s", kr->manifest,
+			strerror(errno));
+		goto fail;
+	}
+	/* live either way now; only a power loss could bring the old one
+	 * back */
+	if (kr_sync_dir(kr->manifest) != 0)
+		log_warn("%s: renamed, but its directory not synced: %s",
+			 kr->manifest, strerror(errno));
+	return 0;
+fail:
+	unlink(tmp);
+	keyring_unref(*out);
+	*out = NULL;
+	return -1;
+}
+
+int keyring_rotate_make(const struct keyring *kr, const char *alg,
+			double now, struct kr_fresh *f, struct ag_error *e)
+{
 	const struct jws_alg *a;
-	char dir[PATH_MAX], file[PATH_MAX + 64], tmp[PATH_MAX + 8], spec[128];
+	char dir[PATH_MAX];
 	unsigned char rnd[3];
 	const char *type, *slash = strrchr(kr->manifest, '/');
 	time_t t = (time_t)now;
 	struct tm tm;
-	int rc = -1;
 
-	*out = NULL;
+	memset(f, 0, sizeof *f);
 	if (alg == NULL)
 		alg = kr->primary >= 0 ? kr->keys[kr->primary].alg->name :
 		      "HS256";
@@ -92,10 +150,9 @@ int keyring_rotate(const struct keyring *kr, const char *alg, double now,
 	       keygen_type_for_alg(a->name) : NULL;
 	if (type == NULL)
 		return ag_fail(e, AG_E_KEYRING, "cannot rotate to '%.64s'", alg);
-	memset(&fresh, 0, sizeof fresh);
 	gmtime_r(&t, &tm);
 	key_rng(NULL, rnd, sizeof rnd);
-	snprintf(fresh.name, sizeof fresh.name,
+	snprintf(f->key.name, sizeof f->key.name,
 		 "k%04d%02d%02d-%02d%02d%02d-%02x%02x%02x", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 rnd[0], rnd[1], rnd[2]);
@@ -103,38 +160,45 @@ int keyring_rotate(const struct keyring *kr, const char *alg, double now,
 		 kr->manifest) : 1, slash ? kr->manifest : ".");
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return ag_fail(e, AG_E_KEYRING, "%s: %s", dir, strerror(errno));
-	snprintf(spec, sizeof spec, "keys/%s.%s", fresh.name,
+	snprintf(f->spec, sizeof f->spec, "keys/%s.%s", f->key.name,
 		 strcmp(keygen_encoding(type), "pem") == 0 ? "pem" : "key");
-	snprintf(file, sizeof file, "%.*s/%s", slash ? (int)(slash -
-		 kr->manifest) : 1, slash ? kr->manifest : ".", spec);
-	fresh.file_spec = spec;
-	fresh.alg = a;
-	fresh.encoding = strcmp(keygen_encoding(type), "pem") == 0 ?
-			 KR_PEM : KR_BASE64;
-	fresh.has_kid = 1;
-	snprintf(fresh.kid, sizeof fresh.kid, "%s", fresh.name);
-	fresh.created = (int64_t)now;
-	snprintf(tmp, sizeof tmp, "%s.new", kr->manifest);
-	if (keygen_write(type, file, 0, e) != 0)
+	f->key.file_spec = f->spec;
+	f->key.alg = a;
+	f->key.encoding = strcmp(keygen_encoding(type), "pem") == 0 ?
+			  KR_PEM : KR_BASE64;
+	f->key.has_kid = 1;
+	snprintf(f->key.kid, sizeof f->key.kid, "%s", f->key.name);
+	f->key.created = (int64_t)now;
+	if (keyring_key_path(kr, &f->key, f->path, sizeof f->path) != 0)
+		return ag_fail(e, AG_E_KEYRING, "%s: path too long", dir);
+	if (keygen_write(type, f->path, 0, e) != 0) {
+		f->path[0] = '\0';
 		return -1;
-	/* load what we wrote before it replaces the manifest: a keyring
-	 * that does not load never goes live */
-	if (kr_write_manifest(kr, tmp, &fresh, (int64_t)(now + grace), e) != 0 ||
-	    keyring_load(tmp, kr->generation + 1, out, e) != 0)
-		goto out;
-	snprintf((*out)->manifest, sizeof (*out)->manifest, "%s", kr->manifest);
-	if (rename(tmp, kr->manifest) != 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: %s", kr->manifest,
-			strerror(errno));
-		keyring_unref(*out);
-		*out = NULL;
-		goto out;
 	}
-	rc = 0;
-out:
-	if (rc != 0) {
-		unlink(tmp);
-		unlink(file);
+	/* the manifest that names it is synced before it goes live: so is
+	 * the file's name */
+	if (kr_sync_dir(f->path) != 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: %s", dir, strerror(errno));
+		keyring_rotate_drop(f);
+		return -1;
 	}
-	return rc;
+	return 0;
+}
+
+int keyring_rotate_commit(const struct keyring *live, struct kr_fresh *f,
+			  double now, double grace, struct keyring **out,
+			  struct ag_error *e)
+{
+	if (kr_commit(live, &f->key, (int64_t)(now + grace),
+		      live->generation + 1, out, e) != 0)
+		return -1;
+	f->path[0] = '\0';
+	return 0;
+}
+
+void keyring_rotate_drop(struct kr_fresh *f)
+{
+	if (f->path[0] != '\0')
+		unlink(f->path);
+	f->path[0] = '\0';
 }

@@ -10,6 +10,7 @@
 #include "daemon/keygen.h"
 #include "daemon/keyring.h"
 #include "daemon/sign.h"
+#include "util.h"
 
 #define NOW 1800000000.0
 
@@ -187,6 +188,38 @@ Test(keyring, imported_authkey_without_kid)
 	keyring_unref(kr);
 }
 
+/* keyring_rotate_make then keyring_rotate_commit on live, as a rotate
+ * request does them (the make on a crypto thread, the commit on the
+ * loop); -1 with *e from either. */
+static int rotate(const struct keyring *snap, const struct keyring *live,
+		  const char *alg, double now, double grace,
+		  struct keyring **next, struct ag_error *e)
+{
+	struct kr_fresh f;
+	int rc;
+
+	*next = NULL;
+	if (keyring_rotate_make(snap, alg, now, &f, e) != 0)
+		return -1;
+	rc = keyring_rotate_commit(live, &f, now, grace, next, e);
+	keyring_rotate_drop(&f);
+	return rc;
+}
+
+/* Files in dir/keys. */
+static int nkeyfiles(void)
+{
+	char cmd[160], out[32] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "ls %s/keys | wc -l", dir);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	cr_assert_not_null(fgets(out, sizeof out, p));
+	pclose(p);
+	return atoi(out);
+}
+
 Test(keyring, rotation_demotes_and_keeps_verifying)
 {
 	struct keyring *kr, *next;
@@ -199,7 +232,7 @@ Test(keyring, rotation_demotes_and_keeps_verifying)
 	       "encoding = base64\nalgorithm = HS256\nstate = primary\n", 0600);
 	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
 	old = sign(kr, NULL, &e);
-	cr_assert_eq(keyring_rotate(kr, NULL, NOW, 3600, &next, &e), 0, "%s",
+	cr_assert_eq(rotate(kr, kr, NULL, NOW, 3600, &next, &e), 0, "%s",
 		     e.msg);
 	cr_assert_eq(next->generation, 2);
 	cr_assert_eq(next->n, 2);
@@ -223,6 +256,81 @@ Test(keyring, rotation_demotes_and_keeps_verifying)
 	keyring_unref(next);
 }
 
+/* A reload while the key is made: the rotation commits into the keyring
+ * the reload made live, not into the one it started from. */
+Test(keyring, rotation_commits_into_the_live_keyring)
+{
+	struct keyring *before, *live, *next;
+	struct kr_fresh f;
+	struct ag_error e;
+	char *text;
+	size_t n;
+	int i;
+
+	gen("hs256", "a.key");
+	gen("hs256", "leaked.key");
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n\n[key leaked]\n"
+	       "file = leaked.key\nencoding = base64\nalgorithm = HS256\n",
+	       0600);
+	cr_assert_eq(keyring_load(manifest, 1, &before, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_rotate_make(before, NULL, NOW, &f, &e), 0, "%s",
+		     e.msg);
+	/* meanwhile: leaked removed, reloaded */
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 2, &live, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_rotate_commit(live, &f, NOW, 60, &next, &e), 0,
+		     "%s", e.msg);
+	cr_assert_eq(next->generation, 3);
+	cr_assert_eq(next->n, 2);
+	for (i = 0; i < next->n; i++)
+		cr_assert_str_neq(next->keys[i].name, "leaked");
+	text = ut_read(manifest, &n);
+	cr_assert_null(strstr(text, "leaked"), "%s", text);
+	free(text);
+	keyring_rotate_drop(&f);
+	cr_assert_eq(nkeyfiles(), 1, "the committed key's file stays");
+	keyring_unref(before);
+	keyring_unref(live);
+	keyring_unref(next);
+}
+
+/* The manifest edited but not reloaded: the commit refuses, and changes
+ * nothing; the key made for it goes. */
+Test(keyring, rotation_refuses_a_manifest_changed_since_it_was_loaded)
+{
+	struct keyring *kr, *next;
+	struct kr_fresh f;
+	struct ag_error e;
+	static const char edited[] = "[key a]\nfile = a.key\n"
+		"encoding = base64\nalgorithm = HS256\nstate = primary\n"
+		"# edited\n";
+	char *text;
+	size_t n;
+
+	gen("hs256", "a.key");
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_rotate_make(kr, NULL, NOW, &f, &e), 0, "%s",
+		     e.msg);
+	cr_assert_eq(nkeyfiles(), 1);
+	mkfile("keyring.conf", edited, 0600);
+	cr_assert_eq(keyring_rotate_commit(kr, &f, NOW, 60, &next, &e), -1);
+	cr_assert_null(next);
+	cr_assert_eq(e.code, AG_E_KEYRING);
+	cr_assert(strstr(e.msg, "keyring.conf changed since keyring "
+			 "generation 1 was loaded from it; reload it") != NULL,
+		  "%s", e.msg);
+	text = ut_read(manifest, &n);
+	cr_assert_str_eq(text, edited);
+	free(text);
+	keyring_rotate_drop(&f);
+	cr_assert_eq(nkeyfiles(), 0);
+	keyring_unref(kr);
+}
+
 Test(keyring, rotation_refuses_unknown_algorithms)
 {
 	struct keyring *kr, *next;
@@ -235,7 +343,7 @@ Test(keyring, rotation_refuses_unknown_algorithms)
 	       "algorithm = HS256\nstate = primary\n", 0600);
 	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
 	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
-		cr_assert_eq(keyring_rotate(kr, bad[i], NOW, 60, &next, &e), -1,
+		cr_assert_eq(rotate(kr, kr, bad[i], NOW, 60, &next, &e), -1,
 			     "rotated to '%s'", bad[i]);
 		cr_assert(strstr(e.msg, "cannot rotate to") != NULL, "%s", e.msg);
 		cr_assert_null(next);
