@@ -87,9 +87,8 @@ int keyring_key_path(const struct keyring *kr, const struct kr_key *k,
  * manifest and changes nothing else.  keyring_rotate_commit, on the loop,
  * applies it to the keyring live then (which a reload may have replaced
  * meanwhile): the new key becomes primary, the old primary verifies until
- * now + grace, and the manifest is rewritten atomically (MANIFEST.new,
- * synced, loaded, renamed over it, the directory synced).  It refuses,
- * changing nothing, if
+ * now + grace, keys past their retire time leave, and the manifest is
+ * rewritten atomically (keyring_prune).  It refuses, changing nothing, if
  * the manifest on disk is not the one live was loaded from: a rotation
  * never writes back a key the operator removed.  On success *out is the
  * new keyring and the key belongs to it; keyring_rotate_drop removes the
@@ -107,5 +106,17 @@ int keyring_rotate_commit(const struct keyring *live, struct kr_fresh *f,
 			  double now, double grace, struct keyring **out,
 			  struct ag_error *e);
 void keyring_rotate_drop(struct kr_fresh *f);
+
+/*
+ * Keys past their retire time (not the primary) leave: the manifest is
+ * rewritten without them (MANIFEST.new, synced, loaded, renamed over it,
+ * the directory synced) and their files removed, unless a key that stays
+ * names the same file.  *out is the keyring the rewritten manifest loads
+ * (with kr's generation), or NULL when nothing is past its time.  Fails,
+ * changing nothing, if the manifest is no longer the one kr was loaded
+ * from.
+ */
+int keyring_prune(const struct keyring *kr, double now, struct keyring **out,
+		  struct ag_error *e);
 
 #endif

@@ -1,5 +1,5 @@
-/* keyring_rotate.c - a new primary key, and the manifest rewritten for
- * it. */
+/* keyring_rotate.c - a new primary key, keys past their retire time let
+ * go, and the manifest rewritten for both. */
 #include "keyring.h"
 
 #include <errno.h>
@@ -38,6 +38,16 @@ static void kr_put_key(FILE *f, const struct kr_key *k, enum kr_state state,
 		kr_put_time(f, "retire", retire);
 }
 
+/* Past its retire time: nothing it verifies is accepted any more (a key
+ * retired by hand, without a time, stays for the operator to bring
+ * back).  The primary signs whatever its retire time says. */
+static int kr_expired(const struct keyring *kr, int i, double now)
+{
+	const struct kr_key *k = &kr->keys[i];
+
+	return i != kr->primary && k->retire != 0 && (double)k->retire <= now;
+}
+
 /* Its directory synced: a rename or a new file in it survives a crash. */
 static int kr_sync_dir(const char *path)
 {
@@ -55,11 +65,12 @@ static int kr_sync_dir(const char *path)
 	return rc;
 }
 
-/* The manifest as it must read after the rotation, to path: fresh
- * primary, kr's primary verifying until retire. */
+/* The manifest kr should have at now, to path: without the keys past
+ * their retire time, and with fresh (if any) primary and kr's primary
+ * verifying until retire. */
 static int kr_write_manifest(const struct keyring *kr, const char *path,
-			     const struct kr_key *fresh, int64_t retire,
-			     struct ag_error *e)
+			     const struct kr_key *fresh, double now,
+			     int64_t retire, struct ag_error *e)
 {
 	FILE *f;
 	int fd, i, rc;
@@ -72,42 +83,89 @@ static int kr_write_manifest(const struct keyring *kr, const char *path,
 			close(fd);
 		return ag_fail(e, AG_E_KEYRING, "%s: %s", path, strerror(errno));
 	}
-	fprintf(f, "# agauthd keyring, rewritten by rotation of %s\n",
-		fresh->name);
+	fprintf(f, "# agauthd keyring, rewritten by agauthd (%s)\n",
+		fresh != NULL ? "rotation" : "keys past their retire time "
+		"removed");
 	for (i = 0; i < kr->n; i++) {
 		k = &kr->keys[i];
-		if (i == kr->primary)
+		if (kr_expired(kr, i, now))
+			continue;
+		if (fresh != NULL && i == kr->primary)
 			kr_put_key(f, k, KR_VERIFY, k->retire != 0 &&
 				   k->retire < retire ? k->retire : retire);
 		else
 			kr_put_key(f, k, k->state, k->retire);
 	}
-	kr_put_key(f, fresh, KR_PRIMARY, 0);
+	if (fresh != NULL)
+		kr_put_key(f, fresh, KR_PRIMARY, 0);
 	rc = fflush(f) == 0 && fsync(fd) == 0 ? 0 : -1;
 	if (fclose(f) != 0 || rc != 0)
 		return ag_fail(e, AG_E_KEYRING, "%s: %s", path, strerror(errno));
 	return 0;
 }
 
+/* The file of key i, which left the keyring, unless a key that stays
+ * (in next) names the same one. */
+static void kr_remove_file(const struct keyring *kr, int i,
+			   const struct keyring *next)
+{
+	char path[PATH_MAX], other[PATH_MAX], when[32];
+	const struct kr_key *k = &kr->keys[i];
+	time_t t = (time_t)k->retire;
+	struct tm tm;
+	int j;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (keyring_key_path(kr, k, path, sizeof path) != 0)
+		return;
+	for (j = 0; j < next->n; j++)
+		if (keyring_key_path(next, &next->keys[j], other,
+				     sizeof other) == 0 &&
+		    strcmp(path, other) == 0) {
+			log_info("key %s retired at %s: out of %s; %s stays, "
+				 "key %s uses it", k->name, when, kr->manifest,
+				 path, next->keys[j].name);
+			return;
+		}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		log_warn("key %s retired at %s: out of %s, but %s: %s; remove "
+			 "it by hand", k->name, when, kr->manifest, path,
+			 strerror(errno));
+		return;
+	}
+	log_info("key %s retired at %s: out of %s, %s removed", k->name, when,
+		 kr->manifest, path);
+}
+
 /*
- * kr's manifest rewritten with fresh primary: written to MANIFEST.new
+ * kr's manifest rewritten for now (and fresh): written to MANIFEST.new
  * and synced, loaded (a keyring that does not load never goes live),
- * renamed over the manifest, its directory synced.  Refused, changing
- * nothing, if the manifest is no longer what kr was loaded from.
+ * renamed over the manifest, its directory synced; then the files of the
+ * keys that left go.  Refused, changing nothing, if the manifest is no
+ * longer what kr was loaded from.
  */
 static int kr_commit(const struct keyring *kr, const struct kr_key *fresh,
-		     int64_t retire, uint64_t generation, struct keyring **out,
-		     struct ag_error *e)
+		     double now, int64_t retire, uint64_t generation,
+		     struct keyring **out, struct ag_error *e)
 {
 	char tmp[PATH_MAX + 8];
+	int i, kept = fresh != NULL;
 
 	*out = NULL;
 	/* a rewrite of an older picture would bring back what the
 	 * operator removed since */
 	if (keyring_current(kr, e) != 0)
 		return -1;
+	for (i = 0; i < kr->n; i++)
+		kept += !kr_expired(kr, i, now);
+	if (kept > AG_KEYRING_MAX)
+		return ag_fail(e, AG_E_KEYRING, "%s: %d keys in force and a new "
+			       "one are more than %d; remove one (or let one "
+			       "retire), reload, and rotate again",
+			       kr->manifest, kept - 1, AG_KEYRING_MAX);
 	snprintf(tmp, sizeof tmp, "%s.new", kr->manifest);
-	if (kr_write_manifest(kr, tmp, fresh, retire, e) != 0 ||
+	if (kr_write_manifest(kr, tmp, fresh, now, retire, e) != 0 ||
 	    keyring_load(tmp, generation, out, e) != 0)
 		goto fail;
 	snprintf((*out)->manifest, sizeof (*out)->manifest, "%s", kr->manifest);
@@ -121,12 +179,28 @@ static int kr_commit(const struct keyring *kr, const struct kr_key *fresh,
 	if (kr_sync_dir(kr->manifest) != 0)
 		log_warn("%s: renamed, but its directory not synced: %s",
 			 kr->manifest, strerror(errno));
+	for (i = 0; i < kr->n; i++)
+		if (kr_expired(kr, i, now))
+			kr_remove_file(kr, i, *out);
 	return 0;
 fail:
 	unlink(tmp);
 	keyring_unref(*out);
 	*out = NULL;
 	return -1;
+}
+
+int keyring_prune(const struct keyring *kr, double now, struct keyring **out,
+		  struct ag_error *e)
+{
+	int i;
+
+	*out = NULL;
+	for (i = 0; i < kr->n && !kr_expired(kr, i, now); i++)
+		;
+	if (i == kr->n)
+		return 0;
+	return kr_commit(kr, NULL, now, 0, kr->generation, out, e);
 }
 
 int keyring_rotate_make(const struct keyring *kr, const char *alg,
@@ -189,7 +263,7 @@ int keyring_rotate_commit(const struct keyring *live, struct kr_fresh *f,
 			  double now, double grace, struct keyring **out,
 			  struct ag_error *e)
 {
-	if (kr_commit(live, &f->key, (int64_t)(now + grace),
+	if (kr_commit(live, &f->key, now, (int64_t)(now + grace),
 		      live->generation + 1, out, e) != 0)
 		return -1;
 	f->path[0] = '\0';

@@ -96,13 +96,23 @@ void server_set_keyring(struct keyring *kr)
 
 int server_reload(struct ag_error *e)
 {
-	struct keyring *kr;
+	struct keyring *kr, *pruned;
+	struct ag_error pe;
 
 	if (keyring_load(srv.kr->manifest, srv.kr->generation + 1, &kr,
 			 e) != 0) {
 		log_err("reload failed, keeping generation %llu: %s",
 			(unsigned long long)srv.kr->generation, e->msg);
 		return -1;
+	}
+	/* keys past their retire time leave the manifest, and their files
+	 * go; if that cannot be done they stay, unused */
+	if (keyring_prune(kr, reply_now(), &pruned, &pe) != 0) {
+		log_warn("reload: keys past their retire time stay: %s",
+			 pe.msg);
+	} else if (pruned != NULL) {
+		keyring_unref(kr);
+		kr = pruned;
 	}
 	server_set_keyring(kr);
 	return 0;

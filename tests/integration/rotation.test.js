@@ -285,3 +285,52 @@ test('a rotation after the manifest was edited but not reloaded is refused, and 
 	assert.doesNotMatch(fs.readFileSync(env.keyring, 'utf8'), /\[key leaked\]/);
 	await d.stop();
 });
+
+test('70 rotations: keys past their retire time leave the manifest, and their files go', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	/* a daily rotation job, two and a half months of it: the old
+	 * primary verifies for a second after each */
+	const env = h.setup({ keys: [{ name: 'k0', type: 'hs256', state: 'primary' }], conf: { keys: { default_expiry: 1 } } });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	let last;
+	for (let i = 0; i < 70; i++) {
+		last = h.ok(await c.call('rotate'), `rotation ${i + 1}`);
+		await h.sleep(40);
+	}
+	await h.sleep(1100);
+	last = h.ok(await c.call('rotate'), 'rotation 71');
+	/* left: the new primary and the one it demoted */
+	const ks = h.ok(await c.call('keys')).keys;
+	assert.strictEqual(ks.length, 2, h.show(ks));
+	assert.strictEqual(ks.find((k) => k.state === 'primary').kid, last.kid);
+	const manifest = fs.readFileSync(env.keyring, 'utf8');
+	const named = [...manifest.matchAll(/^file = (.*)$/mg)].map((m) => path.basename(m[1])).sort();
+	assert.strictEqual(named.length, 2, manifest);
+	assert.deepStrictEqual(fs.readdirSync(path.join(env.dir, 'keys')).sort(), named, 'key files of keys no longer in the manifest are left');
+	assert.match(d.stderr, /k0 retired at .*: out of .*keyring\.conf, .*keys\/k0\.key removed/);
+	await d.stop();
+});
+
+test('a reload drops keys past their retire time from the manifest and removes their files', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const past = '2020-01-01T00:00:00Z';
+	const env = h.setup({ keys: [
+		{ name: 'k0', type: 'hs256', state: 'primary' },
+		{ name: 'old1', type: 'hs256', state: 'verify', retire: past },
+		{ name: 'old2', type: 'p256', state: 'retired', retire: past },
+		{ name: 'later', type: 'hs256', state: 'verify', retire: '2099-01-01T00:00:00Z' },
+		{ name: 'shelved', type: 'hs256', state: 'retired' },
+	] });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	h.ok(await c.call('reload'));
+	assert.deepStrictEqual(h.ok(await c.call('keys')).keys.map((k) => k.kid).sort(), ['k0', 'later', 'shelved']);
+	const manifest = fs.readFileSync(env.keyring, 'utf8');
+	assert.doesNotMatch(manifest, /\[key old[12]\]/);
+	assert.deepStrictEqual(fs.readdirSync(path.join(env.dir, 'keys')).sort(), ['k0.key', 'later.key', 'shelved.key']);
+	/* what is left loads as it is, and signs with k0 */
+	assert.strictEqual(h.run(['-t', '-c', env.conf]).status, 0);
+	assert.strictEqual(h.ok(await c.call('sign', { payload: '{}' })).kid, 'k0');
+	await d.stop();
+});

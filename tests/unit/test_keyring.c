@@ -331,6 +331,82 @@ Test(keyring, rotation_refuses_a_manifest_changed_since_it_was_loaded)
 	keyring_unref(kr);
 }
 
+/* A daily rotation job, 70 days of it: keys past their retire time
+ * leave, with their files, and the keyring never fills. */
+Test(keyring, seventy_rotations_never_fill_the_keyring)
+{
+	struct keyring *kr, *next;
+	struct ag_error e;
+	char *text, p[160];
+	size_t n;
+	int i;
+
+	gen("hs256", "a.key");
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	for (i = 0; i < 70; i++) {
+		cr_assert_eq(rotate(kr, kr, NULL, NOW + i * 86400.0, 3600,
+				    &next, &e), 0, "rotation %d: %s", i + 1,
+			     e.msg);
+		keyring_unref(kr);
+		kr = next;
+		cr_assert_leq(kr->n, 2, "rotation %d: %d keys", i + 1, kr->n);
+	}
+	cr_assert_eq(kr->n, 2);
+	cr_assert_eq(nkeyfiles(), 2, "files of keys that left stay");
+	snprintf(p, sizeof p, "%s/a.key", dir);
+	cr_assert_eq(access(p, F_OK), -1, "a.key stays");
+	text = ut_read(manifest, &n);
+	cr_assert_null(strstr(text, "[key a]"), "%s", text);
+	free(text);
+	keyring_unref(kr);
+}
+
+Test(keyring, prune_drops_keys_past_their_retire_time)
+{
+	struct keyring *kr, *next;
+	struct ag_error e;
+	char p[160];
+
+	gen("hs256", "p.key");
+	gen("hs256", "v.key");
+	gen("hs256", "r.key");
+	gen("hs256", "s.key");
+	mkfile("keyring.conf",
+	       /* the primary signs whatever its retire time says */
+	       "[key p]\nfile = p.key\nencoding = base64\nalgorithm = HS256\n"
+	       "state = primary\nretire = 1000\n\n"
+	       "[key v]\nfile = v.key\nencoding = base64\nalgorithm = HS256\n"
+	       "retire = 1799999999\n\n"
+	       "[key r]\nfile = r.key\nencoding = base64\nalgorithm = HS256\n"
+	       "state = retired\nretire = 1000\n\n"
+	       /* retired by hand, no time: kept */
+	       "[key s]\nfile = s.key\nencoding = base64\nalgorithm = HS256\n"
+	       "state = retired\n\n"
+	       /* not yet */
+	       "[key later]\nfile = v.key\nencoding = base64\n"
+	       "algorithm = HS256\nkid = l\nretire = 1800000001\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 4, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_prune(kr, NOW, &next, &e), 0, "%s", e.msg);
+	cr_assert_not_null(next);
+	cr_assert_eq(next->generation, 4);
+	cr_assert_eq(next->n, 3);
+	cr_assert_str_eq(next->keys[0].name, "p");
+	cr_assert_str_eq(next->keys[1].name, "s");
+	cr_assert_str_eq(next->keys[2].name, "later");
+	snprintf(p, sizeof p, "%s/r.key", dir);
+	cr_assert_eq(access(p, F_OK), -1, "r.key stays");
+	/* v is gone, but its file is later's too */
+	snprintf(p, sizeof p, "%s/v.key", dir);
+	cr_assert_eq(access(p, F_OK), 0, "v.key, which later uses, went");
+	keyring_unref(kr);
+	/* nothing more to drop: no rewrite */
+	cr_assert_eq(keyring_prune(next, NOW, &kr, &e), 0, "%s", e.msg);
+	cr_assert_null(kr);
+	keyring_unref(next);
+}
+
 Test(keyring, rotation_refuses_unknown_algorithms)
 {
 	struct keyring *kr, *next;
