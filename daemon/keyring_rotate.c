@@ -48,15 +48,25 @@ static int kr_expired(const struct keyring *kr, int i, double now)
 	return i != kr->primary && k->retire != 0 && (double)k->retire <= now;
 }
 
+/* The directory path is in. */
+static void kr_dirname(const char *path, char out[PATH_MAX])
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(out, PATH_MAX, ".");
+	else
+		snprintf(out, PATH_MAX, "%.*s", slash == path ? 1 :
+			 (int)(slash - path), path);
+}
+
 /* Its directory synced: a rename or a new file in it survives a crash. */
 static int kr_sync_dir(const char *path)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(path, '/');
 	int fd, rc;
 
-	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) : 1,
-		 slash ? path : ".");
+	kr_dirname(path, dir);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -104,31 +114,58 @@ static int kr_write_manifest(const struct keyring *kr, const char *path,
 	return 0;
 }
 
-/* The file of key i, which left the keyring, unless a key that stays
- * (in next) names the same one. */
+/* In the manifest's directory or below: the keyring's own file.  One
+ * elsewhere may be another program's, and is never removed. */
+static int kr_inside(const struct keyring *kr, const char *path)
+{
+	char tmp[PATH_MAX], home[PATH_MAX], dir[PATH_MAX];
+	size_t n;
+
+	kr_dirname(kr->manifest, tmp);
+	if (realpath(tmp, home) == NULL)
+		return 0;
+	kr_dirname(path, tmp);
+	if (realpath(tmp, dir) == NULL)
+		return 0;
+	n = strlen(home);
+	return strncmp(dir, home, n) == 0 &&
+	       (dir[n] == '\0' || dir[n] == '/' || home[1] == '\0');
+}
+
+/* The file of key i, which left the keyring: removed if it is the
+ * keyring's own and no key that stays (in next) uses it. */
 static void kr_remove_file(const struct keyring *kr, int i,
 			   const struct keyring *next)
 {
 	char path[PATH_MAX], other[PATH_MAX], when[32];
 	const struct kr_key *k = &kr->keys[i];
 	time_t t = (time_t)k->retire;
+	struct stat st, o;
 	struct tm tm;
 	int j;
 
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (keyring_key_path(kr, k, path, sizeof path) != 0)
+	if (keyring_key_path(kr, k, path, sizeof path) != 0 ||
+	    lstat(path, &st) != 0)
 		return;
 	for (j = 0; j < next->n; j++)
 		if (keyring_key_path(next, &next->keys[j], other,
 				     sizeof other) == 0 &&
-		    strcmp(path, other) == 0) {
+		    lstat(other, &o) == 0 && o.st_dev == st.st_dev &&
+		    o.st_ino == st.st_ino) {
 			log_info("key %s retired at %s: out of %s; %s stays, "
 				 "key %s uses it", k->name, when, kr->manifest,
 				 path, next->keys[j].name);
 			return;
 		}
-	if (unlink(path) != 0 && errno != ENOENT) {
+	if (!kr_inside(kr, path)) {
+		log_info("key %s retired at %s: out of %s; %s stays, outside "
+			 "the keyring's directory", k->name, when,
+			 kr->manifest, path);
+		return;
+	}
+	if (unlink(path) != 0) {
 		log_warn("key %s retired at %s: out of %s, but %s: %s; remove "
 			 "it by hand", k->name, when, kr->manifest, path,
 			 strerror(errno));
@@ -207,9 +244,9 @@ int keyring_rotate_make(const struct keyring *kr, const char *alg,
 			double now, struct kr_fresh *f, struct ag_error *e)
 {
 	const struct jws_alg *a;
-	char dir[PATH_MAX];
+	char home[PATH_MAX], dir[PATH_MAX + 8];
 	unsigned char rnd[3];
-	const char *type, *slash = strrchr(kr->manifest, '/');
+	const char *type;
 	time_t t = (time_t)now;
 	struct tm tm;
 
@@ -230,8 +267,8 @@ int keyring_rotate_make(const struct keyring *kr, const char *alg,
 		 "k%04d%02d%02d-%02d%02d%02d-%02x%02x%02x", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 rnd[0], rnd[1], rnd[2]);
-	snprintf(dir, sizeof dir, "%.*s/keys", slash ? (int)(slash -
-		 kr->manifest) : 1, slash ? kr->manifest : ".");
+	kr_dirname(kr->manifest, home);
+	snprintf(dir, sizeof dir, "%s/keys", home);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return ag_fail(e, AG_E_KEYRING, "%s: %s", dir, strerror(errno));
 	snprintf(f->spec, sizeof f->spec, "keys/%s.%s", f->key.name,

@@ -367,7 +367,7 @@ Test(keyring, prune_drops_keys_past_their_retire_time)
 {
 	struct keyring *kr, *next;
 	struct ag_error e;
-	char p[160];
+	char p[160], far[400];
 
 	gen("hs256", "p.key");
 	gen("hs256", "v.key");
@@ -400,6 +400,23 @@ Test(keyring, prune_drops_keys_past_their_retire_time)
 	/* v is gone, but its file is later's too */
 	snprintf(p, sizeof p, "%s/v.key", dir);
 	cr_assert_eq(access(p, F_OK), 0, "v.key, which later uses, went");
+	keyring_unref(kr);
+	keyring_unref(next);
+
+	/* a file outside the keyring's directory may be another program's:
+	 * its key leaves the manifest, the file stays */
+	snprintf(p, sizeof p, "%s-far.key", dir);
+	cr_assert_eq(keygen_write("hs256", p, 0, &e), 0, "%s", e.msg);
+	snprintf(far, sizeof far, "[key p]\nfile = p.key\nencoding = base64\n"
+		 "algorithm = HS256\nstate = primary\n\n[key far]\nfile = "
+		 "%s\nencoding = base64\nalgorithm = HS256\nretire = 1000\n",
+		 p);
+	mkfile("keyring.conf", far, 0600);
+	cr_assert_eq(keyring_load(manifest, 5, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_prune(kr, NOW, &next, &e), 0, "%s", e.msg);
+	cr_assert_eq(next->n, 1);
+	cr_assert_eq(access(p, F_OK), 0, "a file outside the keyring went");
+	cr_assert_eq(unlink(p), 0);
 	keyring_unref(kr);
 	/* nothing more to drop: no rewrite */
 	cr_assert_eq(keyring_prune(next, NOW, &kr, &e), 0, "%s", e.msg);
