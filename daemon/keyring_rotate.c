@@ -146,8 +146,10 @@ static void kr_remove_file(const struct keyring *kr, int i,
 
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* nor ever the manifest, whatever a key names */
 	if (keyring_key_path(kr, k, path, sizeof path) != 0 ||
-	    lstat(path, &st) != 0)
+	    lstat(path, &st) != 0 || (lstat(kr->manifest, &o) == 0 &&
+	    o.st_dev == st.st_dev && o.st_ino == st.st_ino))
 		return;
 	for (j = 0; j < next->n; j++)
 		if (keyring_key_path(next, &next->keys[j], other,
