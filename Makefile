@@ -202,7 +202,8 @@ $(SAN)/unit: $(call sanobj,$(UNIT_SRC)) $(SAN)/libagdaemon.a \
 
 # Fuzz harnesses replay their committed corpora in every test run.  Each
 # links the engine and the rest of the daemon's code (an archive: only
-# what a harness calls comes along, as for fuzz_config and fuzz_revlog).
+# what a harness calls comes along, as for fuzz_config, fuzz_keyring and
+# fuzz_revlog).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(SAN)/%,$(FUZZ_SRC))
 $(SAN)/fuzz_%: $(call sanobj,tests/fuzz/fuzz_%.c tests/fuzz/replay.c) \
