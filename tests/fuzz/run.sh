@@ -9,8 +9,8 @@
 #
 # The project's code is compiled once, with the fuzzer's coverage but not
 # its main, into two archives as for `make test` (the engine, and the
-# daemon's other code that fuzz_config and fuzz_revlog need), and each
-# harness is linked against them.
+# daemon's other code that fuzz_config, fuzz_keyring and fuzz_revlog
+# need), and each harness is linked against them.
 set -eu
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
@@ -59,7 +59,7 @@ for h in $harnesses; do
 	# shellcheck disable=SC2086
 	clang $flags -fsanitize=fuzzer -o "build/fuzz/fuzz_$name" "$h" \
 		build/fuzz/libagdaemon.a build/fuzz/libagengine.a \
-		-lev -linih -lmsgpackc -lmbedcrypto -lm -lpthread
+		-lev -linih -lmsgpackc -lmbedcrypto -lcrypto -lm -lpthread
 	[ "${FUZZ_BUILD_ONLY:-0}" = 1 ] && continue
 	# a revocation log's line holds a whole token: longer inputs
 	case $name in
