@@ -230,7 +230,8 @@ $(SAN)/unit: $(call sanobj,$(UNIT_SRC)) $(SAN)/libagdaemon.a \
 
 # Fuzz harnesses replay their committed corpora in every test run.  Each
 # links the engine and the rest of the daemon's code (an archive: only
-# what a harness calls comes along, as for fuzz_config and fuzz_revlog).
+# what a harness calls comes along, as for fuzz_config, fuzz_keyring and
+# fuzz_revlog).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(SAN)/%,$(FUZZ_SRC))
 $(SAN)/fuzz_%: $(call sanobj,tests/fuzz/fuzz_%.c tests/fuzz/replay.c) \
@@ -248,6 +249,11 @@ $(BUILD)/cache_probe: $(call obj,tests/integration/cache_probe.c \
 $(BUILD)/cache_client: $(call obj,tests/integration/cache_client.c) \
                        $(BUILD)/libagauth.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
+
+# runs agauthd with system calls refused, as a seccomp filter refuses them
+# (tests/integration/hygiene.test.js)
+$(BUILD)/deny: $(call obj,tests/integration/deny.c)
+	$(call say,LD,$@)$(CC) -o $@ $^
 
 # the cache's writer against reader processes (tests/torture/)
 $(BUILD)/cache_torture: $(call obj,tests/torture/cache_torture.c \
@@ -271,8 +277,8 @@ $(BUILD)/fault_%: $(call obj,tests/faults/fault_%.c tests/faults/fault_util.c) \
 
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
-      $(BUILD)/cache_probe $(BUILD)/cache_client $(BUILD)/cache_torture \
-      $(BUILD)/daemon_torture $(FAULT_BIN) \
+      $(BUILD)/cache_probe $(BUILD)/cache_client $(BUILD)/deny \
+      $(BUILD)/cache_torture $(BUILD)/daemon_torture $(FAULT_BIN) \
       node-deps
 	@tests/run.sh
 
@@ -327,7 +333,7 @@ uninstall:
 	$(Q)rmdir $(D)$(DOCDIR) 2>/dev/null || true
 # the integration suite with every agauthd under valgrind memcheck, its
 # timeouts scaled (tests/memcheck/run.sh); takes long
-memcheck: $(DEPS_STAMP) all $(BUILD)/cache_probe $(BUILD)/cache_client node-deps
+memcheck: $(DEPS_STAMP) all $(BUILD)/cache_probe $(BUILD)/cache_client $(BUILD)/deny node-deps
 	@command -v valgrind >/dev/null || { echo "make memcheck needs valgrind" \
 		"(apt-get install valgrind)"; exit 1; }
 	@tests/memcheck/run.sh

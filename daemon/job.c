@@ -32,7 +32,7 @@ struct op_job {
 				      * may be touched */
 	const struct kr_key *used;   /* the key that signed or verified */
 	struct buf token;            /* pool sign: the token, for the cache */
-	struct keyring *fresh;       /* rotate: the new keyring */
+	struct kr_fresh *fresh;      /* rotate: the key made on the pool */
 	struct ag_error e;
 	int failed;
 	struct buf *out;             /* &reply on the pool; inline, the
@@ -209,14 +209,39 @@ static void op_verify(struct op_job *j)
 	proto_end(&o);
 }
 
-/* The reply is written by op_done, once the new keyring is live. */
+/* The key only: op_done applies it to the keyring live by then, and
+ * replies. */
 static void op_rotate(struct op_job *j)
 {
-	const struct config *cfg = server_config();
-
-	if (keyring_rotate(j->kr, j->arg, reply_now(), cfg->default_expiry,
-			   &j->fresh, &j->e) != 0)
+	if (keyring_rotate_make(j->kr, j->arg, reply_now(), j->fresh,
+				&j->e) != 0)
 		j->failed = 1;
+}
+
+/* Back on the loop: the new key goes into the keyring live now, which a
+ * reload may have replaced while the key was made. */
+static void op_rotate_done(struct op_job *j)
+{
+	struct keyring *kr;
+	struct proto_out o;
+
+	if (keyring_rotate_commit(server_keyring(), j->fresh, reply_now(),
+				  server_config()->default_expiry, &kr,
+				  &j->e) != 0) {
+		log_err("rotation by uid %u refused: %s", (unsigned)j->c->uid,
+			j->e.msg);
+		j->failed = 1;
+		return;
+	}
+	log_info("rotation by uid %u: %s is primary", (unsigned)j->c->uid,
+		 kr->keys[kr->primary].name);
+	server_set_keyring(kr);
+	/* the generation that went live: a reload while the key was made
+	 * may have moved it on */
+	reply_ok(&o, j->out, j->id, 2);
+	proto_kv_cstr(&o, "kid", kr->keys[kr->primary].name);
+	proto_kv_uint(&o, "generation", kr->generation);
+	proto_end(&o);
 }
 
 static void op_run(struct pool_job *pj)
@@ -240,7 +265,6 @@ static void op_done(struct pool_job *pj)
 {
 	struct op_job *j = (struct op_job *)pj;
 	struct conn *c = j->c;
-	struct proto_out o;
 
 	if (pj->cancelled) {
 		j->failed = 1;
@@ -251,19 +275,12 @@ static void op_done(struct pool_job *pj)
 		j->failed = job_publish_token(j, j->arg, j->arg_len) != 0;
 	else if (!j->failed && j->op == REQ_SIGN)
 		(void)job_publish_token(j, j->token.p, j->token.len);
-	if (j->fresh != NULL) {
-		log_info("rotation by uid %u: %s is primary", (unsigned)c->uid,
-			 j->fresh->keys[j->fresh->primary].name);
-		server_set_keyring(j->fresh);
-		/* the generation that went live: a reload while the key was
-		 * made may have moved it on */
-		reply_ok(&o, j->out, j->id, 2);
-		proto_kv_cstr(&o, "kid", j->fresh->keys[j->fresh->primary].name);
-		proto_kv_uint(&o, "generation", j->fresh->generation);
-		proto_end(&o);
-	}
-	if (j->op == REQ_ROTATE)
+	if (!j->failed && j->op == REQ_ROTATE)
+		op_rotate_done(j);
+	if (j->op == REQ_ROTATE) {
+		keyring_rotate_drop(j->fresh);
 		job_rotating = 0;
+	}
 	if (c->dead) {
 		c->inflight--;
 	} else if (j->failed) {
@@ -276,6 +293,7 @@ static void op_done(struct pool_job *pj)
 	conn_unref(c);
 	buf_free(&j->reply);
 	buf_free(&j->token);
+	free(j->fresh);
 	free(j->copy);
 	free(j);
 }
@@ -388,7 +406,11 @@ static int job_make(struct conn *c, const struct request *r)
 	/* one block for both copies, each NUL-terminated (rotate's alg is
 	 * read as a C string) */
 	j = calloc(1, sizeof *j);
-	if (j == NULL || (j->copy = malloc(alen + olen + 2)) == NULL) {
+	if (j == NULL || (j->copy = malloc(alen + olen + 2)) == NULL ||
+	    (r->op == REQ_ROTATE &&
+	     (j->fresh = calloc(1, sizeof *j->fresh)) == NULL)) {
+		if (j != NULL)
+			free(j->copy);
 		free(j);
 		reply_fail_code(c, id, AG_E_NOMEM, NULL);
 		return -1;

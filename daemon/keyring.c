@@ -13,6 +13,9 @@
 
 #include <mbedtls/base64.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "daemon/keygen.h"
 #include "daemon/log.h"
 #include "daemon/secmem.h"
@@ -20,7 +23,6 @@
 
 struct kr_ctx {
 	struct keyring *kr;
-	char dir[PATH_MAX];
 	char why[300];
 };
 
@@ -298,20 +300,30 @@ static void kr_warn_short(const struct kr_key *k, const char *path)
 		 k->alg->name, keygen_type_for_alg(k->alg->name));
 }
 
+int keyring_key_path(const struct keyring *kr, const struct kr_key *k,
+		     char *out, size_t cap)
+{
+	const char *slash = strrchr(kr->manifest, '/');
+	int n = k->file_spec[0] == '/' ?
+		snprintf(out, cap, "%s", k->file_spec) :
+		snprintf(out, cap, "%.*s/%s", slash ? (int)(slash -
+			 kr->manifest) : 1, slash ? kr->manifest : ".",
+			 k->file_spec);
+
+	return n >= 0 && (size_t)n < cap ? 0 : -1;
+}
+
 static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 {
 	unsigned char *buf = NULL;
 	char path[PATH_MAX];
 	size_t len = 0;
-	int rc = -1, n;
+	int rc = -1;
 
 	if (k->file_spec == NULL || k->alg == NULL)
 		return ag_fail(e, AG_E_KEYRING, "%s: [key %s] needs file and "
 			       "algorithm", x->kr->manifest, k->name);
-	n = k->file_spec[0] == '/' ?
-		snprintf(path, sizeof path, "%s", k->file_spec) :
-		snprintf(path, sizeof path, "%s/%s", x->dir, k->file_spec);
-	if (n < 0 || (size_t)n >= sizeof path)
+	if (keyring_key_path(x->kr, k, path, sizeof path) != 0)
 		return ag_fail(e, AG_E_KEYRING, "[key %s]: path too long",
 			       k->name);
 	/* the file's bytes, and room to decode them: key material goes to
@@ -376,11 +388,87 @@ static int kr_validate(struct kr_ctx *x, struct ag_error *e)
 	return 0;
 }
 
+/*
+ * The manifest's bytes, NUL-terminated, and their digest: read whole, so
+ * that what is parsed is what the digest describes.  Bounded before it is
+ * read.
+ */
+static char *kr_manifest_read(const char *path, unsigned char digest[16],
+			      struct ag_error *e)
+{
+	XXH128_canonical_t c;
+	char *buf = NULL;
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO must not hold up the open */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: cannot read: %s%s", path,
+			strerror(errno), errno == EACCES && geteuid() != 0 ?
+			" (agauthd reads its keyring as its own user)" : "");
+		return NULL;
+	}
+	buf = malloc(AG_MANIFEST_MAX + 1);
+	if (buf == NULL) {
+		ag_fail(e, AG_E_NOMEM, NULL);
+		goto out;
+	}
+	while (n <= AG_MANIFEST_MAX &&
+	       (r = read(fd, buf + n, AG_MANIFEST_MAX + 1 - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ag_fail(e, AG_E_KEYRING, "%s: cannot read: %s", path,
+				strerror(errno));
+			goto fail;
+		}
+		n += (size_t)r;
+	}
+	if (n > AG_MANIFEST_MAX) {
+		ag_fail(e, AG_E_KEYRING, "%s: larger than %d bytes", path,
+			AG_MANIFEST_MAX);
+		goto fail;
+	}
+	/* the parser would stop at it, and take the rest for absent */
+	if (memchr(buf, '\0', n) != NULL) {
+		ag_fail(e, AG_E_KEYRING, "%s: holds a NUL byte", path);
+		goto fail;
+	}
+	buf[n] = '\0';
+	XXH128_canonicalFromHash(&c, XXH3_128bits(buf, n));
+	memcpy(digest, c.digest, sizeof c.digest);
+	goto out;
+fail:
+	free(buf);
+	buf = NULL;
+out:
+	close(fd);
+	return buf;
+}
+
+int keyring_current(const struct keyring *kr, struct ag_error *e)
+{
+	unsigned char digest[16];
+	char *text = kr_manifest_read(kr->manifest, digest, e);
+
+	if (text == NULL)
+		return -1;
+	free(text);
+	if (memcmp(digest, kr->digest, sizeof digest) == 0)
+		return 0;
+	return ag_fail(e, AG_E_KEYRING, "%s changed since keyring generation "
+		       "%llu was loaded from it; reload it (agauthctl reload), "
+		       "then rotate again", kr->manifest,
+		       (unsigned long long)kr->generation);
+}
+
 int keyring_load(const char *manifest, uint64_t generation,
 		 struct keyring **out, struct ag_error *e)
 {
 	struct kr_ctx x;
-	const char *slash;
+	char *text = NULL;
 	int line, rc = -1;
 
 	memset(&x, 0, sizeof x);
@@ -392,14 +480,12 @@ int keyring_load(const char *manifest, uint64_t generation,
 	x.kr->generation = generation;
 	x.kr->primary = -1;
 	snprintf(x.kr->manifest, sizeof x.kr->manifest, "%s", manifest);
-	slash = strrchr(manifest, '/');
-	snprintf(x.dir, sizeof x.dir, "%.*s", slash ? (int)(slash - manifest) :
-		 1, slash ? manifest : ".");
-	line = ini_parse(manifest, kr_handler, &x);
+	text = kr_manifest_read(manifest, x.kr->digest, e);
+	if (text == NULL)
+		goto out;
+	line = ini_parse_string(text, kr_handler, &x);
 	if (line < 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: cannot read: %s%s", manifest,
-			strerror(errno), errno == EACCES && geteuid() != 0 ?
-			" (agauthd reads its keyring as its own user)" : "");
+		ag_fail(e, AG_E_NOMEM, "%s: no memory to parse it", manifest);
 		goto out;
 	}
 	if (line > 0) {
@@ -413,6 +499,7 @@ int keyring_load(const char *manifest, uint64_t generation,
 	x.kr = NULL;
 	rc = 0;
 out:
+	free(text);
 	if (x.kr != NULL)
 		keyring_unref(x.kr);
 	return rc;

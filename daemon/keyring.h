@@ -44,6 +44,8 @@ struct keyring {
 	atomic_int refs;
 	uint64_t generation;
 	char manifest[PATH_MAX];
+	unsigned char digest[16];    /* of the manifest bytes it was built
+				      * from (XXH3-128) */
 	int n;
 	int primary;                 /* index, or -1 */
 	struct kr_key keys[AG_KEYRING_MAX];
@@ -71,12 +73,50 @@ int keyring_verify(const struct keyring *kr, const char *token, size_t len,
 		   const struct vopts *o, double now, struct jwt *j,
 		   const struct kr_key **used, struct ag_error *e);
 
+/* 0 if kr's manifest still holds the bytes kr was loaded from; else -1,
+ * AG_E_KEYRING saying it changed (or cannot be read). */
+int keyring_current(const struct keyring *kr, struct ag_error *e);
+/* The path of the file k's entry in kr's manifest names (relative to
+ * the manifest's directory unless absolute); -1 if it does not fit. */
+int keyring_key_path(const struct keyring *kr, const struct kr_key *k,
+		     char *out, size_t cap);
+
 /*
- * Rotation: generates a new key for alg (NULL: the primary's), makes it
- * primary, demotes the old primary to verify-only until now + grace, and
- * rewrites the manifest atomically.  On success *out is the new keyring.
+ * Rotation, in two steps.  keyring_rotate_make, on a crypto thread,
+ * generates a key for alg (NULL: the primary's) into keys/ beside kr's
+ * manifest and changes nothing else.  keyring_rotate_commit, on the loop,
+ * applies it to the keyring live then (which a reload may have replaced
+ * meanwhile): the new key becomes primary, the old primary verifies until
+ * now + grace, keys past their retire time leave, and the manifest is
+ * rewritten atomically (keyring_prune).  It refuses, changing nothing, if
+ * the manifest on disk is not the one live was loaded from: a rotation
+ * never writes back a key the operator removed.  On success *out is the
+ * new keyring and the key belongs to it; keyring_rotate_drop removes the
+ * file of a rotation that did not commit.
  */
-int keyring_rotate(const struct keyring *kr, const char *alg, double now,
-		   double grace, struct keyring **out, struct ag_error *e);
+struct kr_fresh {
+	struct kr_key key;           /* key.file_spec points at spec */
+	char spec[AG_KID_MAX + 16];  /* "keys/NAME.pem" */
+	char path[PATH_MAX + 80];    /* the file; "" once committed */
+};
+
+int keyring_rotate_make(const struct keyring *kr, const char *alg,
+			double now, struct kr_fresh *f, struct ag_error *e);
+int keyring_rotate_commit(const struct keyring *live, struct kr_fresh *f,
+			  double now, double grace, struct keyring **out,
+			  struct ag_error *e);
+void keyring_rotate_drop(struct kr_fresh *f);
+
+/*
+ * Keys past their retire time (not the primary) leave: the manifest is
+ * rewritten without them (MANIFEST.new, synced, loaded, renamed over it,
+ * the directory synced) and their files removed, unless a key that stays
+ * names the same file.  *out is the keyring the rewritten manifest loads
+ * (with kr's generation), or NULL when nothing is past its time.  Fails,
+ * changing nothing, if the manifest is no longer the one kr was loaded
+ * from.
+ */
+int keyring_prune(const struct keyring *kr, double now, struct keyring **out,
+		  struct ag_error *e);
 
 #endif

@@ -1,4 +1,5 @@
-/* keyring_rotate.c - a new primary key and the manifest rewritten for it. */
+/* keyring_rotate.c - a new primary key, keys past their retire time let
+ * go, and the manifest rewritten for both. */
 #include "keyring.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon/keygen.h"
+#include "daemon/log.h"
 
 static void kr_put_time(FILE *f, const char *name, int64_t t)
 {
@@ -36,10 +38,49 @@ static void kr_put_key(FILE *f, const struct kr_key *k, enum kr_state state,
 		kr_put_time(f, "retire", retire);
 }
 
-/* The manifest as it must read after the rotation, to path. */
+/* Past its retire time: nothing it verifies is accepted any more (a key
+ * retired by hand, without a time, stays for the operator to bring
+ * back).  The primary signs whatever its retire time says. */
+static int kr_expired(const struct keyring *kr, int i, double now)
+{
+	const struct kr_key *k = &kr->keys[i];
+
+	return i != kr->primary && k->retire != 0 && (double)k->retire <= now;
+}
+
+/* The directory path is in. */
+static void kr_dirname(const char *path, char out[PATH_MAX])
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(out, PATH_MAX, ".");
+	else
+		snprintf(out, PATH_MAX, "%.*s", slash == path ? 1 :
+			 (int)(slash - path), path);
+}
+
+/* Its directory synced: a rename or a new file in it survives a crash. */
+static int kr_sync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd, rc;
+
+	kr_dirname(path, dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* The manifest kr should have at now, to path: without the keys past
+ * their retire time, and with fresh (if any) primary and kr's primary
+ * verifying until retire. */
 static int kr_write_manifest(const struct keyring *kr, const char *path,
-			     const struct kr_key *fresh, int64_t retire,
-			     struct ag_error *e)
+			     const struct kr_key *fresh, double now,
+			     int64_t retire, struct ag_error *e)
 {
 	FILE *f;
 	int fd, i, rc;
@@ -52,36 +93,166 @@ static int kr_write_manifest(const struct keyring *kr, const char *path,
 			close(fd);
 		return ag_fail(e, AG_E_KEYRING, "%s: %s", path, strerror(errno));
 	}
-	fprintf(f, "# agauthd keyring, rewritten by rotation of %s\n",
-		fresh->name);
+	fprintf(f, "# agauthd keyring, rewritten by agauthd (%s)\n",
+		fresh != NULL ? "rotation" : "keys past their retire time "
+		"removed");
 	for (i = 0; i < kr->n; i++) {
 		k = &kr->keys[i];
-		if (i == kr->primary)
+		if (kr_expired(kr, i, now))
+			continue;
+		if (fresh != NULL && i == kr->primary)
 			kr_put_key(f, k, KR_VERIFY, k->retire != 0 &&
 				   k->retire < retire ? k->retire : retire);
 		else
 			kr_put_key(f, k, k->state, k->retire);
 	}
-	kr_put_key(f, fresh, KR_PRIMARY, 0);
+	if (fresh != NULL)
+		kr_put_key(f, fresh, KR_PRIMARY, 0);
 	rc = fflush(f) == 0 && fsync(fd) == 0 ? 0 : -1;
 	if (fclose(f) != 0 || rc != 0)
 		return ag_fail(e, AG_E_KEYRING, "%s: %s", path, strerror(errno));
 	return 0;
 }
 
-int keyring_rotate(const struct keyring *kr, const char *alg, double now,
-		   double grace, struct keyring **out, struct ag_error *e)
+/* In the manifest's directory or below: the keyring's own file.  One
+ * elsewhere may be another program's, and is never removed. */
+static int kr_inside(const struct keyring *kr, const char *path)
 {
-	struct kr_key fresh;
-	const struct jws_alg *a;
-	char dir[PATH_MAX], file[PATH_MAX + 64], tmp[PATH_MAX + 8], spec[128];
-	unsigned char rnd[3];
-	const char *type, *slash = strrchr(kr->manifest, '/');
-	time_t t = (time_t)now;
+	char tmp[PATH_MAX], home[PATH_MAX], dir[PATH_MAX];
+	size_t n;
+
+	kr_dirname(kr->manifest, tmp);
+	if (realpath(tmp, home) == NULL)
+		return 0;
+	kr_dirname(path, tmp);
+	if (realpath(tmp, dir) == NULL)
+		return 0;
+	n = strlen(home);
+	return strncmp(dir, home, n) == 0 &&
+	       (dir[n] == '\0' || dir[n] == '/' || home[1] == '\0');
+}
+
+/* The file of key i, which left the keyring: removed if it is the
+ * keyring's own and no key that stays (in next) uses it. */
+static void kr_remove_file(const struct keyring *kr, int i,
+			   const struct keyring *next)
+{
+	char path[PATH_MAX], other[PATH_MAX], when[32];
+	const struct kr_key *k = &kr->keys[i];
+	time_t t = (time_t)k->retire;
+	struct stat st, o;
 	struct tm tm;
-	int rc = -1;
+	int j;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* nor ever the manifest, whatever a key names */
+	if (keyring_key_path(kr, k, path, sizeof path) != 0 ||
+	    lstat(path, &st) != 0 || (lstat(kr->manifest, &o) == 0 &&
+	    o.st_dev == st.st_dev && o.st_ino == st.st_ino))
+		return;
+	for (j = 0; j < next->n; j++)
+		if (keyring_key_path(next, &next->keys[j], other,
+				     sizeof other) == 0 &&
+		    lstat(other, &o) == 0 && o.st_dev == st.st_dev &&
+		    o.st_ino == st.st_ino) {
+			log_info("key %s retired at %s: out of %s; %s stays, "
+				 "key %s uses it", k->name, when, kr->manifest,
+				 path, next->keys[j].name);
+			return;
+		}
+	if (!kr_inside(kr, path)) {
+		log_info("key %s retired at %s: out of %s; %s stays, outside "
+			 "the keyring's directory", k->name, when,
+			 kr->manifest, path);
+		return;
+	}
+	if (unlink(path) != 0) {
+		log_warn("key %s retired at %s: out of %s, but %s: %s; remove "
+			 "it by hand", k->name, when, kr->manifest, path,
+			 strerror(errno));
+		return;
+	}
+	log_info("key %s retired at %s: out of %s, %s removed", k->name, when,
+		 kr->manifest, path);
+}
+
+/*
+ * kr's manifest rewritten for now (and fresh): written to MANIFEST.new
+ * and synced, loaded (a keyring that does not load never goes live),
+ * renamed over the manifest, its directory synced; then the files of the
+ * keys that left go.  Refused, changing nothing, if the manifest is no
+ * longer what kr was loaded from.
+ */
+static int kr_commit(const struct keyring *kr, const struct kr_key *fresh,
+		     double now, int64_t retire, uint64_t generation,
+		     struct keyring **out, struct ag_error *e)
+{
+	char tmp[PATH_MAX + 8];
+	int i, kept = fresh != NULL;
 
 	*out = NULL;
+	/* a rewrite of an older picture would bring back what the
+	 * operator removed since */
+	if (keyring_current(kr, e) != 0)
+		return -1;
+	for (i = 0; i < kr->n; i++)
+		kept += !kr_expired(kr, i, now);
+	if (kept > AG_KEYRING_MAX)
+		return ag_fail(e, AG_E_KEYRING, "%s: %d keys in force and a new "
+			       "one are more than %d; remove one (or let one "
+			       "retire), reload, and rotate again",
+			       kr->manifest, kept - 1, AG_KEYRING_MAX);
+	snprintf(tmp, sizeof tmp, "%s.new", kr->manifest);
+	if (kr_write_manifest(kr, tmp, fresh, now, retire, e) != 0 ||
+	    keyring_load(tmp, generation, out, e) != 0)
+		goto fail;
+	snprintf((*out)->manifest, sizeof (*out)->manifest, "%s", kr->manifest);
+	if (rename(tmp, kr->manifest) != 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: %s", kr->manifest,
+			strerror(errno));
+		goto fail;
+	}
+	/* live either way now; only a power loss could bring the old one
+	 * back */
+	if (kr_sync_dir(kr->manifest) != 0)
+		log_warn("%s: renamed, but its directory not synced: %s",
+			 kr->manifest, strerror(errno));
+	for (i = 0; i < kr->n; i++)
+		if (kr_expired(kr, i, now))
+			kr_remove_file(kr, i, *out);
+	return 0;
+fail:
+	unlink(tmp);
+	keyring_unref(*out);
+	*out = NULL;
+	return -1;
+}
+
+int keyring_prune(const struct keyring *kr, double now, struct keyring **out,
+		  struct ag_error *e)
+{
+	int i;
+
+	*out = NULL;
+	for (i = 0; i < kr->n && !kr_expired(kr, i, now); i++)
+		;
+	if (i == kr->n)
+		return 0;
+	return kr_commit(kr, NULL, now, 0, kr->generation, out, e);
+}
+
+int keyring_rotate_make(const struct keyring *kr, const char *alg,
+			double now, struct kr_fresh *f, struct ag_error *e)
+{
+	const struct jws_alg *a;
+	char home[PATH_MAX], dir[PATH_MAX + 8];
+	unsigned char rnd[3];
+	const char *type;
+	time_t t = (time_t)now;
+	struct tm tm;
+
+	memset(f, 0, sizeof *f);
 	if (alg == NULL)
 		alg = kr->primary >= 0 ? kr->keys[kr->primary].alg->name :
 		      "HS256";
@@ -92,49 +263,55 @@ int keyring_rotate(const struct keyring *kr, const char *alg, double now,
 	       keygen_type_for_alg(a->name) : NULL;
 	if (type == NULL)
 		return ag_fail(e, AG_E_KEYRING, "cannot rotate to '%.64s'", alg);
-	memset(&fresh, 0, sizeof fresh);
 	gmtime_r(&t, &tm);
 	key_rng(NULL, rnd, sizeof rnd);
-	snprintf(fresh.name, sizeof fresh.name,
+	snprintf(f->key.name, sizeof f->key.name,
 		 "k%04d%02d%02d-%02d%02d%02d-%02x%02x%02x", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 rnd[0], rnd[1], rnd[2]);
-	snprintf(dir, sizeof dir, "%.*s/keys", slash ? (int)(slash -
-		 kr->manifest) : 1, slash ? kr->manifest : ".");
+	kr_dirname(kr->manifest, home);
+	snprintf(dir, sizeof dir, "%s/keys", home);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return ag_fail(e, AG_E_KEYRING, "%s: %s", dir, strerror(errno));
-	snprintf(spec, sizeof spec, "keys/%s.%s", fresh.name,
+	snprintf(f->spec, sizeof f->spec, "keys/%s.%s", f->key.name,
 		 strcmp(keygen_encoding(type), "pem") == 0 ? "pem" : "key");
-	snprintf(file, sizeof file, "%.*s/%s", slash ? (int)(slash -
-		 kr->manifest) : 1, slash ? kr->manifest : ".", spec);
-	fresh.file_spec = spec;
-	fresh.alg = a;
-	fresh.encoding = strcmp(keygen_encoding(type), "pem") == 0 ?
-			 KR_PEM : KR_BASE64;
-	fresh.has_kid = 1;
-	snprintf(fresh.kid, sizeof fresh.kid, "%s", fresh.name);
-	fresh.created = (int64_t)now;
-	snprintf(tmp, sizeof tmp, "%s.new", kr->manifest);
-	if (keygen_write(type, file, 0, e) != 0)
+	f->key.file_spec = f->spec;
+	f->key.alg = a;
+	f->key.encoding = strcmp(keygen_encoding(type), "pem") == 0 ?
+			  KR_PEM : KR_BASE64;
+	f->key.has_kid = 1;
+	snprintf(f->key.kid, sizeof f->key.kid, "%s", f->key.name);
+	f->key.created = (int64_t)now;
+	if (keyring_key_path(kr, &f->key, f->path, sizeof f->path) != 0)
+		return ag_fail(e, AG_E_KEYRING, "%s: path too long", dir);
+	if (keygen_write(type, f->path, 0, e) != 0) {
+		f->path[0] = '\0';
 		return -1;
-	/* load what we wrote before it replaces the manifest: a keyring
-	 * that does not load never goes live */
-	if (kr_write_manifest(kr, tmp, &fresh, (int64_t)(now + grace), e) != 0 ||
-	    keyring_load(tmp, kr->generation + 1, out, e) != 0)
-		goto out;
-	snprintf((*out)->manifest, sizeof (*out)->manifest, "%s", kr->manifest);
-	if (rename(tmp, kr->manifest) != 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: %s", kr->manifest,
-			strerror(errno));
-		keyring_unref(*out);
-		*out = NULL;
-		goto out;
 	}
-	rc = 0;
-out:
-	if (rc != 0) {
-		unlink(tmp);
-		unlink(file);
+	/* the manifest that names it is synced before it goes live: so is
+	 * the file's name */
+	if (kr_sync_dir(f->path) != 0) {
+		ag_fail(e, AG_E_KEYRING, "%s: %s", dir, strerror(errno));
+		keyring_rotate_drop(f);
+		return -1;
 	}
-	return rc;
+	return 0;
+}
+
+int keyring_rotate_commit(const struct keyring *live, struct kr_fresh *f,
+			  double now, double grace, struct keyring **out,
+			  struct ag_error *e)
+{
+	if (kr_commit(live, &f->key, now, (int64_t)(now + grace),
+		      live->generation + 1, out, e) != 0)
+		return -1;
+	f->path[0] = '\0';
+	return 0;
+}
+
+void keyring_rotate_drop(struct kr_fresh *f)
+{
+	if (f->path[0] != '\0')
+		unlink(f->path);
+	f->path[0] = '\0';
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sysexits.h>
 
 #include "daemon/config.h"
 #include "daemon/keygen.h"
@@ -22,6 +23,7 @@
 #include "daemon/notify.h"
 #include "daemon/pool.h"
 #include "daemon/priv.h"
+#include "daemon/revoke.h"
 #include "daemon/secmem.h"
 #include "daemon/server.h"
 #include "shared/limits.h"
@@ -42,19 +44,37 @@ static void main_usage(FILE *f)
 		"p384 p521\n");
 }
 
-/* Key material must not reach a core file or another process's ptrace;
- * thousands of clients need as many descriptors as we may have. */
-static void main_harden(void)
+/* Key material must not reach a core file or another process's ptrace:
+ * agauthd does not start unless both are ruled out.  Thousands of
+ * clients need as many descriptors as we may have. */
+static int main_harden(struct ag_error *e)
 {
 	struct rlimit no = { 0, 0 }, files;
 
-	setrlimit(RLIMIT_CORE, &no);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (setrlimit(RLIMIT_CORE, &no) != 0)
+		return ag_fail(e, AG_E_SYSTEM, "setrlimit(RLIMIT_CORE, 0): %s: "
+			       "a core file could hold key material; refusing "
+			       "to run (a seccomp filter must allow setrlimit)",
+			       strerror(errno));
+	if (priv_undumpable(e) != 0)
+		return -1;
 	if (getrlimit(RLIMIT_NOFILE, &files) == 0 &&
 	    files.rlim_cur < files.rlim_max) {
 		files.rlim_cur = files.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &files);
+		if (setrlimit(RLIMIT_NOFILE, &files) != 0)
+			fprintf(stderr, "agauthd: warning: setrlimit("
+				"RLIMIT_NOFILE): %s: fewer connections fit\n",
+				strerror(errno));
 	}
+	return 0;
+}
+
+/* A file or setting must change (systemd does not restart EX_CONFIG), or
+ * the system refused a call agauthd needs. */
+static int main_status(const struct ag_error *e)
+{
+	return e->code == AG_E_CONFIG || e->code == AG_E_KEYRING ||
+	       e->code == AG_E_STATE ? EX_CONFIG : EX_OSERR;
 }
 
 static int main_keygen(int argc, char **argv)
@@ -64,9 +84,12 @@ static int main_keygen(int argc, char **argv)
 
 	if (argc != 4 && !force) {
 		main_usage(stderr);
-		return 64;
+		return EX_USAGE;
 	}
-	main_harden();
+	if (main_harden(&e) != 0) {
+		fprintf(stderr, "agauthd keygen: %s\n", e.msg);
+		return EX_OSERR;
+	}
 	if (keygen_write(argv[2], argv[3], force, &e) != 0) {
 		fprintf(stderr, "agauthd keygen: %s\n", e.msg);
 		return 1;
@@ -106,13 +129,32 @@ static int main_keyring(const struct config *cfg, struct keyring **kr,
 	return rc;
 }
 
+/*
+ * agauthd -t: what a start reads before it changes anything, read the
+ * same way: the configuration (done), the keyring as the user agauthd
+ * runs as (done), and the state directory with every revocation record,
+ * through the loader the start uses, told to write nothing (a running
+ * daemon may own the directory).
+ */
+static int main_check(const char *file, const struct config *cfg,
+		      const struct keyring *kr, struct ag_error *e)
+{
+	if (server_revocations(cfg, REVOKE_CHECK, e) != 0)
+		return -1;
+	printf("agauthd: %s and %s are valid (%d keys); state directory %s: "
+	       "%zu revocations in force\n", file, cfg->keyring, kr->n,
+	       cfg->state_dir, revoke_count());
+	revoke_close();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *file = MAIN_DEFAULT_CONFIG;
 	static struct config cfg;
 	struct keyring *kr = NULL;
 	struct ag_error e;
-	int opt, check = 0;
+	int opt, check = 0, rc;
 
 	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
 		return main_keygen(argc, argv);
@@ -129,28 +171,32 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			main_usage(stderr);
-			return 64;
+			return EX_USAGE;
 		}
 	}
-	main_harden();
+	if (main_harden(&e) != 0) {
+		fprintf(stderr, "agauthd: %s\n", e.msg);
+		return EX_OSERR;
+	}
 	/* before any thread: they all share the main arena */
 	mallopt(M_ARENA_MAX, AG_MALLOC_ARENAS);
 	secmem_set_warn(main_secmem_warn);
 	config_defaults(&cfg);
 	if (config_load(&cfg, file, &e) != 0) {
 		fprintf(stderr, "agauthd: %s\n", e.msg);
-		return 78;
+		return main_status(&e);
 	}
 	log_init(cfg.log_level);
 	if (main_keyring(&cfg, &kr, &e) != 0) {
 		log_err("%s", e.msg);
-		return 78;
+		return main_status(&e);
 	}
 	if (check) {
-		printf("agauthd: %s and %s are valid (%d keys)\n", file,
-		       cfg.keyring, kr->n);
+		rc = main_check(file, &cfg, kr, &e);
+		if (rc != 0)
+			log_err("%s", e.msg);
 		keyring_unref(kr);
-		return 0;
+		return rc != 0 ? main_status(&e) : 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/* a file-size limit (LimitFSIZE=, ulimit -f) makes an append to the
@@ -160,11 +206,16 @@ int main(int argc, char **argv)
 	if (notify_init() < 0)
 		log_warn("NOTIFY_SOCKET is set but unusable; systemd will not "
 			 "hear from agauthd");
-	/* the socket and the state directory as root, then root never again */
-	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0 || priv_drop(&e) != 0) {
+	/* the state directory and the socket as root, then root never
+	 * again */
+	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0) {
 		log_err("%s", e.msg);
 		keyring_unref(kr);
-		return 1;
+		return main_status(&e);
+	}
+	if (priv_drop(&e) != 0) {
+		log_err("%s", e.msg);
+		return EX_OSERR;
 	}
 	if (priv_drops())
 		log_info("running as %s (uid %ld gid %ld), root given up",
@@ -174,7 +225,7 @@ int main(int argc, char **argv)
 	if (pool_start(EV_DEFAULT, cfg.threads, cfg.pool_queue,
 		       (int)cfg.crypto_nice) != 0) {
 		log_err("cannot start the crypto pool");
-		return 1;
+		return EX_OSERR;
 	}
 	log_info("agauthd ready: keyring %s, %d keys, primary %s", cfg.keyring,
 		 kr->n, kr->primary >= 0 ? kr->keys[kr->primary].name : "none");

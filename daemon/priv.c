@@ -58,11 +58,15 @@ gid_t priv_gid(void)
 	return priv.drops ? priv.gid : getegid();
 }
 
-/* A change of effective ids sets dumpability from fs.suid_dumpable, which
- * may be 1: key memory stays out of reach of ptrace and core files. */
-static void priv_undumpable(void)
+int priv_undumpable(struct ag_error *e)
 {
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+		return 0;
+	return ag_fail(e, AG_E_SYSTEM, "prctl(PR_SET_DUMPABLE, 0): %s: "
+		       "processes of agauthd's user could read key material "
+		       "from its memory (ptrace, /proc/PID/mem) and a crash "
+		       "could dump it; refusing to run (a seccomp filter must "
+		       "allow prctl)", strerror(errno));
 }
 
 /* The user's groups, or none but the configured one: root's groups (0
@@ -85,8 +89,7 @@ int priv_assume(struct ag_error *e)
 	if (setegid(priv.gid) != 0 || seteuid(priv.uid) != 0)
 		return ag_fail(e, AG_E_CONFIG, "cannot act as %s: %s",
 			       priv.user, strerror(errno));
-	priv_undumpable();
-	return 0;
+	return priv_undumpable(e);
 }
 
 int priv_resume(struct ag_error *e)
@@ -96,8 +99,7 @@ int priv_resume(struct ag_error *e)
 	if (seteuid(0) != 0 || setegid(0) != 0)
 		return ag_fail(e, AG_E_CONFIG, "cannot act as root again: %s",
 			       strerror(errno));
-	priv_undumpable();
-	return 0;
+	return priv_undumpable(e);
 }
 
 int priv_drop(struct ag_error *e)
@@ -124,6 +126,5 @@ int priv_drop(struct ag_error *e)
 	    (priv.gid != 0 && (setgid(0) == 0 || setegid(0) == 0)))
 		return ag_fail(e, AG_E_CONFIG, "dropped root for %s, but could "
 			       "get it back: refusing to run", priv.user);
-	priv_undumpable();
-	return 0;
+	return priv_undumpable(e);
 }

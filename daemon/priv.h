@@ -35,5 +35,10 @@ int priv_assume(struct ag_error *e);
 int priv_resume(struct ag_error *e);
 /* For good: then checks that neither uid 0 nor gid 0 can be regained. */
 int priv_drop(struct ag_error *e);
+/* Not dumpable: no core file, and other processes of the same user can
+ * neither ptrace agauthd nor read its memory.  Every change of ids resets
+ * it from fs.suid_dumpable, so each one above sets it again.  Fails
+ * (AG_E_SYSTEM, saying why) rather than leave keys within reach. */
+int priv_undumpable(struct ag_error *e);
 
 #endif

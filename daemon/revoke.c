@@ -14,9 +14,13 @@
  * line for the same value supersedes nothing: records merge (latest
  * revocation, latest prune time).
  *
- * A bad last line is what a crash in the middle of an append leaves, and
- * is cut off.  A bad line before good ones is damage: the daemon refuses
- * to start rather than forget a revocation.
+ * A crash in the middle of an append leaves a last line cut short before
+ * the end of its checksum, and without its newline: that record was never
+ * acknowledged (the fsync comes after the whole line), and it is cut off,
+ * with a line in the log.  Any other line that does not check out, the
+ * last one included, is damage: the daemon refuses to start rather than
+ * forget a revocation.  A whole last record that lost only its newline
+ * is kept, and given its newline back.
  */
 #include "revoke.h"
 
@@ -35,7 +39,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "daemon/priv.h"
+#include "daemon/log.h"
+#include "daemon/statedir.h"
 #include "shared/b64url.h"
 #include "shared/buf.h"
 #include "shared/claims.h"
@@ -89,6 +94,7 @@ static int revoke_fd = -1;              /* -1: memory only */
 static off_t revoke_flen;               /* bytes of whole records */
 static size_t revoke_lines;             /* its lines, live or not */
 static int revoke_unsynced;             /* its rename may not be durable */
+static int revoke_check_only;           /* REVOKE_CHECK: nothing is written */
 static struct buf revoke_pending;       /* lines the file still lacks */
 static size_t revoke_npending;
 
@@ -299,9 +305,11 @@ static int revoke_ms(const char *s, size_t n, double *out)
 	return 0;
 }
 
-/* Parses a line (without its newline) into r and its value val[*vlen]. */
-static int revoke_parse(const char *line, size_t n, struct revoke_rec *r,
-			uint8_t *val, size_t *vlen)
+/* Parses a line (without its newline) into r and its value val[*vlen];
+ * NULL, or what is wrong with it. */
+static const char *revoke_parse(const char *line, size_t n,
+				struct revoke_rec *r, uint8_t *val,
+				size_t *vlen)
 {
 	const char *p = line, *end, *f[5], *k;
 	size_t fn[5];
@@ -311,28 +319,54 @@ static int revoke_parse(const char *line, size_t n, struct revoke_rec *r,
 
 	/* bounded before anything is decoded */
 	if (n <= REVOKE_SUM_LEN || n > REVOKE_LINE_MAX)
-		return -1;
+		return "not the length of a record";
 	end = line + n - REVOKE_SUM_LEN;
 	snprintf(sum, sizeof sum, "%08x", (unsigned)XXH32(line, n -
 		 REVOKE_SUM_LEN, 0));
 	if (memcmp(sum, end, REVOKE_SUM_LEN) != 0)
-		return -1;
+		return "its checksum does not match";
 	for (i = 0; i < 5; i++)
 		if ((f[i] = revoke_field(&p, end, &fn[i])) == NULL)
-			return -1;
+			return "a field is missing";
 	k = fn[1] == 1 ? memchr(revoke_letters, f[1][0], 3) : NULL;
 	if (p != end || fn[0] != 2 || memcmp(f[0], "v1", 2) != 0 ||
 	    k == NULL || fn[4] == 0 || fn[4] > REVOKE_B64_MAX)
-		return -1;
+		return "a field is malformed";
 	memset(r, 0, sizeof *r);
 	r->kind = (unsigned char)(k - revoke_letters);
 	dn = b64url_decode_strict(val, f[4], fn[4]);
 	if (revoke_ms(f[2], fn[2], &r->revoked_at) != 0 ||
 	    revoke_ms(f[3], fn[3], &r->prune_at) != 0 || dn <= 0 ||
 	    (size_t)dn > revoke_value_max(r->kind))
-		return -1;
+		return "a field is malformed";
 	*vlen = (size_t)dn;
-	return 0;
+	return NULL;
+}
+
+/*
+ * A last line without its newline that a torn append left: one that ends
+ * in zeros (its last bytes never reached the disk) or before its checksum
+ * does (fewer than the five spaces before the checksum, or fewer than its
+ * digits after them).  A record is acknowledged only once all of it, its
+ * newline too, is on disk, so neither was.  A line any longer is a whole
+ * record, whose checksum must match.
+ */
+static int revoke_incomplete(const char *p, size_t n)
+{
+	const char *end = p + n;
+	int spaces;
+
+	if (n >= REVOKE_LINE_MAX)
+		return 0;
+	if (p[n - 1] == '\0')
+		return 1;
+	for (spaces = 0; spaces < 5; spaces++) {
+		p = memchr(p, ' ', (size_t)(end - p));
+		if (p == NULL)
+			return 1;
+		p++;
+	}
+	return (size_t)(end - p) < REVOKE_SUM_LEN;
 }
 
 static int revoke_pwrite(int fd, const char *p, size_t n, off_t off)
@@ -396,7 +430,7 @@ static int revoke_rewrite(int fd, const char *map, uint8_t *val,
 	for (p = map; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL ||
-		    revoke_parse(p, (size_t)(nl - p), &r, val, &vlen) != 0)
+		    revoke_parse(p, (size_t)(nl - p), &r, val, &vlen) != NULL)
 			goto out;
 		t = revoke_lookup(revoke_hash(r.kind, (const char *)val, vlen));
 		if (t == NULL || t->mark)
@@ -471,13 +505,37 @@ static void revoke_compact_maybe(void)
 		revoke_compact();
 }
 
-/* Cuts the log back to its whole records. */
-static int revoke_cut(off_t len, struct ag_error *e)
+/* The incomplete last record a crash left at off: cut off (it was never
+ * acknowledged), and said so. */
+static int revoke_cut(off_t off, size_t n, struct ag_error *e)
 {
-	if (ftruncate(revoke_fd, len) != 0 || fdatasync(revoke_fd) != 0)
-		return ag_fail(e, AG_E_STATE, "%s: cannot cut off a torn "
-			       "record: %s", revoke_path, strerror(errno));
-	revoke_flen = len;
+	log_warn("%s: %s an incomplete last record (%zu bytes at byte %lld) "
+		 "that a crash in the middle of an append left; it was never "
+		 "acknowledged", revoke_path, revoke_check_only ?
+		 "agauthd will cut" : "cutting", n, (long long)off);
+	if (revoke_check_only)
+		return 0;
+	if (ftruncate(revoke_fd, off) != 0 || fdatasync(revoke_fd) != 0)
+		return ag_fail(e, AG_E_STATE, "%s: cannot cut off an incomplete "
+			       "last record: %s", revoke_path, strerror(errno));
+	revoke_flen = off;
+	return 0;
+}
+
+/* A whole last record without its newline gets it back, so that the next
+ * append starts a line of its own. */
+static int revoke_terminate(struct ag_error *e)
+{
+	if (revoke_check_only)
+		return 0;
+	if (revoke_pwrite(revoke_fd, "\n", 1, revoke_flen) != 0 ||
+	    fdatasync(revoke_fd) != 0)
+		return ag_fail(e, AG_E_STATE, "%s: cannot end the last record "
+			       "with a newline: %s", revoke_path,
+			       strerror(errno));
+	log_info("%s: the last record lacked its newline; added it",
+		 revoke_path);
+	revoke_flen++;
 	return 0;
 }
 
@@ -499,10 +557,10 @@ static int revoke_keep(struct revoke_rec *r, const uint8_t *val, size_t n,
 
 static int revoke_load(double now, struct ag_error *e)
 {
-	const char *map = NULL, *p, *nl, *end;
+	const char *map = NULL, *p, *nl, *end, *why;
 	struct revoke_rec r;
 	uint8_t *val;
-	size_t vlen, lineno = 0;
+	size_t n, vlen, lineno = 0;
 	off_t len = revoke_flen;	/* revoke_cut changes revoke_flen */
 	int rc = -1;
 
@@ -521,23 +579,29 @@ static int revoke_load(double now, struct ag_error *e)
 	for (p = map; p < end; p = nl + 1) {
 		lineno++;
 		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl != NULL &&
-		    revoke_parse(p, (size_t)(nl - p), &r, val, &vlen) == 0) {
-			if (revoke_keep(&r, val, vlen, now, e) != 0)
-				goto out;
-			continue;
-		}
-		/* skipping damage could silently un-revoke */
-		if (nl != NULL && nl + 1 < end) {
-			ag_fail(e, AG_E_STATE, "%s: line %zu is damaged; "
-				"refusing to forget a revocation", revoke_path,
-				lineno);
+		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		if (nl == NULL && revoke_incomplete(p, n)) {
+			rc = revoke_cut((off_t)(p - map), n, e);
 			goto out;
 		}
-		/* the last line: a crash in the middle of an append */
-		if (revoke_cut((off_t)(p - map), e) != 0)
+		/* skipping a whole record that does not check out could
+		 * silently un-revoke */
+		why = revoke_parse(p, n, &r, val, &vlen);
+		if (why != NULL) {
+			ag_fail(e, AG_E_STATE, "%s: line %zu (byte %lld) is "
+				"damaged: %s; agauthd will not start rather "
+				"than forget a revocation: restore the file "
+				"from a backup, or delete that line and accept "
+				"that its revocation is lost", revoke_path,
+				lineno, (long long)(p - map), why);
 			goto out;
-		break;
+		}
+		if (revoke_keep(&r, val, vlen, now, e) != 0)
+			goto out;
+		if (nl == NULL) {
+			rc = revoke_terminate(e);
+			goto out;
+		}
 	}
 	rc = 0;
 out:
@@ -546,32 +610,9 @@ out:
 	return rc;
 }
 
-/*
- * Whoever else may write the log, or its directory, may un-revoke: only
- * the user agauthd runs as (after dropping root, the one it drops to)
- * and root.  A daemon that drops root writes the directory as its user
- * (compaction, the running marker), so then the directory must be that
- * user's.
- */
-static int revoke_owned(const char *path, const struct stat *st, int is_dir,
-			struct ag_error *e)
-{
-	uid_t us = priv_uid();
-
-	if ((st->st_mode & 022) == 0 && (st->st_uid == us ||
-	    (st->st_uid == 0 && !(is_dir && priv_drops()))))
-		return 0;
-	return ag_fail(e, AG_E_STATE, "%s: %s (mode %04o, uid %u; agauthd "
-		       "runs as uid %u)", path, (st->st_mode & 022) != 0 ?
-		       "writable by others than agauthd" : is_dir ?
-		       "not owned by the user agauthd runs as" :
-		       "not owned by agauthd or root",
-		       (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid,
-		       (unsigned)us);
-}
-
 /* Opens the log the way it must be: a regular file, not through a link,
- * in a directory only we may change. */
+ * in a directory only we may change.  Checking only, a directory or a log
+ * that is not there yet is no error: there is nothing to load. */
 static int revoke_file(const char *dir, struct ag_error *e)
 {
 	struct stat st;
@@ -580,39 +621,33 @@ static int revoke_file(const char *dir, struct ag_error *e)
 		return ag_fail(e, AG_E_STATE, "state directory path too long");
 	snprintf(revoke_dir, sizeof revoke_dir, "%s", dir);
 	snprintf(revoke_path, sizeof revoke_path, "%s/revocations", dir);
-	if (mkdir(dir, 0700) == 0) {
-		/* made by root for a daemon that drops root: its user's, as
-		 * systemd's StateDirectory= would make it (an existing
-		 * directory is never handed over: it may be anything) */
-		if (priv_drops() && chown(dir, priv_uid(), priv_gid()) != 0)
-			return ag_fail(e, AG_E_STATE, "%s: chown: %s", dir,
-				       strerror(errno));
-	} else if (errno != EEXIST) {
-		return ag_fail(e, AG_E_STATE, "%s: %s", dir, strerror(errno));
-	}
-	if (stat(dir, &st) != 0)
-		return ag_fail(e, AG_E_STATE, "%s: %s", dir, strerror(errno));
-	if (revoke_owned(dir, &st, 1, e) != 0)
-		return -1;
-	revoke_fd = open(revoke_path, O_RDWR | O_CREAT | O_NOFOLLOW |
-			 O_CLOEXEC | O_NOCTTY, 0600);
+	if (statedir_check(dir, e) != 0)
+		return revoke_check_only && errno == ENOENT ? 0 : -1;
+	/* O_NONBLOCK: a FIFO there must not hold up the open (fstat
+	 * refuses it just after) */
+	revoke_fd = revoke_check_only ?
+		    open(revoke_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+			 O_NOCTTY | O_NONBLOCK) :
+		    open(revoke_path, O_RDWR | O_CREAT | O_NOFOLLOW |
+			 O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
 	if (revoke_fd < 0)
-		return ag_fail(e, AG_E_STATE, "%s: %s", revoke_path,
+		return revoke_check_only && errno == ENOENT ? 0 :
+		       ag_fail(e, AG_E_STATE, "%s: %s", revoke_path,
 			       strerror(errno));
 	if (fstat(revoke_fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return ag_fail(e, AG_E_STATE, "%s: not a regular file",
 			       revoke_path);
-	if (revoke_owned(revoke_path, &st, 0, e) != 0)
+	if (statedir_owned(revoke_path, &st, 0, e) != 0)
 		return -1;
 	/* a log just created must not vanish with its first records */
-	if (revoke_sync_dir() != 0)
+	if (!revoke_check_only && revoke_sync_dir() != 0)
 		return ag_fail(e, AG_E_STATE, "%s: %s", dir, strerror(errno));
 	revoke_flen = st.st_size;
 	return 0;
 }
 
 int revoke_open(const char *state_dir, const char *claim, double horizon,
-		double now, struct ag_error *e)
+		double now, int flags, struct ag_error *e)
 {
 	revoke_close();
 	if (strlen(claim) >= sizeof revoke_claim_name)
@@ -626,6 +661,7 @@ int revoke_open(const char *state_dir, const char *claim, double horizon,
 			       strerror(errno));
 	snprintf(revoke_claim_name, sizeof revoke_claim_name, "%s", claim);
 	revoke_horizon = horizon;
+	revoke_check_only = (flags & REVOKE_CHECK) != 0;
 	buf_init(&revoke_text, AG_REVOKE_VALUE_MAX);
 	buf_init(&revoke_pending, AG_REVOKE_PENDING_MAX);
 	revoke_ready = 1;
@@ -634,6 +670,13 @@ int revoke_open(const char *state_dir, const char *claim, double horizon,
 	if (revoke_file(state_dir, e) != 0 || revoke_load(now, e) != 0) {
 		revoke_close();
 		return -1;
+	}
+	if (revoke_check_only) {
+		/* what was read stays in memory; the file is left alone */
+		if (revoke_fd >= 0)
+			close(revoke_fd);
+		revoke_fd = -1;
+		return 0;
 	}
 	revoke_compact_maybe();
 	return 0;
@@ -655,6 +698,7 @@ void revoke_close(void)
 	revoke_flen = 0;
 	revoke_lines = 0;
 	revoke_unsynced = 0;
+	revoke_check_only = 0;
 	revoke_ready = 0;
 }
 

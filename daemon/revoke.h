@@ -28,12 +28,19 @@
 
 enum revoke_kind { REVOKE_TOKEN, REVOKE_JTI, REVOKE_SUBJECT };
 
-/* Loads (and compacts) state_dir/revocations; a torn last record from a
- * crash is dropped.  claim: the subject claim's name.  A NULL or empty
+/* revoke_open's flags */
+#define REVOKE_CHECK 1    /* read and check only (agauthd -t): nothing is
+			   * made, cut, mended or compacted, nothing stays
+			   * open, and a log not there yet is no error */
+
+/* Loads (and compacts) state_dir/revocations, whose directory must exist
+ * (statedir_lock makes it).  An incomplete last record from a crash is
+ * cut off and logged; any record that does not check out refuses, naming
+ * the line and byte.  claim: the subject claim's name.  A NULL or empty
  * state_dir keeps revocations in memory only (tests, or a daemon without
  * a state directory).  Replaces whatever an earlier open loaded. */
 int revoke_open(const char *state_dir, const char *claim, double horizon,
-		double now, struct ag_error *e);
+		double now, int flags, struct ag_error *e);
 void revoke_close(void);
 
 /*

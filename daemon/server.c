@@ -20,10 +20,12 @@
 #include "daemon/pool.h"
 #include "daemon/reply.h"
 #include "daemon/revoke.h"
+#include "daemon/statedir.h"
 #include "shared/cache.h"
 
 #define SERVER_ACCEPT_BATCH 64
 #define SD_LISTEN_FDS_START 3
+#define SERVER_NOT_PASSED   (-2)     /* server_inherited: no socket */
 /* revocations whose tokens all expired are dropped this often (beats) */
 #define SERVER_PRUNE_BEATS  (60 * 1000 / CACHE_BEAT_MS)
 
@@ -94,7 +96,8 @@ void server_set_keyring(struct keyring *kr)
 
 int server_reload(struct ag_error *e)
 {
-	struct keyring *kr;
+	struct keyring *kr, *pruned;
+	struct ag_error pe;
 
 	if (keyring_load(srv.kr->manifest, srv.kr->generation + 1, &kr,
 			 e) != 0) {
@@ -102,29 +105,47 @@ int server_reload(struct ag_error *e)
 			(unsigned long long)srv.kr->generation, e->msg);
 		return -1;
 	}
+	/* keys past their retire time leave the manifest, and their files
+	 * go; if that cannot be done they stay, unused */
+	if (keyring_prune(kr, reply_now(), &pruned, &pe) != 0) {
+		log_warn("reload: keys past their retire time stay: %s",
+			 pe.msg);
+	} else if (pruned != NULL) {
+		keyring_unref(kr);
+		kr = pruned;
+	}
 	server_set_keyring(kr);
 	return 0;
 }
 
-/* systemd socket activation: fd 3, if LISTEN_PID names us. */
-static int server_inherited(void)
+/* systemd socket activation: fd 3, if LISTEN_PID names us;
+ * SERVER_NOT_PASSED if it does not, -1 (e says why) if fd 3 cannot be
+ * made safe to serve on. */
+static int server_inherited(struct ag_error *e)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int acc = 0;
+	int acc = 0, fl;
 	socklen_t len = sizeof acc;
 
 	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid() ||
 	    atoi(fds) < 1)
-		return -1;
+		return SERVER_NOT_PASSED;
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
 	if (getsockopt(SD_LISTEN_FDS_START, SOL_SOCKET, SO_ACCEPTCONN, &acc,
 		       &len) != 0 || !acc)
-		return -1;
-	fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC);
-	fcntl(SD_LISTEN_FDS_START, F_SETFL,
-	      fcntl(SD_LISTEN_FDS_START, F_GETFL) | O_NONBLOCK);
+		return SERVER_NOT_PASSED;
+	/* close-on-exec: the socket reaches no program a library might
+	 * run; non-blocking: a connection gone before accept must not
+	 * stall the loop that every client waits on */
+	if (fcntl(SD_LISTEN_FDS_START, F_SETFD, FD_CLOEXEC) != 0 ||
+	    (fl = fcntl(SD_LISTEN_FDS_START, F_GETFL)) < 0 ||
+	    fcntl(SD_LISTEN_FDS_START, F_SETFL, fl | O_NONBLOCK) != 0)
+		return ag_fail(e, AG_E_SYSTEM, "the socket systemd passed "
+			       "(fd %d): fcntl: %s; refusing to serve on it (a "
+			       "seccomp filter must allow fcntl)",
+			       SD_LISTEN_FDS_START, strerror(errno));
 	return SD_LISTEN_FDS_START;
 }
 
@@ -168,6 +189,18 @@ static int server_listen(const struct config *cfg, struct ag_error *e)
 	}
 	srv.own_path = 1;
 	return fd;
+}
+
+/* The listening socket closed; our own socket file removed (systemd's is
+ * systemd's). */
+static void server_unlisten(void)
+{
+	if (srv.lfd >= 0)
+		close(srv.lfd);
+	srv.lfd = -1;
+	if (srv.own_path)
+		unlink(srv.cfg->socket_path);
+	srv.own_path = 0;
 }
 
 static void server_resume_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -242,15 +275,21 @@ static void server_beat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		revoke_prune(now);
 }
 
-/* The cache and the revocations, before the first client. */
+int server_revocations(const struct config *cfg, int flags,
+		       struct ag_error *e)
+{
+	return revoke_open(cfg->state_dir, cfg->revoke_claim,
+			   cfg->revoke_horizon > 0 ? cfg->revoke_horizon :
+			   cfg->default_expiry, reply_now(), flags, e);
+}
+
+/* The revocations and the cache, before the first client. */
 static int server_state(const struct config *cfg, struct keyring *kr,
 			struct ag_error *e)
 {
 	double now = reply_now();
 
-	if (revoke_open(cfg->state_dir, cfg->revoke_claim,
-			cfg->revoke_horizon > 0 ? cfg->revoke_horizon :
-			cfg->default_expiry, now, e) != 0)
+	if (server_revocations(cfg, 0, e) != 0)
 		return -1;
 	if (cachew_open(cfg->cache_size, cfg->cache_slot, cfg->revoke_claim,
 			now, e) != 0)
@@ -286,6 +325,17 @@ static void server_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* The socket: systemd's, or our own. */
+static int server_socket(const struct config *cfg, struct ag_error *e)
+{
+	srv.lfd = server_inherited(e);
+	if (srv.lfd >= 0)
+		log_info("listening on the socket systemd passed");
+	else if (srv.lfd == SERVER_NOT_PASSED)
+		srv.lfd = server_listen(cfg, e);
+	return srv.lfd >= 0 ? 0 : -1;
+}
+
 int server_start(struct ev_loop *loop, const struct config *cfg,
 		 struct keyring *kr, struct ag_error *e)
 {
@@ -293,15 +343,16 @@ int server_start(struct ev_loop *loop, const struct config *cfg,
 	srv.cfg = cfg;
 	srv.kr = kr;
 	srv.stats.started = ev_now(loop);
-	if (server_state(cfg, kr, e) != 0)
+	/* the state directory is locked, and the socket held, before
+	 * anything in the directory is read or written: a second daemon
+	 * stops at either having changed nothing */
+	if (statedir_lock(cfg->state_dir, e) != 0)
 		return -1;
-	srv.lfd = server_inherited();
-	if (srv.lfd < 0)
-		srv.lfd = server_listen(cfg, e);
-	else
-		log_info("listening on the socket systemd passed");
-	if (srv.lfd < 0)
+	if (server_socket(cfg, e) != 0 || server_state(cfg, kr, e) != 0) {
+		server_unlisten();
+		statedir_unlock();
 		return -1;
+	}
 	srv.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_io_init(&srv.accept_w, server_accept_cb, srv.lfd, EV_READ);
 	ev_io_start(loop, &srv.accept_w);
@@ -329,14 +380,13 @@ void server_run(void)
 	cachew_close();
 	hold_stop();
 	ev_io_stop(srv.loop, &srv.accept_w);
-	close(srv.lfd);
-	if (srv.own_path)
-		unlink(srv.cfg->socket_path);
+	server_unlisten();
 	pool_stop();
 	/* after the pool: the replies of jobs that were running are out */
 	conn_close_all();
 	dispatch_end();
 	revoke_close();
+	statedir_unlock();
 	if (srv.spare >= 0)
 		close(srv.spare);
 	keyring_unref(srv.kr);

@@ -18,8 +18,16 @@ struct server_stats {
 	ev_tstamp started;
 };
 
+/* Locks the state directory, takes the socket (systemd's or our own),
+ * then loads the revocations and opens the cache; nothing in the state
+ * directory is read or written before the lock and the socket are held.
+ * On error nothing stays open and *e says why. */
 int server_start(struct ev_loop *loop, const struct config *cfg,
 		 struct keyring *kr, struct ag_error *e);
+/* The revocations of cfg's state directory, revoke_open with flags: what
+ * a start loads, and (REVOKE_CHECK) what agauthd -t checks. */
+int server_revocations(const struct config *cfg, int flags,
+		       struct ag_error *e);
 /* Runs the loop until SIGTERM or SIGINT, then cleans up. */
 void server_run(void);
 

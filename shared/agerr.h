@@ -74,6 +74,7 @@ enum ag_class {
 	X(AG_E_KEY_LOAD,       SYSTEM,    "key material is not usable") \
 	X(AG_E_CRYPTO,         SYSTEM,    "cryptographic operation failed") \
 	X(AG_E_NOMEM,          SYSTEM,    "out of memory") \
+	X(AG_E_SYSTEM,         SYSTEM,    "a system call agauthd needs failed") \
 	/* the wire protocol (docs/protocol.md) */ \
 	X(AG_E_BAD_FRAME,      SYSTEM,    "frame is not a bounded msgpack map") \
 	X(AG_E_FRAME_TOO_LARGE, SYSTEM,   "frame too large") \

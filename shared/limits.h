@@ -67,6 +67,9 @@
  * against (each try is a full signature check). */
 #define AG_KEYRING_MAX          64
 #define AG_KEYRING_TRY_MAX      8
+/* The keyring manifest, read whole before it is parsed: 64 keys take a
+ * few KiB, comments the rest. */
+#define AG_MANIFEST_MAX         (256 * 1024)
 
 /* Crypto pool: threads and queued jobs before requests get AG_E_BUSY.
  * Each thread's stack is locked memory (daemon/secmem.h): mbedTLS leaves

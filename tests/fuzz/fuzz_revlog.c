@@ -1,12 +1,15 @@
 /*
  * fuzz_revlog.c - the bytes as the revocation log (state_dir/revocations,
- * daemon/revoke.c) that agauthd loads at start: revoke_open over it, then
- * revoke_check of a few tokens, revoke_add, revoke_prune (and with them
- * the torn-record cut, compaction and appends), revoke_close.
+ * daemon/revoke.c) that agauthd loads at start: revoke_open over it (as
+ * agauthd -t does, then as a start does), then revoke_check of a few
+ * tokens, revoke_add, revoke_prune (and with them the torn-record cut,
+ * the mended newline, compaction and appends), revoke_close.
  *
- * Beyond not crashing or leaking: whatever a successful open left on disk
- * opens again, with every record in force still in force and those added
- * since; and after a prune, a restart finds what the prune kept.
+ * Beyond not crashing or leaking: -t (REVOKE_CHECK) accepts what a start
+ * accepts, finds the same records in force and leaves the bytes as they
+ * were; whatever a successful open left on disk opens again, with every
+ * record in force still in force and those added since; and after a
+ * prune, a restart finds what the prune kept.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -89,12 +92,29 @@ static unsigned fr_revoked(void)
 	return bits;
 }
 
+/* the log holds exactly data[size] */
+static int fr_unchanged(const uint8_t *data, size_t size)
+{
+	uint8_t *back = malloc(size + 1);
+	int fd = open(fr_path, O_RDONLY | O_CLOEXEC), same;
+	ssize_t n = -1;
+
+	if (back != NULL && fd >= 0)
+		n = read(fd, back, size + 1);
+	same = n >= 0 && (size_t)n == size &&
+	       memcmp(back, data, (size_t)n) == 0;
+	if (fd >= 0)
+		close(fd);
+	free(back);
+	return same;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ag_error e;
 	unsigned before, after;
 	size_t n1, n2;
-	int fd;
+	int fd, checked;
 
 	if (fr_dir[0] == '\0')
 		fr_setup();
@@ -103,13 +123,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size)
 		abort();
 	close(fd);
-	if (revoke_open(fr_dir, "sub", FR_HORIZON, FR_NOW, &e) != 0) {
-		if (e.code != AG_E_STATE && e.code != AG_E_NOMEM)
+	/* agauthd -t reads the bytes as a start does, and writes none */
+	checked = revoke_open(fr_dir, "sub", FR_HORIZON, FR_NOW, REVOKE_CHECK,
+			      &e);
+	n1 = revoke_count();
+	before = fr_revoked();
+	revoke_close();
+	if (!fr_unchanged(data, size))
+		abort();
+	if (revoke_open(fr_dir, "sub", FR_HORIZON, FR_NOW, 0, &e) != 0) {
+		if ((e.code != AG_E_STATE && e.code != AG_E_NOMEM) ||
+		    checked == 0)
 			abort();
 		return 0;
 	}
-	n1 = revoke_count();
-	before = fr_revoked();
+	if (checked != 0 || revoke_count() != n1 || fr_revoked() != before)
+		abort();
 	/* one of each kind, persisted, so that they survive a restart: the
 	 * jti of token 2, token 3 itself, the subject of token 5 */
 	if (revoke_add(REVOKE_JTI, "fuzz-added", 10, FR_NOW, &e) != 0 ||
@@ -122,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	revoke_close();
 
 	/* what is on disk now loads again, and holds the same */
-	if (revoke_open(fr_dir, "sub", FR_HORIZON, FR_NOW, &e) != 0)
+	if (revoke_open(fr_dir, "sub", FR_HORIZON, FR_NOW, 0, &e) != 0)
 		abort();
 	n2 = revoke_count();
 	after = fr_revoked();
@@ -134,7 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n1 = revoke_count();
 	before = fr_revoked();
 	revoke_close();
-	if (revoke_open(fr_dir, "sub", FR_HORIZON, FR_LATER, &e) != 0 ||
+	if (revoke_open(fr_dir, "sub", FR_HORIZON, FR_LATER, 0, &e) != 0 ||
 	    revoke_count() != n1 || fr_revoked() != before)
 		abort();
 	revoke_close();

@@ -9,8 +9,8 @@
 #
 # The project's code is compiled once, with the fuzzer's coverage but not
 # its main, into two archives as for `make test` (the engine, and the
-# daemon's other code that fuzz_config and fuzz_revlog need), and each
-# harness is linked against them.
+# daemon's other code that fuzz_config, fuzz_keyring and fuzz_revlog
+# need), and each harness is linked against them.
 set -eu
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}

@@ -86,14 +86,23 @@ test('SIGKILL under load, restart on the same directory', { timeout: h.TEST_TIME
 	/* the rotated key is still primary */
 	assert.strictEqual(h.ok(await c.call('sign', { payload: '{}' })).kid, rot.kid);
 
-	/* a second daemon on the same socket refuses to start and leaves the
-	 * live one alone */
-	const second = await h.Daemon.start(env, { wait: false });
-	const ex2 = await second.waitExit(15000);
-	assert.notStrictEqual(ex2.code, 0, 'a second agauthd started on a live socket');
-	assert.match(second.stderr, /another agauthd is listening there/);
-	second.assertClean();
-	assert.ok(fs.lstatSync(env.sock).isSocket(), 'the refused daemon removed the live socket');
+	/* a second daemon on the same directory refuses to start at its
+	 * lock and leaves the live one alone; so does one with a state
+	 * directory of its own on the same socket, before it reads or
+	 * writes anything in that directory */
+	const own = h.setup({ conf: { socket: { path: env.sock } } });
+	const refusals = [[env, new RegExp(`agauthd\\.lock: locked by process ${d.pid}: another agauthd`)],
+			  [own, /another agauthd is listening there/]];
+	for (const [e, why] of refusals) {
+		const second = await h.Daemon.start(e, { wait: false });
+		const ex2 = await second.waitExit(15000);
+		assert.strictEqual(ex2.code, 78, `a second agauthd on a live socket: ${JSON.stringify(ex2)}\n${second.stderr}`);
+		assert.match(second.stderr, why);
+		second.assertClean();
+		assert.ok(fs.lstatSync(env.sock).isSocket(), 'the refused daemon removed the live socket');
+	}
+	for (const f of ['revocations', 'agauthd.running'])
+		assert.ok(!fs.existsSync(path.join(own.dir, f)), `the refused daemon made ${f}`);
 	const c2 = await h.Client.open(env.sock);
 	h.ok(await c2.call('verify', { token: rotTok }));
 	c2.destroy();

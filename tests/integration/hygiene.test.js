@@ -13,7 +13,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const readline = require('node:readline');
-const { execFileSync, spawn } = require('node:child_process');
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
 
 const h = require('./harness');
 const ms = require('./memscan');
@@ -27,6 +27,9 @@ const CLIENT = path.resolve(h.ROOT, process.env.CACHE_CLIENT || 'build/cache_cli
 const NOBODY = IS_ROOT ? Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' })) : 65534;
 const NOGROUP = IS_ROOT ? Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' })) : 65534;
 const EX_CONFIG = 78;
+const EX_OSERR = 71;
+/* runs a program with system calls refused (tests/integration/deny.c) */
+const DENY = path.resolve(h.ROOT, process.env.DENY || 'build/deny');
 
 /* Everything under dir (dir too) owned by uid:gid. */
 function chownTree(dir, uid, gid) {
@@ -150,7 +153,7 @@ test('user and group: refused before anything starts, with the reason', { timeou
 		const state = path.join(env.dir, 'state');
 		fs.mkdirSync(state, { mode: 0o700 });
 		checkFails(env, /state: not owned by the user agauthd runs as \(mode 0700, uid 0; agauthd runs as uid \d+\)/,
-			   'root-owned state directory', ['-c', env.conf], 1);
+			   'root-owned state directory', ['-c', env.conf]);
 		assert.ok(!fs.existsSync(env.sock), 'the socket was made');
 	});
 	await t.test('not started as root, and not as that user', { skip: NOT_ROOT }, () => {
@@ -159,6 +162,70 @@ test('user and group: refused before anything starts, with the reason', { timeou
 		assert.strictEqual(r.status, EX_CONFIG, r.stderr);
 		assert.match(r.stderr, /user = daemon: agauthd runs as uid \d+ gid \d+ and cannot become uid \d+ gid \d+; start it as root, or as that user/);
 	});
+});
+
+/* The activation helper of activation.test.js: binds PATH, moves the
+ * socket to fd 3, sets LISTEN_FDS and LISTEN_PID for its own pid and execs
+ * the rest of its arguments. */
+const ACTIVATE = `
+import os, socket, sys
+path, argv = sys.argv[1], sys.argv[2:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(16)
+fd = s.detach()
+if fd != 3:
+    os.dup2(fd, 3)
+    os.close(fd)
+os.set_inheritable(3, True)
+os.environ['LISTEN_FDS'] = '1'
+os.environ['LISTEN_PID'] = str(os.getpid())
+os.execv(argv[0], argv)
+`;
+
+test('a hardening call refused (as a seccomp filter refuses it): agauthd does not start, and says which and why', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	/* AddressSanitizer turns core files off itself unless told not to,
+	 * and dies if it cannot */
+	const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=0:exitcode=66:disable_coredump=0' };
+	const eperm = 'Operation not permitted';
+	const cases = [
+		['setrlimit(RLIMIT_CORE)', 'prlimit64,1=4,2!=0',
+		 new RegExp(`setrlimit\\(RLIMIT_CORE, 0\\): ${eperm}: a core file could hold key material; refusing to run`)],
+		['prctl(PR_SET_DUMPABLE)', 'prctl,0=4',
+		 new RegExp(`prctl\\(PR_SET_DUMPABLE, 0\\): ${eperm}: processes of agauthd's user could read key material`)],
+	];
+	for (const [what, rule, why] of cases) {
+		await t.test(what, () => {
+			const e = h.setup();
+			for (const args of [['-c', e.conf], ['-t', '-c', e.conf], ['keygen', 'hs256', path.join(e.dir, 'new.key')]]) {
+				const r = spawnSync(DENY, [rule, '--', h.AGAUTHD, ...args], { encoding: 'utf8', env, timeout: h.slow(30000) });
+				assert.strictEqual(r.status, EX_OSERR, `${what}, agauthd ${args.join(' ')}: exit ${r.status}\n${r.stderr}`);
+				assert.match(r.stderr, why, `${what}, agauthd ${args.join(' ')}`);
+			}
+			assert.ok(!fs.existsSync(e.sock), `${what}: the socket was made`);
+			assert.ok(!fs.existsSync(path.join(e.dir, 'new.key')), `${what}: keygen wrote a key`);
+		});
+	}
+	/* the socket systemd passes: made close-on-exec and non-blocking, or
+	 * not served on */
+	for (const [what, cmd] of [['F_SETFD', 2], ['F_SETFL', 4]]) {
+		await t.test(`fcntl(${what}) on the socket systemd passed`, async () => {
+			const e = h.setup();
+			const sock = path.join(e.dir, 'activated.sock');
+			const d = new h.Daemon({ ...e, sock });
+			await d.spawn({ wait: false, env: { ASAN_OPTIONS: env.ASAN_OPTIONS },
+					argv: ['python3', '-c', ACTIVATE, sock, DENY, `fcntl,0=3,1=${cmd}`, '--', h.AGAUTHD, '-c', e.conf] });
+			await h.waitFor(() => !d.alive || /agauthd ready/.test(d.stderr), { timeout: 15000, what: 'an exit' });
+			if (d.alive) {
+				await d.stop();
+				assert.fail(`agauthd served on a socket it could not set up:\n${d.stderr}`);
+			}
+			d.assertClean();
+			assert.strictEqual(d.exit.code, EX_OSERR, `exit ${h.show(d.exit)}\n${d.stderr}`);
+			assert.match(d.stderr, new RegExp(`the socket systemd passed \\(fd 3\\): fcntl: ${eperm}; refusing to serve on it`));
+			assert.doesNotMatch(d.stderr, /agauthd ready/);
+		});
+	}
 });
 
 /* build/cache_client: one libagauth handle, driven a line at a time

@@ -210,3 +210,127 @@ test('refused rotations leave no trace; one rotation at a time', { timeout: h.TE
 	assert.deepStrictEqual(h.decodeToken(s.token).header, { alg: 'PS256', typ: 'JWT', kid: r3.kid });
 	await d.stop();
 });
+
+/* The manifest's text without the section [key NAME]. */
+function withoutKey(text, name) {
+	return text.replace(new RegExp(`\\[key ${name}\\]\\n(?:[^[].*\\n|\\n)*`), '');
+}
+
+test('a key removed and reloaded while a rotation generates its key stays removed', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	/* an RS256 rotation makes an RSA key on a crypto thread: time for
+	 * the operator's edit and reload to land before it commits */
+	const env = h.setup({ keys: [
+		{ name: 'r0', type: 'rsa2048', state: 'primary' },
+		{ name: 'leaked', type: 'hs256', state: 'verify' },
+	] });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	const admin = await d.client();
+	const leakedSection = /\[key leaked\]\n(?:[^[].*\n|\n)*/.exec(fs.readFileSync(env.keyring, 'utf8'))[0];
+	const leakedTok = jwt.sign({ u: 1 }, env.keys.leaked.secret, { algorithm: 'HS256', keyid: 'leaked', expiresIn: 3600 });
+	let overlapped = 0;
+	for (let round = 0; round < 5 && !overlapped; round++) {
+		/* leaked is in the keyring again (after an earlier round that did
+		 * not overlap) */
+		if (!/\[key leaked\]/.test(fs.readFileSync(env.keyring, 'utf8'))) {
+			fs.appendFileSync(env.keyring, `\n${leakedSection}`);
+			h.ok(await admin.call('reload'));
+		}
+		h.ok(await c.call('verify', { token: leakedTok }), 'leaked verifies before its removal');
+		const mark = d.stderr.length;
+		let rotated = false;
+		const p = c.call('rotate', { alg: 'RS256' }).then((r) => { rotated = true; return r; });
+		await h.waitFor(() => /rotation requested by uid/.test(d.stderr.slice(mark)), { timeout: 10000, what: 'the rotation to start' });
+		/* the operator removes the leaked key and reloads */
+		fs.writeFileSync(env.keyring, withoutKey(fs.readFileSync(env.keyring, 'utf8'), 'leaked'));
+		h.ok(await admin.call('reload'), 'reload without leaked');
+		if (!rotated)
+			overlapped++;
+		h.fails(await admin.call('verify', { token: leakedTok }), 'AG_E_INVALID_ALG', { what: 'leaked right after the reload' });
+		const r = h.ok(await p, 'rotate');
+		/* the rotation went live on top of the reload, without leaked */
+		const ks = h.ok(await admin.call('keys')).keys;
+		assert.deepStrictEqual(ks.filter((k) => k.kid === 'leaked'), [], `leaked is back after the rotation (round ${round}): ${h.show(ks)}`);
+		assert.strictEqual(ks.find((k) => k.state === 'primary').kid, r.kid);
+		h.fails(await admin.call('verify', { token: leakedTok }), 'AG_E_INVALID_ALG', { what: `leaked after the rotation (round ${round})` });
+		assert.doesNotMatch(fs.readFileSync(env.keyring, 'utf8'), /\[key leaked\]/, 'the rotation wrote leaked back into the manifest');
+	}
+	t.diagnostic(`${overlapped} rotation(s) overlapped the reload`);
+	assert.ok(overlapped > 0, 'no rotation was still generating when the reload came: the race was not run');
+	/* and a restart, which reads the manifest, does not bring it back */
+	const check = h.run(['-t', '-c', env.conf]);
+	assert.strictEqual(check.status, 0, check.stderr);
+	await d.stop();
+});
+
+test('a rotation after the manifest was edited but not reloaded is refused, and changes nothing', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ keys: [
+		{ name: 'k0', type: 'hs256', state: 'primary' },
+		{ name: 'leaked', type: 'hs256', state: 'verify' },
+	] });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	const edited = withoutKey(fs.readFileSync(env.keyring, 'utf8'), 'leaked');
+	fs.writeFileSync(env.keyring, edited);
+	h.fails(await c.call('rotate'), 'AG_E_KEYRING', { message: new RegExp(`${env.keyring.replace(/[.]/g, '\\.')} changed since keyring generation 1 was loaded from it; reload it \\(agauthctl reload\\), then rotate again`) });
+	assert.strictEqual(fs.readFileSync(env.keyring, 'utf8'), edited, 'the refused rotation rewrote the manifest');
+	assert.deepStrictEqual(fs.readdirSync(path.join(env.dir, 'keys')).sort(), ['k0.key', 'leaked.key'], 'the refused rotation left a key file');
+	assert.strictEqual(h.ok(await c.call('stats')).generation, 1);
+	/* reloaded, the same rotation goes through without the removed key */
+	h.ok(await c.call('reload'));
+	const r = h.ok(await c.call('rotate'));
+	assert.deepStrictEqual(h.ok(await c.call('keys')).keys.map((k) => k.kid).sort(), ['k0', r.kid].sort());
+	assert.doesNotMatch(fs.readFileSync(env.keyring, 'utf8'), /\[key leaked\]/);
+	await d.stop();
+});
+
+test('70 rotations: keys past their retire time leave the manifest, and their files go', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	/* a daily rotation job, two and a half months of it: the old
+	 * primary verifies for a second after each */
+	const env = h.setup({ keys: [{ name: 'k0', type: 'hs256', state: 'primary' }], conf: { keys: { default_expiry: 1 } } });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	let last;
+	for (let i = 0; i < 70; i++) {
+		last = h.ok(await c.call('rotate'), `rotation ${i + 1}`);
+		await h.sleep(40);
+	}
+	await h.sleep(1100);
+	last = h.ok(await c.call('rotate'), 'rotation 71');
+	/* left: the new primary and the one it demoted */
+	const ks = h.ok(await c.call('keys')).keys;
+	assert.strictEqual(ks.length, 2, h.show(ks));
+	assert.strictEqual(ks.find((k) => k.state === 'primary').kid, last.kid);
+	const manifest = fs.readFileSync(env.keyring, 'utf8');
+	const named = [...manifest.matchAll(/^file = (.*)$/mg)].map((m) => path.basename(m[1])).sort();
+	assert.strictEqual(named.length, 2, manifest);
+	assert.deepStrictEqual(fs.readdirSync(path.join(env.dir, 'keys')).sort(), named, 'key files of keys no longer in the manifest are left');
+	assert.match(d.stderr, /k0 retired at .*: out of .*keyring\.conf, .*keys\/k0\.key removed/);
+	await d.stop();
+});
+
+test('a reload drops keys past their retire time from the manifest and removes their files', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const past = '2020-01-01T00:00:00Z';
+	const env = h.setup({ keys: [
+		{ name: 'k0', type: 'hs256', state: 'primary' },
+		{ name: 'old1', type: 'hs256', state: 'verify', retire: past },
+		{ name: 'old2', type: 'p256', state: 'retired', retire: past },
+		{ name: 'later', type: 'hs256', state: 'verify', retire: '2099-01-01T00:00:00Z' },
+		{ name: 'shelved', type: 'hs256', state: 'retired' },
+	] });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	h.ok(await c.call('reload'));
+	assert.deepStrictEqual(h.ok(await c.call('keys')).keys.map((k) => k.kid).sort(), ['k0', 'later', 'shelved']);
+	const manifest = fs.readFileSync(env.keyring, 'utf8');
+	assert.doesNotMatch(manifest, /\[key old[12]\]/);
+	assert.deepStrictEqual(fs.readdirSync(path.join(env.dir, 'keys')).sort(), ['k0.key', 'later.key', 'shelved.key']);
+	/* what is left loads as it is, and signs with k0 */
+	assert.strictEqual(h.run(['-t', '-c', env.conf]).status, 0);
+	assert.strictEqual(h.ok(await c.call('sign', { payload: '{}' })).kid, 'k0');
+	await d.stop();
+});

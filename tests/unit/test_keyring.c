@@ -188,6 +188,38 @@ Test(keyring, imported_authkey_without_kid)
 	keyring_unref(kr);
 }
 
+/* keyring_rotate_make then keyring_rotate_commit on live, as a rotate
+ * request does them (the make on a crypto thread, the commit on the
+ * loop); -1 with *e from either. */
+static int rotate(const struct keyring *snap, const struct keyring *live,
+		  const char *alg, double now, double grace,
+		  struct keyring **next, struct ag_error *e)
+{
+	struct kr_fresh f;
+	int rc;
+
+	*next = NULL;
+	if (keyring_rotate_make(snap, alg, now, &f, e) != 0)
+		return -1;
+	rc = keyring_rotate_commit(live, &f, now, grace, next, e);
+	keyring_rotate_drop(&f);
+	return rc;
+}
+
+/* Files in dir/keys. */
+static int nkeyfiles(void)
+{
+	char cmd[160], out[32] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "ls %s/keys | wc -l", dir);
+	p = popen(cmd, "r");
+	cr_assert_not_null(p);
+	cr_assert_not_null(fgets(out, sizeof out, p));
+	pclose(p);
+	return atoi(out);
+}
+
 Test(keyring, rotation_demotes_and_keeps_verifying)
 {
 	struct keyring *kr, *next;
@@ -200,7 +232,7 @@ Test(keyring, rotation_demotes_and_keeps_verifying)
 	       "encoding = base64\nalgorithm = HS256\nstate = primary\n", 0600);
 	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
 	old = sign(kr, NULL, &e);
-	cr_assert_eq(keyring_rotate(kr, NULL, NOW, 3600, &next, &e), 0, "%s",
+	cr_assert_eq(rotate(kr, kr, NULL, NOW, 3600, &next, &e), 0, "%s",
 		     e.msg);
 	cr_assert_eq(next->generation, 2);
 	cr_assert_eq(next->n, 2);
@@ -224,6 +256,174 @@ Test(keyring, rotation_demotes_and_keeps_verifying)
 	keyring_unref(next);
 }
 
+/* A reload while the key is made: the rotation commits into the keyring
+ * the reload made live, not into the one it started from. */
+Test(keyring, rotation_commits_into_the_live_keyring)
+{
+	struct keyring *before, *live, *next;
+	struct kr_fresh f;
+	struct ag_error e;
+	char *text;
+	size_t n;
+	int i;
+
+	gen("hs256", "a.key");
+	gen("hs256", "leaked.key");
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n\n[key leaked]\n"
+	       "file = leaked.key\nencoding = base64\nalgorithm = HS256\n",
+	       0600);
+	cr_assert_eq(keyring_load(manifest, 1, &before, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_rotate_make(before, NULL, NOW, &f, &e), 0, "%s",
+		     e.msg);
+	/* meanwhile: leaked removed, reloaded */
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 2, &live, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_rotate_commit(live, &f, NOW, 60, &next, &e), 0,
+		     "%s", e.msg);
+	cr_assert_eq(next->generation, 3);
+	cr_assert_eq(next->n, 2);
+	for (i = 0; i < next->n; i++)
+		cr_assert_str_neq(next->keys[i].name, "leaked");
+	text = ut_read(manifest, &n);
+	cr_assert_null(strstr(text, "leaked"), "%s", text);
+	free(text);
+	keyring_rotate_drop(&f);
+	cr_assert_eq(nkeyfiles(), 1, "the committed key's file stays");
+	keyring_unref(before);
+	keyring_unref(live);
+	keyring_unref(next);
+}
+
+/* The manifest edited but not reloaded: the commit refuses, and changes
+ * nothing; the key made for it goes. */
+Test(keyring, rotation_refuses_a_manifest_changed_since_it_was_loaded)
+{
+	struct keyring *kr, *next;
+	struct kr_fresh f;
+	struct ag_error e;
+	static const char edited[] = "[key a]\nfile = a.key\n"
+		"encoding = base64\nalgorithm = HS256\nstate = primary\n"
+		"# edited\n";
+	char *text;
+	size_t n;
+
+	gen("hs256", "a.key");
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_rotate_make(kr, NULL, NOW, &f, &e), 0, "%s",
+		     e.msg);
+	cr_assert_eq(nkeyfiles(), 1);
+	mkfile("keyring.conf", edited, 0600);
+	cr_assert_eq(keyring_rotate_commit(kr, &f, NOW, 60, &next, &e), -1);
+	cr_assert_null(next);
+	cr_assert_eq(e.code, AG_E_KEYRING);
+	cr_assert(strstr(e.msg, "keyring.conf changed since keyring "
+			 "generation 1 was loaded from it; reload it") != NULL,
+		  "%s", e.msg);
+	text = ut_read(manifest, &n);
+	cr_assert_str_eq(text, edited);
+	free(text);
+	keyring_rotate_drop(&f);
+	cr_assert_eq(nkeyfiles(), 0);
+	keyring_unref(kr);
+}
+
+/* A daily rotation job, 70 days of it: keys past their retire time
+ * leave, with their files, and the keyring never fills. */
+Test(keyring, seventy_rotations_never_fill_the_keyring)
+{
+	struct keyring *kr, *next;
+	struct ag_error e;
+	char *text, p[160];
+	size_t n;
+	int i;
+
+	gen("hs256", "a.key");
+	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	for (i = 0; i < 70; i++) {
+		cr_assert_eq(rotate(kr, kr, NULL, NOW + i * 86400.0, 3600,
+				    &next, &e), 0, "rotation %d: %s", i + 1,
+			     e.msg);
+		keyring_unref(kr);
+		kr = next;
+		cr_assert_leq(kr->n, 2, "rotation %d: %d keys", i + 1, kr->n);
+	}
+	cr_assert_eq(kr->n, 2);
+	cr_assert_eq(nkeyfiles(), 2, "files of keys that left stay");
+	snprintf(p, sizeof p, "%s/a.key", dir);
+	cr_assert_eq(access(p, F_OK), -1, "a.key stays");
+	text = ut_read(manifest, &n);
+	cr_assert_null(strstr(text, "[key a]"), "%s", text);
+	free(text);
+	keyring_unref(kr);
+}
+
+Test(keyring, prune_drops_keys_past_their_retire_time)
+{
+	struct keyring *kr, *next;
+	struct ag_error e;
+	char p[160], far[400];
+
+	gen("hs256", "p.key");
+	gen("hs256", "v.key");
+	gen("hs256", "r.key");
+	gen("hs256", "s.key");
+	mkfile("keyring.conf",
+	       /* the primary signs whatever its retire time says */
+	       "[key p]\nfile = p.key\nencoding = base64\nalgorithm = HS256\n"
+	       "state = primary\nretire = 1000\n\n"
+	       "[key v]\nfile = v.key\nencoding = base64\nalgorithm = HS256\n"
+	       "retire = 1799999999\n\n"
+	       "[key r]\nfile = r.key\nencoding = base64\nalgorithm = HS256\n"
+	       "state = retired\nretire = 1000\n\n"
+	       /* retired by hand, no time: kept */
+	       "[key s]\nfile = s.key\nencoding = base64\nalgorithm = HS256\n"
+	       "state = retired\n\n"
+	       /* not yet */
+	       "[key later]\nfile = v.key\nencoding = base64\n"
+	       "algorithm = HS256\nkid = l\nretire = 1800000001\n", 0600);
+	cr_assert_eq(keyring_load(manifest, 4, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_prune(kr, NOW, &next, &e), 0, "%s", e.msg);
+	cr_assert_not_null(next);
+	cr_assert_eq(next->generation, 4);
+	cr_assert_eq(next->n, 3);
+	cr_assert_str_eq(next->keys[0].name, "p");
+	cr_assert_str_eq(next->keys[1].name, "s");
+	cr_assert_str_eq(next->keys[2].name, "later");
+	snprintf(p, sizeof p, "%s/r.key", dir);
+	cr_assert_eq(access(p, F_OK), -1, "r.key stays");
+	/* v is gone, but its file is later's too */
+	snprintf(p, sizeof p, "%s/v.key", dir);
+	cr_assert_eq(access(p, F_OK), 0, "v.key, which later uses, went");
+	keyring_unref(kr);
+	keyring_unref(next);
+
+	/* a file outside the keyring's directory may be another program's:
+	 * its key leaves the manifest, the file stays */
+	snprintf(p, sizeof p, "%s-far.key", dir);
+	cr_assert_eq(keygen_write("hs256", p, 0, &e), 0, "%s", e.msg);
+	snprintf(far, sizeof far, "[key p]\nfile = p.key\nencoding = base64\n"
+		 "algorithm = HS256\nstate = primary\n\n[key far]\nfile = "
+		 "%s\nencoding = base64\nalgorithm = HS256\nretire = 1000\n",
+		 p);
+	mkfile("keyring.conf", far, 0600);
+	cr_assert_eq(keyring_load(manifest, 5, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_prune(kr, NOW, &next, &e), 0, "%s", e.msg);
+	cr_assert_eq(next->n, 1);
+	cr_assert_eq(access(p, F_OK), 0, "a file outside the keyring went");
+	cr_assert_eq(unlink(p), 0);
+	keyring_unref(kr);
+	/* nothing more to drop: no rewrite */
+	cr_assert_eq(keyring_prune(next, NOW, &kr, &e), 0, "%s", e.msg);
+	cr_assert_null(kr);
+	keyring_unref(next);
+}
+
 Test(keyring, rotation_refuses_unknown_algorithms)
 {
 	struct keyring *kr, *next;
@@ -236,7 +436,7 @@ Test(keyring, rotation_refuses_unknown_algorithms)
 	       "algorithm = HS256\nstate = primary\n", 0600);
 	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
 	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
-		cr_assert_eq(keyring_rotate(kr, bad[i], NOW, 60, &next, &e), -1,
+		cr_assert_eq(rotate(kr, kr, bad[i], NOW, 60, &next, &e), -1,
 			     "rotated to '%s'", bad[i]);
 		cr_assert(strstr(e.msg, "cannot rotate to") != NULL, "%s", e.msg);
 		cr_assert_null(next);

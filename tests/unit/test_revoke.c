@@ -22,8 +22,9 @@ static void setup(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/agauthd-rv-%d-XXXXXX", (int)getpid());
 	cr_assert_not_null(mkdtemp(dir));
-	/* not there yet: revoke_open makes it */
+	/* as statedir_lock makes it */
 	snprintf(state, sizeof state, "%s/state", dir);
+	cr_assert_eq(mkdir(state, 0700), 0);
 	snprintf(file, sizeof file, "%s/revocations", state);
 }
 
@@ -95,7 +96,7 @@ static void open_at(const char *sd, double now)
 	struct ag_error e;
 
 	revoke_close();
-	cr_assert_eq(revoke_open(sd, "sub", HORIZON, now, &e), 0, "%s", e.msg);
+	cr_assert_eq(revoke_open(sd, "sub", HORIZON, now, 0, &e), 0, "%s", e.msg);
 }
 
 static off_t fsize(void)
@@ -265,8 +266,6 @@ Test(revoke, persists_across_restarts)
 	mkjwt(j, sizeof j, "{\"jti\":\"x\"}");
 	mkjwt(s, sizeof s, "{\"sub\":\"carol\",\"iat\":1}");
 	open_at(state, NOW);
-	cr_assert_eq(stat(state, &st), 0);
-	cr_assert_eq(st.st_mode & 0777, 0700);
 	cr_assert_eq(stat(file, &st), 0);
 	cr_assert_eq(st.st_mode & 0777, 0600);
 	add(REVOKE_TOKEN, t, NOW);
@@ -402,10 +401,39 @@ Test(revoke, open_compacts)
 	cr_assert_eq(fsize(), 0);
 }
 
+/* Opens state and expects a refusal whose message has want in it. */
+static void refuses(const char *want)
+{
+	struct ag_error e;
+
+	revoke_close();
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, 0, &e), -1,
+		     "opened a log that should be refused (%s)", want);
+	cr_assert_eq(e.code, AG_E_STATE);
+	cr_assert(strstr(e.msg, want) != NULL, "%s", e.msg);
+	cr_assert_eq(revoke_count(), 0);
+}
+
+/* Flips bit `bit` of the byte at offset off of the log. */
+static void flip(off_t off, int bit)
+{
+	FILE *f = fopen(file, "r+");
+	int c;
+
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, off, SEEK_SET), 0);
+	c = fgetc(f);
+	cr_assert_neq(c, EOF);
+	cr_assert_eq(fseek(f, off, SEEK_SET), 0);
+	fputc(c ^ (1 << bit), f);
+	fclose(f);
+}
+
 Test(revoke, torn_last_record_is_dropped)
 {
 	char a[256], b[256], c[256];
 	off_t two, three;
+	int i;
 
 	mkjwt(a, sizeof a, "{\"jti\":\"a\"}");
 	mkjwt(b, sizeof b, "{\"jti\":\"b\"}");
@@ -418,30 +446,107 @@ Test(revoke, torn_last_record_is_dropped)
 	three = fsize();
 	revoke_close();
 
-	/* a crash in the middle of the last append */
-	cut(three - 5);
-	open_at(state, NOW);
-	cr_assert_eq(fsize(), two);
-	refused(a);
-	refused(b);
-	passes(c);
+	/* a crash in the middle of the last append, at every byte before
+	 * its checksum ends: never acknowledged, so cut */
+	for (i = 2; i < three - two; i++) {
+		cut(three - i);
+		open_at(state, NOW);
+		cr_assert_eq(fsize(), two, "cut %d bytes short", i);
+		refused(a);
+		refused(b);
+		passes(c);
+		add(REVOKE_JTI, "c", NOW);
+		cr_assert_eq(fsize(), three);
+		revoke_close();
+	}
+	cut(two);
 
 	/* garbage without a newline */
-	revoke_close();
 	append("v1 j 18000");
 	open_at(state, NOW);
 	cr_assert_eq(fsize(), two);
 	cr_assert_eq(revoke_count(), 2);
-
-	/* a whole last line whose sum is wrong */
 	revoke_close();
-	append("v1 j 1800000000000 1800003600000 Yw 00000000\n");
+
+	/* zeros where an append's last bytes never reached the disk, after
+	 * part of a record or after all of it but its newline */
+	append("v1 j 1800000000000 1800003600000 Yw 0");
+	cr_assert_eq(truncate(file, fsize() + 20), 0);
 	open_at(state, NOW);
 	cr_assert_eq(fsize(), two);
+	add(REVOKE_JTI, "c", NOW);
+	revoke_close();
+	cut(three - 1);
+	cr_assert_eq(truncate(file, three + 3), 0);
+	open_at(state, NOW);
+	cr_assert_eq(fsize(), two);
+	cr_assert_eq(revoke_count(), 2);
 	passes(c);
+}
+
+/* The last record, whole but for its newline: in force, and mended so
+ * that the next append starts a line of its own. */
+Test(revoke, whole_last_record_without_its_newline_stays)
+{
+	char b[256], c[256];
+	off_t two;
+
+	mkjwt(b, sizeof b, "{\"jti\":\"b\"}");
+	mkjwt(c, sizeof c, "{\"jti\":\"c\"}");
+	open_at(state, NOW);
+	add(REVOKE_JTI, "a", NOW);
+	add(REVOKE_JTI, "b", NOW);
+	two = fsize();
+	revoke_close();
+	cut(two - 1);
+	open_at(state, NOW);
+	refused(b);
+	cr_assert_eq(revoke_count(), 2);
+	cr_assert_eq(fsize(), two, "the newline is back");
 	add(REVOKE_JTI, "c", NOW);
 	open_at(state, NOW);
+	cr_assert_eq(revoke_count(), 3);
+	refused(b);
 	refused(c);
+}
+
+/* A whole record that does not check out is damage wherever it is, the
+ * last line included: cutting it would un-revoke silently. */
+Test(revoke, damaged_last_record_refuses_to_start)
+{
+	char b[256], want[160];
+	off_t one, two, bit;
+
+	mkjwt(b, sizeof b, "{\"jti\":\"b\"}");
+	open_at(state, NOW);
+	add(REVOKE_JTI, "a", NOW);
+	one = fsize();
+	add(REVOKE_JTI, "b", NOW);
+	two = fsize();
+	revoke_close();
+	snprintf(want, sizeof want, "revocations: line 2 (byte %lld) is "
+		 "damaged", (long long)one);
+	/* any one bit of the last line, its newline and checksum included */
+	for (bit = one * 8; bit < two * 8; bit++) {
+		flip(bit / 8, (int)(bit % 8));
+		refuses(want);
+		flip(bit / 8, (int)(bit % 8));
+	}
+	/* the same without the newline */
+	cut(two - 1);
+	flip(one + 10, 0);
+	refuses(want);
+	refuses("is damaged: its checksum does not match; agauthd will not "
+		"start rather than forget a revocation: restore the file from "
+		"a backup, or delete that line");
+	flip(one + 10, 0);
+	/* a checksum with a byte too many, without a newline */
+	cut(one);
+	append("v1 j 1 1 Yw 00000000 ");
+	refuses(want);
+	cut(one);
+	open_at(state, NOW);
+	passes(b);
 }
 
 Test(revoke, damage_before_good_records_refuses_to_start)
@@ -461,11 +566,80 @@ Test(revoke, damage_before_good_records_refuses_to_start)
 	cr_assert_eq(fseek(f, 34, SEEK_SET), 0);
 	fputc('w', f);
 	fclose(f);
-	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, 0, &e), -1);
 	cr_assert_eq(e.code, AG_E_STATE);
-	cr_assert(strstr(e.msg, "revocations: line 1 is damaged") != NULL,
-		  "%s", e.msg);
+	cr_assert(strstr(e.msg, "revocations: line 1 (byte 0) is damaged") !=
+		  NULL, "%s", e.msg);
 	cr_assert_eq(revoke_count(), 0);
+}
+
+/* REVOKE_CHECK (agauthd -t) reads what a start would, refuses what a
+ * start would, and writes nothing: not the directory, not a cut, not a
+ * newline. */
+Test(revoke, check_only_writes_nothing)
+{
+	struct ag_error e;
+	char b[256], *before, *after;
+	size_t n, m;
+	off_t two;
+	int i;
+
+	mkjwt(b, sizeof b, "{\"jti\":\"b\"}");
+	/* nothing there yet is no error, and makes nothing */
+	cr_assert_eq(rmdir(state), 0);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, REVOKE_CHECK,
+				 &e), 0, "%s", e.msg);
+	cr_assert_eq(access(state, F_OK), -1);
+	cr_assert_eq(mkdir(state, 0700), 0);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, REVOKE_CHECK,
+				 &e), 0, "%s", e.msg);
+	cr_assert_eq(access(file, F_OK), -1);
+
+	open_at(state, NOW);
+	add(REVOKE_JTI, "a", NOW);
+	add(REVOKE_JTI, "b", NOW);
+	two = fsize();
+	revoke_close();
+	/* a torn tail stays, and so does a missing newline */
+	for (i = 0; i < 2; i++) {
+		if (i == 0)
+			append("v1 j 18");
+		else
+			cut(two - 1);
+		before = ut_read(file, &n);
+		cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW,
+					 REVOKE_CHECK, &e), 0, "%s", e.msg);
+		cr_assert_eq(revoke_count(), 2);
+		refused(b);
+		after = ut_read(file, &m);
+		cr_assert(m == n && memcmp(before, after, n) == 0,
+			  "-t changed the log");
+		free(before);
+		free(after);
+		revoke_close();
+		cut(two);
+	}
+
+	/* damage: refused as a start refuses it */
+	revoke_close();
+	flip(3, 1);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, REVOKE_CHECK,
+				 &e), -1);
+	cr_assert(strstr(e.msg, "line 1 (byte 0) is damaged") != NULL, "%s",
+		  e.msg);
+	flip(3, 1);
+	/* and so are a directory and a log others may write */
+	cr_assert_eq(chmod(state, 0777), 0);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, REVOKE_CHECK,
+				 &e), -1);
+	cr_assert(strstr(e.msg, "/state: writable by others") != NULL, "%s",
+		  e.msg);
+	cr_assert_eq(chmod(state, 0700), 0);
+	cr_assert_eq(chmod(file, 0602), 0);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, REVOKE_CHECK,
+				 &e), -1);
+	cr_assert(strstr(e.msg, "revocations: writable by others") != NULL,
+		  "%s", e.msg);
 }
 
 Test(revoke, write_failure_keeps_the_record_and_the_file)
@@ -548,14 +722,14 @@ Test(revoke, refuses_a_log_others_may_write)
 	open_at(state, NOW);
 	revoke_close();
 	cr_assert_eq(chmod(file, 0662), 0);
-	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, 0, &e), -1);
 	cr_assert_eq(e.code, AG_E_STATE);
 	cr_assert(strstr(e.msg, "revocations: writable by others") != NULL,
 		  "%s", e.msg);
 	/* a directory others may write lets them swap the log */
 	cr_assert_eq(chmod(file, 0600), 0);
 	cr_assert_eq(chmod(state, 0777), 0);
-	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, 0, &e), -1);
 	cr_assert(strstr(e.msg, "/state: writable by others") != NULL,
 		  "%s", e.msg);
 	cr_assert_eq(chmod(state, 0700), 0);
@@ -565,7 +739,7 @@ Test(revoke, refuses_a_log_others_may_write)
 	snprintf(real, sizeof real, "%s/real", dir);
 	cr_assert_eq(rename(file, real), 0);
 	cr_assert_eq(symlink(real, file), 0);
-	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, &e), -1);
+	cr_assert_eq(revoke_open(state, "sub", HORIZON, NOW, 0, &e), -1);
 	cr_assert_eq(e.code, AG_E_STATE);
 }
 
@@ -589,7 +763,7 @@ Test(revoke, subject_claim_is_configurable)
 	struct ag_error e;
 	char tok[256];
 
-	cr_assert_eq(revoke_open(NULL, "uid", HORIZON, NOW, &e), 0, "%s",
+	cr_assert_eq(revoke_open(NULL, "uid", HORIZON, NOW, 0, &e), 0, "%s",
 		     e.msg);
 	mkjwt(tok, sizeof tok, "{\"uid\":\"alice\",\"sub\":\"bob\"}");
 	add(REVOKE_SUBJECT, "bob", NOW);
