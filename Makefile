@@ -28,12 +28,12 @@ HARDEN   := -D_FORTIFY_SOURCE=2
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer
 # mbedTLS as a static copy whose calloc and free are secmem's
-# (daemon/secmem.h): every bignum of a private key, and every temporary
+# (daemon/engine/secmem.h): every bignum of a private key, and every temporary
 # of a signature, is in locked memory left out of core dumps
 MBEDCRYPTO := $(BUILD)/libmbedcrypto-secmem.a
 # (hidden: a shared library that brings its own mbedTLS, like Criterion's
 # libgit2, must not call into this copy, whose allocator is not libc's)
-# libcrypto for SHA-2 only (daemon/key.h says why), through its low-level
+# libcrypto for SHA-2 only (daemon/engine/key.h says why), through its low-level
 # API, which OpenSSL 3 keeps but marks deprecated
 LDLIBS   := -lmsgpackc $(MBEDCRYPTO) -Wl,--exclude-libs,libmbedcrypto-secmem.a \
             -lcrypto -lm -lpthread
@@ -64,12 +64,13 @@ DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
             faketime strace systemd groff man-db python3 procps e2fsprogs
 
 SHARED_SRC := $(wildcard shared/*.c)
-ENGINE_SRC := daemon/key.c daemon/jws.c daemon/sign.c daemon/verify.c \
-              daemon/secmem.c
+# the JWT engine (daemon/engine/: keys, JWS, sign, verify, key memory,
+# keygen) with the shared code, as one library
+ENGINE_SRC := $(wildcard daemon/engine/*.c)
 LIB_SRC    := $(SHARED_SRC) $(ENGINE_SRC)
-# the daemon proper (everything in daemon/ that is not the engine), as a
-# library the unit suites link too, and its main
-DAEMON_SRC := $(filter-out $(ENGINE_SRC) daemon/main.c,$(wildcard daemon/*.c))
+# the daemon proper (daemon/*.c), as a library the unit suites link too,
+# and its main
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 DAEMON_LIBS := -lev -linih
 # libagauth: the client library and the shared code it needs (no keys,
 # no mbedTLS): the protocol, and the cache reader with the claim checks

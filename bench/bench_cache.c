@@ -33,7 +33,7 @@
 
 #include "bench/bench_util.h"
 #include "daemon/cachew.h"
-#include "daemon/verify.h"
+#include "daemon/engine/verify.h"
 #include "shared/b64url.h"
 #include "shared/cache.h"
 #include "tests/unit/fixture.h"

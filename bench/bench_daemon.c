@@ -21,7 +21,7 @@
  *   b. depth 32, pipelined: HS256 verifies per second on one connection
  *      and on two, and the bare one-shot mbedtls_md_hmac() of the token's
  *      signing input on one core of this process (the issue's yardstick),
- *      and the HMAC agauthd itself computes (daemon/key.c: libcrypto's
+ *      and the HMAC agauthd itself computes (daemon/engine/key.c: libcrypto's
  *      SHA-256 from pre-keyed states) alone, the floor under a verify;
  *   c. depth 1 HS256 verify latency while another connection keeps
  *      BENCH_SIGN_INFLIGHT signs with the primary key (RS256)
@@ -66,7 +66,7 @@
 
 #include "bench/bench_hs256.h"
 #include "bench/bench_util.h"
-#include "daemon/key.h"
+#include "daemon/engine/key.h"
 #include "shared/buf.h"
 #include "shared/limits.h"
 #include "shared/proto.h"

@@ -41,9 +41,9 @@
 #include "shared/jwt.h"
 #include "shared/limits.h"
 #include "shared/vopts.h"
-#include "daemon/key.h"
-#include "daemon/sign.h"
-#include "daemon/verify.h"
+#include "daemon/engine/key.h"
+#include "daemon/engine/sign.h"
+#include "daemon/engine/verify.h"
 
 #define BENCH_REPS_DEFAULT 5
 #define BENCH_REPS_MAX 101

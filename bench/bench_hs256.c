@@ -1,5 +1,5 @@
 /* bench_hs256.c - HS256 tokens for the daemon benchmarks. */
-#include "bench_hs256.h"
+#include "bench/bench_hs256.h"
 
 #include <stdio.h>
 #include <stdlib.h>

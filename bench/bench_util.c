@@ -1,5 +1,5 @@
 /* bench_util.c - shared helpers of the C benchmarks. */
-#include "bench_util.h"
+#include "bench/bench_util.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* cachew.c - the one writer of the verified-token cache. */
-#include "cachew.h"
+#include "daemon/cachew.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "daemon/key.h"
+#include "daemon/engine/key.h"
 #include "shared/cache.h"
 #include "shared/claims.h"
 

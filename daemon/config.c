@@ -1,5 +1,5 @@
 /* config.c - agauthd.conf over inih. */
-#include "config.h"
+#include "daemon/config.h"
 
 #include <errno.h>
 #include <grp.h>

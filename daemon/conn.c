@@ -1,5 +1,5 @@
 /* conn.c - connection I/O, framing, flow control and timeouts. */
-#include "conn.h"
+#include "daemon/conn.h"
 
 #include <errno.h>
 #include <stdlib.h>

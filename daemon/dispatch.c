@@ -1,5 +1,5 @@
 /* dispatch.c - operations of docs/protocol.md. */
-#include "dispatch.h"
+#include "daemon/dispatch.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* hold.c - revoke and reload replies wait out the caches of a dead
  * predecessor. */
-#include "hold.h"
+#include "daemon/hold.h"
 
 #include <errno.h>
 #include <fcntl.h>

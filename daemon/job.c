@@ -1,6 +1,6 @@
 /* job.c - sign, verify and rotate: inline on the loop for HMAC, on the
  * crypto pool for RSA, ECDSA and key generation. */
-#include "job.h"
+#include "daemon/job.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* keyring.c - the manifest, key files and key selection. */
-#include "keyring.h"
+#include "daemon/keyring.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,10 +16,10 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-#include "daemon/keygen.h"
+#include "daemon/engine/keygen.h"
 #include "daemon/log.h"
-#include "daemon/secmem.h"
-#include "daemon/verify.h"
+#include "daemon/engine/secmem.h"
+#include "daemon/engine/verify.h"
 
 struct kr_ctx {
 	struct keyring *kr;

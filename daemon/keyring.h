@@ -15,9 +15,9 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "daemon/jws.h"
-#include "daemon/key.h"
-#include "daemon/sign.h"
+#include "daemon/engine/jws.h"
+#include "daemon/engine/key.h"
+#include "daemon/engine/sign.h"
 #include "shared/jwt.h"
 #include "shared/limits.h"
 #include "shared/vopts.h"

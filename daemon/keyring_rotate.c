@@ -1,6 +1,6 @@
 /* keyring_rotate.c - a new primary key, keys past their retire time let
  * go, and the manifest rewritten for both. */
-#include "keyring.h"
+#include "daemon/keyring.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/keygen.h"
+#include "daemon/engine/keygen.h"
 #include "daemon/log.h"
 
 static void kr_put_time(FILE *f, const char *name, int64_t t)

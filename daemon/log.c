@@ -1,5 +1,5 @@
 /* log.c - stderr logging, journald-aware. */
-#include "log.h"
+#include "daemon/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

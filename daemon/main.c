@@ -17,14 +17,14 @@
 #include <sysexits.h>
 
 #include "daemon/config.h"
-#include "daemon/keygen.h"
+#include "daemon/engine/keygen.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
 #include "daemon/notify.h"
 #include "daemon/pool.h"
 #include "daemon/priv.h"
 #include "daemon/revoke.h"
-#include "daemon/secmem.h"
+#include "daemon/engine/secmem.h"
 #include "daemon/server.h"
 #include "shared/limits.h"
 

@@ -1,5 +1,5 @@
 /* notify.c - the sd_notify protocol, written out (see notify.h for why). */
-#include "notify.h"
+#include "daemon/notify.h"
 
 #include <errno.h>
 #include <stdarg.h>

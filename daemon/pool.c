@@ -1,5 +1,5 @@
 /* pool.c - worker threads, a bounded queue, and results via ev_async. */
-#include "pool.h"
+#include "daemon/pool.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/log.h"
-#include "daemon/secmem.h"
+#include "daemon/engine/secmem.h"
 #include "shared/limits.h"
 
 struct pool_queue {

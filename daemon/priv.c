@@ -1,5 +1,5 @@
 /* priv.c - the user agauthd runs as, and giving up root for it. */
-#include "priv.h"
+#include "daemon/priv.h"
 
 #include <errno.h>
 #include <grp.h>

@@ -1,5 +1,5 @@
 /* reply.c - replies common to every operation. */
-#include "reply.h"
+#include "daemon/reply.h"
 
 #include <time.h>
 

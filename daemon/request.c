@@ -1,5 +1,5 @@
 /* request.c - a request's op, id and arguments, out of its map. */
-#include "request.h"
+#include "daemon/request.h"
 
 #include <string.h>
 

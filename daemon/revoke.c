@@ -22,7 +22,7 @@
  * forget a revocation.  A whole last record that lost only its newline
  * is kept, and given its newline back.
  */
-#include "revoke.h"
+#include "daemon/revoke.h"
 
 #include <errno.h>
 #include <fcntl.h>

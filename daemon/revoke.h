@@ -12,7 +12,7 @@
  *            default "sub") equals the value and whose iat is at or
  *            before the revocation's second (or that has no iat): every
  *            token agauthd issued before it, since sign refuses an iat
- *            later than the second it signs in (daemon/sign.c)
+ *            later than the second it signs in (daemon/engine/sign.c)
  * jti and subject records are pruned `horizon` seconds after they were
  * made (config: revocation.horizon, default the default token lifetime).
  *

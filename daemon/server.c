@@ -1,5 +1,5 @@
 /* server.c - listening, accepting, signals, keyring swaps. */
-#include "server.h"
+#include "daemon/server.h"
 
 #include <errno.h>
 #include <fcntl.h>

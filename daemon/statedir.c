@@ -1,5 +1,5 @@
 /* statedir.c - the state directory: made, checked, locked. */
-#include "statedir.h"
+#include "daemon/statedir.h"
 
 #include <errno.h>
 #include <fcntl.h>

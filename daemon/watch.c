@@ -1,5 +1,5 @@
 /* watch.c - pushing revocation events to the connections that watch. */
-#include "watch.h"
+#include "daemon/watch.h"
 
 #include "daemon/conn.h"
 #include "daemon/log.h"

@@ -1,5 +1,5 @@
 /* agerr.c - error codes, their classes and messages. */
-#include "agerr.h"
+#include "shared/agerr.h"
 
 #include <stdarg.h>
 #include <stdio.h>

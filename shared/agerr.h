@@ -10,7 +10,7 @@
 #ifndef AG_AGERR_H
 #define AG_AGERR_H
 
-#include "limits.h"
+#include "shared/limits.h"
 
 /* The JavaScript error class a code maps to. */
 enum ag_class {

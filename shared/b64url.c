@@ -1,5 +1,5 @@
 /* b64url.c - base64url codec. */
-#include "b64url.h"
+#include "shared/b64url.h"
 
 static const char b64url_alpha[64] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

@@ -1,5 +1,5 @@
 /* buf.c - bounded growable buffer. */
-#include "buf.h"
+#include "shared/buf.h"
 
 #include <stdarg.h>
 #include <stdio.h>

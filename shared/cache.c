@@ -1,12 +1,12 @@
 /* cache.c - mapping the verified-token cache and looking tokens up. */
-#include "cache.h"
+#include "shared/cache.h"
 
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "claims.h"
-#include "jwt.h"
+#include "shared/claims.h"
+#include "shared/jwt.h"
 
 _Static_assert(sizeof(struct cache_slot) == CACHE_SLOT_HEAD,
 	       "slot head size is part of the layout");

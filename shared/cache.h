@@ -21,9 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agerr.h"
-#include "limits.h"
-#include "vopts.h"
+#include "shared/agerr.h"
+#include "shared/limits.h"
+#include "shared/vopts.h"
 
 #define CACHE_MAGIC        "AGCACHE"     /* 8 bytes with its NUL */
 #define CACHE_VERSION      2

@@ -4,7 +4,7 @@
  * file of its own: the daemon links it without the readers' lookup,
  * whose per-thread scratch (a struct jwt) would be in every one of its
  * threads' storage. */
-#include "cache.h"
+#include "shared/cache.h"
 
 /* libcrypto's SHA-256 through its low-level API: SHA-NI where the CPU
  * has it, and none of the EVP fetch a one-shot SHA256() costs per call

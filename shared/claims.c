@@ -1,9 +1,9 @@
 /* claims.c - registered claim checks with JavaScript comparisons. */
-#include "claims.h"
+#include "shared/claims.h"
 
 #include <string.h>
 
-#include "timespan.h"
+#include "shared/timespan.h"
 
 /* Formats "<prefix>" + String(option) into the error. */
 static int claims_fail(struct ag_error *e, enum ag_err code, const char *what,

@@ -7,9 +7,9 @@
 #ifndef AG_CLAIMS_H
 #define AG_CLAIMS_H
 
-#include "agerr.h"
-#include "jwt.h"
-#include "vopts.h"
+#include "shared/agerr.h"
+#include "shared/jwt.h"
+#include "shared/vopts.h"
 
 /* now: the wall clock in seconds (fractions allowed). */
 int claims_check(const struct jwt *j, const struct vopts *o, double now,

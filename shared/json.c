@@ -1,11 +1,11 @@
 /* json.c - strict JSON parsing and JavaScript-semantics access. */
-#include "json.h"
+#include "shared/json.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "shared/limits.h"
 
 static int json_ws(char c)
 {

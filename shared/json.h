@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 
-#include "buf.h"
+#include "shared/buf.h"
 
 enum json_type {
 	JSON_INVALID = 0,

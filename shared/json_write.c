@@ -1,12 +1,12 @@
 /* json_write.c - JSON.stringify, String() and JavaScript property order. */
-#include "json.h"
+#include "shared/json.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "limits.h"
+#include "shared/limits.h"
 
 static void json_put_utf8(struct buf *b, long cp)
 {

@@ -1,5 +1,5 @@
 /* jwt.c - compact JWS decoding with jsonwebtoken's order of checks. */
-#include "jwt.h"
+#include "shared/jwt.h"
 
 #include <string.h>
 

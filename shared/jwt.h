@@ -11,10 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "agerr.h"
-#include "b64url.h"
-#include "json.h"
-#include "limits.h"
+#include "shared/agerr.h"
+#include "shared/b64url.h"
+#include "shared/json.h"
+#include "shared/limits.h"
 
 enum jwt_pkind {
 	JWT_PAYLOAD_JSON,    /* payload is the parsed JSON value */

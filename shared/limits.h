@@ -72,7 +72,7 @@
 #define AG_MANIFEST_MAX         (256 * 1024)
 
 /* Crypto pool: threads and queued jobs before requests get AG_E_BUSY.
- * Each thread's stack is locked memory (daemon/secmem.h): mbedTLS leaves
+ * Each thread's stack is locked memory (daemon/engine/secmem.h): mbedTLS leaves
  * private key bytes in its locals. */
 #define AG_POOL_THREADS_MAX     64
 #define AG_POOL_QUEUE_DEFAULT   4096
@@ -84,7 +84,7 @@
  * lock. */
 #define AG_MALLOC_ARENAS        1
 
-/* Locked memory for key material (daemon/secmem.h): the region reserved
+/* Locked memory for key material (daemon/engine/secmem.h): the region reserved
  * for it, which bounds every key, key file buffer and mbedTLS temporary
  * held at once (64 RSA-8192 keys take about 2 MiB, a signature's
  * temporaries some 40 KiB per thread); the step it is committed and

@@ -1,9 +1,9 @@
 /* proto.c - frames, bounded msgpack, and reply encoding. */
-#include "proto.h"
+#include "shared/proto.h"
 
 #include <string.h>
 
-#include "limits.h"
+#include "shared/limits.h"
 
 uint32_t proto_get_len(const uint8_t *h)
 {

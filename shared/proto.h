@@ -16,8 +16,8 @@
 
 #include <msgpack.h>
 
-#include "agerr.h"
-#include "buf.h"
+#include "shared/agerr.h"
+#include "shared/buf.h"
 
 #define PROTO_VERSION 1
 #define PROTO_HDR 4

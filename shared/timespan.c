@@ -1,12 +1,12 @@
 /* timespan.c - the ms package's parser, digit for digit. */
-#include "timespan.h"
+#include "shared/timespan.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "limits.h"
+#include "shared/limits.h"
 
 static const struct {
 	const char *name;

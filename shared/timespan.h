@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "json.h"
+#include "shared/json.h"
 
 /* ms("..."): milliseconds, or -1 if ms() returns undefined. */
 int timespan_ms(const char *s, size_t n, double *ms);

@@ -1,5 +1,5 @@
 /* vopts.c - verify options with jsonwebtoken's early checks. */
-#include "vopts.h"
+#include "shared/vopts.h"
 
 #include <math.h>
 #include <string.h>

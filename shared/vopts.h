@@ -11,9 +11,9 @@
 
 #include <stddef.h>
 
-#include "agerr.h"
-#include "json.h"
-#include "limits.h"
+#include "shared/agerr.h"
+#include "shared/json.h"
+#include "shared/limits.h"
 
 struct vopts {
 	struct json_doc doc;

@@ -1,5 +1,5 @@
 /* args.c - long flags and positional arguments. */
-#include "args.h"
+#include "client/ctl/args.h"
 
 #include <string.h>
 

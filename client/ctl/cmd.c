@@ -1,5 +1,5 @@
 /* cmd.c - agauthctl's commands that talk to agauthd. */
-#include "ctl.h"
+#include "client/ctl/ctl.h"
 
 #include <stdint.h>
 #include <stdio.h>

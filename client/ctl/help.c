@@ -1,5 +1,5 @@
 /* help.c - agauthctl --help and agauthctl COMMAND --help. */
-#include "ctl.h"
+#include "client/ctl/ctl.h"
 
 #include <stdio.h>
 #include <string.h>

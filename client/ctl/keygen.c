@@ -4,7 +4,7 @@
  * $AGAUTHD_BIN, else beside agauthctl (the build directory), else in
  * ../sbin from it (an installed PREFIX/bin/agauthctl), else on the PATH.
  */
-#include "ctl.h"
+#include "client/ctl/ctl.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
  * main.c - agauthctl: the command line of agauthd.  Reads the flags and
  * the command, then hands over to the command (cmd.c, keygen.c).
  */
-#include "ctl.h"
+#include "client/ctl/ctl.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* opts.c - sign and verify flags as jsonwebtoken's options object. */
-#include "opts.h"
+#include "client/ctl/opts.h"
 
 #include <stdio.h>
 #include <string.h>

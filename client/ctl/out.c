@@ -1,5 +1,5 @@
 /* out.c - results, errors and exit statuses. */
-#include "out.h"
+#include "client/ctl/out.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* revoke.c - agauthctl revoke and agauthctl watch. */
-#include "ctl.h"
+#include "client/ctl/ctl.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* agauth.c - libagauth's public entry points (client/lib/agauth.h). */
-#include "agauth.h"
+#include "client/lib/agauth.h"
 
 #include <stdlib.h>
 #include <string.h>

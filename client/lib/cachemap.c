@@ -1,6 +1,6 @@
 /* cachemap.c - a handle's cache mapping, and verifications answered from
  * it (agauth_cache_attach, agauth_cache_lookup, agauth_cache_peek). */
-#include "cachemap.h"
+#include "client/lib/cachemap.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* call.c - hello, requests, and matching replies to them. */
-#include "call.h"
+#include "client/lib/call.h"
 
 #include <stdlib.h>
 #include <string.h>

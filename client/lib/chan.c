@@ -1,5 +1,5 @@
 /* chan.c - socket, buffers, frames and requests in flight. */
-#include "chan.h"
+#include "client/lib/chan.h"
 
 #include <errno.h>
 #include <fcntl.h>

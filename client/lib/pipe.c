@@ -1,5 +1,5 @@
 /* pipe.c - libagauth's pipelined, non-blocking entry points. */
-#include "agauth.h"
+#include "client/lib/agauth.h"
 
 #include <stdlib.h>
 #include <string.h>

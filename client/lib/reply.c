@@ -1,5 +1,5 @@
 /* reply.c - replies: header, errors, and each op's results. */
-#include "reply.h"
+#include "client/lib/reply.h"
 
 #include <stdio.h>
 #include <stdlib.h>

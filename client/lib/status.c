@@ -1,5 +1,5 @@
 /* status.c - statuses, error classes, and libagauth's own errors. */
-#include "status.h"
+#include "client/lib/status.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* watcher.c - revocation events: agauth_watch, agauth_watch_next. */
-#include "agauth.h"
+#include "client/lib/agauth.h"
 
 #include <stdlib.h>
 #include <string.h>

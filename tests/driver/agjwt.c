@@ -21,10 +21,10 @@
 #include "shared/b64url.h"
 #include "shared/buf.h"
 #include "shared/json.h"
-#include "daemon/key.h"
+#include "daemon/engine/key.h"
 #include "shared/limits.h"
-#include "daemon/sign.h"
-#include "daemon/verify.h"
+#include "daemon/engine/sign.h"
+#include "daemon/engine/verify.h"
 #include "shared/vopts.h"
 
 #define DRV_LINE_MAX (1 << 20)

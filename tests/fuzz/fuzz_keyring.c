@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/keygen.h"
+#include "daemon/engine/keygen.h"
 #include "daemon/keyring.h"
 
 #define FK_NOW   1800000000.0

@@ -3,8 +3,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "daemon/key.h"
-#include "daemon/sign.h"
+#include "daemon/engine/key.h"
+#include "daemon/engine/sign.h"
 #include "shared/limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/key.h"
-#include "daemon/verify.h"
+#include "daemon/engine/key.h"
+#include "daemon/engine/verify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -25,16 +25,10 @@ if ! command -v clang >/dev/null 2>&1; then
 fi
 flags="-std=c11 -D_GNU_SOURCE -O1 -g -iquote . -ffp-contract=off
        -fsanitize=address,undefined -fno-sanitize-recover=undefined"
-engine="shared/*.c daemon/key.c daemon/jws.c daemon/sign.c daemon/verify.c"
-daemon=""
-for f in daemon/*.c; do
-	case " $engine daemon/main.c " in
-	*" $f "*) ;;
-	*) daemon="$daemon $f" ;;
-	esac
-done
+engine="shared/*.c daemon/engine/*.c"
+daemon=$(ls daemon/*.c | grep -vx daemon/main.c)
 obj=build/fuzz/obj
-mkdir -p "$obj/shared" "$obj/daemon"
+mkdir -p "$obj/shared" "$obj/daemon/engine"
 # shellcheck disable=SC2086
 for f in $engine $daemon; do
 	clang $flags -fsanitize=fuzzer-no-link -c -o "$obj/${f%.c}.o" "$f"

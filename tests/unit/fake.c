@@ -1,5 +1,5 @@
 /* fake.c - a fake agauthd for the unit suites (fake.h). */
-#include "fake.h"
+#include "tests/unit/fake.h"
 
 #include <poll.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* fixture.c - keyrings and tokens for the cache's tests and benchmarks. */
-#include "fixture.h"
+#include "tests/unit/fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>

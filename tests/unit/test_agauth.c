@@ -18,7 +18,7 @@
 #include "client/lib/reply.h"
 #include "client/lib/status.h"
 #include "shared/proto.h"
-#include "fake.h"
+#include "tests/unit/fake.h"
 
 /* ------------------------------------------------------------ status */
 

@@ -12,8 +12,8 @@
 #include <stddef.h>
 
 #include "daemon/cachew.h"
-#include "fixture.h"
-#include "daemon/key.h"
+#include "tests/unit/fixture.h"
+#include "daemon/engine/key.h"
 #include "shared/b64url.h"
 #include "shared/cache.h"
 

@@ -22,7 +22,7 @@
 #include "shared/b64url.h"
 #include "shared/cache.h"
 #include "shared/jwt.h"
-#include "fake.h"
+#include "tests/unit/fake.h"
 
 /* ------------------------------------------------------------ a cache */
 

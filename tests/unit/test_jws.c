@@ -4,8 +4,8 @@
 
 #include <criterion/criterion.h>
 
-#include "daemon/jws.h"
-#include "util.h"
+#include "daemon/engine/jws.h"
+#include "tests/unit/util.h"
 
 #define PAYLOAD "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6" \
 		"Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"

@@ -5,8 +5,8 @@
 #include <criterion/criterion.h>
 #include <mbedtls/md.h>
 
-#include "daemon/key.h"
-#include "util.h"
+#include "daemon/engine/key.h"
+#include "tests/unit/util.h"
 
 #define VEC "tests/vectors/rfc7515/"
 

@@ -7,10 +7,10 @@
 
 #include <criterion/criterion.h>
 
-#include "daemon/keygen.h"
+#include "daemon/engine/keygen.h"
 #include "daemon/keyring.h"
-#include "daemon/sign.h"
-#include "util.h"
+#include "daemon/engine/sign.h"
+#include "tests/unit/util.h"
 
 #define NOW 1800000000.0
 

@@ -11,7 +11,7 @@
 
 #include "daemon/revoke.h"
 #include "shared/b64url.h"
-#include "util.h"
+#include "tests/unit/util.h"
 
 #define NOW 1800000000.0
 #define HORIZON 3600.0

@@ -13,12 +13,12 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/rsa.h>
 
-#include "daemon/key.h"
-#include "daemon/keygen.h"
+#include "daemon/engine/key.h"
+#include "daemon/engine/keygen.h"
 #include "daemon/keyring.h"
-#include "daemon/secmem.h"
+#include "daemon/engine/secmem.h"
 #include "shared/limits.h"
-#include "util.h"
+#include "tests/unit/util.h"
 
 #define VEC "tests/vectors/rfc7515/"
 

@@ -4,8 +4,8 @@
 
 #include <criterion/criterion.h>
 
-#include "daemon/sign.h"
-#include "util.h"
+#include "daemon/engine/sign.h"
+#include "tests/unit/util.h"
 
 #define NOW 1700000000.123
 

@@ -6,9 +6,9 @@
 #include <criterion/criterion.h>
 #include <mbedtls/md.h>
 
-#include "daemon/verify.h"
+#include "daemon/engine/verify.h"
 #include "shared/b64url.h"
-#include "util.h"
+#include "tests/unit/util.h"
 
 #define NOW 1700000000.0
 #define VEC "tests/vectors/rfc7515/"

@@ -1,5 +1,5 @@
 /* util.c - helpers shared by the unit suites. */
-#include "util.h"
+#include "tests/unit/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +7,8 @@
 
 #include <criterion/criterion.h>
 
-#include "daemon/sign.h"
-#include "daemon/verify.h"
+#include "daemon/engine/sign.h"
+#include "daemon/engine/verify.h"
 #include "shared/buf.h"
 
 char *ut_read(const char *path, size_t *len)

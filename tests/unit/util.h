@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/key.h"
+#include "daemon/engine/key.h"
 #include "shared/agerr.h"
 
 /* Reads a whole file (tests run from the repository root). */

@@ -1,5 +1,5 @@
 /* keygen.c - generating key files. */
-#include "keygen.h"
+#include "daemon/engine/keygen.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +14,8 @@
 #include <mbedtls/pem.h>
 #include <mbedtls/rsa.h>
 
-#include "daemon/key.h"
-#include "daemon/secmem.h"
+#include "daemon/engine/key.h"
+#include "daemon/engine/secmem.h"
 #include "shared/limits.h"
 
 static const struct {

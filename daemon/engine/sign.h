@@ -14,7 +14,7 @@
 
 #include "shared/agerr.h"
 #include "shared/buf.h"
-#include "key.h"
+#include "daemon/engine/key.h"
 
 struct sign_req {
 	const char *payload;         /* JSON text */

@@ -5,7 +5,7 @@
  * lives outside the region (it holds no key bytes), so a freed block is
  * all zeros.
  */
-#include "secmem.h"
+#include "daemon/engine/secmem.h"
 
 #include <errno.h>
 #include <pthread.h>

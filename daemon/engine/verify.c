@@ -1,10 +1,10 @@
 /* verify.c - signature and claims, in jsonwebtoken's order. */
-#include "verify.h"
+#include "daemon/engine/verify.h"
 
 #include <string.h>
 
 #include "shared/claims.h"
-#include "jws.h"
+#include "daemon/engine/jws.h"
 
 /* the family whose algorithms a key type verifies by default */
 static const char *const verify_family[] = {

@@ -1,5 +1,5 @@
 /* key.c - key material: parsing, classification, HMAC key schedule. */
-#include "key.h"
+#include "daemon/engine/key.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
 
-#include "daemon/secmem.h"
+#include "daemon/engine/secmem.h"
 #include "shared/limits.h"
 
 int key_rng(void *ctx, unsigned char *out, size_t n)

@@ -8,7 +8,7 @@
  * pads already absorbed), which saves two compression blocks per token and
  * means the raw secret is not held at all.  The states, and everything
  * mbedTLS allocates for RSA and EC keys, live in locked memory left out of
- * core dumps (daemon/secmem.h); everything is zeroed on free.
+ * core dumps (daemon/engine/secmem.h); everything is zeroed on free.
  */
 #ifndef AG_KEY_H
 #define AG_KEY_H

@@ -1,5 +1,5 @@
 /* sign.c - building and signing a token in jsonwebtoken's order. */
-#include "sign.h"
+#include "daemon/engine/sign.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "shared/b64url.h"
-#include "jws.h"
+#include "daemon/engine/jws.h"
 #include "shared/json.h"
 #include "shared/limits.h"
 #include "shared/timespan.h"

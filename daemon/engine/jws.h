@@ -12,7 +12,7 @@
 
 #include "shared/agerr.h"
 #include "shared/buf.h"
-#include "key.h"
+#include "daemon/engine/key.h"
 
 enum jws_family { JWS_HS, JWS_RS, JWS_PS, JWS_ES, JWS_NONE };
 

@@ -1,5 +1,5 @@
 /* jws.c - JWS signatures with mbedTLS. */
-#include "jws.h"
+#include "daemon/engine/jws.h"
 
 #include <pthread.h>
 #include <string.h>

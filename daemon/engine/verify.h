@@ -8,7 +8,7 @@
 
 #include "shared/agerr.h"
 #include "shared/jwt.h"
-#include "key.h"
+#include "daemon/engine/key.h"
 #include "shared/vopts.h"
 
 /* Fills *j (header, payload) on success.  now: seconds since the epoch. */
