@@ -72,14 +72,10 @@ LIB_SRC    := $(SHARED_SRC) $(ENGINE_SRC)
 # and its main
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 DAEMON_LIBS := -lev -linih
-# libagauth: the client library and the shared code it needs (no keys,
-# no mbedTLS): the protocol, and the cache reader with the claim checks
-# it runs on a hit
-CLIENTLIB_SRC := $(wildcard client/lib/*.c) shared/proto.c shared/buf.c \
-                 shared/agerr.c shared/cache.c shared/cache_hash.c \
-                 shared/vopts.c shared/json.c \
-                 shared/json_write.c shared/claims.c shared/jwt.c \
-                 shared/b64url.c shared/timespan.c
+# libagauth: the client library and the shared code (no keys, no
+# mbedTLS): the protocol, the cache reader with the claim checks it runs
+# on a hit, and the JSON rendering of replies agauthctl prints
+CLIENTLIB_SRC := $(wildcard client/lib/*.c) $(SHARED_SRC)
 # the unit suites also test the client library and agauthctl's option
 # building
 UNIT_SRC   := $(wildcard tests/unit/*.c) $(wildcard client/lib/*.c) \

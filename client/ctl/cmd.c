@@ -9,7 +9,7 @@
 
 #include "client/ctl/out.h"
 #include "client/lib/agauth.h"
-#include "client/lib/render.h"
+#include "shared/render.h"
 #include "shared/limits.h"
 
 #define CMD_SPACE " \t\r\n"

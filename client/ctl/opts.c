@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/lib/render.h"
+#include "shared/render.h"
 #include "shared/json.h"
 #include "shared/limits.h"
 

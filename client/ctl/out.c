@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client/lib/render.h"
+#include "shared/render.h"
 
 int out_exit(enum agauth_status st)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "client/ctl/out.h"
-#include "client/lib/render.h"
+#include "shared/render.h"
 
 int cmd_revoke(struct ctl *c)
 {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/lib/render.h"
+#include "shared/render.h"
 #include "client/lib/status.h"
 
 int reply_open(struct proto_msg *m, const uint8_t *p, size_t n,

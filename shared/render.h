@@ -4,8 +4,8 @@
  * writes them; bytes that are not UTF-8 become U+FFFD as Node decodes
  * them, so the text is always valid JSON in UTF-8.
  */
-#ifndef AGAUTH_RENDER_H
-#define AGAUTH_RENDER_H
+#ifndef AG_RENDER_H
+#define AG_RENDER_H
 
 #include <stddef.h>
 

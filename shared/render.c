@@ -1,5 +1,5 @@
 /* render.c - msgpack values and C strings as JSON text. */
-#include "client/lib/render.h"
+#include "shared/render.h"
 
 #include <inttypes.h>
 #include <math.h>
