@@ -16,6 +16,7 @@
 #include "daemon/revoke.h"
 #include "daemon/server.h"
 #include "daemon/watch.h"
+#include "shared/ops.h"
 #include "shared/proto.h"
 
 #define DISPATCH_SERVER "agauthd 0.1"
@@ -245,23 +246,20 @@ static void op_rotate_req(struct conn *c, uint64_t id,
 	(void)job_start(c, r);
 }
 
-/* by enum request_op */
+typedef void dispatch_fn(struct conn *, uint64_t, const struct request *);
+
+/* by enum request_op: the right and handler columns of shared/ops.h */
 static const struct {
 	enum op_right right;
-	void (*run)(struct conn *, uint64_t, const struct request *);
-} dispatch_ops[REQ_NOPS] = {
-	[REQ_HELLO] = { RIGHT_ANY, op_hello },
-	[REQ_PING] = { RIGHT_ANY, op_ping },
-	[REQ_SIGN] = { RIGHT_SIGN, op_sign_req },
-	[REQ_VERIFY] = { RIGHT_VERIFY, op_verify_req },
-	[REQ_KEYS] = { RIGHT_VERIFY, op_keys },
-	[REQ_RELOAD] = { RIGHT_ADMIN, op_reload },
-	[REQ_ROTATE] = { RIGHT_ADMIN, op_rotate_req },
-	[REQ_STATS] = { RIGHT_ADMIN, op_stats },
-	[REQ_CACHE] = { RIGHT_VERIFY, op_cache },
-	[REQ_REVOKE] = { RIGHT_SIGN, op_revoke },
-	[REQ_WATCH] = { RIGHT_VERIFY, op_watch },
+	dispatch_fn *run;
+} dispatch_ops[] = {
+#define DISPATCH_X_ROW(id, name, args, right, handler) \
+	[REQ_##id] = { RIGHT_##right, handler },
+	AG_OP_LIST(DISPATCH_X_ROW)
+#undef DISPATCH_X_ROW
 };
+_Static_assert(sizeof dispatch_ops / sizeof *dispatch_ops == REQ_NOPS,
+	       "one row per op of shared/ops.h");
 
 static int dispatch_allowed(const struct conn *c, enum op_right r)
 {
@@ -317,7 +315,9 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 				   "id (uint) and op (str)");
 		goto out;
 	}
-	if (r.status == REQ_UNKNOWN_OP) {
+	/* an op this daemon does not know, or lists without serving it,
+	 * is answered, never called */
+	if (r.status == REQ_UNKNOWN_OP || dispatch_ops[r.op].run == NULL) {
 		reply_fail_code(c, r.id, AG_E_UNKNOWN_OP, NULL);
 		goto out;
 	}
