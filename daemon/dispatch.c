@@ -1,7 +1,6 @@
 /* dispatch.c - operations of docs/protocol.md. */
 #include "daemon/dispatch.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "daemon/cachew.h"
@@ -14,6 +13,7 @@
 #include "daemon/reply.h"
 #include "daemon/request.h"
 #include "daemon/revoke.h"
+#include "daemon/revoke_apply.h"
 #include "daemon/server.h"
 #include "daemon/watch.h"
 #include "shared/ops.h"
@@ -165,36 +165,30 @@ static void op_cache(struct conn *c, uint64_t id, const struct request *req)
 
 static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 {
-	enum revoke_kind k = req->revoke_kind;
-	const char *v = req->value;
+	enum revoke_result rc;
 	struct ag_error e;
 	struct proto_out o;
-	size_t n = req->value_len, purged, mark = c->out.len;
+	size_t purged, mark = c->out.len;
 	double now = reply_now();
-	int rc;
 
 	if (req->status != REQ_OK) {
 		reply_fail_code(c, id, AG_E_BAD_REQUEST, "revoke needs one of "
 				   "token, jti or sub (str)");
 		return;
 	}
-	rc = revoke_add(k, v, n, now, &e);
-	/* a record that could not be persisted is in force all the same */
-	if (rc != 0 && e.code != AG_E_STATE) {
+	rc = revoke_apply(req->revoke_kind, req->value, req->value_len, now,
+			  &purged, &e);
+	if (rc == REVOKE_REFUSED) {
 		reply_fail(c, id, &e);
 		return;
 	}
-	purged = k == REVOKE_TOKEN ? cachew_purge_token(v, n) :
-		 k == REVOKE_JTI ? cachew_purge_jti(v, n) :
-		 cachew_purge_subject(v, n, floor(now));
-	watch_publish(k, v, n, now);
 	/* the value is a credential or a user's name: not for the log */
 	log_info("uid %u revoked a %s (%zu cache entries purged)%s",
-		 (unsigned)c->uid, revoke_kind_name(k), purged,
-		 rc != 0 ? "; NOT persisted" : "");
+		 (unsigned)c->uid, revoke_kind_name(req->revoke_kind), purged,
+		 rc == REVOKE_IN_FORCE_NOT_PERSISTED ? "; NOT persisted" : "");
 	/* in force here and now; a dead predecessor's cache may still
 	 * answer for a moment after we started, so the reply may wait */
-	if (rc != 0) {
+	if (rc == REVOKE_IN_FORCE_NOT_PERSISTED) {
 		server_stats()->failures++;
 		proto_error(&c->out, id, &e);
 	} else {
