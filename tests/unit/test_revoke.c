@@ -804,7 +804,8 @@ Test(revoke, table_is_bounded)
 		cr_assert_eq(revoke_add(REVOKE_JTI, v, strlen(v), NOW, &e),
 			     REVOKE_PERSISTED);
 	}
-	cr_assert_eq(revoke_add(REVOKE_JTI, "full", 4, NOW, &e), REVOKE_REFUSED);
+	cr_assert_eq(revoke_add(REVOKE_JTI, "full", 4, NOW, &e),
+		     REVOKE_REFUSED);
 	cr_assert_eq(e.code, AG_E_INPUT_LIMIT);
 	cr_assert_eq(revoke_count(), AG_REVOKE_MAX);
 	/* a value already revoked is revoked again */
