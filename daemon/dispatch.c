@@ -1,7 +1,6 @@
 /* dispatch.c - operations of docs/protocol.md. */
 #include "daemon/dispatch.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "daemon/cachew.h"
@@ -14,8 +13,10 @@
 #include "daemon/reply.h"
 #include "daemon/request.h"
 #include "daemon/revoke.h"
+#include "daemon/revoke_apply.h"
 #include "daemon/server.h"
 #include "daemon/watch.h"
+#include "shared/ops.h"
 #include "shared/proto.h"
 
 #define DISPATCH_SERVER "agauthd 0.1"
@@ -164,36 +165,30 @@ static void op_cache(struct conn *c, uint64_t id, const struct request *req)
 
 static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 {
-	enum revoke_kind k = req->revoke_kind;
-	const char *v = req->value;
+	enum revoke_result rc;
 	struct ag_error e;
 	struct proto_out o;
-	size_t n = req->value_len, purged, mark = c->out.len;
+	size_t purged, mark = c->out.len;
 	double now = reply_now();
-	int rc;
 
 	if (req->status != REQ_OK) {
 		reply_fail_code(c, id, AG_E_BAD_REQUEST, "revoke needs one of "
 				   "token, jti or sub (str)");
 		return;
 	}
-	rc = revoke_add(k, v, n, now, &e);
-	/* a record that could not be persisted is in force all the same */
-	if (rc != 0 && e.code != AG_E_STATE) {
+	rc = revoke_apply(req->revoke_kind, req->value, req->value_len, now,
+			  &purged, &e);
+	if (rc == REVOKE_REFUSED) {
 		reply_fail(c, id, &e);
 		return;
 	}
-	purged = k == REVOKE_TOKEN ? cachew_purge_token(v, n) :
-		 k == REVOKE_JTI ? cachew_purge_jti(v, n) :
-		 cachew_purge_subject(v, n, floor(now));
-	watch_publish(k, v, n, now);
 	/* the value is a credential or a user's name: not for the log */
 	log_info("uid %u revoked a %s (%zu cache entries purged)%s",
-		 (unsigned)c->uid, revoke_kind_name(k), purged,
-		 rc != 0 ? "; NOT persisted" : "");
+		 (unsigned)c->uid, revoke_kind_name(req->revoke_kind), purged,
+		 rc == REVOKE_IN_FORCE_NOT_PERSISTED ? "; NOT persisted" : "");
 	/* in force here and now; a dead predecessor's cache may still
 	 * answer for a moment after we started, so the reply may wait */
-	if (rc != 0) {
+	if (rc == REVOKE_IN_FORCE_NOT_PERSISTED) {
 		server_stats()->failures++;
 		proto_error(&c->out, id, &e);
 	} else {
@@ -245,23 +240,20 @@ static void op_rotate_req(struct conn *c, uint64_t id,
 	(void)job_start(c, r);
 }
 
-/* by enum request_op */
+typedef void dispatch_fn(struct conn *, uint64_t, const struct request *);
+
+/* by enum request_op: the right and handler columns of shared/ops.h */
 static const struct {
 	enum op_right right;
-	void (*run)(struct conn *, uint64_t, const struct request *);
-} dispatch_ops[REQ_NOPS] = {
-	[REQ_HELLO] = { RIGHT_ANY, op_hello },
-	[REQ_PING] = { RIGHT_ANY, op_ping },
-	[REQ_SIGN] = { RIGHT_SIGN, op_sign_req },
-	[REQ_VERIFY] = { RIGHT_VERIFY, op_verify_req },
-	[REQ_KEYS] = { RIGHT_VERIFY, op_keys },
-	[REQ_RELOAD] = { RIGHT_ADMIN, op_reload },
-	[REQ_ROTATE] = { RIGHT_ADMIN, op_rotate_req },
-	[REQ_STATS] = { RIGHT_ADMIN, op_stats },
-	[REQ_CACHE] = { RIGHT_VERIFY, op_cache },
-	[REQ_REVOKE] = { RIGHT_SIGN, op_revoke },
-	[REQ_WATCH] = { RIGHT_VERIFY, op_watch },
+	dispatch_fn *run;
+} dispatch_ops[] = {
+#define DISPATCH_X_ROW(id, name, args, right, handler) \
+	[REQ_##id] = { RIGHT_##right, handler },
+	AG_OP_LIST(DISPATCH_X_ROW)
+#undef DISPATCH_X_ROW
 };
+_Static_assert(sizeof dispatch_ops / sizeof *dispatch_ops == REQ_NOPS,
+	       "one row per op of shared/ops.h");
 
 static int dispatch_allowed(const struct conn *c, enum op_right r)
 {
@@ -317,7 +309,9 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 				   "id (uint) and op (str)");
 		goto out;
 	}
-	if (r.status == REQ_UNKNOWN_OP) {
+	/* an op this daemon does not know, or lists without serving it,
+	 * is answered, never called */
+	if (r.status == REQ_UNKNOWN_OP || dispatch_ops[r.op].run == NULL) {
 		reply_fail_code(c, r.id, AG_E_UNKNOWN_OP, NULL);
 		goto out;
 	}

@@ -5,14 +5,14 @@
 
 #include "shared/proto.h"
 
-static const struct proto_name request_ops[REQ_NOPS] = {
-	[REQ_HELLO] = PROTO_NAME("hello"), [REQ_PING] = PROTO_NAME("ping"),
-	[REQ_SIGN] = PROTO_NAME("sign"), [REQ_VERIFY] = PROTO_NAME("verify"),
-	[REQ_KEYS] = PROTO_NAME("keys"), [REQ_RELOAD] = PROTO_NAME("reload"),
-	[REQ_ROTATE] = PROTO_NAME("rotate"), [REQ_STATS] = PROTO_NAME("stats"),
-	[REQ_CACHE] = PROTO_NAME("cache"), [REQ_REVOKE] = PROTO_NAME("revoke"),
-	[REQ_WATCH] = PROTO_NAME("watch"),
+static const struct proto_name request_ops[] = {
+#define REQ_X_NAME(id, name, args, right, handler) \
+	[REQ_##id] = PROTO_NAME(name),
+	AG_OP_LIST(REQ_X_NAME)
+#undef REQ_X_NAME
 };
+_Static_assert(sizeof request_ops / sizeof *request_ops == REQ_NOPS &&
+	       REQ_NOPS == AG_OP_COUNT, "one name per op of shared/ops.h");
 
 const char *request_op_name(enum request_op op)
 {
@@ -43,7 +43,8 @@ static uint64_t request_count(const msgpack_object *o)
 }
 
 /* {token | jti | sub: str}: exactly one. */
-static int request_revoke(struct request *r, const msgpack_object **f)
+static int request_args_revoke(struct request *r,
+			       const msgpack_object **f)
 {
 	static const enum request_field keys[] = { RF_TOKEN, RF_JTI, RF_SUB };
 	static const enum revoke_kind kinds[] = {
@@ -87,23 +88,43 @@ static int request_job(struct request *r, const msgpack_object **f,
 	return (ra == -1 && !optional) || ra == -2 || ro == -2 ? -1 : 0;
 }
 
-static int request_args(struct request *r, const msgpack_object **f)
+/* The arguments of each op, by the args column of shared/ops.h. */
+static int request_args_none(struct request *r, const msgpack_object **f)
 {
-	switch (r->op) {
-	case REQ_HELLO:
-		return proto_val_uint(f[RF_V], &r->version) == 0 ? 0 : -1;
-	case REQ_SIGN:
-		return request_job(r, f, RF_PAYLOAD, 0);
-	case REQ_VERIFY:
-		return request_job(r, f, RF_TOKEN, 0);
-	case REQ_ROTATE:
-		return request_job(r, f, RF_ALG, 1);
-	case REQ_REVOKE:
-		return request_revoke(r, f);
-	default:
-		return 0;
-	}
+	(void)r;
+	(void)f;
+	return 0;
 }
+
+static int request_args_version(struct request *r, const msgpack_object **f)
+{
+	return proto_val_uint(f[RF_V], &r->version) == 0 ? 0 : -1;
+}
+
+static int request_args_payload(struct request *r, const msgpack_object **f)
+{
+	return request_job(r, f, RF_PAYLOAD, 0);
+}
+
+static int request_args_token(struct request *r, const msgpack_object **f)
+{
+	return request_job(r, f, RF_TOKEN, 0);
+}
+
+static int request_args_alg(struct request *r, const msgpack_object **f)
+{
+	return request_job(r, f, RF_ALG, 1);
+}
+
+static int (*const request_args[])(struct request *,
+				   const msgpack_object **) = {
+#define REQ_X_ARGS(id, name, args, right, handler) \
+	[REQ_##id] = request_args_##args,
+	AG_OP_LIST(REQ_X_ARGS)
+#undef REQ_X_ARGS
+};
+_Static_assert(sizeof request_args / sizeof *request_args == REQ_NOPS,
+	       "one argument parser per op of shared/ops.h");
 
 enum request_status request_parse(struct request *r,
 				  const msgpack_object *root)
@@ -128,6 +149,6 @@ enum request_status request_parse(struct request *r,
 	r->op = (enum request_op)i;
 	r->ch = request_count(f[RF_CH]);
 	r->cm = request_count(f[RF_CM]);
-	r->status = request_args(r, f) == 0 ? REQ_OK : REQ_BAD_ARGS;
+	r->status = request_args[r->op](r, f) == 0 ? REQ_OK : REQ_BAD_ARGS;
 	return r->status;
 }

@@ -15,10 +15,13 @@
 #include <msgpack.h>
 
 #include "daemon/revoke.h"
+#include "shared/ops.h"
 
+/* REQ_HELLO, REQ_PING, ...: one per row of shared/ops.h */
 enum request_op {
-	REQ_HELLO, REQ_PING, REQ_SIGN, REQ_VERIFY, REQ_KEYS, REQ_RELOAD,
-	REQ_ROTATE, REQ_STATS, REQ_CACHE, REQ_REVOKE, REQ_WATCH,
+#define REQ_X_ENUM(id, name, args, right, handler) REQ_##id,
+	AG_OP_LIST(REQ_X_ENUM)
+#undef REQ_X_ENUM
 	REQ_NOPS
 };
 

@@ -768,11 +768,9 @@ static int revoke_persist(const struct revoke_rec *r, const char *v,
 	return revoke_flush(e);
 }
 
-int revoke_add(enum revoke_kind k, const char *value, size_t n, double now,
-	       struct ag_error *e)
+/* 0 if a revocation of kind k with an n-byte value may be added. */
+static int revoke_admit(enum revoke_kind k, size_t n, struct ag_error *e)
 {
-	struct revoke_rec r;
-
 	if (!revoke_ready)
 		return ag_fail(e, AG_E_STATE, "revocations are not loaded");
 	/* k indexes tables */
@@ -786,16 +784,27 @@ int revoke_add(enum revoke_kind k, const char *value, size_t n, double now,
 		return ag_fail(e, AG_E_INPUT_LIMIT, "%s revocation longer than "
 			       "%zu bytes", revoke_names[k],
 			       revoke_value_max(k));
+	return 0;
+}
+
+enum revoke_result revoke_add(enum revoke_kind k, const char *value,
+			      size_t n, double now, struct ag_error *e)
+{
+	struct revoke_rec r;
+
+	if (revoke_admit(k, n, e) != 0)
+		return REVOKE_REFUSED;
 	memset(&r, 0, sizeof r);
 	r.h = revoke_hash(k, value, n);
 	r.kind = (unsigned char)k;
 	r.revoked_at = revoke_time(now, 0);
 	r.prune_at = revoke_prune_at(k, value, n, r.revoked_at);
 	if (revoke_put(&r, e) != 0)
-		return -1;
-	if (revoke_fd < 0)
-		return 0;
-	return revoke_persist(&r, value, n, e);
+		return REVOKE_REFUSED;
+	/* in force from here on, whatever the disk says */
+	if (revoke_fd >= 0 && revoke_persist(&r, value, n, e) != 0)
+		return REVOKE_IN_FORCE_NOT_PERSISTED;
+	return REVOKE_PERSISTED;
 }
 
 /* The record of kind k naming the value of claim `name`.  The text goes

@@ -43,15 +43,27 @@ int revoke_open(const char *state_dir, const char *claim, double horizon,
 		double now, int flags, struct ag_error *e);
 void revoke_close(void);
 
+/* What became of a revocation, told by the store that knows: a caller
+ * never guesses it from an error code. */
+enum revoke_result {
+	REVOKE_PERSISTED = 0,          /* in force, and written and synced
+					* (in memory only: with no state
+					* directory, in force is all) */
+	REVOKE_IN_FORCE_NOT_PERSISTED, /* in force; *e (AG_E_STATE) says why
+					* it is not on disk */
+	REVOKE_REFUSED,                /* not in force; *e says why */
+};
+
 /*
- * Revokes.  The record is in force on return, even if it could not be
- * persisted: then -1 with AG_E_STATE in *e saying why (and the record is
+ * Revokes.  A record not persisted is in force all the same, and is
  * written with the next one that succeeds, unless AG_REVOKE_PENDING_MAX
- * bytes of records already wait: then it holds until restart only).
- * Nothing already on disk is lost by a failed write.
+ * bytes of records already wait: then it holds until restart only.
+ * Nothing already on disk is lost by a failed write.  The store only:
+ * revoke_apply (daemon/revoke_apply.h) also purges the cache and tells
+ * the watchers.
  */
-int revoke_add(enum revoke_kind k, const char *value, size_t n, double now,
-	       struct ag_error *e);
+enum revoke_result revoke_add(enum revoke_kind k, const char *value,
+			      size_t n, double now, struct ag_error *e);
 
 /* 0, or -1 with AG_E_REVOKED if a record covers the decoded token j. */
 int revoke_check(const struct jwt *j, struct ag_error *e);

@@ -6,19 +6,18 @@
 
 #include "client/lib/reply.h"
 #include "client/lib/status.h"
+#include "shared/ops.h"
 
-static const char *const call_opnames[CALL_OPS] = {
-	[AGAUTH_OP_PING] = "ping",
-	[AGAUTH_OP_SIGN] = "sign",
-	[AGAUTH_OP_VERIFY] = "verify",
-	[AGAUTH_OP_KEYS] = "keys",
-	[AGAUTH_OP_RELOAD] = "reload",
-	[AGAUTH_OP_ROTATE] = "rotate",
-	[AGAUTH_OP_STATS] = "stats",
-	[CALL_OP_CACHE] = "cache",
-	[CALL_OP_REVOKE] = "revoke",
-	[CALL_OP_WATCH] = "watch",
+/* by enum call_op: the names of shared/ops.h (a row without its
+ * CALL_OP_ constant does not compile; two rows on one index are an
+ * error of -Woverride-init) */
+static const char *const call_opnames[] = {
+#define CALL_X_NAME(id, name, args, right, handler) [CALL_OP_##id] = name,
+	AG_OP_LIST(CALL_X_NAME)
+#undef CALL_X_NAME
 };
+_Static_assert(sizeof call_opnames / sizeof *call_opnames == CALL_OPS &&
+	       CALL_OPS == AG_OP_COUNT, "one name per op of shared/ops.h");
 
 /* Sends hello on a new connection and waits for its answer. */
 static int call_hello(struct agauth *a, struct agauth_error *err)
@@ -33,7 +32,7 @@ static int call_hello(struct agauth *a, struct agauth_error *err)
 	chan_begin(a, &o);
 	msgpack_pack_map(&o.pk, 4);
 	proto_kv_uint(&o, "id", id);
-	proto_kv_cstr(&o, "op", "hello");
+	proto_kv_cstr(&o, "op", call_opnames[CALL_OP_HELLO]);
 	proto_kv_uint(&o, "v", PROTO_VERSION);
 	proto_kv_cstr(&o, "client", CALL_CLIENT);
 	if (chan_end(a, &o, err) != 0)

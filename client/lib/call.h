@@ -14,10 +14,19 @@
 /* The client string a hello announces. */
 #define CALL_CLIENT "libagauth/1"
 
-/* Ops only the blocking calls send, beside enum agauth_op's (they never
- * reach agauth_complete). */
+/* Every op of shared/ops.h by its id: enum agauth_op's where the public
+ * API has one; hello, which opens a connection, and those only the
+ * blocking calls send beside them (they never reach agauth_complete). */
 enum call_op {
-	CALL_OP_CACHE = AGAUTH_OP_STATS + 1,
+	CALL_OP_HELLO = 0,
+	CALL_OP_PING = AGAUTH_OP_PING,
+	CALL_OP_SIGN = AGAUTH_OP_SIGN,
+	CALL_OP_VERIFY = AGAUTH_OP_VERIFY,
+	CALL_OP_KEYS = AGAUTH_OP_KEYS,
+	CALL_OP_RELOAD = AGAUTH_OP_RELOAD,
+	CALL_OP_ROTATE = AGAUTH_OP_ROTATE,
+	CALL_OP_STATS = AGAUTH_OP_STATS,
+	CALL_OP_CACHE,
 	CALL_OP_REVOKE,
 	CALL_OP_WATCH,
 	CALL_OPS,

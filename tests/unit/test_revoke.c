@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "daemon/revoke.h"
+#include "daemon/revoke_apply.h"
 #include "shared/b64url.h"
 #include "tests/unit/util.h"
 
@@ -88,7 +89,8 @@ static void add(enum revoke_kind k, const char *v, double now)
 {
 	struct ag_error e;
 
-	cr_assert_eq(revoke_add(k, v, strlen(v), now, &e), 0, "%s", e.msg);
+	cr_assert_eq(revoke_add(k, v, strlen(v), now, &e), REVOKE_PERSISTED,
+		     "%s", e.msg);
 }
 
 static void open_at(const char *sd, double now)
@@ -642,10 +644,29 @@ Test(revoke, check_only_writes_nothing)
 		  "%s", e.msg);
 }
 
+/* Files this process writes may grow to `size` bytes, no further (as on
+ * a full filesystem) until unlimit_file. */
+static void limit_file(off_t size, struct rlimit *old)
+{
+	struct rlimit low;
+
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, old), 0);
+	low = *old;
+	low.rlim_cur = (rlim_t)size;
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &low), 0);
+}
+
+static void unlimit_file(const struct rlimit *old)
+{
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+}
+
 Test(revoke, write_failure_keeps_the_record_and_the_file)
 {
 	char a[256], b[256], c[256], *before, *after;
-	struct rlimit old, low;
+	struct rlimit old;
 	struct ag_error e;
 	size_t n, m;
 	off_t len;
@@ -659,14 +680,10 @@ Test(revoke, write_failure_keeps_the_record_and_the_file)
 	before = ut_read(file, &n);
 
 	/* the file may grow by 10 bytes: the append is torn, then refused */
-	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
-	low = old;
-	low.rlim_cur = (rlim_t)len + 10;
-	signal(SIGXFSZ, SIG_IGN);
-	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &low), 0);
-	cr_assert_eq(revoke_add(REVOKE_JTI, "b", 1, NOW, &e), -1);
-	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
-	signal(SIGXFSZ, SIG_DFL);
+	limit_file(len + 10, &old);
+	cr_assert_eq(revoke_add(REVOKE_JTI, "b", 1, NOW, &e),
+		     REVOKE_IN_FORCE_NOT_PERSISTED);
+	unlimit_file(&old);
 
 	cr_assert_eq(e.code, AG_E_STATE);
 	cr_assert(strstr(e.msg, "revoked, but not persisted: ") == e.msg &&
@@ -696,11 +713,11 @@ Test(revoke, limits)
 	cr_assert_not_null(big);
 	memset(big, 'x', AG_REVOKE_VALUE_MAX + 1);
 	open_at(state, NOW);
-	cr_assert_eq(revoke_add(REVOKE_JTI, "", 0, NOW, &e), -1);
+	cr_assert_eq(revoke_add(REVOKE_JTI, "", 0, NOW, &e), REVOKE_REFUSED);
 	cr_assert_eq(e.code, AG_E_INPUT_LIMIT);
 	cr_assert_str_eq(e.msg, "empty jti revocation");
 	cr_assert_eq(revoke_add(REVOKE_TOKEN, big, AG_REVOKE_VALUE_MAX + 1,
-				NOW, &e), -1);
+				NOW, &e), REVOKE_REFUSED);
 	cr_assert_eq(e.code, AG_E_INPUT_LIMIT);
 	cr_assert(strstr(e.msg, "token revocation longer than") != NULL,
 		  "%s", e.msg);
@@ -708,7 +725,7 @@ Test(revoke, limits)
 	cr_assert_eq(revoke_count(), 0);
 	/* the longest value goes through the log and back */
 	cr_assert_eq(revoke_add(REVOKE_SUBJECT, big, AG_REVOKE_VALUE_MAX, NOW,
-				&e), 0, "%s", e.msg);
+				&e), REVOKE_PERSISTED, "%s", e.msg);
 	open_at(state, NOW);
 	cr_assert_eq(revoke_count(), 1);
 	free(big);
@@ -779,16 +796,83 @@ Test(revoke, table_is_bounded)
 	int i;
 
 	revoke_close();
-	cr_assert_eq(revoke_add(REVOKE_JTI, "a", 1, NOW, &e), -1);
+	cr_assert_eq(revoke_add(REVOKE_JTI, "a", 1, NOW, &e), REVOKE_REFUSED);
 	cr_assert_eq(e.code, AG_E_STATE, "not before revoke_open");
 	open_at(NULL, NOW);
 	for (i = 0; i < AG_REVOKE_MAX; i++) {
 		snprintf(v, sizeof v, "%d", i);
-		cr_assert_eq(revoke_add(REVOKE_JTI, v, strlen(v), NOW, &e), 0);
+		cr_assert_eq(revoke_add(REVOKE_JTI, v, strlen(v), NOW, &e),
+			     REVOKE_PERSISTED);
 	}
-	cr_assert_eq(revoke_add(REVOKE_JTI, "full", 4, NOW, &e), -1);
+	cr_assert_eq(revoke_add(REVOKE_JTI, "full", 4, NOW, &e),
+		     REVOKE_REFUSED);
 	cr_assert_eq(e.code, AG_E_INPUT_LIMIT);
 	cr_assert_eq(revoke_count(), AG_REVOKE_MAX);
 	/* a value already revoked is revoked again */
 	add(REVOKE_JTI, "7", NOW + 1);
+}
+
+/* revoke_apply: what the revoke op (and the fleet's replication) calls.
+ * No cache is open and nobody watches here: test_cache.c covers the
+ * purges by kind, the integration suite the events. */
+Test(revoke, apply_persisted)
+{
+	char a[256];
+	struct ag_error e;
+	size_t purged = 1;
+
+	mkjwt(a, sizeof a, "{\"jti\":\"a\"}");
+	open_at(state, NOW);
+	cr_assert_eq(revoke_apply(REVOKE_JTI, "a", 1, NOW, &purged, &e),
+		     REVOKE_PERSISTED, "%s", e.msg);
+	cr_assert_eq(purged, 0);
+	refused(a);
+	open_at(state, NOW);
+	refused(a);
+}
+
+Test(revoke, apply_in_force_though_the_log_is_full)
+{
+	char a[256];
+	struct rlimit old;
+	struct ag_error e;
+	size_t purged = 1;
+
+	mkjwt(a, sizeof a, "{\"jti\":\"a\"}");
+	open_at(state, NOW);
+	limit_file(fsize(), &old);
+	cr_assert_eq(revoke_apply(REVOKE_JTI, "a", 1, NOW, &purged, &e),
+		     REVOKE_IN_FORCE_NOT_PERSISTED);
+	unlimit_file(&old);
+	cr_assert_eq(e.code, AG_E_STATE);
+	cr_assert(strstr(e.msg, "revoked, but not persisted: ") == e.msg,
+		  "%s", e.msg);
+	cr_assert_eq(purged, 0);
+	/* in force all the same, until a restart */
+	refused(a);
+	open_at(state, NOW);
+	passes(a);
+}
+
+/* A revocation that is not in force must not be told as one: before the
+ * store is loaded its error is AG_E_STATE too, which op_revoke used to
+ * take for "in force, not persisted" (and purge and publish). */
+Test(revoke, apply_refused_is_never_in_force)
+{
+	char a[256];
+	struct ag_error e;
+	size_t purged = 1;
+
+	mkjwt(a, sizeof a, "{\"jti\":\"a\"}");
+	revoke_close();
+	cr_assert_eq(revoke_apply(REVOKE_JTI, "a", 1, NOW, &purged, &e),
+		     REVOKE_REFUSED);
+	cr_assert_eq(purged, 0);
+	cr_assert_str_eq(e.msg, "revocations are not loaded");
+	open_at(state, NOW);
+	cr_assert_eq(revoke_apply(REVOKE_SUBJECT, "", 0, NOW, &purged, &e),
+		     REVOKE_REFUSED);
+	cr_assert_eq(e.code, AG_E_INPUT_LIMIT);
+	cr_assert_eq(revoke_count(), 0);
+	passes(a);
 }
