@@ -15,6 +15,7 @@
 #include "daemon/request.h"
 #include "daemon/revoke.h"
 #include "daemon/server.h"
+#include "daemon/stats.h"
 
 /* A sign, verify or rotate: runs inline or on the pool, then replies. */
 struct op_job {
@@ -228,12 +229,14 @@ static void op_rotate_done(struct op_job *j)
 	if (keyring_rotate_commit(server_keyring(), j->fresh, reply_now(),
 				  server_config()->default_expiry, &kr,
 				  &j->e) != 0) {
-		log_err("rotation by uid %u refused: %s", (unsigned)j->c->uid,
+		log_err("rotation by uid %u refused: %s",
+			(unsigned)conn_peer(j->c)->uid,
 			j->e.msg);
 		j->failed = 1;
 		return;
 	}
-	log_info("rotation by uid %u: %s is primary", (unsigned)j->c->uid,
+	log_info("rotation by uid %u: %s is primary",
+		 (unsigned)conn_peer(j->c)->uid,
 		 kr->keys[kr->primary].name);
 	server_set_keyring(kr);
 	/* the generation that went live: a reload while the key was made
@@ -281,14 +284,12 @@ static void op_done(struct pool_job *pj)
 		keyring_rotate_drop(j->fresh);
 		job_rotating = 0;
 	}
-	if (c->dead) {
-		c->inflight--;
-	} else if (j->failed) {
+	if (conn_dead(c))
+		conn_complete(c);
+	else if (j->failed)
 		reply_fail(c, j->id, &j->e);
-	} else {
-		buf_put(&c->out, j->reply.p, j->reply.len);
-		conn_sent(c, 1);
-	}
+	else
+		conn_reply(c, j->reply.p, j->reply.len);
 	keyring_unref(j->kr);
 	conn_unref(c);
 	buf_free(&j->reply);
@@ -357,6 +358,7 @@ static void job_now(struct conn *c, uint64_t id, enum request_op op,
 		    const char *opts, size_t olen)
 {
 	struct op_job j;
+	size_t mark = conn_mark(c);
 
 	j.c = c;
 	j.kr = kr;
@@ -371,12 +373,12 @@ static void job_now(struct conn *c, uint64_t id, enum request_op op,
 	j.failed = 0;
 	j.on_loop = 1;
 	j.used = NULL;
-	j.out = &c->out;
+	j.out = conn_out(c);
 	op_run(&j.job);
 	if (j.failed) {
 		/* proto_end dropped a reply too large for a frame: its error
 		 * goes out instead, as from the pool */
-		c->out.err = 0;
+		conn_rewind(c, mark);
 		reply_fail(c, id, &j.e);
 		return;
 	}
@@ -439,7 +441,7 @@ static int job_make(struct conn *c, const struct request *r)
 	j->job.run = op_run;
 	j->job.done = op_done;
 	if (pool_submit(&j->job) != 0) {
-		server_stats()->busy++;
+		stats_get()->busy++;
 		ag_fail(&j->e, AG_E_BUSY, "crypto queue full (%u jobs)",
 			server_config()->pool_queue);
 		j->failed = 1;
@@ -453,7 +455,7 @@ int job_start(struct conn *c, const struct request *r)
 	int rotate = r->op == REQ_ROTATE;
 
 	if (rotate && job_rotating) {
-		server_stats()->busy++;
+		stats_get()->busy++;
 		reply_fail_code(c, r->id, AG_E_BUSY, "a rotation is running");
 		return -1;
 	}
