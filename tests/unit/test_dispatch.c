@@ -1,0 +1,191 @@
+/* test_dispatch.c - request frames through a real connection to
+ * dispatch_frame: the handshake, unknown ops, garbage, and the rights
+ * check, with the peer's rights set by the configuration (the peer is
+ * this process: its uid comes from SO_PEERCRED). */
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "daemon/config.h"
+#include "daemon/dispatch.h"
+#include "daemon/log.h"
+#include "daemon/watch.h"
+#include "shared/proto.h"
+#include "tests/unit/connpair.h"
+
+static struct config td_cfg;
+static struct conn_opts td_opts;
+static struct connpair td_p;
+
+/* Only the peer's uid, or nobody. */
+static void td_acl(struct acl *a, int allowed)
+{
+	memset(a, 0, sizeof *a);
+	if (!allowed)
+		return;
+	a->n = 1;
+	a->e[0].id = (unsigned)getuid();
+}
+
+static void td_setup(void)
+{
+	log_init(LOG_WARN);   /* the refusals' info lines are expected */
+	config_defaults(&td_cfg);
+	td_acl(&td_cfg.sign, 0);
+	td_acl(&td_cfg.verify, 1);
+	td_acl(&td_cfg.admin, 0);
+	dispatch_opts(&td_cfg, &td_opts);
+}
+
+static void td_teardown(void)
+{
+	cp_close(&td_p);
+	dispatch_end();
+}
+
+TestSuite(dispatch, .init = td_setup, .fini = td_teardown);
+
+/* {id, op} and, for hello, v = 1. */
+static void td_send(uint64_t id, const char *op)
+{
+	struct proto_out o;
+	struct buf b;
+	int hello = strcmp(op, "hello") == 0;
+
+	buf_init(&b, 4096);
+	proto_begin(&o, &b);
+	msgpack_pack_map(&o.pk, hello ? 3 : 2);
+	proto_kv_uint(&o, "id", id);
+	proto_kv_cstr(&o, "op", op);
+	if (hello)
+		proto_kv_uint(&o, "v", PROTO_VERSION);
+	cr_assert_eq(proto_end(&o), 0);
+	cp_write(&td_p, b.p, b.len);
+	buf_free(&b);
+}
+
+/* The next reply: its id and ok, and for an error its code. */
+static void td_expect(uint64_t id, enum ag_err code)
+{
+	struct proto_msg m;
+	uint8_t b[4096];
+	const char *s;
+	uint64_t rid;
+	size_t n;
+	long len = cp_reply(&td_p, b, sizeof b);
+
+	cr_assert_gt(len, 0, "a reply to request %llu",
+		     (unsigned long long)id);
+	cr_assert_eq(proto_decode(&m, b, (size_t)len, NULL), 0);
+	cr_assert_eq(proto_uint(m.root, "id", &rid), 0);
+	cr_assert_eq(rid, id);
+	cr_assert_eq(proto_get(m.root, "ok")->via.boolean, code == AG_OK);
+	if (code != AG_OK) {
+		cr_assert_eq(proto_str(m.root, "code", &s, &n), 0);
+		cr_assert(n == strlen(proto_code_name(code)) &&
+			  memcmp(s, proto_code_name(code), n) == 0,
+			  "request %llu: %.*s, not %s", (unsigned long long)id,
+			  (int)n, s, proto_code_name(code));
+	}
+	proto_msg_free(&m);
+}
+
+Test(dispatch, hello_then_ping)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	td_expect(1, AG_OK);
+	td_send(2, "ping");
+	td_expect(2, AG_OK);
+}
+
+Test(dispatch, nothing_before_hello)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(7, "ping");
+	td_expect(7, AG_E_HELLO);
+	cr_assert_eq(cp_reply(&td_p, NULL, 0), -1, "then it hangs up");
+}
+
+Test(dispatch, unknown_op_answered_with_an_error)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	td_expect(1, AG_OK);
+	td_send(2, "launch");
+	td_expect(2, AG_E_UNKNOWN_OP);
+	/* and the connection goes on */
+	td_send(3, "ping");
+	td_expect(3, AG_OK);
+}
+
+/* A peer without the admin right asks for stats, without the sign right
+ * signs or revokes: refused, each, before anything runs. */
+Test(dispatch, refused_right)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	td_expect(1, AG_OK);
+	td_send(2, "stats");
+	td_expect(2, AG_E_UNAUTHORIZED);
+	td_send(3, "reload");
+	td_expect(3, AG_E_UNAUTHORIZED);
+	td_send(4, "rotate");
+	td_expect(4, AG_E_UNAUTHORIZED);
+	td_send(5, "sign");
+	td_expect(5, AG_E_UNAUTHORIZED);
+	td_send(6, "revoke");
+	td_expect(6, AG_E_UNAUTHORIZED);
+	td_send(7, "ping");
+	td_expect(7, AG_OK);
+}
+
+Test(dispatch, garbage_closes)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	td_expect(1, AG_OK);
+	cp_frame(&td_p, "\xc1\xc1\xc1", 3);
+	td_expect(0, AG_E_BAD_FRAME);
+	cr_assert_eq(cp_reply(&td_p, NULL, 0), -1, "then it hangs up");
+}
+
+/* A watcher that hangs up stops being one: the connection's closed
+ * callback, not the connection module, knows about watchers. */
+Test(dispatch, watcher_gone_with_its_connection)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	td_expect(1, AG_OK);
+	td_send(2, "watch");
+	td_expect(2, AG_OK);
+	cr_assert_eq(watch_count(), 1);
+	shutdown(td_p.peer, SHUT_RDWR);
+	cp_spin(&td_p);
+	cr_assert_eq(conn_count(), 0);
+	cr_assert_eq(watch_count(), 0);
+}
+
+/* hello reports the bounds the connection is held to. */
+Test(dispatch, hello_reports_the_connections_bounds)
+{
+	struct proto_msg m;
+	uint8_t b[4096];
+	uint64_t v;
+	long len;
+
+	td_cfg.max_frame = 4321;
+	dispatch_opts(&td_cfg, &td_opts);
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	len = cp_reply(&td_p, b, sizeof b);
+	cr_assert_gt(len, 0);
+	cr_assert_eq(proto_decode(&m, b, (size_t)len, NULL), 0);
+	cr_assert_eq(proto_uint(m.root, "max_frame", &v), 0);
+	cr_assert_eq(v, 4321);
+	cr_assert_eq(proto_uint(m.root, "max_inflight", &v), 0);
+	cr_assert_eq(v, td_cfg.max_inflight);
+	proto_msg_free(&m);
+}
