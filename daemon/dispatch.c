@@ -228,7 +228,7 @@ static void op_sign_req(struct conn *c, uint64_t id, const struct request *r)
 {
 	(void)id;  /* r->id */
 	stats_get()->signs++;
-	(void)job_start(c, r);
+	job_sign(c, r);
 }
 
 static void op_verify_req(struct conn *c, uint64_t id,
@@ -236,7 +236,7 @@ static void op_verify_req(struct conn *c, uint64_t id,
 {
 	(void)id;  /* r->id */
 	stats_get()->verifies++;
-	(void)job_start(c, r);
+	job_verify(c, r);
 }
 
 static void op_rotate_req(struct conn *c, uint64_t id,
@@ -244,7 +244,7 @@ static void op_rotate_req(struct conn *c, uint64_t id,
 {
 	(void)id;  /* r->id */
 	log_info("rotation requested by uid %u", (unsigned)conn_peer(c)->uid);
-	(void)job_start(c, r);
+	job_rotate(c, r);
 }
 
 /* by enum request_op */
