@@ -7,16 +7,39 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/dispatch.h"
 #include "daemon/log.h"
-#include "daemon/server.h"
-#include "daemon/watch.h"
 #include "shared/proto.h"
 
 #define CONN_READ_CHUNK 16384
 /* an empty output buffer keeps this much memory: a busy connection's
  * replies do not cost a malloc each, an idle one holds little */
 #define CONN_OUT_KEEP   16384
+
+struct conn {
+	int fd;
+	struct conn_peer peer;
+	const struct conn_opts *o;   /* bounds and handler */
+	ev_io rio, wio;
+	ev_timer timer;
+	struct buf in, out;
+	size_t in_off, out_off;      /* consumed prefixes */
+	unsigned inflight;
+	int hello;                   /* handshake done */
+	int closing;                 /* close once the output is written */
+	int eof;                     /* the peer will send no more */
+	int dead;                    /* fd closed */
+	int processing;              /* inside conn_process: no re-entry */
+	int refs;
+	int watching;                /* gets revocation events: never idle */
+	int pass_fd;                 /* a descriptor to send with the byte at
+				      * out offset pass_at, or -1 */
+	size_t pass_at;
+	ev_tstamp idle_from;         /* its last request, or the reply that
+				      * left none in flight */
+	ev_tstamp frame_start;
+	ev_tstamp last_write;        /* output last moved, or began to wait */
+	struct conn *prev, *next;    /* the open connections */
+};
 
 static struct ev_loop *conn_loop;
 /* A connection that holds no input reads into this buffer, shared by
@@ -39,6 +62,65 @@ void conn_ref(struct conn *c)
 	c->refs++;
 }
 
+const struct conn_peer *conn_peer(const struct conn *c)
+{
+	return &c->peer;
+}
+
+const struct conn_opts *conn_opts(const struct conn *c)
+{
+	return c->o;
+}
+
+int conn_dead(const struct conn *c)
+{
+	return c->dead;
+}
+
+int conn_greeted(const struct conn *c)
+{
+	return c->hello;
+}
+
+void conn_greet(struct conn *c)
+{
+	c->hello = 1;
+}
+
+int conn_watching(const struct conn *c)
+{
+	return c->watching;
+}
+
+void conn_set_watching(struct conn *c, int on)
+{
+	c->watching = on;
+}
+
+struct buf *conn_out(struct conn *c)
+{
+	return &c->out;
+}
+
+size_t conn_mark(const struct conn *c)
+{
+	return c->out.len;
+}
+
+void conn_rewind(struct conn *c, size_t mark)
+{
+	/* only what was appended since the mark: bytes being written stay */
+	if (mark < c->out_off || mark > c->out.len)
+		return;
+	c->out.len = mark;
+	c->out.err = 0;
+}
+
+size_t conn_unread(const struct conn *c)
+{
+	return c->out.len - c->out_off;
+}
+
 void conn_unref(struct conn *c)
 {
 	if (--c->refs > 0)
@@ -53,16 +135,16 @@ static void conn_close(struct conn *c, const char *why)
 	if (c->dead)
 		return;
 	log_debug("conn %llu (uid %u pid %d) closed: %s",
-		  (unsigned long long)c->serial, (unsigned)c->uid, (int)c->pid,
-		  why);
+		  (unsigned long long)c->peer.serial, (unsigned)c->peer.uid,
+		  (int)c->peer.pid, why);
 	ev_io_stop(conn_loop, &c->rio);
 	ev_io_stop(conn_loop, &c->wio);
 	ev_timer_stop(conn_loop, &c->timer);
 	close(c->fd);
 	c->fd = -1;
 	c->dead = 1;
-	if (c->watching)
-		watch_drop(c);
+	if (c->o->closed != NULL)
+		c->o->closed(c->o->arg, c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -84,9 +166,9 @@ void conn_close_all(void)
  * cannot make the daemon buffer without end. */
 static void conn_flow(struct conn *c)
 {
-	const struct config *cfg = server_config();
-	int want = !c->closing && !c->eof && c->inflight < cfg->max_inflight &&
-		   c->out.len - c->out_off < cfg->max_output &&
+	int want = !c->closing && !c->eof &&
+		   c->inflight < c->o->max_inflight &&
+		   c->out.len - c->out_off < c->o->max_output &&
 		   c->in.len < c->in.max;
 
 	if (want && !ev_is_active(&c->rio)) {
@@ -182,8 +264,8 @@ void conn_sent(struct conn *c, int done)
 {
 	/* a client waiting for its replies is not idle: its idle time
 	 * starts when the last one is ready, not when it last asked */
-	if (done && --c->inflight == 0)
-		c->idle_from = ev_now(conn_loop);
+	if (done)
+		conn_complete(c);
 	if (c->dead)
 		return;
 	if (c->out.err) {
@@ -201,6 +283,19 @@ void conn_sent(struct conn *c, int done)
 	/* a job finished: frames held back by flow control may go now */
 	if (!c->dead && done)
 		conn_process(c);
+}
+
+void conn_reply(struct conn *c, const void *bytes, size_t n)
+{
+	if (!c->dead)
+		buf_put(&c->out, bytes, n);
+	conn_sent(c, 1);
+}
+
+void conn_complete(struct conn *c)
+{
+	if (--c->inflight == 0)
+		c->idle_from = ev_now(conn_loop);
 }
 
 void conn_close_after(struct conn *c)
@@ -253,7 +348,7 @@ static void conn_settle_input(struct conn *c)
 /* Dispatches every complete frame already read, within flow control. */
 static void conn_process(struct conn *c)
 {
-	const struct config *cfg = server_config();
+	const struct conn_opts *o = c->o;
 	struct ag_error e;
 	size_t avail;
 	uint32_t len;
@@ -261,15 +356,15 @@ static void conn_process(struct conn *c)
 	/* a reply may close the connection: keep it allocated till the end */
 	conn_ref(c);
 	c->processing = 1;
-	while (!c->dead && !c->closing && c->inflight < cfg->max_inflight) {
+	while (!c->dead && !c->closing && c->inflight < o->max_inflight) {
 		avail = c->in.len - c->in_off;
 		if (avail < PROTO_HDR)
 			break;
 		len = proto_get_len((const uint8_t *)c->in.p + c->in_off);
 		/* the length is checked before anything is allocated for it */
-		if (len == 0 || len > cfg->max_frame) {
+		if (len == 0 || len > o->max_frame) {
 			ag_fail(&e, AG_E_FRAME_TOO_LARGE, "frame length %u not "
-				"in 1..%u", (unsigned)len, cfg->max_frame);
+				"in 1..%u", (unsigned)len, o->max_frame);
 			proto_error(&c->out, 0, &e);
 			conn_close_after(c);
 			c->processing = 0;
@@ -282,8 +377,8 @@ static void conn_process(struct conn *c)
 		c->idle_from = c->frame_start = ev_now(conn_loop);
 		c->in_off += PROTO_HDR + len;
 		c->inflight++;
-		dispatch_frame(c, (const uint8_t *)c->in.p + c->in_off - len,
-			       len);
+		o->frame(o->arg, c, (const uint8_t *)c->in.p + c->in_off - len,
+			 len);
 	}
 	c->processing = 0;
 	if (!c->dead && c->out_off < c->out.len)
@@ -321,8 +416,8 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		/* an idle connection's timer may be set for its idle deadline:
 		 * a frame that begins now must be watched for frame_timeout */
 		if (ev_timer_remaining(conn_loop, &c->timer) >
-		    server_config()->frame_timeout) {
-			c->timer.repeat = server_config()->frame_timeout;
+		    c->o->frame_timeout) {
+			c->timer.repeat = c->o->frame_timeout;
 			ev_timer_again(conn_loop, &c->timer);
 		}
 	}
@@ -361,7 +456,7 @@ static void conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct conn *c = w->data;
-	const struct config *cfg = server_config();
+	const struct conn_opts *o = c->o;
 	ev_tstamp now = ev_now(loop), deadline;
 	const char *why;
 
@@ -369,21 +464,21 @@ static void conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	if (c->in.len > c->in_off && ev_is_active(&c->rio)) {
 		/* reading, and a frame is begun: the peer owes its rest
 		 * (frames flow control holds back are our wait, not his) */
-		deadline = c->frame_start + cfg->frame_timeout;
+		deadline = c->frame_start + o->frame_timeout;
 		why = "partial frame timeout";
 	} else if (c->out.len > c->out_off) {
 		/* replies wait for a client that does not read: after
 		 * idle_timeout it is gone, and so is what it held */
-		deadline = c->last_write + cfg->idle_timeout;
+		deadline = c->last_write + o->idle_timeout;
 		why = "client not reading";
 	} else if (!c->watching && c->inflight == 0 &&
 		   c->out.len == c->out_off && c->in.len == c->in_off) {
-		deadline = c->idle_from + cfg->idle_timeout;
+		deadline = c->idle_from + o->idle_timeout;
 		why = "idle timeout";
 	} else {
 		/* busy: look again soon enough for either deadline */
-		deadline = now + (cfg->idle_timeout < cfg->frame_timeout ?
-				  cfg->idle_timeout : cfg->frame_timeout);
+		deadline = now + (o->idle_timeout < o->frame_timeout ?
+				  o->idle_timeout : o->frame_timeout);
 		why = NULL;
 	}
 	if (why != NULL && now >= deadline) {
@@ -394,9 +489,8 @@ static void conn_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ev_timer_again(loop, w);
 }
 
-void conn_open(struct ev_loop *loop, int fd)
+void conn_open(struct ev_loop *loop, int fd, const struct conn_opts *o)
 {
-	const struct config *cfg = server_config();
 	struct conn *c = calloc(1, sizeof *c);
 	struct ucred cred;
 	socklen_t len = sizeof cred;
@@ -412,17 +506,18 @@ void conn_open(struct ev_loop *loop, int fd)
 		return;
 	}
 	c->fd = fd;
-	c->serial = ++conn_serial;
-	c->uid = cred.uid;
-	c->gid = cred.gid;
-	c->pid = cred.pid;
+	c->o = o;
+	c->peer.serial = ++conn_serial;
+	c->peer.uid = cred.uid;
+	c->peer.gid = cred.gid;
+	c->peer.pid = cred.pid;
 	c->refs = 1;
 	c->pass_fd = -1;
 	/* no memory yet: reads borrow conn_scratch, replies allocate */
-	buf_init(&c->in, (size_t)cfg->max_frame + PROTO_HDR + CONN_READ_CHUNK);
+	buf_init(&c->in, (size_t)o->max_frame + PROTO_HDR + CONN_READ_CHUNK);
 	/* replies may overshoot max_output by one frame; past twice that
 	 * something is wrong and the connection ends */
-	buf_init(&c->out, 2 * (size_t)cfg->max_output + AG_FRAME_HARD_MAX);
+	buf_init(&c->out, 2 * (size_t)o->max_output + AG_FRAME_HARD_MAX);
 	c->idle_from = c->frame_start = c->last_write = ev_now(loop);
 	ev_io_init(&c->rio, conn_read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, conn_write_cb, fd, EV_WRITE);
@@ -430,7 +525,7 @@ void conn_open(struct ev_loop *loop, int fd)
 	ev_init(&c->timer, conn_timer_cb);
 	c->timer.data = c;
 	/* idle until its first bytes, which pull the timer in */
-	c->timer.repeat = cfg->idle_timeout;
+	c->timer.repeat = o->idle_timeout;
 	ev_timer_again(loop, &c->timer);
 	c->next = conn_head;
 	if (conn_head != NULL)
@@ -439,6 +534,6 @@ void conn_open(struct ev_loop *loop, int fd)
 	conn_n++;
 	ev_io_start(loop, &c->rio);
 	log_debug("conn %llu from uid %u gid %u pid %d",
-		  (unsigned long long)c->serial, (unsigned)cred.uid,
+		  (unsigned long long)c->peer.serial, (unsigned)cred.uid,
 		  (unsigned)cred.gid, (int)cred.pid);
 }

@@ -4,46 +4,55 @@
  * flight, unread output, idle and partial-frame timeouts).  A connection
  * stays allocated while pool jobs hold references to it, so a reply never
  * lands in freed memory; replies to a closed connection are dropped.
+ *
+ * struct conn is conn.c's alone: the rest of the daemon reaches a
+ * connection through the functions below, and hears from it through the
+ * callbacks of struct conn_opts, given when it opens (as ae.c's handlers
+ * are).  conn.c knows nothing of operations, the configuration or the
+ * server.
  */
 #ifndef AG_CONN_H
 #define AG_CONN_H
 
 #include <ev.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "shared/buf.h"
 
-struct conn {
-	int fd;
-	uint64_t serial;             /* for log lines */
-	uid_t uid;                   /* SO_PEERCRED, at accept */
+struct conn;
+
+/* Who is at the other end: from SO_PEERCRED at accept, never from a
+ * message; serial names the connection in log lines. */
+struct conn_peer {
+	uid_t uid;
 	gid_t gid;
 	pid_t pid;
-	ev_io rio, wio;
-	ev_timer timer;
-	struct buf in, out;
-	size_t in_off, out_off;      /* consumed prefixes */
-	unsigned inflight;
-	int hello;                   /* handshake done */
-	int closing;                 /* close once the output is written */
-	int eof;                     /* the peer will send no more */
-	int dead;                    /* fd closed */
-	int processing;              /* inside conn_process: no re-entry */
-	int refs;
-	int watching;                /* gets revocation events: never idle */
-	int pass_fd;                 /* a descriptor to send with the byte at
-				      * out offset pass_at, or -1 */
-	size_t pass_at;
-	ev_tstamp idle_from;         /* its last request, or the reply that
-				      * left none in flight */
-	ev_tstamp frame_start;
-	ev_tstamp last_write;        /* output last moved, or began to wait */
-	struct conn *prev, *next;    /* the open connections */
+	uint64_t serial;
+};
+
+/* A connection's bounds and handler, fixed when it opens; they must
+ * outlive it. */
+struct conn_opts {
+	unsigned max_frame;          /* largest request body, bytes */
+	unsigned max_inflight;       /* requests before reading stops */
+	unsigned max_output;         /* unread reply bytes before it stops */
+	unsigned idle_timeout;       /* seconds */
+	unsigned frame_timeout;      /* seconds for the rest of a frame */
+	/* Each complete frame in turn; body is valid only during the call.
+	 * Every call leads to exactly one conn_sent(c, 1), conn_reply or
+	 * conn_complete, now or later. */
+	void (*frame)(const void *arg, struct conn *c, const uint8_t *body,
+		      size_t n);
+	/* The connection closed (its descriptor is gone; references held
+	 * keep its memory).  May be NULL. */
+	void (*closed)(const void *arg, struct conn *c);
+	const void *arg;             /* given to both */
 };
 
 /* Takes over an accepted, non-blocking socket. */
-void conn_open(struct ev_loop *loop, int fd);
+void conn_open(struct ev_loop *loop, int fd, const struct conn_opts *o);
 unsigned conn_count(void);
 /* Closes every open connection (agauthd is stopping; after pool_stop,
  * so that no job holds one any more: their memory goes too). */
@@ -52,9 +61,35 @@ void conn_close_all(void);
 /* A pool job that will reply later holds a reference. */
 void conn_ref(struct conn *c);
 void conn_unref(struct conn *c);
-/* After a reply was appended to c->out: write it, and re-check flow
+
+const struct conn_peer *conn_peer(const struct conn *c);
+const struct conn_opts *conn_opts(const struct conn *c);
+/* The descriptor is closed: replies to it are dropped. */
+int conn_dead(const struct conn *c);
+/* Whether the handshake (hello) was made; conn_greet records it. */
+int conn_greeted(const struct conn *c);
+void conn_greet(struct conn *c);
+/* A watching connection gets events unasked, so it is never idle. */
+int conn_watching(const struct conn *c);
+void conn_set_watching(struct conn *c, int on);
+
+/* Where replies are appended; then conn_sent.  conn_mark is its end now,
+ * and conn_rewind(c, mark) takes back what was appended since (and the
+ * overflow it may have met). */
+struct buf *conn_out(struct conn *c);
+size_t conn_mark(const struct conn *c);
+void conn_rewind(struct conn *c, size_t mark);
+/* Reply bytes the peer has not read yet. */
+size_t conn_unread(const struct conn *c);
+
+/* After a reply was appended to conn_out(c): write it, and re-check flow
  * control.  With `done`, one request in flight completed. */
 void conn_sent(struct conn *c, int done);
+/* A whole reply made elsewhere (a pool job, a held reply) goes out, or
+ * is dropped if the connection is closed; one request completes. */
+void conn_reply(struct conn *c, const void *bytes, size_t n);
+/* One request completes with no reply (agauthd is stopping). */
+void conn_complete(struct conn *c);
 /* Reply, then close (protocol errors that end a connection). */
 void conn_close_after(struct conn *c);
 /* Drops the replies the peer has not begun to read (the rest of the one
@@ -62,8 +97,8 @@ void conn_close_after(struct conn *c);
  * descriptor due with a dropped reply is not sent.  -1 if no memory was
  * left for the rest: then the connection is closed. */
 int conn_drop_output(struct conn *c);
-/* The next byte appended to c->out carries fd (SCM_RIGHTS); the caller
- * then appends the reply.  -1 if one is already waiting to go. */
+/* The next byte appended to conn_out(c) carries fd (SCM_RIGHTS); the
+ * caller then appends the reply.  -1 if one is already waiting to go. */
 int conn_pass_fd(struct conn *c, int fd);
 
 #endif

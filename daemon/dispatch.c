@@ -15,6 +15,7 @@
 #include "daemon/revoke.h"
 #include "daemon/revoke_apply.h"
 #include "daemon/server.h"
+#include "daemon/stats.h"
 #include "daemon/watch.h"
 #include "shared/ops.h"
 #include "shared/proto.h"
@@ -25,7 +26,7 @@ enum op_right { RIGHT_ANY, RIGHT_SIGN, RIGHT_VERIFY, RIGHT_ADMIN };
 
 static void op_hello(struct conn *c, uint64_t id, const struct request *r)
 {
-	const struct config *cfg = server_config();
+	const struct conn_opts *lim = conn_opts(c);
 	struct proto_out o;
 
 	/* an unknown version cannot be spoken to: say so and hang up */
@@ -35,12 +36,13 @@ static void op_hello(struct conn *c, uint64_t id, const struct request *r)
 				   "required");
 		return;
 	}
-	c->hello = 1;
-	reply_ok(&o, &c->out, id, 5);
+	conn_greet(c);
+	reply_ok(&o, conn_out(c), id, 5);
 	proto_kv_uint(&o, "v", PROTO_VERSION);
 	proto_kv_cstr(&o, "server", DISPATCH_SERVER);
-	proto_kv_uint(&o, "max_frame", cfg->max_frame);
-	proto_kv_uint(&o, "max_inflight", cfg->max_inflight);
+	/* the bounds this connection is held to */
+	proto_kv_uint(&o, "max_frame", lim->max_frame);
+	proto_kv_uint(&o, "max_inflight", lim->max_inflight);
 	/* which cache is live: a client mapping another one re-maps */
 	proto_kv_uint(&o, "cache", cachew_instance());
 	proto_end(&o);
@@ -52,7 +54,7 @@ static void op_ping(struct conn *c, uint64_t id, const struct request *req)
 	struct proto_out o;
 
 	(void)req;
-	reply_ok(&o, &c->out, id, 0);
+	reply_ok(&o, conn_out(c), id, 0);
 	proto_end(&o);
 	conn_sent(c, 1);
 }
@@ -65,7 +67,7 @@ static void op_keys(struct conn *c, uint64_t id, const struct request *req)
 	int i;
 
 	(void)req;
-	reply_ok(&o, &c->out, id, 2);
+	reply_ok(&o, conn_out(c), id, 2);
 	proto_kv_uint(&o, "generation", kr->generation);
 	proto_key(&o, "keys");
 	msgpack_pack_array(&o.pk, (size_t)kr->n);
@@ -89,16 +91,16 @@ static void op_reload(struct conn *c, uint64_t id, const struct request *req)
 {
 	struct ag_error e;
 	struct proto_out o;
-	size_t mark = c->out.len;
+	size_t mark = conn_mark(c);
 
 	(void)req;
-	log_info("reload requested by uid %u", (unsigned)c->uid);
+	log_info("reload requested by uid %u", (unsigned)conn_peer(c)->uid);
 	if (server_reload(&e) != 0) {
 		reply_fail(c, id, &e);
 		return;
 	}
 	/* keys it removed may still hit in a dead predecessor's cache */
-	reply_ok(&o, &c->out, id, 1);
+	reply_ok(&o, conn_out(c), id, 1);
 	proto_kv_uint(&o, "generation", server_keyring()->generation);
 	proto_end(&o);
 	hold_reply(c, mark);
@@ -106,13 +108,13 @@ static void op_reload(struct conn *c, uint64_t id, const struct request *req)
 
 static void op_stats(struct conn *c, uint64_t id, const struct request *req)
 {
-	const struct server_stats *s = server_stats();
+	const struct stats *s = stats_get();
 	struct cachew_stats cs;
 	struct proto_out o;
 
 	(void)req;
 	cachew_stats(&cs);
-	reply_ok(&o, &c->out, id, 19);
+	reply_ok(&o, conn_out(c), id, 19);
 	proto_kv_uint(&o, "uptime", (uint64_t)(reply_now() - s->started));
 	proto_kv_uint(&o, "connections", conn_count());
 	proto_kv_uint(&o, "requests", s->requests);
@@ -156,7 +158,7 @@ static void op_cache(struct conn *c, uint64_t id, const struct request *req)
 		return;
 	}
 	cachew_stats(&cs);
-	reply_ok(&o, &c->out, id, 2);
+	reply_ok(&o, conn_out(c), id, 2);
 	proto_kv_uint(&o, "cache", cachew_instance());
 	proto_kv_uint(&o, "bytes", cs.bytes);
 	proto_end(&o);
@@ -168,7 +170,7 @@ static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 	enum revoke_result rc;
 	struct ag_error e;
 	struct proto_out o;
-	size_t purged, mark = c->out.len;
+	size_t purged, mark = conn_mark(c);
 	double now = reply_now();
 
 	if (req->status != REQ_OK) {
@@ -184,15 +186,16 @@ static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 	}
 	/* the value is a credential or a user's name: not for the log */
 	log_info("uid %u revoked a %s (%zu cache entries purged)%s",
-		 (unsigned)c->uid, revoke_kind_name(req->revoke_kind), purged,
-		 rc == REVOKE_IN_FORCE_NOT_PERSISTED ? "; NOT persisted" : "");
+		 (unsigned)conn_peer(c)->uid, revoke_kind_name(req->revoke_kind),
+		 purged, rc == REVOKE_IN_FORCE_NOT_PERSISTED ?
+		 "; NOT persisted" : "");
 	/* in force here and now; a dead predecessor's cache may still
 	 * answer for a moment after we started, so the reply may wait */
 	if (rc == REVOKE_IN_FORCE_NOT_PERSISTED) {
-		server_stats()->failures++;
-		proto_error(&c->out, id, &e);
+		stats_get()->failures++;
+		proto_error(conn_out(c), id, &e);
 	} else {
-		reply_ok(&o, &c->out, id, 2);
+		reply_ok(&o, conn_out(c), id, 2);
 		proto_kv_uint(&o, "purged", purged);
 		proto_kv_double(&o, "at", now);
 		proto_end(&o);
@@ -206,12 +209,12 @@ static void op_watch(struct conn *c, uint64_t id, const struct request *req)
 
 	(void)req;
 	if (watch_add(c, id) != 0) {
-		reply_fail_code(c, id, AG_E_BUSY, c->watching ?
+		reply_fail_code(c, id, AG_E_BUSY, conn_watching(c) ?
 				"this connection watches already" :
 				"too many watchers");
 		return;
 	}
-	reply_ok(&o, &c->out, id, 1);
+	reply_ok(&o, conn_out(c), id, 1);
 	proto_kv_cstr(&o, "event", "watching");
 	proto_end(&o);
 	conn_sent(c, 1);
@@ -220,24 +223,24 @@ static void op_watch(struct conn *c, uint64_t id, const struct request *req)
 static void op_sign_req(struct conn *c, uint64_t id, const struct request *r)
 {
 	(void)id;  /* r->id */
-	server_stats()->signs++;
-	(void)job_start(c, r);
+	stats_get()->signs++;
+	job_sign(c, r);
 }
 
 static void op_verify_req(struct conn *c, uint64_t id,
 			  const struct request *r)
 {
 	(void)id;  /* r->id */
-	server_stats()->verifies++;
-	(void)job_start(c, r);
+	stats_get()->verifies++;
+	job_verify(c, r);
 }
 
 static void op_rotate_req(struct conn *c, uint64_t id,
 			  const struct request *r)
 {
 	(void)id;  /* r->id */
-	log_info("rotation requested by uid %u", (unsigned)c->uid);
-	(void)job_start(c, r);
+	log_info("rotation requested by uid %u", (unsigned)conn_peer(c)->uid);
+	job_rotate(c, r);
 }
 
 typedef void dispatch_fn(struct conn *, uint64_t, const struct request *);
@@ -255,17 +258,18 @@ static const struct {
 _Static_assert(sizeof dispatch_ops / sizeof *dispatch_ops == REQ_NOPS,
 	       "one row per op of shared/ops.h");
 
-static int dispatch_allowed(const struct conn *c, enum op_right r)
+static int dispatch_allowed(const struct config *cfg, const struct conn *c,
+			    enum op_right r)
 {
-	const struct config *cfg = server_config();
+	const struct conn_peer *p = conn_peer(c);
 
 	switch (r) {
 	case RIGHT_SIGN:
-		return config_allows(&cfg->sign, c->uid, c->gid);
+		return config_allows(&cfg->sign, p->uid, p->gid);
 	case RIGHT_VERIFY:
-		return config_allows(&cfg->verify, c->uid, c->gid);
+		return config_allows(&cfg->verify, p->uid, p->gid);
 	case RIGHT_ADMIN:
-		return config_allows(&cfg->admin, c->uid, c->gid);
+		return config_allows(&cfg->admin, p->uid, p->gid);
 	default:
 		return 1;
 	}
@@ -281,9 +285,31 @@ void dispatch_end(void)
 	dispatch_zone = NULL;
 }
 
-void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
+/* A connection that watched stops watching as it closes. */
+static void dispatch_closed(const void *arg, struct conn *c)
 {
-	struct server_stats *s = server_stats();
+	(void)arg;
+	if (conn_watching(c))
+		watch_drop(c);
+}
+
+void dispatch_opts(const struct config *cfg, struct conn_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->max_frame = cfg->max_frame;
+	o->max_inflight = cfg->max_inflight;
+	o->max_output = cfg->max_output;
+	o->idle_timeout = cfg->idle_timeout;
+	o->frame_timeout = cfg->frame_timeout;
+	o->frame = dispatch_frame;
+	o->closed = dispatch_closed;
+	o->arg = cfg;
+}
+
+void dispatch_frame(const void *arg, struct conn *c, const uint8_t *body, size_t n)
+{
+	const struct config *cfg = arg;
+	struct stats *s = stats_get();
 	struct proto_msg m;
 	struct request r;
 
@@ -299,7 +325,7 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 	request_parse(&r, m.root);
 	/* before hello, anything else - a malformed request too - ends the
 	 * connection: no talking without the handshake */
-	if (!c->hello && r.op != REQ_HELLO) {
+	if (!conn_greeted(c) && r.op != REQ_HELLO) {
 		conn_close_after(c);
 		reply_fail_code(c, r.id, AG_E_HELLO, NULL);
 		goto out;
@@ -319,9 +345,10 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 	 * arguments are checked by each operation.  A peer may send
 	 * refused requests as fast as it can write: their lines are
 	 * rate-limited */
-	if (!dispatch_allowed(c, dispatch_ops[r.op].right)) {
+	if (!dispatch_allowed(cfg, c, dispatch_ops[r.op].right)) {
 		log_info_limited("refused requests", "uid %u gid %u refused %s",
-				 (unsigned)c->uid, (unsigned)c->gid,
+				 (unsigned)conn_peer(c)->uid,
+				 (unsigned)conn_peer(c)->gid,
 				 request_op_name(r.op));
 		reply_fail_code(c, r.id, AG_E_UNAUTHORIZED, NULL);
 		goto out;
@@ -330,7 +357,7 @@ void dispatch_frame(struct conn *c, const uint8_t *body, size_t n)
 	 * with their requests (request_parse bounds them); only a peer
 	 * that may verify (and map the cache) has any to report, so no
 	 * other moves the counters, not even with a ping */
-	if (dispatch_allowed(c, RIGHT_VERIFY)) {
+	if (dispatch_allowed(cfg, c, RIGHT_VERIFY)) {
 		s->cache_hits += r.ch;
 		s->cache_misses += r.cm;
 	}

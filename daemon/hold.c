@@ -39,12 +39,10 @@ static void hold_flush(int send)
 
 	while ((h = hold.head) != NULL) {
 		hold.head = h->next;
-		if (send && !h->c->dead)
-			buf_put(&h->c->out, h->bytes, h->n);
 		if (send)
-			conn_sent(h->c, 1);
+			conn_reply(h->c, h->bytes, h->n);
 		else
-			h->c->inflight--;
+			conn_complete(h->c);
 		conn_unref(h->c);
 		free(h->bytes);
 		free(h);
@@ -89,26 +87,27 @@ void hold_start(struct ev_loop *loop, const char *state_dir)
 
 void hold_reply(struct conn *c, size_t mark)
 {
+	const struct buf *out = conn_out(c);
 	struct hold_entry *h;
 
-	if (hold.open || c->out.err || c->out.len <= mark) {
+	if (hold.open || out->err || out->len <= mark) {
 		conn_sent(c, 1);
 		return;
 	}
 	h = calloc(1, sizeof *h);
-	if (h == NULL || (h->bytes = malloc(c->out.len - mark)) == NULL) {
+	if (h == NULL || (h->bytes = malloc(out->len - mark)) == NULL) {
 		/* no memory to wait with: an early "done" could be wrong, a
 		 * lost connection never is - the caller retries */
 		free(h);
 		log_warn("cannot hold a reply: closing the connection");
-		c->out.len = mark;
+		conn_rewind(c, mark);
 		conn_close_after(c);
 		conn_sent(c, 1);
 		return;
 	}
-	h->n = c->out.len - mark;
-	memcpy(h->bytes, c->out.p + mark, h->n);
-	c->out.len = mark;
+	h->n = out->len - mark;
+	memcpy(h->bytes, out->p + mark, h->n);
+	conn_rewind(c, mark);
 	conn_ref(c);
 	h->c = c;
 	*hold.tail = h;

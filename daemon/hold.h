@@ -23,7 +23,8 @@
 struct conn;
 
 void hold_start(struct ev_loop *loop, const char *state_dir);
-/* Sends (or holds) the reply appended to c->out from offset mark on;
+/* Sends (or holds) the reply appended to conn_out(c) from conn_mark
+ * mark on;
  * one request completes either way. */
 void hold_reply(struct conn *c, size_t mark);
 /* A clean stop: held replies are dropped (an early one could be wrong;

@@ -2,7 +2,6 @@
  * crypto pool for RSA, ECDSA and key generation. */
 #include "daemon/job.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,162 +9,125 @@
 #include "daemon/conn.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
+#include "daemon/memo.h"
 #include "daemon/pool.h"
 #include "daemon/reply.h"
 #include "daemon/request.h"
 #include "daemon/revoke.h"
 #include "daemon/server.h"
+#include "daemon/stats.h"
 
-/* A sign, verify or rotate: runs inline or on the pool, then replies. */
-struct op_job {
-	struct pool_job job;
+struct job;
+
+/* What a kind of job does.  run: inline, or on a pool thread.  finish:
+ * back on the loop, a pool job that succeeded (may be NULL).  end: on
+ * the loop, every pool job, before it goes (may be NULL). */
+struct job_kind {
+	void (*run)(struct job *);
+	void (*finish)(struct job *);
+	void (*end)(struct job *);
+};
+
+/* What every job has. */
+struct job {
+	struct pool_job pool;        /* first: the pool hands it back */
+	const struct job_kind *kind;
 	struct conn *c;
 	struct keyring *kr;
 	uint64_t id;
-	enum request_op op;          /* REQ_SIGN, REQ_VERIFY or REQ_ROTATE */
-	const char *arg, *opts;      /* NUL-terminated copies on the pool (the
-				      * frame is gone by then), the frame's
-				      * bytes inline */
+	/* the request's argument and options: the frame's bytes inline,
+	 * NUL-terminated copies behind the job on the pool (the frame is
+	 * gone by then); NULL where the request had none */
+	const char *arg, *opts;
 	size_t arg_len, opts_len;
-	char *copy;                  /* pool: holds arg and opts */
-	int on_loop;                 /* inline: revocations and the cache
-				      * may be touched */
-	const struct kr_key *used;   /* the key that signed or verified */
-	struct buf token;            /* pool sign: the token, for the cache */
-	struct kr_fresh *fresh;      /* rotate: the key made on the pool */
+	int on_loop;                 /* revocations and the cache may be
+				      * touched */
+	struct buf *out;             /* inline, the connection's output; on
+				      * the pool, &reply */
+	struct buf reply;
 	struct ag_error e;
 	int failed;
-	struct buf *out;             /* &reply on the pool; inline, the
-				      * connection's output */
-	struct buf reply;
+};
+
+struct sign_job {
+	struct job h;
+	const struct kr_key *used;   /* the key that signed */
+	struct buf token;            /* on the pool: the token, published
+				      * back on the loop */
+};
+
+struct verify_job {
+	struct job h;
+	const struct kr_key *used;   /* the key that verified */
+};
+
+struct rotate_job {
+	struct job h;
+	struct kr_fresh fresh;       /* the key made on the pool */
 };
 
 /* one rotation at a time: each rewrites the manifest */
 static int job_rotating;
 
 /*
- * Scratch for sign and verify, one set per thread (loop and pool), made
- * on the thread's first job and freed as it ends.  Not in thread-local
- * storage itself: glibc clears all of that for every thread as it
- * starts, 50 KiB of resident memory each whether it verifies or not; on
- * the heap only what tokens reach into is ever touched.
- */
-struct job_scratch {
-	struct jwt jwt;
-	struct vopts vopts;
-	/* vopts holds the options of vopts_len bytes parsed last on this
-	 * thread */
-	int vopts_ok;
-	size_t vopts_len;
-};
-static _Thread_local struct job_scratch *job_tls;
-static pthread_once_t job_once = PTHREAD_ONCE_INIT;
-static pthread_key_t job_key;
-
-static void job_key_make(void)
-{
-	(void)pthread_key_create(&job_key, free);
-}
-
-/* This thread's scratch; NULL, with e filled, without memory. */
-static struct job_scratch *job_scratch(struct ag_error *e)
-{
-	struct job_scratch *s = job_tls;
-
-	if (s != NULL)
-		return s;
-	pthread_once(&job_once, job_key_make);
-	s = malloc(sizeof *s);
-	if (s == NULL) {
-		ag_fail(e, AG_E_NOMEM, "no memory for a job's scratch");
-		return NULL;
-	}
-	s->vopts_ok = 0;
-	/* the key frees it when the thread ends */
-	(void)pthread_setspecific(job_key, s);
-	job_tls = s;
-	return s;
-}
-
-/*
- * Verify options, parsed.  A worker sends the same options (or none) with
- * every verify, and parsing even "{}" costs a twentieth of an HS256
- * verification: options byte for byte the same as the last ones parsed on
- * this thread are not parsed again.
- */
-static const struct vopts *job_vopts_get(struct job_scratch *s,
-					 const char *opts, size_t n,
-					 struct ag_error *e)
-{
-	struct vopts *v = &s->vopts;
-
-	if (s->vopts_ok && n == s->vopts_len &&
-	    (n == 0 || memcmp(v->text, opts, n) == 0))
-		return v;
-	s->vopts_ok = 0;
-	if (vopts_parse(v, opts, n, e) != 0)
-		return NULL;
-	s->vopts_ok = 1;
-	s->vopts_len = n;
-	return v;
-}
-
-/*
  * On the loop thread, after a sign or verify succeeded: a revoked token
  * fails verification and is never cached; any other goes into the
  * cache, so the next worker that sees it answers from memory.
  */
-static int job_publish(struct op_job *j, const struct jwt *t)
+static int job_publish(struct job *j, const struct kr_key *used,
+		       const struct jwt *t)
 {
 	if (revoke_check(t, &j->e) != 0)
 		return -1;
-	cachew_put(j->kr, j->used, t, reply_now());
+	cachew_put(j->kr, used, t, reply_now());
 	return 0;
 }
 
 /* The same from the token's bytes (signed here, or verified on the
  * pool, whose thread's decode is gone). */
-static int job_publish_token(struct op_job *j, const char *tok, size_t n)
+static int job_publish_token(struct job *j, const struct kr_key *used,
+			     const char *tok, size_t n)
 {
-	struct job_scratch *s;
+	struct memo *m;
 	struct ag_error e;
 
 	if (!cachew_enabled() && revoke_count() == 0)
 		return 0;
 	/* a token whose revocation cannot be checked is not answered */
-	s = job_scratch(&j->e);
-	if (s == NULL)
+	m = memo_get(&j->e);
+	if (m == NULL)
 		return -1;
-	if (jwt_decode(&s->jwt, tok, n, &e) != 0)
+	if (jwt_decode(&m->jwt, tok, n, &e) != 0)
 		return 0;
-	return job_publish(j, &s->jwt);
+	return job_publish(j, used, &m->jwt);
 }
 
-static void op_sign(struct op_job *j)
+static void sign_run(struct job *h)
 {
+	struct sign_job *j = (struct sign_job *)h;
 	struct sign_req r;
 	struct buf tok, added;
 	const struct kr_key *k = NULL;
 	struct proto_out o;
 
 	memset(&r, 0, sizeof r);
-	r.payload = j->arg;
-	r.payload_len = j->arg_len;
-	r.opts = j->opts;
-	r.opts_len = j->opts_len;
+	r.payload = h->arg;
+	r.payload_len = h->arg_len;
+	r.opts = h->opts;
+	r.opts_len = h->opts_len;
 	r.now = reply_now();
 	r.allow_none = server_config()->allow_none;
 	buf_init(&tok, 2 * AG_TOKEN_MAX);
 	buf_init(&added, AG_OPTS_MAX + 256);
-	if (keyring_sign(j->kr, &r, &tok, &added, &k, &j->e) != 0) {
-		j->failed = 1;
+	if (keyring_sign(h->kr, &r, &tok, &added, &k, &h->e) != 0) {
+		h->failed = 1;
 	} else {
 		j->used = k;
-		if (j->on_loop)
-			job_publish_token(j, tok.p, tok.len);
+		if (h->on_loop)
+			job_publish_token(h, k, tok.p, tok.len);
 		else
 			buf_put(&j->token, tok.p, tok.len);
-		reply_ok(&o, j->out, j->id, k->has_kid ? 3 : 2);
+		reply_ok(&o, h->out, h->id, k->has_kid ? 3 : 2);
 		proto_kv_str(&o, "token", tok.p, tok.len);
 		proto_kv_str(&o, "added", added.p ? added.p : "{}",
 			     added.p ? added.len : 2);
@@ -177,28 +139,41 @@ static void op_sign(struct op_job *j)
 	buf_free(&added);
 }
 
-static void op_verify(struct op_job *j)
+static void sign_finish(struct job *h)
 {
-	struct job_scratch *s = job_scratch(&j->e);
+	struct sign_job *j = (struct sign_job *)h;
+
+	(void)job_publish_token(h, j->used, j->token.p, j->token.len);
+}
+
+static void sign_end(struct job *h)
+{
+	buf_free(&((struct sign_job *)h)->token);
+}
+
+static void verify_run(struct job *h)
+{
+	struct verify_job *j = (struct verify_job *)h;
+	struct memo *m = memo_get(&h->e);
 	const struct vopts *v;
 	const struct kr_key *k = NULL;
 	struct jwt *t;
 	struct proto_out o;
 
-	v = s != NULL ? job_vopts_get(s, j->opts, j->opts_len, &j->e) : NULL;
-	if (v == NULL || keyring_verify(j->kr, j->arg, j->arg_len, v,
-					reply_now(), &s->jwt, &k,
-					&j->e) != 0) {
-		j->failed = 1;
+	v = m != NULL ? memo_vopts(m, h->opts, h->opts_len, &h->e) : NULL;
+	if (v == NULL || keyring_verify(h->kr, h->arg, h->arg_len, v,
+					reply_now(), &m->jwt, &k,
+					&h->e) != 0) {
+		h->failed = 1;
 		return;
 	}
-	t = &s->jwt;
+	t = &m->jwt;
 	j->used = k;
-	if (j->on_loop && job_publish(j, t) != 0) {
-		j->failed = 1;
+	if (h->on_loop && job_publish(h, k, t) != 0) {
+		h->failed = 1;
 		return;
 	}
-	reply_ok(&o, j->out, j->id, 2 + (k->has_kid != 0) +
+	reply_ok(&o, h->out, h->id, 2 + (k->has_kid != 0) +
 		    (v->complete != 0));
 	proto_kv_cstr(&o, "kind", t->kind == JWT_PAYLOAD_JSON ? "json" : "text");
 	proto_kv_bin(&o, "payload", t->payload, t->plen);
@@ -209,51 +184,72 @@ static void op_verify(struct op_job *j)
 	proto_end(&o);
 }
 
-/* The key only: op_done applies it to the keyring live by then, and
- * replies. */
-static void op_rotate(struct op_job *j)
+/* A token verified on the pool: revoked, it fails after all. */
+static void verify_finish(struct job *h)
 {
-	if (keyring_rotate_make(j->kr, j->arg, reply_now(), j->fresh,
-				&j->e) != 0)
-		j->failed = 1;
+	struct verify_job *j = (struct verify_job *)h;
+
+	h->failed = job_publish_token(h, j->used, h->arg, h->arg_len) != 0;
+}
+
+/* The key only: rotate_finish applies it to the keyring live by then. */
+static void rotate_run(struct job *h)
+{
+	struct rotate_job *j = (struct rotate_job *)h;
+
+	if (keyring_rotate_make(h->kr, h->arg, reply_now(), &j->fresh,
+				&h->e) != 0)
+		h->failed = 1;
 }
 
 /* Back on the loop: the new key goes into the keyring live now, which a
  * reload may have replaced while the key was made. */
-static void op_rotate_done(struct op_job *j)
+static void rotate_finish(struct job *h)
 {
+	struct rotate_job *j = (struct rotate_job *)h;
+	unsigned uid = (unsigned)conn_peer(h->c)->uid;
 	struct keyring *kr;
 	struct proto_out o;
 
-	if (keyring_rotate_commit(server_keyring(), j->fresh, reply_now(),
+	if (keyring_rotate_commit(server_keyring(), &j->fresh, reply_now(),
 				  server_config()->default_expiry, &kr,
-				  &j->e) != 0) {
-		log_err("rotation by uid %u refused: %s", (unsigned)j->c->uid,
-			j->e.msg);
-		j->failed = 1;
+				  &h->e) != 0) {
+		log_err("rotation by uid %u refused: %s", uid, h->e.msg);
+		h->failed = 1;
 		return;
 	}
-	log_info("rotation by uid %u: %s is primary", (unsigned)j->c->uid,
+	log_info("rotation by uid %u: %s is primary", uid,
 		 kr->keys[kr->primary].name);
 	server_set_keyring(kr);
 	/* the generation that went live: a reload while the key was made
 	 * may have moved it on */
-	reply_ok(&o, j->out, j->id, 2);
+	reply_ok(&o, h->out, h->id, 2);
 	proto_kv_cstr(&o, "kid", kr->keys[kr->primary].name);
 	proto_kv_uint(&o, "generation", kr->generation);
 	proto_end(&o);
 }
 
-static void op_run(struct pool_job *pj)
+static void rotate_end(struct job *h)
 {
-	struct op_job *j = (struct op_job *)pj;
+	keyring_rotate_drop(&((struct rotate_job *)h)->fresh);
+	job_rotating = 0;
+}
 
-	if (j->op == REQ_SIGN)
-		op_sign(j);
-	else if (j->op == REQ_VERIFY)
-		op_verify(j);
-	else
-		op_rotate(j);
+static const struct job_kind job_sign_kind = {
+	sign_run, sign_finish, sign_end
+};
+static const struct job_kind job_verify_kind = {
+	verify_run, verify_finish, NULL
+};
+static const struct job_kind job_rotate_kind = {
+	rotate_run, rotate_finish, rotate_end
+};
+
+static void job_run(struct pool_job *pj)
+{
+	struct job *j = (struct job *)pj;
+
+	j->kind->run(j);
 	if (!j->failed && j->out->err) {
 		j->failed = 1;
 		ag_fail(&j->e, AG_E_NOMEM, "reply larger than a frame");
@@ -261,9 +257,9 @@ static void op_run(struct pool_job *pj)
 }
 
 /* Back on the loop thread: the reply goes out, references drop. */
-static void op_done(struct pool_job *pj)
+static void job_done(struct pool_job *pj)
 {
-	struct op_job *j = (struct op_job *)pj;
+	struct job *j = (struct job *)pj;
 	struct conn *c = j->c;
 
 	if (pj->cancelled) {
@@ -271,79 +267,37 @@ static void op_done(struct pool_job *pj)
 		ag_fail(&j->e, AG_E_BUSY, "agauthd is stopping");
 	}
 	j->on_loop = 1;
-	if (!j->failed && j->op == REQ_VERIFY)
-		j->failed = job_publish_token(j, j->arg, j->arg_len) != 0;
-	else if (!j->failed && j->op == REQ_SIGN)
-		(void)job_publish_token(j, j->token.p, j->token.len);
-	if (!j->failed && j->op == REQ_ROTATE)
-		op_rotate_done(j);
-	if (j->op == REQ_ROTATE) {
-		keyring_rotate_drop(j->fresh);
-		job_rotating = 0;
-	}
-	if (c->dead) {
-		c->inflight--;
-	} else if (j->failed) {
+	if (!j->failed && j->kind->finish != NULL)
+		j->kind->finish(j);
+	if (j->kind->end != NULL)
+		j->kind->end(j);
+	if (conn_dead(c))
+		conn_complete(c);
+	else if (j->failed)
 		reply_fail(c, j->id, &j->e);
-	} else {
-		buf_put(&c->out, j->reply.p, j->reply.len);
-		conn_sent(c, 1);
-	}
+	else
+		conn_reply(c, j->reply.p, j->reply.len);
 	keyring_unref(j->kr);
 	conn_unref(c);
 	buf_free(&j->reply);
-	buf_free(&j->token);
-	free(j->fresh);
-	free(j->copy);
 	free(j);
 }
 
-/* The header segment last peeked at, and what it said (loop thread). */
-static char job_hdr[128];
-static size_t job_hdr_len;
-static char job_hdr_fam[3];
-static int job_hdr_rc;
-
-/*
- * jwt_peek_family, remembered: a worker's tokens come from one issuer and
- * carry the same header, byte for byte, and decoding it costs as much as
- * a twentieth of an HS256 verification.  The family depends on nothing
- * but the header segment's bytes.
- */
-static int job_family(const char *tok, size_t len, char fam[3])
+/* The head of a job for r on c with kr; the rest of the size bytes at j
+ * are zero. */
+static void job_init(struct job *j, size_t size, const struct job_kind *k,
+		     struct conn *c, const struct request *r,
+		     struct keyring *kr)
 {
-	const char *dot = memchr(tok, '.', len);
-	size_t hn = dot != NULL ? (size_t)(dot - tok) : len;
-	int rc;
-
-	if (hn > 0 && hn == job_hdr_len &&
-	    memcmp(tok, job_hdr, hn) == 0) {
-		memcpy(fam, job_hdr_fam, 3);
-		return job_hdr_rc;
-	}
-	rc = jwt_peek_family(tok, len, fam);
-	if (hn <= sizeof job_hdr) {
-		memcpy(job_hdr, tok, hn);
-		job_hdr_len = hn;
-		memcpy(job_hdr_fam, fam, 3);
-		job_hdr_rc = rc;
-	}
-	return rc;
-}
-
-/* HMAC work costs less than a trip through the pool; RSA and ECDSA
- * would stall every other client for milliseconds. */
-static int job_inline(enum request_op op, const struct keyring *kr,
-		      const char *arg, size_t alen)
-{
-	char fam[3];
-
-	if (op == REQ_ROTATE)
-		return 0;
-	if (op == REQ_SIGN)
-		return kr->primary < 0 ||
-		       kr->keys[kr->primary].key->type == KEY_SECRET;
-	return job_family(arg, alen, fam) != 0 || strcmp(fam, "HS") == 0;
+	memset(j, 0, size);
+	j->kind = k;
+	j->c = c;
+	j->kr = kr;
+	j->id = r->id;
+	j->arg = r->arg;
+	j->arg_len = r->arg_len;
+	j->opts = r->opts;
+	j->opts_len = r->opts_len;
 }
 
 /*
@@ -352,116 +306,145 @@ static int job_inline(enum request_op op, const struct keyring *kr,
  * the connection's output.  Nothing can change the keyring or free the
  * connection meanwhile, so no references are taken.
  */
-static void job_now(struct conn *c, uint64_t id, enum request_op op,
-		    struct keyring *kr, const char *arg, size_t alen,
-		    const char *opts, size_t olen)
+static void job_now(struct job *j)
 {
-	struct op_job j;
+	struct conn *c = j->c;
+	size_t mark = conn_mark(c);
 
-	j.c = c;
-	j.kr = kr;
-	j.id = id;
-	j.op = op;
-	j.arg = arg;
-	j.arg_len = alen;
-	j.opts = opts;
-	j.opts_len = olen;
-	j.copy = NULL;
-	j.fresh = NULL;
-	j.failed = 0;
-	j.on_loop = 1;
-	j.used = NULL;
-	j.out = &c->out;
-	op_run(&j.job);
-	if (j.failed) {
+	j->on_loop = 1;
+	j->out = conn_out(c);
+	job_run(&j->pool);
+	if (j->failed) {
 		/* proto_end dropped a reply too large for a frame: its error
 		 * goes out instead, as from the pool */
-		c->out.err = 0;
-		reply_fail(c, id, &j.e);
+		conn_rewind(c, mark);
+		reply_fail(c, j->id, &j->e);
 		return;
 	}
 	conn_sent(c, 1);
 }
 
-/* Returns 0 once a job will reply, -1 if the request was answered with
- * an error here. */
-static int job_make(struct conn *c, const struct request *r)
+/* A NUL-terminated copy of n bytes of s at *at, moved on; NULL for
+ * NULL. */
+static const char *job_copy(char **at, const char *s, size_t n)
 {
-	struct op_job *j;
-	struct keyring *kr = server_keyring();
-	const char *arg = r->arg, *opts = r->opts;
-	size_t alen = r->arg_len, olen = r->opts_len;
-	uint64_t id = r->id;
+	char *d = *at;
 
-	/* rotate's alg is optional; sign and verify need their argument
-	 * (request_parse says) */
-	if (r->status != REQ_OK) {
-		reply_fail_code(c, id, AG_E_BAD_REQUEST, NULL);
-		return -1;
-	}
-	if (job_inline(r->op, kr, arg, alen)) {
-		job_now(c, id, r->op, kr, arg, alen, opts, olen);
-		return 0;
-	}
-	/* one block for both copies, each NUL-terminated (rotate's alg is
-	 * read as a C string) */
-	j = calloc(1, sizeof *j);
-	if (j == NULL || (j->copy = malloc(alen + olen + 2)) == NULL ||
-	    (r->op == REQ_ROTATE &&
-	     (j->fresh = calloc(1, sizeof *j->fresh)) == NULL)) {
-		if (j != NULL)
-			free(j->copy);
-		free(j);
-		reply_fail_code(c, id, AG_E_NOMEM, NULL);
-		return -1;
-	}
-	if (arg != NULL) {
-		memcpy(j->copy, arg, alen);
-		j->arg = j->copy;
-	}
-	j->copy[alen] = '\0';
-	if (opts != NULL) {
-		memcpy(j->copy + alen + 1, opts, olen);
-		j->opts = j->copy + alen + 1;
-	}
-	j->copy[alen + 1 + olen] = '\0';
-	j->arg_len = alen;
-	j->opts_len = olen;
-	j->c = c;
-	j->id = id;
-	j->op = r->op;
-	j->kr = kr;
-	keyring_ref(j->kr);
-	conn_ref(c);
-	buf_init(&j->reply, AG_FRAME_HARD_MAX);
-	buf_init(&j->token, 2 * AG_TOKEN_MAX);
-	j->out = &j->reply;
-	j->job.run = op_run;
-	j->job.done = op_done;
-	if (pool_submit(&j->job) != 0) {
-		server_stats()->busy++;
-		ag_fail(&j->e, AG_E_BUSY, "crypto queue full (%u jobs)",
-			server_config()->pool_queue);
-		j->failed = 1;
-		op_done(&j->job);
-	}
-	return 0;
+	if (s == NULL)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	*at = d + n + 1;
+	return d;
 }
 
-int job_start(struct conn *c, const struct request *r)
+/*
+ * A job of size bytes for the pool, its arguments copied behind it
+ * (rotate's alg is read as a C string), holding references to c and kr;
+ * NULL, the request answered, without memory.
+ */
+static struct job *job_new(size_t size, const struct job_kind *k,
+			   struct conn *c, const struct request *r,
+			   struct keyring *kr)
 {
-	int rotate = r->op == REQ_ROTATE;
+	struct job *j = malloc(size + r->arg_len + r->opts_len + 2);
+	char *at;
 
-	if (rotate && job_rotating) {
-		server_stats()->busy++;
+	if (j == NULL) {
+		reply_fail_code(c, r->id, AG_E_NOMEM, NULL);
+		return NULL;
+	}
+	job_init(j, size, k, c, r, kr);
+	at = (char *)j + size;
+	j->arg = job_copy(&at, r->arg, r->arg_len);
+	j->opts = job_copy(&at, r->opts, r->opts_len);
+	j->out = &j->reply;
+	buf_init(&j->reply, AG_FRAME_HARD_MAX);
+	j->pool.run = job_run;
+	j->pool.done = job_done;
+	keyring_ref(kr);
+	conn_ref(c);
+	return j;
+}
+
+static void job_submit(struct job *j)
+{
+	if (pool_submit(&j->pool) == 0)
+		return;
+	stats_get()->busy++;
+	ag_fail(&j->e, AG_E_BUSY, "crypto queue full (%u jobs)",
+		server_config()->pool_queue);
+	j->failed = 1;
+	job_done(&j->pool);
+}
+
+/* sign and verify need their argument (request_parse says); rotate's
+ * alg is optional. */
+static int job_bad(struct conn *c, const struct request *r)
+{
+	if (r->status == REQ_OK)
+		return 0;
+	reply_fail_code(c, r->id, AG_E_BAD_REQUEST, NULL);
+	return 1;
+}
+
+/* HMAC work costs less than a trip through the pool; RSA and ECDSA
+ * would stall every other client for milliseconds. */
+void job_sign(struct conn *c, const struct request *r)
+{
+	struct keyring *kr = server_keyring();
+	struct sign_job s, *j;
+
+	if (job_bad(c, r))
+		return;
+	if (kr->primary < 0 || kr->keys[kr->primary].key->type == KEY_SECRET) {
+		job_init(&s.h, sizeof s, &job_sign_kind, c, r, kr);
+		job_now(&s.h);
+		return;
+	}
+	j = (struct sign_job *)job_new(sizeof *j, &job_sign_kind, c, r, kr);
+	if (j == NULL)
+		return;
+	buf_init(&j->token, 2 * AG_TOKEN_MAX);
+	job_submit(&j->h);
+}
+
+void job_verify(struct conn *c, const struct request *r)
+{
+	struct keyring *kr = server_keyring();
+	struct verify_job v;
+	struct job *j;
+	char fam[3];
+
+	if (job_bad(c, r))
+		return;
+	if (memo_family(r->arg, r->arg_len, fam) != 0 ||
+	    strcmp(fam, "HS") == 0) {
+		job_init(&v.h, sizeof v, &job_verify_kind, c, r, kr);
+		job_now(&v.h);
+		return;
+	}
+	j = job_new(sizeof v, &job_verify_kind, c, r, kr);
+	if (j != NULL)
+		job_submit(j);
+}
+
+void job_rotate(struct conn *c, const struct request *r)
+{
+	struct job *j;
+
+	if (job_rotating) {
+		stats_get()->busy++;
 		reply_fail_code(c, r->id, AG_E_BUSY, "a rotation is running");
-		return -1;
+		return;
 	}
-	job_rotating |= rotate;
-	if (job_make(c, r) != 0) {
-		if (rotate)
-			job_rotating = 0;
-		return -1;
-	}
-	return 0;
+	if (job_bad(c, r))
+		return;
+	j = job_new(sizeof(struct rotate_job), &job_rotate_kind, c, r,
+		    server_keyring());
+	if (j == NULL)
+		return;
+	/* until rotate_end */
+	job_rotating = 1;
+	job_submit(j);
 }

@@ -17,6 +17,8 @@
 #include <sysexits.h>
 
 #include "daemon/config.h"
+#include "daemon/conn.h"
+#include "daemon/dispatch.h"
 #include "daemon/engine/keygen.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
@@ -153,6 +155,7 @@ int main(int argc, char **argv)
 	const char *file = MAIN_DEFAULT_CONFIG;
 	static struct config cfg;
 	struct keyring *kr = NULL;
+	struct conn_opts co;
 	struct ag_error e;
 	int opt, check = 0, rc;
 
@@ -208,7 +211,8 @@ int main(int argc, char **argv)
 			 "hear from agauthd");
 	/* the state directory and the socket as root, then root never
 	 * again */
-	if (server_start(EV_DEFAULT, &cfg, kr, &e) != 0) {
+	dispatch_opts(&cfg, &co);
+	if (server_start(EV_DEFAULT, &cfg, &co, kr, &e) != 0) {
 		log_err("%s", e.msg);
 		keyring_unref(kr);
 		return main_status(&e);
@@ -231,6 +235,7 @@ int main(int argc, char **argv)
 		 kr->n, kr->primary >= 0 ? kr->keys[kr->primary].name : "none");
 	server_notify_ready();
 	server_run();
+	dispatch_end();
 	notify_close();
 	log_info("agauthd stopped");
 	return 0;

@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "daemon/conn.h"
-#include "daemon/server.h"
+#include "daemon/stats.h"
 
 double reply_now(void)
 {
@@ -24,8 +24,8 @@ void reply_ok(struct proto_out *o, struct buf *b, uint64_t id, size_t fields)
 
 void reply_fail(struct conn *c, uint64_t id, const struct ag_error *e)
 {
-	server_stats()->failures++;
-	proto_error(&c->out, id, e);
+	stats_get()->failures++;
+	proto_error(conn_out(c), id, e);
 	conn_sent(c, 1);
 }
 

@@ -13,7 +13,6 @@
 
 #include "daemon/cachew.h"
 #include "daemon/conn.h"
-#include "daemon/dispatch.h"
 #include "daemon/hold.h"
 #include "daemon/log.h"
 #include "daemon/notify.h"
@@ -21,6 +20,7 @@
 #include "daemon/reply.h"
 #include "daemon/revoke.h"
 #include "daemon/statedir.h"
+#include "daemon/stats.h"
 #include "shared/cache.h"
 
 #define SERVER_ACCEPT_BATCH 64
@@ -32,8 +32,8 @@
 static struct {
 	struct ev_loop *loop;
 	const struct config *cfg;
+	const struct conn_opts *conn;    /* what connections open with */
 	struct keyring *kr;
-	struct server_stats stats;
 	int lfd, own_path, spare;
 	ev_io accept_w;
 	ev_timer resume_w, beat_w;
@@ -49,11 +49,6 @@ const struct config *server_config(void)
 struct keyring *server_keyring(void)
 {
 	return srv.kr;
-}
-
-struct server_stats *server_stats(void)
-{
-	return &srv.stats;
 }
 
 /* "keyring generation N live: K keys, primary P", for the log and for
@@ -251,10 +246,10 @@ static void server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		if (conn_count() >= srv.cfg->max_connections) {
 			close(fd);  /* over the configured ceiling */
-			srv.stats.busy++;
+			stats_get()->busy++;
 			continue;
 		}
-		conn_open(loop, fd);
+		conn_open(loop, fd, srv.conn);
 	}
 }
 
@@ -337,12 +332,14 @@ static int server_socket(const struct config *cfg, struct ag_error *e)
 }
 
 int server_start(struct ev_loop *loop, const struct config *cfg,
-		 struct keyring *kr, struct ag_error *e)
+		 const struct conn_opts *co, struct keyring *kr,
+		 struct ag_error *e)
 {
 	srv.loop = loop;
 	srv.cfg = cfg;
+	srv.conn = co;
 	srv.kr = kr;
-	srv.stats.started = ev_now(loop);
+	stats_get()->started = ev_now(loop);
 	/* the state directory is locked, and the socket held, before
 	 * anything in the directory is read or written: a second daemon
 	 * stops at either having changed nothing */
@@ -384,7 +381,6 @@ void server_run(void)
 	pool_stop();
 	/* after the pool: the replies of jobs that were running are out */
 	conn_close_all();
-	dispatch_end();
 	revoke_close();
 	statedir_unlock();
 	if (srv.spare >= 0)

@@ -15,10 +15,10 @@ static unsigned watch_n;
 
 int watch_add(struct conn *c, uint64_t id)
 {
-	if (c->watching || watch_n == AG_WATCH_MAX)
+	if (conn_watching(c) || watch_n == AG_WATCH_MAX)
 		return -1;
 	conn_ref(c);
-	c->watching = 1;
+	conn_set_watching(c, 1);
 	watch_list[watch_n].c = c;
 	watch_list[watch_n].id = id;
 	watch_n++;
@@ -34,7 +34,7 @@ void watch_drop(struct conn *c)
 			break;
 	if (i == watch_n)
 		return;
-	c->watching = 0;
+	conn_set_watching(c, 0);
 	watch_list[i] = watch_list[--watch_n];
 	conn_unref(c);
 }
@@ -42,9 +42,7 @@ void watch_drop(struct conn *c)
 /* The bytes a watcher has not read yet. */
 static size_t watch_unread(unsigned i)
 {
-	const struct conn *c = watch_list[i].c;
-
-	return c->out.len - c->out_off;
+	return conn_unread(watch_list[i].c);
 }
 
 /*
@@ -57,6 +55,7 @@ static size_t watch_unread(unsigned i)
 static void watch_evict(unsigned i, size_t total)
 {
 	struct conn *c = watch_list[i].c;
+	const struct conn_peer *p = conn_peer(c);
 	uint64_t id = watch_list[i].id;
 	struct proto_out o;
 
@@ -65,14 +64,14 @@ static void watch_evict(unsigned i, size_t total)
 			 "left %zu bytes of revocation events unread, the most "
 			 "of the %u watchers, %zu in all ([limits] max_output "
 			 "= %u, watch_output = %u)",
-			 (unsigned long long)c->serial, (unsigned)c->uid,
-			 (int)c->pid, watch_unread(i), watch_n, total,
+			 (unsigned long long)p->serial, (unsigned)p->uid,
+			 (int)p->pid, watch_unread(i), watch_n, total,
 			 server_config()->max_output,
 			 server_config()->watch_output);
 	conn_ref(c);
 	watch_drop(c);
 	if (conn_drop_output(c) == 0) {
-		reply_ok(&o, &c->out, id, 2);
+		reply_ok(&o, conn_out(c), id, 2);
 		proto_kv_cstr(&o, "event", "rewatch");
 		proto_kv_cstr(&o, "message", "agauthd dropped this watch: its "
 			      "events went unread (past [limits] max_output "
@@ -120,7 +119,7 @@ void watch_publish(enum revoke_kind k, const char *value, size_t n,
 	 * the one swapped into its place has had its event already */
 	for (i = watch_n; i-- > 0;) {
 		c = watch_list[i].c;
-		reply_ok(&o, &c->out, watch_list[i].id, 4);
+		reply_ok(&o, conn_out(c), watch_list[i].id, 4);
 		proto_kv_cstr(&o, "event", "revoke");
 		proto_kv_cstr(&o, "kind", revoke_kind_name(k));
 		proto_kv_str(&o, "value", value, n);

@@ -1,98 +1,194 @@
-/*
- * test_dispatch.c - the op table of shared/ops.h as dispatch.c uses it.
- *
- * dispatch.c is compiled here a second time, under other external names,
- * from a list whose watch row has no handler: as a new op would be that
- * was listed before its handler was written.  Such an op must be answered
- * with a typed error, never called through NULL.
- */
-#include <stdlib.h>
+/* test_dispatch.c - request frames through a real connection to
+ * dispatch_frame: the handshake, unknown ops, garbage, and the rights
+ * check, with the peer's rights set by the configuration (the peer is
+ * this process: its uid comes from SO_PEERCRED). */
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 
-#define dispatch_frame test_dispatch_frame
-#define dispatch_end test_dispatch_end
-
-#include "daemon/conn.h"
+#include "daemon/config.h"
+#include "daemon/dispatch.h"
+#include "daemon/log.h"
 #include "daemon/request.h"
-#include "daemon/server.h"
+#include "daemon/watch.h"
 #include "shared/proto.h"
+#include "tests/unit/connpair.h"
 
-#undef AG_OP_LIST
-#define AG_OP_LIST(X) \
-	X(HELLO,  "hello",  version, ANY,    op_hello) \
-	X(PING,   "ping",   none,    ANY,    op_ping) \
-	X(SIGN,   "sign",   payload, SIGN,   op_sign_req) \
-	X(VERIFY, "verify", token,   VERIFY, op_verify_req) \
-	X(KEYS,   "keys",   none,    VERIFY, op_keys) \
-	X(RELOAD, "reload", none,    ADMIN,  op_reload) \
-	X(ROTATE, "rotate", alg,     ADMIN,  op_rotate_req) \
-	X(STATS,  "stats",  none,    ADMIN,  op_stats) \
-	X(CACHE,  "cache",  none,    VERIFY, op_cache) \
-	X(REVOKE, "revoke", revoke,  SIGN,   op_revoke) \
-	X(WATCH,  "watch",  none,    VERIFY, NULL)
+static struct config td_cfg;
+static struct conn_opts td_opts;
+static struct connpair td_p;
 
-/* op_watch is left out of the table above */
-#pragma GCC diagnostic ignored "-Wunused-function"
-#include "daemon/dispatch.c"
-
-/* A connection past hello, inside conn_process (so that replies gather
- * in c->out and nothing is written), with requests in flight. */
-static void conn_fake(struct conn *c)
+/* Only the peer's uid, or nobody. */
+static void td_acl(struct acl *a, int allowed)
 {
-	memset(c, 0, sizeof *c);
-	c->fd = -1;
-	c->pass_fd = -1;
-	c->hello = 1;
-	c->processing = 1;
-	c->inflight = 2;
-	buf_init(&c->out, AG_FRAME_HARD_MAX);
+	memset(a, 0, sizeof *a);
+	if (!allowed)
+		return;
+	a->n = 1;
+	a->e[0].id = (unsigned)getuid();
 }
 
-/* Dispatches {id, op} on c. */
-static void send_op(struct conn *c, uint64_t id, const char *op)
+static void td_setup(void)
+{
+	log_init(LOG_WARN);   /* the refusals' info lines are expected */
+	config_defaults(&td_cfg);
+	td_acl(&td_cfg.sign, 0);
+	td_acl(&td_cfg.verify, 1);
+	td_acl(&td_cfg.admin, 0);
+	dispatch_opts(&td_cfg, &td_opts);
+}
+
+static void td_teardown(void)
+{
+	cp_close(&td_p);
+	dispatch_end();
+}
+
+TestSuite(dispatch, .init = td_setup, .fini = td_teardown);
+
+/* {id, op} and, for hello, v = 1. */
+static void td_send(uint64_t id, const char *op)
 {
 	struct proto_out o;
 	struct buf b;
+	int hello = strcmp(op, "hello") == 0;
 
-	buf_init(&b, AG_FRAME_HARD_MAX);
+	buf_init(&b, 4096);
 	proto_begin(&o, &b);
-	msgpack_pack_map(&o.pk, 2);
+	msgpack_pack_map(&o.pk, hello ? 3 : 2);
 	proto_kv_uint(&o, "id", id);
 	proto_kv_cstr(&o, "op", op);
+	if (hello)
+		proto_kv_uint(&o, "v", PROTO_VERSION);
 	cr_assert_eq(proto_end(&o), 0);
-	test_dispatch_frame(c, (const uint8_t *)b.p + PROTO_HDR,
-			    b.len - PROTO_HDR);
+	cp_write(&td_p, b.p, b.len);
 	buf_free(&b);
 }
 
-Test(dispatch, op_without_handler_is_answered_not_called)
+/* The next reply: its id and ok, and for an error its code. */
+static void td_expect(uint64_t id, enum ag_err code)
 {
-	struct conn c;
 	struct proto_msg m;
-	const char *code;
-	uint64_t id, failures = server_stats()->failures;
+	uint8_t b[4096];
+	const char *s;
+	uint64_t rid;
 	size_t n;
+	long len = cp_reply(&td_p, b, sizeof b);
 
-	conn_fake(&c);
-	send_op(&c, 7, "watch");
-	/* one typed error reply, the request completed, nothing closed */
-	cr_assert_gt(c.out.len, PROTO_HDR);
-	cr_assert_eq(proto_get_len((const uint8_t *)c.out.p) + PROTO_HDR,
-		     c.out.len);
-	cr_assert_eq(proto_decode(&m, (const uint8_t *)c.out.p + PROTO_HDR,
-				  c.out.len - PROTO_HDR, NULL), 0);
-	cr_assert_eq(proto_uint(m.root, "id", &id), 0);
-	cr_assert_eq(id, 7);
-	cr_assert_eq(proto_str(m.root, "code", &code, &n), 0);
-	cr_assert_eq(proto_code_parse(code, n), AG_E_UNKNOWN_OP);
+	cr_assert_gt(len, 0, "a reply to request %llu",
+		     (unsigned long long)id);
+	cr_assert_eq(proto_decode(&m, b, (size_t)len, NULL), 0);
+	cr_assert_eq(proto_uint(m.root, "id", &rid), 0);
+	cr_assert_eq(rid, id);
+	cr_assert_eq(proto_get(m.root, "ok")->via.boolean, code == AG_OK);
+	if (code != AG_OK) {
+		cr_assert_eq(proto_str(m.root, "code", &s, &n), 0);
+		cr_assert(n == strlen(proto_code_name(code)) &&
+			  memcmp(s, proto_code_name(code), n) == 0,
+			  "request %llu: %.*s, not %s", (unsigned long long)id,
+			  (int)n, s, proto_code_name(code));
+	}
 	proto_msg_free(&m);
-	cr_assert_eq(c.inflight, 1);
-	cr_assert_eq(c.closing, 0);
-	cr_assert_eq(server_stats()->failures, failures + 1);
-	test_dispatch_end();
-	buf_free(&c.out);
+}
+
+Test(dispatch, hello_then_ping)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	td_expect(1, AG_OK);
+	td_send(2, "ping");
+	td_expect(2, AG_OK);
+}
+
+Test(dispatch, nothing_before_hello)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(7, "ping");
+	td_expect(7, AG_E_HELLO);
+	cr_assert_eq(cp_reply(&td_p, NULL, 0), -1, "then it hangs up");
+}
+
+Test(dispatch, unknown_op_answered_with_an_error)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	td_expect(1, AG_OK);
+	td_send(2, "launch");
+	td_expect(2, AG_E_UNKNOWN_OP);
+	/* and the connection goes on */
+	td_send(3, "ping");
+	td_expect(3, AG_OK);
+}
+
+/* A peer without the admin right asks for stats, without the sign right
+ * signs or revokes: refused, each, before anything runs. */
+Test(dispatch, refused_right)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	td_expect(1, AG_OK);
+	td_send(2, "stats");
+	td_expect(2, AG_E_UNAUTHORIZED);
+	td_send(3, "reload");
+	td_expect(3, AG_E_UNAUTHORIZED);
+	td_send(4, "rotate");
+	td_expect(4, AG_E_UNAUTHORIZED);
+	td_send(5, "sign");
+	td_expect(5, AG_E_UNAUTHORIZED);
+	td_send(6, "revoke");
+	td_expect(6, AG_E_UNAUTHORIZED);
+	td_send(7, "ping");
+	td_expect(7, AG_OK);
+}
+
+Test(dispatch, garbage_closes)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	td_expect(1, AG_OK);
+	cp_frame(&td_p, "\xc1\xc1\xc1", 3);
+	td_expect(0, AG_E_BAD_FRAME);
+	cr_assert_eq(cp_reply(&td_p, NULL, 0), -1, "then it hangs up");
+}
+
+/* A watcher that hangs up stops being one: the connection's closed
+ * callback, not the connection module, knows about watchers. */
+Test(dispatch, watcher_gone_with_its_connection)
+{
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	td_expect(1, AG_OK);
+	td_send(2, "watch");
+	td_expect(2, AG_OK);
+	cr_assert_eq(watch_count(), 1);
+	shutdown(td_p.peer, SHUT_RDWR);
+	cp_spin(&td_p);
+	cr_assert_eq(conn_count(), 0);
+	cr_assert_eq(watch_count(), 0);
+}
+
+/* hello reports the bounds the connection is held to. */
+Test(dispatch, hello_reports_the_connections_bounds)
+{
+	struct proto_msg m;
+	uint8_t b[4096];
+	uint64_t v;
+	long len;
+
+	td_cfg.max_frame = 4321;
+	dispatch_opts(&td_cfg, &td_opts);
+	cp_open(&td_p, &td_opts, 0);
+	td_send(1, "hello");
+	len = cp_reply(&td_p, b, sizeof b);
+	cr_assert_gt(len, 0);
+	cr_assert_eq(proto_decode(&m, b, (size_t)len, NULL), 0);
+	cr_assert_eq(proto_uint(m.root, "max_frame", &v), 0);
+	cr_assert_eq(v, 4321);
+	cr_assert_eq(proto_uint(m.root, "max_inflight", &v), 0);
+	cr_assert_eq(v, td_cfg.max_inflight);
+	proto_msg_free(&m);
 }
 
 Test(dispatch, every_op_name_is_its_own)

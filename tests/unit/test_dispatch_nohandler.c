@@ -1,0 +1,108 @@
+/*
+ * test_dispatch_nohandler.c - an op listed in shared/ops.h before its
+ * handler was written must be answered with a typed error, never called
+ * through NULL.
+ *
+ * dispatch.c is compiled here a second time, under other external names,
+ * from a list whose watch row has no handler, and driven through a real
+ * connection (tests/unit/connpair.h).
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#define dispatch_frame nh_dispatch_frame
+#define dispatch_end nh_dispatch_end
+#define dispatch_opts nh_dispatch_opts
+
+#include "daemon/config.h"
+#include "daemon/log.h"
+#include "shared/ops.h"
+#include "shared/proto.h"
+#include "tests/unit/connpair.h"
+
+#undef AG_OP_LIST
+#define AG_OP_LIST(X) \
+	X(HELLO,  "hello",  version, ANY,    op_hello) \
+	X(PING,   "ping",   none,    ANY,    op_ping) \
+	X(SIGN,   "sign",   payload, SIGN,   op_sign_req) \
+	X(VERIFY, "verify", token,   VERIFY, op_verify_req) \
+	X(KEYS,   "keys",   none,    VERIFY, op_keys) \
+	X(RELOAD, "reload", none,    ADMIN,  op_reload) \
+	X(ROTATE, "rotate", alg,     ADMIN,  op_rotate_req) \
+	X(STATS,  "stats",  none,    ADMIN,  op_stats) \
+	X(CACHE,  "cache",  none,    VERIFY, op_cache) \
+	X(REVOKE, "revoke", revoke,  SIGN,   op_revoke) \
+	X(WATCH,  "watch",  none,    VERIFY, NULL)
+
+/* op_watch is left out of the table above */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "daemon/dispatch.c"
+
+/* {id, op} (and v for hello) from the client's end. */
+static void nh_send(struct connpair *p, uint64_t id, const char *op)
+{
+	struct proto_out o;
+	struct buf b;
+	int hello = strcmp(op, "hello") == 0;
+
+	buf_init(&b, 4096);
+	proto_begin(&o, &b);
+	msgpack_pack_map(&o.pk, hello ? 3 : 2);
+	proto_kv_uint(&o, "id", id);
+	proto_kv_cstr(&o, "op", op);
+	if (hello)
+		proto_kv_uint(&o, "v", PROTO_VERSION);
+	cr_assert_eq(proto_end(&o), 0);
+	cp_write(p, b.p, b.len);
+	buf_free(&b);
+}
+
+/* The next reply's code ("" for ok). */
+static void nh_expect(struct connpair *p, uint64_t id, const char *code)
+{
+	struct proto_msg m;
+	uint8_t b[4096];
+	const char *s = "";
+	uint64_t rid;
+	size_t n = 0;
+	long len = cp_reply(p, b, sizeof b);
+
+	cr_assert_gt(len, 0, "a reply to request %llu", (unsigned long long)id);
+	cr_assert_eq(proto_decode(&m, b, (size_t)len, NULL), 0);
+	cr_assert_eq(proto_uint(m.root, "id", &rid), 0);
+	cr_assert_eq(rid, id);
+	if (!proto_get(m.root, "ok")->via.boolean)
+		cr_assert_eq(proto_str(m.root, "code", &s, &n), 0);
+	cr_assert(n == strlen(code) && memcmp(s, code, n) == 0,
+		  "request %llu: '%.*s', not '%s'", (unsigned long long)id,
+		  (int)n, s, code);
+	proto_msg_free(&m);
+}
+
+Test(dispatch, op_without_handler_is_answered_not_called)
+{
+	struct config cfg;
+	struct conn_opts opts;
+	struct connpair p;
+	uint64_t failures;
+
+	log_init(LOG_WARN);
+	config_defaults(&cfg);
+	cfg.verify.n = 1;
+	cfg.verify.e[0].id = (unsigned)getuid();
+	nh_dispatch_opts(&cfg, &opts);
+	cp_open(&p, &opts, 0);
+	nh_send(&p, 1, "hello");
+	nh_expect(&p, 1, "");
+	failures = stats_get()->failures;
+	nh_send(&p, 7, "watch");
+	nh_expect(&p, 7, proto_code_name(AG_E_UNKNOWN_OP));
+	cr_assert_eq(stats_get()->failures, failures + 1);
+	/* the request completed and the connection goes on */
+	nh_send(&p, 8, "ping");
+	nh_expect(&p, 8, "");
+	cp_close(&p);
+	nh_dispatch_end();
+}
