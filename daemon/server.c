@@ -340,6 +340,15 @@ int server_start(struct ev_loop *loop, const struct config *cfg,
 	srv.conn = co;
 	srv.kr = kr;
 	stats_get()->started = ev_now(loop);
+	/* signals first: once the socket listens, a client may connect
+	 * and a supervisor may stop us; a SIGTERM that came before the
+	 * handler would kill the daemon mid-start instead of stopping it */
+	ev_signal_init(&srv.hup_w, server_signal_cb, SIGHUP);
+	ev_signal_init(&srv.term_w, server_signal_cb, SIGTERM);
+	ev_signal_init(&srv.int_w, server_signal_cb, SIGINT);
+	ev_signal_start(loop, &srv.hup_w);
+	ev_signal_start(loop, &srv.term_w);
+	ev_signal_start(loop, &srv.int_w);
 	/* the state directory is locked, and the socket held, before
 	 * anything in the directory is read or written: a second daemon
 	 * stops at either having changed nothing */
@@ -358,12 +367,6 @@ int server_start(struct ev_loop *loop, const struct config *cfg,
 		      CACHE_BEAT_MS / 1000.0);
 	ev_timer_start(loop, &srv.beat_w);
 	hold_start(loop, cfg->state_dir);
-	ev_signal_init(&srv.hup_w, server_signal_cb, SIGHUP);
-	ev_signal_init(&srv.term_w, server_signal_cb, SIGTERM);
-	ev_signal_init(&srv.int_w, server_signal_cb, SIGINT);
-	ev_signal_start(loop, &srv.hup_w);
-	ev_signal_start(loop, &srv.term_w);
-	ev_signal_start(loop, &srv.int_w);
 	if (srv.own_path)
 		log_info("listening on %s", cfg->socket_path);
 	return 0;
