@@ -20,7 +20,7 @@ struct config_ctx {
 void config_defaults(struct config *c)
 {
 	memset(c, 0, sizeof *c);
-	c->log_level = LOG_INFO;
+	c->log_level = LOG_LEVEL_INFO;
 	c->crypto_nice = 10;
 	c->run_uid = c->run_gid = c->run_group = -1;
 	snprintf(c->socket_path, sizeof c->socket_path,

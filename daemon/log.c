@@ -9,12 +9,12 @@
 
 #include "shared/limits.h"
 
-static enum log_level log_max = LOG_INFO;
+static enum log_level log_max = LOG_LEVEL_INFO;
 static int log_journal;
 
 static const char *const log_names[8] = {
-	[LOG_ERR] = "error", [LOG_WARN] = "warning", [LOG_INFO] = "info",
-	[LOG_DEBUG] = "debug",
+	[LOG_LEVEL_ERR] = "error", [LOG_LEVEL_WARN] = "warning",
+	[LOG_LEVEL_INFO] = "info", [LOG_LEVEL_DEBUG] = "debug",
 };
 
 void log_init(enum log_level max)

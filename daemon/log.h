@@ -7,7 +7,12 @@
 #ifndef AG_LOG_H
 #define AG_LOG_H
 
-enum log_level { LOG_ERR = 3, LOG_WARN = 4, LOG_INFO = 6, LOG_DEBUG = 7 };
+/* syslog's priorities (journald reads them as <N>), under names of our
+ * own: <syslog.h>'s LOG_ERR and LOG_INFO would collide */
+enum log_level {
+	LOG_LEVEL_ERR = 3, LOG_LEVEL_WARN = 4, LOG_LEVEL_INFO = 6,
+	LOG_LEVEL_DEBUG = 7
+};
 
 void log_init(enum log_level max);
 int log_level_parse(const char *s, enum log_level *out);
@@ -41,12 +46,12 @@ void log_flush(int all);
 		static struct log_limit log_site_ = { .what = (site) };    \
 		log_limited(&log_site_, (level), __VA_ARGS__);             \
 	} while (0)
-#define log_info_limited(site, ...) LOG_LIMITED(LOG_INFO, site, __VA_ARGS__)
-#define log_warn_limited(site, ...) LOG_LIMITED(LOG_WARN, site, __VA_ARGS__)
+#define log_info_limited(site, ...) LOG_LIMITED(LOG_LEVEL_INFO, site, __VA_ARGS__)
+#define log_warn_limited(site, ...) LOG_LIMITED(LOG_LEVEL_WARN, site, __VA_ARGS__)
 
-#define log_err(...)   log_msg(LOG_ERR, __VA_ARGS__)
-#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
-#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_err(...)   log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 #endif

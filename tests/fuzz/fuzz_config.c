@@ -56,8 +56,8 @@ static void fc_range(unsigned long long v, unsigned long long lo,
 
 static void fc_check(const struct config *c)
 {
-	if (c->log_level != LOG_ERR && c->log_level != LOG_WARN &&
-	    c->log_level != LOG_INFO && c->log_level != LOG_DEBUG)
+	if (c->log_level != LOG_LEVEL_ERR && c->log_level != LOG_LEVEL_WARN &&
+	    c->log_level != LOG_LEVEL_INFO && c->log_level != LOG_LEVEL_DEBUG)
 		abort();
 	fc_range(c->threads, 0, AG_POOL_THREADS_MAX);
 	fc_range(c->crypto_nice, 0, 19);

@@ -32,7 +32,7 @@ static void td_acl(struct acl *a, int allowed)
 
 static void td_setup(void)
 {
-	log_init(LOG_WARN);   /* the refusals' info lines are expected */
+	log_init(LOG_LEVEL_WARN);   /* the refusals' info lines are expected */
 	config_defaults(&td_cfg);
 	td_acl(&td_cfg.sign, 0);
 	td_acl(&td_cfg.verify, 1);

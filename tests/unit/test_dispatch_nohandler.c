@@ -88,7 +88,7 @@ Test(dispatch, op_without_handler_is_answered_not_called)
 	struct connpair p;
 	uint64_t failures;
 
-	log_init(LOG_WARN);
+	log_init(LOG_LEVEL_WARN);
 	config_defaults(&cfg);
 	cfg.verify.n = 1;
 	cfg.verify.e[0].id = (unsigned)getuid();
