@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "daemon/cachew.h"
+#include "daemon/clock.h"
 #include "daemon/conn.h"
 #include "daemon/hold.h"
 #include "daemon/job.h"
@@ -78,7 +79,7 @@ static void op_keys(struct conn *c, uint64_t id, const struct request *req)
 		proto_kv_cstr(&o, "name", k->name);
 		proto_kv_cstr(&o, "kid", k->has_kid ? k->kid : "");
 		proto_kv_cstr(&o, "alg", k->alg->name);
-		proto_kv_cstr(&o, "state", keyring_usable(k, reply_now()) ?
+		proto_kv_cstr(&o, "state", keyring_usable(k, clock_wall()) ?
 			      keyring_state_name(k->state) : "retired");
 		proto_kv_uint(&o, "created", (uint64_t)k->created);
 		proto_kv_uint(&o, "retire", (uint64_t)k->retire);
@@ -115,7 +116,7 @@ static void op_stats(struct conn *c, uint64_t id, const struct request *req)
 	(void)req;
 	cachew_stats(&cs);
 	reply_ok(&o, conn_out(c), id, 19);
-	proto_kv_uint(&o, "uptime", (uint64_t)(reply_now() - s->started));
+	proto_kv_uint(&o, "uptime", (uint64_t)(clock_wall() - s->started));
 	proto_kv_uint(&o, "connections", conn_count());
 	proto_kv_uint(&o, "requests", s->requests);
 	proto_kv_uint(&o, "signs", s->signs);
@@ -171,7 +172,7 @@ static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 	struct ag_error e;
 	struct proto_out o;
 	size_t purged, mark = conn_mark(c);
-	double now = reply_now();
+	double now = clock_wall();
 
 	if (req->status != REQ_OK) {
 		reply_fail_code(c, id, AG_E_BAD_REQUEST, "revoke needs one of "

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "daemon/cachew.h"
+#include "daemon/clock.h"
 #include "daemon/conn.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
@@ -79,7 +80,7 @@ static int job_publish(struct job *j, const struct kr_key *used,
 {
 	if (revoke_check(t, &j->e) != 0)
 		return -1;
-	cachew_put(j->kr, used, t, reply_now());
+	cachew_put(j->kr, used, t, clock_wall());
 	return 0;
 }
 
@@ -115,7 +116,7 @@ static void sign_run(struct job *h)
 	r.payload_len = h->arg_len;
 	r.opts = h->opts;
 	r.opts_len = h->opts_len;
-	r.now = reply_now();
+	r.now = clock_wall();
 	r.allow_none = server_config()->allow_none;
 	buf_init(&tok, 2 * AG_TOKEN_MAX);
 	buf_init(&added, AG_OPTS_MAX + 256);
@@ -162,7 +163,7 @@ static void verify_run(struct job *h)
 
 	v = m != NULL ? memo_vopts(m, h->opts, h->opts_len, &h->e) : NULL;
 	if (v == NULL || keyring_verify(h->kr, h->arg, h->arg_len, v,
-					reply_now(), &m->jwt, &k,
+					clock_wall(), &m->jwt, &k,
 					&h->e) != 0) {
 		h->failed = 1;
 		return;
@@ -197,7 +198,7 @@ static void rotate_run(struct job *h)
 {
 	struct rotate_job *j = (struct rotate_job *)h;
 
-	if (keyring_rotate_make(h->kr, h->arg, reply_now(), &j->fresh,
+	if (keyring_rotate_make(h->kr, h->arg, clock_wall(), &j->fresh,
 				&h->e) != 0)
 		h->failed = 1;
 }
@@ -211,7 +212,7 @@ static void rotate_finish(struct job *h)
 	struct keyring *kr;
 	struct proto_out o;
 
-	if (keyring_rotate_commit(server_keyring(), &j->fresh, reply_now(),
+	if (keyring_rotate_commit(server_keyring(), &j->fresh, clock_wall(),
 				  server_config()->default_expiry, &kr,
 				  &h->e) != 0) {
 		log_err("rotation by uid %u refused: %s", uid, h->e.msg);

@@ -1,18 +1,8 @@
 /* reply.c - replies common to every operation. */
 #include "daemon/reply.h"
 
-#include <time.h>
-
 #include "daemon/conn.h"
 #include "daemon/stats.h"
-
-double reply_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void reply_ok(struct proto_out *o, struct buf *b, uint64_t id, size_t fields)
 {

@@ -1,6 +1,6 @@
 /*
  * reply.h - what every operation answers with: an ok map with id and ok
- * first, or an error reply; and the wall clock tokens are checked against.
+ * first, or an error reply.
  */
 #ifndef AG_REPLY_H
 #define AG_REPLY_H
@@ -13,8 +13,6 @@
 
 struct conn;
 
-/* Seconds since the epoch (CLOCK_REALTIME). */
-double reply_now(void);
 /* Starts {id, ok: true, ...} with `fields` more members to come. */
 void reply_ok(struct proto_out *o, struct buf *b, uint64_t id, size_t fields);
 /* Queues an error reply and completes the request. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "daemon/cachew.h"
+#include "daemon/clock.h"
 #include "daemon/conn.h"
 #include "daemon/hold.h"
 #include "daemon/log.h"
@@ -102,7 +103,7 @@ int server_reload(struct ag_error *e)
 	}
 	/* keys past their retire time leave the manifest, and their files
 	 * go; if that cannot be done they stay, unused */
-	if (keyring_prune(kr, reply_now(), &pruned, &pe) != 0) {
+	if (keyring_prune(kr, clock_wall(), &pruned, &pe) != 0) {
 		log_warn("reload: keys past their retire time stay: %s",
 			 pe.msg);
 	} else if (pruned != NULL) {
@@ -258,7 +259,7 @@ static void server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
  * now and then revocations past their tokens' lifetime go. */
 static void server_beat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	double now = reply_now();
+	double now = clock_wall();
 
 	(void)loop;
 	(void)w;
@@ -275,14 +276,14 @@ int server_revocations(const struct config *cfg, int flags,
 {
 	return revoke_open(cfg->state_dir, cfg->revoke_claim,
 			   cfg->revoke_horizon > 0 ? cfg->revoke_horizon :
-			   cfg->default_expiry, reply_now(), flags, e);
+			   cfg->default_expiry, clock_wall(), flags, e);
 }
 
 /* The revocations and the cache, before the first client. */
 static int server_state(const struct config *cfg, struct keyring *kr,
 			struct ag_error *e)
 {
-	double now = reply_now();
+	double now = clock_wall();
 
 	if (server_revocations(cfg, 0, e) != 0)
 		return -1;
