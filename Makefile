@@ -76,7 +76,7 @@ DAEMON_LIBS := -lev -linih
 # no mbedTLS): the protocol, and the cache reader with the claim checks
 # it runs on a hit
 CLIENTLIB_SRC := $(wildcard client/lib/*.c) shared/proto.c shared/buf.c \
-                 shared/agerr.c shared/cache.c shared/cache_hash.c \
+                 shared/agerr.c shared/algs.c shared/cache.c shared/cache_hash.c \
                  shared/vopts.c shared/json.c \
                  shared/json_write.c shared/claims.c shared/jwt.c \
                  shared/b64url.c shared/timespan.c

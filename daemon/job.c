@@ -15,6 +15,7 @@
 #include "daemon/request.h"
 #include "daemon/revoke.h"
 #include "daemon/server.h"
+#include "shared/algs.h"
 
 /* A sign, verify or rotate: runs inline or on the pool, then replies. */
 struct op_job {
@@ -332,18 +333,23 @@ static int job_family(const char *tok, size_t len, char fam[3])
 }
 
 /* HMAC work costs less than a trip through the pool; RSA and ECDSA
- * would stall every other client for milliseconds. */
+ * would stall every other client for milliseconds.  Which is which is
+ * the algorithm table's on_loop (shared/algs.h). */
 static int job_inline(enum request_op op, const struct keyring *kr,
 		      const char *arg, size_t alen)
 {
+	const struct alg *a;
 	char fam[3];
 
 	if (op == REQ_ROTATE)
 		return 0;
 	if (op == REQ_SIGN)
 		return kr->primary < 0 ||
-		       kr->keys[kr->primary].key->type == KEY_SECRET;
-	return job_family(arg, alen, fam) != 0 || strcmp(fam, "HS") == 0;
+		       kr->keys[kr->primary].alg->on_loop;
+	if (job_family(arg, alen, fam) != 0)
+		return 1;
+	a = alg_of_prefix(fam, 2);
+	return a != NULL && a->on_loop;
 }
 
 /*

@@ -29,9 +29,9 @@
 /* RFC 7515 A.1 verifies at its own time, one second before exp */
 #define A_NOW 1300819379.0
 
-static const struct jws_alg *alg(const char *name)
+static const struct alg *alg(const char *name)
 {
-	return jws_alg_find(name, strlen(name));
+	return alg_find(name, strlen(name));
 }
 
 static void check_sig(const struct key *k, const char *name, const char *in,
