@@ -11,12 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/base64.h>
-
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "daemon/engine/keygen.h"
+#include "shared/b64url.h"
 #include "daemon/log.h"
 #include "daemon/engine/secmem.h"
 #include "daemon/engine/verify.h"
@@ -262,7 +261,7 @@ static int kr_decode(struct kr_key *k, unsigned char *buf, size_t *len,
 		     unsigned char *tmp, const char *path, struct ag_error *e)
 {
 	size_t i, o = 0;
-	int rc;
+	long rc;
 
 	if (k->encoding == KR_TEXT) {
 		/* one trailing newline is the file's, not the secret's */
@@ -277,8 +276,12 @@ static int kr_decode(struct kr_key *k, unsigned char *buf, size_t *len,
 	for (i = 0; i < *len; i++)
 		if (strchr(" \t\r\n", buf[i]) == NULL)
 			tmp[o++] = buf[i];
-	rc = mbedtls_base64_decode(buf, AG_KEY_MAX, len, tmp, o);
-	return rc == 0 ? 0 : ag_fail(e, AG_E_KEYRING, "%s: not base64", path);
+	/* o <= AG_KEY_MAX characters decode to fewer bytes: buf holds them */
+	rc = b64url_decode_std(buf, (const char *)tmp, o);
+	if (rc < 0)
+		return ag_fail(e, AG_E_KEYRING, "%s: not base64", path);
+	*len = (size_t)rc;
+	return 0;
 }
 
 /* RFC 7518 section 3.2: an HS key must be at least as long as the hash

@@ -62,19 +62,6 @@ const char *keygen_encoding(const char *type)
 	return t >= 0 && keygen_types[t].secret ? "base64" : "pem";
 }
 
-/* Base64 (RFC 4648 section 4, padded) of in[0..n) into out: the url
- * alphabet's encoding, respelled. */
-static size_t keygen_base64(char *out, const uint8_t *in, size_t n)
-{
-	size_t i, len = b64url_encode(out, in, n);
-
-	for (i = 0; i < len; i++)
-		out[i] = out[i] == '-' ? '+' : out[i] == '_' ? '/' : out[i];
-	while (len % 4 != 0)
-		out[len++] = '=';
-	return len;
-}
-
 /* The material as file text: base64 of a secret and a newline, or a PEM
  * private key.  scratch: AG_KEY_MAX bytes of locked memory. */
 static int keygen_material(int t, unsigned char *out, size_t cap,
@@ -88,9 +75,9 @@ static int keygen_material(int t, unsigned char *out, size_t cap,
 				       keygen_types[t].curve, out, cap, len,
 				       scratch);
 	/* a secret is at most 64 bytes: its text fits with room to spare */
-	if (crypto_random(scratch, n) != 0 || B64URL_ENC_LEN(n) + 4 > cap)
+	if (crypto_random(scratch, n) != 0 || B64_STD_ENC_LEN(n) + 1 > cap)
 		return -1;
-	*len = keygen_base64((char *)out, scratch, n);
+	*len = b64url_encode_std((char *)out, scratch, n);
 	out[(*len)++] = '\n';
 	return 0;
 }
