@@ -150,7 +150,7 @@ $(SAN)/obj/%.o: %.c
 	$(call say,CC-SAN,$<)$(CC) $(CFLAGS) -O1 $(SANFLAGS) -MMD -MP -c -o $@ $<
 
 %/libagengine.a:
-	$(call say,AR,$@)ar rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 # whatever links the engine links $(MBEDCRYPTO) too (LDLIBS)
 $(BUILD)/libagengine.a: $(LIB_OBJ) | $(MBEDCRYPTO)
 $(SAN)/libagengine.a: $(LIB_SANOBJ) | $(MBEDCRYPTO)
@@ -164,7 +164,7 @@ $(MBEDCRYPTO):
 		--redefine-sym free=secmem_mbedtls_free \
 		"$$($(CC) -print-file-name=libmbedcrypto.a)" $@
 %/libagdaemon.a:
-	$(call say,AR,$@)ar rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 $(BUILD)/libagdaemon.a: $(call obj,$(DAEMON_SRC))
 $(SAN)/libagdaemon.a: $(call sanobj,$(DAEMON_SRC))
 
@@ -191,7 +191,7 @@ $(BUILD)/libagauth.so: $(BUILD)/libagauth.so.1
 	$(Q)ln -sf libagauth.so.1 $@
 
 $(BUILD)/libagauth.a: $(call obj,$(CLIENTLIB_SRC))
-	$(call say,AR,$@)ar rcs $@ $^
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 
 # Files that name installed paths are made again when PREFIX changes, so
 # `make` then `make install PREFIX=/usr` installs no stale /usr/local.

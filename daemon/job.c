@@ -17,6 +17,7 @@
 #include "daemon/revoke.h"
 #include "daemon/server.h"
 #include "daemon/stats.h"
+#include "shared/algs.h"
 
 struct job;
 
@@ -398,7 +399,10 @@ void job_sign(struct conn *c, const struct request *r)
 
 	if (job_bad(c, r))
 		return;
-	if (kr->primary < 0 || kr->keys[kr->primary].key->type == KEY_SECRET) {
+	/* HMAC costs less than a trip through the pool; RSA and ECDSA would
+	 * stall every other client for milliseconds: the algorithm table's
+	 * on_loop (shared/algs.h) says which is which */
+	if (kr->primary < 0 || kr->keys[kr->primary].alg->on_loop) {
 		job_init(&s.h, sizeof s, &job_sign_kind, c, r, kr);
 		job_now(&s.h);
 		return;
@@ -414,13 +418,15 @@ void job_verify(struct conn *c, const struct request *r)
 {
 	struct keyring *kr = server_keyring();
 	struct verify_job v;
+	const struct alg *a;
 	struct job *j;
 	char fam[3];
 
 	if (job_bad(c, r))
 		return;
+	/* a token not even its header makes sense of is refused inline */
 	if (memo_family(r->arg, r->arg_len, fam) != 0 ||
-	    strcmp(fam, "HS") == 0) {
+	    ((a = alg_of_prefix(fam, 2)) != NULL && a->on_loop)) {
 		job_init(&v.h, sizeof v, &job_verify_kind, c, r, kr);
 		job_now(&v.h);
 		return;

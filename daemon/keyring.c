@@ -11,12 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/base64.h>
-
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include "daemon/engine/keygen.h"
+#include "shared/b64url.h"
 #include "daemon/log.h"
 #include "daemon/engine/secmem.h"
 #include "daemon/engine/verify.h"
@@ -132,8 +131,8 @@ static int kr_field(struct kr_ctx *x, struct kr_key *k, const char *name,
 		return k->file_spec != NULL;
 	}
 	if (strcmp(name, "algorithm") == 0) {
-		k->alg = jws_alg_find(v, strlen(v));
-		if (k->alg != NULL && k->alg->family != JWS_NONE)
+		k->alg = alg_find(v, strlen(v));
+		if (k->alg != NULL && k->alg->family != ALG_NONE)
 			return 1;
 		snprintf(x->why, sizeof x->why, "unknown algorithm '%.40s'", v);
 		return 0;
@@ -262,7 +261,7 @@ static int kr_decode(struct kr_key *k, unsigned char *buf, size_t *len,
 		     unsigned char *tmp, const char *path, struct ag_error *e)
 {
 	size_t i, o = 0;
-	int rc;
+	long rc;
 
 	if (k->encoding == KR_TEXT) {
 		/* one trailing newline is the file's, not the secret's */
@@ -277,8 +276,12 @@ static int kr_decode(struct kr_key *k, unsigned char *buf, size_t *len,
 	for (i = 0; i < *len; i++)
 		if (strchr(" \t\r\n", buf[i]) == NULL)
 			tmp[o++] = buf[i];
-	rc = mbedtls_base64_decode(buf, AG_KEY_MAX, len, tmp, o);
-	return rc == 0 ? 0 : ag_fail(e, AG_E_KEYRING, "%s: not base64", path);
+	/* o <= AG_KEY_MAX characters decode to fewer bytes: buf holds them */
+	rc = b64url_decode_std(buf, (const char *)tmp, o);
+	if (rc < 0)
+		return ag_fail(e, AG_E_KEYRING, "%s: not base64", path);
+	*len = (size_t)rc;
+	return 0;
 }
 
 /* RFC 7518 section 3.2: an HS key must be at least as long as the hash
@@ -289,7 +292,7 @@ static void kr_warn_short(const struct kr_key *k, const char *path)
 {
 	unsigned want = k->alg->bits;
 
-	if (k->key->type != KEY_SECRET || k->key->bits >= want)
+	if (k->key->type != ALG_KEY_SECRET || k->key->bits >= want)
 		return;
 	log_warn("%s: [key %s] (%s%s): the HMAC secret has %u byte%s, fewer "
 		 "than the %u of %s's hash output that RFC 7518 \u00a73.2 "
@@ -348,7 +351,7 @@ static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 	}
 	/* the algorithm is bound to the key: HS to a secret, RS/PS to RSA,
 	 * ES to EC on its own curve */
-	if ((k->alg->family == JWS_HS) != (k->key->type == KEY_SECRET) ||
+	if ((k->alg->key == ALG_KEY_SECRET) != (k->key->type == ALG_KEY_SECRET) ||
 	    jws_key_fits(k->key, k->alg->name, e) != 0) {
 		ag_fail(e, AG_E_KEYRING, "%s: not a key for %s [key %s]", path,
 			k->alg->name, k->name);
@@ -547,34 +550,28 @@ int keyring_sign(const struct keyring *kr, struct sign_req *r,
 	return sign_token(k->key, r, token, added, e);
 }
 
-/* Keys of the family of the token's algorithm, as a type. */
-static int kr_family_type(const struct jwt *j, enum key_type *t)
+/* The key type of the family of the token's algorithm: jsonwebtoken
+ * tells families apart by header.alg's first two characters. */
+static int kr_family_type(const struct jwt *j, enum alg_keytype *t)
 {
-	char alg[3] = "";
-	size_t n;
+	const struct alg *a;
 	const char *raw;
+	size_t n;
 
 	if (json_type(&j->hdoc, j->alg) != JSON_STRING)
 		return -1;
 	raw = json_raw(&j->hdoc, j->alg, &n);
-	if (n < 2)
+	a = alg_of_prefix(raw, n);
+	if (a == NULL)
 		return -1;
-	memcpy(alg, raw, 2);
-	if (strcmp(alg, "HS") == 0)
-		*t = KEY_SECRET;
-	else if (strcmp(alg, "RS") == 0 || strcmp(alg, "PS") == 0)
-		*t = KEY_RSA;
-	else if (strcmp(alg, "ES") == 0)
-		*t = KEY_EC;
-	else
-		return -1;
+	*t = a->key;
 	return 0;
 }
 
 static int kr_candidates(const struct keyring *kr, const struct jwt *j,
 			 double now, const struct kr_key **c)
 {
-	enum key_type t;
+	enum alg_keytype t;
 	int i, n = 0;
 	size_t klen;
 

@@ -12,6 +12,7 @@
 #ifndef AG_KEYRING_H
 #define AG_KEYRING_H
 
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -31,7 +32,7 @@ struct kr_key {
 	int has_kid;                 /* tokens carry kid (not for an imported
 				      * SocketCluster authKey) */
 	char *file_spec;             /* as written in the manifest */
-	const struct jws_alg *alg;
+	const struct alg *alg;
 	enum kr_state state;
 	int64_t created, retire;     /* seconds; retire 0: none */
 	enum kr_encoding encoding;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -245,7 +246,7 @@ int keyring_prune(const struct keyring *kr, double now, struct keyring **out,
 int keyring_rotate_make(const struct keyring *kr, const char *alg,
 			double now, struct kr_fresh *f, struct ag_error *e)
 {
-	const struct jws_alg *a;
+	const struct alg *a;
 	char home[PATH_MAX], dir[PATH_MAX + 8];
 	unsigned char rnd[3];
 	const char *type;
@@ -258,8 +259,8 @@ int keyring_rotate_make(const struct keyring *kr, const char *alg,
 		      "HS256";
 	/* the name comes from a client: only a signing algorithm we know
 	 * names a key to make */
-	a = jws_alg_find(alg, strlen(alg));
-	type = a != NULL && a->family != JWS_NONE ?
+	a = alg_find(alg, strlen(alg));
+	type = a != NULL && a->family != ALG_NONE ?
 	       keygen_type_for_alg(a->name) : NULL;
 	if (type == NULL)
 		return ag_fail(e, AG_E_KEYRING, "cannot rotate to '%.64s'", alg);

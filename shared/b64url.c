@@ -129,3 +129,48 @@ long b64url_decode_strict(uint8_t *out, const char *in, size_t n)
 		return -1;
 	return len;
 }
+
+size_t b64url_encode_std(char *out, const uint8_t *in, size_t n)
+{
+	size_t i, len = b64url_encode(out, in, n);
+
+	/* the url alphabet's encoding, respelled and padded */
+	for (i = 0; i < len; i++)
+		out[i] = out[i] == '-' ? '+' : out[i] == '_' ? '/' : out[i];
+	while (len % 4 != 0)
+		out[len++] = '=';
+	return len;
+}
+
+long b64url_decode_std(uint8_t *out, const char *in, size_t n)
+{
+	size_t i, pad = 0, q = 0, o = 0;
+	uint32_t acc = 0;
+	int v;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		/* '=' only at the end, two at most: one text, one value */
+		if (c == '=') {
+			if (++pad > 2)
+				return -1;
+			v = 0;
+		} else {
+			v = c == '+' ? 62 : c == '/' ? 63 :
+			    c == '-' || c == '_' ? -1 : b64url_val[c];
+			if (v < 0 || pad != 0)
+				return -1;
+		}
+		acc = acc << 6 | (uint32_t)v;
+		if (++q < 4)
+			continue;
+		q = 0;
+		out[o++] = (uint8_t)(acc >> 16);
+		if (pad < 2)
+			out[o++] = (uint8_t)(acc >> 8);
+		if (pad < 1)
+			out[o++] = (uint8_t)acc;
+	}
+	return (long)o;
+}

@@ -239,8 +239,8 @@ static int cache_check_full(const char *tok, size_t len,
 	}
 	if (jwt_decode(j, tok, len, e) != 0)
 		return -1;
-	if (claims_alg_listed(j, o, claims_alg_defaults(
-				      vopts_alg_name((int)en->alg)), e) != 0)
+	/* the entry was verified with a key of its algorithm's type */
+	if (claims_alg_listed(j, o, alg_at(en->alg)->key, e) != 0)
 		return -1;
 	return claims_check(j, o, now, e);
 }

@@ -209,20 +209,18 @@ int claims_text(const struct jwt *j, const char *name, struct buf *out)
 	return out->err ? -1 : 0;
 }
 
-const char *const *claims_alg_defaults(const char *family)
+/* header.alg is one of the algorithms that take a key of this type. */
+static int claims_alg_default(const struct jwt *j, enum alg_keytype key)
 {
-	static const char *const hs[] = { "HS256", "HS384", "HS512", NULL };
-	static const char *const rsa[] = { "RS256", "RS384", "RS512",
-					   "PS256", "PS384", "PS512", NULL };
-	static const char *const ec[] = { "ES256", "ES384", "ES512", NULL };
+	const struct alg *a;
+	size_t i;
 
-	if (strncmp(family, "HS", 2) == 0)
-		return hs;
-	if (strncmp(family, "RS", 2) == 0 || strncmp(family, "PS", 2) == 0)
-		return rsa;
-	if (strncmp(family, "ES", 2) == 0)
-		return ec;
-	return NULL;
+	for (i = 0; key != ALG_KEY_NONE && i < alg_count(); i++) {
+		a = alg_at(i);
+		if (a->key == key && jwt_alg_is(j, a->name))
+			return 1;
+	}
+	return 0;
 }
 
 /* String(header.alg) occurs in the string `algorithms` (indexOf). */
@@ -249,18 +247,15 @@ static int claims_alg_substr(const struct jwt *j, const struct json_doc *o,
 }
 
 int claims_alg_listed(const struct jwt *j, const struct vopts *o,
-		      const char *const *defaults, struct ag_error *e)
+		      enum alg_keytype key, struct ag_error *e)
 {
 	const struct json_doc *d = &o->doc;
 	int a = o->algorithms, i, end;
 	enum json_type t = json_type(d, a);
 
-	if (!json_truthy(d, a)) {
-		for (; defaults != NULL && *defaults != NULL; defaults++)
-			if (jwt_alg_is(j, *defaults))
-				return 0;
-		return ag_fail(e, AG_E_INVALID_ALG, NULL);
-	}
+	if (!json_truthy(d, a))
+		return claims_alg_default(j, key) ? 0 :
+		       ag_fail(e, AG_E_INVALID_ALG, NULL);
 	if (t == JSON_STRING)
 		return claims_alg_substr(j, d, a) ? 0 :
 		       ag_fail(e, AG_E_INVALID_ALG, NULL);

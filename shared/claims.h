@@ -8,6 +8,7 @@
 #define AG_CLAIMS_H
 
 #include "shared/agerr.h"
+#include "shared/algs.h"
 #include "shared/jwt.h"
 #include "shared/vopts.h"
 
@@ -29,14 +30,12 @@ int claims_check_times(const struct claims_times *t, const struct vopts *o,
 
 /*
  * jsonwebtoken's options.algorithms check: header.alg must be listed,
- * or, when the option is falsy, be one of `defaults` (the key type's
- * algorithms; NULL for no key).
+ * or, when the option is falsy, be one of the defaults jsonwebtoken
+ * picks by key type: the algorithms of shared/algs.h that take `key`
+ * (ALG_KEY_NONE for no key: none).
  */
 int claims_alg_listed(const struct jwt *j, const struct vopts *o,
-		      const char *const *defaults, struct ag_error *e);
-/* The default algorithms of a family ("HS", "RS", "PS", "ES"), as
- * jsonwebtoken picks them by key type; NULL if none. */
-const char *const *claims_alg_defaults(const char *family);
+		      enum alg_keytype key, struct ag_error *e);
 
 /*
  * The text a revocation names a claim's value by: a string's characters

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "shared/algs.h"
+
 /* String.prototype.trim's white space and line terminators. */
 static int vopts_js_space(int u)
 {
@@ -45,24 +47,21 @@ static void vopts_early(struct vopts *o, int ct, int aiakt)
 			"allowInvalidAsymmetricKeyTypes must be a boolean");
 }
 
-static const char *const vopts_algs[VOPTS_ALGS] = {
-	"HS256", "HS384", "HS512", "RS256", "RS384", "RS512",
-	"PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
-};
+/* The first VOPTS_ALGS rows of the algorithm table (shared/algs.h),
+ * every one but "none": their numbers are the cache's alg byte. */
+static const char *vopts_algs(int i)
+{
+	return alg_at((size_t)i)->name;
+}
 
 int vopts_alg_index(const char *name, size_t n)
 {
 	int i;
 
 	for (i = 0; n == 5 && i < VOPTS_ALGS; i++)
-		if (memcmp(vopts_algs[i], name, 5) == 0)
+		if (memcmp(vopts_algs(i), name, 5) == 0)
 			return i;
 	return -1;
-}
-
-const char *vopts_alg_name(int i)
-{
-	return i >= 0 && i < VOPTS_ALGS ? vopts_algs[i] : NULL;
 }
 
 /*
@@ -92,13 +91,13 @@ static void vopts_fast(struct vopts *o)
 		end = json_skip(d, a);
 		for (i = a + 1; i < end; i = json_skip(d, i))
 			for (k = 0; k < VOPTS_ALGS; k++)
-				if (json_str_eq(d, i, vopts_algs[k], 5))
+				if (json_str_eq(d, i, vopts_algs(k), 5))
 					o->alg_mask |= 1u << k;
 	} else if (json_type(d, a) == JSON_STRING) {
 		buf_init(&s, AG_OPTS_MAX);
 		json_str_utf8(d, a, &s);
 		for (k = 0; k < VOPTS_ALGS && s.err == 0; k++)
-			if (s.len >= 5 && memmem(s.p, s.len, vopts_algs[k], 5))
+			if (s.len >= 5 && memmem(s.p, s.len, vopts_algs(k), 5))
 				o->alg_mask |= 1u << k;
 		i = s.err;
 		buf_free(&s);

@@ -41,11 +41,10 @@ struct vopts {
 int vopts_parse(struct vopts *o, const char *json, size_t n,
 		struct ag_error *e);
 
-/* The signing algorithms by number (HS256 .. ES512, in jws order):
- * -1 for any other name. */
+/* The signing algorithms by number, their rows in shared/algs.h (HS256
+ * .. ES512): -1 for any other name. */
 #define VOPTS_ALGS 12
 int vopts_alg_index(const char *name, size_t n);
-const char *vopts_alg_name(int i);
 
 /* The seconds verify compares against: clockTimestamp, or floor(now). */
 double vopts_now(const struct vopts *o, double now);

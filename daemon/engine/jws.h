@@ -1,8 +1,9 @@
 /*
- * jws.h - the JWS algorithms of RFC 7518 as jwa implements them for
- * jsonwebtoken: HS/RS/PS/ES 256/384/512 and none.  Signatures are
- * base64url; ECDSA signatures are raw r||s of fixed width; PS uses a salt
- * as long as the digest; HMACs compare in constant time.
+ * jws.h - JWS signatures as jwa makes them for jsonwebtoken, for the
+ * algorithms of shared/algs.h.  Signatures are base64url; ECDSA
+ * signatures are raw r||s of fixed width; PS uses a salt as long as the
+ * digest; HMACs compare in constant time.  The crypto itself is the
+ * backend's (daemon/engine/crypto.h).
  */
 #ifndef AG_JWS_H
 #define AG_JWS_H
@@ -11,19 +12,10 @@
 #include <stdint.h>
 
 #include "shared/agerr.h"
+#include "shared/algs.h"
 #include "shared/buf.h"
 #include "daemon/engine/key.h"
 
-enum jws_family { JWS_HS, JWS_RS, JWS_PS, JWS_ES, JWS_NONE };
-
-struct jws_alg {
-	const char *name;
-	enum jws_family family;
-	unsigned bits;           /* digest size */
-};
-
-/* The algorithm named exactly s[0..n) (jwa's regex), or NULL. */
-const struct jws_alg *jws_alg_find(const char *s, size_t n);
 /* jwa's TypeError for an unknown algorithm name. */
 int jws_alg_unknown(struct ag_error *e, const char *name, size_t n);
 
@@ -32,12 +24,12 @@ int jws_alg_unknown(struct ag_error *e, const char *name, size_t n);
 int jws_key_fits(const struct key *k, const char *alg, struct ag_error *e);
 
 /* Appends the base64url signature of in[0..n) to out. */
-int jws_sign(const struct key *k, const struct jws_alg *a, const uint8_t *in,
+int jws_sign(const struct key *k, const struct alg *a, const uint8_t *in,
 	     size_t n, struct buf *out, struct ag_error *e);
 /* 0 if sig (base64url) is a valid signature of in under k; otherwise -1
  * with "invalid signature" or jwa's TypeError for an ECDSA signature of
  * the wrong length. */
-int jws_verify(const struct key *k, const struct jws_alg *a,
+int jws_verify(const struct key *k, const struct alg *a,
 	       const uint8_t *in, size_t n, const char *sig, size_t siglen,
 	       struct ag_error *e);
 

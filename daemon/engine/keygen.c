@@ -8,31 +8,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <mbedtls/base64.h>
-#include <mbedtls/ecp.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/pem.h>
-#include <mbedtls/rsa.h>
-
-#include "daemon/engine/key.h"
+#include "daemon/engine/crypto.h"
 #include "daemon/engine/secmem.h"
+#include "shared/algs.h"
+#include "shared/b64url.h"
 #include "shared/limits.h"
 
 static const struct {
-	const char *type, *alg;
-	int rsa_bits;                /* 0 for the others */
-	mbedtls_ecp_group_id curve;
+	const char *type;
+	enum alg_keytype key;
+	unsigned rsa_bits;           /* RSA */
+	enum alg_curve curve;        /* EC */
 	size_t secret;               /* HMAC secret bytes */
 } keygen_types[] = {
-	{ "hs256", "HS256", 0, MBEDTLS_ECP_DP_NONE, 32 },
-	{ "hs384", "HS384", 0, MBEDTLS_ECP_DP_NONE, 48 },
-	{ "hs512", "HS512", 0, MBEDTLS_ECP_DP_NONE, 64 },
-	{ "rsa2048", "RS256", 2048, MBEDTLS_ECP_DP_NONE, 0 },
-	{ "rsa3072", NULL, 3072, MBEDTLS_ECP_DP_NONE, 0 },
-	{ "rsa4096", NULL, 4096, MBEDTLS_ECP_DP_NONE, 0 },
-	{ "p256", "ES256", 0, MBEDTLS_ECP_DP_SECP256R1, 0 },
-	{ "p384", "ES384", 0, MBEDTLS_ECP_DP_SECP384R1, 0 },
-	{ "p521", "ES512", 0, MBEDTLS_ECP_DP_SECP521R1, 0 },
+	{ "hs256", ALG_KEY_SECRET, 0, ALG_CURVE_NONE, 32 },
+	{ "hs384", ALG_KEY_SECRET, 0, ALG_CURVE_NONE, 48 },
+	{ "hs512", ALG_KEY_SECRET, 0, ALG_CURVE_NONE, 64 },
+	{ "rsa2048", ALG_KEY_RSA, 2048, ALG_CURVE_NONE, 0 },
+	{ "rsa3072", ALG_KEY_RSA, 3072, ALG_CURVE_NONE, 0 },
+	{ "rsa4096", ALG_KEY_RSA, 4096, ALG_CURVE_NONE, 0 },
+	{ "p256", ALG_KEY_EC, 0, ALG_P256, 0 },
+	{ "p384", ALG_KEY_EC, 0, ALG_P384, 0 },
+	{ "p521", ALG_KEY_EC, 0, ALG_P521, 0 },
 };
 #define KEYGEN_NTYPES (sizeof keygen_types / sizeof *keygen_types)
 
@@ -53,15 +50,9 @@ int keygen_valid_type(const char *type)
 
 const char *keygen_type_for_alg(const char *alg)
 {
-	size_t i;
+	const struct alg *a = alg_find(alg, strlen(alg));
 
-	/* RS and PS keys are RSA keys: 2048 bits, as jsonwebtoken's floor */
-	if (strncmp(alg, "RS", 2) == 0 || strncmp(alg, "PS", 2) == 0)
-		return "rsa2048";
-	for (i = 0; i < KEYGEN_NTYPES; i++)
-		if (keygen_types[i].alg && strcmp(keygen_types[i].alg, alg) == 0)
-			return keygen_types[i].type;
-	return NULL;
+	return a != NULL ? a->keygen : NULL;
 }
 
 const char *keygen_encoding(const char *type)
@@ -71,69 +62,24 @@ const char *keygen_encoding(const char *type)
 	return t >= 0 && keygen_types[t].secret ? "base64" : "pem";
 }
 
-/*
- * A PEM private key, as mbedtls_pk_write_key_pem writes it, but through a
- * DER buffer of ours: mbedTLS's own is a stack array it never zeroes.
- */
-static int keygen_pem(mbedtls_pk_context *pk, unsigned char *der,
-		      unsigned char *out, size_t cap, size_t *len)
-{
-	int rsa = mbedtls_pk_get_type(pk) == MBEDTLS_PK_RSA;
-	int n, rc;
-
-	/* the DER is written at the end of the buffer */
-	n = mbedtls_pk_write_key_der(pk, der, AG_KEY_MAX);
-	if (n < 0)
-		return n;
-	rc = mbedtls_pem_write_buffer(rsa ? "-----BEGIN RSA PRIVATE KEY-----\n" :
-				      "-----BEGIN EC PRIVATE KEY-----\n",
-				      rsa ? "-----END RSA PRIVATE KEY-----\n" :
-				      "-----END EC PRIVATE KEY-----\n",
-				      der + AG_KEY_MAX - n, (size_t)n, out, cap,
-				      len);
-	/* the length counts the terminating NUL */
-	if (rc == 0 && *len > 0)
-		(*len)--;
-	return rc;
-}
-
-/* The material as file text: base64 of a secret, or a PEM private key.
- * scratch: AG_KEY_MAX bytes of locked memory. */
+/* The material as file text: base64 of a secret and a newline, or a PEM
+ * private key.  scratch: AG_KEY_MAX bytes of locked memory. */
 static int keygen_material(int t, unsigned char *out, size_t cap,
 			   size_t *len, unsigned char *scratch)
 {
-	mbedtls_pk_context pk;
-	int rc;
+	size_t n = keygen_types[t].secret;
 
-	if (keygen_types[t].secret) {
-		rc = key_rng(NULL, scratch, keygen_types[t].secret);
-		if (rc == 0)
-			rc = mbedtls_base64_encode(out, cap - 1, len, scratch,
-						   keygen_types[t].secret);
-		if (rc == 0)
-			out[(*len)++] = '\n';
-		return rc;
-	}
-	mbedtls_pk_init(&pk);
-	if (keygen_types[t].rsa_bits) {
-		rc = mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(
-					      MBEDTLS_PK_RSA));
-		if (rc == 0)
-			rc = mbedtls_rsa_gen_key(mbedtls_pk_rsa(pk), key_rng,
-						 NULL,
-						 (unsigned)keygen_types[t].rsa_bits,
-						 65537);
-	} else {
-		rc = mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(
-					      MBEDTLS_PK_ECKEY));
-		if (rc == 0)
-			rc = mbedtls_ecp_gen_key(keygen_types[t].curve,
-						 mbedtls_pk_ec(pk), key_rng, NULL);
-	}
-	if (rc == 0)
-		rc = keygen_pem(&pk, scratch, out, cap, len);
-	mbedtls_pk_free(&pk);   /* zeroes the bignums it frees */
-	return rc;
+	if (n == 0)
+		return crypto_generate(keygen_types[t].key,
+				       keygen_types[t].rsa_bits,
+				       keygen_types[t].curve, out, cap, len,
+				       scratch);
+	/* a secret is at most 64 bytes: its text fits with room to spare */
+	if (crypto_random(scratch, n) != 0 || B64_STD_ENC_LEN(n) + 1 > cap)
+		return -1;
+	*len = b64url_encode_std((char *)out, scratch, n);
+	out[(*len)++] = '\n';
+	return 0;
 }
 
 int keygen_write(const char *type, const char *path, int force,

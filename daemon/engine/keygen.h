@@ -1,7 +1,7 @@
 /*
  * keygen.h - new key material: HMAC secrets from the system CSPRNG
- * (getrandom), RSA and EC private keys with mbedTLS, written to a file
- * that only its owner can read.  Used by `agauthd keygen` (and so by
+ * (getrandom), RSA and EC private keys from the crypto backend
+ * (crypto_generate), written to a file that only its owner can read.  Used by `agauthd keygen` (and so by
  * `agauthctl keygen`) and by the rotate operation.
  */
 #ifndef AG_KEYGEN_H

@@ -6,7 +6,7 @@
  * out of core dumps (MADV_DONTDUMP) and wiped in a forked child
  * (MADV_WIPEONFORK).  Every block is zeroed when it is freed.
  *
- * Holds the pre-keyed HMAC states (struct key_hmac), the buffers key files
+ * Holds the pre-keyed HMAC states (struct crypto_hmac_states of the backend, daemon/engine/crypto_mbedtls.h), the buffers key files
  * are read and decoded into, and everything mbedTLS allocates: the build
  * links a copy of libmbedcrypto.a whose calloc and free are renamed to
  * secmem_mbedtls_calloc and secmem_mbedtls_free (Debian's mbedTLS is built

@@ -12,7 +12,8 @@
  * twice, and keyring_current finds the manifest it was loaded from;
  * what a prune or a rotation writes loads again, to the same keys, with
  * nothing past its retire time but the primary, and the rotated key
- * primary.
+ * primary.  The same bytes go through the key files' base64 decoder
+ * too.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -24,6 +25,8 @@
 
 #include "daemon/engine/keygen.h"
 #include "daemon/keyring.h"
+#include "shared/b64url.h"
+#include "shared/limits.h"
 
 #define FK_NOW   1800000000.0
 #define FK_LATER 4000000000.0
@@ -138,6 +141,27 @@ static void fk_check_rewrite(const struct keyring *kr,
 	keyring_unref(again);
 }
 
+/* The decoder of base64 key files, on the same bytes: within its bound,
+ * and a whole text's bytes encode to as long a text that decodes to
+ * them again. */
+static void fk_base64(const uint8_t *data, size_t size)
+{
+	static uint8_t out[B64URL_DEC_MAX(AG_KEY_MAX)], back[sizeof out];
+	static char again[B64_STD_ENC_LEN(sizeof out)];
+	long n;
+
+	if (size > AG_KEY_MAX)
+		return;
+	n = b64url_decode_std(out, (const char *)data, size);
+	if (n < 0 || size % 4 != 0)
+		return;
+	if ((size_t)n > size / 4 * 3 ||
+	    b64url_encode_std(again, out, (size_t)n) != size ||
+	    b64url_decode_std(back, again, size) != n ||
+	    memcmp(back, out, (size_t)n) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct keyring *kr, *next = NULL, *rotated;
@@ -149,6 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fk_dir[0] == '\0')
 		fk_setup();
+	fk_base64(data, size);
 	for (i = 0; i < 2; i++)
 		fk_write(fk_files[i], fk_bytes[i], fk_len[i]);
 	fk_write("keyring.conf", data, size);

@@ -1,7 +1,9 @@
 /* test_b64url.c - base64url codec. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <mbedtls/base64.h>
 
 #include "shared/b64url.h"
 
@@ -57,4 +59,46 @@ Test(b64url, loose_matches_node_buffer)
 	cr_assert_eq(b64url_decode_loose(out, "YW=J", 4), -1);
 	cr_assert_eq(b64url_loose_len(5), 3);
 	cr_assert_eq(b64url_loose_len(86), 64);
+}
+
+Test(b64url, standard_alphabet_round_trips_padded)
+{
+	char out[16];
+	uint8_t back[16];
+
+	cr_assert_eq(b64url_encode_std(out, (const uint8_t *)"\xfb\xff", 2), 4);
+	cr_assert_arr_eq(out, "+/8=", 4);
+	cr_assert_eq(b64url_decode_std(back, out, 4), 2);
+	cr_assert_arr_eq(back, "\xfb\xff", 2);
+	cr_assert_eq(b64url_encode_std(out, (const uint8_t *)"f", 1), 4);
+	cr_assert_arr_eq(out, "Zg==", 4);
+}
+
+/* Key files decoded exactly as mbedTLS 2.28's decoder did before it
+ * (whitespace already removed): the same texts refused (url alphabet,
+ * '=' inside or thrice, bytes above 127), the same bytes out. */
+Test(b64url, standard_decoder_is_the_one_it_replaces)
+{
+	static const char alpha[] = "ABab09+/=-_\x80!";
+	char s[12];
+	uint8_t a[16], b[16];
+	size_t olen;
+	long m;
+	int it, n, i, rc;
+
+	srand(7);
+	for (it = 0; it < 300000; it++) {
+		n = rand() % 11;
+		for (i = 0; i < n; i++)
+			s[i] = alpha[rand() % (int)(sizeof alpha - 1)];
+		rc = mbedtls_base64_decode(a, sizeof a, &olen,
+					   (const unsigned char *)s, (size_t)n);
+		m = b64url_decode_std(b, s, (size_t)n);
+		cr_assert_eq(rc != 0, m < 0, "'%.*s': mbedTLS %d, ours %ld", n,
+			     s, rc, m);
+		if (rc == 0) {
+			cr_assert_eq((size_t)m, olen, "'%.*s'", n, s);
+			cr_assert_arr_eq(a, b, olen, "'%.*s'", n, s);
+		}
+	}
 }

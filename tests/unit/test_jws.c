@@ -4,7 +4,10 @@
 
 #include <criterion/criterion.h>
 
+#include "daemon/engine/crypto.h"
 #include "daemon/engine/jws.h"
+#include "shared/b64url.h"
+#include "shared/limits.h"
 #include "tests/unit/util.h"
 
 #define PAYLOAD "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6" \
@@ -29,9 +32,9 @@
 /* RFC 7515 A.1 verifies at its own time, one second before exp */
 #define A_NOW 1300819379.0
 
-static const struct jws_alg *alg(const char *name)
+static const struct alg *alg(const char *name)
 {
-	return jws_alg_find(name, strlen(name));
+	return alg_find(name, strlen(name));
 }
 
 static void check_sig(const struct key *k, const char *name, const char *in,
@@ -149,5 +152,35 @@ Test(jws, rfc7519_6_1_unsecured_jwt)
 	cr_assert_eq(ut_verify(k, tok, "{\"algorithms\":[\"none\"]}", A_NOW,
 			       &e), -1);
 	cr_assert_str_eq(e.msg, "jwt signature is required");
+	key_free(k);
+}
+
+/* An RSA modulus of a size that is not a whole number of bytes (2050
+ * bits): the signature is as wide as the modulus in bytes (257), not
+ * bits / 8, or every token signed with such a key is cut short and never
+ * verifies.  (mbedTLS reports such a key's size rounded up to bytes; a
+ * backend that reports it exactly must sign whole signatures too.) */
+Test(jws, rsa_key_of_an_odd_size_signs_whole_signatures)
+{
+	static uint8_t pem[2 * AG_KEY_MAX];
+	const char *const algs[] = { "RS256", "PS384" };
+	struct key *k;
+	struct ag_error e;
+	struct buf sig;
+	size_t len, i;
+
+	cr_assert_eq(crypto_generate(ALG_KEY_RSA, 2050, ALG_CURVE_NONE, pem,
+				     AG_KEY_MAX, &len, pem + AG_KEY_MAX), 0);
+	cr_assert_eq(key_load(&k, pem, len, KEY_USE_SIGN, &e), 0, "%s", e.msg);
+	for (i = 0; i < 2; i++) {
+		buf_init(&sig, 1024);
+		cr_assert_eq(jws_sign(k, alg(algs[i]), (const uint8_t *)A2_IN,
+				      strlen(A2_IN), &sig, &e), 0);
+		cr_assert_eq(sig.len, B64URL_ENC_LEN(257), "%s", algs[i]);
+		cr_assert_eq(jws_verify(k, alg(algs[i]), (const uint8_t *)A2_IN,
+					strlen(A2_IN), sig.p, sig.len, &e), 0,
+			     "%s: %s", algs[i], e.msg);
+		buf_free(&sig);
+	}
 	key_free(k);
 }

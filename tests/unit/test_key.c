@@ -14,16 +14,16 @@ Test(key, secrets_and_pem)
 {
 	struct key *k = ut_key_str("my authKey", KEY_USE_SIGN);
 
-	cr_assert_eq(k->type, KEY_SECRET);
+	cr_assert_eq(k->type, ALG_KEY_SECRET);
 	key_free(k);
 	k = ut_key_file(VEC "a2.key.pem", KEY_USE_SIGN);
-	cr_assert_eq(k->type, KEY_RSA);
+	cr_assert_eq(k->type, ALG_KEY_RSA);
 	cr_assert_eq(k->bits, 2048);
 	cr_assert(k->is_private);
 	key_free(k);
 	k = ut_key_file(VEC "a4.pub.pem", KEY_USE_VERIFY);
-	cr_assert_eq(k->type, KEY_EC);
-	cr_assert_eq(k->curve, KEY_P521);
+	cr_assert_eq(k->type, ALG_KEY_EC);
+	cr_assert_eq(k->curve, ALG_P521);
 	cr_assert(!k->is_private);
 	key_free(k);
 }
@@ -38,7 +38,7 @@ Test(key, private_pem_verifies_public_pem_never_signs)
 	size_t n;
 	char *pem = ut_read(VEC "a3.pub.pem", &n);
 
-	cr_assert_eq(k->type, KEY_EC);
+	cr_assert_eq(k->type, ALG_KEY_EC);
 	key_free(k);
 	cr_assert_eq(key_load(&k, (const uint8_t *)pem, n, KEY_USE_SIGN, &e),
 		     -1, "a public key PEM loaded for signing");

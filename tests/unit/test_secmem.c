@@ -13,6 +13,9 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/rsa.h>
 
+/* where the mbedTLS backend keeps key bytes (its own test) */
+#define CRYPTO_MBEDTLS_INTERNAL
+#include "daemon/engine/crypto_mbedtls.h"
 #include "daemon/engine/key.h"
 #include "daemon/engine/keygen.h"
 #include "daemon/keyring.h"
@@ -112,7 +115,7 @@ Test(secmem, region_is_locked_and_left_out_of_dumps)
 Test(secmem, hmac_key_is_zeroed_by_key_free)
 {
 	struct key *k = ut_key_str("a-distinctive-hmac-secret", KEY_USE_SIGN);
-	struct key_hmac *h = k->hmac;
+	struct crypto_hmac_states *h = k->ck->hmac;
 
 	cr_assert(secmem_owns(h), "pre-keyed states outside locked memory");
 	cr_assert(!secmem_is_zero(h, sizeof *h));
@@ -139,7 +142,7 @@ static struct limbs limbs_of(const mbedtls_mpi *x)
 Test(secmem, rsa_and_ec_private_bignums_live_and_die_there)
 {
 	struct key *k = ut_key_file(VEC "a2.key.pem", KEY_USE_SIGN);
-	mbedtls_rsa_context *rsa = mbedtls_pk_rsa(k->pk);
+	mbedtls_rsa_context *rsa = mbedtls_pk_rsa(k->ck->pk);
 	mbedtls_ecp_keypair *ec;
 	struct limbs d, p, q;
 	size_t before;
@@ -154,7 +157,7 @@ Test(secmem, rsa_and_ec_private_bignums_live_and_die_there)
 
 	before = in_use();
 	k = ut_key_file(VEC "a3.key.pem", KEY_USE_SIGN);
-	ec = mbedtls_pk_ec(k->pk);
+	ec = mbedtls_pk_ec(k->ck->pk);
 	d = limbs_of(&ec->d);
 	key_free(k);
 	cr_assert(secmem_is_zero(d.p, d.n), "EC private scalar left behind");

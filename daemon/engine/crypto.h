@@ -1,0 +1,97 @@
+/*
+ * crypto.h - the one door to a crypto library.  Everything the engine
+ * asks of one goes through here: a key from material (an HMAC secret, or
+ * PEM text), HMAC, sign, verify, generate, export a public key, compare
+ * material, free.  Nothing else in agauthd includes a crypto library's
+ * header; a backend is one file (crypto_mbedtls.c today: mbedTLS for
+ * RSA, EC, PEM and key generation, libcrypto's low-level SHA-2 for HMAC).
+ *
+ * The contract a backend keeps (tests/unit/test_crypto.c checks it, and
+ * a second backend must pass it unchanged):
+ *   - a key is parsed once, at load, into a ready object; after that it
+ *     is only read, from any number of threads at once;
+ *   - everything a key holds, and every temporary of an operation that
+ *     holds key bytes, is in secmem (daemon/engine/secmem.h) and zeroed
+ *     when dropped;
+ *   - no error text carries a key byte: calls return 0 or -1, and the
+ *     engine words the error.
+ * Signatures are raw bytes in JWS form: RSA as wide as the modulus, ES as
+ * r||s of fixed width (crypto_sig_len); base64url is the engine's.
+ */
+#ifndef AG_CRYPTO_H
+#define AG_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/algs.h"
+#include "shared/limits.h"
+
+/* The widest signature: an RSA modulus of AG_RSA_MAX_BITS. */
+#define CRYPTO_SIG_MAX (AG_RSA_MAX_BITS / 8)
+/* The widest HMAC (SHA-512). */
+#define CRYPTO_MAC_MAX 64
+
+/* A key ready to use; what it is lives in the backend. */
+struct crypto_key;
+
+/* What PEM material turned out to be. */
+struct crypto_info {
+	enum alg_keytype type;       /* ALG_KEY_RSA or ALG_KEY_EC */
+	int is_private;
+	unsigned bits;               /* RSA modulus or EC group size */
+	enum alg_curve curve;        /* EC */
+};
+
+/* n bytes from the system CSPRNG; 0, or -1 if it failed. */
+int crypto_random(void *out, size_t n);
+
+/* An HMAC key from the secret s[0..n) (n <= AG_SECRET_MAX); -1 when
+ * locked memory is full. */
+int crypto_secret_load(struct crypto_key **out, const uint8_t *s, size_t n);
+/* A key from PEM text m[0..n): a private key (PKCS#1, PKCS#8, SEC1), or
+ * else a public one (SPKI, PKCS#1); *info says which and what.  -1 if
+ * the text holds no key the backend reads, or memory is short. */
+int crypto_pem_load(struct crypto_key **out, const uint8_t *m, size_t n,
+		    struct crypto_info *info);
+/* Zeroes and frees everything the key holds; NULL is a no-op. */
+void crypto_key_free(struct crypto_key *k);
+
+/* The same material: the same secret, or the same public key (the two
+ * halves of one key pair are the same).  Keys of different kinds are
+ * not. */
+int crypto_same(const struct crypto_key *a, const struct crypto_key *b);
+
+/* HMAC-SHA-<bits> of in[0..n) under a secret key into mac
+ * (CRYPTO_MAC_MAX bytes); returns the MAC's length. */
+size_t crypto_hmac(const struct crypto_key *k, unsigned bits,
+		   const uint8_t *in, size_t n, uint8_t *mac);
+
+/* The length of a's signatures with k (RS/PS: the modulus, ES: 2 r/s
+ * widths), at most CRYPTO_SIG_MAX. */
+size_t crypto_sig_len(const struct crypto_key *k, const struct alg *a);
+/* Signs in[0..n) with the private key k under a (RS, PS or ES) into
+ * sig (crypto_sig_len bytes).  0, or -1. */
+int crypto_sign(const struct crypto_key *k, const struct alg *a,
+		const uint8_t *in, size_t n, uint8_t *sig);
+/* 0 if sig[0..slen) is a valid signature of in[0..n) under k with a
+ * (RS, PS or ES); -1 otherwise, a signature of the wrong length
+ * included. */
+int crypto_verify(const struct crypto_key *k, const struct alg *a,
+		  const uint8_t *in, size_t n, const uint8_t *sig,
+		  size_t slen);
+
+/* A new private key as PEM text into out[0..cap), *len its length:
+ * RSA of rsa_bits bits (type ALG_KEY_RSA), or EC on curve (ALG_KEY_EC).
+ * scratch: AG_KEY_MAX bytes of locked memory, left dirty (the caller
+ * frees it, which zeroes it).  0, or -1. */
+int crypto_generate(enum alg_keytype type, unsigned rsa_bits,
+		    enum alg_curve curve, uint8_t *out, size_t cap,
+		    size_t *len, uint8_t *scratch);
+
+/* The public half of an RSA or EC key as PEM text (SPKI) into
+ * out[0..cap), NUL-terminated, *len without the NUL.  0, or -1. */
+int crypto_public_pem(const struct crypto_key *k, char *out, size_t cap,
+		      size_t *len);
+
+#endif

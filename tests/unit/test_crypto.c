@@ -1,0 +1,342 @@
+/*
+ * test_crypto.c - the contract of the crypto seam (daemon/engine/crypto.h),
+ * through the seam alone: a second backend must pass it unchanged.  Every
+ * signing algorithm of the table signs and verifies; the wrong key, a
+ * damaged signature and one of the wrong length are refused; a public key
+ * exported and loaded again is the same key; material compares as it
+ * should; new keys load as what they were made; and everything a key
+ * holds is in secmem and given back (zeroed) when it is freed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "daemon/engine/crypto.h"
+#include "daemon/engine/secmem.h"
+#include "shared/algs.h"
+#include "tests/unit/util.h"
+
+#define KEYS "tests/vectors/keys/"
+
+static size_t ct_in_use(void)
+{
+	struct secmem_stats st;
+
+	secmem_stats(&st);
+	return st.in_use;
+}
+
+static struct crypto_key *ct_pem(const char *path, struct crypto_info *info)
+{
+	struct crypto_key *k;
+	size_t n;
+	char *m = ut_read(path, &n);
+
+	cr_assert_eq(crypto_pem_load(&k, (const uint8_t *)m, n, info), 0,
+		     "%s does not load", path);
+	free(m);
+	return k;
+}
+
+static struct crypto_key *ct_secret(const char *s)
+{
+	struct crypto_key *k;
+
+	cr_assert_eq(crypto_secret_load(&k, (const uint8_t *)s, strlen(s)), 0);
+	return k;
+}
+
+/* The private and public files of the key an algorithm takes. */
+static void ct_files(const struct alg *a, const char **priv,
+		     const char **pub)
+{
+	static const char *const ec[][2] = {
+		[ALG_P256] = { KEYS "ecp256.pkcs8.pem", KEYS "ecp256.spki.pem" },
+		[ALG_P384] = { KEYS "ecp384.sec1.pem", KEYS "ecp384.spki.pem" },
+		[ALG_P521] = { KEYS "ecp521.pkcs8.pem", KEYS "ecp521.spki.pem" },
+	};
+
+	if (a->key == ALG_KEY_RSA) {
+		*priv = KEYS "rsa2048.pkcs1.pem";
+		*pub = KEYS "rsa2048.spki.pem";
+		return;
+	}
+	*priv = ec[a->curve][0];
+	*pub = ec[a->curve][1];
+}
+
+static const uint8_t ct_msg[] = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9";
+#define CT_MSG_LEN (sizeof ct_msg - 1)
+
+Test(crypto, every_signing_algorithm_signs_and_verifies_through_the_seam)
+{
+	struct crypto_key *sk, *vk, *other;
+	struct crypto_info si, vi, oi;
+	const char *priv, *pub;
+	uint8_t sig[CRYPTO_SIG_MAX];
+	size_t i, n, tried = 0;
+
+	for (i = 0; i < alg_count(); i++) {
+		const struct alg *a = alg_at(i);
+
+		if (a->key != ALG_KEY_RSA && a->key != ALG_KEY_EC)
+			continue;
+		ct_files(a, &priv, &pub);
+		sk = ct_pem(priv, &si);
+		vk = ct_pem(pub, &vi);
+		cr_assert(si.is_private && !vi.is_private, "%s", a->name);
+		cr_assert_eq(si.type, a->key, "%s", a->name);
+		cr_assert_eq(vi.curve, a->curve, "%s", a->name);
+		n = crypto_sig_len(sk, a);
+		cr_assert(n > 0 && n <= CRYPTO_SIG_MAX, "%s", a->name);
+		cr_assert_eq(crypto_sig_len(vk, a), n, "%s", a->name);
+		cr_assert_eq(crypto_sign(sk, a, ct_msg, CT_MSG_LEN, sig), 0,
+			     "%s does not sign", a->name);
+		cr_assert_eq(crypto_verify(vk, a, ct_msg, CT_MSG_LEN, sig, n), 0,
+			     "%s does not verify its own signature", a->name);
+		/* the private key verifies too, as in Node */
+		cr_assert_eq(crypto_verify(sk, a, ct_msg, CT_MSG_LEN, sig, n), 0,
+			     "%s", a->name);
+		/* another message, a damaged signature, a short or a long
+		 * one: refused, never read past */
+		cr_assert_neq(crypto_verify(vk, a, ct_msg, CT_MSG_LEN - 1, sig,
+					    n), 0, "%s", a->name);
+		sig[n / 2] ^= 0x01;
+		cr_assert_neq(crypto_verify(vk, a, ct_msg, CT_MSG_LEN, sig, n), 0,
+			      "%s takes a damaged signature", a->name);
+		sig[n / 2] ^= 0x01;
+		cr_assert_neq(crypto_verify(vk, a, ct_msg, CT_MSG_LEN, sig,
+					    n - 1), 0, "%s", a->name);
+		cr_assert_neq(crypto_verify(vk, a, ct_msg, CT_MSG_LEN, sig,
+					    n + 1), 0, "%s", a->name);
+		/* another key of the same kind: refused */
+		if (a->key == ALG_KEY_RSA) {
+			other = ct_pem(KEYS "rsa2048b.spki.pem", &oi);
+			cr_assert_neq(crypto_verify(other, a, ct_msg,
+						    CT_MSG_LEN, sig, n), 0,
+				      "%s verifies under the wrong key",
+				      a->name);
+			crypto_key_free(other);
+		}
+		crypto_key_free(sk);
+		crypto_key_free(vk);
+		tried++;
+	}
+	cr_assert_eq(tried, 9, "RS, PS and ES at 256, 384 and 512 bits");
+}
+
+Test(crypto, ecdsa_under_the_wrong_key_is_refused)
+{
+	const struct alg *a = alg_find("ES256", 5);
+	struct crypto_key *sk, *other;
+	struct crypto_info si;
+	uint8_t sig[CRYPTO_SIG_MAX], pem[AG_KEY_MAX], scratch[AG_KEY_MAX];
+	size_t len, n;
+
+	sk = ct_pem(KEYS "ecp256.sec1.pem", &si);
+	n = crypto_sig_len(sk, a);
+	cr_assert_eq(crypto_sign(sk, a, ct_msg, CT_MSG_LEN, sig), 0);
+	cr_assert_eq(crypto_generate(ALG_KEY_EC, 0, ALG_P256, pem, sizeof pem,
+				     &len, scratch), 0);
+	cr_assert_eq(crypto_pem_load(&other, pem, len, &si), 0);
+	cr_assert_neq(crypto_verify(other, a, ct_msg, CT_MSG_LEN, sig, n), 0);
+	crypto_key_free(sk);
+	crypto_key_free(other);
+}
+
+Test(crypto, hmac_is_rfc4231_and_keyed)
+{
+	/* RFC 4231 test case 2 */
+	static const uint8_t want256[32] = {
+		0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04,
+		0x24, 0x26, 0x08, 0x95, 0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08,
+		0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec,
+		0x38, 0x43,
+	};
+	static const char data[] = "what do ya want for nothing?";
+	struct crypto_key *k = ct_secret("Jefe"), *other = ct_secret("Jeff");
+	uint8_t mac[CRYPTO_MAC_MAX], mac2[CRYPTO_MAC_MAX];
+	unsigned bits;
+
+	cr_assert_eq(crypto_hmac(k, 256, (const uint8_t *)data,
+				 sizeof data - 1, mac), 32);
+	cr_assert_arr_eq(mac, want256, 32);
+	for (bits = 256; bits <= 512; bits += 128) {
+		cr_assert_eq(crypto_hmac(k, bits, (const uint8_t *)data,
+					 sizeof data - 1, mac), bits / 8);
+		crypto_hmac(other, bits, (const uint8_t *)data,
+			    sizeof data - 1, mac2);
+		cr_assert(memcmp(mac, mac2, bits / 8) != 0,
+			  "HS%u: another secret, the same MAC", bits);
+	}
+	crypto_key_free(k);
+	crypto_key_free(other);
+}
+
+Test(crypto, public_export_round_trips)
+{
+	static const char *const files[][2] = {
+		{ KEYS "rsa2048.pkcs8.pem", KEYS "rsa2048.spki.pem" },
+		{ KEYS "ecp256.pkcs8.pem", KEYS "ecp256.spki.pem" },
+		{ KEYS "ecp521.sec1.pem", KEYS "ecp521.spki.pem" },
+	};
+	struct crypto_key *sk, *pk, *back;
+	struct crypto_info si, pi, bi;
+	char pem[AG_KEY_MAX];
+	size_t i, len;
+
+	for (i = 0; i < sizeof files / sizeof *files; i++) {
+		sk = ct_pem(files[i][0], &si);
+		pk = ct_pem(files[i][1], &pi);
+		cr_assert_eq(crypto_public_pem(sk, pem, sizeof pem, &len), 0);
+		cr_assert_eq(strlen(pem), len);
+		cr_assert(strstr(pem, "PRIVATE") == NULL,
+			  "a public export holds the private key");
+		cr_assert_eq(crypto_pem_load(&back, (const uint8_t *)pem, len,
+					     &bi), 0, "%s", pem);
+		cr_assert(!bi.is_private);
+		cr_assert(bi.type == si.type && bi.bits == si.bits &&
+			  bi.curve == si.curve);
+		cr_assert(crypto_same(back, pk) && crypto_same(back, sk));
+		crypto_key_free(back);
+		crypto_key_free(sk);
+		crypto_key_free(pk);
+	}
+	sk = ct_secret("a secret has no public half");
+	cr_assert_neq(crypto_public_pem(sk, pem, sizeof pem, &len), 0);
+	crypto_key_free(sk);
+}
+
+Test(crypto, material_compares_as_it_should)
+{
+	struct crypto_info i;
+	struct crypto_key *s1 = ct_secret("one secret"),
+			  *s2 = ct_secret("one secret"),
+			  *s3 = ct_secret("another secret"),
+			  *r1 = ct_pem(KEYS "rsa2048.pkcs1.pem", &i),
+			  *r1p = ct_pem(KEYS "rsa2048.pkcs1.pub.pem", &i),
+			  *r2 = ct_pem(KEYS "rsa2048b.pkcs1.pem", &i),
+			  *e1 = ct_pem(KEYS "ecp256.sec1.pem", &i),
+			  *e1p = ct_pem(KEYS "ecp256.spki.pem", &i),
+			  *e2 = ct_pem(KEYS "ecp384.sec1.pem", &i);
+
+	cr_assert(crypto_same(s1, s2));
+	cr_assert(!crypto_same(s1, s3));
+	cr_assert(crypto_same(r1, r1p), "the halves of one pair are one key");
+	cr_assert(!crypto_same(r1, r2));
+	cr_assert(crypto_same(e1, e1p));
+	cr_assert(!crypto_same(e1, e2));
+	cr_assert(!crypto_same(s1, r1) && !crypto_same(r1, s1));
+	cr_assert(!crypto_same(r1, e1));
+	crypto_key_free(s1);
+	crypto_key_free(s2);
+	crypto_key_free(s3);
+	crypto_key_free(r1);
+	crypto_key_free(r1p);
+	crypto_key_free(r2);
+	crypto_key_free(e1);
+	crypto_key_free(e1p);
+	crypto_key_free(e2);
+}
+
+Test(crypto, what_is_not_a_key_is_refused)
+{
+	static const char *const bad[] = {
+		"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+		"not PEM at all",
+	};
+	struct crypto_key *k = (struct crypto_key *)1;
+	struct crypto_info info;
+	size_t i, n, before = ct_in_use();
+	char *cert = ut_read(KEYS "rsa2048.cert.pem", &n);
+
+	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+		cr_assert_neq(crypto_pem_load(&k, (const uint8_t *)bad[i],
+					      strlen(bad[i]), &info), 0);
+		cr_assert_null(k, "a refused load leaves no key");
+	}
+	cr_assert_neq(crypto_pem_load(&k, (const uint8_t *)cert, n, &info), 0,
+		      "a certificate is not a key");
+	free(cert);
+	cr_assert_eq(ct_in_use(), before, "a refused load keeps nothing");
+}
+
+Test(crypto, generated_keys_are_what_was_asked)
+{
+	static const struct {
+		enum alg_keytype type;
+		unsigned bits;
+		enum alg_curve curve;
+		const char *alg;
+	} want[] = {
+		{ ALG_KEY_RSA, 2048, ALG_CURVE_NONE, "PS256" },
+		{ ALG_KEY_EC, 256, ALG_P256, "ES256" },
+		{ ALG_KEY_EC, 384, ALG_P384, "ES384" },
+		{ ALG_KEY_EC, 521, ALG_P521, "ES512" },
+	};
+	uint8_t *pem = secmem_alloc(2 * AG_KEY_MAX), sig[CRYPTO_SIG_MAX];
+	struct crypto_key *k;
+	struct crypto_info info;
+	size_t i, len;
+
+	cr_assert_not_null(pem);
+	for (i = 0; i < sizeof want / sizeof *want; i++) {
+		const struct alg *a = alg_find(want[i].alg, 5);
+
+		cr_assert_eq(crypto_generate(want[i].type, want[i].bits,
+					     want[i].curve, pem, AG_KEY_MAX,
+					     &len, pem + AG_KEY_MAX), 0);
+		cr_assert(len < AG_KEY_MAX && memmem(pem, len, "-----BEGIN",
+						     10) != NULL);
+		cr_assert_eq(crypto_pem_load(&k, pem, len, &info), 0);
+		cr_assert(info.is_private && info.type == want[i].type &&
+			  info.bits == want[i].bits &&
+			  info.curve == want[i].curve, "%s", want[i].alg);
+		cr_assert_eq(crypto_sign(k, a, ct_msg, CT_MSG_LEN, sig), 0);
+		cr_assert_eq(crypto_verify(k, a, ct_msg, CT_MSG_LEN, sig,
+					   crypto_sig_len(k, a)), 0);
+		crypto_key_free(k);
+	}
+	secmem_free(pem);
+}
+
+Test(crypto, key_material_lives_in_secmem_and_free_gives_it_back)
+{
+	static const char *const files[] = {
+		KEYS "rsa2048.pkcs8.pem", KEYS "ecp384.pkcs8.pem",
+	};
+	const struct alg *a = alg_find("RS256", 5);
+	struct crypto_key *k;
+	struct crypto_info info;
+	uint8_t sig[CRYPTO_SIG_MAX];
+	size_t i, before = ct_in_use();
+
+	/* secmem zeroes every block it takes back: all of a key's blocks
+	 * back is all of its bytes zeroed */
+	k = ct_secret("a secret that must not outlive its key");
+	cr_assert_gt(ct_in_use(), before, "a secret outside locked memory");
+	crypto_key_free(k);
+	cr_assert_eq(ct_in_use(), before, "a freed secret left blocks");
+	for (i = 0; i < sizeof files / sizeof *files; i++) {
+		k = ct_pem(files[i], &info);
+		cr_assert_gt(ct_in_use(), before, "%s: a private key outside "
+			     "locked memory", files[i]);
+		if (info.type == ALG_KEY_RSA)
+			cr_assert_eq(crypto_sign(k, a, ct_msg, CT_MSG_LEN,
+						 sig), 0);
+		crypto_key_free(k);
+		cr_assert_eq(ct_in_use(), before, "%s: free left blocks",
+			     files[i]);
+	}
+	crypto_key_free(NULL);
+}
+
+Test(crypto, random_bytes_differ)
+{
+	uint8_t a[32], b[32];
+
+	cr_assert_eq(crypto_random(a, sizeof a), 0);
+	cr_assert_eq(crypto_random(b, sizeof b), 0);
+	cr_assert(memcmp(a, b, sizeof a) != 0);
+}
