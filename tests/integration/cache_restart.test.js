@@ -525,7 +525,7 @@ test('a file-size limit on agauthd (RLIMIT_FSIZE): AG_E_STATE "File too large", 
 	try {
 		r = await c.call('revoke', { sub: 'bob' });
 	} catch (e) {
-		await d.exited;
+		await d.waitExit().catch(() => {});
 		assert.fail(`revoke: ${e.message}; agauthd ${h.show(d.exit)}`);
 	}
 	h.fails(r, 'AG_E_STATE', { message: new RegExp(`^revoked, but not persisted: ${esc(log)}: File too large$`) });
