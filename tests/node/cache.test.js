@@ -16,7 +16,9 @@ const { h, daemon, engine, attached, outcome, keyOf } = require('./helpers');
 
 let d, admin;
 
-test.before(async () => {
+/* a daemon of its own for each test: one that fails its stop fails the
+ * test that used it */
+test.beforeEach(async () => {
 	d = await daemon();
 	admin = await d.client();
 });
