@@ -524,19 +524,23 @@ Test(cache, damaged_files_are_refused_or_miss)
 		cache_unmap(&m);
 	}
 	/* the stored bytes differ by one from the token whose hash the slot
-	 * carries: only the byte comparison can tell */
-	{
+	 * carries - its first byte, one in the middle, its last: only a
+	 * comparison of every byte can tell */
+	cr_assert_eq(pwrite(fd, &s, sizeof s, at), sizeof s);
+	for (size_t i = 0; i < 3; i++) {
+		size_t pos[3] = { 0, strlen(t) / 2, strlen(t) - 1 };
+		off_t b = at + CACHE_SLOT_HEAD + (off_t)pos[i];
 		char c;
-		off_t b = at + CACHE_SLOT_HEAD + 20;
 
-		cr_assert_eq(pwrite(fd, &s, sizeof s, at), sizeof s);
 		cr_assert_eq(pread(fd, &c, 1, b), 1);
 		c ^= 1;
 		cr_assert_eq(pwrite(fd, &c, 1, b), 1);
 		cr_assert_eq(cache_map(&m, fd, &e), 0);
 		cr_assert_eq(cache_lookup(&m, t, strlen(t), &o, NOW, &hit, &e),
-			     CACHE_MISS, "same hash, other bytes");
+			     CACHE_MISS, "same hash, byte %zu changed", pos[i]);
 		cache_unmap(&m);
+		c ^= 1;
+		cr_assert_eq(pwrite(fd, &c, 1, b), 1);
 	}
 	/* the header: magic, version, slot count and size, file size */
 	cr_assert_eq(pread(fd, &h, sizeof h, 0), sizeof h);
