@@ -90,6 +90,11 @@ Test(verify, expiry_and_not_before_carry_dates)
 	cr_assert_eq(ut_verify(secret, tok, NULL, NOW + 4, &e), -1);
 	cr_assert(e.has_date);
 	cr_assert_eq(e.date, NOW + 5);
+	/* clockTolerance moves nbf earlier, by exactly that much */
+	cr_assert_eq(ut_verify(secret, tok, "{\"clockTolerance\":1}", NOW + 4,
+			       &e), 0, "%s", e.msg);
+	refused(secret, tok, "{\"clockTolerance\":0.5}", NOW + 4,
+		AG_E_NOT_ACTIVE, "jwt not active");
 	refused(secret, tok, NULL, NOW + 10, AG_E_EXPIRED, "jwt expired");
 	cr_assert_eq(ut_verify(secret, tok, "{\"clockTolerance\":1}", NOW + 10,
 			       &e), 0);
