@@ -195,3 +195,28 @@ test('a process with an engine exits: after close(), and when idle without it', 
 	}
 	await d.stop();
 });
+
+/* close() settles even when agauthd does not answer the hang-up: the
+ * closing connection keeps the process alive until it is closed (at
+ * most a second), so `await engine.close()` is never the last thing a
+ * process does before it silently exits. */
+test('close() settles while agauthd does not answer the hang-up', async () => {
+	const d = await daemon();
+	const script = `
+		const { AuthEngine } = require(${JSON.stringify(PKG)});
+		const e = new AuthEngine({ socketPath: ${JSON.stringify(d.env.sock)} });
+		e.signToken({ a: 1 }).then(() => {
+			process.kill(${d.pid}, 'SIGSTOP');
+			return e.close();
+		}).then(() => console.log('closed'));`;
+
+	try {
+		const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10000 });
+
+		assert.strictEqual(r.status, 0, r.stderr);
+		assert.strictEqual(r.stdout.trim(), 'closed', 'the process exited with close() unsettled');
+	} finally {
+		d.signal('SIGCONT');
+	}
+	await d.stop();
+});

@@ -160,7 +160,9 @@ class Connection extends EventEmitter {
 		return new Promise((resolve) => {
 			const t = setTimeout(() => sock.destroy(), 1000);
 
-			t.unref();
+			/* the promise is settled by the close: an idle socket is
+			 * unref'd, and the process must not end before it */
+			sock.ref();
 			sock.once('close', () => { clearTimeout(t); resolve(); });
 			sock.end();
 		});
