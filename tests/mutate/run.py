@@ -55,6 +55,8 @@ KINDS = {
     'node': (NODE_TARGETS, ['tests/node/']),
     'sc': (NODE_TARGETS, ['tests/sc/']),
     'diff': (NODE_TARGETS + ('build/agjwt',), ['tests/diff/']),
+    # a fault program of tests/faults/ against build/agauthd: NAME ARGS
+    'fault': (('build/agauthd',), []),
 }
 
 
@@ -178,6 +180,9 @@ def suite_cmd(kind, args):
     base = KINDS[kind][1]
     if kind == 'unit':
         return base + [args]
+    if kind == 'fault':
+        name, *rest = args.split()
+        return [f'build/{name}', 'build/agauthd', *rest]
     # node suites: FILE [NAME PATTERN]
     file, _, pattern = args.partition(' ')
     cmd = ['node', '--test', '--test-reporter=tap']
@@ -188,7 +193,10 @@ def suite_cmd(kind, args):
 
 def tests_run(kind, out):
     """How many tests a suite's output says ran."""
-    pat = r'Tested: (\d+)' if kind == 'unit' else r'^# tests (\d+)$'
+    if kind == 'fault':
+        return 1
+    # (a test a name pattern leaves out counts as skipped, not as a pass)
+    pat = r'Tested: (\d+)' if kind == 'unit' else r'^# pass (\d+)$'
     found = re.findall(pat, out, re.M)
     return int(found[-1]) if found else 0
 
@@ -221,8 +229,9 @@ def run_suite(tree, kind, args, log):
 
 def targets_of(suites):
     t = []
-    for kind, _ in suites:
-        t += [x for x in KINDS[kind][0] if x not in t]
+    for kind, args in suites:
+        more = KINDS[kind][0] + ((f'build/{args.split()[0]}',) if kind == 'fault' else ())
+        t += [x for x in more if x not in t]
     return t
 
 
@@ -253,6 +262,8 @@ def main():
         return 1 if bad else 0
 
     scratch = tempfile.mkdtemp(prefix='agauthd-mutate-', dir=os.environ.get('MUTATE_TMP'))
+    # open to others, as a checkout is: suites run clients as other users
+    os.chmod(scratch, 0o755)
     base = os.path.join(scratch, 'base')
     logdir = os.path.join(ROOT, 'build', 'logs', 'mutate')
     os.makedirs(logdir, exist_ok=True)
