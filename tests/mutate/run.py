@@ -235,6 +235,61 @@ def targets_of(suites):
     return t
 
 
+def run_all(muts, scratch, logdir, every):
+    """Each mutation's result, (m, result, caught by), after the baseline;
+    None if the baseline fails."""
+    base = os.path.join(scratch, 'base')
+    copy_tree(base)
+
+    # the suites must pass without a mutation, or they judge nothing
+    suites = []
+    for m in muts:
+        suites += [s for s in m.suites if s not in suites]
+    blog = os.path.join(logdir, 'baseline.log')
+    open(blog, 'w').close()
+    if not build(base, targets_of(suites), blog):
+        print(f'make mutate: the unmutated tree does not build:\n{log_tail(blog)}')
+        return None
+    for kind, args in suites:
+        r = run_suite(base, kind, args, blog)
+        if r != 'pass':
+            print(f'make mutate: suite "{kind} {args}" does not pass without a mutation ({r}); '
+                  f'see {os.path.relpath(blog, ROOT)}:\n{log_tail(blog)}')
+            return None
+    print(f'  baseline: {len(suites)} suites pass unmutated')
+
+    results = []
+    for m in muts:
+        t0 = time.monotonic()
+        tree = os.path.join(scratch, m.name)
+        log = os.path.join(logdir, f'{m.name}.log')
+        open(log, 'w').close()
+        shutil.copytree(base, tree, symlinks=True)
+        why = apply(m, tree)
+        if why is not None:
+            res, by = 'NOT APPLIED', why
+        elif not build(tree, targets_of(m.suites), log):
+            res, by = 'BROKEN', 'does not build: ' + log_tail(log, 3).strip().replace('\n', ' | ')
+        else:
+            caught = []
+            for kind, args in m.suites:
+                r = run_suite(tree, kind, args, log)
+                if r in ('fail', 'timeout'):
+                    caught.append(f'{kind} {args}' + (' (timeout)' if r == 'timeout' else ''))
+                    if not every:
+                        break
+            res = 'killed' if caught else 'SURVIVED'
+            by = '; '.join(caught) if caught else 'every suite passed'
+            if every and caught:
+                by = f'{len(caught)} of {len(m.suites)} suites: {by}'
+        if not os.environ.get('MUTATE_KEEP'):
+            shutil.rmtree(tree, ignore_errors=True)
+        secs = time.monotonic() - t0
+        results.append((m, res, by))
+        print(f'  {m.name:34} {res:11} {secs:5.0f}s  {by}', flush=True)
+    return results
+
+
 def main():
     ap = argparse.ArgumentParser(description='run the mutations of tests/mutate/mutations.txt')
     ap.add_argument('--only', default='', help='NAME[,NAME...], shell patterns')
@@ -264,62 +319,17 @@ def main():
     scratch = tempfile.mkdtemp(prefix='agauthd-mutate-', dir=os.environ.get('MUTATE_TMP'))
     # open to others, as a checkout is: suites run clients as other users
     os.chmod(scratch, 0o755)
-    base = os.path.join(scratch, 'base')
     logdir = os.path.join(ROOT, 'build', 'logs', 'mutate')
     os.makedirs(logdir, exist_ok=True)
     print(f'make mutate: {len(muts)} mutations; logs in {os.path.relpath(logdir, ROOT)}/, '
           f'scratch copies in {scratch}')
-    copy_tree(base)
-
-    # the suites must pass without a mutation, or they judge nothing
-    suites = []
-    for m in muts:
-        suites += [s for s in m.suites if s not in suites]
-    blog = os.path.join(logdir, 'baseline.log')
-    open(blog, 'w').close()
-    if not build(base, targets_of(suites), blog):
-        print(f'make mutate: the unmutated tree does not build:\n{log_tail(blog)}')
-        return 1
-    for kind, args in suites:
-        r = run_suite(base, kind, args, blog)
-        if r != 'pass':
-            print(f'make mutate: suite "{kind} {args}" does not pass without a mutation ({r}); '
-                  f'see {os.path.relpath(blog, ROOT)}:\n{log_tail(blog)}')
-            return 1
-    print(f'  baseline: {len(suites)} suites pass unmutated')
-
-    results = []
-    for m in muts:
-        t0 = time.monotonic()
-        tree = os.path.join(scratch, m.name)
-        log = os.path.join(logdir, f'{m.name}.log')
-        open(log, 'w').close()
-        shutil.copytree(base, tree, symlinks=True)
-        why = apply(m, tree)
-        if why is not None:
-            res, by = 'NOT APPLIED', why
-        elif not build(tree, targets_of(m.suites), log):
-            res, by = 'BROKEN', 'does not build: ' + log_tail(log, 3).strip().replace('\n', ' | ')
-        else:
-            caught = []
-            for kind, args in m.suites:
-                r = run_suite(tree, kind, args, log)
-                if r in ('fail', 'timeout'):
-                    caught.append(f'{kind} {args}' + (' (timeout)' if r == 'timeout' else ''))
-                    if not a.every:
-                        break
-            res = 'killed' if caught else 'SURVIVED'
-            by = '; '.join(caught) if caught else 'every suite passed'
-            if a.every and caught:
-                by = f'{len(caught)} of {len(m.suites)} suites: {by}'
+    try:
+        results = run_all(muts, scratch, logdir, a.every)
+    finally:
         if not os.environ.get('MUTATE_KEEP'):
-            shutil.rmtree(tree, ignore_errors=True)
-        secs = time.monotonic() - t0
-        results.append((m, res, by))
-        print(f'  {m.name:34} {res:11} {secs:5.0f}s  {by}', flush=True)
-
-    if not os.environ.get('MUTATE_KEEP'):
-        shutil.rmtree(scratch, ignore_errors=True)
+            shutil.rmtree(scratch, ignore_errors=True)
+    if results is None:
+        return 1
     print()
     print(f'{"mutation":34} {"file":26} {"result":11} intent / caught by')
     for m, res, by in results:
