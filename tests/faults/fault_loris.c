@@ -502,6 +502,7 @@ int main(int argc, char **argv)
 	if (sh == MAP_FAILED || lo_setup() != 0 ||
 	    fu_start(&dmn, argv[1], 10) != 0 || fu_start(&ctl, argv[1], 10) != 0) {
 		fu_stop(&dmn);
+		fu_stop(&ctl);
 		fu_cleanup(&dmn);
 		fu_cleanup(&ctl);
 		return 2;
