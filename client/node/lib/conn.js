@@ -160,8 +160,10 @@ class Connection extends EventEmitter {
 		return new Promise((resolve) => {
 			const t = setTimeout(() => sock.destroy(), 1000);
 
+			t.unref();
 			/* the promise is settled by the close: an idle socket is
-			 * unref'd, and the process must not end before it */
+			 * unref'd, and the process must not end before it (the
+			 * timer above bounds the wait) */
 			sock.ref();
 			sock.once('close', () => { clearTimeout(t); resolve(); });
 			sock.end();
