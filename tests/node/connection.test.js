@@ -80,7 +80,12 @@ test('the engine reconnects after agauthd restarts, and attaches its new cache',
 	const t1 = await e.signToken({ u: 1 });
 
 	assert.deepStrictEqual((await e.verifyToken(t1)).u, 1);
+	/* asked once the engine has seen agauthd go: a request sent before
+	 * it sees the close is in flight, and fails otherwise */
+	const down = new Promise((r) => e.conn.once('disconnect', r));
+
 	await d.stop();
+	await down;
 	assertAgauthError(await outcome(e.verifyToken('a.b.c')), 'AG_E_CONNECT',
 			  /^agauthd unreachable at .*: (ENOENT|ECONNREFUSED)$/);
 	/* a token the old daemon cached: the cache is stale now, so the
