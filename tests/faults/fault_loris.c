@@ -560,9 +560,10 @@ int main(int argc, char **argv)
 	}
 	printf("fault_loris: %d attack connections (%d of each of %d kinds), "
 	       "frame_timeout %d s, idle_timeout %d s; verifies to the attacked "
-	       "daemon and to a control in turn, all on CPU %d, %.2f s with "
-	       "neither attacked, %.2f s attacked\n", n, n / nkinds, nkinds,
-	       LO_FRAME_TIMEOUT, LO_IDLE_TIMEOUT, cpu, seconds / 2, seconds);
+	       "daemon and to a control in turn, both and the client on CPU %d, "
+	       "%.2f s with neither attacked, %.2f s attacked\n", n,
+	       n / nkinds, nkinds, LO_FRAME_TIMEOUT, LO_IDLE_TIMEOUT, cpu,
+	       seconds / 2, seconds);
 	lo_print("idle", &idle, &idle_c, &r);
 	lo_print("attack", &att, &att_c, &r);
 	/* both served the same verifies: what the attacked one spent beyond
