@@ -9,6 +9,9 @@
 #   make uninstall  removes what make install wrote
 #   make memcheck  the integration suite with agauthd under valgrind
 #               (slow: not part of `make test`)
+#   make mutate  deliberate bugs (tests/mutate/mutations.txt), each against
+#               the suites that must catch it; fails if one survives
+#               (slow: not part of `make test`; M=NAME[,NAME] runs some)
 #   make fresh-test  `make run` and `make test` in a new Debian 12 root
 #               (mmdebstrap; as root; downloads a few hundred MB)
 
@@ -88,7 +91,8 @@ LIB_OBJ     := $(call obj,$(LIB_SRC))
 LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 
 .PHONY: all deps node-deps node-pkg-deps run test unit unit-san diff \
-        fuzz-replay bench fuzz memcheck fresh-test clean install uninstall FORCE
+        fuzz-replay bench fuzz memcheck mutate fresh-test clean install \
+        uninstall FORCE
 
 # The entry points (all, run, test, bench, memcheck, fuzz) make sure of
 # the Debian packages once, through a stamp, before anything else (it is
@@ -334,6 +338,12 @@ memcheck: $(DEPS_STAMP) all $(BUILD)/cache_probe $(BUILD)/cache_client $(BUILD)/
 	@command -v valgrind >/dev/null || { echo "make memcheck needs valgrind" \
 		"(apt-get install valgrind)"; exit 1; }
 	@tests/memcheck/run.sh
+
+# each mutation of tests/mutate/mutations.txt in a scratch copy of the
+# tree, against the suites it names (tests/mutate/run.py); M=NAME[,NAME]
+# (shell patterns) runs those only
+mutate: node-deps
+	@tests/mutate/run.py $(if $(M),--only '$(M)')
 
 # a new Debian 12 root (tests/fresh/run.sh); the host needs mmdebstrap
 fresh-test:

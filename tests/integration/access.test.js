@@ -5,7 +5,7 @@
  */
 const test = require('node:test');
 const assert = require('node:assert');
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -61,6 +61,8 @@ function runAs(uid, gid, sock, ops) {
 	});
 }
 
+/* every operation; revoke names a jti no token carries, so that an
+ * allowed revoke changes nothing the other requests see */
 function opsFor(token) {
 	return [
 		['ping', 'ping', {}],
@@ -70,8 +72,11 @@ function opsFor(token) {
 		['stats', 'stats', {}],
 		['reload', 'reload', {}],
 		['rotate', 'rotate', {}],
+		['revoke', 'revoke', { jti: 'no-such-jti' }],
+		['cache', 'cache', {}],
 		/* refusals do not end the connection */
 		['verify again', 'verify', { token }],
+		['watch', 'watch', {}],
 	];
 }
 
@@ -93,7 +98,7 @@ test('unauthorized peers get AG_E_UNAUTHORIZED per operation; root is allowed', 
 	const OK = { ok: true };
 	assert.deepStrictEqual(as, {
 		uid: NOBODY, gid: NOBODY, ping: OK, sign: U, verify: OK, keys: OK,
-		stats: U, reload: U, rotate: U, 'verify again': OK,
+		stats: U, reload: U, rotate: U, revoke: U, cache: OK, 'verify again': OK, watch: OK,
 	});
 
 	/* nothing was rotated or reloaded by the refused requests */
@@ -121,7 +126,7 @@ test('rights by gid: sign = gid:65534, verify = uid:0', { timeout: h.TEST_TIMEOU
 	const OK = { ok: true };
 	assert.deepStrictEqual(as, {
 		uid: NOBODY, gid: NOBODY, ping: OK, sign: OK, verify: U, keys: U,
-		stats: U, reload: U, rotate: U, 'verify again': U,
+		stats: U, reload: U, rotate: U, revoke: OK, cache: U, 'verify again': U, watch: U,
 	});
 	const root = await d.client();
 	h.ok(await root.call('verify', { token }));
@@ -179,7 +184,7 @@ function floodAs(uid, gid, sock, ops, n) {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, ['-e', FLOOD], {
 			uid, gid, cwd: '/',
-			env: { PATH: process.env.PATH, HARNESS: path.join(__dirname, 'harness.js'), SOCK: sock,
+			env: { PATH: process.env.PATH, HARNESS: h.forOthers().harness, SOCK: sock,
 			       OPS: JSON.stringify(ops), N: String(n), AGAUTHD_SLOW: process.env.AGAUTHD_SLOW || '' },
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
@@ -233,5 +238,61 @@ test('a peer without rights moves no counter and cannot flood the log', { timeou
 	/* a peer that may verify still reports what it counted */
 	h.ok(await root.call('ping', { ch: 7, cm: 3 }));
 	assert.deepStrictEqual(await counters(), { hits: 7, misses: 3 });
+	await d.stop();
+});
+
+/* Runs `cmd args` as nobody to completion: {status, stdout, stderr}. */
+function runAsNobody(cmd, args, env = {}) {
+	const r = spawnSync(cmd, args, {
+		uid: NOBODY, gid: NOBODY, cwd: '/', encoding: 'utf8', timeout: h.slow(20000),
+		env: { PATH: process.env.PATH, ...env },
+	});
+	if (r.error)
+		throw r.error;
+	return r;
+}
+
+/* A peer without the sign right, through each client a worker would use:
+ * agauthctl (libagauth) and the Node engine (SocketCluster's).  Each is
+ * refused, and nothing is signed or revoked for it. */
+test('a peer without the sign right can neither sign nor revoke, through agauthctl or the Node engine', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ conf: {
+		socket: { mode: '0666' },
+		access: { sign: 'uid:0', verify: '*', admin: 'uid:0' },
+	} });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const root = await d.client();
+	const alice = h.ok(await root.call('sign', { payload: '{"sub":"alice"}' })).token;
+	const before = h.ok(await root.call('stats'));
+
+	for (const args of [['sign', '{"u":1}'], ['revoke', '--sub', 'alice'], ['revoke', '--token', alice]]) {
+		const r = runAsNobody(h.forOthers().agauthctl, ['--socket', env.sock, '--json', ...args]);
+		assert.strictEqual(r.status, 4, `agauthctl ${args[0]} as nobody: exit ${r.status}, ${r.stdout} ${r.stderr}`);
+		assert.strictEqual(JSON.parse(r.stdout).code, 'AG_E_UNAUTHORIZED', `agauthctl ${args.join(' ')}: ${r.stdout}`);
+	}
+
+	const script = `
+		const { AuthEngine } = require(${JSON.stringify(h.forOthers().node)});
+		const e = new AuthEngine({ socketPath: ${JSON.stringify(env.sock)} });
+		const code = (p) => p.then(() => 'allowed', (err) => err.code || err.message);
+		(async () => {
+			const out = { sign: await code(e.signToken({ u: 1 })),
+				      revoke: await code(e.revoke({ sub: 'alice' })),
+				      verify: await code(e.verifyToken(${JSON.stringify(alice)})) };
+			await e.close();
+			console.log(JSON.stringify(out));
+		})();`;
+	const r = runAsNobody(process.execPath, ['-e', script]);
+	assert.strictEqual(r.status, 0, r.stderr);
+	assert.deepStrictEqual(JSON.parse(r.stdout), { sign: 'AG_E_UNAUTHORIZED', revoke: 'AG_E_UNAUTHORIZED', verify: 'allowed' });
+
+	/* nothing was signed for nobody, and alice's token still verifies */
+	const after = h.ok(await root.call('stats'));
+	assert.strictEqual(after.signs, before.signs, 'a refused sign was counted as signed');
+	assert.strictEqual(after.revocations, 0);
+	h.ok(await root.call('verify', { token: alice }), 'alice after the refused revocations');
+	await h.waitFor(() => (d.stderr.match(/uid 65534 gid 65534 refused sign/g) || []).length >= 2,
+			{ timeout: 5000, what: 'the refused signs logged' });
 	await d.stop();
 });

@@ -10,6 +10,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
 const path = require('node:path');
 
 const jwt = require('jsonwebtoken');
@@ -104,6 +105,43 @@ test('verify --cache answers from the cache; agauthd counts the hits and misses 
 		delete hit.json.cache;
 		assert.deepStrictEqual(hit.json, daemon.json, opts.join(' '));
 		assert.strictEqual(hit.stderr, daemon.stderr, opts.join(' '));
+	}
+	await d.stop();
+});
+
+/* A key that leaves the keyring, and a verify key whose retire time has
+ * passed, take their entries with them: the tokens the cache held for
+ * them neither hit nor verify once the reload is live. */
+test('a reload that removes a key or retires one: their cached tokens stop hitting at once (retire)', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ keys: [
+		{ name: 'hs1', type: 'hs256', state: 'primary' },
+		{ name: 'hs2', type: 'hs256', state: 'verify' },
+		{ name: 'hs3', type: 'hs256', state: 'verify' },
+	] });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	const tokens = {};
+	for (const name of ['hs2', 'hs3']) {
+		tokens[name] = jwt.sign({ sub: name }, env.keys[name].secret, { algorithm: 'HS256', keyid: name, expiresIn: '1h' });
+		assert.strictEqual(ctlJson(env, ['verify', '--cache', tokens[name]]).json.cache, 'miss', name);
+		const r = ctlJson(env, ['verify', '--cache', tokens[name]]);
+		assert.strictEqual(r.status, 0, r.stderr);
+		assert.strictEqual(r.json.cache, 'hit', `${name} before the reload`);
+	}
+
+	/* hs2 retired ten seconds ago, hs3 gone */
+	const keys = [
+		{ name: 'hs1', file: 'keys/hs1.key', encoding: 'base64', algorithm: 'HS256', state: 'primary' },
+		{ name: 'hs2', file: 'keys/hs2.key', encoding: 'base64', algorithm: 'HS256', state: 'verify',
+		  retire: String(Math.floor(Date.now() / 1000) - 10) },
+	];
+	fs.writeFileSync(env.keyring, h.keyringText(keys));
+	h.ok(await c.call('reload'), 'reload');
+	for (const name of ['hs2', 'hs3']) {
+		const r = ctlJson(env, ['verify', '--cache', tokens[name]]);
+		assert.notStrictEqual(r.json.cache, 'hit', `${name}'s token still hits after the reload: ${h.show(r.json)}`);
+		assert.strictEqual(r.status, 1, `${name}'s token after the reload: ${h.show(r.json)} ${r.stderr}`);
 	}
 	await d.stop();
 });

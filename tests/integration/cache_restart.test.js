@@ -28,6 +28,9 @@ const h = require('./harness');
 const AGAUTHCTL = path.resolve(h.ROOT, process.env.AGAUTHCTL || 'build/agauthctl');
 const CLIENT = path.resolve(h.ROOT, process.env.CACHE_CLIENT || 'build/cache_client');
 const EX_CONFIG = 78;
+/* a reader's stale bound after the daemon's last heartbeat
+ * (shared/cache.h CACHE_STALE_MS) */
+const CACHE_STALE_MS = 2000;
 const REVOKED = { name: 'JsonWebTokenError', message: 'jwt revoked' };
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -179,7 +182,7 @@ test('restart after SIGTERM: the cache closes at once, the client re-attaches to
 	await d.stop();
 });
 
-test('restart after SIGKILL: lookups stop hitting within 2.5 s (heartbeat), and hit the new daemon\'s cache after', { timeout: h.TEST_TIMEOUT }, async (t) => {
+test('restart after SIGKILL: lookups stop hitting 2 s after the last heartbeat, and hit the new daemon\'s cache after', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	const env = h.setup();
 	let d = await h.Daemon.start(env);
 	t.after(() => d.cleanup());
@@ -193,20 +196,24 @@ test('restart after SIGKILL: lookups stop hitting within 2.5 s (heartbeat), and 
 	assert.strictEqual(await cc.cmd(`verify ${tok}`), 'hit');
 
 	d.signal('SIGKILL');
+	/* the last heartbeat the daemon wrote is older than t0: a lookup
+	 * begun more than CACHE_STALE_MS after t0 must not hit, however late
+	 * the machine lets this loop run (a late lookup misses, later) */
 	const t0 = Date.now();
 	await d.waitExit(10000);
 	let hits = 0;
 	let r;
 	for (;;) {
+		const sent = Date.now();
 		r = await cc.cmd(`lookup ${tok}`);
-		if (r !== 'hit' || Date.now() - t0 > 5000)
+		if (r !== 'hit')
 			break;
+		assert.ok(sent - t0 <= CACHE_STALE_MS + 5, `a lookup begun ${sent - t0} ms after SIGKILL hit`);
 		hits++;
 		await h.sleep(20);
 	}
 	const ms = Date.now() - t0;
 	assert.strictEqual(r, 'miss', `lookup ${ms} ms after SIGKILL`);
-	assert.ok(ms <= 2500, `lookups still hit ${ms} ms after SIGKILL`);
 	t.diagnostic(`first miss ${ms} ms after SIGKILL (${hits} hits before it)`);
 	/* and it stays a miss */
 	await h.sleep(300);
@@ -525,7 +532,7 @@ test('a file-size limit on agauthd (RLIMIT_FSIZE): AG_E_STATE "File too large", 
 	try {
 		r = await c.call('revoke', { sub: 'bob' });
 	} catch (e) {
-		await d.exited;
+		await d.waitExit().catch(() => {});
 		assert.fail(`revoke: ${e.message}; agauthd ${h.show(d.exit)}`);
 	}
 	h.fails(r, 'AG_E_STATE', { message: new RegExp(`^revoked, but not persisted: ${esc(log)}: File too large$`) });

@@ -90,6 +90,8 @@ function within(p, ms, what) {
 
 const tmpdirs = [];
 const daemons = new Set();          /* spawned and not yet seen to exit */
+const spawned = [];                 /* every daemon process */
+const judged = new WeakSet();       /* the processes whose end was checked */
 
 /* A fresh directory, mode 0755 so that other users can reach a socket in
  * it when a test wants them to. */
@@ -105,8 +107,9 @@ function tmpdir(tag = 'it') {
  * into a directory anyone may enter: the checkout may sit in a private
  * home (/root/agauthd) that such a process cannot.  Made on first use,
  * removed with the other temporary directories.
- *   { agauthd, harness }: paths of the copies (harness.js and msgpackr,
- *   for a client run as that user)
+ *   { agauthd, agauthctl, harness, node }: paths of the copies (harness.js
+ *   and msgpackr for a client run as that user; node: the npm package,
+ *   its addon and its dependency)
  */
 let others = null;
 function forOthers() {
@@ -116,9 +119,12 @@ function forOthers() {
 	const copy = (from, to) => fs.cpSync(from, path.join(dir, to), { recursive: true });
 	copy(AGAUTHD, 'agauthd');
 	copy(__filename, 'harness.js');
+	copy(AGAUTHCTL, 'agauthctl');
 	copy(path.join(__dirname, '..', 'node_modules', 'msgpackr'), 'node_modules/msgpackr');
+	copy(path.join(ROOT, 'client', 'node'), 'node');
 	execFileSync('chmod', ['-R', 'a+rX', dir]);
-	others = { agauthd: path.join(dir, 'agauthd'), harness: path.join(dir, 'harness.js') };
+	others = { agauthd: path.join(dir, 'agauthd'), agauthctl: path.join(dir, 'agauthctl'),
+		   harness: path.join(dir, 'harness.js'), node: path.join(dir, 'node') };
 	return others;
 }
 
@@ -126,6 +132,16 @@ process.on('exit', () => {
 	/* a test that died half way must not leave daemons behind */
 	for (const d of daemons)
 		try { process.kill(d.pid, 'SIGKILL'); } catch (e) { /* gone */ }
+	/* every daemon's end is judged (stop(), or waitExit() and the
+	 * test's look at its status): one nobody judged fails the file,
+	 * since how it ended - a crash, a leak report - went unseen */
+	for (const proc of spawned) {
+		if (!judged.has(proc)) {
+			console.error(`# agauthd ${proc.pid} (${proc.spawnargs.join(' ')}) was never stopped ` +
+				      'by stop() nor waited for by waitExit(): how it ended was not checked');
+			process.exitCode = 1;
+		}
+	}
 	if (process.env.AGAUTHD_KEEP)
 		return;
 	for (const d of tmpdirs)
@@ -468,6 +484,7 @@ class Daemon {
 		});
 		this.pid = this.proc.pid;
 		daemons.add(this);
+		spawned.push(this.proc);
 		this.proc.stderr.setEncoding('utf8');
 		this.proc.stdout.setEncoding('utf8');
 		this.proc.stderr.on('data', (s) => { this.stderr += s; });
@@ -526,9 +543,14 @@ class Daemon {
 		process.kill(this.pid, sig);
 	}
 
-	/* Waits for the daemon to exit by itself. */
+	/* Waits for the daemon to exit by itself; the caller judges the
+	 * exit status, this the stderr (no sanitizer report). */
 	async waitExit(timeout = 15000) {
-		return within(this.exited, timeout, `agauthd ${this.pid} exit`);
+		const ex = await within(this.exited, timeout, `agauthd ${this.pid} exit`);
+
+		judged.add(this.proc);
+		this.assertClean();
+		return ex;
 	}
 
 	sanitizerReport() {
@@ -545,16 +567,22 @@ class Daemon {
 	 * SIGTERM; the daemon must exit with status 0 within the timeout and
 	 * without any sanitizer report.  A daemon that already died (crash)
 	 * fails here too, unless it was killed on purpose (expectKilled).
+	 * Each process is judged once: stopping it again answers the same
+	 * exit without a second verdict (an after hook's stop() after the
+	 * test's own).
 	 */
 	async stop({ timeout = 15000, expectKilled = false } = {}) {
 		for (const c of this.clients)
 			c.destroy();
 		this.clients = [];
+		if (judged.has(this.proc))
+			return this.exit;
+		judged.add(this.proc);
 		if (this.alive)
 			this.signal('SIGTERM');
 		let ex;
 		try {
-			ex = await this.waitExit(timeout);
+			ex = await within(this.exited, timeout, `agauthd ${this.pid} exit`);
 		} catch (e) {
 			try { this.signal('SIGKILL'); } catch (e2) { /* gone */ }
 			await within(this.exited, 5000, 'agauthd after SIGKILL').catch(() => {});
@@ -568,7 +596,8 @@ class Daemon {
 	}
 
 	/* For after(): stop if a test failed half way; the test has failed
-	 * already, but a sanitizer report is shown all the same. */
+	 * already, but a sanitizer report is shown all the same.  (A test
+	 * that passes has judged its daemon itself: stop() or waitExit().) */
 	async cleanup() {
 		if (this.proc && this.alive) {
 			try {

@@ -15,7 +15,9 @@ const { daemon, engine, attached, outcome, assertSame, keyOf } = require('./help
 
 let d, e, k;
 
-test.before(async () => {
+/* a daemon of its own for each test: one that fails its stop fails the
+ * test that used it */
+test.beforeEach(async () => {
 	d = await daemon();
 	e = await attached(engine(d));
 	k = keyOf(d);

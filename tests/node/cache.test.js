@@ -9,6 +9,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 
 const jwt = require('jsonwebtoken');
 
@@ -16,7 +17,9 @@ const { h, daemon, engine, attached, outcome, keyOf } = require('./helpers');
 
 let d, admin;
 
-test.before(async () => {
+/* a daemon of its own for each test: one that fails its stop fails the
+ * test that used it */
+test.beforeEach(async () => {
 	d = await daemon();
 	admin = await d.client();
 });
@@ -174,19 +177,112 @@ test('refusals by the caller\'s options come from the cache', async () => {
 	assert.strictEqual(s1.cache_hits - s0.cache_hits, refusals.length);
 });
 
-test('a revoked token is refused at once, cache or not', async () => {
+test('a revoked token is refused at once, cache or not: by subject, jti and token', async () => {
 	const e = await attached(engine(d));
-	const t = await e.signToken({ sub: 'mallory' });
 
-	assert.strictEqual((await e.verifyToken(t)).sub, 'mallory');
-	const r = await e.revoke({ sub: 'mallory' });
+	for (const kind of ['sub', 'jti', 'token']) {
+		const t = await e.signToken({ sub: `mallory-${kind}`, jti: `j-${kind}` });
+		const what = { sub: `mallory-${kind}`, jti: `j-${kind}`, token: t }[kind];
+		const s0 = await e.stats();
 
-	assert.ok(r.purged >= 1, JSON.stringify(r));
-	assert.ok(r.at instanceof Date);
-	const v = await outcome(e.verifyToken(t));
+		assert.strictEqual((await e.verifyToken(t)).sub, `mallory-${kind}`);
+		assert.strictEqual((await e.stats()).cache_hits, s0.cache_hits + 1, `${kind}: a hit before`);
+		const r = await e.revoke({ [kind]: what });
 
-	assert.strictEqual(v.error.name, 'JsonWebTokenError');
-	assert.strictEqual(v.error.message, 'jwt revoked');
+		assert.strictEqual(r.purged, 1, `${kind}: ${JSON.stringify(r)}`);
+		assert.ok(r.at instanceof Date);
+		const v = await outcome(e.verifyToken(t));
+
+		assert.strictEqual(v.error && v.error.name, 'JsonWebTokenError', `${kind}: ${JSON.stringify(v)}`);
+		assert.strictEqual(v.error.message, 'jwt revoked');
+	}
+});
+
+/* A cached token with one character changed - in its header, its
+ * payload, its signature - is a different token: never a hit, and the
+ * daemon refuses it.  The token itself still hits. */
+test('a cached token with one byte changed is never a hit, and is refused', async () => {
+	const e = await attached(engine(d));
+	const t = await e.signToken({ sub: 'eve', admin: false });
+	const [hd, pl, sig] = t.split('.');
+	const flip = (s, i) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
+	const forged = [
+		`${flip(hd, 0)}.${pl}.${sig}`,
+		`${hd}.${flip(pl, pl.length >> 1)}.${sig}`,
+		`${hd}.${pl}.${flip(sig, sig.length >> 1)}`,
+		`${hd}.${pl}.${flip(sig, sig.length - 1)}`,
+	];
+
+	assert.strictEqual((await e.verifyToken(t)).sub, 'eve');
+	const s0 = await e.stats();
+
+	for (const f of forged) {
+		const r = await outcome(e.verifyToken(f));
+
+		assert.strictEqual(r.ok, false, `accepted ${f}: ${JSON.stringify(r.value)}`);
+	}
+	const s1 = await e.stats();
+
+	assert.strictEqual(s1.verifies - s0.verifies, forged.length, 'each forgery was the daemon\'s to answer');
+	assert.strictEqual(s1.cache_hits, s0.cache_hits, 'a forgery was a hit');
+	assert.strictEqual((await e.verifyToken(t)).sub, 'eve');
+});
+
+/* The engine keeps the payloads of tokens that hit, one per place of a
+ * table chosen by a token's last characters: hundreds of tokens share
+ * places, and each hit must still be its own token's payload. */
+test('hits of many tokens: each its own payload, whatever it shares a place with', async () => {
+	const e = await attached(engine(d));
+	const tokens = [];
+
+	for (let n = 0; n < 400; n++)
+		tokens.push(await e.signToken({ n }));
+	for (let round = 0; round < 2; round++) {
+		for (const [n, t] of tokens.entries())
+			assert.strictEqual((await e.verifyToken(t)).n, n, `round ${round}: token ${n}`);
+	}
+});
+
+/* A key that leaves the keyring, and a verify key retired by a reload,
+ * take their entries with them: their tokens stop hitting at once. */
+test('a reload that removes a key or retires one: its tokens are no longer hits (retire)', async () => {
+	const d2 = await daemon({ keys: [
+		{ name: 'hs1', type: 'hs256', state: 'primary' },
+		{ name: 'hs2', type: 'hs256', state: 'verify' },
+		{ name: 'hs3', type: 'hs256', state: 'verify' },
+	] });
+	const e = await attached(engine(d2));
+	const tokens = ['hs2', 'hs3'].map((name) => jwt.sign({ sub: name }, keyOf(d2, name).secret,
+							     { keyid: name, expiresIn: '1h' }));
+
+	for (const t of tokens)
+		await e.verifyToken(t);         /* agauthd's; now cached */
+	const s0 = await e.stats();
+
+	for (const t of tokens)
+		await e.verifyToken(t);
+	assert.strictEqual((await e.stats()).cache_hits, s0.cache_hits + 2, 'hits before the reload');
+
+	fs.writeFileSync(d2.env.keyring, h.keyringText([
+		{ name: 'hs1', file: 'keys/hs1.key', encoding: 'base64', algorithm: 'HS256', state: 'primary' },
+		{ name: 'hs2', file: 'keys/hs2.key', encoding: 'base64', algorithm: 'HS256', state: 'verify',
+		  retire: String(Math.floor(Date.now() / 1000) - 10) },
+	]));
+	const admin = await d2.client();
+
+	h.ok(await admin.call('reload'), 'reload');
+	const s1 = await e.stats();
+
+	for (const t of tokens) {
+		const r = await outcome(e.verifyToken(t));
+
+		assert.strictEqual(r.ok, false, `${jwt.decode(t).sub}'s token after the reload: ${JSON.stringify(r.value)}`);
+		assert.strictEqual(r.error.message, 'invalid signature');
+	}
+	const s2 = await e.stats();
+
+	assert.strictEqual(s2.cache_hits, s1.cache_hits, 'a token of a removed or retired key hit');
+	await d2.stop();
 });
 
 test('a daemon that stalls: its cache goes stale, and comes back with it', async () => {

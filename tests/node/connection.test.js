@@ -80,7 +80,12 @@ test('the engine reconnects after agauthd restarts, and attaches its new cache',
 	const t1 = await e.signToken({ u: 1 });
 
 	assert.deepStrictEqual((await e.verifyToken(t1)).u, 1);
+	/* asked once the engine has seen agauthd go: a request sent before
+	 * it sees the close is in flight, and fails otherwise */
+	const down = new Promise((r) => e.conn.once('disconnect', r));
+
 	await d.stop();
+	await down;
 	assertAgauthError(await outcome(e.verifyToken('a.b.c')), 'AG_E_CONNECT',
 			  /^agauthd unreachable at .*: (ENOENT|ECONNREFUSED)$/);
 	/* a token the old daemon cached: the cache is stale now, so the
@@ -192,6 +197,35 @@ test('a process with an engine exits: after close(), and when idle without it', 
 
 		assert.strictEqual(r.status, 0, r.stderr);
 		assert.strictEqual(r.stdout.trim(), 'done');
+	}
+	await d.stop();
+});
+
+/* close() settles even when agauthd does not answer the hang-up: the
+ * closing connection keeps the process alive until it is closed (at
+ * most a second), so `await engine.close()` is never the last thing a
+ * process does before it silently exits. */
+test('close() settles while agauthd does not answer the hang-up', async () => {
+	const d = await daemon();
+	const script = `
+		const { AuthEngine } = require(${JSON.stringify(PKG)});
+		const e = new AuthEngine({ socketPath: ${JSON.stringify(d.env.sock)} });
+		e.signToken({ a: 1 }).then(() => {
+			process.kill(${d.pid}, 'SIGSTOP');
+			return e.close();
+		}).then(() => console.log('closed'));`;
+
+	try {
+		/* no addon: its attach (a request of its own, which a stopped
+		 * daemon holds up to its timeout) is not what is tested here */
+		const r = spawnSync(process.execPath, ['-e', script], {
+			encoding: 'utf8', timeout: h.slow(30000), env: { ...process.env, AGAUTHD_NO_ADDON: '1' },
+		});
+
+		assert.strictEqual(r.status, 0, r.stderr);
+		assert.strictEqual(r.stdout.trim(), 'closed', 'the process exited with close() unsettled');
+	} finally {
+		d.signal('SIGCONT');
 	}
 	await d.stop();
 });

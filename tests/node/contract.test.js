@@ -18,7 +18,9 @@ const T = Math.floor(Date.now() / 1000);   /* an iat given: no second boundary t
 
 let d, e, k, ag;
 
-test.before(async () => {
+/* a daemon of its own for each test: one that fails its stop fails the
+ * test that used it */
+test.beforeEach(async () => {
 	d = await daemon();
 	e = await attached(engine(d));
 	k = keyOf(d);

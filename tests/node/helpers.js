@@ -1,8 +1,8 @@
 'use strict';
 /*
  * helpers.js - what the node-engine suites share: real daemons
- * (tests/integration/harness.js) with the cache on, AuthEngines on them
- * that are closed after each file, outcomes of promises, and the
+ * (tests/integration/harness.js) with the cache on, AuthEngines on them,
+ * both gone with the test that made them, outcomes of promises, and the
  * comparison with jsonwebtoken of tests/diff/common.js.
  *
  *   node --test --test-reporter=tap tests/node/
@@ -19,29 +19,51 @@ const { view, show } = require('../diff/common');
 const PKG = path.join(h.ROOT, 'client', 'node');
 const agauthd = require(PKG);
 
-const daemons = [];
-const engines = [];
+/*
+ * Daemons and engines by who made them: a test's are closed and stopped
+ * when the test ends (its subtests' when they end), the file's (made in
+ * a before hook) when the file ends.  Engines close first; each daemon
+ * is then stopped as the integration harness stops it (Daemon.stop:
+ * SIGTERM, status 0, no sanitizer report), so that a daemon that fails
+ * its stop fails the test that started it.
+ */
+const fileScope = { daemons: [], engines: [] };
+const testScopes = [];          /* one per running test, innermost last */
 
-test.after(async () => {
-	await Promise.all(engines.map((e) => e.close()));
-	for (const d of daemons)
-		await d.cleanup();
-});
+function scope() {
+	return testScopes.length ? testScopes[testScopes.length - 1] : fileScope;
+}
+
+/* Closes s's engines, then stops its daemons; throws the first failure
+ * after trying all. */
+async function close(s) {
+	const failures = [];
+
+	await Promise.all(s.engines.map((e) => e.close()));
+	for (const d of s.daemons)
+		await d.stop().catch((e) => failures.push(e));
+	if (failures.length)
+		throw failures[0];
+}
+
+test.beforeEach(() => { testScopes.push({ daemons: [], engines: [] }); });
+test.afterEach(() => close(testScopes.pop()));
+test.after(() => close(fileScope));
 
 /* A daemon with the default key (hs1, HS256, kid "hs1") and the cache
  * on; `setup` goes to h.setup. */
 async function daemon(setup = {}) {
 	const d = await h.Daemon.start(h.setup(setup));
 
-	daemons.push(d);
+	scope().daemons.push(d);
 	return d;
 }
 
-/* An AuthEngine on d (closed after the file). */
+/* An AuthEngine on d (closed with the test, or the file, that made it). */
 function engine(d, opts = {}) {
 	const e = new agauthd.AuthEngine({ socketPath: d.env.sock, ...opts });
 
-	engines.push(e);
+	scope().engines.push(e);
 	return e;
 }
 

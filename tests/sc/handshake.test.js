@@ -146,3 +146,35 @@ test('expired, not yet valid and tampered tokens at the handshake', { timeout: s
 	assert.strictEqual((await bad.next()).signedAuthToken, soon);
 	assert.strictEqual((await s.cl.events.removeAuthToken.next()).oldAuthToken, soon);
 });
+
+/* A token the daemon signed is in the cache; the same token with one
+ * character changed - header, payload or signature - is another token:
+ * no handshake authenticates with it, and none of them is a cache hit. */
+test('a cached token with one byte changed does not authenticate', { timeout: sc.TEST_TIMEOUT }, async (t) => {
+	const { env, admin } = await sc.daemon(t);
+	const srv = await sc.server(t, { socketPath: env.sock });
+	const token = await signed(admin, { username: 'grace', admin: false });
+	const [hd, pl, sig] = token.split('.');
+	const flip = (s, i) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
+	const forged = [
+		`${flip(hd, hd.length - 1)}.${pl}.${sig}`,
+		`${hd}.${flip(pl, pl.length >> 1)}.${sig}`,
+		`${hd}.${pl}.${flip(sig, 0)}`,
+		`${hd}.${pl}.${flip(sig, sig.length - 1)}`,
+	];
+	const ok = await sc.pair(t, srv, { token });
+	sc.assertStatus(ok.cl.status, { authenticated: true });
+	const s0 = await srv.engine.stats();
+
+	for (const f of forged) {
+		const p = await sc.pair(t, srv, { token: f });
+		assert.strictEqual(p.cl.status.isAuthenticated, false, `authenticated with ${f}`);
+		assert.ok(p.cl.status.authError, `no authError for ${f}`);
+		assert.strictEqual(p.conn.socket.authToken, null);
+	}
+	const s1 = await srv.engine.stats();
+	assert.strictEqual(s1.cache_hits, s0.cache_hits, 'a forgery was answered from the cache');
+	assert.strictEqual(s1.verifies - s0.verifies, forged.length, 'each forgery was the daemon\'s to answer');
+	const again = await sc.pair(t, srv, { token });
+	sc.assertStatus(again.cl.status, { authenticated: true });
+});

@@ -59,7 +59,7 @@ test('daemon restart: handshakes succeed again, bad tokens stay refused, the old
 
 	/* restart in the same directory: same keys, same revocation file */
 	const d2 = await h.Daemon.start(env);
-	sc.defer(t, () => d2.cleanup());
+	sc.defer(t, () => d2.stop());
 	const admin2 = await d2.client();
 	const { v: df, e: dfErr } = await downForged;
 	if (dfErr)
@@ -121,7 +121,7 @@ test('the first handshake after agauthd is back authenticates (a refusal makes S
 	const conf = `${env.conf}.next`;
 	fs.writeFileSync(conf, fs.readFileSync(env.conf, 'utf8').replace(`path = ${env.sock}\n`, `path = ${next}\n`));
 	const d2 = await h.Daemon.start({ ...env, conf, sock: next });
-	sc.defer(t, () => d2.cleanup());
+	sc.defer(t, () => d2.stop());
 
 	/* traffic goes on while agauthd is away: a handshake in the gap (its
 	 * outcome is recorded, not judged here) */

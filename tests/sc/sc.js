@@ -6,7 +6,9 @@
  * SocketCluster suite (tests/sc/).
  *
  *   const sc = require('./sc');
- *   const { d, env } = await sc.daemon(t);              // stopped when the test ends
+ *   const { d, env } = await sc.daemon(t);              // stopped when the test ends:
+ *                                                       // status 0, no sanitizer report,
+ *                                                       // or the test fails
  *   const srv = await sc.server(t, { socketPath: env.sock });
  *   const cl = await sc.client(t, srv.port, { token }); // connected
  *   cl.status.isAuthenticated, (await srv.connection()).socket.authToken
@@ -72,6 +74,8 @@ class Queue {
 /*
  * defer(t, fn): runs fn when test t ends, last deferred first (clients
  * before their servers, servers before the daemon their engines use).
+ * Every fn runs; the first that throws then fails t (a daemon's strict
+ * stop: Daemon.stop).
  */
 const stacks = new WeakMap();
 function defer(t, fn) {
@@ -80,13 +84,12 @@ function defer(t, fn) {
 		stack = [];
 		stacks.set(t, stack);
 		t.after(async () => {
-			while (stack.length) {
-				try {
-					await stack.pop()();
-				} catch (e) {
-					console.error(`# cleanup: ${e.stack}`);
-				}
-			}
+			const failures = [];
+
+			while (stack.length)
+				await Promise.resolve().then(stack.pop()).catch((e) => failures.push(e));
+			if (failures.length)
+				throw failures[0];
 		});
 	}
 	stack.push(fn);
@@ -111,7 +114,7 @@ function listen(emitter, name, what) {
 async function daemon(t, opts = {}) {
 	const env = h.setup({ conf: { keys: { default_expiry: 86400 } }, ...opts });
 	const d = await h.Daemon.start(env);
-	defer(t, () => d.cleanup());
+	defer(t, () => d.stop());
 	const admin = await d.client();
 	return { d, env, admin };
 }

@@ -122,6 +122,37 @@ os.environ["LISTEN_FDS"] = "1"
 os.environ["LISTEN_PID"] = str(os.getpid())
 os.execv(argv[0], argv)
 '
+# Runs COMMAND every 0.1 s until it succeeds, for at most SECONDS: a wait
+# on an event, whose bound is only there for when it never comes (and is
+# generous, for a loaded machine).
+wait_until() {
+	local secs=$1 i
+	shift
+	for i in $(seq $((secs * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	echo "waited $secs s for: $*"
+	return 1
+}
+
+# Whether FILE has at least N lines matching PATTERN.
+lines_at_least() {
+	[ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ]
+}
+
+# A failure half way through the traced workload: agauthd's log, and
+# agauthd stopped (its parent TRACER, strace, waits for it; so would the
+# cleanup).  Returns 1.
+trace_failed() {
+	local d=$1 tracer=$2 p
+	cat "$d/agauthd.log"
+	for p in $(ps -o pid= --ppid "$tracer"); do
+		kill "$p"
+	done
+	return 1
+}
+
 RECEIVE='
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -132,7 +163,7 @@ while True:
 
 syscalls() {
 	local d=$work/trace ctl="build/agauthctl --socket $work/trace/agauthd.sock"
-	local tracer daemon i watch tok
+	local tracer daemon watch tok pings
 	mkdir -m 700 -p "$d/keys"
 	build/agauthd keygen p256 "$d/keys/es1.pem" >/dev/null &&
 	build/agauthd keygen hs256 "$d/keys/hs1.key" >/dev/null || return 1
@@ -160,20 +191,17 @@ claim = username
 EOF
 	python3 -c "$RECEIVE" "$d/notify.sock" >"$d/notify.log" &
 	pids+=($!)
-	for i in $(seq 50); do [ -S "$d/notify.sock" ] && break; sleep 0.1; done
+	wait_until 30 test -S "$d/notify.sock" || return 1
 	NOTIFY_SOCKET=$d/notify.sock WATCHDOG_USEC=1000000 \
 		strace -f -qq -o "$d/strace.log" \
 		python3 -c "$ACTIVATE" "$d/agauthd.sock" "$root/build/agauthd" \
 		-c "$d/agauthd.conf" 2>"$d/agauthd.log" &
 	tracer=$!
 	pids+=("$tracer")
-	for i in $(seq 100); do
-		grep -q '^READY=1' "$d/notify.log" && break
-		sleep 0.1
-	done
-	grep -q '^READY=1' "$d/notify.log" || { cat "$d/agauthd.log"; return 1; }
+	wait_until 60 grep -q '^READY=1' "$d/notify.log" ||
+		{ trace_failed "$d" "$tracer"; return 1; }
 	daemon=$(ps -o pid= --ppid "$tracer" | tr -d ' ')
-	[ -n "$daemon" ] || return 1
+	[ -n "$daemon" ] || { trace_failed "$d" "$tracer"; return 1; }
 	# the watch ends with the daemon (exit 69, "connection lost")
 	timeout 20 $ctl watch >"$d/watch.log" 2>&1 &
 	watch=$!
@@ -184,10 +212,16 @@ EOF
 	$ctl rotate --algorithm HS256 >/dev/null &&
 	$ctl sign '{"username":"bob"}' >/dev/null &&
 	$ctl reload >/dev/null &&
-	kill -HUP "$daemon" && sleep 0.3 &&
+	# the SIGHUP reload is over at its READY=1 (the first came at start)
+	kill -HUP "$daemon" &&
+	wait_until 30 lines_at_least "$d/notify.log" '^READY=1' 2 &&
 	$ctl revoke --sub alice >/dev/null &&
 	! $ctl verify "$tok" >/dev/null 2>&1 &&
-	sleep 1.2 || { cat "$d/agauthd.log"; return 1; }
+	# two more watchdog pings: the beat (heartbeat, watchdog) has run
+	# with everything above done
+	pings=$(grep -c '^WATCHDOG=1' "$d/notify.log" || :) &&
+	wait_until 30 lines_at_least "$d/notify.log" '^WATCHDOG=1' $((pings + 2)) ||
+		{ trace_failed "$d" "$tracer"; return 1; }
 	kill -TERM "$daemon"
 	wait "$tracer" || { cat "$d/agauthd.log"; return 1; }
 	wait "$watch"

@@ -650,22 +650,27 @@ Test(cache, damaged_files_are_refused_or_miss)
 			     CACHE_MISS, "damage %d", k);
 		cache_unmap(&m);
 	}
-	/* the stored input differs by one byte from the one whose hash the
-	 * slot carries: only the byte comparison can tell; and the digest
-	 * of the signature differs by one bit */
-	for (int k = 0; k < 2; k++) {
+	/* one byte differs from what the slot's hash was taken over - the
+	 * signing input's first byte, one in the middle, its last - or one
+	 * bit of the signature's digest: only a comparison of every byte
+	 * can tell */
+	cr_assert_eq(pwrite(fd, &s, sizeof s, at), sizeof s);
+	for (size_t i = 0; i < 4; i++) {
+		size_t in = (size_t)(strrchr(t, '.') - t);
+		size_t pos[3] = { 0, in / 2, in - 1 };
+		off_t b = i < 3 ? at + CACHE_SLOT_HEAD + (off_t)pos[i] :
+			  at + (off_t)offsetof(struct cache_slot, sig) + 31;
 		char c;
-		off_t b = at + (k == 0 ? CACHE_SLOT_HEAD + 20 :
-				(off_t)offsetof(struct cache_slot, sig) + 31);
 
-		cr_assert_eq(pwrite(fd, &s, sizeof s, at), sizeof s);
 		cr_assert_eq(pread(fd, &c, 1, b), 1);
 		c ^= 1;
 		cr_assert_eq(pwrite(fd, &c, 1, b), 1);
 		cr_assert_eq(cache_map(&m, fd, &e), 0);
 		cr_assert_eq(cache_lookup(&m, t, strlen(t), &o, NOW, &hit, &e),
-			     CACHE_MISS, "same hash, other bytes (%d)", k);
+			     CACHE_MISS, "same hash, byte %zu changed", i);
 		cache_unmap(&m);
+		c ^= 1;
+		cr_assert_eq(pwrite(fd, &c, 1, b), 1);
 	}
 	/* the header: magic, version, slot count and size, file size */
 	cr_assert_eq(pread(fd, &h, sizeof h, 0), sizeof h);

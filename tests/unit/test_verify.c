@@ -1,5 +1,6 @@
 /* test_verify.c - jsonwebtoken's verify(): order of checks, errors, and
  * the attacks of RFC 8725. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,11 @@ Test(verify, expiry_and_not_before_carry_dates)
 	cr_assert_eq(ut_verify(secret, tok, NULL, NOW + 4, &e), -1);
 	cr_assert(e.has_date);
 	cr_assert_eq(e.date, NOW + 5);
+	/* clockTolerance moves nbf earlier, by exactly that much */
+	cr_assert_eq(ut_verify(secret, tok, "{\"clockTolerance\":1}", NOW + 4,
+			       &e), 0, "%s", e.msg);
+	refused(secret, tok, "{\"clockTolerance\":0.5}", NOW + 4,
+		AG_E_NOT_ACTIVE, "jwt not active");
 	refused(secret, tok, NULL, NOW + 10, AG_E_EXPIRED, "jwt expired");
 	cr_assert_eq(ut_verify(secret, tok, "{\"clockTolerance\":1}", NOW + 10,
 			       &e), 0);
@@ -215,4 +221,112 @@ Test(verify, ecdsa_token_against_wrong_curve)
 	refused(p521, tok, NULL, NOW, AG_E_KEY_ALG,
 		"\"alg\" parameter \"ES256\" requires curve \"prime256v1\".");
 	key_free(p521);
+}
+
+/* token's segment i (0 header, 1 payload, 2 signature), malloc'd */
+static char *segment(const char *tok, int i)
+{
+	const char *p = tok, *end;
+
+	for (; i > 0; i--)
+		p = strchr(p, '.') + 1;
+	end = strchr(p, '.');
+	return strndup(p, end != NULL ? (size_t)(end - p) : strlen(p));
+}
+
+/* a.b.c of three segments, malloc'd */
+static char *splice(const char *a, const char *b, const char *c)
+{
+	char *s = malloc(strlen(a) + strlen(b) + strlen(c) + 3);
+
+	sprintf(s, "%s.%s.%s", a, b, c);
+	return s;
+}
+
+/*
+ * One algorithm's attacks: a token signed with `signer` verifies with
+ * `verifier`; its payload swapped for another token's (the signature
+ * kept), its header swapped likewise, one character in the middle of its
+ * signature changed, and the same claims signed with `other` (another
+ * key of the same kind) are each refused as invalid signatures.
+ */
+static void refuses_forgeries(const struct key *signer,
+			      const struct key *verifier,
+			      const struct key *other, const char *alg)
+{
+	char opts[64], hopts[96], *tok, *admin, *hdr, *forged, *seg[3], *swap;
+	struct ag_error e;
+	size_t mid;
+	int i;
+
+	snprintf(opts, sizeof opts, "{\"algorithm\":\"%s\"}", alg);
+	snprintf(hopts, sizeof hopts, "{\"algorithm\":\"%s\",\"header\":"
+		 "{\"x\":1}}", alg);
+	tok = ut_sign(signer, "{\"sub\":\"u\",\"admin\":false}", opts, NOW, &e);
+	admin = ut_sign(signer, "{\"sub\":\"u\",\"admin\":true}", opts, NOW, &e);
+	hdr = ut_sign(signer, "{\"sub\":\"u\",\"admin\":false}", hopts, NOW,
+		      &e);
+	cr_assert(tok != NULL && admin != NULL && hdr != NULL, "%s: %s", alg,
+		  e.msg);
+	cr_assert_eq(ut_verify(verifier, tok, NULL, NOW, &e), 0, "%s: %s", alg,
+		     e.msg);
+	for (i = 0; i < 3; i++)
+		seg[i] = segment(tok, i);
+
+	swap = segment(admin, 1);
+	forged = splice(seg[0], swap, seg[2]);
+	refused(verifier, forged, NULL, NOW, AG_E_BAD_SIGNATURE, NULL);
+	free(forged);
+	free(swap);
+	swap = segment(hdr, 0);
+	forged = splice(swap, seg[1], seg[2]);
+	refused(verifier, forged, NULL, NOW, AG_E_BAD_SIGNATURE, NULL);
+	free(forged);
+	free(swap);
+	/* a middle character: all six of its bits are signature bits */
+	mid = strlen(seg[2]) / 2;
+	seg[2][mid] = seg[2][mid] == 'A' ? 'B' : 'A';
+	forged = splice(seg[0], seg[1], seg[2]);
+	refused(verifier, forged, NULL, NOW, AG_E_BAD_SIGNATURE, NULL);
+	free(forged);
+	free(tok);
+
+	tok = ut_sign(other, "{\"sub\":\"u\",\"admin\":false}", opts, NOW, &e);
+	cr_assert_not_null(tok, "%s: %s", alg, e.msg);
+	refused(verifier, tok, NULL, NOW, AG_E_BAD_SIGNATURE, NULL);
+	free(tok);
+	free(admin);
+	free(hdr);
+	for (i = 0; i < 3; i++)
+		free(seg[i]);
+}
+
+Test(verify, refuses_tampered_tokens_and_other_keys)
+{
+	static const char *const hs[] = { "HS256", "HS384", "HS512" };
+	struct key *other = ut_key_str("secret2", KEY_USE_SIGN);
+	struct key *rsa = ut_key_file("tests/vectors/keys/rsa2048.pkcs1.pem",
+				      KEY_USE_SIGN);
+	struct key *rsa_pub = ut_key_file("tests/vectors/keys/rsa2048.spki.pem",
+					  KEY_USE_VERIFY);
+	struct key *rsa_b = ut_key_file("tests/vectors/keys/rsa2048b.pkcs1.pem",
+					KEY_USE_SIGN);
+	struct key *ec = ut_key_file(VEC "a3.key.pem", KEY_USE_SIGN);
+	struct key *ec_pub = ut_key_file(VEC "a3.pub.pem", KEY_USE_VERIFY);
+	struct key *ec_b = ut_key_file("tests/vectors/keys/ecp256.pkcs8.pem",
+				       KEY_USE_SIGN);
+	int i;
+
+	for (i = 0; i < 3; i++)
+		refuses_forgeries(secret, secret, other, hs[i]);
+	refuses_forgeries(rsa, rsa_pub, rsa_b, "RS256");
+	refuses_forgeries(rsa, rsa_pub, rsa_b, "PS256");
+	refuses_forgeries(ec, ec_pub, ec_b, "ES256");
+	key_free(other);
+	key_free(rsa);
+	key_free(rsa_pub);
+	key_free(rsa_b);
+	key_free(ec);
+	key_free(ec_pub);
+	key_free(ec_b);
 }

@@ -161,8 +161,9 @@ class Connection extends EventEmitter {
 			const t = setTimeout(() => sock.destroy(), 1000);
 
 			t.unref();
-			/* the promise close() returns settles: an unreferenced
-			 * socket would let the process exit before its close */
+			/* the promise is settled by the close: an idle socket is
+			 * unref'd, and the process must not end before it (the
+			 * timer above bounds the wait) */
 			sock.ref();
 			sock.once('close', () => { clearTimeout(t); resolve(); });
 			sock.end();
