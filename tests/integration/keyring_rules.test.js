@@ -102,21 +102,21 @@ const ROWS = [
 		manifestSet(env, 'es1', 'state', 'primary');
 		manifestSet(env, 'hs1', 'state', 'verify');
 		write(file(env, 'es1'), OTHER.es1Public);
-	}, (env) => `^${esc(file(env, 'es1'))}: not a key for ES256 signing \\(a primary needs the private key\\)$`, false],
+	}, (env) => `^${esc(file(env, 'es1'))}: a public key cannot sign: give the private key \\(PEM text is never taken as an HMAC secret\\) \\[key es1\\]$`, false],
 	['an RSA key under ES256', (env) => write(file(env, 'es1'), MATERIAL.rs1),
-	 (env) => `^${esc(file(env, 'es1'))}: not a key for ES256$`, true],
+	 (env) => `^${esc(file(env, 'es1'))}: not a key for ES256 \\[key es1\\]$`, true],
 	['a P-384 key under ES256', (env) => write(file(env, 'es1'), OTHER.p384),
-	 (env) => `^${esc(file(env, 'es1'))}: not a key for ES256$`, true],
+	 (env) => `^${esc(file(env, 'es1'))}: not a key for ES256 \\[key es1\\]$`, true],
 	['an EC key under RS256', (env) => write(file(env, 'rs1'), MATERIAL.es1),
-	 (env) => `^${esc(file(env, 'rs1'))}: not a key for RS256$`, true],
+	 (env) => `^${esc(file(env, 'rs1'))}: not a key for RS256 \\[key rs1\\]$`, true],
 	['a PEM key under HS256', (env) => {
 		manifestSet(env, 'rs1', 'algorithm', 'HS256');
 		manifestSet(env, 'rs1', 'encoding', 'raw');
-	}, (env) => `^${esc(file(env, 'rs1'))}: not a key for HS256$`, false],
+	}, (env) => `^${esc(file(env, 'rs1'))}: not a key for HS256 \\[key rs1\\]$`, false],
 	['an RSA key of 1024 bits', (env) => write(file(env, 'rs1'), OTHER.rsa1024),
-	 (env) => `^${esc(file(env, 'rs1'))}: RSA keys must have 2048 to 8192 bits, this one has 1024$`, true],
+	 (env) => `^${esc(file(env, 'rs1'))}: RSA keys must have 2048 to 8192 bits, this one has 1024 \\[key rs1\\]$`, true],
 	['an HMAC secret of no bytes', (env) => write(file(env, 'hs1'), ''),
-	 (env) => `^${esc(file(env, 'hs1'))}: key material must be 1 to \\d+ bytes$`, true],
+	 (env) => `^${esc(file(env, 'hs1'))}: key material must be 1 to \\d+ bytes \\[key hs1\\]$`, true],
 	['a base64 key file that is not base64', (env) => write(file(env, 'hs1'), 'not*base64!'),
 	 (env) => `^${esc(file(env, 'hs1'))}: not base64$`, true],
 	['a key file readable by others (0644)', (env) => fs.chmodSync(file(env, 'es1'), 0o644),

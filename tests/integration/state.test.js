@@ -45,8 +45,8 @@ async function refusal(env, argv, what) {
 		await d.stop();
 		assert.fail(`${what}: agauthd started:\n${d.stderr}`);
 	}
-	d.assertClean();
-	return { code: d.exit.code, stderr: d.stderr };
+	const ex = await d.waitExit();
+	return { code: ex.code, stderr: d.stderr };
 }
 
 /* A daemon with three tokens signed, a log a start would compact (70
