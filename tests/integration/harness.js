@@ -109,7 +109,8 @@ function tmpdir(tag = 'it') {
  * removed with the other temporary directories.
  *   { agauthd, agauthctl, harness, node }: paths of the copies (harness.js
  *   and msgpackr for a client run as that user; node: the npm package,
- *   its addon and its dependency)
+ *   its addon and its dependency); program(file): the path of a copy of
+ *   any other program
  */
 let others = null;
 function forOthers() {
@@ -124,7 +125,16 @@ function forOthers() {
 	copy(path.join(ROOT, 'client', 'node'), 'node');
 	execFileSync('chmod', ['-R', 'a+rX', dir]);
 	others = { agauthd: path.join(dir, 'agauthd'), agauthctl: path.join(dir, 'agauthctl'),
-		   harness: path.join(dir, 'harness.js'), node: path.join(dir, 'node') };
+		   harness: path.join(dir, 'harness.js'), node: path.join(dir, 'node'),
+		   /* any other program of the build, copied on first use */
+		   program: (file) => {
+			   const to = path.join(dir, path.basename(file));
+			   if (!fs.existsSync(to)) {
+				   fs.copyFileSync(file, to);
+				   fs.chmodSync(to, 0o755);
+			   }
+			   return to;
+		   } };
 	return others;
 }
 

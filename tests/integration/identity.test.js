@@ -149,7 +149,7 @@ test('a peer that may verify but not sign maps the cache and finds no token in i
 	const out = h.tmpdir('dump');
 	fs.chmodSync(out, 0o777);
 	const dump = path.join(out, 'cache');
-	const r = spawnSync(PROBE, [env.sock, dump], { uid: NOBODY, gid: NOBODY, encoding: 'utf8', timeout: 20000 });
+	const r = spawnSync(h.forOthers().program(PROBE), [env.sock, dump], { uid: NOBODY, gid: NOBODY, encoding: 'utf8', timeout: 20000 });
 	assert.ifError(r.error);
 	assert.strictEqual(r.status, 0, `cache_probe as nobody: ${r.stdout} ${r.stderr}`);
 	const mem = fs.readFileSync(dump);
