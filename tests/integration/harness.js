@@ -447,7 +447,7 @@ class Daemon {
 		this.clients = [];
 	}
 
-	/* Spawns agauthd -c env.conf and waits until its socket answers. */
+	/* Spawns agauthd -c env.conf and waits until it is ready. */
 	static async start(env, opts = {}) {
 		const d = new Daemon(env);
 		await d.spawn(opts);
@@ -488,11 +488,23 @@ class Daemon {
 		return this.exit === null;
 	}
 
+	/*
+	 * Ready is what agauthd says it is: its "agauthd ready" line (logged
+	 * at info, the level setup() configures, beside systemd's READY=1),
+	 * and its socket answering.  A socket that takes connections is not
+	 * enough: agauthd holds it from before it loads the state directory,
+	 * gives up root and installs its signal handlers, so a test that
+	 * went on at the first connect read a daemon still root, or killed
+	 * one still starting with its SIGTERM.  The lines agauthd logged
+	 * before it was ready are in this.stderr when this returns.
+	 */
 	async waitReady(timeout = 15000) {
 		const sock = this.env.sock;
 		await waitFor(async () => {
 			if (!this.alive)
-				throw new Error(`agauthd exited (${JSON.stringify(this.exit)}) before it listened:\n${this.stderr}`);
+				throw new Error(`agauthd exited (${JSON.stringify(this.exit)}) before it was ready:\n${this.stderr}`);
+			if (!/agauthd ready: /.test(this.stderr))
+				return false;
 			try {
 				const c = await Client.connect(sock, { timeout: 1000 });
 				c.destroy();
@@ -500,7 +512,7 @@ class Daemon {
 			} catch (e) {
 				return false;
 			}
-		}, { timeout, interval: 20, what: `agauthd on ${sock}` });
+		}, { timeout, interval: 20, what: `agauthd ready on ${sock}` });
 	}
 
 	/* Connected client past hello (closed by stop()). */
