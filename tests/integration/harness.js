@@ -103,10 +103,15 @@ function tmpdir(tag = 'it') {
 /*
  * What a process running as another user (nobody) must read or run, copied
  * into a directory anyone may enter: the checkout may sit in a private
- * home (/root/agauthd) that such a process cannot.  Made on first use,
+ * home (/root/agauthd) that such a process cannot.  Under memcheck AGAUTHD
+ * is the wrapper (tests/memcheck/agauthd-memcheck): it comes with what
+ * lies beside it (its suppressions) and the agauthd it runs, and its
+ * reports go to a directory that user may write, added at exit to
+ * AGAUTHD_MEMCHECK_LOGS, where run.sh counts them.  Made on first use,
  * removed with the other temporary directories.
- *   { agauthd, harness }: paths of the copies (harness.js and msgpackr,
- *   for a client run as that user)
+ *   { agauthd, harness, env }: paths of the copies (harness.js and
+ *   msgpackr, for a client run as that user), and what to add to the
+ *   environment of a copy run
  */
 let others = null;
 function forOthers() {
@@ -114,18 +119,45 @@ function forOthers() {
 		return others;
 	const dir = tmpdir('others');
 	const copy = (from, to) => fs.cpSync(from, path.join(dir, to), { recursive: true });
-	copy(AGAUTHD, 'agauthd');
+	const o = { agauthd: path.join(dir, 'agauthd'), harness: path.join(dir, 'harness.js'), env: {} };
+	if (MEMCHECK) {
+		/* the wrapper's own default, build/agauthd, is in the checkout */
+		copy(process.env.AGAUTHD_MEMCHECK_BIN || path.join(ROOT, 'build', 'agauthd'), 'agauthd');
+		copy(path.dirname(AGAUTHD), 'memcheck');
+		o.agauthd = path.join(dir, 'memcheck', path.basename(AGAUTHD));
+		o.env.AGAUTHD_MEMCHECK_BIN = path.join(dir, 'agauthd');
+	} else {
+		copy(AGAUTHD, 'agauthd');
+	}
 	copy(__filename, 'harness.js');
 	copy(path.join(__dirname, '..', 'node_modules', 'msgpackr'), 'node_modules/msgpackr');
 	execFileSync('chmod', ['-R', 'a+rX', dir]);
-	others = { agauthd: path.join(dir, 'agauthd'), harness: path.join(dir, 'harness.js') };
+	if (MEMCHECK && process.env.AGAUTHD_MEMCHECK_LOGS) {
+		o.logs = path.join(dir, 'logs');
+		fs.mkdirSync(o.logs);
+		fs.chmodSync(o.logs, 0o1777);
+		o.env.AGAUTHD_MEMCHECK_LOGS = o.logs;
+	}
+	others = o;
 	return others;
+}
+
+/* Valgrind's reports of the copies' runs, added to run.sh's count: a
+ * name met twice (a pid used again) is appended to, as the wrapper's tee
+ * does. */
+function othersLogs() {
+	if (!others || !others.logs)
+		return;
+	for (const f of fs.readdirSync(others.logs))
+		fs.appendFileSync(path.join(process.env.AGAUTHD_MEMCHECK_LOGS, f),
+				  fs.readFileSync(path.join(others.logs, f)));
 }
 
 process.on('exit', () => {
 	/* a test that died half way must not leave daemons behind */
 	for (const d of daemons)
 		try { process.kill(d.pid, 'SIGKILL'); } catch (e) { /* gone */ }
+	othersLogs();
 	if (process.env.AGAUTHD_KEEP)
 		return;
 	for (const d of tmpdirs)
@@ -237,8 +269,9 @@ function keyInfo(file, alg, encoding, kid) {
 /* `agauthd ARGS...` to completion: { status, stdout, stderr }; with
  * opts.uid, as that user (the copy forOthers() makes). */
 function run(args, opts = {}) {
-	const bin = opts.uid === undefined ? AGAUTHD : forOthers().agauthd;
-	const r = spawnSync(bin, args, { encoding: 'utf8', timeout: slow(30000), ...opts });
+	const o = opts.uid === undefined ? { agauthd: AGAUTHD, env: {} } : forOthers();
+	const r = spawnSync(o.agauthd, args, { encoding: 'utf8', timeout: slow(30000), ...opts,
+					       env: { ...(opts.env || process.env), ...o.env } });
 	if (r.error)
 		throw r.error;
 	return r;
