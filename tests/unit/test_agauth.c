@@ -14,10 +14,10 @@
 
 #include "client/ctl/opts.h"
 #include "client/lib/agauth.h"
-#include "client/lib/render.h"
 #include "client/lib/reply.h"
 #include "client/lib/status.h"
 #include "shared/proto.h"
+#include "shared/render.h"
 #include "tests/unit/fake.h"
 
 /* ------------------------------------------------------------ status */
