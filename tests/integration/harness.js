@@ -105,12 +105,17 @@ function tmpdir(tag = 'it') {
 /*
  * What a process running as another user (nobody) must read or run, copied
  * into a directory anyone may enter: the checkout may sit in a private
- * home (/root/agauthd) that such a process cannot.  Made on first use,
+ * home (/root/agauthd) that such a process cannot.  Under memcheck AGAUTHD
+ * is the wrapper (tests/memcheck/agauthd-memcheck): it comes with what
+ * lies beside it (its suppressions) and the agauthd it runs, and its
+ * reports go to a directory that user may write, added at exit to
+ * AGAUTHD_MEMCHECK_LOGS, where run.sh counts them.  Made on first use,
  * removed with the other temporary directories.
- *   { agauthd, agauthctl, harness, node }: paths of the copies (harness.js
- *   and msgpackr for a client run as that user; node: the npm package,
- *   its addon and its dependency); program(file): the path of a copy of
- *   any other program
+ *   { agauthd, agauthctl, harness, node, env }: paths of the copies
+ *   (harness.js and msgpackr for a client run as that user; node: the npm
+ *   package, its addon and its dependency), what to add to the
+ *   environment of a copy run; program(file): the path of a copy of any
+ *   other program
  */
 let others = null;
 function forOthers() {
@@ -118,24 +123,51 @@ function forOthers() {
 		return others;
 	const dir = tmpdir('others');
 	const copy = (from, to) => fs.cpSync(from, path.join(dir, to), { recursive: true });
-	copy(AGAUTHD, 'agauthd');
+	const o = { agauthd: path.join(dir, 'agauthd'), harness: path.join(dir, 'harness.js'), env: {} };
+	if (MEMCHECK) {
+		/* the wrapper's own default, build/agauthd, is in the checkout */
+		copy(process.env.AGAUTHD_MEMCHECK_BIN || path.join(ROOT, 'build', 'agauthd'), 'agauthd');
+		copy(path.dirname(AGAUTHD), 'memcheck');
+		o.agauthd = path.join(dir, 'memcheck', path.basename(AGAUTHD));
+		o.env.AGAUTHD_MEMCHECK_BIN = path.join(dir, 'agauthd');
+	} else {
+		copy(AGAUTHD, 'agauthd');
+	}
 	copy(__filename, 'harness.js');
 	copy(AGAUTHCTL, 'agauthctl');
 	copy(path.join(__dirname, '..', 'node_modules', 'msgpackr'), 'node_modules/msgpackr');
 	copy(path.join(ROOT, 'client', 'node'), 'node');
 	execFileSync('chmod', ['-R', 'a+rX', dir]);
-	others = { agauthd: path.join(dir, 'agauthd'), agauthctl: path.join(dir, 'agauthctl'),
-		   harness: path.join(dir, 'harness.js'), node: path.join(dir, 'node'),
-		   /* any other program of the build, copied on first use */
-		   program: (file) => {
-			   const to = path.join(dir, path.basename(file));
-			   if (!fs.existsSync(to)) {
-				   fs.copyFileSync(file, to);
-				   fs.chmodSync(to, 0o755);
-			   }
-			   return to;
-		   } };
+	o.agauthctl = path.join(dir, 'agauthctl');
+	o.node = path.join(dir, 'node');
+	/* any other program of the build, copied on first use */
+	o.program = (file) => {
+		const to = path.join(dir, path.basename(file));
+		if (!fs.existsSync(to)) {
+			fs.copyFileSync(file, to);
+			fs.chmodSync(to, 0o755);
+		}
+		return to;
+	};
+	if (MEMCHECK && process.env.AGAUTHD_MEMCHECK_LOGS) {
+		o.logs = path.join(dir, 'logs');
+		fs.mkdirSync(o.logs);
+		fs.chmodSync(o.logs, 0o1777);
+		o.env.AGAUTHD_MEMCHECK_LOGS = o.logs;
+	}
+	others = o;
 	return others;
+}
+
+/* Valgrind's reports of the copies' runs, added to run.sh's count: a
+ * name met twice (a pid used again) is appended to, as the wrapper's tee
+ * does. */
+function othersLogs() {
+	if (!others || !others.logs)
+		return;
+	for (const f of fs.readdirSync(others.logs))
+		fs.appendFileSync(path.join(process.env.AGAUTHD_MEMCHECK_LOGS, f),
+				  fs.readFileSync(path.join(others.logs, f)));
 }
 
 process.on('exit', () => {
@@ -152,6 +184,7 @@ process.on('exit', () => {
 			process.exitCode = 1;
 		}
 	}
+	othersLogs();
 	if (process.env.AGAUTHD_KEEP)
 		return;
 	for (const d of tmpdirs)
@@ -263,8 +296,9 @@ function keyInfo(file, alg, encoding, kid) {
 /* `agauthd ARGS...` to completion: { status, stdout, stderr }; with
  * opts.uid, as that user (the copy forOthers() makes). */
 function run(args, opts = {}) {
-	const bin = opts.uid === undefined ? AGAUTHD : forOthers().agauthd;
-	const r = spawnSync(bin, args, { encoding: 'utf8', timeout: slow(30000), ...opts });
+	const o = opts.uid === undefined ? { agauthd: AGAUTHD, env: {} } : forOthers();
+	const r = spawnSync(o.agauthd, args, { encoding: 'utf8', timeout: slow(30000), ...opts,
+					       env: { ...(opts.env || process.env), ...o.env } });
 	if (r.error)
 		throw r.error;
 	return r;
@@ -473,7 +507,7 @@ class Daemon {
 		this.clients = [];
 	}
 
-	/* Spawns agauthd -c env.conf and waits until its socket answers. */
+	/* Spawns agauthd -c env.conf and waits until it is ready. */
 	static async start(env, opts = {}) {
 		const d = new Daemon(env);
 		await d.spawn(opts);
@@ -515,11 +549,23 @@ class Daemon {
 		return this.exit === null;
 	}
 
+	/*
+	 * Ready is what agauthd says it is: its "agauthd ready" line (logged
+	 * at info, the level setup() configures, beside systemd's READY=1),
+	 * and its socket answering.  A socket that takes connections is not
+	 * enough: agauthd holds it from before it loads the state directory,
+	 * gives up root and installs its signal handlers, so a test that
+	 * went on at the first connect read a daemon still root, or killed
+	 * one still starting with its SIGTERM.  The lines agauthd logged
+	 * before it was ready are in this.stderr when this returns.
+	 */
 	async waitReady(timeout = 15000) {
 		const sock = this.env.sock;
 		await waitFor(async () => {
 			if (!this.alive)
-				throw new Error(`agauthd exited (${JSON.stringify(this.exit)}) before it listened:\n${this.stderr}`);
+				throw new Error(`agauthd exited (${JSON.stringify(this.exit)}) before it was ready:\n${this.stderr}`);
+			if (!/agauthd ready: /.test(this.stderr))
+				return false;
 			try {
 				const c = await Client.connect(sock, { timeout: 1000 });
 				c.destroy();
@@ -527,7 +573,7 @@ class Daemon {
 			} catch (e) {
 				return false;
 			}
-		}, { timeout, interval: 20, what: `agauthd on ${sock}` });
+		}, { timeout, interval: 20, what: `agauthd ready on ${sock}` });
 	}
 
 	/* Connected client past hello (closed by stop()). */

@@ -408,7 +408,8 @@ test('mlock refused (RLIMIT_MEMLOCK 0, not root): one warning, keys still left o
 	], conf: { daemon: { threads: 2 } } });
 	chownTree(dir, NOBODY, NOGROUP);
 	const d = await h.Daemon.start(env, { argv: ['prlimit', '--memlock=0:0', 'setpriv', `--reuid=${NOBODY}`,
-						  `--regid=${NOGROUP}`, '--clear-groups', h.forOthers().agauthd, '-c', env.conf] });
+						  `--regid=${NOGROUP}`, '--clear-groups', h.forOthers().agauthd, '-c', env.conf],
+						  env: h.forOthers().env });
 	try {
 		const c = await d.client();
 		const s = h.ok(await c.call('sign', { payload: '{"u":1}' }));

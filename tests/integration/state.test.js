@@ -182,6 +182,20 @@ test('a revocation log whose last record lost only its newline keeps it; a torn 
 	assert.deepStrictEqual(fs.readFileSync(log), good);
 });
 
+test('SIGTERM the moment agauthd is started on a long revocation log: it was ready, and stops cleanly', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const { env, log, good } = await twoRecords();
+	/* 100,000 lines, every one checked and merged (into two revocations)
+	 * and then folded, while the socket, held since the lock, already
+	 * takes connections: a start that went by the socket alone came
+	 * back with the daemon still loading, before its signal handlers */
+	fs.writeFileSync(log, Buffer.concat(new Array(50000).fill(good)));
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	assert.match(d.stderr, /2 revocations in force/);
+	await d.stop();
+	assert.strictEqual(fs.readFileSync(log, 'latin1').split('\n').length - 1, 2, 'the log was not folded');
+});
+
 test('agauthd -t checks the state directory as a start does, exits 78 where it fails, and writes nothing', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	const env = h.setup();
 	/* a state directory others may write: both refuse */

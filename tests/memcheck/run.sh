@@ -6,8 +6,10 @@
 #
 # Prints the suite's "N passed, N failed", then how many agauthd
 # processes ran under valgrind and how many reported an error or a leak
-# (their logs are in build/memcheck/).  Exits non-zero if any test
-# failed or any valgrind log holds a report.
+# (their logs are in build/memcheck/; those of daemons run as another
+# user, who may not write there, the harness adds at its exit: forOthers()
+# in tests/integration/harness.js).  Exits non-zero if any test failed or
+# any valgrind log holds a report.
 set -u
 cd "$(dirname "$0")/../.."
 logs=build/memcheck

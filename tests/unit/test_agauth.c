@@ -18,6 +18,7 @@
 #include "client/lib/reply.h"
 #include "client/lib/status.h"
 #include "shared/proto.h"
+#include "shared/render.h"
 #include "tests/unit/fake.h"
 
 /* ------------------------------------------------------------ status */
