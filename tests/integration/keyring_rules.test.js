@@ -113,6 +113,10 @@ const ROWS = [
 		manifestSet(env, 'rs1', 'algorithm', 'HS256');
 		manifestSet(env, 'rs1', 'encoding', 'raw');
 	}, (env) => `^${esc(file(env, 'rs1'))}: not a key for HS256 \\[key rs1\\]$`, false],
+	['an HMAC secret under RS256', (env) => {
+		write(file(env, 'rs1'), MATERIAL.hs1);
+		manifestSet(env, 'rs1', 'encoding', 'base64');
+	}, (env) => `^${esc(file(env, 'rs1'))}: not a key for RS256 \\[key rs1\\]$`, false],
 	['an RSA key of 1024 bits', (env) => write(file(env, 'rs1'), OTHER.rsa1024),
 	 (env) => `^${esc(file(env, 'rs1'))}: RSA keys must have 2048 to 8192 bits, this one has 1024 \\[key rs1\\]$`, true],
 	['an HMAC secret of no bytes', (env) => write(file(env, 'hs1'), ''),
