@@ -35,7 +35,8 @@ record() {
 	[ "$skip" -eq 0 ] ||
 		sed -n 's/^ *ok [0-9]* - \(.*\) # SKIP */    skipped: \1: /p' "$logs/$name.log"
 	if [ "$fail" -ne 0 ]; then
-		echo "---- last lines of $logs/$name.log ----"
+		echo "---- what failed, and the last lines of $logs/$name.log ----"
+		grep -E '^ *not ok ' "$logs/$name.log" | head -n 20
 		tail -n 40 "$logs/$name.log"
 		echo "----"
 	fi
