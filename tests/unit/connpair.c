@@ -71,6 +71,24 @@ void cp_frame(struct connpair *p, const void *body, size_t n)
 	cp_write(p, body, n);
 }
 
+void cp_request(struct connpair *p, uint64_t id, const char *op)
+{
+	struct proto_out o;
+	struct buf b;
+	int hello = strcmp(op, "hello") == 0;
+
+	buf_init(&b, 4096);
+	proto_begin(&o, &b);
+	msgpack_pack_map(&o.pk, hello ? 3 : 2);
+	proto_kv_uint(&o, "id", id);
+	proto_kv_cstr(&o, "op", op);
+	if (hello)
+		proto_kv_uint(&o, "v", PROTO_VERSION);
+	cr_assert_eq(proto_end(&o), 0);
+	cp_write(p, b.p, b.len);
+	buf_free(&b);
+}
+
 /* Exactly n bytes, spinning the loop while they are on their way. */
 static int cp_read(struct connpair *p, uint8_t *b, size_t n, int first)
 {

@@ -25,6 +25,8 @@ void cp_spin(struct connpair *p);
 void cp_write(struct connpair *p, const void *b, size_t n);
 /* Writes one frame (length header, then body). */
 void cp_frame(struct connpair *p, const void *body, size_t n);
+/* Sends the request {id, op} (and v = PROTO_VERSION for hello). */
+void cp_request(struct connpair *p, uint64_t id, const char *op);
 /* Reads one whole reply frame after spinning the loop: its body length,
  * body into b (cap bytes at most); -1 at end of stream, -2 if none is
  * there. */

@@ -48,25 +48,6 @@ static void td_teardown(void)
 
 TestSuite(dispatch, .init = td_setup, .fini = td_teardown);
 
-/* {id, op} and, for hello, v = 1. */
-static void td_send(uint64_t id, const char *op)
-{
-	struct proto_out o;
-	struct buf b;
-	int hello = strcmp(op, "hello") == 0;
-
-	buf_init(&b, 4096);
-	proto_begin(&o, &b);
-	msgpack_pack_map(&o.pk, hello ? 3 : 2);
-	proto_kv_uint(&o, "id", id);
-	proto_kv_cstr(&o, "op", op);
-	if (hello)
-		proto_kv_uint(&o, "v", PROTO_VERSION);
-	cr_assert_eq(proto_end(&o), 0);
-	cp_write(&td_p, b.p, b.len);
-	buf_free(&b);
-}
-
 /* The next reply: its id and ok, and for an error its code. */
 static void td_expect(uint64_t id, enum ag_err code)
 {
@@ -96,16 +77,16 @@ static void td_expect(uint64_t id, enum ag_err code)
 Test(dispatch, hello_then_ping)
 {
 	cp_open(&td_p, &td_opts, 0);
-	td_send(1, "hello");
+	cp_request(&td_p, 1, "hello");
 	td_expect(1, AG_OK);
-	td_send(2, "ping");
+	cp_request(&td_p, 2, "ping");
 	td_expect(2, AG_OK);
 }
 
 Test(dispatch, nothing_before_hello)
 {
 	cp_open(&td_p, &td_opts, 0);
-	td_send(7, "ping");
+	cp_request(&td_p, 7, "ping");
 	td_expect(7, AG_E_HELLO);
 	cr_assert_eq(cp_reply(&td_p, NULL, 0), -1, "then it hangs up");
 }
@@ -113,12 +94,12 @@ Test(dispatch, nothing_before_hello)
 Test(dispatch, unknown_op_answered_with_an_error)
 {
 	cp_open(&td_p, &td_opts, 0);
-	td_send(1, "hello");
+	cp_request(&td_p, 1, "hello");
 	td_expect(1, AG_OK);
-	td_send(2, "launch");
+	cp_request(&td_p, 2, "launch");
 	td_expect(2, AG_E_UNKNOWN_OP);
 	/* and the connection goes on */
-	td_send(3, "ping");
+	cp_request(&td_p, 3, "ping");
 	td_expect(3, AG_OK);
 }
 
@@ -127,26 +108,26 @@ Test(dispatch, unknown_op_answered_with_an_error)
 Test(dispatch, refused_right)
 {
 	cp_open(&td_p, &td_opts, 0);
-	td_send(1, "hello");
+	cp_request(&td_p, 1, "hello");
 	td_expect(1, AG_OK);
-	td_send(2, "stats");
+	cp_request(&td_p, 2, "stats");
 	td_expect(2, AG_E_UNAUTHORIZED);
-	td_send(3, "reload");
+	cp_request(&td_p, 3, "reload");
 	td_expect(3, AG_E_UNAUTHORIZED);
-	td_send(4, "rotate");
+	cp_request(&td_p, 4, "rotate");
 	td_expect(4, AG_E_UNAUTHORIZED);
-	td_send(5, "sign");
+	cp_request(&td_p, 5, "sign");
 	td_expect(5, AG_E_UNAUTHORIZED);
-	td_send(6, "revoke");
+	cp_request(&td_p, 6, "revoke");
 	td_expect(6, AG_E_UNAUTHORIZED);
-	td_send(7, "ping");
+	cp_request(&td_p, 7, "ping");
 	td_expect(7, AG_OK);
 }
 
 Test(dispatch, garbage_closes)
 {
 	cp_open(&td_p, &td_opts, 0);
-	td_send(1, "hello");
+	cp_request(&td_p, 1, "hello");
 	td_expect(1, AG_OK);
 	cp_frame(&td_p, "\xc1\xc1\xc1", 3);
 	td_expect(0, AG_E_BAD_FRAME);
@@ -158,9 +139,9 @@ Test(dispatch, garbage_closes)
 Test(dispatch, watcher_gone_with_its_connection)
 {
 	cp_open(&td_p, &td_opts, 0);
-	td_send(1, "hello");
+	cp_request(&td_p, 1, "hello");
 	td_expect(1, AG_OK);
-	td_send(2, "watch");
+	cp_request(&td_p, 2, "watch");
 	td_expect(2, AG_OK);
 	cr_assert_eq(watch_count(), 1);
 	shutdown(td_p.peer, SHUT_RDWR);
@@ -180,7 +161,7 @@ Test(dispatch, hello_reports_the_connections_bounds)
 	td_cfg.max_frame = 4321;
 	dispatch_opts(&td_cfg, &td_opts);
 	cp_open(&td_p, &td_opts, 0);
-	td_send(1, "hello");
+	cp_request(&td_p, 1, "hello");
 	len = cp_reply(&td_p, b, sizeof b);
 	cr_assert_gt(len, 0);
 	cr_assert_eq(proto_decode(&m, b, (size_t)len, NULL), 0);

@@ -40,25 +40,6 @@
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "daemon/dispatch.c"
 
-/* {id, op} (and v for hello) from the client's end. */
-static void nh_send(struct connpair *p, uint64_t id, const char *op)
-{
-	struct proto_out o;
-	struct buf b;
-	int hello = strcmp(op, "hello") == 0;
-
-	buf_init(&b, 4096);
-	proto_begin(&o, &b);
-	msgpack_pack_map(&o.pk, hello ? 3 : 2);
-	proto_kv_uint(&o, "id", id);
-	proto_kv_cstr(&o, "op", op);
-	if (hello)
-		proto_kv_uint(&o, "v", PROTO_VERSION);
-	cr_assert_eq(proto_end(&o), 0);
-	cp_write(p, b.p, b.len);
-	buf_free(&b);
-}
-
 /* The next reply's code ("" for ok). */
 static void nh_expect(struct connpair *p, uint64_t id, const char *code)
 {
@@ -94,14 +75,14 @@ Test(dispatch, op_without_handler_is_answered_not_called)
 	cfg.verify.e[0].id = (unsigned)getuid();
 	nh_dispatch_opts(&cfg, &opts);
 	cp_open(&p, &opts, 0);
-	nh_send(&p, 1, "hello");
+	cp_request(&p, 1, "hello");
 	nh_expect(&p, 1, "");
 	failures = stats_get()->failures;
-	nh_send(&p, 7, "watch");
+	cp_request(&p, 7, "watch");
 	nh_expect(&p, 7, proto_code_name(AG_E_UNKNOWN_OP));
 	cr_assert_eq(stats_get()->failures, failures + 1);
 	/* the request completed and the connection goes on */
-	nh_send(&p, 8, "ping");
+	cp_request(&p, 8, "ping");
 	nh_expect(&p, 8, "");
 	cp_close(&p);
 	nh_dispatch_end();
