@@ -20,13 +20,17 @@ const REVOKED = { message: 'jwt revoked' };
 const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /* inode, mode and bytes of every file under dir */
-function snapshot(dir) {
-	const out = {};
-	for (const name of fs.readdirSync(dir, { recursive: true }).sort()) {
+function snapshot(dir, out = {}, rel = '') {
+	/* a walk of its own: Node 18's readdirSync({recursive}) descends
+	 * into a socket and fails with ENOTDIR */
+	for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+		const name = path.join(rel, e.name);
 		const f = path.join(dir, name);
 		const st = fs.lstatSync(f);
 		out[name] = { ino: st.ino, mode: st.mode, size: st.size,
 			      sha: st.isFile() ? crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex') : null };
+		if (e.isDirectory())
+			snapshot(dir, out, name);
 	}
 	return out;
 }
