@@ -12,23 +12,6 @@ const path = require('node:path');
 
 const h = require('./harness');
 
-const HELPER = `
-import os, socket, sys
-path, argv = sys.argv[1], sys.argv[2:]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(path)
-os.chmod(path, 0o600)
-s.listen(128)
-fd = s.detach()
-if fd != 3:
-    os.dup2(fd, 3)
-    os.close(fd)
-os.set_inheritable(3, True)
-os.environ['LISTEN_FDS'] = '1'
-os.environ['LISTEN_PID'] = str(os.getpid())
-os.execv(argv[0], argv)
-`;
-
 test('socket activation: agauthd serves on the socket it was handed as fd 3', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	/* the configured path is not the activated socket: nothing may
 	 * appear there */
@@ -37,7 +20,7 @@ test('socket activation: agauthd serves on the socket it was handed as fd 3', { 
 	const activated = path.join(env.dir, 'activated.sock');
 	const d = new h.Daemon({ ...env, sock: activated });
 	t.after(() => d.cleanup());
-	await d.spawn({ argv: ['python3', '-c', HELPER, activated, h.AGAUTHD, '-c', env.conf] });
+	await d.spawn({ argv: ['python3', '-c', h.ACTIVATE, activated, h.AGAUTHD, '-c', env.conf] });
 	await h.waitFor(() => /agauthd ready/.test(d.stderr), { timeout: 5000, what: 'the ready line' });
 	assert.match(d.stderr, /listening on the socket systemd passed/);
 	assert.ok(!fs.existsSync(configured), 'agauthd made its own socket as well');
@@ -58,7 +41,7 @@ test('LISTEN_PID of another process: the socket is not taken, agauthd listens it
 	const activated = path.join(env.dir, 'activated.sock');
 	const d = new h.Daemon(env);
 	t.after(() => d.cleanup());
-	const helper = HELPER.replace("str(os.getpid())", "'1'");
+	const helper = h.ACTIVATE.replace("str(os.getpid())", "'1'");
 	await d.spawn({ argv: ['python3', '-c', helper, activated, h.AGAUTHD, '-c', env.conf] });
 	await h.waitFor(() => /agauthd ready/.test(d.stderr), { timeout: 5000, what: 'the ready line' });
 	assert.match(d.stderr, /listening on .*agauthd\.sock/);

@@ -164,25 +164,6 @@ test('user and group: refused before anything starts, with the reason', { timeou
 	});
 });
 
-/* The activation helper of activation.test.js: binds PATH, moves the
- * socket to fd 3, sets LISTEN_FDS and LISTEN_PID for its own pid and execs
- * the rest of its arguments. */
-const ACTIVATE = `
-import os, socket, sys
-path, argv = sys.argv[1], sys.argv[2:]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(path)
-s.listen(16)
-fd = s.detach()
-if fd != 3:
-    os.dup2(fd, 3)
-    os.close(fd)
-os.set_inheritable(3, True)
-os.environ['LISTEN_FDS'] = '1'
-os.environ['LISTEN_PID'] = str(os.getpid())
-os.execv(argv[0], argv)
-`;
-
 test('a hardening call refused (as a seccomp filter refuses it): agauthd does not start, and says which and why', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	/* AddressSanitizer turns core files off itself unless told not to,
 	 * and dies if it cannot */
@@ -214,7 +195,7 @@ test('a hardening call refused (as a seccomp filter refuses it): agauthd does no
 			const sock = path.join(e.dir, 'activated.sock');
 			const d = new h.Daemon({ ...e, sock });
 			await d.spawn({ wait: false, env: { ASAN_OPTIONS: env.ASAN_OPTIONS },
-					argv: ['python3', '-c', ACTIVATE, sock, DENY, `fcntl,0=3,1=${cmd}`, '--', h.AGAUTHD, '-c', e.conf] });
+					argv: ['python3', '-c', h.ACTIVATE, sock, DENY, `fcntl,0=3,1=${cmd}`, '--', h.AGAUTHD, '-c', e.conf] });
 			await h.waitFor(() => !d.alive || /agauthd ready/.test(d.stderr), { timeout: 15000, what: 'an exit' });
 			if (d.alive) {
 				await d.stop();
