@@ -718,29 +718,15 @@ function payloadOf(r) {
 	return JSON.parse(Buffer.from(r.payload).toString('utf8'));
 }
 
-/* python3 -c ACTIVATE PATH PROGRAM ARGS...: plays systemd's socket
- * activation: binds and listens on PATH (mode 0600), moves the socket to
- * fd 3, sets LISTEN_FDS=1 and LISTEN_PID for its own pid and execs the
- * program (so the pid stays the same). */
-const ACTIVATE = `
-import os, socket, sys
-path, argv = sys.argv[1], sys.argv[2:]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(path)
-os.chmod(path, 0o600)
-s.listen(128)
-fd = s.detach()
-if fd != 3:
-    os.dup2(fd, 3)
-    os.close(fd)
-os.set_inheritable(3, True)
-os.environ['LISTEN_FDS'] = '1'
-os.environ['LISTEN_PID'] = str(os.getpid())
-os.execv(argv[0], argv)
-`;
 
 module.exports = {
-	ACTIVATE, ROOT, AGAUTHD, AGAUTHCTL, forOthers, TEST_TIMEOUT, SLOW, MEMCHECK, slow, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
+	ROOT, AGAUTHD, AGAUTHCTL, forOthers, TEST_TIMEOUT, SLOW, MEMCHECK, slow, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
 	run, frame, rawFrame, pack, unpack, sleep, waitFor, within, decodeToken, ok,
 	fails, payloadOf, show, ctlWatch,
 };
+
+/* tests/activate.py as text, for `python3 -c` (read when asked: a copy of
+ * this file run by another user has no tests/ beside it) */
+Object.defineProperty(module.exports, 'ACTIVATE', {
+	get: () => fs.readFileSync(path.join(__dirname, '..', 'activate.py'), 'utf8'),
+});

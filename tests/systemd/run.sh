@@ -107,21 +107,7 @@ sysusers_tmpfiles() {
 # agauthd as systemd runs it: handed its socket as fd 3 (a python3
 # helper binds it and execs agauthd with LISTEN_PID = its own pid) with a
 # notify socket, under strace -f.
-ACTIVATE='
-import os, socket, sys
-path, argv = sys.argv[1], sys.argv[2:]
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.bind(path)
-s.listen(128)
-fd = s.detach()
-if fd != 3:
-    os.dup2(fd, 3)
-    os.close(fd)
-os.set_inheritable(3, True)
-os.environ["LISTEN_FDS"] = "1"
-os.environ["LISTEN_PID"] = str(os.getpid())
-os.execv(argv[0], argv)
-'
+ACTIVATE=$(cat tests/activate.py)
 # Runs COMMAND every 0.1 s until it succeeds, for at most SECONDS: a wait
 # on an event, whose bound is only there for when it never comes (and is
 # generous, for a loaded machine).
