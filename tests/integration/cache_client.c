@@ -12,6 +12,8 @@
  *   attach        agauth_cache_attach: "ok" | ERROR
  *   lookup TOKEN  agauth_cache_lookup, no request sent (but a re-attach):
  *                 "hit" | "miss" | "rejected CODE NAME: MESSAGE"
+ *   peek TOKEN    agauth_cache_peek, nothing sent, nothing re-attached:
+ *                 "hit" | "miss" | "stale" | "rejected CODE NAME: MESSAGE"
  *   verify TOKEN  the cache first, then agauthd, as agauth_verify does:
  *                 "hit" (the cache said valid) | "hit-rejected CODE NAME:
  *                 MESSAGE" (the cache refused it) | "ok" (agauthd said
@@ -81,6 +83,24 @@ static void cmd_lookup(agauth_t *a, const char *tok, int verify)
 	print_status(st, &e);
 }
 
+static void cmd_peek(agauth_t *a, const char *tok)
+{
+	static const char *const answers[] = { "miss", "hit", "rejected",
+					       "stale" };
+	struct agauth_verified v;
+	struct agauth_error e;
+	int r = agauth_cache_peek(a, tok, NULL, &v, &e);
+
+	if (r == AGAUTH_CACHE_VALID)
+		agauth_verified_free(&v);
+	if (r == AGAUTH_CACHE_REJECTED)
+		printf("rejected %s %s: %s\n", e.code, e.name, e.message);
+	else if (r >= 0 && (size_t)r < sizeof answers / sizeof *answers)
+		printf("%s\n", answers[r]);
+	else
+		printf("error peek %d\n", r);
+}
+
 static void cmd_next(agauth_t *a, int ms)
 {
 	struct agauth_event ev;
@@ -128,6 +148,8 @@ int main(int argc, char **argv)
 			print_status(agauth_cache_attach(a, &e), &e);
 		else if (strcmp(line, "lookup") == 0)
 			cmd_lookup(a, arg, 0);
+		else if (strcmp(line, "peek") == 0)
+			cmd_peek(a, arg);
 		else if (strcmp(line, "verify") == 0)
 			cmd_lookup(a, arg, 1);
 		else if (strcmp(line, "ping") == 0)

@@ -16,17 +16,15 @@
  */
 const test = require('node:test');
 const assert = require('node:assert');
-const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const readline = require('node:readline');
 
 const jwt = require('jsonwebtoken');
 
 const h = require('./harness');
 
 const AGAUTHCTL = path.resolve(h.ROOT, process.env.AGAUTHCTL || 'build/agauthctl');
-const CLIENT = path.resolve(h.ROOT, process.env.CACHE_CLIENT || 'build/cache_client');
 const EX_CONFIG = 78;
 /* a reader's stale bound after the daemon's last heartbeat
  * (shared/cache.h CACHE_STALE_MS) */
@@ -72,54 +70,6 @@ async function revoke(c, args) {
  * build/cache_client on env.sock: one libagauth handle for its whole
  * life.  cmd(line) resolves with its one-line answer.
  */
-class CacheClient {
-	static async start(env) {
-		const cc = new CacheClient();
-		cc.proc = spawn(CLIENT, [env.sock], { stdio: ['pipe', 'pipe', 'pipe'] });
-		cc.err = '';
-		cc.lines = [];
-		cc.waiters = [];
-		cc.proc.stderr.setEncoding('utf8');
-		cc.proc.stderr.on('data', (s) => { cc.err += s; });
-		cc.exited = new Promise((resolve) => cc.proc.on('exit', (code, signal) => {
-			cc.exit = { code, signal };
-			for (const w of cc.waiters.splice(0))
-				w(null);
-			resolve(cc.exit);
-		}));
-		readline.createInterface({ input: cc.proc.stdout }).on('line', (l) => {
-			const w = cc.waiters.shift();
-			if (w)
-				w(l);
-			else
-				cc.lines.push(l);
-		});
-		assert.strictEqual(await cc.next(), 'ready', `cache_client: ${cc.err}`);
-		return cc;
-	}
-
-	next(timeout = 20000) {
-		if (this.lines.length)
-			return Promise.resolve(this.lines.shift());
-		if (this.exit)
-			return Promise.resolve(null);
-		return h.within(new Promise((resolve) => this.waiters.push(resolve)), timeout, 'cache_client answer');
-	}
-
-	async cmd(line, timeout) {
-		this.proc.stdin.write(`${line}\n`);
-		const r = await this.next(timeout);
-		assert.notStrictEqual(r, null, `cache_client exited (${h.show(this.exit)}) on "${line.slice(0, 40)}": ${this.err}`);
-		return r;
-	}
-
-	async close() {
-		if (!this.exit) {
-			this.proc.stdin.end('quit\n');
-			await h.within(this.exited, 10000, 'cache_client exit').catch(() => this.proc.kill('SIGKILL'));
-		}
-	}
-}
 
 /* Stops d with sig: SIGTERM (a clean stop, status 0) or SIGKILL. */
 async function down(d, sig) {
@@ -143,11 +93,11 @@ test('restart after SIGTERM: the cache closes at once, the client re-attaches to
 	assert.ok(inst1 > 0, `hello names no cache: ${h.show(c.hello)}`);
 	const tok = await sign(c, { sub: 'alice' });
 
-	const cc = await CacheClient.start(env);
+	const cc = await h.CacheClient.start(env.sock);
 	t.after(() => cc.close());
 	assert.strictEqual(await cc.cmd('attach'), 'ok');
-	assert.strictEqual(await cc.cmd(`lookup ${tok}`), 'hit');
-	assert.strictEqual(await cc.cmd(`verify ${tok}`), 'hit');
+	assert.strictEqual(await cc.hit(tok, 'lookup'), 'hit');
+	assert.strictEqual(await cc.hit(tok), 'hit');
 	/* the two hits go to this daemon's stats, not the next one's */
 	assert.strictEqual(await cc.cmd('ping'), 'ok');
 
@@ -166,9 +116,9 @@ test('restart after SIGTERM: the cache closes at once, the client re-attaches to
 	/* the new cache does not hold tok: the daemon answers it (a hit here
 	 * would come from the old daemon's cache), then it is a hit */
 	assert.strictEqual(await cc.cmd(`verify ${tok}`), 'ok');
-	assert.strictEqual(await cc.cmd(`verify ${tok}`), 'hit');
+	assert.strictEqual(await cc.hit(tok), 'hit');
 	const fresh = await sign(c, { sub: 'bob' });
-	assert.strictEqual(await cc.cmd(`lookup ${fresh}`), 'hit');
+	assert.strictEqual(await cc.hit(fresh, 'lookup'), 'hit');
 	assert.strictEqual(await cc.cmd('ping'), 'ok');
 	const st1 = await stats(c);
 	assert.strictEqual(st1.verifies - st0.verifies, 1, 'one verify reached the new daemon');
@@ -190,10 +140,10 @@ test('restart after SIGKILL: lookups stop hitting 2 s after the last heartbeat, 
 	const inst1 = c.hello.cache;
 	const tok = await sign(c, { sub: 'alice' });
 
-	const cc = await CacheClient.start(env);
+	const cc = await h.CacheClient.start(env.sock);
 	t.after(() => cc.close());
 	assert.strictEqual(await cc.cmd('attach'), 'ok');
-	assert.strictEqual(await cc.cmd(`verify ${tok}`), 'hit');
+	assert.strictEqual(await cc.hit(tok), 'hit');
 
 	d.signal('SIGKILL');
 	/* the last heartbeat the daemon wrote is older than t0: a lookup
@@ -225,7 +175,7 @@ test('restart after SIGKILL: lookups stop hitting 2 s after the last heartbeat, 
 	c = await d.client();
 	assert.ok(c.hello.cache > 0 && c.hello.cache !== inst1, `cache instance ${inst1} -> ${c.hello.cache}`);
 	assert.strictEqual(await cc.cmd(`verify ${tok}`), 'ok');
-	assert.strictEqual(await cc.cmd(`verify ${tok}`), 'hit');
+	assert.strictEqual(await cc.hit(tok), 'hit');
 	t.diagnostic(`restarted and hitting again ${Date.now() - t1} ms later`);
 	await d.stop();
 });
@@ -239,10 +189,10 @@ test('a token the restarted daemon revokes is never a hit in the killed daemon\'
 	t.after(() => d.cleanup());
 	let c = await d.client();
 	const tok = await sign(c, { sub: 'alice' });
-	const cc = await CacheClient.start(env);
+	const cc = await h.CacheClient.start(env.sock);
 	t.after(() => cc.close());
 	assert.strictEqual(await cc.cmd('attach'), 'ok');
-	assert.strictEqual(await cc.cmd(`verify ${tok}`), 'hit');
+	assert.strictEqual(await cc.hit(tok), 'hit');
 
 	d.signal('SIGKILL');
 	const t0 = Date.now();
@@ -306,7 +256,7 @@ for (const sig of ['SIGTERM', 'SIGKILL']) {
 		await check(`after ${sig}`);
 		/* and through libagauth's cache: a revoked token is never
 		 * inserted, so never a hit */
-		const cc = await CacheClient.start(env);
+		const cc = await h.CacheClient.start(env.sock);
 		t.after(() => cc.close());
 		assert.strictEqual(await cc.cmd('attach'), 'ok');
 		for (const tok of Object.values(revoked)) {
@@ -315,7 +265,7 @@ for (const sig of ['SIGTERM', 'SIGKILL']) {
 		}
 		/* check() had this daemon verify the valid ones */
 		for (const tok of Object.values(valid))
-			assert.strictEqual(await cc.cmd(`verify ${tok}`), 'hit');
+			assert.strictEqual(await cc.hit(tok), 'hit');
 		await d.stop();
 	});
 }
@@ -560,7 +510,7 @@ for (const type of ['hs256', 'p256']) {
 		const d = await h.Daemon.start(env);
 		t.after(() => d.cleanup());
 		const c = await d.client();
-		const cc = await CacheClient.start(env);
+		const cc = await h.CacheClient.start(env.sock);
 		t.after(() => cc.close());
 		assert.strictEqual(await cc.cmd('attach'), 'ok');
 
@@ -571,8 +521,8 @@ for (const type of ['hs256', 'p256']) {
 		assert.strictEqual(st1.cache_inserts - st0.cache_inserts, 1, h.show(st1));
 		assert.strictEqual(st1.cache_entries - st0.cache_entries, 1, h.show(st1));
 
-		assert.strictEqual(await cc.cmd(`lookup ${tok}`), 'hit');
-		assert.strictEqual(await cc.cmd(`verify ${tok}`), 'hit');
+		assert.strictEqual(await cc.hit(tok, 'lookup'), 'hit');
+		assert.strictEqual(await cc.hit(tok), 'hit');
 		const r = ctlJson(env, ['verify', '--cache', tok]);
 		assert.strictEqual(r.status, 0, r.stderr);
 		assert.strictEqual(r.json.cache, 'hit');
@@ -630,14 +580,14 @@ test('[cache] size = 800M: 1.5 million slots, committed lazily', { timeout: h.TE
 	}
 
 	/* and it works: signed tokens are in it and hit */
-	const cc = await CacheClient.start(env);
+	const cc = await h.CacheClient.start(env.sock);
 	t.after(() => cc.close());
 	assert.strictEqual(await cc.cmd('attach'), 'ok');
 	const toks = [];
 	for (let i = 0; i < 200; i++)
 		toks.push(await sign(c, { sub: `u${i}` }));
 	for (const tok of toks)
-		assert.strictEqual(await cc.cmd(`lookup ${tok}`), 'hit');
+		assert.strictEqual(await cc.hit(tok, 'lookup'), 'hit');
 	assert.strictEqual((await stats(c)).cache_entries, 200);
 	const used = memOf(d.pid);
 	t.diagnostic(`after 200 entries: VmRSS ${used.rss} KiB, RssShmem ${used.shmem} KiB`);
@@ -659,7 +609,7 @@ test('[cache] size = 0: no cache (AG_E_NO_CACHE), verify still works', { timeout
 	assert.strictEqual(st.cache_slots, 0);
 	const tok = await sign(c, { sub: 'alice' });
 	assert.strictEqual((await stats(c)).cache_inserts, 0);
-	const cc = await CacheClient.start(env);
+	const cc = await h.CacheClient.start(env.sock);
 	t.after(() => cc.close());
 	assert.match(await cc.cmd('attach'), /^error REFUSED AG_E_NO_CACHE /);
 	assert.strictEqual(await cc.cmd(`lookup ${tok}`), 'miss');
@@ -704,7 +654,7 @@ for (const sig of ['SIGTERM', 'SIGKILL']) {
 		let c = await d.client();
 		const w1 = h.ctlWatch(env);
 		t.after(() => w1.proc.kill('SIGKILL'));
-		const cw = await CacheClient.start(env);
+		const cw = await h.CacheClient.start(env.sock);
 		t.after(() => cw.close());
 		assert.strictEqual(await cw.cmd('watch'), 'ok');
 		await h.waitFor(async () => (await stats(c)).watchers === 2, { what: 'two watchers' });

@@ -718,11 +718,85 @@ function payloadOf(r) {
 	return JSON.parse(Buffer.from(r.payload).toString('utf8'));
 }
 
+/*
+ * build/cache_client on a socket (tests/integration/cache_client.c): one
+ * libagauth handle for its whole life, driven a line at a time; cmd(line)
+ * resolves with its one-line answer.
+ */
+const CACHE_CLIENT = path.resolve(ROOT, process.env.CACHE_CLIENT || 'build/cache_client');
+
+class CacheClient {
+	static async start(sock) {
+		const cc = new CacheClient();
+		cc.proc = spawn(CACHE_CLIENT, [sock], { stdio: ['pipe', 'pipe', 'pipe'] });
+		cc.err = '';
+		cc.lines = [];
+		cc.waiters = [];
+		cc.proc.stderr.setEncoding('utf8');
+		cc.proc.stderr.on('data', (s) => { cc.err += s; });
+		cc.exited = new Promise((resolve) => cc.proc.on('exit', (code, signal) => {
+			cc.exit = { code, signal };
+			for (const w of cc.waiters.splice(0))
+				w(null);
+			resolve(cc.exit);
+		}));
+		require('node:readline').createInterface({ input: cc.proc.stdout }).on('line', (l) => {
+			const w = cc.waiters.shift();
+			if (w)
+				w(l);
+			else
+				cc.lines.push(l);
+		});
+		assert.strictEqual(await cc.next(), 'ready', `cache_client: ${cc.err}`);
+		return cc;
+	}
+
+	next(timeout = 20000) {
+		if (this.lines.length)
+			return Promise.resolve(this.lines.shift());
+		if (this.exit)
+			return Promise.resolve(null);
+		return within(new Promise((resolve) => this.waiters.push(resolve)), timeout, 'cache_client answer');
+	}
+
+	async cmd(line, timeout) {
+		this.proc.stdin.write(`${line}\n`);
+		const r = await this.next(timeout);
+		assert.notStrictEqual(r, null, `cache_client exited (${show(this.exit)}) on "${line.slice(0, 40)}": ${this.err}`);
+		return r;
+	}
+
+	/*
+	 * `verify tok` once the cache is fresh: the answer a cached token
+	 * must give is "hit".  A reader calls the cache stale when the
+	 * daemon's heartbeat is 2 s old (docs/cache.md), which a daemon
+	 * starved of CPU on a loaded machine can be; that, and only that, is
+	 * waited out (re-attaching, as a client does), for at most 20 s.  A
+	 * miss is returned at once, for the caller's assertion to fail on.
+	 * how: 'verify' (agauth_verify) or 'lookup' (agauth_cache_lookup).
+	 */
+	async hit(tok, how = 'verify') {
+		const end = Date.now() + 20000;
+		let p;
+		while ((p = await this.cmd(`peek ${tok}`)) === 'stale' && Date.now() < end) {
+			await sleep(50);
+			await this.cmd('attach');
+		}
+		return p === 'hit' ? this.cmd(`${how} ${tok}`) : p;
+	}
+
+	async close() {
+		if (!this.exit) {
+			this.proc.stdin.end('quit\n');
+			await within(this.exited, 10000, 'cache_client exit').catch(() => this.proc.kill('SIGKILL'));
+		}
+	}
+}
 
 module.exports = {
 	ROOT, AGAUTHD, AGAUTHCTL, forOthers, TEST_TIMEOUT, SLOW, MEMCHECK, slow, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
 	run, frame, rawFrame, pack, unpack, sleep, waitFor, within, decodeToken, ok,
-	fails, payloadOf, show, ctlWatch,
+	fails, payloadOf, show, ctlWatch, CacheClient,
 };
 
 /* tests/activate.py as text, for `python3 -c` (read when asked: a copy of

@@ -12,8 +12,7 @@ const assert = require('node:assert');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const readline = require('node:readline');
-const { execFileSync, spawn, spawnSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 
 const h = require('./harness');
 const ms = require('./memscan');
@@ -23,7 +22,6 @@ const NOT_ROOT = IS_ROOT ? false : 'needs root (other users, other processes\' m
 /* the scans read the production build: the sanitizers' shadow memory is
  * terabytes of address space, and mlock is what production does */
 const PROD = path.resolve(h.ROOT, process.env.AGAUTHD_PROD || 'build/agauthd');
-const CLIENT = path.resolve(h.ROOT, process.env.CACHE_CLIENT || 'build/cache_client');
 const NOBODY = IS_ROOT ? Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' })) : 65534;
 const NOGROUP = IS_ROOT ? Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' })) : 65534;
 const EX_CONFIG = 78;
@@ -211,43 +209,6 @@ test('a hardening call refused (as a seccomp filter refuses it): agauthd does no
 
 /* build/cache_client: one libagauth handle, driven a line at a time
  * (tests/integration/cache_client.c). */
-class CacheClient {
-	static async start(sock) {
-		const cc = new CacheClient();
-		cc.proc = spawn(CLIENT, [sock], { stdio: ['pipe', 'pipe', 'pipe'] });
-		cc.err = '';
-		cc.waiters = [];
-		cc.lines = [];
-		cc.proc.stderr.setEncoding('utf8');
-		cc.proc.stderr.on('data', (s) => { cc.err += s; });
-		cc.exited = new Promise((resolve) => cc.proc.on('exit', resolve));
-		readline.createInterface({ input: cc.proc.stdout }).on('line', (l) => {
-			const w = cc.waiters.shift();
-			if (w)
-				w(l);
-			else
-				cc.lines.push(l);
-		});
-		assert.strictEqual(await cc.next(), 'ready', cc.err);
-		return cc;
-	}
-
-	next() {
-		if (this.lines.length)
-			return Promise.resolve(this.lines.shift());
-		return h.within(new Promise((resolve) => this.waiters.push(resolve)), 20000, 'cache_client');
-	}
-
-	cmd(line) {
-		this.proc.stdin.write(`${line}\n`);
-		return this.next();
-	}
-
-	async close() {
-		this.proc.stdin.end('quit\n');
-		await h.within(this.exited, 10000, 'cache_client exit').catch(() => this.proc.kill('SIGKILL'));
-	}
-}
 
 /* "label at 0x... in MAPPING [flags]" for messages. */
 const where = (hits) => hits.map((x) => `0x${x.addr.toString(16)} in ${x.mapping.name || '(anon)'} [${[...x.mapping.flags].join(' ')}]`).join('; ');
@@ -264,7 +225,7 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 	});
 	chownTree(env.dir, NOBODY, NOGROUP);
 	const d = await h.Daemon.start(env, { argv: [PROD, '-c', env.conf] });
-	const cc = await CacheClient.start(env.sock);
+	const cc = await h.CacheClient.start(env.sock);
 	try {
 		const c = await d.client();
 		assert.strictEqual(await cc.cmd('attach'), 'ok');
@@ -280,7 +241,7 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 				h.ok(r);
 		}
 		for (const tok of toks.slice(0, 40))
-			assert.strictEqual(await cc.cmd(`verify ${tok}`), 'hit');
+			assert.strictEqual(await cc.hit(tok), 'hit');
 		/* revoke, reload */
 		h.ok(await c.call('revoke', { sub: 'user-7' }));
 		h.ok(await c.call('revoke', { token: toks[1] }));
@@ -296,8 +257,8 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 				esToks.push(h.ok(r).token);
 		}
 		h.ok(await c.call('verify', { token: esToks[0] }));
-		assert.strictEqual(await cc.cmd(`verify ${esToks[3]}`), 'hit');
-		assert.strictEqual(await cc.cmd(`verify ${toks[30]}`), 'hit');
+		assert.strictEqual(await cc.hit(esToks[3]), 'hit');
+		assert.strictEqual(await cc.hit(toks[30]), 'hit');
 
 		const hsForms = ms.forms(secret);
 		const pem = (f) => fs.readFileSync(f, 'ascii');
