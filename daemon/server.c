@@ -223,7 +223,8 @@ static void server_shed(struct ev_loop *loop)
 		srv.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	}
 	log_warn("out of file descriptors with %u connections; pausing "
-		 "accept for 100 ms", conn_count());
+		 "accept for 100 ms (raise LimitNOFILE= or lower [limits] "
+		 "max_connections)", conn_count());
 	ev_io_stop(loop, &srv.accept_w);
 	ev_timer_set(&srv.resume_w, 0.1, 0);
 	ev_timer_start(loop, &srv.resume_w);
@@ -242,7 +243,9 @@ static void server_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 				server_shed(loop);
 			else if (errno != EAGAIN && errno != EINTR &&
 				 errno != ECONNABORTED)
-				log_warn("accept: %s", strerror(errno));
+				/* limited: each wake may fail again */
+				log_warn_limited("accept errors", "accept: %s",
+						 strerror(errno));
 			return;
 		}
 		if (conn_count() >= srv.cfg->max_connections) {
