@@ -17,7 +17,7 @@ logs=build/logs
 mkdir -p "$logs"
 . tests/suites.sh
 echo "agauthd test suites"
-suite checks runner 7 tests/runner/run.sh
+suite checks runner 8 tests/runner/run.sh
 suite criterion unit 228 build/unit --jobs 2
 again criterion unit-asan-ubsan "under ASan+UBSan" build/san/unit --jobs 2
 fuzzreplay 10

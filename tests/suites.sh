@@ -15,6 +15,30 @@
 total_pass=0
 total_fail=0
 total_skip=0
+# No suite may run longer than this (s): a test that waits forever (an
+# event missed, a child that never answers) fails its suite instead of
+# hanging `make test`.  Generous: a loaded machine is slow, not stuck.
+SUITE_TIMEOUT=${SUITE_TIMEOUT:-1800}
+
+# bounded LOG COMMAND...: COMMAND's output into LOG, within SUITE_TIMEOUT;
+# its status (124 and a line in LOG when it was stopped)
+bounded() {
+	local log=$1 status
+	shift
+	timeout --kill-after=30 "$SUITE_TIMEOUT" "$@" >"$log" 2>&1
+	status=$?
+	[ "$status" -ne 124 ] && [ "$status" -ne 137 ] ||
+		echo "stopped: still running after ${SUITE_TIMEOUT} s" >>"$log"
+	return "$status"
+}
+
+# failures LOG: each "not ok" of a TAP log with the YAML block that says
+# why (node's error, expected and actual), the first 60 lines of them
+failures() {
+	awk '/^ *not ok / { show = 1; print; next }
+	     show && /^ *\.\.\.$/ { show = 0 }
+	     show' "$1" | head -n 60
+}
 
 # record NAME MIN PASS FAIL SKIP STATUS
 record() {
@@ -36,7 +60,7 @@ record() {
 		sed -n 's/^ *ok [0-9]* - \(.*\) # SKIP */    skipped: \1: /p' "$logs/$name.log"
 	if [ "$fail" -ne 0 ]; then
 		echo "---- what failed, and the last lines of $logs/$name.log ----"
-		grep -E '^ *not ok ' "$logs/$name.log" | head -n 20
+		failures "$logs/$name.log"
 		tail -n 40 "$logs/$name.log"
 		echo "----"
 	fi
@@ -96,7 +120,7 @@ count_checks() {
 suite() {
 	local kind=$1 name=$2 min=$3 status
 	shift 3
-	"$@" >"$logs/$name.log" 2>&1
+	bounded "$logs/$name.log" "$@"
 	status=$?
 	"count_$kind" "$logs/$name.log"
 	record "$name" "$min" "$n_pass" "$n_fail" "$n_skip" "$status"
@@ -108,7 +132,7 @@ suite() {
 again() {
 	local kind=$1 name=$2 what=$3 status why=
 	shift 3
-	"$@" >"$logs/$name.log" 2>&1
+	bounded "$logs/$name.log" "$@"
 	status=$?
 	"count_$kind" "$logs/$name.log"
 	if [ "$status" -ne 0 ] && [ "$n_fail" -eq 0 ]; then
@@ -136,7 +160,7 @@ fuzzreplay() {
 			echo "fuzz_$name: not built" >>"$logs/fuzz-replay.log"
 			fail=$((fail + 1)); continue
 		fi
-		"$bin" "tests/fuzz/corpus/$name" >"$logs/fuzz-$name.log" 2>&1
+		bounded "$logs/fuzz-$name.log" "$bin" "tests/fuzz/corpus/$name"
 		status=$?
 		cat "$logs/fuzz-$name.log" >>"$logs/fuzz-replay.log"
 		n=$(sed -n 's/^replayed \([0-9]*\) inputs$/\1/p' "$logs/fuzz-$name.log" | tail -n 1)
@@ -155,7 +179,7 @@ fuzzreplay() {
 program() {
 	local name=$1 status
 	shift
-	"$@" >"$logs/$name.log" 2>&1
+	bounded "$logs/$name.log" "$@"
 	status=$?
 	sed 's/^/    /' "$logs/$name.log"
 	if [ "$status" -eq 0 ]; then

@@ -121,7 +121,11 @@ test('sd_notify: WATCHDOG_PID of another process turns the watchdog off; no NOTI
 	await h.waitFor(() => states(r).length > 0, { timeout: 15000, what: 'READY=1' });
 	await h.sleep(800);
 	assert.ok(!r.messages.some((m) => m.text === 'WATCHDOG=1'), 'the watchdog was for pid 1');
+	const ready = r.messages.length;
 	await d.stop();
+	/* its last message, relayed by the receiver in its own time */
+	await h.waitFor(() => states(r, ready).length >= 1, { what: 'STOPPING=1' });
+	assert.deepStrictEqual(states(r, ready), ['STOPPING=1\nSTATUS=stopping']);
 
 	/* the same daemon without NOTIFY_SOCKET: nothing arrives */
 	const seen = r.messages.length;

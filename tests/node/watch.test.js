@@ -11,6 +11,11 @@ const { once } = require('node:events');
 
 const { h, daemon, engine, outcome } = require('./helpers');
 
+/* w's next 'watching', within 10 s.  Asked for before anything else is
+ * awaited: an event emitted while the test awaited something else is
+ * never seen (a hang, seen under load with Node 22). */
+const watching = (w) => h.within(once(w, 'watching'), 10000, '"watching"');
+
 /* The next `n` 'revoke' events of w. */
 function events(w, n) {
 	return new Promise((resolve) => {
@@ -31,9 +36,10 @@ test('revoke by sub, jti and token: the watcher sees each', async () => {
 	const d = await daemon();
 	const e = engine(d);
 	const w = e.watch();
+	const up = watching(w);
 
 	assert.strictEqual(e.watch(), w, 'one watcher per engine');
-	await once(w, 'watching');
+	await up;
 	assert.strictEqual(w.watching, true);
 	const t = await e.signToken({ sub: 'x', jti: 'j1' });
 	const seen = events(w, 4);
@@ -62,7 +68,7 @@ test('revoke by sub, jti and token: the watcher sees each', async () => {
 	const w2 = e.watch();
 
 	assert.notStrictEqual(w2, w);
-	await once(w2, 'watching');
+	await watching(w2);
 	await d.stop();
 });
 
@@ -74,7 +80,7 @@ test('after a restart: disconnect, reconnect, rewatch, and events again', async 
 
 	for (const ev of ['watching', 'disconnect', 'reconnect', 'rewatch'])
 		w.on(ev, () => log.push(ev));
-	await once(w, 'watching');
+	await watching(w);
 	await d.stop();
 	await h.waitFor(() => log.includes('disconnect'), { what: '"disconnect"' });
 	await d.spawn();
@@ -89,9 +95,10 @@ test('after a restart: disconnect, reconnect, rewatch, and events again', async 
 
 test('a watcher that stops reading: agauthd drops it (AG_E_REWATCH), it watches again', async () => {
 	const d = await daemon({ conf: { limits: { max_output: 65536 } } });
+	const admin = await d.client();
 	const e = engine(d);
 	const w = e.watch();
-	const admin = await d.client();
+	const up = watching(w);
 	const watchers = async () => h.ok(await admin.call('stats')).watchers;
 	const log = [];
 	let dropped;
@@ -100,7 +107,7 @@ test('a watcher that stops reading: agauthd drops it (AG_E_REWATCH), it watches 
 		w.on(ev, () => log.push(ev));
 	w.on('disconnect', (err) => { log.push('disconnect'); dropped = err; });
 	w.on('revoke', () => { if (log[log.length - 1] !== 'revoke') log.push('revoke'); });
-	await once(w, 'watching');
+	await up;
 	/* the application stalls: nothing is read from agauthd */
 	w.conn.sock.pause();
 	for (let k = 0; (await watchers()) > 0; k++) {
@@ -123,7 +130,7 @@ test('a watch agauthd refuses: an error event, and no events', async () => {
 	const d = await daemon({ conf: { access: { verify: 'uid:4242' } } });
 	const e = engine(d);
 	const w = e.watch();
-	const [err] = await once(w, 'error');
+	const [err] = await h.within(once(w, 'error'), 10000, 'an error event');
 
 	assert.strictEqual(err.name, 'AgauthError');
 	assert.strictEqual(err.code, 'AG_E_UNAUTHORIZED');

@@ -80,4 +80,7 @@ check "a second run adds its failures only" \
 	expect "0 2 0" again node twice "again" cat "$work/nested.tap"
 check "a program is one check, by its exit status" \
 	expect "1 1 0" eval 'program good true; program bad false'
+check "a suite still running when its time is up fails, and its log says so" \
+	eval 'SUITE_TIMEOUT=1 expect "0 1 0" suite node hung 0 sleep 30 &&
+		grep -q "^stopped: still running after 1 s" "$work/logs/hung.log"'
 checks_done
