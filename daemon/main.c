@@ -190,6 +190,9 @@ int main(int argc, char **argv)
 		return main_status(&e);
 	}
 	log_init(cfg.log_level);
+	/* the figure a refused mlock names: the crypto threads' stacks are
+	 * locked too */
+	secmem_plan((size_t)pool_size(cfg.threads) * AG_POOL_STACK);
 	if (main_keyring(&cfg, &kr, &e) != 0) {
 		log_err("%s", e.msg);
 		return main_status(&e);
