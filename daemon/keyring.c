@@ -248,7 +248,9 @@ static int kr_open_link(const char *path, struct ag_error *e)
 			       "copy the key there", path, real, top);
 	fd = at = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	err = errno;
-	step = real + strlen(top) + (top[1] != '\0');
+	/* what follows top in real: "" when the link leads to top itself */
+	step = real + strlen(top);
+	step += *step == '/';
 	for (; fd >= 0 && step != NULL && *step != '\0'; step = next) {
 		next = strchr(step, '/');
 		if (next != NULL)
