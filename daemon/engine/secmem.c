@@ -104,10 +104,9 @@ void secmem_memlock_advice(char *out, size_t cap, const char *what, int err)
 	unsigned long long mib = (need + (1u << 20) - 1) >> 20;
 	char have[32] = "unknown";
 
-	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY)
-		snprintf(have, sizeof have, "unlimited");
-	else if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0)
-		snprintf(have, sizeof have, "%llu KiB",
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0)
+		snprintf(have, sizeof have, rl.rlim_cur == RLIM_INFINITY ?
+			 "unlimited" : "%llu KiB",
 			 (unsigned long long)rl.rlim_cur >> 10);
 	snprintf(out, cap, "%s: %s: key memory may be written to swap; it is "
 		 "still left out of core dumps and zeroed when freed.  agauthd "
