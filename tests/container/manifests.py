@@ -14,7 +14,7 @@ pod      deploy/kubernetes/pod.yaml: every mount names a volume and every
          mounts the socket's volume where its AGAUTHD_SOCKET points; the
          securityContext: runAsNonRoot, readOnlyRootFilesystem, ALL
          capabilities dropped, no privilege escalation, fsGroup the
-         image's group
+         image's group; the image tagged with VERSION
 compose  deploy/docker-compose.yml: the socket's volume at the same path in
          agauthd and the app, AGAUTHD_SOCKET matching, the app in the
          image's group, the keys volume read-only, a memlock limit that
@@ -136,6 +136,8 @@ def check_pod():
         want(sc.get('allowPrivilegeEscalation') is False, f'{name}: allowPrivilegeEscalation is not false')
         want(sc.get('capabilities', {}).get('drop') == ['ALL'], f'{name}: capabilities are not all dropped')
     want(ag['securityContext'].get('runAsUser') == img['uid'], 'agauthd\'s runAsUser is not the image\'s user')
+    version = open(os.path.join(ROOT, 'VERSION')).read().strip()
+    want(ag['image'] == f'agauthd:{version}', f'agauthd\'s image {ag["image"]} is not agauthd:{version} (VERSION)')
     want(ag['readinessProbe']['exec']['command'] == ['/usr/bin/agauthctl', 'ping'], 'readiness is not agauthctl ping')
     print(f'# pod: {len(vols)} volumes, {len(ctrs)} containers, socket {sock}')
 
