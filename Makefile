@@ -93,7 +93,7 @@ sanobj  = $(patsubst %.c,$(SAN)/obj/%.o,$(1))
 # agauth_version()), libagauth's agauth_version() and agauth.pc, the man
 # pages, and the npm package's package.json, which
 # tests/integration/version.test.js holds to it (`make set-version
-# VER=X.Y.Z` changes VERSION and package.json together).
+# VER=X.Y.Z` changes VERSION, package.json and the pod's image tag).
 VERSION   := $(shell cat VERSION)
 VERSIONED := daemon/main.c client/lib/version.c
 $(call obj,$(VERSIONED)) $(call sanobj,$(VERSIONED)): VERSION
@@ -227,13 +227,16 @@ $(BUILD)/man/%: man/% VERSION
 	@mkdir -p $(dir $@)
 	$(call say,GEN,$@)sed -e 's|@VERSION@|$(VERSION)|' $< >$@
 
-# VERSION's number into the npm package (and its lock), then rebuild
+# a new VERSION, and its number into the npm package (and its lock) and
+# the Kubernetes pod's image tag
 set-version:
 	@case '$(VER)' in [0-9]*.[0-9]*.[0-9]*) ;; *) echo "make set-version \
 		VER=X.Y.Z: give the new version"; exit 2;; esac
 	echo '$(VER)' >VERSION
 	cd $(NODE_PKG) && npm version --no-git-tag-version --allow-same-version \
 		'$(VER)' >/dev/null
+	sed -i 's|image: agauthd:[0-9.]*$$|image: agauthd:$(VER)|' \
+		deploy/kubernetes/pod.yaml
 
 $(BUILD)/agauthd.service: systemd/agauthd.service.in $(BUILD)/prefix
 	$(call say,GEN,$@)sed -e 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
