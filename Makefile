@@ -61,10 +61,12 @@ say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 # tool fails rather than skips): systemd for systemd-analyze, -sysusers
 # and -tmpfiles, groff and man-db for the man pages, python3 for the
 # syscall and socket-activation helpers, strace, procps (ps), e2fsprogs
-# (chattr), faketime.
+# (chattr), faketime; python3-yaml and mmdebstrap for the container suite
+# (tests/container/run.sh).
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
             libcriterion-dev libinih-dev libxxhash-dev libssl-dev \
-            faketime strace systemd groff man-db python3 procps e2fsprogs
+            faketime strace systemd groff man-db python3 procps e2fsprogs \
+            python3-yaml mmdebstrap
 
 SHARED_SRC := $(wildcard shared/*.c)
 # the JWT engine (daemon/engine/: keys, JWS, sign, verify, key memory,
@@ -87,12 +89,25 @@ UNIT_SRC   := $(wildcard tests/unit/*.c) $(wildcard client/lib/*.c) \
 obj     = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 sanobj  = $(patsubst %.c,$(SAN)/obj/%.o,$(1))
 
+# One version, in VERSION: agauthd --version, agauthctl --version (through
+# agauth_version()), libagauth's agauth_version() and agauth.pc, the man
+# pages, and the npm package's package.json, which
+# tests/integration/version.test.js holds to it (`make set-version
+# VER=X.Y.Z` changes VERSION, package.json and the pod's image tag).
+VERSION   := $(shell cat VERSION)
+VERSIONED := daemon/main.c client/lib/version.c
+$(call obj,$(VERSIONED)) $(call sanobj,$(VERSIONED)): VERSION
+$(call obj,$(VERSIONED)) $(call sanobj,$(VERSIONED)): \
+	CFLAGS += -DAG_VERSION='"$(VERSION)"'
+MANPAGES  := man/agauthctl.1 man/agauthd.conf.5 man/agauthd.8
+MANBUILT  := $(patsubst man/%,$(BUILD)/man/%,$(MANPAGES))
+
 LIB_OBJ     := $(call obj,$(LIB_SRC))
 LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 
 .PHONY: all deps node-deps node-pkg-deps run test unit unit-san diff \
         fuzz-replay bench fuzz memcheck mutate fresh-test clean install \
-        uninstall FORCE
+        uninstall set-version FORCE
 
 # The entry points (all, run, test, bench, memcheck, fuzz) make sure of
 # the Debian packages once, through a stamp, before anything else (it is
@@ -103,7 +118,7 @@ DEPS_STAMP := $(BUILD)/.deps
 
 all: $(DEPS_STAMP) $(BUILD)/agjwt $(BUILD)/agauthd $(BUILD)/agauthctl \
      $(BUILD)/libagauth.so $(BUILD)/libagauth.a $(BUILD)/agauth.pc \
-     $(BUILD)/agauthd.service $(ADDON) node-pkg-deps
+     $(BUILD)/agauthd.service $(MANBUILT) $(ADDON) node-pkg-deps
 
 # Installs what is missing when root; otherwise names the exact command.
 # Made again when this Makefile (its package list) changes.
@@ -203,9 +218,25 @@ $(BUILD)/prefix: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(PREFIX)' | cmp -s - $@ 2>/dev/null || echo '$(PREFIX)' >$@
 
-$(BUILD)/agauth.pc: client/lib/agauth.pc.in $(BUILD)/prefix
+$(BUILD)/agauth.pc: client/lib/agauth.pc.in $(BUILD)/prefix VERSION
 	@mkdir -p $(dir $@)
-	$(call say,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|' $< >$@
+	$(call say,GEN,$@)sed -e 's|@PREFIX@|$(PREFIX)|' \
+		-e 's|@VERSION@|$(VERSION)|' $< >$@
+
+$(BUILD)/man/%: man/% VERSION
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)sed -e 's|@VERSION@|$(VERSION)|' $< >$@
+
+# a new VERSION, and its number into the npm package (and its lock) and
+# the Kubernetes pod's image tag
+set-version:
+	@case '$(VER)' in [0-9]*.[0-9]*.[0-9]*) ;; *) echo "make set-version \
+		VER=X.Y.Z: give the new version"; exit 2;; esac
+	echo '$(VER)' >VERSION
+	cd $(NODE_PKG) && npm version --no-git-tag-version --allow-same-version \
+		'$(VER)' >/dev/null
+	sed -i 's|image: agauthd:[0-9.]*$$|image: agauthd:$(VER)|' \
+		deploy/kubernetes/pod.yaml
 
 $(BUILD)/agauthd.service: systemd/agauthd.service.in $(BUILD)/prefix
 	$(call say,GEN,$@)sed -e 's|@SBINDIR@|$(SBINDIR)|g' $< >$@
@@ -298,7 +329,6 @@ UNITDIR     ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 D           = $(DESTDIR)
-MANPAGES    := man/agauthctl.1 man/agauthd.conf.5 man/agauthd.8
 DOCFILES    := systemd/agauthd.conf.example systemd/keyring.conf.example
 
 install: all
@@ -313,7 +343,7 @@ install: all
 	$(Q)install -m 0644 $(BUILD)/libagauth.a $(D)$(LIBDIR)/libagauth.a
 	$(Q)install -m 0644 $(BUILD)/agauth.pc $(D)$(LIBDIR)/pkgconfig/agauth.pc
 	$(Q)install -m 0644 client/lib/agauth.h $(D)$(INCLUDEDIR)/agauth.h
-	$(Q)for m in $(MANPAGES); do \
+	$(Q)for m in $(MANBUILT); do \
 	  install -m 0644 $$m $(D)$(MANDIR)/man$${m##*.}/$${m##*/} || exit 1; \
 	done
 	$(Q)install -m 0644 $(DOCFILES) $(D)$(DOCDIR)/

@@ -186,13 +186,131 @@ static int kr_handler(void *user, const char *section, const char *name,
 	return 0;
 }
 
+void keyring_dirname(const char *path, char out[PATH_MAX])
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(out, PATH_MAX, ".");
+	else
+		snprintf(out, PATH_MAX, "%.*s", slash == path ? 1 :
+			 (int)(slash - path), path);
+}
+
+int keyring_beneath(const char *top, const char *path)
+{
+	size_t n = strlen(top);
+
+	return strncmp(path, top, n) == 0 &&
+	       (path[n] == '\0' || path[n] == '/' || top[1] == '\0');
+}
+
+/* Is gid one of ours (effective or supplementary)? */
+static int kr_group_ours(gid_t gid)
+{
+	gid_t *groups = NULL;
+	int n, i, ours = gid == getegid();
+
+	n = ours ? 0 : getgroups(0, NULL);
+	if (n > 0 && (groups = calloc((size_t)n, sizeof *groups)) != NULL)
+		n = getgroups(n, groups);
+	for (i = 0; groups != NULL && i < n && !ours; i++)
+		ours = groups[i] == gid;
+	free(groups);
+	return ours;
+}
+
 /*
- * Reads a key file the way a key file must be: a regular file, not through
- * a link, readable by its owner only, owned by us or root.  "Us" is the
+ * path is a symbolic link (a Kubernetes Secret's key is one: hs2.key ->
+ * ..data/hs2.key, ..data -> ..2026_12_07_10_00_00.1): opens what it
+ * leads to, if that stays inside the directory that holds the link.  The
+ * target is resolved, then opened by walking down from that directory
+ * with O_NOFOLLOW at every step: a link swapped after it was resolved is
+ * refused, never followed out.  Returns the descriptor, or -1 with e set.
+ */
+static int kr_open_link(const char *path, struct ag_error *e)
+{
+	char dir[PATH_MAX], top[PATH_MAX], real[PATH_MAX], *step, *next;
+	int fd, at, err;
+
+	keyring_dirname(path, dir);
+	if (realpath(dir, top) == NULL || realpath(path, real) == NULL)
+		return ag_fail(e, AG_E_KEYRING, "%s: %s: %s", path,
+			       errno == ELOOP ? "its symbolic links loop "
+			       "(or nest too deep)" : "a symbolic link that "
+			       "cannot be followed", strerror(errno));
+	/* a link out of the key's directory could name any file we may
+	 * read; the kubelet's never leave it */
+	if (!keyring_beneath(top, real))
+		return ag_fail(e, AG_E_KEYRING, "%s: a symbolic link to %s, "
+			       "outside %s: a key file's link must stay inside "
+			       "its directory (as a Kubernetes Secret's do); "
+			       "copy the key there", path, real, top);
+	fd = at = open(top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	err = errno;
+	/* what follows top in real: "" when the link leads to top itself */
+	step = real + strlen(top);
+	step += *step == '/';
+	for (; fd >= 0 && step != NULL && *step != '\0'; step = next) {
+		next = strchr(step, '/');
+		if (next != NULL)
+			*next++ = '\0';
+		/* O_NOFOLLOW at every step: what was resolved is what is
+		 * opened, and a link put there since is refused */
+		fd = openat(at, step, O_RDONLY | O_NOFOLLOW | O_CLOEXEC |
+			    O_NOCTTY | O_NONBLOCK | (next ? O_DIRECTORY : 0));
+		err = errno;
+		close(at);
+		at = fd;
+	}
+	if (fd < 0)
+		return ag_fail(e, AG_E_KEYRING, "%s: %s%s", path,
+			       strerror(err), err == ELOOP || err == ENOTDIR ||
+			       err == ENOENT ? " (its link changed while it was "
+			       "read; try again)" : "");
+	return fd;
+}
+
+/*
+ * May a key file with this owner and mode be read?  Readable by its
+ * owner only, owned by us or root; or root's, 0440, in one of our
+ * groups, as a Kubernetes Secret mounted with fsGroup is.  0 or -1 with
+ * e set.
+ */
+static int kr_perm(const char *path, const struct stat *st, struct ag_error *e)
+{
+	/* only root can change it, and only our group can read it */
+	if (st->st_uid == 0 && (st->st_mode & 0777) == 0440 &&
+	    kr_group_ours(st->st_gid))
+		return 0;
+	/* a key others can read is a key others have; one they can write
+	 * is a key they choose */
+	if ((st->st_mode & 077) != 0)
+		return ag_fail(e, AG_E_KEYRING, "%s: %s by group or others "
+			       "(mode %04o); chmod 600 it%s", path,
+			       (st->st_mode & 044) ? "readable" :
+			       (st->st_mode & 022) ? "writable" : "executable",
+			       (unsigned)(st->st_mode & 07777),
+			       (st->st_mode & 0777) == 0440 ? " (mode 0440 "
+			       "only if root owns it and its group is "
+			       "agauthd's)" : "");
+	/* whoever owns a key file can rewrite it: only we, and root */
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return ag_fail(e, AG_E_KEYRING, "%s: owned by uid %u, not by "
+			       "agauthd (uid %u) or root", path,
+			       (unsigned)st->st_uid, (unsigned)geteuid());
+	return 0;
+}
+
+/*
+ * Reads a key file the way a key file must be: a regular file, reached
+ * directly or through links that stay inside its directory
+ * (kr_open_link), with an owner and mode kr_perm accepts.  "Us" is the
  * user agauthd runs as: a daemon that drops root reads its keys as that
  * user from the start (daemon/priv.h), so a key it loads at start is a
  * key it can load again on reload.  Root may own a key because root could
- * change it anyway; such a key is readable only while agauthd stays root.
+ * change it anyway; such a key is readable only while agauthd stays root,
+ * or through a group of ours.
  */
 static int kr_read(const char *path, unsigned char *buf, size_t cap,
 		   size_t *len, struct ag_error *e)
@@ -201,39 +319,28 @@ static int kr_read(const char *path, unsigned char *buf, size_t cap,
 	ssize_t r;
 	int fd, rc = -1;
 
-	/* O_NOFOLLOW: a link could point anywhere, and its target's owner
-	 * is not checked; O_NONBLOCK: a FIFO would block the open until
+	/* O_NOFOLLOW: a link could point anywhere, and is followed only
+	 * by kr_open_link; O_NONBLOCK: a FIFO would block the open until
 	 * someone writes it (fstat refuses it just after) */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
 		  O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP)
+		fd = kr_open_link(path, e);
+	else if (fd < 0)
+		ag_fail(e, AG_E_KEYRING, "%s: %s%s", path, strerror(errno),
+			errno == EACCES && geteuid() != 0 ?
+			" (agauthd reads keys as its own user: the file "
+			"must be owned by it, and the directories above "
+			"open to it)" : "");
 	if (fd < 0)
-		return ag_fail(e, AG_E_KEYRING, "%s: %s%s", path,
-			       strerror(errno), errno == ELOOP ?
-			       " (key files may not be symbolic links)" :
-			       errno == EACCES && geteuid() != 0 ?
-			       " (agauthd reads keys as its own user: the file "
-			       "must be owned by it, and the directories above "
-			       "open to it)" : "");
+		return -1;
+	/* the descriptor's file, whatever the path names by now */
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		ag_fail(e, AG_E_KEYRING, "%s: not a regular file", path);
 		goto out;
 	}
-	/* a key others can read is a key others have; one they can write
-	 * is a key they choose */
-	if ((st.st_mode & 077) != 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: %s by group or others (mode %04o); "
-			"chmod 600 it", path, (st.st_mode & 044) ? "readable" :
-			(st.st_mode & 022) ? "writable" : "executable",
-			(unsigned)(st.st_mode & 07777));
+	if (kr_perm(path, &st, e) != 0)
 		goto out;
-	}
-	/* whoever owns a key file can rewrite it: only we, and root */
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: owned by uid %u, not by agauthd "
-			"(uid %u) or root", path, (unsigned)st.st_uid,
-			(unsigned)geteuid());
-		goto out;
-	}
 	/* bounded before reading: the buffer is locked memory */
 	if ((size_t)st.st_size > cap) {
 		ag_fail(e, AG_E_KEYRING, "%s: larger than %zu bytes", path, cap);

@@ -82,6 +82,11 @@ int keyring_current(const struct keyring *kr, struct ag_error *e);
 int keyring_key_path(const struct keyring *kr, const struct kr_key *k,
 		     char *out, size_t cap);
 
+/* The directory path is in ("." for a bare name, "/" for one in /). */
+void keyring_dirname(const char *path, char out[PATH_MAX]);
+/* 1 if path is top or below it; both resolved (realpath). */
+int keyring_beneath(const char *top, const char *path);
+
 /*
  * Rotation, in two steps.  keyring_rotate_make, on a crypto thread,
  * generates a key for alg (NULL: the primary's) into keys/ beside kr's

@@ -49,25 +49,13 @@ static int kr_expired(const struct keyring *kr, int i, double now)
 	return i != kr->primary && k->retire != 0 && (double)k->retire <= now;
 }
 
-/* The directory path is in. */
-static void kr_dirname(const char *path, char out[PATH_MAX])
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		snprintf(out, PATH_MAX, ".");
-	else
-		snprintf(out, PATH_MAX, "%.*s", slash == path ? 1 :
-			 (int)(slash - path), path);
-}
-
 /* Its directory synced: a rename or a new file in it survives a crash. */
 static int kr_sync_dir(const char *path)
 {
 	char dir[PATH_MAX];
 	int fd, rc;
 
-	kr_dirname(path, dir);
+	keyring_dirname(path, dir);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
@@ -120,17 +108,14 @@ static int kr_write_manifest(const struct keyring *kr, const char *path,
 static int kr_inside(const struct keyring *kr, const char *path)
 {
 	char tmp[PATH_MAX], home[PATH_MAX], dir[PATH_MAX];
-	size_t n;
 
-	kr_dirname(kr->manifest, tmp);
+	keyring_dirname(kr->manifest, tmp);
 	if (realpath(tmp, home) == NULL)
 		return 0;
-	kr_dirname(path, tmp);
+	keyring_dirname(path, tmp);
 	if (realpath(tmp, dir) == NULL)
 		return 0;
-	n = strlen(home);
-	return strncmp(dir, home, n) == 0 &&
-	       (dir[n] == '\0' || dir[n] == '/' || home[1] == '\0');
+	return keyring_beneath(home, dir);
 }
 
 /* The file of key i, which left the keyring: removed if it is the
@@ -270,7 +255,7 @@ int keyring_rotate_make(const struct keyring *kr, const char *alg,
 		 "k%04d%02d%02d-%02d%02d%02d-%02x%02x%02x", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 rnd[0], rnd[1], rnd[2]);
-	kr_dirname(kr->manifest, home);
+	keyring_dirname(kr->manifest, home);
 	snprintf(dir, sizeof dir, "%s/keys", home);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return ag_fail(e, AG_E_KEYRING, "%s: %s", dir, strerror(errno));

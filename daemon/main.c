@@ -3,6 +3,7 @@
  *
  *   agauthd [-c FILE] [-t]        run (foreground), or only check (-t)
  *   agauthd keygen TYPE FILE [--force]
+ *   agauthd --version
  */
 #include <errno.h>
 #include <ev.h>
@@ -32,15 +33,23 @@
 
 #define MAIN_DEFAULT_CONFIG "/etc/agauthd/agauthd.conf"
 
+static const struct option main_long[] = {
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static void main_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: agauthd [-c FILE] [-t]\n"
 		"       agauthd keygen TYPE FILE [--force]\n"
+		"       agauthd --version\n"
 		"\n"
 		"  -c FILE   configuration (default " MAIN_DEFAULT_CONFIG ")\n"
 		"  -t        check the configuration and keyring, then exit\n"
 		"  -h        this help\n"
+		"  -V, --version  the release, then exit\n"
 		"\n"
 		"keygen TYPE: hs256 hs384 hs512 rsa2048 rsa3072 rsa4096 p256 "
 		"p384 p521\n");
@@ -161,7 +170,7 @@ int main(int argc, char **argv)
 
 	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
 		return main_keygen(argc, argv);
-	while ((opt = getopt(argc, argv, "c:th")) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:thV", main_long, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			file = optarg;
@@ -171,6 +180,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			main_usage(stdout);
+			return 0;
+		case 'V':
+			printf("agauthd %s\n", AG_VERSION);
 			return 0;
 		default:
 			main_usage(stderr);
@@ -190,6 +202,9 @@ int main(int argc, char **argv)
 		return main_status(&e);
 	}
 	log_init(cfg.log_level);
+	/* the figure a refused mlock names: the crypto threads' stacks are
+	 * locked too */
+	secmem_plan((size_t)pool_size(cfg.threads) * AG_POOL_STACK);
 	if (main_keyring(&cfg, &kr, &e) != 0) {
 		log_err("%s", e.msg);
 		return main_status(&e);

@@ -95,19 +95,24 @@ static void pool_drain(struct ev_loop *loop, ev_async *w, int revents)
 	}
 }
 
-int pool_start(struct ev_loop *loop, unsigned threads, unsigned queue,
-	       int nice)
+unsigned pool_size(unsigned threads)
 {
-	pthread_attr_t attr;
 	long cpus;
-	unsigned i;
 
 	if (threads == 0) {
 		cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = cpus > 0 ? (unsigned)cpus : 1;
 	}
-	if (threads > AG_POOL_THREADS_MAX)
-		threads = AG_POOL_THREADS_MAX;
+	return threads > AG_POOL_THREADS_MAX ? AG_POOL_THREADS_MAX : threads;
+}
+
+int pool_start(struct ev_loop *loop, unsigned threads, unsigned queue,
+	       int nice)
+{
+	pthread_attr_t attr;
+	unsigned i;
+
+	threads = pool_size(threads);
 	pool.loop = loop;
 	pool.max_queued = queue;
 	pool.nice = nice;

@@ -17,6 +17,9 @@ struct pool_job {
 	int cancelled;               /* done() without run(): stopping */
 };
 
+/* The threads pool_start(threads) starts: one per CPU for 0, at most
+ * AG_POOL_THREADS_MAX. */
+unsigned pool_size(unsigned threads);
 /* threads: 0 for one per CPU.  queue: jobs waiting before submit fails.
  * nice: the threads' niceness above the loop's, so that a burst of RSA
  * or ECDSA work cannot take the CPU from the HMAC requests the loop

@@ -16,6 +16,7 @@ enum ctl_flag {
 	CTL_SOCKET = 100,
 	CTL_JSON,
 	CTL_HELP,
+	CTL_VERSION,
 	CTL_ALG,
 	CTL_TYPE,
 	CTL_OUT,
@@ -30,6 +31,7 @@ struct ctl {
 	const char *socket;      /* NULL: $AGAUTHD_SOCKET, then the default */
 	int json;
 	int help;
+	int version;
 	const char *pos[CTL_POS_MAX];
 	int npos;
 	struct opts o;           /* sign, verify */

@@ -32,6 +32,7 @@ static const char help_main[] =
 "                  stdout: {\"ok\":true,...} or {\"ok\":false,\"code\",\"name\",\n"
 "                  \"message\"[,\"date\"]}\n"
 "  --help, -h      help; `agauthctl COMMAND --help` for a command's flags\n"
+"  --version       the release (agauthd's, libagauth's), then exit\n"
 "\n"
 "Errors go to stderr as the JavaScript error would print:\n"
 "  TokenExpiredError: jwt expired\n"

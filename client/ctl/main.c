@@ -13,6 +13,7 @@ static const struct args_flag ctl_global[] = {
 	{ "socket", 1, CTL_SOCKET, NULL },
 	{ "json", 0, CTL_JSON, NULL },
 	{ "help", 0, CTL_HELP, NULL },
+	{ "version", 0, CTL_VERSION, NULL },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -99,6 +100,7 @@ static int ctl_flag(struct ctl *c, const struct args_flag *f, const char *val)
 	case CTL_SOCKET: c->socket = val; break;
 	case CTL_JSON: c->json = 1; break;
 	case CTL_HELP: c->help = 1; break;
+	case CTL_VERSION: c->version = 1; break;
 	case CTL_ALG: c->alg = val; break;
 	case CTL_TYPE: c->keytype = val; break;
 	case CTL_OUT: c->keyout = val; break;
@@ -168,6 +170,11 @@ static int ctl_main(int argc, char **argv)
 		return rc;
 	if (name == NULL && c.help) {
 		help_show(NULL);
+		return OUT_OK;
+	}
+	/* libagauth's number is the release's: agauthctl is built with it */
+	if (name == NULL && c.version) {
+		printf("agauthctl %s\n", agauth_version());
 		return OUT_OK;
 	}
 	if (name == NULL)

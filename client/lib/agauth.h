@@ -80,6 +80,10 @@ struct agauth_error {
 /* A short description of a status ("token expired"); never NULL. */
 const char *agauth_strerror(enum agauth_status status);
 
+/* The release of agauthd this library belongs to, "X.Y.Z": the number
+ * agauthd --version and the npm package carry too. */
+const char *agauth_version(void);
+
 typedef struct agauth agauth_t;
 
 /*

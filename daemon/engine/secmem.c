@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -71,6 +72,7 @@ static struct {
 	int32_t partial[SECMEM_CLASSES];
 	struct secmem_stats st;
 	void (*warn)(const char *why);
+	size_t planned;              /* secmem_plan's bytes */
 	struct secmem_page page[SECMEM_PAGES];
 } sm = { .once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -87,19 +89,49 @@ void secmem_set_warn(void (*warn)(const char *why))
 	pthread_mutex_unlock(&sm.lock);
 }
 
+void secmem_plan(size_t bytes)
+{
+	pthread_mutex_lock(&sm.lock);
+	sm.planned += bytes;
+	pthread_mutex_unlock(&sm.lock);
+}
+
+void secmem_memlock_advice(char *out, size_t cap, const char *what, int err)
+{
+	struct rlimit rl;
+	/* read without the lock: set once at start, before any thread */
+	size_t need = AG_SECMEM_MAX + sm.planned;
+	unsigned long long mib = (need + (1u << 20) - 1) >> 20;
+	char have[32] = "unknown";
+
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0)
+		snprintf(have, sizeof have, rl.rlim_cur == RLIM_INFINITY ?
+			 "unlimited" : "%llu KiB",
+			 (unsigned long long)rl.rlim_cur >> 10);
+	snprintf(out, cap, "%s: %s: key memory may be written to swap; it is "
+		 "still left out of core dumps and zeroed when freed.  agauthd "
+		 "needs RLIMIT_MEMLOCK of %llu MiB (%d MiB for keys, %zu KiB for "
+		 "the crypto threads and library) and has "
+		 "%s: raise it where agauthd starts: systemd LimitMEMLOCK=%lluM; "
+		 "docker run --ulimit memlock=%llu; docker compose ulimits: "
+		 "memlock: %llu; Kubernetes has no per-pod setting: the node's "
+		 "container runtime default (LimitMEMLOCK= in containerd's or "
+		 "CRI-O's systemd unit), or the IPC_LOCK capability for the "
+		 "agauthd container", what, strerror(err), mib,
+		 AG_SECMEM_MAX >> 20, sm.planned >> 10, have, mib, mib << 20,
+		 mib << 20);
+}
+
 /* With the lock held: says once that locking failed.  The hook must not
  * allocate from secmem. */
 static void secmem_warn_once(const char *what, int err)
 {
-	char why[256];
+	char why[768];
 
 	if (sm.st.unlocked)
 		return;
 	sm.st.unlocked = 1;
-	snprintf(why, sizeof why, "%s: %s: key memory may be written to swap "
-		 "(raise RLIMIT_MEMLOCK: systemd LimitMEMLOCK=); it is still "
-		 "left out of core dumps and zeroed when freed", what,
-		 strerror(err));
+	secmem_memlock_advice(why, sizeof why, what, err);
 	if (sm.warn != NULL)
 		sm.warn(why);
 	else

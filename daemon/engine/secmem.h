@@ -15,7 +15,8 @@
  * every temporary of a signature live here too.
  *
  * When mlock fails (RLIMIT_MEMLOCK), the memory is still left out of
- * dumps and zeroed on free; the warning hook is called once.  Safe from
+ * dumps and zeroed on free; the warning hook is called once, with
+ * secmem_memlock_advice's sentence.  Safe from
  * any thread (one mutex).
  */
 #ifndef AG_SECMEM_H
@@ -58,6 +59,20 @@ void secmem_prelock(size_t n);
 
 /* Called once, with a reason, the first time mlock fails. */
 void secmem_set_warn(void (*warn)(const char *why));
+
+/* Locked memory agauthd will ask for beyond the key region: the crypto
+ * threads' stacks, a crypto backend's own locked heap.  Adds bytes to
+ * the figure secmem_memlock_advice names. */
+void secmem_plan(size_t bytes);
+/*
+ * The sentence for a refused mlock, into out: what failed (what, and
+ * err's strerror), the RLIMIT_MEMLOCK agauthd needs (AG_SECMEM_MAX and
+ * what secmem_plan was told) against the one it has, and where that
+ * limit is set (systemd, docker, docker compose, Kubernetes).  For every
+ * locked allocation of agauthd's: secmem's own, and a backend's (OpenSSL's
+ * CRYPTO_secure_malloc_init) when it fails.
+ */
+void secmem_memlock_advice(char *out, size_t cap, const char *what, int err);
 
 void secmem_stats(struct secmem_stats *st);
 

@@ -32,15 +32,15 @@ cleanup() {
 trap cleanup EXIT
 
 # The units as make install writes them, but running build/agauthd; the
-# man pages from man/ in a MANPATH layout.
+# man pages as make builds them (build/man) in a MANPATH layout.
 units_copy() {
 	mkdir -p "$work/units" "$work/man/man1" "$work/man/man5" "$work/man/man8"
 	sed "s|@SBINDIR@|$root/build|g" systemd/agauthd.service.in \
 		>"$work/units/agauthd.service"
 	cp systemd/agauthd.socket "$work/units/"
-	ln -sf "$root/man/agauthctl.1" "$work/man/man1/"
-	ln -sf "$root/man/agauthd.conf.5" "$work/man/man5/"
-	ln -sf "$root/man/agauthd.8" "$work/man/man8/"
+	ln -sf "$root/build/man/agauthctl.1" "$work/man/man1/"
+	ln -sf "$root/build/man/agauthd.conf.5" "$work/man/man5/"
+	ln -sf "$root/build/man/agauthd.8" "$work/man/man8/"
 }
 
 verify() {

@@ -1,4 +1,6 @@
 /* test_keyring.c - manifest, key files, key choice and rotation. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,17 @@ static void mkfile(const char *name, const char *text, mode_t mode)
 	fputs(text, f);
 	fclose(f);
 	chmod(p, mode);
+}
+
+/* dir/name, in one of a few rotating buffers */
+static const char *sub(const char *name)
+{
+	static char p[4][160];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(p[i], sizeof p[i], "%s/%s", dir, name);
+	return p[i];
 }
 
 static void gen(const char *type, const char *name)
@@ -127,12 +140,15 @@ Test(keyring, refuses_unsafe_key_files)
 	cr_assert(strstr(e.msg, "readable by group or others") != NULL,
 		  "%s", e.msg);
 	chmod(target, 0600);
-	snprintf(link, sizeof link, "%s/l.key", dir);
+	/* a link out of the key's directory, to a good key */
+	cr_assert_eq(mkdir(sub("in"), 0700), 0);
+	snprintf(link, sizeof link, "%s/in/l.key", dir);
 	cr_assert_eq(symlink(target, link), 0);
-	mkfile("keyring.conf", "[key a]\nfile = l.key\nencoding = base64\n"
+	mkfile("keyring.conf", "[key a]\nfile = in/l.key\nencoding = base64\n"
 	       "algorithm = HS256\nstate = primary\n", 0600);
 	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
-	cr_assert(strstr(e.msg, "symbolic link") != NULL, "%s", e.msg);
+	cr_assert(strstr(e.msg, "in/l.key: a symbolic link to ") != NULL &&
+		  strstr(e.msg, "/a.key, outside ") != NULL, "%s", e.msg);
 }
 
 Test(keyring, refuses_inconsistent_manifests)
@@ -500,4 +516,197 @@ Test(keyring, pem_file_is_never_an_hmac_secret)
 				  "%s", e.msg);
 		}
 	}
+}
+
+/*
+ * A Kubernetes Secret volume as the kubelet's AtomicWriter makes it:
+ * the files in a timestamped directory, `..data` a link to it, and each
+ * key a link through `..data`; root's, mode 0440, in our group (fsGroup).
+ * An update writes a new timestamped directory, points `..data_tmp` at
+ * it and renames that over `..data`, then removes the old directory.
+ */
+static void secret_write(const char *stamp, const char *name,
+			 const char *b64)
+{
+	char d[160], f[200];
+
+	snprintf(d, sizeof d, "%s/secret/%s", dir, stamp);
+	cr_assert_eq(mkdir(d, 0755), 0);
+	snprintf(f, sizeof f, "%s/%s", d, name);
+	mkfile(f + strlen(dir) + 1, b64, 0440);
+	cr_assert_eq(chown(f, 0, getegid()), 0);
+}
+
+static void secret_point(const char *stamp)
+{
+	cr_assert_eq(symlink(stamp, sub("secret/..data_tmp")), 0);
+	cr_assert_eq(rename(sub("secret/..data_tmp"), sub("secret/..data")), 0);
+}
+
+static struct keyring *load_ok(void)
+{
+	struct keyring *kr;
+	struct ag_error e;
+
+	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	return kr;
+}
+
+/* The token kr signs for {"u":1} at NOW: which HS secret kr holds. */
+static char *token_of(struct keyring *kr)
+{
+	struct ag_error e;
+	char *tok = sign(kr, NULL, &e);
+
+	cr_assert_not_null(tok, "%s", e.msg);
+	keyring_unref(kr);
+	return tok;
+}
+
+#define SECRET_A "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE=\n"
+#define SECRET_B "YmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmI=\n"
+#define SECRET_MANIFEST "[key hs]\nfile = secret/hs.key\nencoding = base64\n" \
+	"algorithm = HS256\nstate = primary\n"
+
+Test(keyring, secret_volume_loads_as_mounted_and_after_an_update)
+{
+	char *first, *second;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give a file to root");
+	cr_assert_eq(mkdir(sub("secret"), 0755), 0);
+	secret_write("..2026_12_07_10_00_00.123456789", "hs.key", SECRET_A);
+	secret_point("..2026_12_07_10_00_00.123456789");
+	cr_assert_eq(symlink("..data/hs.key", sub("secret/hs.key")), 0);
+	mkfile("keyring.conf", SECRET_MANIFEST, 0600);
+	first = token_of(load_ok());
+	/* the kubelet's update, then a reload */
+	secret_write("..2026_12_07_11_00_00.987654321", "hs.key", SECRET_B);
+	secret_point("..2026_12_07_11_00_00.987654321");
+	cr_assert_eq(unlink(sub("secret/..2026_12_07_10_00_00.123456789/hs.key")), 0);
+	cr_assert_eq(rmdir(sub("secret/..2026_12_07_10_00_00.123456789")), 0);
+	second = token_of(load_ok());
+	cr_assert(strcmp(first, second) != 0, "the update's key is in use");
+	free(first);
+	free(second);
+}
+
+/* Each link the Secret layout does not make: refused, saying why. */
+Test(keyring, secret_volume_refuses_links_it_does_not_make)
+{
+	static const struct {
+		const char *what, *target, *why;
+		mode_t mode;
+		uid_t uid;
+		gid_t gid;           /* (gid_t)-1: ours */
+	} cases[] = {
+		{ "outside, absolute", "/etc/hostname", "a symbolic link to /etc/hostname, outside ", 0, 0, 0 },
+		{ "outside, by ..", "../a.key", "/a.key, outside ", 0, 0, 0 },
+		{ "a loop", "loop.key", "its symbolic links loop", 0, 0, 0 },
+		{ "a directory inside", "..data", "not a regular file", 0, 0, 0 },
+		{ "its own directory", ".", "not a regular file", 0, 0, 0 },
+		{ "dangling", "..data/none.key", "a symbolic link that cannot be followed: No such file", 0, 0, 0 },
+		{ "a target of mode 0640", "..data/t.key", "readable by group or others (mode 0640)", 0640, 0, (gid_t)-1 },
+		{ "a target of mode 0444", "..data/t.key", "readable by group or others (mode 0444)", 0444, 0, (gid_t)-1 },
+		{ "a target in another group", "..data/t.key", "(mode 0440 only if root owns it and its group is agauthd's)", 0440, 0, 65534 },
+		{ "a target of another user", "..data/t.key", "owned by uid 65534, not by agauthd", 0400, 65534, (gid_t)-1 },
+		{ "a target of another user, 0440", "..data/t.key", "(mode 0440 only if root owns it", 0440, 65534, (gid_t)-1 },
+	};
+	struct keyring *kr;
+	struct ag_error e;
+	size_t i;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give a file to root");
+	gen("hs256", "a.key");
+	cr_assert_eq(mkdir(sub("secret"), 0755), 0);
+	secret_write("..2026_12_07_10_00_00.1", "t.key", SECRET_A);
+	secret_point("..2026_12_07_10_00_00.1");
+	cr_assert_eq(symlink("loop2.key", sub("secret/loop.key")), 0);
+	cr_assert_eq(symlink("loop.key", sub("secret/loop2.key")), 0);
+	mkfile("keyring.conf", SECRET_MANIFEST, 0600);
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		if (cases[i].mode != 0) {
+			cr_assert_eq(chmod(sub("secret/..data/t.key"), cases[i].mode), 0);
+			cr_assert_eq(chown(sub("secret/..data/t.key"), cases[i].uid,
+					   cases[i].gid == (gid_t)-1 ? getegid() :
+					   cases[i].gid), 0);
+		}
+		unlink(sub("secret/hs.key"));
+		cr_assert_eq(symlink(cases[i].target, sub("secret/hs.key")), 0);
+		cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1,
+			     "a link %s loaded", cases[i].what);
+		cr_assert_eq(e.code, AG_E_KEYRING);
+		cr_assert(strstr(e.msg, "/secret/hs.key: ") != NULL &&
+			  strstr(e.msg, cases[i].why) != NULL,
+			  "a link %s: %s", cases[i].what, e.msg);
+	}
+	/* the good one, to show the cases failed for their own reason */
+	cr_assert_eq(chmod(sub("secret/..data/t.key"), 0440), 0);
+	cr_assert_eq(chown(sub("secret/..data/t.key"), 0, getegid()), 0);
+	unlink(sub("secret/hs.key"));
+	cr_assert_eq(symlink("..data/t.key", sub("secret/hs.key")), 0);
+	keyring_unref(load_ok());
+}
+
+static atomic_int swapping;
+
+/* Flips secret/hs.key between its own target and one outside, atomically
+ * (a new link renamed over it), until told to stop. */
+static void *swapper(void *arg)
+{
+	const char *outside = arg;
+	char tmp[160], link[160];
+	int n = 0;
+
+	snprintf(tmp, sizeof tmp, "%s/secret/hs.key.tmp", dir);
+	snprintf(link, sizeof link, "%s/secret/hs.key", dir);
+	while (atomic_load(&swapping)) {
+		unlink(tmp);
+		if (symlink(n++ % 2 ? "..data/hs.key" : outside, tmp) == 0)
+			rename(tmp, link);
+	}
+	return NULL;
+}
+
+/* A link swapped between being resolved and being opened: the key
+ * outside is never loaded, however the race falls. */
+Test(keyring, secret_link_swapped_while_read_never_leaves_the_directory)
+{
+	struct keyring *kr;
+	struct ag_error e;
+	char outside[160], *bad, *tok;
+	pthread_t t;
+	int i, loaded = 0, escaped = 0;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to give a file to root");
+	cr_assert_eq(mkdir(sub("secret"), 0755), 0);
+	cr_assert_eq(mkdir(sub("out"), 0755), 0);
+	secret_write("..2026_12_07_10_00_00.1", "hs.key", SECRET_A);
+	secret_point("..2026_12_07_10_00_00.1");
+	mkfile("out/b.key", SECRET_B, 0600);
+	snprintf(outside, sizeof outside, "%s/out/b.key", dir);
+	/* the token the key outside would sign */
+	mkfile("keyring.conf", "[key hs]\nfile = out/b.key\nencoding = base64\n"
+	       "algorithm = HS256\nstate = primary\n", 0600);
+	bad = token_of(load_ok());
+	cr_assert_eq(symlink("..data/hs.key", sub("secret/hs.key")), 0);
+	mkfile("keyring.conf", SECRET_MANIFEST, 0600);
+	atomic_store(&swapping, 1);
+	cr_assert_eq(pthread_create(&t, NULL, swapper, outside), 0);
+	for (i = 0; i < 3000; i++) {
+		if (keyring_load(manifest, 1, &kr, &e) != 0)
+			continue;
+		loaded++;
+		tok = token_of(kr);
+		escaped += strcmp(tok, bad) == 0;
+		free(tok);
+	}
+	atomic_store(&swapping, 0);
+	pthread_join(t, NULL);
+	free(bad);
+	cr_assert_eq(escaped, 0, "%d of %d loads took the key outside",
+		     escaped, loaded);
+	cr_assert_gt(loaded, 0, "the link inside never loaded");
 }

@@ -1,11 +1,13 @@
 /* test_secmem.c - locked memory for keys: zeroed on free, bounded,
  * thread-safe, and where every key's bytes go. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -291,4 +293,29 @@ Test(secmem, threads)
 		cr_assert_null(r, "thread %zu saw another's bytes", (size_t)i);
 	}
 	cr_assert_eq(in_use(), before);
+}
+
+/* A refused mlock says the figure agauthd needs, the limit it has, and
+ * where each kind of host sets it. */
+Test(secmem, memlock_advice_names_the_figure_and_where_to_set_it)
+{
+	static const char *const says[] = {
+		"mlock: Cannot allocate memory: key memory may be written to swap",
+		"agauthd needs RLIMIT_MEMLOCK of 17 MiB (16 MiB for keys, 512 KiB for the crypto threads and library) and has 64 KiB",
+		"systemd LimitMEMLOCK=17M",
+		"docker run --ulimit memlock=17825792",
+		"docker compose ulimits: memlock: 17825792",
+		"Kubernetes has no per-pod setting",
+		"IPC_LOCK",
+	};
+	struct rlimit rl = { 64 << 10, 64 << 10 };
+	char why[768];
+	size_t i;
+
+	cr_assert_eq(setrlimit(RLIMIT_MEMLOCK, &rl), 0);
+	secmem_plan(2 * AG_POOL_STACK);
+	secmem_memlock_advice(why, sizeof why, "mlock", ENOMEM);
+	for (i = 0; i < sizeof says / sizeof *says; i++)
+		cr_assert(strstr(why, says[i]) != NULL, "no '%s' in: %s",
+			  says[i], why);
 }
