@@ -25,6 +25,12 @@
 
 enum op_right { RIGHT_ANY, RIGHT_SIGN, RIGHT_VERIFY, RIGHT_ADMIN };
 
+/* the key of [access] that grants each right, for the refusal */
+static const char *const dispatch_right_names[] = {
+	[RIGHT_ANY] = "any", [RIGHT_SIGN] = "sign",
+	[RIGHT_VERIFY] = "verify", [RIGHT_ADMIN] = "admin",
+};
+
 static void op_hello(struct conn *c, uint64_t id, const struct request *r)
 {
 	const struct conn_opts *lim = conn_opts(c);
@@ -276,6 +282,21 @@ static int dispatch_allowed(const struct config *cfg, const struct conn *c,
 	}
 }
 
+/* Names the right and the peer, so whoever reads the error knows what
+ * to grant (the peer's own uid and gid are no secret to it). */
+static void dispatch_refuse(struct conn *c, uint64_t id, enum op_right r)
+{
+	const struct conn_peer *p = conn_peer(c);
+	struct ag_error e;
+
+	ag_fail(&e, AG_E_UNAUTHORIZED, "uid %u (gid %u) lacks the %s right: "
+		"add the user or one of its groups to '%s' in [access] of "
+		"agauthd.conf, then restart agauthd",
+		(unsigned)p->uid, (unsigned)p->gid, dispatch_right_names[r],
+		dispatch_right_names[r]);
+	reply_fail(c, id, &e);
+}
+
 /* The loop thread's zone for decoded frames, cleared after each. */
 static msgpack_zone *dispatch_zone;
 
@@ -351,7 +372,7 @@ void dispatch_frame(const void *arg, struct conn *c, const uint8_t *body, size_t
 				 (unsigned)conn_peer(c)->uid,
 				 (unsigned)conn_peer(c)->gid,
 				 request_op_name(r.op));
-		reply_fail_code(c, r.id, AG_E_UNAUTHORIZED, NULL);
+		dispatch_refuse(c, r.id, dispatch_ops[r.op].right);
 		goto out;
 	}
 	/* cache hits and misses happen in the clients, which report them

@@ -17,6 +17,7 @@
 #include "daemon/engine/keygen.h"
 #include "shared/b64url.h"
 #include "daemon/log.h"
+#include "daemon/priv.h"
 #include "daemon/engine/secmem.h"
 #include "daemon/engine/verify.h"
 
@@ -197,6 +198,7 @@ static int kr_handler(void *user, const char *section, const char *name,
 static int kr_read(const char *path, unsigned char *buf, size_t cap,
 		   size_t *len, struct ag_error *e)
 {
+	char why[AG_ERRMSG_MAX];
 	struct stat st;
 	ssize_t r;
 	int fd, rc = -1;
@@ -229,9 +231,8 @@ static int kr_read(const char *path, unsigned char *buf, size_t cap,
 	}
 	/* whoever owns a key file can rewrite it: only we, and root */
 	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: owned by uid %u, not by agauthd "
-			"(uid %u) or root", path, (unsigned)st.st_uid,
-			(unsigned)geteuid());
+		priv_not_owner(st.st_uid, why, sizeof why);
+		ag_fail(e, AG_E_KEYRING, "%s: %s", path, why);
 		goto out;
 	}
 	/* bounded before reading: the buffer is locked memory */

@@ -49,6 +49,9 @@ void log_flush(int all);
 #define log_info_limited(site, ...) LOG_LIMITED(LOG_LEVEL_INFO, site, __VA_ARGS__)
 #define log_warn_limited(site, ...) LOG_LIMITED(LOG_LEVEL_WARN, site, __VA_ARGS__)
 
+/* "s" after a count other than one: "1 key", "2 keys" */
+#define LOG_PLURAL(n) ((n) == 1 ? "" : "s")
+
 #define log_err(...)   log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

@@ -130,7 +130,7 @@ const ROWS = [
 	['a key file writable by its group (0620)', (env) => fs.chmodSync(file(env, 'rs1'), 0o620),
 	 (env) => `^${esc(file(env, 'rs1'))}: writable by group or others \\(mode 0620\\); chmod 600 it$`, true],
 	['a key file owned by another user', (env) => fs.chownSync(file(env, 'es1'), 65534, 65534),
-	 (env) => `^${esc(file(env, 'es1'))}: owned by uid 65534, not by agauthd \\(uid 0\\) or root$`, true],
+	 (env) => `^${esc(file(env, 'es1'))}: owned by nobody \\(uid 65534\\), but this agauthd runs as root and only reads files owned by root or by the user it runs as; if the service runs as nobody, check as that user: runuser -u nobody -- agauthd -t$`, true],
 	['a key file that is a symbolic link', (env) => {
 		const f = file(env, 'es1');
 
