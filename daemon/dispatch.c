@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "daemon/audit.h"
 #include "daemon/cachew.h"
 #include "daemon/clock.h"
 #include "daemon/conn.h"
@@ -101,11 +102,12 @@ static void op_reload(struct conn *c, uint64_t id, const struct request *req)
 	size_t mark = conn_mark(c);
 
 	(void)req;
-	log_info("reload requested by uid %u", (unsigned)conn_peer(c)->uid);
 	if (server_reload(&e) != 0) {
+		audit_reload(c, 0, &e);
 		reply_fail(c, id, &e);
 		return;
 	}
+	audit_reload(c, server_keyring()->generation, NULL);
 	/* keys it removed may still hit in a dead predecessor's cache */
 	reply_ok(&o, conn_out(c), id, 1);
 	proto_kv_uint(&o, "generation", server_keyring()->generation);
@@ -191,11 +193,8 @@ static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 		reply_fail(c, id, &e);
 		return;
 	}
-	/* the value is a credential or a user's name: not for the log */
-	log_info("uid %u revoked a %s (%zu cache entries purged)%s",
-		 (unsigned)conn_peer(c)->uid, revoke_kind_name(req->revoke_kind),
-		 purged, rc == REVOKE_IN_FORCE_NOT_PERSISTED ?
-		 "; NOT persisted" : "");
+	audit_revoke(c, req->revoke_kind, req->value, req->value_len, purged,
+		     rc != REVOKE_IN_FORCE_NOT_PERSISTED);
 	/* in force here and now; a dead predecessor's cache may still
 	 * answer for a moment after we started, so the reply may wait */
 	if (rc == REVOKE_IN_FORCE_NOT_PERSISTED) {

@@ -15,6 +15,9 @@ enum log_level {
 };
 
 void log_init(enum log_level max);
+/* Whether lines of level are written: work done only for them can be
+ * skipped. */
+int log_enabled(enum log_level level);
 int log_level_parse(const char *s, enum log_level *out);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
