@@ -13,6 +13,7 @@
 #include <sys/un.h>
 
 #include "client/ctl/out.h"
+#include "client/ctl/show.h"
 #include "client/lib/agauth.h"
 #include "shared/render.h"
 #include "shared/limits.h"
@@ -264,10 +265,12 @@ out:
 	return rc;
 }
 
-/* keys and stats: JSON text, printed as it is or as the member key. */
+/* keys and stats: for a person (show), or with --json the JSON text as
+ * the member key. */
 static int cmd_json(struct ctl *c, const char *key,
 		    enum agauth_status (*fn)(agauth_t *, char **,
-					     struct agauth_error *))
+					     struct agauth_error *),
+		    int (*show)(const char *))
 {
 	struct agauth_error e;
 	struct buf b;
@@ -281,8 +284,7 @@ static int cmd_json(struct ctl *c, const char *key,
 	if (fn(a, &json, &e) != AGAUTH_OK) {
 		rc = out_error(c->json, &e);
 	} else if (!c->json) {
-		out_line(json, strlen(json));
-		rc = OUT_OK;
+		rc = show(json);
 	} else {
 		out_ok(&b);
 		out_key(&b, key);
@@ -296,12 +298,12 @@ static int cmd_json(struct ctl *c, const char *key,
 
 int cmd_keys(struct ctl *c)
 {
-	return cmd_json(c, "keys", agauth_keys);
+	return cmd_json(c, "keys", agauth_keys, show_keys);
 }
 
 int cmd_stats(struct ctl *c)
 {
-	return cmd_json(c, "stats", agauth_stats);
+	return cmd_json(c, "stats", agauth_stats, show_stats);
 }
 
 int cmd_rotate(struct ctl *c)
@@ -390,7 +392,8 @@ int cmd_ping(struct ctl *c)
 	}
 	out_ok(&b);
 	out_key(&b, "ms");
-	render_num(&b, ms);
+	/* microseconds are all a clock read around a round trip can tell */
+	render_num(&b, (double)(long long)(ms * 1000 + 0.5) / 1000);
 	rc = out_close(&b);
 out:
 	agauth_close(a);

@@ -184,3 +184,46 @@ test('keygen onto an existing file says --force replaces it', () => {
 	assert.strictEqual(f.status, 0, f.stderr);
 	assert.notDeepStrictEqual(fs.readFileSync(file), before, '--force replaced it');
 });
+
+test('keys and stats for a person by default, JSON with --json; help stats says what each counter means; ping --json rounded', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ keys: [
+		{ name: 'hs1', type: 'hs256', state: 'primary', created: 1767225600 },
+		{ name: 'old', type: 'hs256', state: 'verify', kid: '', retire: 1893456000 },
+	], conf: { access: { admin: '*' } } });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const sock = ['--socket', env.sock];
+
+	let r = ctl([...sock, 'keys']);
+	assert.strictEqual(r.stderr, '');
+	assert.strictEqual(r.stdout,
+			   'NAME  KID  ALG    STATE    CREATED               RETIRES\n' +
+			   'hs1   hs1  HS256  primary  2026-01-01T00:00:00Z  never\n' +
+			   'old   -    HS256  verify   never                 2030-01-01T00:00:00Z\n' +
+			   '2 keys\n');
+	r = ctl([...sock, '--json', 'keys']);
+	const keys = JSON.parse(r.stdout);
+	assert.strictEqual(keys.ok, true);
+	assert.deepStrictEqual(keys.keys.map((k) => [k.name, k.kid, k.created, k.retire]),
+			       [['hs1', 'hs1', 1767225600, 0], ['old', '', 0, 1893456000]]);
+
+	r = ctl([...sock, 'stats']);
+	assert.strictEqual(r.stderr, '');
+	const stats = JSON.parse(ctl([...sock, '--json', 'stats']).stdout).stats;
+	const shown = r.stdout.trimEnd().split('\n');
+	assert.deepStrictEqual(shown.map((l) => l.split(/ +/)[0]), Object.keys(stats), 'every counter, in order');
+	for (const l of shown)
+		assert.match(l, /^[a-z_]+ +\S/, l);
+	assert.strictEqual(new Set(shown.map((l) => l.search(/ \S/))).size, 1, `one column:\n${r.stdout}`);
+	assert.match(shown[0], /^uptime {11}\d+ s \(\d+ d \d\d:\d\d:\d\d\)$/);
+	assert.match(r.stdout, /\ncache_bytes {6}67108864 \(64\.0 MiB\)\n/);
+	const help = ctl(['help', 'stats']).stdout;
+	for (const name of Object.keys(stats))
+		assert.match(help, new RegExp(`\\n  ${name} +\\S`), `help stats: ${name}`);
+
+	for (let i = 0; i < 5; i++) {
+		const p = JSON.parse(ctl([...sock, '--json', 'ping']).stdout);
+		assert.ok(p.ok && p.ms > 0 && Math.round(p.ms * 1000) / 1000 === p.ms, `ms ${p.ms}`);
+	}
+	await d.stop();
+});
