@@ -55,7 +55,7 @@ for v in 18 22; do
 	done
 done
 suite checks systemd 5 tests/systemd/run.sh
-suite checks install 15 tests/install/run.sh
+suite checks install 16 tests/install/run.sh
 summary="$total_pass passed, $total_fail failed"
 [ "$total_skip" -eq 0 ] || summary="$summary, $total_skip skipped"
 echo "$summary"
