@@ -71,6 +71,15 @@ void show_stats_help(void)
 		       show_counters[i].means);
 }
 
+/* rc, after saying what went wrong if it is not OUT_OK. */
+static int show_done(int rc, const char *cmd, const char *want)
+{
+	if (rc != OUT_OK)
+		fprintf(stderr, "agauthctl %s: agauthd's reply is not %s; try "
+			"--json\n", cmd, want);
+	return rc;
+}
+
 /* Parses json into d and *tok (freed by the caller); 0, or -1. */
 static int show_parse(const char *json, struct json_doc *d,
 		      struct json_tok **tok)
@@ -148,12 +157,9 @@ int show_keys(const char *json)
 	printf("%d key%s\n", n, n == 1 ? "" : "s");
 	rc = OUT_OK;
 out:
-	if (rc != OUT_OK)
-		fprintf(stderr, "agauthctl keys: agauthd's reply is not a list "
-			"of keys; try --json\n");
 	free(cell);
 	free(tok);
-	return rc;
+	return show_done(rc, "keys", "a list of keys");
 }
 
 /* A counter's value: seconds also as days and h:mm:ss ("3725 s (0 d
@@ -200,9 +206,6 @@ int show_stats(const char *json)
 	}
 	rc = OUT_OK;
 out:
-	if (rc != OUT_OK)
-		fprintf(stderr, "agauthctl stats: agauthd's reply is not a set "
-			"of counters; try --json\n");
 	free(tok);
-	return rc;
+	return show_done(rc, "stats", "a set of counters");
 }
