@@ -88,6 +88,24 @@ static int config_size(const char *v, unsigned long long lo,
 	return 0;
 }
 
+/* The one boolean of agauthd.conf: yes/no or true/false. */
+static int config_bool(const char *v, int *out)
+{
+	static const char *const words[][2] = {
+		{ "no", "yes" }, { "false", "true" },
+	};
+	size_t i;
+	int b;
+
+	for (i = 0; i < sizeof words / sizeof *words; i++)
+		for (b = 0; b < 2; b++)
+			if (strcmp(v, words[i][b]) == 0) {
+				*out = b;
+				return 0;
+			}
+	return -1;
+}
+
 /* A JSON member name for a claim: letters, digits, _ . - */
 static int config_name(const char *v, char *out, size_t cap)
 {
@@ -137,11 +155,15 @@ static int config_acl(struct config_ctx *x, const char *v, struct acl *a)
 		if (strncmp(tok, "uid:", 4) == 0 || strncmp(tok, "gid:", 4) == 0) {
 			if (config_uint(val, 0, 0xfffffffeULL, &id, 10) != 0)
 				goto bad;
-		} else if (strncmp(tok, "user:", 5) == 0 &&
-			   (pw = getpwnam(val)) != NULL) {
+		} else if (strncmp(tok, "user:", 5) == 0) {
+			/* a name that matches no one would grant no one, and
+			 * silently: most likely a typing error */
+			if ((pw = getpwnam(val)) == NULL)
+				goto nobody;
 			id = pw->pw_uid;
-		} else if (strncmp(tok, "group:", 6) == 0 &&
-			   (gr = getgrnam(val)) != NULL) {
+		} else if (strncmp(tok, "group:", 6) == 0) {
+			if ((gr = getgrnam(val)) == NULL)
+				goto nobody;
 			id = gr->gr_gid;
 		} else {
 			goto bad;
@@ -149,8 +171,12 @@ static int config_acl(struct config_ctx *x, const char *v, struct acl *a)
 		a->e[a->n++].id = (unsigned)id;
 	}
 	return 0;
+nobody:
+	snprintf(x->why, sizeof x->why, "%s '%.64s' does not exist (entry "
+		 "'%.80s')", a->e[a->n].is_gid ? "group" : "user", val, tok);
+	return -1;
 bad:
-	snprintf(x->why, sizeof x->why, "bad entry '%s' (want uid:N, gid:N, "
+	snprintf(x->why, sizeof x->why, "bad entry '%.80s' (want uid:N, gid:N, "
 		 "user:NAME, group:NAME or *)", tok);
 	return -1;
 }
@@ -281,11 +307,10 @@ static int config_set(struct config_ctx *x, const struct config_opt *o,
 			 "warning, info or debug");
 		return -1;
 	case CK_BOOL:
-		if (strcmp(v, "yes") == 0 || strcmp(v, "no") == 0) {
-			*(int *)f = strcmp(v, "yes") == 0;
+		if (config_bool(v, f) == 0)
 			return 0;
-		}
-		snprintf(x->why, sizeof x->why, "%s must be yes or no", o->name);
+		snprintf(x->why, sizeof x->why, "%s must be yes, no, true or "
+			 "false", o->name);
 		return -1;
 	case CK_GROUP:
 		if ((gr = getgrnam(v)) != NULL) {
@@ -303,22 +328,70 @@ static int config_set(struct config_ctx *x, const struct config_opt *o,
 	return -1;
 }
 
+/*
+ * After config_set's reason: the value as read, unless the reason quotes
+ * what it could not find (users, groups, entries), and, for a value that
+ * holds " #", that inih ends a value only at " ;": "4 # four" is all of
+ * it.
+ */
+static void config_quote(struct config_ctx *x, const struct config_opt *o,
+			 const char *v)
+{
+	size_t n = strlen(x->why);
+
+	if (o->kind != CK_USER && o->kind != CK_GROUP && o->kind != CK_ACL &&
+	    n < sizeof x->why)
+		n += (size_t)snprintf(x->why + n, sizeof x->why - n,
+				      ", not '%.80s'", v);
+	if (strstr(v, " #") != NULL && n < sizeof x->why)
+		snprintf(x->why + n, sizeof x->why - n, "; a comment takes a "
+			 "line of its own, starting with # or ;");
+}
+
+/* A section no option belongs to: most likely misspelt ([deamon]); name
+ * the ones there are, in the order of config_opts. */
+static void config_no_section(struct config_ctx *x, const char *section)
+{
+	size_t i, n;
+
+	n = (size_t)snprintf(x->why, sizeof x->why, section[0] == '\0' ?
+			     "an option before any section%.0s; the sections "
+			     "are" : "unknown section [%.40s]; the sections are",
+			     section);
+	for (i = 0; i < sizeof config_opts / sizeof *config_opts &&
+	     n < sizeof x->why; i++)
+		if (i == 0 || strcmp(config_opts[i].section,
+				     config_opts[i - 1].section) != 0)
+			n += (size_t)snprintf(x->why + n, sizeof x->why - n,
+					      "%s [%s]", i == 0 ? "" : ",",
+					      config_opts[i].section);
+}
+
 static int config_handler(void *user, const char *section, const char *name,
 			  const char *value)
 {
 	struct config_ctx *x = user;
 	size_t i;
+	int known = 0;
 
 	if (x->why[0] != '\0')
 		return 1;  /* keep the first error only */
 	for (i = 0; i < sizeof config_opts / sizeof *config_opts; i++) {
-		if (strcmp(config_opts[i].section, section) != 0 ||
-		    strcmp(config_opts[i].name, name) != 0)
+		if (strcmp(config_opts[i].section, section) != 0)
 			continue;
-		return config_set(x, &config_opts[i], value) == 0;
+		known = 1;
+		if (strcmp(config_opts[i].name, name) != 0)
+			continue;
+		if (config_set(x, &config_opts[i], value) == 0)
+			return 1;
+		config_quote(x, &config_opts[i], value);
+		return 0;
 	}
-	snprintf(x->why, sizeof x->why, "unknown option '%s' in [%s]", name,
-		 section);
+	if (!known)
+		config_no_section(x, section);
+	else
+		snprintf(x->why, sizeof x->why, "unknown option '%s' in [%s]",
+			 name, section);
 	return 0;
 }
 

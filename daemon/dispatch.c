@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "daemon/audit.h"
 #include "daemon/cachew.h"
 #include "daemon/clock.h"
 #include "daemon/conn.h"
@@ -24,6 +25,12 @@
 #define DISPATCH_SERVER "agauthd 0.1"
 
 enum op_right { RIGHT_ANY, RIGHT_SIGN, RIGHT_VERIFY, RIGHT_ADMIN };
+
+/* the key of [access] that grants each right, for the refusal */
+static const char *const dispatch_right_names[] = {
+	[RIGHT_ANY] = "any", [RIGHT_SIGN] = "sign",
+	[RIGHT_VERIFY] = "verify", [RIGHT_ADMIN] = "admin",
+};
 
 static void op_hello(struct conn *c, uint64_t id, const struct request *r)
 {
@@ -95,11 +102,12 @@ static void op_reload(struct conn *c, uint64_t id, const struct request *req)
 	size_t mark = conn_mark(c);
 
 	(void)req;
-	log_info("reload requested by uid %u", (unsigned)conn_peer(c)->uid);
 	if (server_reload(&e) != 0) {
+		audit_reload(c, 0, &e);
 		reply_fail(c, id, &e);
 		return;
 	}
+	audit_reload(c, server_keyring()->generation, NULL);
 	/* keys it removed may still hit in a dead predecessor's cache */
 	reply_ok(&o, conn_out(c), id, 1);
 	proto_kv_uint(&o, "generation", server_keyring()->generation);
@@ -185,11 +193,8 @@ static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 		reply_fail(c, id, &e);
 		return;
 	}
-	/* the value is a credential or a user's name: not for the log */
-	log_info("uid %u revoked a %s (%zu cache entries purged)%s",
-		 (unsigned)conn_peer(c)->uid, revoke_kind_name(req->revoke_kind),
-		 purged, rc == REVOKE_IN_FORCE_NOT_PERSISTED ?
-		 "; NOT persisted" : "");
+	audit_revoke(c, req->revoke_kind, req->value, req->value_len, purged,
+		     rc != REVOKE_IN_FORCE_NOT_PERSISTED);
 	/* in force here and now; a dead predecessor's cache may still
 	 * answer for a moment after we started, so the reply may wait */
 	if (rc == REVOKE_IN_FORCE_NOT_PERSISTED) {
@@ -276,6 +281,21 @@ static int dispatch_allowed(const struct config *cfg, const struct conn *c,
 	}
 }
 
+/* Names the right and the peer, so whoever reads the error knows what
+ * to grant (the peer's own uid and gid are no secret to it). */
+static void dispatch_refuse(struct conn *c, uint64_t id, enum op_right r)
+{
+	const struct conn_peer *p = conn_peer(c);
+	struct ag_error e;
+
+	ag_fail(&e, AG_E_UNAUTHORIZED, "uid %u (gid %u) lacks the %s right: "
+		"add the user or one of its groups to '%s' in [access] of "
+		"agauthd.conf, then restart agauthd",
+		(unsigned)p->uid, (unsigned)p->gid, dispatch_right_names[r],
+		dispatch_right_names[r]);
+	reply_fail(c, id, &e);
+}
+
 /* The loop thread's zone for decoded frames, cleared after each. */
 static msgpack_zone *dispatch_zone;
 
@@ -351,7 +371,7 @@ void dispatch_frame(const void *arg, struct conn *c, const uint8_t *body, size_t
 				 (unsigned)conn_peer(c)->uid,
 				 (unsigned)conn_peer(c)->gid,
 				 request_op_name(r.op));
-		reply_fail_code(c, r.id, AG_E_UNAUTHORIZED, NULL);
+		dispatch_refuse(c, r.id, dispatch_ops[r.op].right);
 		goto out;
 	}
 	/* cache hits and misses happen in the clients, which report them

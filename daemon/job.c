@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/audit.h"
 #include "daemon/cachew.h"
 #include "daemon/clock.h"
 #include "daemon/conn.h"
@@ -86,21 +87,26 @@ static int job_publish(struct job *j, const struct kr_key *used,
 }
 
 /* The same from the token's bytes (signed here, or verified on the
- * pool, whose thread's decode is gone). */
+ * pool, whose thread's decode is gone); a token signed here goes into
+ * the audit trail too, from the same decode. */
 static int job_publish_token(struct job *j, const struct kr_key *used,
-			     const char *tok, size_t n)
+			     const char *tok, size_t n, int signed_here)
 {
+	int audit = signed_here && log_enabled(LOG_LEVEL_INFO);
 	struct memo *m;
 	struct ag_error e;
 
-	if (!cachew_enabled() && revoke_count() == 0)
+	if (!audit && !cachew_enabled() && revoke_count() == 0)
 		return 0;
 	/* a token whose revocation cannot be checked is not answered */
 	m = memo_get(&j->e);
-	if (m == NULL)
-		return -1;
-	if (jwt_decode(&m->jwt, tok, n, &e) != 0)
-		return 0;
+	if (m == NULL || jwt_decode(&m->jwt, tok, n, &e) != 0) {
+		if (audit)
+			audit_sign(j->c, used, NULL);
+		return m == NULL ? -1 : 0;
+	}
+	if (audit)
+		audit_sign(j->c, used, &m->jwt);
 	return job_publish(j, used, &m->jwt);
 }
 
@@ -126,7 +132,7 @@ static void sign_run(struct job *h)
 	} else {
 		j->used = k;
 		if (h->on_loop)
-			job_publish_token(h, k, tok.p, tok.len);
+			job_publish_token(h, k, tok.p, tok.len, 1);
 		else
 			buf_put(&j->token, tok.p, tok.len);
 		reply_ok(&o, h->out, h->id, k->has_kid ? 3 : 2);
@@ -145,7 +151,7 @@ static void sign_finish(struct job *h)
 {
 	struct sign_job *j = (struct sign_job *)h;
 
-	(void)job_publish_token(h, j->used, j->token.p, j->token.len);
+	(void)job_publish_token(h, j->used, j->token.p, j->token.len, 1);
 }
 
 static void sign_end(struct job *h)
@@ -191,7 +197,7 @@ static void verify_finish(struct job *h)
 {
 	struct verify_job *j = (struct verify_job *)h;
 
-	h->failed = job_publish_token(h, j->used, h->arg, h->arg_len) != 0;
+	h->failed = job_publish_token(h, j->used, h->arg, h->arg_len, 0) != 0;
 }
 
 /* The key only: rotate_finish applies it to the keyring live by then. */
@@ -209,19 +215,16 @@ static void rotate_run(struct job *h)
 static void rotate_finish(struct job *h)
 {
 	struct rotate_job *j = (struct rotate_job *)h;
-	unsigned uid = (unsigned)conn_peer(h->c)->uid;
 	struct keyring *kr;
 	struct proto_out o;
 
 	if (keyring_rotate_commit(server_keyring(), &j->fresh, clock_wall(),
 				  server_config()->default_expiry, &kr,
 				  &h->e) != 0) {
-		log_err("rotation by uid %u refused: %s", uid, h->e.msg);
-		h->failed = 1;
+		h->failed = 1;  /* job_done audits it */
 		return;
 	}
-	log_info("rotation by uid %u: %s is primary", uid,
-		 kr->keys[kr->primary].name);
+	audit_rotate(h->c, kr->keys[kr->primary].name, NULL);
 	server_set_keyring(kr);
 	/* the generation that went live: a reload while the key was made
 	 * may have moved it on */
@@ -258,6 +261,16 @@ static void job_run(struct pool_job *pj)
 	}
 }
 
+/* A job that failed, into the audit trail: a refused verify (at debug),
+ * a rotation.  A refused sign is the caller's to report. */
+static void job_audit_failure(const struct job *j)
+{
+	if (j->kind == &job_verify_kind)
+		audit_refused(j->c, j->arg, j->arg_len, &j->e);
+	else if (j->kind == &job_rotate_kind)
+		audit_rotate(j->c, NULL, &j->e);
+}
+
 /* Back on the loop thread: the reply goes out, references drop. */
 static void job_done(struct pool_job *pj)
 {
@@ -273,6 +286,8 @@ static void job_done(struct pool_job *pj)
 		j->kind->finish(j);
 	if (j->kind->end != NULL)
 		j->kind->end(j);
+	if (j->failed)
+		job_audit_failure(j);
 	if (conn_dead(c))
 		conn_complete(c);
 	else if (j->failed)
@@ -320,6 +335,7 @@ static void job_now(struct job *j)
 		/* proto_end dropped a reply too large for a frame: its error
 		 * goes out instead, as from the pool */
 		conn_rewind(c, mark);
+		job_audit_failure(j);
 		reply_fail(c, j->id, &j->e);
 		return;
 	}

@@ -17,6 +17,7 @@
 #include "daemon/engine/keygen.h"
 #include "shared/b64url.h"
 #include "daemon/log.h"
+#include "daemon/priv.h"
 #include "daemon/engine/secmem.h"
 #include "daemon/engine/verify.h"
 
@@ -279,6 +280,8 @@ static int kr_open_link(const char *path, struct ag_error *e)
  */
 static int kr_perm(const char *path, const struct stat *st, struct ag_error *e)
 {
+	char why[AG_ERRMSG_MAX];
+
 	/* only root can change it, and only our group can read it */
 	if (st->st_uid == 0 && (st->st_mode & 0777) == 0440 &&
 	    kr_group_ours(st->st_gid))
@@ -295,10 +298,10 @@ static int kr_perm(const char *path, const struct stat *st, struct ag_error *e)
 			       "only if root owns it and its group is "
 			       "agauthd's)" : "");
 	/* whoever owns a key file can rewrite it: only we, and root */
-	if (st->st_uid != geteuid() && st->st_uid != 0)
-		return ag_fail(e, AG_E_KEYRING, "%s: owned by uid %u, not by "
-			       "agauthd (uid %u) or root", path,
-			       (unsigned)st->st_uid, (unsigned)geteuid());
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		priv_not_owner(st->st_uid, why, sizeof why);
+		return ag_fail(e, AG_E_KEYRING, "%s: %s", path, why);
+	}
 	return 0;
 }
 

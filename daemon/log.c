@@ -23,6 +23,11 @@ void log_init(enum log_level max)
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
 }
 
+int log_enabled(enum log_level level)
+{
+	return level <= log_max;
+}
+
 int log_level_parse(const char *s, enum log_level *out)
 {
 	int l;

@@ -15,6 +15,9 @@ enum log_level {
 };
 
 void log_init(enum log_level max);
+/* Whether lines of level are written: work done only for them can be
+ * skipped. */
+int log_enabled(enum log_level level);
 int log_level_parse(const char *s, enum log_level *out);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -48,6 +51,9 @@ void log_flush(int all);
 	} while (0)
 #define log_info_limited(site, ...) LOG_LIMITED(LOG_LEVEL_INFO, site, __VA_ARGS__)
 #define log_warn_limited(site, ...) LOG_LIMITED(LOG_LEVEL_WARN, site, __VA_ARGS__)
+
+/* "s" after a count other than one: "1 key", "2 keys" */
+#define LOG_PLURAL(n) ((n) == 1 ? "" : "s")
 
 #define log_err(...)   log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)

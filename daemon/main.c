@@ -152,9 +152,10 @@ static int main_check(const char *file, const struct config *cfg,
 {
 	if (server_revocations(cfg, REVOKE_CHECK, e) != 0)
 		return -1;
-	printf("agauthd: %s and %s are valid (%d keys); state directory %s: "
-	       "%zu revocations in force\n", file, cfg->keyring, kr->n,
-	       cfg->state_dir, revoke_count());
+	printf("agauthd: %s and %s are valid (%d key%s); state directory "
+	       "%s: %zu revocation%s in force\n", file, cfg->keyring, kr->n,
+	       LOG_PLURAL(kr->n), cfg->state_dir, revoke_count(),
+	       LOG_PLURAL(revoke_count()));
 	revoke_close();
 	return 0;
 }
@@ -246,8 +247,8 @@ int main(int argc, char **argv)
 		log_err("cannot start the crypto pool");
 		return EX_OSERR;
 	}
-	log_info("agauthd ready: keyring %s, %d keys, primary %s", cfg.keyring,
-		 kr->n, kr->primary >= 0 ? kr->keys[kr->primary].name : "none");
+	log_info("agauthd ready: keyring %s, %d key%s, primary %s",
+		 cfg.keyring, kr->n, LOG_PLURAL(kr->n), kr->primary >= 0 ? kr->keys[kr->primary].name : "none");
 	server_notify_ready();
 	server_run();
 	dispatch_end();

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -78,6 +79,40 @@ static int priv_groups(struct ag_error *e)
 		return ag_fail(e, AG_E_CONFIG, "cannot set the groups of %s: "
 			       "%s", priv.user, strerror(errno));
 	return 0;
+}
+
+/* "NAME (uid N)", or "uid N" for a uid without a name. */
+static void priv_name(uid_t uid, char *out, size_t n)
+{
+	const struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL)
+		snprintf(out, n, "%s (uid %u)", pw->pw_name, (unsigned)uid);
+	else
+		snprintf(out, n, "uid %u", (unsigned)uid);
+}
+
+void priv_not_owner(uid_t owner, char *out, size_t n)
+{
+	const struct passwd *pw = getpwuid(owner);
+	char who[96], us[96], name[64] = "";
+
+	/* getpwuid's answer is overwritten by the next call */
+	if (pw != NULL)
+		snprintf(name, sizeof name, "%s", pw->pw_name);
+	priv_name(owner, who, sizeof who);
+	priv_name(priv_uid(), us, sizeof us);
+	if (priv_uid() != 0 || name[0] == '\0') {
+		snprintf(out, n, "owned by %s, not by the user this agauthd "
+			 "runs as, %s, nor by root", who, us);
+		return;
+	}
+	/* root without [daemon] user: most likely a check by hand of the
+	 * files a service running as that owner uses */
+	snprintf(out, n, "owned by %s, but this agauthd runs as root and "
+		 "only reads files owned by root or by the user it runs as; "
+		 "if the service runs as %s, check as that user: runuser -u "
+		 "%s -- agauthd -t", who, name, name);
 }
 
 int priv_assume(struct ag_error *e)

@@ -29,6 +29,15 @@ int priv_drops(void);
 uid_t priv_uid(void);
 gid_t priv_gid(void);
 
+/*
+ * Says who owns a file agauthd refuses as not its own, in words that
+ * cannot be read as agauthd's identity: "owned by NAME (uid N), not by
+ * the user this agauthd runs as, NAME (uid M), nor by root", and, when
+ * this agauthd is root with no user to become (agauthd -t run by hand),
+ * how to check as the service user instead.
+ */
+void priv_not_owner(uid_t owner, char *out, size_t n);
+
 /* Effective ids (and groups) become the user's; root stays in the saved
  * ids so that priv_resume can have it back.  No-ops without a drop. */
 int priv_assume(struct ag_error *e);

@@ -58,8 +58,9 @@ static const char *server_live(char *out, size_t cap)
 {
 	const struct keyring *kr = srv.kr;
 
-	snprintf(out, cap, "keyring generation %llu live: %d keys, primary %s",
-		 (unsigned long long)kr->generation, kr->n, kr->primary >= 0 ?
+	snprintf(out, cap, "keyring generation %llu live: %d key%s, primary "
+		 "%s", (unsigned long long)kr->generation, kr->n,
+		 LOG_PLURAL(kr->n), kr->primary >= 0 ?
 		 kr->keys[kr->primary].name : "(none)");
 	return out;
 }
@@ -298,7 +299,8 @@ static int server_state(const struct config *cfg, struct keyring *kr,
 		log_info("cache: %llu bytes, %u-byte slots",
 			 (unsigned long long)cfg->cache_size, cfg->cache_slot);
 	if (revoke_count() > 0)
-		log_info("%zu revocations in force", revoke_count());
+		log_info("%zu revocation%s in force", revoke_count(),
+			 LOG_PLURAL(revoke_count()));
 	return 0;
 }
 

@@ -133,6 +133,11 @@
  * line. */
 #define AG_LOG_BURST            10
 
+/* Bytes of a claim (kid, sub, jti) an audit line quotes (daemon/audit.h):
+ * enough for any user name or id, bounded so that a line fits the log's
+ * 1024 bytes with three of them escaped. */
+#define AG_AUDIT_VALUE_MAX      96
+
 /* Error message buffer (messages quote option values, bounded here). */
 #define AG_ERRMSG_MAX           512
 

@@ -31,7 +31,7 @@ program fault-conns build/fault_conns build/agauthd 10000 1
 program fault-loris build/fault_loris build/agauthd 300 3
 AGJWT=build/san/agjwt suite node differential 17 \
 	node --test --test-reporter=tap tests/diff/*.test.js
-AGAUTHD=build/san/agauthd suite node integration 186 \
+AGAUTHD=build/san/agauthd suite node integration 195 \
 	node --test --test-reporter=tap tests/integration/*.test.js
 AGAUTHD=build/san/agauthd suite node node-engine 48 \
 	node --test --test-reporter=tap tests/node/*.test.js
@@ -55,7 +55,7 @@ for v in 18 22; do
 	done
 done
 suite checks systemd 5 tests/systemd/run.sh
-suite checks install 15 tests/install/run.sh
+suite checks install 16 tests/install/run.sh
 # the Dockerfile's steps in a Debian 12 root (mmdebstrap, cached in
 # build/container: about 3 minutes and 150 MB the first time, 40 s after),
 # the image's daemon under unshare with a Kubernetes Secret's layout, and

@@ -1,27 +1,88 @@
 /* cmd.c - agauthctl's commands that talk to agauthd. */
 #include "client/ctl/ctl.h"
 
+#include <errno.h>
+#include <grp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 
 #include "client/ctl/out.h"
+#include "client/ctl/show.h"
 #include "client/lib/agauth.h"
 #include "shared/render.h"
 #include "shared/limits.h"
 
 #define CMD_SPACE " \t\r\n"
 
+/*
+ * What to do when agauthd could not be reached at path: join the group of
+ * the socket (or of the directory that holds it) when that is what
+ * refused us, else check that agauthd runs and where its socket is.
+ */
+static void cmd_unreachable(const char *path, char *hint, size_t n)
+{
+	char dir[sizeof ((struct sockaddr_un *)0)->sun_path];
+	const char *file = path, *slash = strrchr(path, '/');
+	struct group *gr;
+	struct stat st;
+	int denied;
+
+	if (slash != NULL && (size_t)(slash - path) < sizeof dir) {
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 :
+			 (int)(slash - path), path);
+		/* a directory we may not enter hides the socket */
+		if (access(dir, X_OK) != 0 && errno == EACCES)
+			file = dir;
+	}
+	denied = file != path ||
+		 (access(path, W_OK) != 0 && errno == EACCES);
+	if (!denied || stat(file, &st) != 0) {
+		snprintf(hint, n, "check that agauthd runs (systemctl status "
+			 "agauthd) and that --socket or %s names its socket",
+			 AGAUTH_SOCKET_ENV);
+		return;
+	}
+	gr = getgrgid(st.st_gid);
+	if (gr != NULL)
+		snprintf(hint, n, "permission denied: add this user to the "
+			 "group '%s' of %s (usermod -aG %s USER), then log in "
+			 "again and restart the workers: a running process "
+			 "keeps the groups it started with", gr->gr_name,
+			 file, gr->gr_name);
+	else
+		snprintf(hint, n, "permission denied: add this user to the "
+			 "group %u of %s (usermod -aG), then log in again and "
+			 "restart the workers: a running process keeps the "
+			 "groups it started with", (unsigned)st.st_gid, file);
+}
+
 agauth_t *cmd_open(const struct ctl *c, int *rc)
 {
 	struct agauth_error e;
 	agauth_t *a = agauth_open(c->socket, &e);
+	const char *path = c->socket;
+	char hint[512];
 
-	if (a == NULL)
+	if (a != NULL)
+		return a;
+	if (e.status != AGAUTH_UNREACHABLE) {
 		*rc = out_error(c->json, &e);
-	return a;
+		return NULL;
+	}
+	/* where libagauth looked, in its order (agauth.h) */
+	if (path == NULL || *path == '\0')
+		path = secure_getenv(AGAUTH_SOCKET_ENV);
+	if (path == NULL || *path == '\0')
+		path = AGAUTH_SOCKET_DEFAULT;
+	cmd_unreachable(path, hint, sizeof hint);
+	*rc = out_error_hint(c->json, &e, NULL, NULL, hint);
+	return NULL;
 }
 
 char *cmd_stdin(const struct ctl *c, const char *what)
@@ -204,10 +265,12 @@ out:
 	return rc;
 }
 
-/* keys and stats: JSON text, printed as it is or as the member key. */
+/* keys and stats: for a person (show), or with --json the JSON text as
+ * the member key. */
 static int cmd_json(struct ctl *c, const char *key,
 		    enum agauth_status (*fn)(agauth_t *, char **,
-					     struct agauth_error *))
+					     struct agauth_error *),
+		    int (*show)(const char *))
 {
 	struct agauth_error e;
 	struct buf b;
@@ -221,8 +284,7 @@ static int cmd_json(struct ctl *c, const char *key,
 	if (fn(a, &json, &e) != AGAUTH_OK) {
 		rc = out_error(c->json, &e);
 	} else if (!c->json) {
-		out_line(json, strlen(json));
-		rc = OUT_OK;
+		rc = show(json);
 	} else {
 		out_ok(&b);
 		out_key(&b, key);
@@ -236,12 +298,12 @@ static int cmd_json(struct ctl *c, const char *key,
 
 int cmd_keys(struct ctl *c)
 {
-	return cmd_json(c, "keys", agauth_keys);
+	return cmd_json(c, "keys", agauth_keys, show_keys);
 }
 
 int cmd_stats(struct ctl *c)
 {
-	return cmd_json(c, "stats", agauth_stats);
+	return cmd_json(c, "stats", agauth_stats, show_stats);
 }
 
 int cmd_rotate(struct ctl *c)
@@ -330,7 +392,8 @@ int cmd_ping(struct ctl *c)
 	}
 	out_ok(&b);
 	out_key(&b, "ms");
-	render_num(&b, ms);
+	/* microseconds are all a clock read around a round trip can tell */
+	render_num(&b, (double)(long long)(ms * 1000 + 0.5) / 1000);
 	rc = out_close(&b);
 out:
 	agauth_close(a);

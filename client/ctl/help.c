@@ -1,5 +1,6 @@
 /* help.c - agauthctl --help and agauthctl COMMAND --help. */
 #include "client/ctl/ctl.h"
+#include "client/ctl/show.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,10 +14,11 @@ static const char help_main[] =
 "commands:\n"
 "  sign [PAYLOAD_JSON]      sign a payload (else standard input); print the token\n"
 "  verify [TOKEN]           verify a token (else standard input); print its payload\n"
-"  keys                     the keyring as JSON (never key material)\n"
+"  keys                     the keyring (never key material)\n"
 "  reload                   reload the keyring\n"
 "  rotate [--algorithm ALG] make a new primary key; print its kid\n"
-"  stats                    the daemon's counters as JSON\n"
+"  stats                    the daemon's counters (help stats: what each\n"
+"                           means)\n"
 "  ping                     the round-trip time to the daemon\n"
 "  revoke (--token T | --jti J | --sub S)\n"
 "                           revoke a token, a token id, or a subject's tokens\n"
@@ -29,13 +31,14 @@ static const char help_main[] =
 "  --socket PATH   agauthd's socket (default: $AGAUTHD_SOCKET, else\n"
 "                  /run/agauthd/agauthd.sock)\n"
 "  --json          print the result, or the error, as one JSON object on\n"
-"                  stdout: {\"ok\":true,...} or {\"ok\":false,\"code\",\"name\",\n"
-"                  \"message\"[,\"date\"]}\n"
+"                  stdout alone: {\"ok\":true,...} or {\"ok\":false,\"code\",\n"
+"                  \"name\",\"message\"[,\"date\"][,\"hint\"]}\n"
 "  --help, -h      help; `agauthctl COMMAND --help` for a command's flags\n"
 "  --version       the release (agauthd's, libagauth's), then exit\n"
 "\n"
-"Errors go to stderr as the JavaScript error would print:\n"
-"  TokenExpiredError: jwt expired\n"
+"Errors go to stderr as the JavaScript error would print, with when for\n"
+"a time, then what to do about it when agauthctl knows:\n"
+"  TokenExpiredError: jwt expired at 2026-12-07T08:51:41Z\n"
 "\n"
 "exit status:\n"
 "   0  success\n"
@@ -117,8 +120,11 @@ static const char help_verify[] =
 static const char help_keys[] =
 "usage: agauthctl keys\n"
 "\n"
-"Prints the keyring as a JSON array of {kid, alg, state, created, retire};\n"
-"never key material.\n";
+"Prints the keyring, one key a line: its name in the manifest, kid, alg,\n"
+"state (primary, verify or retired), when it was created and when it\n"
+"retires (ISO 8601 in UTC, \"never\" if not set); never key material.\n"
+"With --json, agauthd's JSON array of {name, kid, alg, state, created,\n"
+"retire} (times in seconds since the epoch, 0 if not set).\n";
 
 static const char help_reload[] =
 "usage: agauthctl reload\n"
@@ -135,12 +141,14 @@ static const char help_rotate[] =
 static const char help_stats[] =
 "usage: agauthctl stats\n"
 "\n"
-"Prints the daemon's counters as a JSON object.\n";
+"Prints agauthd's counters, one a line; with --json, as a JSON object.\n"
+"Needs the admin right.\n";
 
 static const char help_ping[] =
 "usage: agauthctl ping\n"
 "\n"
-"Prints the time one request takes to go to agauthd and back.\n";
+"Prints the time one request takes to go to agauthd and back; with\n"
+"--json, {\"ok\":true,\"ms\":N} to the microsecond (3 decimals).\n";
 
 static const char help_revoke[] =
 "usage: agauthctl revoke (--token TOKEN | --jti JTI | --sub SUBJECT)\n"
@@ -209,6 +217,8 @@ int help_show(const char *cmd)
 	for (i = 0; i < sizeof help_texts / sizeof *help_texts; i++) {
 		if (strcmp(help_texts[i].cmd, cmd) == 0) {
 			fputs(help_texts[i].text, stdout);
+			if (strcmp(cmd, "stats") == 0)
+				show_stats_help();
 			return 0;
 		}
 	}

@@ -2,8 +2,9 @@
  * out.h - what agauthctl prints, and the exit status it ends with.
  *
  * Results go to stdout; errors go to stderr as "Class: message", the way
- * Node prints a jsonwebtoken error, and in --json mode also to stdout as
- * {"ok":false,"code","name","message"[,"date"]}.
+ * Node prints a jsonwebtoken error (then what to do, if agauthctl knows),
+ * and in --json mode to stdout alone as
+ * {"ok":false,"code","name","message"[,"date"][,"hint"]}.
  */
 #ifndef AGCTL_OUT_H
 #define AGCTL_OUT_H
@@ -31,6 +32,15 @@ int out_error(int json, const struct agauth_error *e);
 /* The same, with "key":"val" in the JSON object if val is not NULL. */
 int out_error_with(int json, const struct agauth_error *e, const char *key,
 		   const char *val);
+/* The same, with what to do about it (hint, if not NULL) on the next
+ * line, or as "hint" in the JSON object. */
+int out_error_hint(int json, const struct agauth_error *e, const char *key,
+		   const char *val, const char *hint);
+/* secs since the epoch as ISO 8601 in UTC ("2026-12-07T08:51:41Z"),
+ * "never" for 0, the number itself past what gmtime takes. */
+#define OUT_TIME_MAX 32
+#define OUT_TIME_LAST 253402300800.0  /* 10000-01-01T00:00:00Z */
+void out_time(double secs, char *s, size_t n);
 /* "agauthctl[ cmd]: message" and where help is, on stderr; OUT_USAGE. */
 int out_usage(const char *who, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -105,25 +105,33 @@ struct call_counts {
 static void call_encode(struct proto_out *o, uint64_t id,
 			const struct call_req *rq, const struct call_counts *k)
 {
+	/* an empty payload or token is sent: the daemon answers it as
+	 * jsonwebtoken does ("jwt must be provided"); the other fields
+	 * empty mean absent */
 	const struct {
 		const char *key, *val;
+		int empty_too;
 	} args[] = {
-		{ "payload", rq->payload },
-		{ "token", rq->token },
-		{ "opts", rq->opts },
-		{ "alg", rq->alg },
-		{ "jti", rq->jti },
-		{ "sub", rq->sub },
+		{ "payload", rq->payload, 1 },
+		{ "token", rq->token, 1 },
+		{ "opts", rq->opts, 0 },
+		{ "alg", rq->alg, 0 },
+		{ "jti", rq->jti, 0 },
+		{ "sub", rq->sub, 0 },
 	};
 	size_t i, n = (k->ch > 0) + (k->cm > 0);
+	int send[sizeof args / sizeof *args];
 
-	for (i = 0; i < sizeof args / sizeof *args; i++)
-		n += args[i].val != NULL && *args[i].val != '\0';
+	for (i = 0; i < sizeof args / sizeof *args; i++) {
+		send[i] = args[i].val != NULL &&
+			  (args[i].empty_too || *args[i].val != '\0');
+		n += send[i];
+	}
 	msgpack_pack_map(&o->pk, 2 + n);
 	proto_kv_uint(o, "id", id);
 	proto_kv_cstr(o, "op", call_opnames[rq->op]);
 	for (i = 0; i < sizeof args / sizeof *args; i++)
-		if (args[i].val != NULL && *args[i].val != '\0')
+		if (send[i])
 			proto_kv_cstr(o, args[i].key, args[i].val);
 	if (k->ch > 0)
 		proto_kv_uint(o, "ch", k->ch);

@@ -65,8 +65,13 @@ enum agauth_status agauth_watch_next(agauth_t *a, struct agauth_event *ev,
 		status_ok(&e);
 		goto out;
 	}
+	/* what a watcher must do now: the events of the gap are gone */
 	if (rc < 0)
-		status_set(&e, AGAUTH_UNREACHABLE, AG_E_DISCONNECTED, NULL);
+		status_set(&e, AGAUTH_UNREACHABLE, AG_E_DISCONNECTED,
+			   "connection to agauthd lost (at %s): the watch has "
+			   "ended; watch again and re-check what you hold, as "
+			   "revocations made meanwhile are not replayed",
+			   a->path);
 	/* an event may be lost: the watch ends, and the caller, told so,
 	 * watches again and re-checks what it holds */
 	chan_break(a);

@@ -108,7 +108,9 @@ int keygen_write(const char *type, const char *path, int force,
 	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
 		  (force ? O_TRUNC : O_EXCL), 0600);
 	if (fd < 0) {
-		ag_fail(e, AG_E_CONFIG, "%s: %s", path, strerror(errno));
+		ag_fail(e, AG_E_CONFIG, "%s: %s%s", path, strerror(errno),
+			errno == EEXIST ? "; pass --force to replace it (the "
+			"key it holds is then lost)" : "");
 		goto out;
 	}
 	while (off < len) {

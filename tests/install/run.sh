@@ -126,6 +126,21 @@ units() {
 		agauthd.service agauthd.socket)
 }
 
+# A staged tree checked as README.md ("Deploying with systemd") does it
+# before packaging: installed with the default PREFIX (/usr/local, where
+# systemd looks for units; so does /usr) into a DESTDIR of its own, then
+# systemd-analyze with that DESTDIR as its root, which holds the binary
+# and the man pages but not the /bin/kill of the unit's ExecReload=
+# (lent from the host).
+units_staged() {
+	local stage=$work/stage u=/usr/local/lib/systemd/system
+	submake install DESTDIR="$stage" PREFIX=/usr/local || return 1
+	mkdir -p "$stage/bin" && cp /bin/kill "$stage/bin/" || return 1
+	MANPATH=$stage/usr/local/share/man systemd-analyze verify \
+		--root="$stage" --recursive-errors=no "$u/agauthd.service" \
+		"$u/agauthd.socket"
+}
+
 # groff finds nothing to warn about; man renders each page, and finds it
 # by name and section under the installed MANPATH.
 man_pages() {
@@ -232,7 +247,8 @@ check "installed files are the built ones; soname libagauth.so.1" same_as_built
 check "agauth.pc names PREFIX" pc_file
 check "pkg-config --cflags --libs (and --static) with PKG_CONFIG_SYSROOT_DIR" pc_flags
 need systemd-analyze systemd &&
-	check "installed units name the installed agauthd and pass systemd-analyze verify" units
+	check "installed units name the installed agauthd and pass systemd-analyze verify" units &&
+	check "systemd-analyze verify --root=DESTDIR of the staged tree, as README.md says" units_staged
 need groff groff && need man man-db &&
 	check "man pages: groff -wall clean, man renders and finds them" man_pages
 check "a C program builds against the installed libagauth.so" build_shared

@@ -196,13 +196,19 @@ test('revoke --sub: the token fails from the cache and from the daemon; watch pr
 	assert.strictEqual(pl[2].split(' ')[2], bob);
 	assert.strictEqual(Number(pl[0].split(' ')[3]).toFixed(3), ev[0].at.toFixed(3));
 
-	/* the watch ends with the daemon: exit 69 */
+	/* the watch ends with the daemon: exit 69, and what to do now (on
+	 * stderr, or with --json as the last line on stdout alone) */
 	await d.stop();
+	const said = /^connection to agauthd lost \(at .*\): the watch has ended; watch again and re-check what you hold, as revocations made meanwhile are not replayed$/;
 	for (const w of [plain, json]) {
 		const ex = await h.within(w.exited, 10000, 'agauthctl watch exit');
 		assert.deepStrictEqual(ex, { code: 69, signal: null }, w.err);
-		assert.match(w.err, /connection to agauthd lost/);
 	}
+	assert.match(plain.err.replace(/^AgauthError: /, '').trimEnd(), said);
+	assert.strictEqual(json.err, '');
+	const last = JSON.parse(lines(json.out).pop());
+	assert.strictEqual(last.code, 'AG_E_DISCONNECTED');
+	assert.match(last.message, said);
 });
 
 test('a signer cannot date a token after the second it signs it in: revoke --sub covers all it issued', { timeout: h.TEST_TIMEOUT }, async (t) => {

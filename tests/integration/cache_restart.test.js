@@ -666,7 +666,9 @@ for (const sig of ['SIGTERM', 'SIGKILL']) {
 		await down(d, sig);
 		const ex = await h.within(w1.exited, 10000, 'agauthctl watch exit');
 		assert.deepStrictEqual(ex, { code: 69, signal: null }, w1.err);
-		assert.match(w1.err, /connection to agauthd lost/);
+		/* --json: the error is the last line on stdout, and alone */
+		assert.strictEqual(w1.err, '');
+		assert.match(w1.out.trimEnd().split('\n').pop(), /"code":"AG_E_DISCONNECTED".*"message":"connection to agauthd lost/);
 		assert.match(await cw.cmd('next 10000'), /^error UNREACHABLE AG_E_DISCONNECTED /);
 		/* the watch is over: the handle no longer watches */
 		assert.match(await cw.cmd('next 0'), /^error USAGE /);

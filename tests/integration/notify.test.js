@@ -62,7 +62,7 @@ test('sd_notify: READY once listening, RELOADING/READY around SIGHUP, WATCHDOG, 
 	await d.spawn({ wait: false, env: { NOTIFY_SOCKET: notifySock, WATCHDOG_USEC: '2000000' } });
 
 	await h.waitFor(() => states(r).length > 0, { timeout: 15000, what: 'READY=1' });
-	assert.deepStrictEqual(states(r), ['READY=1\nSTATUS=keyring generation 1 live: 1 keys, primary hs1']);
+	assert.deepStrictEqual(states(r), ['READY=1\nSTATUS=keyring generation 1 live: 1 key, primary hs1']);
 	/* READY=1 came after the socket listened: it answers at once */
 	const c = await d.client();
 	h.ok(await c.call('ping'));
@@ -78,8 +78,8 @@ test('sd_notify: READY once listening, RELOADING/READY around SIGHUP, WATCHDOG, 
 	assert.ok(mono <= now && now - mono < 10000000n, `MONOTONIC_USEC ${mono} is not CLOCK_MONOTONIC (now ${now})`);
 	/* the swap updates STATUS= (as agauthctl reload and rotate do), then
 	 * the reload is over */
-	assert.deepStrictEqual(got.slice(1), ['STATUS=keyring generation 2 live: 1 keys, primary hs1',
-					      'READY=1\nSTATUS=keyring generation 2 live: 1 keys, primary hs1']);
+	assert.deepStrictEqual(got.slice(1), ['STATUS=keyring generation 2 live: 1 key, primary hs1',
+					      'READY=1\nSTATUS=keyring generation 2 live: 1 key, primary hs1']);
 
 	/* a reload that fails: READY=1 all the same, and which generation
 	 * still answers */

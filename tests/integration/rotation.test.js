@@ -161,10 +161,10 @@ test('reloads while a rotation runs: the generation never goes back', { timeout:
 		/* the reply names the generation the rotation made live: the
 		 * line after the rotation's, which may come later than the
 		 * reply and than the rotation's line */
-		const went = await h.waitFor(() => /rotation by uid[^\n]*\n[^\n]*keyring generation (\d+) live/.exec(d.stderr.slice(before)),
+		const went = await h.waitFor(() => /audit: rotate uid=[^\n]*\n[^\n]*keyring generation (\d+) live/.exec(d.stderr.slice(before)),
 					     { timeout: 5000, what: 'the rotation\'s line and the generation it made live' });
 		const log = d.stderr.slice(before);
-		if (log.indexOf('SIGHUP') < log.indexOf('rotation by uid'))
+		if (log.indexOf('SIGHUP') < log.indexOf('audit: rotate uid='))
 			overlapped++;
 		assert.strictEqual(r.generation, Number(went[1]), 'rotate replied another generation than went live');
 		const st = h.ok(await c.call('stats'));

@@ -222,7 +222,7 @@ test('agauthd -t checks the state directory as a start does, exits 78 where it f
 	const before = snapshot(env.dir);
 	const again = h.run(['-t', '-c', env.conf]);
 	assert.strictEqual(again.status, 0, again.stderr);
-	assert.match(again.stdout, new RegExp(`are valid \\(1 keys\\); state directory ${esc(env.dir)}: 1 revocations in force`));
+	assert.match(again.stdout, new RegExp(`are valid \\(1 key\\); state directory ${esc(env.dir)}: 1 revocation in force`));
 	assert.deepStrictEqual(snapshot(env.dir), before);
 	await d.stop();
 

@@ -85,3 +85,86 @@ Test(config, access_lists)
 	cr_assert(!config_allows(&c.admin, 65534, 65534));
 	unlink(path);
 }
+
+/* e.msg of loading text, which must fail: the message after "FILE:N: " */
+static const char *refusal(struct config *c, const char *text,
+			   struct ag_error *e)
+{
+	const char *m;
+
+	cr_assert_eq(load(c, text, e), -1, "loaded: %s", text);
+	m = strstr(e->msg, ": ");
+	cr_assert_not_null(m, "%s", e->msg);
+	return m + 2;
+}
+
+Test(config, a_misspelt_section_is_blamed_with_the_ones_there_are)
+{
+	static struct config c;
+	struct ag_error e;
+
+	cr_assert_str_eq(refusal(&c, "[deamon]\nthreads = 2\n", &e),
+			 "unknown section [deamon]; the sections are [daemon], "
+			 "[socket], [keys], [access], [limits], [cache], "
+			 "[revocation]");
+	cr_assert(strstr(refusal(&c, "threads = 2\n", &e),
+			 "an option before any section; the sections are "
+			 "[daemon],") != NULL, "%s", e.msg);
+}
+
+Test(config, an_invalid_value_is_quoted_and_a_trailing_comment_named)
+{
+	static struct config c;
+	struct ag_error e;
+
+	cr_assert_str_eq(refusal(&c, "[limits]\nmax_inflight = many\n", &e),
+			 "max_inflight must be a whole number from 1 to 65536, "
+			 "not 'many'");
+	/* inih ends a value at " ;", never at " #" */
+	cr_assert_str_eq(refusal(&c, "[daemon]\nthreads = 4 # four\n", &e),
+			 "threads must be a whole number from 0 to 64, not "
+			 "'4 # four'; a comment takes a line of its own, "
+			 "starting with # or ;");
+	cr_assert_str_eq(refusal(&c, "[daemon]\nuser = root # admin\n", &e),
+			 "no user 'root # admin'; a comment takes a line of its "
+			 "own, starting with # or ;");
+	cr_assert_eq(load(&c, "[daemon]\nthreads = 4 ; four\n", &e), 0,
+		     "%s", e.msg);
+	cr_assert_eq(c.threads, 4);
+}
+
+Test(config, an_unknown_user_or_group_in_access_does_not_exist)
+{
+	static struct config c;
+	struct ag_error e;
+
+	cr_assert_str_eq(refusal(&c, "[access]\nsign = uid:0 user:no-such-"
+				 "agauthd-user\n", &e), "user 'no-such-agauthd-"
+			 "user' does not exist (entry 'user:no-such-agauthd-"
+			 "user')");
+	cr_assert_str_eq(refusal(&c, "[access]\nverify = group:no-such-"
+				 "agauthd-group\n", &e), "group 'no-such-"
+			 "agauthd-group' does not exist (entry 'group:no-such-"
+			 "agauthd-group')");
+}
+
+Test(config, booleans_are_yes_no_true_false)
+{
+	static const struct {
+		const char *v;
+		int want;
+	} ok[] = { { "yes", 1 }, { "true", 1 }, { "no", 0 }, { "false", 0 } };
+	static struct config c;
+	struct ag_error e;
+	char text[64];
+	size_t i;
+
+	for (i = 0; i < sizeof ok / sizeof *ok; i++) {
+		snprintf(text, sizeof text, "[keys]\nallow_none = %s\n", ok[i].v);
+		c.allow_none = !ok[i].want;
+		cr_assert_eq(load(&c, text, &e), 0, "%s: %s", ok[i].v, e.msg);
+		cr_assert_eq(c.allow_none, ok[i].want, "%s", ok[i].v);
+	}
+	cr_assert_str_eq(refusal(&c, "[keys]\nallow_none = True\n", &e),
+			 "allow_none must be yes, no, true or false, not 'True'");
+}

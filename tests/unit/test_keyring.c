@@ -609,7 +609,7 @@ Test(keyring, secret_volume_refuses_links_it_does_not_make)
 		{ "a target of mode 0640", "..data/t.key", "readable by group or others (mode 0640)", 0640, 0, (gid_t)-1 },
 		{ "a target of mode 0444", "..data/t.key", "readable by group or others (mode 0444)", 0444, 0, (gid_t)-1 },
 		{ "a target in another group", "..data/t.key", "(mode 0440 only if root owns it and its group is agauthd's)", 0440, 0, 65534 },
-		{ "a target of another user", "..data/t.key", "owned by uid 65534, not by agauthd", 0400, 65534, (gid_t)-1 },
+		{ "a target of another user", "..data/t.key", "owned by nobody (uid 65534), but this agauthd runs as root", 0400, 65534, (gid_t)-1 },
 		{ "a target of another user, 0440", "..data/t.key", "(mode 0440 only if root owns it", 0440, 65534, (gid_t)-1 },
 	};
 	struct keyring *kr;
