@@ -46,12 +46,11 @@ LDLIBS   := -lmsgpackc $(MBEDCRYPTO) -Wl,--exclude-libs,libmbedcrypto-secmem.a \
 # libcrypto, so that a static copy of it can be linked in later)
 CLIENT_LIBS := -lmsgpackc -lcrypto
 NODE_DIR := tests
-# the npm package (client/node) and its N-API addon, built against the
-# system's Node headers (N-API is ABI-stable: no node-gyp, no download)
+# the npm package (client/node) and its N-API addon, built the one way an
+# installed package builds it: its install script (scripts/build.js), with
+# node-gyp against the running Node's own headers (nothing downloaded)
 NODE_PKG := client/node
-NODE_INC ?= /usr/include/node
-ADDON    := $(NODE_PKG)/native/agauthd.node
-ADDON_SRC := $(wildcard $(NODE_PKG)/native/*.c)
+ADDON    := $(NODE_PKG)/build/Release/agauthd.node
 # quiet by default; `make V=1` shows the commands
 Q        := $(if $(V),,@)
 say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
@@ -213,12 +212,13 @@ $(BUILD)/agauthd.service: systemd/agauthd.service.in $(BUILD)/prefix
 $(BUILD)/agauthctl: $(call obj,$(wildcard client/ctl/*.c)) $(BUILD)/libagauth.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
 
-# the addon links libagauth statically and exports only Node's entry
-# points (addon.map)
-$(call obj,$(ADDON_SRC)): CFLAGS += -isystem $(NODE_INC)
-$(ADDON): $(call obj,$(ADDON_SRC)) $(BUILD)/libagauth.a $(NODE_PKG)/native/addon.map
-	$(call say,LD,$@)$(CC) -shared -Wl,--version-script=$(NODE_PKG)/native/addon.map \
-		-Wl,--exclude-libs,ALL -o $@ $(filter %.o %.a,$^) $(CLIENT_LIBS)
+# the addon compiles in what it needs of libagauth and exports only
+# Node's entry points (binding.gyp); after the package's npm ci, whose
+# install script builds it too (never two builds at once)
+$(ADDON): $(wildcard $(NODE_PKG)/native/*) $(NODE_PKG)/binding.gyp \
+          $(wildcard $(NODE_PKG)/scripts/*.js) $(CLIENTLIB_SRC) \
+          $(wildcard shared/*.h client/lib/*.h) | node-pkg-deps
+	$(call say,GYP,$@)cd $(NODE_PKG) && node scripts/build.js
 
 $(BUILD)/unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libagdaemon.a \
                $(BUILD)/libagengine.a
@@ -398,7 +398,7 @@ fuzz: $(DEPS_STAMP)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(ADDON)
+	rm -rf $(BUILD) $(NODE_PKG)/build $(NODE_PKG)/vendor
 
 # keep intermediate objects between runs
 .SECONDARY:

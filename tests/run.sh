@@ -56,6 +56,7 @@ for v in 18 22; do
 done
 suite checks systemd 5 tests/systemd/run.sh
 suite checks install 15 tests/install/run.sh
+suite checks npm-package 6 tests/npm/run.sh
 summary="$total_pass passed, $total_fail failed"
 [ "$total_skip" -eq 0 ] || summary="$summary, $total_skip skipped"
 echo "$summary"

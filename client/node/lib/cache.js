@@ -1,7 +1,8 @@
 'use strict';
 /*
  * cache.js - agauthd's shared-memory cache in this process, through the
- * native addon (native/*.c, built by `make` into native/agauthd.node).
+ * native addon (native/*.c, built by the package's install script, or
+ * `make` in a checkout, into build/Release/agauthd.node).
  *
  * The addon keeps its own libagauth handle to the daemon, attaches off
  * the event loop and answers lookups on it without a system call.  This
@@ -39,7 +40,7 @@ function loadAddon() {
 		return loaded;
 	}
 	const file = process.env.AGAUTHD_ADDON ||
-		path.join(__dirname, '..', 'native', 'agauthd.node');
+		path.join(__dirname, '..', 'build', 'Release', 'agauthd.node');
 
 	try {
 		loaded = { addon: require(file) };

@@ -1,6 +1,6 @@
 /* attach.c - attach(handle, cb): the blocking `cache` round trip (and the
  * connection and hello before it, the first time) on a worker thread. */
-#include "client/node/native/addon.h"
+#include "addon.h"
 
 #include <string.h>
 

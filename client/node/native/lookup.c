@@ -1,6 +1,6 @@
 /* lookup.c - lookup(handle, token, opts, text): agauth_cache_peek on the
  * loop thread; lastError for what a rejection leaves. */
-#include "client/node/native/addon.h"
+#include "addon.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* module.c - the addon's exports, and the life of its handles (see
  * addon.h). */
-#include "client/node/native/addon.h"
+#include "addon.h"
 
 #include <stdio.h>
 #include <stdlib.h>
