@@ -1,8 +1,9 @@
 # The N-API addon: native/*.c with what it needs of libagauth and the
-# shared code compiled in (vendor/, scripts/vendor.js), so that the
-# built agauthd.node needs nothing at run time but libc; the SHA-256 of
-# a cache hit is the running Node's own OpenSSL (its headers come with
-# Node's, its symbols with the process).  Built by scripts/build.js.
+# shared code compiled in (vendor/, scripts/vendor.js: the cache's
+# reader, no protocol, no msgpack-c), so that the built agauthd.node
+# needs nothing at run time but libc; the SHA-256 of a cache hit is the
+# running Node's own OpenSSL (its headers come with Node's, its symbols
+# with the process).  Built by scripts/build.js.
 {
   "targets": [{
     "target_name": "agauthd",
@@ -18,7 +19,6 @@
     ],
     "ldflags": [
       "-Wl,--version-script=<(module_root_dir)/native/addon.map"
-    ],
-    "libraries": ["-l:libmsgpackc.a"]
+    ]
   }]
 }

@@ -11,7 +11,8 @@
  *
  * What is copied is what the addon needs of libagauth and the shared
  * code, and xxHash's one header (the cache's bucket hash must be the one
- * agauthd computes); nothing of it is needed at run time but libc.
+ * agauthd computes); nothing of it is needed at run time but libc.  A
+ * vendor/ of an older list is made anew.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -22,24 +23,23 @@ const VENDOR = path.join(PKG, 'vendor');
 /* the system's copy of xxHash, the one agauthd is built with */
 const XXHASH = process.env.AGAUTHD_XXHASH_H || '/usr/include/xxhash.h';
 
-/* The files, by directory of the checkout: [dir, sources (.c), headers]. */
+/*
+ * The files, by directory of the checkout: [dir, sources (.c), headers].
+ * The cache's reader with the claim checks it runs (cacheread, and the
+ * shared code under it), the socket (usock), statuses: nothing of the
+ * protocol, which JavaScript speaks, so no msgpack-c.
+ */
 const FILES = [
 	['shared', [
-		'agerr.c', 'b64url.c', 'buf.c', 'cache.c', 'cache_hash.c',
-		'claims.c', 'json.c', 'json_write.c', 'jwt.c', 'proto.c',
-		'render.c', 'timespan.c', 'vopts.c', 'algs.c',
+		'agerr.c', 'algs.c', 'b64url.c', 'buf.c', 'cache.c',
+		'cache_hash.c', 'claims.c', 'json.c', 'json_write.c', 'jwt.c',
+		'timespan.c', 'vopts.c',
 	], [
 		'agerr.h', 'algs.h', 'b64url.h', 'buf.h', 'cache.h', 'claims.h',
-		'json.h', 'jwt.h', 'limits.h', 'ops.h', 'proto.h', 'render.h',
-		'timespan.h', 'vopts.h',
+		'json.h', 'jwt.h', 'limits.h', 'timespan.h', 'vopts.h',
 	]],
-	['client/lib', [
-		'agauth.c', 'cachemap.c', 'call.c', 'chan.c', 'pipe.c',
-		'reply.c', 'status.c', 'watcher.c',
-	], [
-		'agauth.h', 'cachemap.h', 'call.h', 'chan.h', 'reply.h',
-		'status.h',
-	]],
+	['client/lib', ['cacheread.c', 'status.c', 'usock.c'],
+	 ['agauth.h', 'cacheread.h', 'status.h', 'usock.h']],
 ];
 
 /* Whether this package is client/node of a checkout (not, say, an app
@@ -58,18 +58,15 @@ function sources() {
 	return FILES.flatMap(([dir, c]) => c.map((f) => path.posix.join('vendor', dir, f)));
 }
 
-/* Copies the files in; a file whose bytes are the same is left alone
- * (make and node-gyp judge by times). */
+/* Copies the files in, afresh. */
 function copy() {
 	const put = (from, to) => {
-		const bytes = fs.readFileSync(from);
-
 		fs.mkdirSync(path.dirname(to), { recursive: true });
-		if (fs.existsSync(to) && fs.readFileSync(to).equals(bytes))
-			return;
-		fs.writeFileSync(to, bytes);
+		fs.copyFileSync(from, to);
 	};
 
+	/* nothing of another list may linger and be compiled */
+	fs.rmSync(VENDOR, { recursive: true, force: true });
 	for (const [dir, c, h] of FILES)
 		for (const f of [...c, ...h])
 			put(path.join(ROOT, dir, f), path.join(VENDOR, dir, f));
