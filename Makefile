@@ -218,7 +218,7 @@ $(BUILD)/agauthctl: $(call obj,$(wildcard client/ctl/*.c)) $(BUILD)/libagauth.a
 $(ADDON): $(wildcard $(NODE_PKG)/native/*) $(NODE_PKG)/binding.gyp \
           $(wildcard $(NODE_PKG)/scripts/*.js) $(CLIENTLIB_SRC) \
           $(wildcard shared/*.h client/lib/*.h) | node-pkg-deps
-	$(call say,GYP,$@)cd $(NODE_PKG) && node scripts/build.js
+	$(call say,GYP,$@)cd $(NODE_PKG) && npm run --silent build
 
 $(BUILD)/unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libagdaemon.a \
                $(BUILD)/libagengine.a
