@@ -20,7 +20,7 @@ echo "agauthd test suites"
 suite checks runner 7 tests/runner/run.sh
 suite criterion unit 228 build/unit --jobs 2
 again criterion unit-asan-ubsan "under ASan+UBSan" build/san/unit --jobs 2
-fuzzreplay 10
+fuzzreplay 11
 program cache-torture build/cache_torture 3 3
 program daemon-torture build/daemon_torture build/agauthd 4 3
 # faults and load against the release daemon (tests/faults/); longer runs

@@ -11,28 +11,10 @@
 
 #include "client/lib/status.h"
 #include "client/lib/usock.h"
+#include "shared/frame.h"
 
 /* the replies attach waits for: hello's and cache's */
 #define ATTACH_REPLIES 2
-
-/* Whole frames at the start of p[0..n), up to ATTACH_REPLIES; a length
- * no reply can have counts as the end (JavaScript refuses the bytes). */
-static int attach_frames(const unsigned char *p, size_t n)
-{
-	size_t off = 0, len;
-	int k;
-
-	for (k = 0; k < ATTACH_REPLIES && n - off >= 4; k++) {
-		len = (size_t)p[off] << 24 | (size_t)p[off + 1] << 16 |
-		      (size_t)p[off + 2] << 8 | p[off + 3];
-		if (len == 0 || len > AG_FRAME_HARD_MAX)
-			return ATTACH_REPLIES;
-		if (n - off - 4 < len)
-			break;
-		off += 4 + len;
-	}
-	return k;
-}
 
 /* The worker's failure of the exchange, errno e, into h->attach_err. */
 static void attach_fail(struct addon_handle *h, const char *what, int e)
@@ -64,7 +46,9 @@ static void attach_exchange(struct addon_handle *h, int fd)
 		}
 		off += (size_t)k;
 	}
-	while (attach_frames(h->rep, h->rep_len) < ATTACH_REPLIES) {
+	while (frame_whole(h->rep, h->rep_len, ATTACH_REPLIES) < ATTACH_REPLIES) {
+		/* bounded: a peer that is not agauthd may send without
+		 * end, and nothing is allocated for what it claims */
 		if (h->rep_len == sizeof h->rep) {
 			status_set(&h->attach_err, AGAUTH_UNREACHABLE,
 				   AG_E_PROTOCOL, "agauthd at %s: replies to "

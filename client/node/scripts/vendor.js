@@ -32,11 +32,11 @@ const XXHASH = process.env.AGAUTHD_XXHASH_H || '/usr/include/xxhash.h';
 const FILES = [
 	['shared', [
 		'agerr.c', 'algs.c', 'b64url.c', 'buf.c', 'cache.c',
-		'cache_hash.c', 'claims.c', 'json.c', 'json_write.c', 'jwt.c',
-		'timespan.c', 'vopts.c',
+		'cache_hash.c', 'claims.c', 'frame.c', 'json.c', 'json_write.c',
+		'jwt.c', 'timespan.c', 'vopts.c',
 	], [
 		'agerr.h', 'algs.h', 'b64url.h', 'buf.h', 'cache.h', 'claims.h',
-		'json.h', 'jwt.h', 'limits.h', 'timespan.h', 'vopts.h',
+		'frame.h', 'json.h', 'jwt.h', 'limits.h', 'timespan.h', 'vopts.h',
 	]],
 	['client/lib', ['cacheread.c', 'status.c', 'usock.c'],
 	 ['agauth.h', 'cacheread.h', 'status.h', 'usock.h']],
