@@ -55,11 +55,13 @@ ADDON    := $(NODE_PKG)/build/Release/agauthd.node
 Q        := $(if $(V),,@)
 say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
-# Debian packages the build and the tests need: the build's, then the
+# Debian packages the build and the tests need (and Node with its
+# headers, beside its binary, for the npm package's addon: Debian's own
+# nodejs keeps them in libnode-dev): the build's, then the
 # tools the suites run (none of them may be missing: a suite without its
 # tool fails rather than skips): systemd for systemd-analyze, -sysusers
 # and -tmpfiles, groff and man-db for the man pages, python3 for the
-# syscall and socket-activation helpers, strace, procps (ps), e2fsprogs
+# syscall and socket-activation helpers and node-gyp, strace, procps (ps), e2fsprogs
 # (chattr), faketime.
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
             libcriterion-dev libinih-dev libxxhash-dev libssl-dev \
@@ -122,6 +124,9 @@ deps:
 	done; \
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	node_h=$$(node -p "require('path').resolve(process.execPath, \
+	  '../../include/node/node_api.h')" 2>/dev/null); \
+	[ -n "$$node_h" ] && [ -e "$$node_h" ] || missing="$$missing libnode-dev"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "make: installing$$missing"; \

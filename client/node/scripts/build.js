@@ -1,7 +1,7 @@
 'use strict';
 /*
- * build.js - builds the addon with node-gyp (npm's own, or this
- * package's dev dependency) against the headers of the Node that runs
+ * build.js - builds the addon with node-gyp (the one npm brings) against
+ * the headers of the Node that runs
  * it, found beside its binary (PREFIX/bin/node: PREFIX/include/node, as
  * Debian and nodejs.org lay them out) unless npm_config_nodedir names
  * them: node-gyp downloads nothing.  The package's install script, and
@@ -20,8 +20,8 @@ function fail(msg) {
 	process.exit(1);
 }
 
-/* node-gyp's script: the one npm runs scripts with, else npm's bundled
- * copy beside this Node, else a dev dependency. */
+/* node-gyp's script: the one npm runs scripts with, else the copy of
+ * the npm installed beside this Node (a build run by hand). */
 function nodeGyp() {
 	const npmGyp = path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules',
 				 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
@@ -31,11 +31,8 @@ function nodeGyp() {
 		return env;
 	if (fs.existsSync(npmGyp))
 		return npmGyp;
-	try {
-		return require.resolve('node-gyp/bin/node-gyp.js', { paths: [PKG] });
-	} catch (e) {
-		return fail('node-gyp not found: install the package with npm, which brings it');
-	}
+	return fail('node-gyp not found: build the addon with `npm install` (or `npm run ' +
+		    'build` in the package), which hands npm\'s own node-gyp to this script');
 }
 
 /* The directory whose include/node holds this Node's headers. */
@@ -45,7 +42,7 @@ function nodeDir() {
 
 	if (!fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')))
 		fail(`no Node headers in ${path.join(prefix, 'include', 'node')} for ${process.execPath} ` +
-		     `(${process.version}); install them (Debian: the nodejs package has them) or ` +
+		     `(${process.version}); install them (Debian's own nodejs: apt-get install libnode-dev) or ` +
 		     'point npm_config_nodedir at a directory whose include/node holds them');
 	return prefix;
 }
