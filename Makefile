@@ -148,6 +148,11 @@ node-pkg-deps: $(NODE_PKG)/node_modules/.installed
 %/node_modules/.installed: %/package-lock.json | $(DEPS_STAMP)
 	cd $* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+# the npm package's: its install script builds the addon, which is
+# make's to build (below), once
+$(NODE_PKG)/node_modules/.installed: $(NODE_PKG)/package-lock.json | $(DEPS_STAMP)
+	cd $(NODE_PKG) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -218,8 +223,8 @@ $(BUILD)/agauthctl: $(call obj,$(wildcard client/ctl/*.c)) $(BUILD)/libagauth.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
 
 # the addon compiles in what it needs of libagauth and exports only
-# Node's entry points (binding.gyp); after the package's npm ci, whose
-# install script builds it too (never two builds at once)
+# Node's entry points (binding.gyp); after the package's npm ci (never
+# two builds at once)
 $(ADDON): $(wildcard $(NODE_PKG)/native/*) $(NODE_PKG)/binding.gyp \
           $(wildcard $(NODE_PKG)/scripts/*.js) $(CLIENTLIB_SRC) \
           $(wildcard shared/*.h client/lib/*.h) | node-pkg-deps
