@@ -46,23 +46,24 @@ LDLIBS   := -lmsgpackc $(MBEDCRYPTO) -Wl,--exclude-libs,libmbedcrypto-secmem.a \
 # libcrypto, so that a static copy of it can be linked in later)
 CLIENT_LIBS := -lmsgpackc -lcrypto
 NODE_DIR := tests
-# the npm package (client/node) and its N-API addon, built against the
-# system's Node headers (N-API is ABI-stable: no node-gyp, no download)
+# the npm package (client/node) and its N-API addon, built the one way an
+# installed package builds it: its install script (scripts/build.js), with
+# node-gyp against the running Node's own headers (nothing downloaded)
 NODE_PKG := client/node
-NODE_INC ?= /usr/include/node
-ADDON    := $(NODE_PKG)/native/agauthd.node
-ADDON_SRC := $(wildcard $(NODE_PKG)/native/*.c)
+ADDON    := $(NODE_PKG)/build/Release/agauthd.node
 # quiet by default; `make V=1` shows the commands
 Q        := $(if $(V),,@)
 say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
-# Debian packages the build and the tests need: the build's, then the
+# Debian packages the build and the tests need (and Node with its
+# headers, beside its binary, for the npm package's addon: Debian's own
+# nodejs keeps them in libnode-dev): the build's, then the
 # tools the suites run (none of them may be missing: a suite without its
 # tool fails rather than skips): systemd for systemd-analyze, -sysusers
 # and -tmpfiles, groff and man-db for the man pages, python3 for the
-# syscall and socket-activation helpers, strace, procps (ps), e2fsprogs
-# (chattr), faketime; python3-yaml and mmdebstrap for the container suite
-# (tests/container/run.sh).
+# syscall and socket-activation helpers and node-gyp, strace, procps
+# (ps), e2fsprogs (chattr), faketime; python3-yaml and mmdebstrap for the
+# container suite (tests/container/run.sh).
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
             libcriterion-dev libinih-dev libxxhash-dev libssl-dev \
             faketime strace systemd groff man-db python3 procps e2fsprogs \
@@ -138,6 +139,9 @@ deps:
 	done; \
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
+	node_h=$$(node -p "require('path').resolve(process.execPath, \
+	  '../../include/node/node_api.h')" 2>/dev/null); \
+	[ -n "$$node_h" ] && [ -e "$$node_h" ] || missing="$$missing libnode-dev"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "make: installing$$missing"; \
@@ -158,6 +162,11 @@ node-deps: $(NODE_DIR)/node_modules/.installed \
 node-pkg-deps: $(NODE_PKG)/node_modules/.installed
 %/node_modules/.installed: %/package-lock.json | $(DEPS_STAMP)
 	cd $* && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+# the npm package's: its install script builds the addon, which is
+# make's to build (below), once
+$(NODE_PKG)/node_modules/.installed: $(NODE_PKG)/package-lock.json | $(DEPS_STAMP)
+	cd $(NODE_PKG) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(BUILD)/obj/%.o: %.c
@@ -244,12 +253,13 @@ $(BUILD)/agauthd.service: systemd/agauthd.service.in $(BUILD)/prefix
 $(BUILD)/agauthctl: $(call obj,$(wildcard client/ctl/*.c)) $(BUILD)/libagauth.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
 
-# the addon links libagauth statically and exports only Node's entry
-# points (addon.map)
-$(call obj,$(ADDON_SRC)): CFLAGS += -isystem $(NODE_INC)
-$(ADDON): $(call obj,$(ADDON_SRC)) $(BUILD)/libagauth.a $(NODE_PKG)/native/addon.map
-	$(call say,LD,$@)$(CC) -shared -Wl,--version-script=$(NODE_PKG)/native/addon.map \
-		-Wl,--exclude-libs,ALL -o $@ $(filter %.o %.a,$^) $(CLIENT_LIBS)
+# the addon compiles in what it needs of libagauth and exports only
+# Node's entry points (binding.gyp); after the package's npm ci (never
+# two builds at once)
+$(ADDON): $(wildcard $(NODE_PKG)/native/*) $(NODE_PKG)/binding.gyp \
+          $(wildcard $(NODE_PKG)/scripts/*.js) $(CLIENTLIB_SRC) \
+          $(wildcard shared/*.h client/lib/*.h) | node-pkg-deps
+	$(call say,GYP,$@)cd $(NODE_PKG) && npm run --silent build
 
 $(BUILD)/unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libagdaemon.a \
                $(BUILD)/libagengine.a
@@ -428,7 +438,7 @@ fuzz: $(DEPS_STAMP)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(ADDON)
+	rm -rf $(BUILD) $(NODE_PKG)/build $(NODE_PKG)/vendor
 
 # keep intermediate objects between runs
 .SECONDARY:

@@ -14,6 +14,12 @@ static const struct {
 #undef AG_X_TAB
 };
 
+static const char *const ag_codenames[AG_ERR_COUNT] = {
+#define AG_X_NAME(code, cls, msg) [code] = #code,
+	AG_ERR_LIST(AG_X_NAME)
+#undef AG_X_NAME
+};
+
 static const char *const ag_clsname[] = {
 	[AG_CLS_NONE] = "",
 	[AG_CLS_JWT] = "JsonWebTokenError",
@@ -42,6 +48,13 @@ enum ag_class ag_errclass(enum ag_err code)
 const char *ag_errname(enum ag_err code)
 {
 	return ag_clsname[ag_errclass(code)];
+}
+
+const char *ag_codename(enum ag_err code)
+{
+	if ((unsigned)code >= AG_ERR_COUNT)
+		return "AG_E_UNKNOWN";
+	return ag_codenames[code];
 }
 
 static void ag_vset(struct ag_error *e, enum ag_err code, const char *fmt,

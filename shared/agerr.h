@@ -114,6 +114,9 @@ const char *ag_strerror(enum ag_err code);
 enum ag_class ag_errclass(enum ag_err code);
 /* The JavaScript class name: "JsonWebTokenError", "TypeError", ... */
 const char *ag_errname(enum ag_err code);
+/* The code's symbolic name as the protocol carries it: "AG_E_EXPIRED",
+ * ...; "AG_E_UNKNOWN" for a code out of range. */
+const char *ag_codename(enum ag_err code);
 
 /* Sets *e (if e is not NULL) and returns -1, so callers can
  * `return ag_fail(e, CODE, NULL)`.  A NULL fmt takes the default message. */

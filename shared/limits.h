@@ -62,6 +62,10 @@
 #define AG_CLIENT_INFLIGHT_MAX  65536
 #define AG_CLIENT_OUTPUT_MAX    (16 * AG_FRAME_HARD_MAX)
 #define AG_CLIENT_READ_CHUNK    65536
+/* The Node addon's cache attach (client/node/native/attach.c): its hello
+ * and cache requests together, and the replies to them (a few hundred
+ * bytes; more is not agauthd). */
+#define AG_ADDON_EXCHANGE_MAX   4096
 
 /* Keyring: keys in one keyring, and keys one kid-less token may be tried
  * against (each try is a full signature check). */

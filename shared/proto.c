@@ -316,26 +316,21 @@ void proto_kv_double(struct proto_out *o, const char *k, double v)
 	msgpack_pack_double(&o->pk, v);
 }
 
-static const char *const proto_codes[AG_ERR_COUNT] = {
-#define AG_X_NAME(code, cls, msg) [code] = #code,
-	AG_ERR_LIST(AG_X_NAME)
-#undef AG_X_NAME
-};
-
 const char *proto_code_name(enum ag_err code)
 {
-	if ((unsigned)code >= AG_ERR_COUNT)
-		return "AG_E_UNKNOWN";
-	return proto_codes[code];
+	return ag_codename(code);
 }
 
 enum ag_err proto_code_parse(const char *s, size_t n)
 {
+	const char *name;
 	int c;
 
-	for (c = 0; c < AG_ERR_COUNT; c++)
-		if (strlen(proto_codes[c]) == n && memcmp(proto_codes[c], s, n) == 0)
+	for (c = 0; c < AG_ERR_COUNT; c++) {
+		name = ag_codename((enum ag_err)c);
+		if (strlen(name) == n && memcmp(name, s, n) == 0)
 			return (enum ag_err)c;
+	}
 	return AG_ERR_COUNT;
 }
 

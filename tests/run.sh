@@ -20,7 +20,7 @@ echo "agauthd test suites"
 suite checks runner 8 tests/runner/run.sh
 suite criterion unit 232 build/unit --jobs 2
 again criterion unit-asan-ubsan "under ASan+UBSan" build/san/unit --jobs 2
-fuzzreplay 10
+fuzzreplay 11
 program cache-torture build/cache_torture 3 3
 program daemon-torture build/daemon_torture build/agauthd 4 3
 # faults and load against the release daemon (tests/faults/); longer runs
@@ -33,7 +33,7 @@ AGJWT=build/san/agjwt suite node differential 17 \
 	node --test --test-reporter=tap tests/diff/*.test.js
 AGAUTHD=build/san/agauthd suite node integration 195 \
 	node --test --test-reporter=tap tests/integration/*.test.js
-AGAUTHD=build/san/agauthd suite node node-engine 48 \
+AGAUTHD=build/san/agauthd suite node node-engine 55 \
 	node --test --test-reporter=tap tests/node/*.test.js
 AGAUTHD=build/san/agauthd suite node socketcluster 10 \
 	node --test --test-reporter=tap tests/sc/*.test.js
@@ -60,6 +60,7 @@ suite checks install 16 tests/install/run.sh
 # build/container: about 3 minutes and 150 MB the first time, 40 s after),
 # the image's daemon under unshare with a Kubernetes Secret's layout, and
 # the compose and Kubernetes manifests
+suite checks npm-package 6 tests/npm/run.sh
 suite checks container 14 tests/container/run.sh
 summary="$total_pass passed, $total_fail failed"
 [ "$total_skip" -eq 0 ] || summary="$summary, $total_skip skipped"

@@ -122,15 +122,6 @@ enum agauth_status agauth_verify(agauth_t *a, const char *token,
 	return st;
 }
 
-void agauth_verified_free(struct agauth_verified *v)
-{
-	if (v == NULL)
-		return;
-	free(v->payload);
-	free(v->header);
-	memset(v, 0, sizeof *v);
-}
-
 enum agauth_status agauth_keys(agauth_t *a, char **json,
 			       struct agauth_error *err)
 {

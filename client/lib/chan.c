@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "client/lib/status.h"
+#include "client/lib/usock.h"
 
 int chan_init(struct agauth *a, const char *path, struct agauth_error *err)
 {
@@ -60,22 +60,10 @@ void chan_fini(struct agauth *a)
 
 int chan_connect(struct agauth *a, struct agauth_error *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = {
-		.tv_sec = a->timeout_ms / 1000,
-		.tv_usec = (a->timeout_ms % 1000) * 1000,
-	};
 	int fd, e;
 
-	memcpy(sa.sun_path, a->path, strlen(a->path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		goto fail;
-	/* a Unix connect waits while the daemon's backlog is full; the send
-	 * timeout bounds that wait */
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-	    fcntl(fd, F_SETFL, O_NONBLOCK) != 0)
+	fd = usock_connect(a->path, a->timeout_ms);
+	if (fd < 0 || fcntl(fd, F_SETFL, O_NONBLOCK) != 0)
 		goto fail;
 	a->fd = fd;
 	a->in_off = 0;
@@ -247,47 +235,6 @@ int chan_flush(struct agauth *a)
 	return 0;
 }
 
-/* Keeps the descriptors a read brought: the first one, closing any
- * other (only one is ever due, but the peer decides what comes). */
-static void chan_keep_fds(struct agauth *a, struct msghdr *mh)
-{
-	struct cmsghdr *cm;
-	size_t i, nfd;
-	int fd;
-
-	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < nfd; i++) {
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-			chan_drop_fd(a);
-			a->rfd = fd;
-		}
-	}
-}
-
-/* recv() with room for one descriptor (close-on-exec). */
-static ssize_t chan_recv(struct agauth *a, void *p, size_t n)
-{
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = { .iov_base = p, .iov_len = n };
-	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = u.b, .msg_controllen = sizeof u.b,
-	};
-	ssize_t k;
-
-	memset(&u, 0, sizeof u);
-	k = recvmsg(a->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (k >= 0 && mh.msg_controllen > 0)
-		chan_keep_fds(a, &mh);
-	return k;
-}
-
 int chan_fill(struct agauth *a)
 {
 	struct buf *b = &a->in;
@@ -307,7 +254,8 @@ int chan_fill(struct agauth *a)
 		return -1;
 	}
 	for (;;) {
-		n = chan_recv(a, b->p + b->len, AG_CLIENT_READ_CHUNK);
+		n = usock_recv(a->fd, b->p + b->len, AG_CLIENT_READ_CHUNK,
+			       MSG_DONTWAIT, &a->rfd);
 		if (n > 0) {
 			b->len += (size_t)n;
 			return 1;

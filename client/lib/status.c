@@ -5,8 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "shared/proto.h"
-
 static const char *const status_text[] = {
 	[AGAUTH_OK] = "success",
 	[AGAUTH_INVALID] = "invalid token",
@@ -71,7 +69,7 @@ int status_set(struct agauth_error *err, enum agauth_status st,
 		return -1;
 	memset(err, 0, sizeof *err);
 	err->status = st;
-	snprintf(err->code, sizeof err->code, "%s", proto_code_name(code));
+	snprintf(err->code, sizeof err->code, "%s", ag_codename(code));
 	snprintf(err->name, sizeof err->name, "AgauthError");
 	if (fmt == NULL) {
 		snprintf(err->message, sizeof err->message, "%s",
@@ -100,7 +98,7 @@ void status_from(struct agauth_error *err, const struct ag_error *e,
 	/* what reply_error makes of the frame agauthd would send */
 	memset(err, 0, sizeof *err);
 	err->status = status_of(name, strlen(name), op);
-	snprintf(err->code, sizeof err->code, "%s", proto_code_name(e->code));
+	snprintf(err->code, sizeof err->code, "%s", ag_codename(e->code));
 	snprintf(err->name, sizeof err->name, "%s", name);
 	snprintf(err->message, sizeof err->message, "%s", e->msg);
 	err->has_date = e->has_date;

@@ -100,6 +100,10 @@ export declare class AuthEngine {
 	readonly socketPath: string;
 	/** verifications are answered from agauthd's cache now */
 	readonly cacheAttached: boolean;
+	/** resolves once agauthd answered a ping; rejects with an AgauthError
+	 *  of code 'AGAUTHD_UNREACHABLE' (naming the socket and
+	 *  AGAUTHD_SOCKET) when it cannot be reached, or with its refusal */
+	ready(): Promise<void>;
 	/** ag-auth: `key` is ignored (agauthd signs with its primary key) */
 	signToken(token: object | string | number | boolean, key?: unknown,
 		  options?: SignOptions): Promise<string>;
@@ -133,7 +137,8 @@ export declare class InvalidArgumentsError extends Error {
 	constructor(message: string);
 }
 /** agauthd's own failures and this client's: name 'AgauthError', code
- *  'AG_E_CONNECT', 'AG_E_DISCONNECTED', 'AG_E_UNAUTHORIZED', ... */
+ *  'AG_E_CONNECT', 'AG_E_DISCONNECTED', 'AG_E_UNAUTHORIZED', ...;
+ *  'AGAUTHD_UNREACHABLE' from ready() */
 export interface AgauthError extends Error {
 	name: 'AgauthError';
 	code: string;

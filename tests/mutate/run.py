@@ -43,7 +43,7 @@ TIMEOUT = int(os.environ.get('MUTATE_TIMEOUT', '600'))
 # the node_modules a copy links to instead of copying
 NODE_MODULES = ('tests/node_modules', 'client/node/node_modules')
 # built files the copy takes along (build/ is ignored by git)
-BUILT = ('build', 'client/node/native/agauthd.node')
+BUILT = ('build', 'client/node/build', 'client/node/vendor')
 NODE_TARGETS = ('all', 'build/cache_probe', 'build/cache_client')
 
 # suite kind: (make targets, command before the kind's arguments);

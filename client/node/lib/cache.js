@@ -1,14 +1,19 @@
 'use strict';
 /*
  * cache.js - agauthd's shared-memory cache in this process, through the
- * native addon (native/*.c, built by `make` into native/agauthd.node).
+ * native addon (native/*.c, built by the package's install script, or
+ * `make` in a checkout, into build/Release/agauthd.node).
  *
- * The addon keeps its own libagauth handle to the daemon, attaches off
- * the event loop and answers lookups on it without a system call.  This
- * module loads it once per process, decides when to (re-)attach: when a
- * hello of the engine's connection names a cache instance other than the
- * one attached, and when a lookup finds the cache stale (the daemon
- * stopped or went silent); after a failure again later, with a backoff.
+ * The addon maps the cache and answers lookups on the event loop without
+ * a system call; attaching is a connection of its own, off the loop:
+ * this module encodes its hello and cache requests, the addon sends them
+ * and brings back the replies and the cache's descriptor, this module
+ * reads the replies and has the addon map the descriptor (the addon
+ * speaks no msgpack).  It loads the addon once per process, and decides
+ * when to (re-)attach: when a hello of the engine's connection names a
+ * cache instance other than the one attached, and when a lookup finds the
+ * cache stale (the daemon stopped or went silent); after a failure again
+ * later, with a backoff.
  *
  * Without the addon every verify goes to agauthd.  AGAUTHD_NO_ADDON=1
  * leaves it out on purpose (silently); AGAUTHD_ADDON=/path/agauthd.node
@@ -18,6 +23,9 @@
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
+const { encodeFrame, FrameReader } = require('./frames');
+const { version } = require('../package.json');
+
 /* lookup's answers (native/addon.h); a hit is a string or an array,
  * or VALID when no text was asked for */
 const MISS = 0;
@@ -25,6 +33,14 @@ const VALID = 1;
 const REJECTED = 2;
 const STALE = 3;
 const DETACHED = 4;
+
+/* the attach's requests, and their ids */
+const HELLO_ID = 1;
+const CACHE_ID = 2;
+const ATTACH_REQUEST = Buffer.concat([
+	encodeFrame({ id: HELLO_ID, op: 'hello', v: 1, client: `agauthd-node/${version} cache` }),
+	encodeFrame({ id: CACHE_ID, op: 'cache' }),
+]);
 
 /* agauthd's answers that another attempt would not change */
 const REFUSALS = new Set(['AG_E_NO_CACHE', 'AG_E_UNAUTHORIZED']);
@@ -39,7 +55,7 @@ function loadAddon() {
 		return loaded;
 	}
 	const file = process.env.AGAUTHD_ADDON ||
-		path.join(__dirname, '..', 'native', 'agauthd.node');
+		path.join(__dirname, '..', 'build', 'Release', 'agauthd.node');
 
 	try {
 		loaded = { addon: require(file) };
@@ -63,6 +79,7 @@ class Cache {
 	/* timeout: ms the addon's own requests (hello, cache) may take */
 	constructor(addon, socketPath, { timeout = 5000, retry = 1000, retryMax = 30000 } = {}) {
 		this.addon = addon;
+		this.path = socketPath;
 		this.h = addon.open(socketPath, timeout);
 		this.retry = retry;
 		this.retryMax = retryMax;
@@ -135,7 +152,9 @@ class Cache {
 		this.attaching = true;
 		this.again = false;
 		this.attachedFor = -1;
-		this.addon.attach(this.h, (err) => {
+		this.addon.attach(this.h, ATTACH_REQUEST, (failed, replies) => {
+			const err = failed || this._map(replies);
+
 			this.attaching = false;
 			this.lastError = err;
 			if (err) {
@@ -152,6 +171,36 @@ class Cache {
 			if (this.again || (!err && wanted !== this.instance && this.instance !== 0))
 				this.attach(false);
 		});
+	}
+
+	/* Reads the replies to hello and cache, and maps the cache they
+	 * name: null, or why not {code, name, message}. */
+	_map(replies) {
+		const got = new Map();
+
+		try {
+			new FrameReader((m) => got.set(m.id, m)).push(replies);
+		} catch (e) {
+			return { code: 'AG_E_PROTOCOL', name: 'AgauthError',
+				 message: `unexpected reply from agauthd at ${this.path}: ${e.message}` };
+		}
+		for (const id of [HELLO_ID, CACHE_ID]) {
+			const r = got.get(id);
+
+			if (r === undefined)
+				return { code: 'AG_E_PROTOCOL', name: 'AgauthError',
+					 message: `agauthd at ${this.path} hung up before its ` +
+						  `${id === HELLO_ID ? 'hello' : 'cache'} reply` };
+			if (r.ok !== true)
+				return { code: r.code || 'AG_E_PROTOCOL', name: r.name || 'AgauthError',
+					 message: String(r.message) };
+		}
+		const instance = got.get(CACHE_ID).cache;
+
+		if (typeof instance !== 'bigint' && !Number.isSafeInteger(instance))
+			return { code: 'AG_E_PROTOCOL', name: 'AgauthError',
+				 message: `agauthd at ${this.path} named no cache instance` };
+		return this.addon.map(this.h, BigInt(instance));
 	}
 
 	_later(wait) {

@@ -23,7 +23,8 @@
  * Replies, ok or not, resolve: the caller reads {ok, code, name, ...}.
  *
  * Events: 'hello' (reply, reconnected) after each hello; 'disconnect'
- * (err) when a working connection is lost.
+ * (err) when a working connection is lost; 'unreachable' (err) when a
+ * connect (or its hello) fails.
  */
 const { EventEmitter } = require('node:events');
 const { performance } = require('node:perf_hooks');
@@ -346,6 +347,8 @@ class Connection extends EventEmitter {
 			this._failWaiting(err);
 		if (was === 'ready')
 			this.emit('disconnect', err);
+		else
+			this.emit('unreachable', err);
 		this._schedule();
 	}
 

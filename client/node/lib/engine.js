@@ -9,7 +9,9 @@
 const { Cache, MISS, VALID, REJECTED } = require('./cache');
 const { Connection } = require('./conn');
 const { Payloads } = require('./payloads');
-const { InvalidArgumentsError, JsonWebTokenError, rebuildError } = require('./errors');
+const {
+	InvalidArgumentsError, JsonWebTokenError, rebuildError, unreachableError,
+} = require('./errors');
 const { AFTER_AUDIENCE, audienceError, tokenPayload } = require('./audience');
 const { defaultSocketPath } = require('./socket-path');
 const { signPlan, applyAdded } = require('./sign');
@@ -56,7 +58,26 @@ class AuthEngine {
 		});
 		if (this.cache)
 			this.conn.on('hello', (h) => this.cache.daemon(h.cache));
+		/* a server started without agauthd says so now, not at its first
+		 * login's 4002 */
+		this.conn.once('unreachable', (e) => {
+			if (!this.conn.everReady && !this.closed)
+				process.emitWarning(unreachableError(this.socketPath, e).message,
+						    { code: 'AGAUTHD_UNREACHABLE' });
+		});
 		this.conn.connect();
+	}
+
+	/* Resolves once agauthd answered a ping; rejects with an
+	 * AGAUTHD_UNREACHABLE error saying what to check, or with agauthd's
+	 * refusal. */
+	ready() {
+		return this.conn.request('ping', {}).then((r) => {
+			if (r.ok !== true)
+				throw rebuildError(r);
+		}, (e) => {
+			throw unreachableError(this.socketPath, e);
+		});
 	}
 
 	/* Whether verifications can be answered from the cache now. */

@@ -66,6 +66,20 @@ function agauthError(code, message, cause) {
 	return e;
 }
 
+/*
+ * agauthd did not answer at path (cause: the connection's error): what to
+ * check, for engine.ready() and the warning at start.
+ */
+function unreachableError(path, cause) {
+	/* the system's word (ENOENT, ECONNREFUSED, EACCES) when there is one */
+	const why = (cause.cause && cause.cause.code) || cause.message;
+
+	return agauthError('AGAUTHD_UNREACHABLE',
+		`agauthd is not answering at ${path} (${why}): check that ` +
+		'agauthd runs and listens on that socket (the path is the engine\'s ' +
+		'socketPath option, else the AGAUTHD_SOCKET environment variable)', cause);
+}
+
 /* The reply's date in seconds as jsonwebtoken's `new Date(s * 1000)`;
  * a date that is not finite crosses JSON as null and means Invalid Date. */
 function replyDate(date) {
@@ -135,5 +149,6 @@ module.exports = {
 	NotBeforeError,
 	InvalidArgumentsError,
 	agauthError,
+	unreachableError,
 	rebuildError,
 };

@@ -1,6 +1,6 @@
-/* lookup.c - lookup(handle, token, opts, text): agauth_cache_peek on the
+/* lookup.c - lookup(handle, token, opts, text): cacheread_peek on the
  * loop thread; lastError for what a rejection leaves. */
-#include "client/node/native/addon.h"
+#include "addon.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -97,8 +97,8 @@ napi_value addon_lookup(napi_env env, napi_callback_info info)
 	if (argc >= 4 && napi_get_value_bool(env, argv[3], &text) != napi_ok)
 		text = true;
 	/* without text, a hit is only an answer: nothing to decode */
-	r = agauth_cache_peek(h->a, tok, has_opts ? opts : NULL,
-			      text ? &v : NULL, &h->last);
+	r = cacheread_peek(&h->cr, tok, has_opts ? opts : NULL,
+			   text ? &v : NULL, &h->last);
 	if (r != AGAUTH_CACHE_VALID || !text)
 		return addon_int(env, r);
 	res = addon_hit(env, &v);

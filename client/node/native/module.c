@@ -1,10 +1,11 @@
 /* module.c - the addon's exports, and the life of its handles (see
  * addon.h). */
-#include "client/node/native/addon.h"
+#include "addon.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* marks our externals, so that no other external passes for a handle */
 static const napi_type_tag addon_tag = {
@@ -54,16 +55,22 @@ struct addon_handle *addon_args(napi_env env, napi_callback_info info,
 	return addon_handle_of(env, *argc ? argv[0] : NULL);
 }
 
+void addon_drop_fd(struct addon_handle *h)
+{
+	if (h->rfd >= 0)
+		close(h->rfd);
+	h->rfd = -1;
+}
+
 void addon_release(struct addon_handle *h)
 {
 	if (h->busy)
 		return;          /* the attach's completion comes back here */
-	if (h->closed && h->a != NULL) {
-		agauth_close(h->a);
-		h->a = NULL;
-	}
-	if (h->closed)
+	if (h->closed) {
+		cacheread_free(&h->cr);
+		addon_drop_fd(h);
 		h->attached = 0;
+	}
 	if (h->finalized)
 		free(h);
 }
@@ -117,6 +124,7 @@ static napi_value addon_open(napi_env env, napi_callback_info info)
 		napi_throw_error(env, NULL, "agauthd addon: out of memory");
 		return NULL;
 	}
+	h->rfd = -1;
 	if (argc < 1 ||
 	    napi_get_value_string_utf8(env, argv[0], h->path, sizeof h->path,
 				       &n) != napi_ok ||
@@ -161,6 +169,7 @@ NAPI_MODULE_INIT()
 	} fns[] = {
 		{ "open", addon_open },
 		{ "attach", addon_attach },
+		{ "map", addon_map },
 		{ "lookup", addon_lookup },
 		{ "lastError", addon_last_error },
 		{ "close", addon_close },
