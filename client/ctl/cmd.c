@@ -204,11 +204,15 @@ out:
 	return rc;
 }
 
-/* keys and stats: JSON text, printed as it is or as the member key. */
+/* keys, stats, jwks: JSON text, printed as it is or as the member key;
+ * metrics: text (not JSON, ending in a newline), printed as it is or as
+ * a string member. */
 static int cmd_json(struct ctl *c, const char *key,
 		    enum agauth_status (*fn)(agauth_t *, char **,
 					     struct agauth_error *))
 {
+	int text = strcmp(key, "metrics") == 0;
+
 	struct agauth_error e;
 	struct buf b;
 	char *json = NULL;
@@ -221,12 +225,19 @@ static int cmd_json(struct ctl *c, const char *key,
 	if (fn(a, &json, &e) != AGAUTH_OK) {
 		rc = out_error(c->json, &e);
 	} else if (!c->json) {
-		out_line(json, strlen(json));
+		if (text)
+			fputs(json, stdout);
+		else
+			out_line(json, strlen(json));
 		rc = OUT_OK;
 	} else {
 		out_ok(&b);
-		out_key(&b, key);
-		buf_puts(&b, json);
+		if (text) {
+			out_key_str(&b, key, json);
+		} else {
+			out_key(&b, key);
+			buf_puts(&b, json);
+		}
 		rc = out_close(&b);
 	}
 	free(json);
@@ -242,6 +253,16 @@ int cmd_keys(struct ctl *c)
 int cmd_stats(struct ctl *c)
 {
 	return cmd_json(c, "stats", agauth_stats);
+}
+
+int cmd_metrics(struct ctl *c)
+{
+	return cmd_json(c, "metrics", agauth_metrics);
+}
+
+int cmd_jwks(struct ctl *c)
+{
+	return cmd_json(c, "jwks", agauth_jwks);
 }
 
 int cmd_rotate(struct ctl *c)
