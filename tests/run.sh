@@ -54,6 +54,8 @@ for v in 18 22; do
 			node --test --test-reporter=tap "tests/${s#*:}"/*.test.js
 	done
 done
+# the metrics op's text through promtool (Debian's prometheus)
+AGAUTHD=build/san/agauthd suite checks metrics 6 tests/metrics/run.sh
 suite checks systemd 5 tests/systemd/run.sh
 suite checks install 15 tests/install/run.sh
 summary="$total_pass passed, $total_fail failed"
