@@ -232,55 +232,53 @@ static int op_watch(struct conn *c, uint64_t id, const struct request *req)
 	return AG_OK;
 }
 
-/* Prometheus text (daemon/metrics.h): counts and names, no token and
- * no key, behind a right of its own ([access] metrics) so that a
- * scraper needs neither verify nor admin. */
-static int op_metrics(struct conn *c, uint64_t id, const struct request *req)
-{
-	struct proto_out o;
-	struct buf text;
+/* What renders the text of a metrics or jwks reply (daemon/metrics.h,
+ * daemon/jwks.h) from the live keyring. */
+typedef int dispatch_render_fn(const struct keyring *, double, struct buf *,
+			       struct ag_error *);
 
-	(void)req;
-	buf_init(&text, AG_TEXT_REPLY_MAX);
-	metrics_render(server_keyring(), clock_wall(), &text);
-	if (text.err) {
-		buf_free(&text);
-		return dispatch_refuse(c, id, AG_E_NOMEM, "the metrics do not "
-				       "fit a reply");
-	}
-	reply_ok(&o, conn_out(c), id, 1);
-	proto_kv_str(&o, "text", text.p, text.len);
-	proto_end(&o);
-	buf_free(&text);
-	conn_sent(c, 1);
-	return AG_OK;
-}
-
-/* The JWK Set of the public keys (daemon/jwks.h).  The verify right: it
- * is the right to learn which keys verify (the keys op), and a public
- * key is nothing more than what verifying with it takes; no secret and
- * no private member is ever in it. */
-static int op_jwks(struct conn *c, uint64_t id, const struct request *req)
+/* A reply of one str member, key, that render makes: at most
+ * AG_TEXT_REPLY_MAX bytes. */
+static int dispatch_text(struct conn *c, uint64_t id, const char *key,
+			 dispatch_render_fn *render)
 {
 	struct ag_error e;
 	struct proto_out o;
 	struct buf text;
 	int rc = AG_OK;
 
-	(void)req;
 	buf_init(&text, AG_TEXT_REPLY_MAX);
-	if (jwks_render(server_keyring(), clock_wall(), &text, &e) != 0) {
+	if (render(server_keyring(), clock_wall(), &text, &e) != 0) {
 		reply_fail(c, id, &e);
 		rc = e.code;
 		goto out;
 	}
 	reply_ok(&o, conn_out(c), id, 1);
-	proto_kv_str(&o, "jwks", text.p, text.len);
+	proto_kv_str(&o, key, text.p, text.len);
 	proto_end(&o);
 	conn_sent(c, 1);
 out:
 	buf_free(&text);
 	return rc;
+}
+
+/* Prometheus text: counts and names, no token and no key, behind a
+ * right of its own ([access] metrics) so that a scraper needs neither
+ * verify nor admin. */
+static int op_metrics(struct conn *c, uint64_t id, const struct request *req)
+{
+	(void)req;
+	return dispatch_text(c, id, "text", metrics_render);
+}
+
+/* The JWK Set of the public keys.  The verify right: it is the right to
+ * learn which keys verify (the keys op), and a public key is nothing
+ * more than what verifying with it takes; no secret and no private
+ * member is ever in it. */
+static int op_jwks(struct conn *c, uint64_t id, const struct request *req)
+{
+	(void)req;
+	return dispatch_text(c, id, "jwks", jwks_render);
 }
 
 static int op_sign_req(struct conn *c, uint64_t id, const struct request *r)

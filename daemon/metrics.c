@@ -117,7 +117,8 @@ static void metrics_keys(struct buf *out, const struct keyring *kr,
 	}
 }
 
-void metrics_render(const struct keyring *kr, double now, struct buf *out)
+int metrics_render(const struct keyring *kr, double now, struct buf *out,
+		   struct ag_error *e)
 {
 	const struct stats *s = stats_get();
 	struct cachew_stats cs;
@@ -166,4 +167,8 @@ void metrics_render(const struct keyring *kr, double now, struct buf *out)
 	metrics_family(out, "agauthd_start_time_seconds", "gauge",
 		       "When agauthd started, in seconds since the epoch.");
 	buf_printf(out, "agauthd_start_time_seconds %.3f\n", s->started);
+	if (out->err)
+		return ag_fail(e, AG_E_NOMEM, "the metrics do not fit in %d "
+			       "bytes", AG_TEXT_REPLY_MAX);
+	return 0;
 }

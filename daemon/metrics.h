@@ -12,7 +12,9 @@
 #include "daemon/keyring.h"
 #include "shared/buf.h"
 
-/* The text for keyring kr at now (seconds) into out. */
-void metrics_render(const struct keyring *kr, double now, struct buf *out);
+/* The text for keyring kr at now (seconds) into out.  0, or -1 with *e
+ * if it does not fit out. */
+int metrics_render(const struct keyring *kr, double now, struct buf *out,
+		   struct ag_error *e);
 
 #endif
