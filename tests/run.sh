@@ -55,7 +55,7 @@ for v in 18 22; do
 	done
 done
 # the metrics op's text through promtool (Debian's prometheus)
-AGAUTHD=build/san/agauthd suite checks metrics 6 tests/metrics/run.sh
+AGAUTHD=build/san/agauthd suite checks metrics 7 tests/metrics/run.sh
 suite checks systemd 5 tests/systemd/run.sh
 suite checks install 15 tests/install/run.sh
 summary="$total_pass passed, $total_fail failed"
