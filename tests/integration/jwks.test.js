@@ -48,7 +48,7 @@ function writeKeyring(env, keys, primary) {
 }
 
 test('jwks: tokens signed with RS256, PS256, ES256, ES384 and ES512 verify through createLocalJWKSet',
-     { timeout: h.TEST_TIMEOUT }, async () => {
+     { timeout: h.TEST_TIMEOUT }, async (t) => {
 	const keys = [
 		...SIGNERS,
 		{ name: 'hs1', type: 'hs256' },
@@ -59,6 +59,7 @@ test('jwks: tokens signed with RS256, PS256, ES256, ES384 and ES512 verify throu
 	];
 	const env = h.setup({ keys: keys.map((k) => ({ ...k, state: k.name === 'rs' ? 'primary' : k.state })) });
 	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
 	const c = await d.client();
 	const tokens = [];
 
@@ -109,12 +110,13 @@ test('jwks: tokens signed with RS256, PS256, ES256, ES384 and ES512 verify throu
 	await d.stop();
 });
 
-test('jwks: a keyring of HMAC keys only gives {"keys":[]}', { timeout: h.TEST_TIMEOUT }, async () => {
+test('jwks: a keyring of HMAC keys only gives {"keys":[]}', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	const env = h.setup({ keys: [
 		{ name: 'hs1', type: 'hs256', state: 'primary' },
 		{ name: 'hs5', type: 'hs512' },
 	] });
 	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
 	const c = await d.client();
 
 	assert.strictEqual((await jwksOf(c)).text, '{"keys":[]}');
@@ -140,7 +142,7 @@ function spellings(bytes) {
 /* The attack: an HMAC secret of every encoding beside RSA and EC keys,
  * and a look for each spelling of it, for every private member's name
  * and for each private member's value, in the whole reply. */
-test('jwks: no HMAC secret, no private member, in any spelling', { timeout: h.TEST_TIMEOUT }, async () => {
+test('jwks: no HMAC secret, no private member, in any spelling', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	const env = h.setup({ keys: [
 		{ name: 'rs', type: 'rsa2048', state: 'primary' },
 		{ name: 'e521', type: 'p521', algorithm: 'ES512' },
@@ -149,6 +151,7 @@ test('jwks: no HMAC secret, no private member, in any spelling', { timeout: h.TE
 		{ name: 'hstext', material: 'a text secret, "quoted"\n', encoding: 'text', algorithm: 'HS512' },
 	] });
 	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
 	const c = await d.client();
 	const { text, set } = await jwksOf(c);
 	const reply = c.replies[c.replies.length - 1];

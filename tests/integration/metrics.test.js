@@ -31,19 +31,20 @@ function ctl(env, ...args) {
 }
 
 test('metrics: requests by op and outcome, histograms, keyring, cache, revocations',
-     { timeout: h.TEST_TIMEOUT }, async () => {
+     { timeout: h.TEST_TIMEOUT }, async (t) => {
 	const env = h.setup({ keys: [
 		{ name: 'rs1', type: 'rsa2048', state: 'primary', created: HOUR_AGO },
 		{ name: 'hs1', type: 'hs256' },
 	] });
 	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
 	const c = await d.client();
 	const tokens = [];
 
 	for (let i = 0; i < 2; i++)
 		tokens.push(h.ok(await c.call('sign', { payload: `{"u":${i}}` })).token);
-	for (const t of [tokens[0], tokens[1], tokens[0]])
-		h.ok(await c.call('verify', { token: t }));
+	for (const token of [tokens[0], tokens[1], tokens[0]])
+		h.ok(await c.call('verify', { token }));
 	h.fails(await c.call('verify', { token: tampered(tokens[0]) }), 'AG_E_BAD_SIGNATURE');
 	h.fails(await c.call('launch', {}), 'AG_E_UNKNOWN_OP');
 	h.ok(await c.call('keys', {}));
@@ -120,19 +121,20 @@ test('metrics: requests by op and outcome, histograms, keyring, cache, revocatio
 
 /* Nothing of a token, a subject or a key is in the text: only names,
  * kids, codes and numbers. */
-test('metrics: no token, subject or key material in the text', { timeout: h.TEST_TIMEOUT }, async () => {
+test('metrics: no token, subject or key material in the text', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	const env = h.setup({ keys: [{ name: 'hs1', type: 'hs256', state: 'primary' }] });
 	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
 	const c = await d.client();
-	const t = h.ok(await c.call('sign', { payload: '{"sub":"alice-the-user"}', opts: '{"jwtid":"jti-xyz"}' })).token;
+	const token = h.ok(await c.call('sign', { payload: '{"sub":"alice-the-user"}', opts: '{"jwtid":"jti-xyz"}' })).token;
 
-	h.ok(await c.call('verify', { token: t }));
+	h.ok(await c.call('verify', { token }));
 	h.ok(await c.call('revoke', { sub: 'alice-the-user' }));
-	h.fails(await c.call('verify', { token: t }), 'AG_E_REVOKED');
+	h.fails(await c.call('verify', { token }), 'AG_E_REVOKED');
 	const text = h.ok(await c.call('metrics', {})).text;
 	const secret = env.keys.hs1.secret;
 
-	for (const part of [...t.split('.'), 'alice-the-user', 'jti-xyz', secret.toString('hex'),
+	for (const part of [...token.split('.'), 'alice-the-user', 'jti-xyz', secret.toString('hex'),
 			    secret.toString('base64'), secret.toString('base64url'),
 			    fs.readFileSync(env.keys.hs1.file, 'utf8').trim()])
 		assert.ok(!text.includes(part), `the metrics hold ${part}`);
@@ -140,9 +142,10 @@ test('metrics: no token, subject or key material in the text', { timeout: h.TEST
 	await d.stop();
 });
 
-test('agauthctl metrics prints the text; --json wraps it', { timeout: h.TEST_TIMEOUT }, async () => {
+test('agauthctl metrics prints the text; --json wraps it', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	const env = h.setup();
 	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
 	const text = ctl(env, 'metrics');
 	const m = h.promText(text);
 
