@@ -326,7 +326,7 @@ static void job_init(struct job *j, size_t size, const struct job_kind *k,
  * the connection's output.  Nothing can change the keyring or free the
  * connection meanwhile, so no references are taken.
  */
-static int job_now(struct job *j)
+static void job_now(struct job *j)
 {
 	struct conn *c = j->c;
 	size_t mark = conn_mark(c);
@@ -340,10 +340,9 @@ static int job_now(struct job *j)
 		 * goes out instead, as from the pool */
 		conn_rewind(c, mark);
 		reply_fail(c, j->id, &j->e);
-		return JOB_COUNTED;
+		return;
 	}
 	conn_sent(c, 1);
-	return JOB_COUNTED;
 }
 
 /* A NUL-terminated copy of n bytes of s at *at, moved on; NULL for
@@ -389,17 +388,16 @@ static struct job *job_new(size_t size, const struct job_kind *k,
 	return j;
 }
 
-/* JOB_COUNTED: job_done answers and counts it, now or later. */
-static int job_submit(struct job *j)
+/* job_done answers and counts it, now (queue full) or later. */
+static void job_submit(struct job *j)
 {
 	if (pool_submit(&j->pool) == 0)
-		return JOB_COUNTED;
+		return;
 	stats_get()->busy++;
 	ag_fail(&j->e, AG_E_BUSY, "crypto queue full (%u jobs)",
 		server_config()->pool_queue);
 	j->failed = 1;
 	job_done(&j->pool);
-	return JOB_COUNTED;
 }
 
 /* sign and verify need their argument (request_parse says); rotate's
@@ -426,13 +424,15 @@ int job_sign(struct conn *c, const struct request *r)
 	 * on_loop (shared/algs.h) says which is which */
 	if (kr->primary < 0 || kr->keys[kr->primary].alg->on_loop) {
 		job_init(&s.h, sizeof s, &job_sign_kind, c, r, kr);
-		return job_now(&s.h);
+		job_now(&s.h);
+		return JOB_COUNTED;
 	}
 	j = (struct sign_job *)job_new(sizeof *j, &job_sign_kind, c, r, kr);
 	if (j == NULL)
 		return AG_E_NOMEM;
 	buf_init(&j->token, 2 * AG_TOKEN_MAX);
-	return job_submit(&j->h);
+	job_submit(&j->h);
+	return JOB_COUNTED;
 }
 
 int job_verify(struct conn *c, const struct request *r)
@@ -449,10 +449,14 @@ int job_verify(struct conn *c, const struct request *r)
 	if (memo_family(r->arg, r->arg_len, fam) != 0 ||
 	    ((a = alg_of_prefix(fam, 2)) != NULL && a->on_loop)) {
 		job_init(&v.h, sizeof v, &job_verify_kind, c, r, kr);
-		return job_now(&v.h);
+		job_now(&v.h);
+		return JOB_COUNTED;
 	}
 	j = job_new(sizeof v, &job_verify_kind, c, r, kr);
-	return j != NULL ? job_submit(j) : AG_E_NOMEM;
+	if (j == NULL)
+		return AG_E_NOMEM;
+	job_submit(j);
+	return JOB_COUNTED;
 }
 
 int job_rotate(struct conn *c, const struct request *r)
@@ -472,5 +476,6 @@ int job_rotate(struct conn *c, const struct request *r)
 		return AG_E_NOMEM;
 	/* until rotate_end */
 	job_rotating = 1;
-	return job_submit(j);
+	job_submit(j);
+	return JOB_COUNTED;
 }
