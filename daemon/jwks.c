@@ -25,7 +25,8 @@ static int jwks_key(const struct kr_key *k, struct buf *out,
 
 	if (crypto_public_numbers(k->key->ck, &p) != 0)
 		return ag_fail(e, AG_E_CRYPTO, "cannot read the public "
-			       "numbers of key %s", k->name);
+			       "numbers of key %s; check its file (agauthd "
+			       "-t), or retire it", k->name);
 	buf_printf(out, "{\"kty\":\"%s\"", ec ? "EC" : "RSA");
 	/* a key without kid (an imported authKey) signs tokens without
 	 * one: its JWK has none either */
@@ -66,6 +67,7 @@ int jwks_render(const struct keyring *kr, double now, struct buf *out,
 	buf_puts(out, "]}");
 	if (out->err)
 		return ag_fail(e, AG_E_NOMEM, "the JWK Set does not fit in %d "
-			       "bytes", AG_TEXT_REPLY_MAX);
+			       "bytes; retire keys that no longer verify",
+			       AG_TEXT_REPLY_MAX);
 	return 0;
 }
