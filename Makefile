@@ -63,11 +63,12 @@ say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 # and -tmpfiles, groff and man-db for the man pages, python3 for the
 # syscall and socket-activation helpers and node-gyp, strace, procps
 # (ps), e2fsprogs (chattr), faketime; python3-yaml and mmdebstrap for the
-# container suite (tests/container/run.sh).
+# container suite (tests/container/run.sh); prometheus for promtool (the
+# metrics op's text is checked with `promtool check metrics`).
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
             libcriterion-dev libinih-dev libxxhash-dev libssl-dev \
             faketime strace systemd groff man-db python3 procps e2fsprogs \
-            python3-yaml mmdebstrap
+            python3-yaml mmdebstrap prometheus
 
 SHARED_SRC := $(wildcard shared/*.c)
 # the JWT engine (daemon/engine/: keys, JWS, sign, verify, key memory,

@@ -33,6 +33,7 @@ void config_defaults(struct config *c)
 	c->sign.any = 1;
 	c->verify.any = 1;
 	c->admin.n = 1;              /* root */
+	c->metrics.any = 1;          /* verify's */
 	c->max_connections = AG_CONN_MAX_DEFAULT;
 	c->max_frame = AG_FRAME_DEFAULT;
 	c->max_inflight = AG_INFLIGHT_DEFAULT;
@@ -137,6 +138,7 @@ static int config_acl(struct config_ctx *x, const char *v, struct acl *a)
 	unsigned long long id;
 
 	memset(a, 0, sizeof *a);
+	a->given = 1;
 	if (strlen(v) >= sizeof tmp)
 		return -1;
 	strcpy(tmp, v);
@@ -210,6 +212,7 @@ static const struct config_opt {
 	O("access", "sign", CK_ACL, sign, 0, 0),
 	O("access", "verify", CK_ACL, verify, 0, 0),
 	O("access", "admin", CK_ACL, admin, 0, 0),
+	O("access", "metrics", CK_ACL, metrics, 0, 0),
 	O("limits", "max_connections", CK_UINT, max_connections, 1, 1000000),
 	O("limits", "max_frame", CK_UINT, max_frame, 64, AG_FRAME_HARD_MAX),
 	O("limits", "max_inflight", CK_UINT, max_inflight, 1, 65536),
@@ -416,6 +419,10 @@ int config_load(struct config *c, const char *file, struct ag_error *e)
 	if (line > 0)
 		return ag_fail(e, AG_E_CONFIG, "%s:%d: %s", file, line,
 			       x.why[0] ? x.why : "syntax error");
+	/* whoever may verify may read the figures, unless the file says
+	 * who: verify's list as the file left it, whatever the order */
+	if (!c->metrics.given)
+		c->metrics = c->verify;
 	if (c->run_group >= 0 && c->run_user[0] == '\0')
 		return ag_fail(e, AG_E_CONFIG, "%s: [daemon] group needs user "
 			       "(the group to run as, with the user)", file);

@@ -19,6 +19,7 @@
 
 /* Who may do a class of operations: anyone, or listed uids and gids. */
 struct acl {
+	int given;                   /* set by the file (else its default) */
 	int any;
 	int n;
 	struct {
@@ -46,6 +47,7 @@ struct config {
 	int allow_none;              /* may "none" be signed */
 
 	struct acl sign, verify, admin;
+	struct acl metrics;          /* not given: verify's */
 
 	unsigned max_connections, max_frame, max_inflight, max_output;
 	unsigned idle_timeout, frame_timeout, pool_queue;

@@ -9,8 +9,10 @@
 #include "daemon/conn.h"
 #include "daemon/hold.h"
 #include "daemon/job.h"
+#include "daemon/jwks.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/pool.h"
 #include "daemon/reply.h"
 #include "daemon/request.h"
@@ -24,15 +26,26 @@
 
 #define DISPATCH_SERVER "agauthd 0.1"
 
-enum op_right { RIGHT_ANY, RIGHT_SIGN, RIGHT_VERIFY, RIGHT_ADMIN };
+enum op_right { RIGHT_ANY, RIGHT_SIGN, RIGHT_VERIFY, RIGHT_ADMIN,
+		RIGHT_METRICS };
 
 /* the key of [access] that grants each right, for the refusal */
 static const char *const dispatch_right_names[] = {
 	[RIGHT_ANY] = "any", [RIGHT_SIGN] = "sign",
 	[RIGHT_VERIFY] = "verify", [RIGHT_ADMIN] = "admin",
+	[RIGHT_METRICS] = "metrics",
 };
 
-static void op_hello(struct conn *c, uint64_t id, const struct request *r)
+/* Answers the request with an error; returns its code, the request's
+ * outcome. */
+static int dispatch_refuse(struct conn *c, uint64_t id, enum ag_err code,
+			   const char *msg)
+{
+	reply_fail_code(c, id, code, msg);
+	return code;
+}
+
+static int op_hello(struct conn *c, uint64_t id, const struct request *r)
 {
 	const struct conn_opts *lim = conn_opts(c);
 	struct proto_out o;
@@ -40,9 +53,8 @@ static void op_hello(struct conn *c, uint64_t id, const struct request *r)
 	/* an unknown version cannot be spoken to: say so and hang up */
 	if (r->status != REQ_OK || r->version != PROTO_VERSION) {
 		conn_close_after(c);
-		reply_fail_code(c, id, AG_E_HELLO, "protocol version 1 "
-				   "required");
-		return;
+		return dispatch_refuse(c, id, AG_E_HELLO, "protocol version 1 "
+				       "required");
 	}
 	conn_greet(c);
 	reply_ok(&o, conn_out(c), id, 5);
@@ -55,9 +67,10 @@ static void op_hello(struct conn *c, uint64_t id, const struct request *r)
 	proto_kv_uint(&o, "cache", cachew_instance());
 	proto_end(&o);
 	conn_sent(c, 1);
+	return AG_OK;
 }
 
-static void op_ping(struct conn *c, uint64_t id, const struct request *req)
+static int op_ping(struct conn *c, uint64_t id, const struct request *req)
 {
 	struct proto_out o;
 
@@ -65,9 +78,10 @@ static void op_ping(struct conn *c, uint64_t id, const struct request *req)
 	reply_ok(&o, conn_out(c), id, 0);
 	proto_end(&o);
 	conn_sent(c, 1);
+	return AG_OK;
 }
 
-static void op_keys(struct conn *c, uint64_t id, const struct request *req)
+static int op_keys(struct conn *c, uint64_t id, const struct request *req)
 {
 	const struct keyring *kr = server_keyring();
 	const struct kr_key *k;
@@ -93,9 +107,10 @@ static void op_keys(struct conn *c, uint64_t id, const struct request *req)
 	}
 	proto_end(&o);
 	conn_sent(c, 1);
+	return AG_OK;
 }
 
-static void op_reload(struct conn *c, uint64_t id, const struct request *req)
+static int op_reload(struct conn *c, uint64_t id, const struct request *req)
 {
 	struct ag_error e;
 	struct proto_out o;
@@ -105,7 +120,7 @@ static void op_reload(struct conn *c, uint64_t id, const struct request *req)
 	if (server_reload(&e) != 0) {
 		audit_reload(c, 0, &e);
 		reply_fail(c, id, &e);
-		return;
+		return e.code;
 	}
 	audit_reload(c, server_keyring()->generation, NULL);
 	/* keys it removed may still hit in a dead predecessor's cache */
@@ -113,9 +128,10 @@ static void op_reload(struct conn *c, uint64_t id, const struct request *req)
 	proto_kv_uint(&o, "generation", server_keyring()->generation);
 	proto_end(&o);
 	hold_reply(c, mark);
+	return AG_OK;
 }
 
-static void op_stats(struct conn *c, uint64_t id, const struct request *req)
+static int op_stats(struct conn *c, uint64_t id, const struct request *req)
 {
 	const struct stats *s = stats_get();
 	struct cachew_stats cs;
@@ -146,35 +162,33 @@ static void op_stats(struct conn *c, uint64_t id, const struct request *req)
 	proto_kv_uint(&o, "watchers", watch_count());
 	proto_end(&o);
 	conn_sent(c, 1);
+	return AG_OK;
 }
 
 /* The cache descriptor travels with the reply (SCM_RIGHTS); the peer
  * check of the verify right has been made, and the memfd is sealed so
  * that the descriptor cannot write or resize it. */
-static void op_cache(struct conn *c, uint64_t id, const struct request *req)
+static int op_cache(struct conn *c, uint64_t id, const struct request *req)
 {
 	struct cachew_stats cs;
 	struct proto_out o;
 
 	(void)req;
-	if (!cachew_enabled()) {
-		reply_fail_code(c, id, AG_E_NO_CACHE, NULL);
-		return;
-	}
-	if (conn_pass_fd(c, cachew_fd()) != 0) {
-		reply_fail_code(c, id, AG_E_BUSY, "a cache descriptor is "
-				   "still on its way");
-		return;
-	}
+	if (!cachew_enabled())
+		return dispatch_refuse(c, id, AG_E_NO_CACHE, NULL);
+	if (conn_pass_fd(c, cachew_fd()) != 0)
+		return dispatch_refuse(c, id, AG_E_BUSY, "a cache descriptor "
+				       "is still on its way");
 	cachew_stats(&cs);
 	reply_ok(&o, conn_out(c), id, 2);
 	proto_kv_uint(&o, "cache", cachew_instance());
 	proto_kv_uint(&o, "bytes", cs.bytes);
 	proto_end(&o);
 	conn_sent(c, 1);
+	return AG_OK;
 }
 
-static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
+static int op_revoke(struct conn *c, uint64_t id, const struct request *req)
 {
 	enum revoke_result rc;
 	struct ag_error e;
@@ -182,16 +196,14 @@ static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 	size_t purged, mark = conn_mark(c);
 	double now = clock_wall();
 
-	if (req->status != REQ_OK) {
-		reply_fail_code(c, id, AG_E_BAD_REQUEST, "revoke needs one of "
-				   "token, jti or sub (str)");
-		return;
-	}
+	if (req->status != REQ_OK)
+		return dispatch_refuse(c, id, AG_E_BAD_REQUEST, "revoke needs "
+				       "one of token, jti or sub (str)");
 	rc = revoke_apply(req->revoke_kind, req->value, req->value_len, now,
 			  &purged, &e);
 	if (rc == REVOKE_REFUSED) {
 		reply_fail(c, id, &e);
-		return;
+		return e.code;
 	}
 	audit_revoke(c, req->revoke_kind, req->value, req->value_len, purged,
 		     rc != REVOKE_IN_FORCE_NOT_PERSISTED);
@@ -207,49 +219,101 @@ static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 		proto_end(&o);
 	}
 	hold_reply(c, mark);
+	return rc == REVOKE_IN_FORCE_NOT_PERSISTED ? e.code : AG_OK;
 }
 
-static void op_watch(struct conn *c, uint64_t id, const struct request *req)
+static int op_watch(struct conn *c, uint64_t id, const struct request *req)
 {
 	struct proto_out o;
 
 	(void)req;
-	if (watch_add(c, id) != 0) {
-		reply_fail_code(c, id, AG_E_BUSY, conn_watching(c) ?
-				"this connection watches already" :
-				"too many watchers");
-		return;
-	}
+	if (watch_add(c, id) != 0)
+		return dispatch_refuse(c, id, AG_E_BUSY, conn_watching(c) ?
+				       "this connection watches already" :
+				       "too many watchers");
 	reply_ok(&o, conn_out(c), id, 1);
 	proto_kv_cstr(&o, "event", "watching");
 	proto_end(&o);
 	conn_sent(c, 1);
+	return AG_OK;
 }
 
-static void op_sign_req(struct conn *c, uint64_t id, const struct request *r)
+/* What renders the text of a metrics or jwks reply (daemon/metrics.h,
+ * daemon/jwks.h) from the live keyring. */
+typedef int dispatch_render_fn(const struct keyring *, double, struct buf *,
+			       struct ag_error *);
+
+/* A reply of one str member, key, that render makes: at most
+ * AG_TEXT_REPLY_MAX bytes. */
+static int dispatch_text(struct conn *c, uint64_t id, const char *key,
+			 dispatch_render_fn *render)
+{
+	struct ag_error e;
+	struct proto_out o;
+	struct buf text;
+	int rc = AG_OK;
+
+	buf_init(&text, AG_TEXT_REPLY_MAX);
+	if (render(server_keyring(), clock_wall(), &text, &e) != 0) {
+		reply_fail(c, id, &e);
+		rc = e.code;
+		goto out;
+	}
+	reply_ok(&o, conn_out(c), id, 1);
+	proto_kv_str(&o, key, text.p, text.len);
+	proto_end(&o);
+	conn_sent(c, 1);
+out:
+	buf_free(&text);
+	return rc;
+}
+
+/* Prometheus text: counts and names, no token and no key, behind a
+ * right of its own ([access] metrics) so that a scraper needs neither
+ * verify nor admin. */
+static int op_metrics(struct conn *c, uint64_t id, const struct request *req)
+{
+	(void)req;
+	return dispatch_text(c, id, "text", metrics_render);
+}
+
+/* The JWK Set of the public keys.  The verify right: it is the right to
+ * learn which keys verify (the keys op), and a public key is nothing
+ * more than what verifying with it takes; no secret and no private
+ * member is ever in it. */
+static int op_jwks(struct conn *c, uint64_t id, const struct request *req)
+{
+	(void)req;
+	return dispatch_text(c, id, "jwks", jwks_render);
+}
+
+static int op_sign_req(struct conn *c, uint64_t id, const struct request *r)
 {
 	(void)id;  /* r->id */
 	stats_get()->signs++;
-	job_sign(c, r);
+	return job_sign(c, r);
 }
 
-static void op_verify_req(struct conn *c, uint64_t id,
+static int op_verify_req(struct conn *c, uint64_t id,
 			  const struct request *r)
 {
 	(void)id;  /* r->id */
 	stats_get()->verifies++;
-	job_verify(c, r);
+	return job_verify(c, r);
 }
 
-static void op_rotate_req(struct conn *c, uint64_t id,
+static int op_rotate_req(struct conn *c, uint64_t id,
 			  const struct request *r)
 {
 	(void)id;  /* r->id */
 	log_info("rotation requested by uid %u", (unsigned)conn_peer(c)->uid);
-	job_rotate(c, r);
+	return job_rotate(c, r);
 }
 
-typedef void dispatch_fn(struct conn *, uint64_t, const struct request *);
+/* A handler answers r now or later, and returns the code it answered
+ * with (AG_OK for success), or JOB_COUNTED for a job that counts its
+ * own outcome (daemon/job.h). */
+typedef int dispatch_fn(struct conn *, uint64_t, const struct request *);
 
 /* by enum request_op: the right and handler columns of shared/ops.h */
 static const struct {
@@ -276,6 +340,8 @@ static int dispatch_allowed(const struct config *cfg, const struct conn *c,
 		return config_allows(&cfg->verify, p->uid, p->gid);
 	case RIGHT_ADMIN:
 		return config_allows(&cfg->admin, p->uid, p->gid);
+	case RIGHT_METRICS:
+		return config_allows(&cfg->metrics, p->uid, p->gid);
 	default:
 		return 1;
 	}
@@ -283,7 +349,9 @@ static int dispatch_allowed(const struct config *cfg, const struct conn *c,
 
 /* Names the right and the peer, so whoever reads the error knows what
  * to grant (the peer's own uid and gid are no secret to it). */
-static void dispatch_refuse(struct conn *c, uint64_t id, enum op_right r)
+/* A peer without right r: says which right, and where it is granted. */
+static int dispatch_unauthorized(struct conn *c, uint64_t id,
+				 enum op_right r)
 {
 	const struct conn_peer *p = conn_peer(c);
 	struct ag_error e;
@@ -294,6 +362,7 @@ static void dispatch_refuse(struct conn *c, uint64_t id, enum op_right r)
 		(unsigned)p->uid, (unsigned)p->gid, dispatch_right_names[r],
 		dispatch_right_names[r]);
 	reply_fail(c, id, &e);
+	return AG_E_UNAUTHORIZED;
 }
 
 /* The loop thread's zone for decoded frames, cleared after each. */
@@ -333,6 +402,7 @@ void dispatch_frame(const void *arg, struct conn *c, const uint8_t *body, size_t
 	struct stats *s = stats_get();
 	struct proto_msg m;
 	struct request r;
+	int outcome;
 
 	s->requests++;
 	if (dispatch_zone == NULL)
@@ -341,6 +411,7 @@ void dispatch_frame(const void *arg, struct conn *c, const uint8_t *body, size_t
 		/* garbage: answer once, then hang up on it */
 		conn_close_after(c);
 		reply_fail_code(c, 0, AG_E_BAD_FRAME, NULL);
+		stats_outcome(STATS_OP_UNKNOWN, AG_E_BAD_FRAME);
 		goto out;
 	}
 	request_parse(&r, m.root);
@@ -348,19 +419,19 @@ void dispatch_frame(const void *arg, struct conn *c, const uint8_t *body, size_t
 	 * connection: no talking without the handshake */
 	if (!conn_greeted(c) && r.op != REQ_HELLO) {
 		conn_close_after(c);
-		reply_fail_code(c, r.id, AG_E_HELLO, NULL);
-		goto out;
+		outcome = dispatch_refuse(c, r.id, AG_E_HELLO, NULL);
+		goto count;
 	}
 	if (r.status == REQ_MALFORMED) {
-		reply_fail_code(c, r.id, AG_E_BAD_REQUEST, "a request needs "
-				   "id (uint) and op (str)");
-		goto out;
+		outcome = dispatch_refuse(c, r.id, AG_E_BAD_REQUEST, "a request "
+				       "needs id (uint) and op (str)");
+		goto count;
 	}
 	/* an op this daemon does not know, or lists without serving it,
 	 * is answered, never called */
 	if (r.status == REQ_UNKNOWN_OP || dispatch_ops[r.op].run == NULL) {
-		reply_fail_code(c, r.id, AG_E_UNKNOWN_OP, NULL);
-		goto out;
+		outcome = dispatch_refuse(c, r.id, AG_E_UNKNOWN_OP, NULL);
+		goto count;
 	}
 	/* the peer's rights come from SO_PEERCRED, checked per operation;
 	 * arguments are checked by each operation.  A peer may send
@@ -371,8 +442,8 @@ void dispatch_frame(const void *arg, struct conn *c, const uint8_t *body, size_t
 				 (unsigned)conn_peer(c)->uid,
 				 (unsigned)conn_peer(c)->gid,
 				 request_op_name(r.op));
-		dispatch_refuse(c, r.id, dispatch_ops[r.op].right);
-		goto out;
+		outcome = dispatch_unauthorized(c, r.id, dispatch_ops[r.op].right);
+		goto count;
 	}
 	/* cache hits and misses happen in the clients, which report them
 	 * with their requests (request_parse bounds them); only a peer
@@ -382,7 +453,12 @@ void dispatch_frame(const void *arg, struct conn *c, const uint8_t *body, size_t
 		s->cache_hits += r.ch;
 		s->cache_misses += r.cm;
 	}
-	dispatch_ops[r.op].run(c, r.id, &r);
+	outcome = dispatch_ops[r.op].run(c, r.id, &r);
+count:
+	/* every request is counted once, by op and outcome: here, or by
+	 * its job when it ends */
+	if (outcome != JOB_COUNTED)
+		stats_outcome(r.op, (enum ag_err)outcome);
 out:
 	proto_msg_free(&m);
 }

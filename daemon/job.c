@@ -24,11 +24,13 @@ struct job;
 
 /* What a kind of job does.  run: inline, or on a pool thread.  finish:
  * back on the loop, a pool job that succeeded (may be NULL).  end: on
- * the loop, every pool job, before it goes (may be NULL). */
+ * the loop, every pool job, before it goes (may be NULL).  op: the
+ * request's, for its outcome in the metrics. */
 struct job_kind {
 	void (*run)(struct job *);
 	void (*finish)(struct job *);
 	void (*end)(struct job *);
+	enum request_op op;
 };
 
 /* What every job has. */
@@ -50,6 +52,7 @@ struct job {
 	struct buf reply;
 	struct ag_error e;
 	int failed;
+	uint64_t start;              /* stats_clock() when it was taken up */
 };
 
 struct sign_job {
@@ -241,14 +244,27 @@ static void rotate_end(struct job *h)
 }
 
 static const struct job_kind job_sign_kind = {
-	sign_run, sign_finish, sign_end
+	sign_run, sign_finish, sign_end, REQ_SIGN
 };
 static const struct job_kind job_verify_kind = {
-	verify_run, verify_finish, NULL
+	verify_run, verify_finish, NULL, REQ_VERIFY
 };
 static const struct job_kind job_rotate_kind = {
-	rotate_run, rotate_finish, rotate_end
+	rotate_run, rotate_finish, rotate_end, REQ_ROTATE
 };
+
+/* A job's outcome, and for sign and verify the time it took: queued,
+ * run and answered (on the loop, as every count: stats.h). */
+static void job_count(const struct job *j)
+{
+	struct stats *s = stats_get();
+
+	stats_outcome(j->kind->op, j->failed ? j->e.code : AG_OK);
+	if (j->kind->op == REQ_SIGN)
+		stats_time(&s->sign_time, j->start);
+	else if (j->kind->op == REQ_VERIFY)
+		stats_time(&s->verify_time, j->start);
+}
 
 static void job_run(struct pool_job *pj)
 {
@@ -288,6 +304,7 @@ static void job_done(struct pool_job *pj)
 		j->kind->end(j);
 	if (j->failed)
 		job_audit_failure(j);
+	job_count(j);
 	if (conn_dead(c))
 		conn_complete(c);
 	else if (j->failed)
@@ -315,6 +332,7 @@ static void job_init(struct job *j, size_t size, const struct job_kind *k,
 	j->arg_len = r->arg_len;
 	j->opts = r->opts;
 	j->opts_len = r->opts_len;
+	j->start = stats_clock();
 }
 
 /*
@@ -331,6 +349,7 @@ static void job_now(struct job *j)
 	j->on_loop = 1;
 	j->out = conn_out(c);
 	job_run(&j->pool);
+	job_count(j);
 	if (j->failed) {
 		/* proto_end dropped a reply too large for a frame: its error
 		 * goes out instead, as from the pool */
@@ -385,6 +404,7 @@ static struct job *job_new(size_t size, const struct job_kind *k,
 	return j;
 }
 
+/* job_done answers and counts it, now (queue full) or later. */
 static void job_submit(struct job *j)
 {
 	if (pool_submit(&j->pool) == 0)
@@ -408,29 +428,30 @@ static int job_bad(struct conn *c, const struct request *r)
 
 /* HMAC work costs less than a trip through the pool; RSA and ECDSA
  * would stall every other client for milliseconds. */
-void job_sign(struct conn *c, const struct request *r)
+int job_sign(struct conn *c, const struct request *r)
 {
 	struct keyring *kr = server_keyring();
 	struct sign_job s, *j;
 
 	if (job_bad(c, r))
-		return;
+		return AG_E_BAD_REQUEST;
 	/* HMAC costs less than a trip through the pool; RSA and ECDSA would
 	 * stall every other client for milliseconds: the algorithm table's
 	 * on_loop (shared/algs.h) says which is which */
 	if (kr->primary < 0 || kr->keys[kr->primary].alg->on_loop) {
 		job_init(&s.h, sizeof s, &job_sign_kind, c, r, kr);
 		job_now(&s.h);
-		return;
+		return JOB_COUNTED;
 	}
 	j = (struct sign_job *)job_new(sizeof *j, &job_sign_kind, c, r, kr);
 	if (j == NULL)
-		return;
+		return AG_E_NOMEM;
 	buf_init(&j->token, 2 * AG_TOKEN_MAX);
 	job_submit(&j->h);
+	return JOB_COUNTED;
 }
 
-void job_verify(struct conn *c, const struct request *r)
+int job_verify(struct conn *c, const struct request *r)
 {
 	struct keyring *kr = server_keyring();
 	struct verify_job v;
@@ -439,35 +460,38 @@ void job_verify(struct conn *c, const struct request *r)
 	char fam[3];
 
 	if (job_bad(c, r))
-		return;
+		return AG_E_BAD_REQUEST;
 	/* a token not even its header makes sense of is refused inline */
 	if (memo_family(r->arg, r->arg_len, fam) != 0 ||
 	    ((a = alg_of_prefix(fam, 2)) != NULL && a->on_loop)) {
 		job_init(&v.h, sizeof v, &job_verify_kind, c, r, kr);
 		job_now(&v.h);
-		return;
+		return JOB_COUNTED;
 	}
 	j = job_new(sizeof v, &job_verify_kind, c, r, kr);
-	if (j != NULL)
-		job_submit(j);
+	if (j == NULL)
+		return AG_E_NOMEM;
+	job_submit(j);
+	return JOB_COUNTED;
 }
 
-void job_rotate(struct conn *c, const struct request *r)
+int job_rotate(struct conn *c, const struct request *r)
 {
 	struct job *j;
 
 	if (job_rotating) {
 		stats_get()->busy++;
 		reply_fail_code(c, r->id, AG_E_BUSY, "a rotation is running");
-		return;
+		return AG_E_BUSY;
 	}
 	if (job_bad(c, r))
-		return;
+		return AG_E_BAD_REQUEST;
 	j = job_new(sizeof(struct rotate_job), &job_rotate_kind, c, r,
 		    server_keyring());
 	if (j == NULL)
-		return;
+		return AG_E_NOMEM;
 	/* until rotate_end */
 	job_rotating = 1;
 	job_submit(j);
+	return JOB_COUNTED;
 }

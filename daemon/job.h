@@ -11,12 +11,17 @@
 struct conn;
 struct request;
 
+/* What a job function returns once the job itself counts the request's
+ * outcome (daemon/stats.h), now or when the pool finishes. */
+#define JOB_COUNTED (-1)
+
 /* r, as request_parse took it apart: a sign (argument "payload"), a
  * verify ("token") or a rotate ("alg", optional; one rotation at a time).
  * Each leads to exactly one completion of the request on c, now or when
- * the pool finishes. */
-void job_sign(struct conn *c, const struct request *r);
-void job_verify(struct conn *c, const struct request *r);
-void job_rotate(struct conn *c, const struct request *r);
+ * the pool finishes.  Returns the code it answered with (an enum ag_err)
+ * when refused before a job was made, else JOB_COUNTED. */
+int job_sign(struct conn *c, const struct request *r);
+int job_verify(struct conn *c, const struct request *r);
+int job_rotate(struct conn *c, const struct request *r);
 
 #endif

@@ -6,21 +6,21 @@
 /* jwa's order, which is also the order of the defaults jsonwebtoken
  * allows per key type and of vopts_alg_index (the cache's alg byte) */
 static const struct alg alg_table[] = {
-	{ "HS256", ALG_HS, ALG_KEY_SECRET, ALG_CURVE_NONE, NULL, 256, 1, "hs256" },
-	{ "HS384", ALG_HS, ALG_KEY_SECRET, ALG_CURVE_NONE, NULL, 384, 1, "hs384" },
-	{ "HS512", ALG_HS, ALG_KEY_SECRET, ALG_CURVE_NONE, NULL, 512, 1, "hs512" },
+	{ "HS256", ALG_HS, ALG_KEY_SECRET, ALG_CURVE_NONE, NULL, NULL, 256, 1, "hs256" },
+	{ "HS384", ALG_HS, ALG_KEY_SECRET, ALG_CURVE_NONE, NULL, NULL, 384, 1, "hs384" },
+	{ "HS512", ALG_HS, ALG_KEY_SECRET, ALG_CURVE_NONE, NULL, NULL, 512, 1, "hs512" },
 	/* RS and PS keys are RSA keys: 2048 bits, as jsonwebtoken's floor */
-	{ "RS256", ALG_RS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, 256, 0, "rsa2048" },
-	{ "RS384", ALG_RS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, 384, 0, "rsa2048" },
-	{ "RS512", ALG_RS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, 512, 0, "rsa2048" },
-	{ "PS256", ALG_PS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, 256, 0, "rsa2048" },
-	{ "PS384", ALG_PS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, 384, 0, "rsa2048" },
-	{ "PS512", ALG_PS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, 512, 0, "rsa2048" },
-	{ "ES256", ALG_ES, ALG_KEY_EC, ALG_P256, "prime256v1", 256, 0, "p256" },
-	{ "ES384", ALG_ES, ALG_KEY_EC, ALG_P384, "secp384r1", 384, 0, "p384" },
-	{ "ES512", ALG_ES, ALG_KEY_EC, ALG_P521, "secp521r1", 512, 0, "p521" },
+	{ "RS256", ALG_RS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, NULL, 256, 0, "rsa2048" },
+	{ "RS384", ALG_RS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, NULL, 384, 0, "rsa2048" },
+	{ "RS512", ALG_RS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, NULL, 512, 0, "rsa2048" },
+	{ "PS256", ALG_PS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, NULL, 256, 0, "rsa2048" },
+	{ "PS384", ALG_PS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, NULL, 384, 0, "rsa2048" },
+	{ "PS512", ALG_PS, ALG_KEY_RSA, ALG_CURVE_NONE, NULL, NULL, 512, 0, "rsa2048" },
+	{ "ES256", ALG_ES, ALG_KEY_EC, ALG_P256, "prime256v1", "P-256", 256, 0, "p256" },
+	{ "ES384", ALG_ES, ALG_KEY_EC, ALG_P384, "secp384r1", "P-384", 384, 0, "p384" },
+	{ "ES512", ALG_ES, ALG_KEY_EC, ALG_P521, "secp521r1", "P-521", 512, 0, "p521" },
 	/* no key and no family: never a default, never generated */
-	{ "none", ALG_NONE, ALG_KEY_NONE, ALG_CURVE_NONE, NULL, 0, 0, NULL },
+	{ "none", ALG_NONE, ALG_KEY_NONE, ALG_CURVE_NONE, NULL, NULL, 0, 0, NULL },
 };
 
 #define ALG_N (sizeof alg_table / sizeof *alg_table)

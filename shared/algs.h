@@ -27,6 +27,8 @@ struct alg {
 	enum alg_keytype key;        /* the key type it takes */
 	enum alg_curve curve;        /* ES: the one curve it signs on */
 	const char *curve_name;      /* ES: that curve, as Node names it */
+	const char *jwk_crv;         /* ES: that curve in a JWK (RFC 7518
+				      * 6.2.1.1) */
 	unsigned bits;               /* digest size */
 	int on_loop;                 /* cheap enough for the event loop */
 	const char *keygen;          /* the key type rotate generates */

@@ -142,6 +142,11 @@
  * 1024 bytes with three of them escaped. */
 #define AG_AUDIT_VALUE_MAX      96
 
+/* The text a metrics or jwks reply carries (docs/protocol.md): every
+ * outcome of every op takes some 60 KiB of metrics, 64 RSA-8192 keys
+ * some 110 KiB of JWK Set; both stay well inside a frame. */
+#define AG_TEXT_REPLY_MAX       (512 * 1024)
+
 /* Error message buffer (messages quote option values, bounded here). */
 #define AG_ERRMSG_MAX           512
 

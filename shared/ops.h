@@ -9,7 +9,7 @@
  *            request_args_<args> (none, version, payload, token, alg,
  *            revoke)
  *   right    what a peer must be allowed (daemon/dispatch.c): ANY, SIGN,
- *            VERIFY or ADMIN
+ *            VERIFY, ADMIN or METRICS
  *   handler  the daemon function that runs it (daemon/dispatch.c); NULL
  *            for an op listed but not served, answered AG_E_UNKNOWN_OP
  *
@@ -31,7 +31,9 @@
 	X(STATS,  "stats",  none,    ADMIN,  op_stats) \
 	X(CACHE,  "cache",  none,    VERIFY, op_cache) \
 	X(REVOKE, "revoke", revoke,  SIGN,   op_revoke) \
-	X(WATCH,  "watch",  none,    VERIFY, op_watch)
+	X(WATCH,  "watch",  none,    VERIFY, op_watch) \
+	X(METRICS, "metrics", none,  METRICS, op_metrics) \
+	X(JWKS,   "jwks",   none,    VERIFY, op_jwks)
 
 /* How many rows the list has, for the _Static_asserts of its users. */
 #define AG_OP_ONE(id, name, args, right, handler) +1

@@ -265,13 +265,15 @@ out:
 	return rc;
 }
 
-/* keys and stats: for a person (show), or with --json the JSON text as
- * the member key. */
+/* keys and stats: for a person (show); jwks: JSON text; metrics: text
+ * (not JSON, ending in a newline).  With --json, the JSON text as the
+ * member key (metrics: as a string). */
 static int cmd_json(struct ctl *c, const char *key,
 		    enum agauth_status (*fn)(agauth_t *, char **,
 					     struct agauth_error *),
 		    int (*show)(const char *))
 {
+	int text = strcmp(key, "metrics") == 0;
 	struct agauth_error e;
 	struct buf b;
 	char *json = NULL;
@@ -284,11 +286,21 @@ static int cmd_json(struct ctl *c, const char *key,
 	if (fn(a, &json, &e) != AGAUTH_OK) {
 		rc = out_error(c->json, &e);
 	} else if (!c->json) {
-		rc = show(json);
+		rc = OUT_OK;
+		if (show != NULL)
+			rc = show(json);
+		else if (text)
+			fputs(json, stdout);
+		else
+			out_line(json, strlen(json));
 	} else {
 		out_ok(&b);
-		out_key(&b, key);
-		buf_puts(&b, json);
+		if (text) {
+			out_key_str(&b, key, json);
+		} else {
+			out_key(&b, key);
+			buf_puts(&b, json);
+		}
 		rc = out_close(&b);
 	}
 	free(json);
@@ -304,6 +316,16 @@ int cmd_keys(struct ctl *c)
 int cmd_stats(struct ctl *c)
 {
 	return cmd_json(c, "stats", agauth_stats, show_stats);
+}
+
+int cmd_metrics(struct ctl *c)
+{
+	return cmd_json(c, "metrics", agauth_metrics, NULL);
+}
+
+int cmd_jwks(struct ctl *c)
+{
+	return cmd_json(c, "jwks", agauth_jwks, NULL);
 }
 
 int cmd_rotate(struct ctl *c)

@@ -52,6 +52,8 @@ int cmd_keys(struct ctl *c);
 int cmd_reload(struct ctl *c);
 int cmd_rotate(struct ctl *c);
 int cmd_stats(struct ctl *c);
+int cmd_metrics(struct ctl *c);
+int cmd_jwks(struct ctl *c);
 int cmd_ping(struct ctl *c);
 int cmd_keygen(struct ctl *c);
 int cmd_revoke(struct ctl *c);

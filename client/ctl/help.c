@@ -19,6 +19,8 @@ static const char help_main[] =
 "  rotate [--algorithm ALG] make a new primary key; print its kid\n"
 "  stats                    the daemon's counters (help stats: what each\n"
 "                           means)\n"
+"  metrics                  the daemon's figures as Prometheus text\n"
+"  jwks                     the public RS/PS/ES keys as a JWK Set (JSON)\n"
 "  ping                     the round-trip time to the daemon\n"
 "  revoke (--token T | --jti J | --sub S)\n"
 "                           revoke a token, a token id, or a subject's tokens\n"
@@ -144,6 +146,28 @@ static const char help_stats[] =
 "Prints agauthd's counters, one a line; with --json, as a JSON object.\n"
 "Needs the admin right.\n";
 
+static const char help_metrics[] =
+"usage: agauthctl metrics\n"
+"\n"
+"Prints agauthd's figures in Prometheus' text exposition format 0.0.4:\n"
+"requests by op and outcome, sign and verify latency histograms, the\n"
+"cache, the keyring's generation and its keys' ages, revocations,\n"
+"connections and the crypto queue (with --json, {\"ok\":true,\n"
+"\"metrics\":\"TEXT\"}).  Needs the metrics right ([access] metrics,\n"
+"by default whoever may verify).  agauthd opens no network port: serve\n"
+"the text from your app's /metrics, or write it where node_exporter's\n"
+"textfile collector reads (docs/operations.md, \"Metrics\").\n";
+
+static const char help_jwks[] =
+"usage: agauthctl jwks\n"
+"\n"
+"Prints the JWK Set (RFC 7517) of the public halves of the RS, PS and ES\n"
+"keys that verify now (primary and verify-only, not retired), each with\n"
+"kid, alg and use \"sig\": what another service needs to verify agauthd's\n"
+"tokens itself (with --json, {\"ok\":true,\"jwks\":{\"keys\":[...]}}).\n"
+"HMAC secrets are never in it (an HS-only keyring gives {\"keys\":[]}),\n"
+"nor any private member.  Needs the verify right.\n";
+
 static const char help_ping[] =
 "usage: agauthctl ping\n"
 "\n"
@@ -199,6 +223,8 @@ static const struct {
 	{ "reload", help_reload },
 	{ "rotate", help_rotate },
 	{ "stats", help_stats },
+	{ "metrics", help_metrics },
+	{ "jwks", help_jwks },
 	{ "ping", help_ping },
 	{ "revoke", help_revoke },
 	{ "watch", help_watch },

@@ -61,6 +61,8 @@ static const struct ctl_cmd {
 	{ "reload", ctl_bare, NULL, 0, cmd_reload },
 	{ "rotate", ctl_rotate, NULL, 0, cmd_rotate },
 	{ "stats", ctl_bare, NULL, 0, cmd_stats },
+	{ "metrics", ctl_bare, NULL, 0, cmd_metrics },
+	{ "jwks", ctl_bare, NULL, 0, cmd_jwks },
 	{ "ping", ctl_bare, NULL, 0, cmd_ping },
 	{ "revoke", ctl_revoke, NULL, 0, cmd_revoke },
 	{ "watch", ctl_bare, NULL, 0, cmd_watch },

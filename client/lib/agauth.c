@@ -138,6 +138,22 @@ enum agauth_status agauth_stats(agauth_t *a, char **json,
 	return agauth_text(a, &rq, json, err);
 }
 
+enum agauth_status agauth_metrics(agauth_t *a, char **text,
+				  struct agauth_error *err)
+{
+	struct call_req rq = { .op = CALL_OP_METRICS };
+
+	return agauth_text(a, &rq, text, err);
+}
+
+enum agauth_status agauth_jwks(agauth_t *a, char **json,
+			       struct agauth_error *err)
+{
+	struct call_req rq = { .op = CALL_OP_JWKS };
+
+	return agauth_text(a, &rq, json, err);
+}
+
 enum agauth_status agauth_rotate(agauth_t *a, const char *alg, char **kid,
 				 struct agauth_error *err)
 {

@@ -154,6 +154,15 @@ enum agauth_status agauth_rotate(agauth_t *a, const char *alg, char **kid,
 /* The daemon's counters as a JSON object. */
 enum agauth_status agauth_stats(agauth_t *a, char **json,
 				struct agauth_error *err);
+/* The daemon's figures as Prometheus text exposition (format 0.0.4),
+ * for a scrape endpoint of the caller's own; needs the metrics right. */
+enum agauth_status agauth_metrics(agauth_t *a, char **text,
+				  struct agauth_error *err);
+/* The JWK Set (RFC 7517) of the public RS, PS and ES keys that verify
+ * now, as JSON text {"keys":[...]}; never a secret (HMAC keys are left
+ * out) and never a private member. */
+enum agauth_status agauth_jwks(agauth_t *a, char **json,
+			       struct agauth_error *err);
 
 /*
  * The verified-token cache.  agauth_cache_attach asks agauthd for its

@@ -29,6 +29,8 @@ enum call_op {
 	CALL_OP_CACHE,
 	CALL_OP_REVOKE,
 	CALL_OP_WATCH,
+	CALL_OP_METRICS,
+	CALL_OP_JWKS,
 	CALL_OPS,
 };
 
@@ -47,8 +49,8 @@ struct call_req {
 struct call_done {
 	struct chan_pend p;
 	struct agauth_error err;
-	char *text;              /* sign: token; keys, stats: JSON; rotate:
-				    kid */
+	char *text;              /* sign: token; keys, stats, jwks: JSON;
+				    rotate: kid; metrics: Prometheus text */
 	char *added;             /* sign */
 	struct agauth_verified v;
 	uint64_t generation;     /* reload, rotate */

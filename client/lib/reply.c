@@ -194,6 +194,30 @@ static int reply_stats(const msgpack_object *root, struct call_done *d)
 	return reply_render(root, d, envelope);
 }
 
+/* metrics, jwks: the text the daemon made, whole, as a C string */
+static int reply_text(const msgpack_object *root, const char *key,
+		      struct call_done *d)
+{
+	const char *s;
+	size_t n;
+
+	/* a C string would silently end at a NUL */
+	if (proto_str(root, key, &s, &n) != 0 || memchr(s, '\0', n) != NULL)
+		return reply_bad(d, "reply without its text");
+	d->text = reply_dup(s, n);
+	return d->text ? 0 : reply_nomem(d);
+}
+
+static int reply_metrics(const msgpack_object *root, struct call_done *d)
+{
+	return reply_text(root, "text", d);
+}
+
+static int reply_jwks(const msgpack_object *root, struct call_done *d)
+{
+	return reply_text(root, "jwks", d);
+}
+
 static int reply_reload(const msgpack_object *root, struct call_done *d)
 {
 	if (proto_uint(root, "generation", &d->generation) != 0)
@@ -259,6 +283,8 @@ static int (*const reply_ops[CALL_OPS])(const msgpack_object *,
 	[CALL_OP_CACHE] = reply_cache,
 	[CALL_OP_REVOKE] = reply_revoke,
 	[CALL_OP_WATCH] = reply_watch,
+	[CALL_OP_METRICS] = reply_metrics,
+	[CALL_OP_JWKS] = reply_jwks,
 };
 
 int reply_fill(const msgpack_object *root, int ok, struct call_done *d)

@@ -84,6 +84,22 @@ export interface RevokeEvent {
  *  cache_slots, cache_skipped, cache_bytes, revocations, watchers. */
 export type Stats = Record<string, number | bigint>;
 
+/** One public key of agauthd's JWK Set: RSA (n, e) or EC (crv, x, y). */
+export interface JWK {
+	kty: 'RSA' | 'EC';
+	kid?: string;
+	alg: string;
+	use: 'sig';
+	n?: string;
+	e?: string;
+	crv?: 'P-256' | 'P-384' | 'P-521';
+	x?: string;
+	y?: string;
+}
+export interface JWKSet {
+	keys: JWK[];
+}
+
 export declare class Watcher extends EventEmitter {
 	/** the watch is in force now */
 	readonly watching: boolean;
@@ -116,6 +132,12 @@ export declare class AuthEngine {
 	watch(): Watcher;
 	/** needs the admin right */
 	stats(): Promise<Stats>;
+	/** agauthd's figures as Prometheus text exposition (format 0.0.4),
+	 *  for the app's own /metrics; needs the metrics right */
+	metrics(): Promise<string>;
+	/** the RFC 7517 JWK Set of the public RS, PS and ES keys that verify
+	 *  now (never an HMAC secret); needs the verify right */
+	jwks(): Promise<JWKSet>;
 	close(): Promise<void>;
 }
 

@@ -1,8 +1,8 @@
 /*
  * crypto.h - the one door to a crypto library.  Everything the engine
  * asks of one goes through here: a key from material (an HMAC secret, or
- * PEM text), HMAC, sign, verify, generate, export a public key, compare
- * material, free.  Nothing else in agauthd includes a crypto library's
+ * PEM text), HMAC, sign, verify, generate, export a public key (as PEM,
+ * or as the numbers a JWK carries), compare material, free.  Nothing else in agauthd includes a crypto library's
  * header; a backend is one file (crypto_mbedtls.c today: mbedTLS for
  * RSA, EC, PEM and key generation, libcrypto's low-level SHA-2 for HMAC).
  *
@@ -93,5 +93,18 @@ int crypto_generate(enum alg_keytype type, unsigned rsa_bits,
  * out[0..cap), NUL-terminated, *len without the NUL.  0, or -1. */
 int crypto_public_pem(const struct crypto_key *k, char *out, size_t cap,
 		      size_t *len);
+
+/* The public numbers of an RSA or EC key, as a JWK carries them (RFC
+ * 7518 6.2.1, 6.3.1), big-endian: RSA's modulus n and exponent e with no
+ * leading zero bytes; EC's x and y each as wide as the curve's field
+ * (P-521: 66 bytes).  Public values: ordinary memory. */
+struct crypto_public {
+	uint8_t a[CRYPTO_SIG_MAX];   /* n, or x */
+	uint8_t b[CRYPTO_SIG_MAX];   /* e, or y */
+	size_t alen, blen;
+};
+/* k's numbers into *p.  0, or -1 (a secret, or the backend failed). */
+int crypto_public_numbers(const struct crypto_key *k,
+			  struct crypto_public *p);
 
 #endif

@@ -344,6 +344,50 @@ int crypto_public_pem(const struct crypto_key *k, char *out, size_t cap,
 	return 0;
 }
 
+/* x big-endian into out, exactly width bytes, or (width 0) as few as it
+ * takes; its length, or 0 if it does not fit cap. */
+static size_t cm_mpi_bytes(const mbedtls_mpi *x, size_t width,
+			   uint8_t *out, size_t cap)
+{
+	size_t n = width != 0 ? width : mbedtls_mpi_size(x);
+
+	if (n == 0 || n > cap || mbedtls_mpi_write_binary(x, out, n) != 0)
+		return 0;
+	return n;
+}
+
+int crypto_public_numbers(const struct crypto_key *k,
+			  struct crypto_public *p)
+{
+	const mbedtls_ecp_keypair *ec;
+	mbedtls_mpi n, e;
+	int rc = -1;
+
+	memset(p, 0, sizeof *p);
+	if (k->secret)
+		return -1;
+	if (mbedtls_pk_get_type(&k->pk) == MBEDTLS_PK_RSA) {
+		mbedtls_mpi_init(&n);
+		mbedtls_mpi_init(&e);
+		/* the public pair only: the private members stay NULL */
+		if (mbedtls_rsa_export(mbedtls_pk_rsa(k->pk), &n, NULL, NULL,
+				       NULL, &e) == 0) {
+			p->alen = cm_mpi_bytes(&n, 0, p->a, sizeof p->a);
+			p->blen = cm_mpi_bytes(&e, 0, p->b, sizeof p->b);
+			rc = p->alen != 0 && p->blen != 0 ? 0 : -1;
+		}
+		mbedtls_mpi_free(&n);
+		mbedtls_mpi_free(&e);
+		return rc;
+	}
+	/* the public point, in the affine coordinates a parsed key has */
+	ec = mbedtls_pk_ec(k->pk);
+	p->alen = cm_mpi_bytes(&ec->Q.X, (ec->grp.pbits + 7) / 8, p->a,
+			       sizeof p->a);
+	p->blen = cm_mpi_bytes(&ec->Q.Y, p->alen, p->b, sizeof p->b);
+	return p->alen != 0 && p->blen == p->alen ? 0 : -1;
+}
+
 static mbedtls_md_type_t cm_md(unsigned bits)
 {
 	return bits == 256 ? MBEDTLS_MD_SHA256 :

@@ -74,6 +74,8 @@ function opsFor(token) {
 		['rotate', 'rotate', {}],
 		['revoke', 'revoke', { jti: 'no-such-jti' }],
 		['cache', 'cache', {}],
+		['metrics', 'metrics', {}],
+		['jwks', 'jwks', {}],
 		/* refusals do not end the connection */
 		['verify again', 'verify', { token }],
 		['watch', 'watch', {}],
@@ -98,7 +100,8 @@ test('unauthorized peers get AG_E_UNAUTHORIZED per operation; root is allowed', 
 	const OK = { ok: true };
 	assert.deepStrictEqual(as, {
 		uid: NOBODY, gid: NOBODY, ping: OK, sign: U, verify: OK, keys: OK,
-		stats: U, reload: U, rotate: U, revoke: U, cache: OK, 'verify again': OK, watch: OK,
+		stats: U, reload: U, rotate: U, revoke: U, cache: OK, metrics: OK, jwks: OK,
+		'verify again': OK, watch: OK,
 	});
 
 	/* nothing was rotated or reloaded by the refused requests */
@@ -126,7 +129,8 @@ test('rights by gid: sign = gid:65534, verify = uid:0', { timeout: h.TEST_TIMEOU
 	const OK = { ok: true };
 	assert.deepStrictEqual(as, {
 		uid: NOBODY, gid: NOBODY, ping: OK, sign: OK, verify: U, keys: U,
-		stats: U, reload: U, rotate: U, revoke: OK, cache: U, 'verify again': U, watch: U,
+		stats: U, reload: U, rotate: U, revoke: OK, cache: U, metrics: U, jwks: U,
+		'verify again': U, watch: U,
 	});
 	const root = await d.client();
 	h.ok(await root.call('verify', { token }));
@@ -295,4 +299,55 @@ test('a peer without the sign right can neither sign nor revoke, through agauthc
 	await h.waitFor(() => (d.stderr.match(/uid 65534 gid 65534 refused sign/g) || []).length >= 2,
 			{ timeout: 5000, what: 'the refused signs logged' });
 	await d.stop();
+});
+
+/*
+ * [access] metrics is a right of its own.  A peer that may verify but is
+ * not named by metrics is refused the figures through every client
+ * (the protocol, agauthctl, the Node engine) and still gets the JWK Set;
+ * named by metrics without the verify right, it gets the figures and not
+ * the set.
+ */
+test('[access] metrics: a right of its own, through every client', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const U = { ok: false, code: 'AG_E_UNAUTHORIZED' };
+	const OK = { ok: true };
+	const cases = [
+		[{ verify: '*', metrics: 'uid:0' }, { metrics: U, jwks: OK }, 4, 'AG_E_UNAUTHORIZED'],
+		[{ verify: 'uid:0', metrics: 'gid:65534' }, { metrics: OK, jwks: U }, 0, 'allowed'],
+	];
+	for (const [access, want, ctlStatus, engineGot] of cases) {
+		const env = h.setup({ conf: { socket: { mode: '0666' }, access: { sign: 'uid:0', admin: 'uid:0', ...access } } });
+		const d = await h.Daemon.start(env);
+		t.after(() => d.cleanup());
+		const what = JSON.stringify(access);
+		const as = await runAs(NOBODY, NOBODY, env.sock, [['metrics', 'metrics', {}], ['jwks', 'jwks', {}]]);
+		assert.deepStrictEqual(as, { uid: NOBODY, gid: NOBODY, ...want }, what);
+
+		const r = runAsNobody(h.forOthers().agauthctl, ['--socket', env.sock, '--json', 'metrics']);
+		assert.strictEqual(r.status, ctlStatus, `agauthctl metrics as nobody, ${what}: ${r.stdout} ${r.stderr}`);
+		if (ctlStatus !== 0)
+			assert.strictEqual(JSON.parse(r.stdout).code, 'AG_E_UNAUTHORIZED');
+		else
+			assert.match(JSON.parse(r.stdout).metrics, /^# HELP agauthd_requests_total /);
+
+		const script = `
+			const { AuthEngine } = require(${JSON.stringify(h.forOthers().node)});
+			const e = new AuthEngine({ socketPath: ${JSON.stringify(env.sock)} });
+			e.metrics().then((text) => typeof text === 'string' ? 'allowed' : 'no text', (err) => err.code || err.message)
+				.then((got) => e.close().then(() => console.log(JSON.stringify(got))));`;
+		const n = runAsNobody(process.execPath, ['-e', script]);
+		assert.strictEqual(n.status, 0, n.stderr);
+		assert.strictEqual(JSON.parse(n.stdout), engineGot, `engine.metrics() as nobody, ${what}`);
+
+		/* root is named by neither list here but admin's: refused too
+		 * where metrics names only gid 65534 */
+		const root = await d.client();
+		if (access.metrics === 'uid:0')
+			h.ok(await root.call('metrics', {}));
+		else
+			h.fails(await root.call('metrics', {}), 'AG_E_UNAUTHORIZED', { what: 'root is not gid 65534' });
+		await h.waitFor(() => / uid 65534 gid 65534 refused (metrics|jwks)/.test(d.stderr),
+				{ timeout: 5000, what: 'the refusal logged' });
+		await d.stop();
+	}
 });

@@ -713,6 +713,37 @@ function ctlWatch(env, json = true) {
 	return w;
 }
 
+/*
+ * Prometheus text (the metrics op) taken apart: { families: {name: {help,
+ * type}}, samples: Map of 'name{labels as sent}' -> number, value(name,
+ * labels) }; throws on a line that is neither a comment nor a sample.
+ * promtool (tests/metrics/) checks the format itself; this is for
+ * reading the figures.
+ */
+function promText(text) {
+	const families = {};
+	const samples = new Map();
+
+	for (const line of text.split('\n')) {
+		let m;
+		if (line === '')
+			continue;
+		if ((m = /^# (HELP|TYPE) (\w+) (.*)$/.exec(line))) {
+			families[m[2]] = families[m[2]] || {};
+			families[m[2]][m[1].toLowerCase()] = m[3];
+		} else if ((m = /^(\w+(?:\{[^}]*\})?) (\S+)$/.exec(line))) {
+			samples.set(m[1], Number(m[2]));
+		} else {
+			throw new Error(`not a line of Prometheus text: ${JSON.stringify(line)}`);
+		}
+	}
+	const value = (name, labels = {}) => {
+		const l = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
+		return samples.get(l ? `${name}{${l}}` : name);
+	};
+	return { families, samples, value };
+}
+
 /* The verify reply's payload as an object. */
 function payloadOf(r) {
 	return JSON.parse(Buffer.from(r.payload).toString('utf8'));
@@ -796,7 +827,7 @@ class CacheClient {
 module.exports = {
 	ROOT, AGAUTHD, AGAUTHCTL, forOthers, TEST_TIMEOUT, SLOW, MEMCHECK, slow, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
 	run, frame, rawFrame, pack, unpack, sleep, waitFor, within, decodeToken, ok,
-	fails, payloadOf, show, ctlWatch, CacheClient,
+	fails, payloadOf, show, ctlWatch, CacheClient, promText,
 };
 
 /* tests/activate.py as text, for `python3 -c` (read when asked: a copy of

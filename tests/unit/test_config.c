@@ -86,6 +86,31 @@ Test(config, access_lists)
 	unlink(path);
 }
 
+/* [access] metrics: verify's holders unless given, wherever verify is
+ * written; given (even empty), only those it names */
+Test(config, metrics_right)
+{
+	static struct config c;
+	struct ag_error e;
+
+	config_defaults(&c);
+	cr_assert(config_allows(&c.metrics, 65534, 65534), "as verify: *");
+	cr_assert_eq(load(&c, "[access]\nverify = uid:1000\n", &e), 0, "%s",
+		     e.msg);
+	cr_assert(config_allows(&c.metrics, 1000, 7));
+	cr_assert(!config_allows(&c.metrics, 65534, 65534),
+		  "verify's list, not the default *");
+	cr_assert_eq(load(&c, "[access]\nmetrics = gid:77\nverify = *\n", &e),
+		     0, "%s", e.msg);
+	cr_assert(config_allows(&c.metrics, 5, 77));
+	cr_assert(!config_allows(&c.metrics, 1000, 7), "only those it names");
+	cr_assert(config_allows(&c.verify, 1000, 7));
+	cr_assert_eq(load(&c, "[access]\nmetrics =\n", &e), 0, "%s", e.msg);
+	cr_assert(!config_allows(&c.metrics, 0, 0), "empty: nobody");
+	cr_assert(config_allows(&c.verify, 0, 0));
+	unlink(path);
+}
+
 /* e.msg of loading text, which must fail: the message after "FILE:N: " */
 static const char *refusal(struct config *c, const char *text,
 			   struct ag_error *e)

@@ -7,6 +7,7 @@
  * should; new keys load as what they were made; and everything a key
  * holds is in secmem and given back (zeroed) when it is freed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,6 +207,65 @@ Test(crypto, public_export_round_trips)
 	sk = ct_secret("a secret has no public half");
 	cr_assert_neq(crypto_public_pem(sk, pem, sizeof pem, &len), 0);
 	crypto_key_free(sk);
+}
+
+/* n[0..len) in lower-case hex, for comparing with a JWK Node made */
+static const char *ct_hex(const uint8_t *b, size_t len)
+{
+	static char out[2 * CRYPTO_SIG_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	out[2 * len] = '\0';
+	return out;
+}
+
+/*
+ * The numbers of a JWK, as Node's createPublicKey(pem).export({format:
+ * 'jwk'}) gives them for the same files: n and e without leading zero
+ * bytes, x and y at the curve's width (P-521's x starts with a zero
+ * byte here); the private and the public file give the same numbers; a
+ * secret has none.
+ */
+Test(crypto, public_numbers_as_a_jwk_carries_them)
+{
+	static const struct {
+		const char *priv, *pub, *a, *b;
+	} cases[] = {
+		{ KEYS "ecp256.pkcs8.pem", KEYS "ecp256.spki.pem",
+		  "82e499a697e81205eb26dac56d7062c5f42aacfbc380e569cd1424b2f1f62f81",
+		  "ea2a4d49fc1a08e1beff4859e9c377c8abd2b310ebd93744634b27ba82fd29bf" },
+		{ KEYS "ecp384.sec1.pem", KEYS "ecp384.spki.pem",
+		  "dc86b073c66d2fb756c09aa34eee78841a03b938ae89fd6df009e150cb96cebbbc2d79affad8de177b59d6a63277dc95",
+		  "6ec5b9901f2c94d08cd4159338e603f360982f9fa0e0610ebfa317656fe88f70348aff3b48616c05ac2977601c165096" },
+		{ KEYS "ecp521.sec1.pem", KEYS "ecp521.spki.pem",
+		  "001be14890f909e273fc6598d87c990a95462d17f518e9190b8e819fbb850a1eae5a0f411244a44971b502fbfe0e53c50fcc422f3ff800e9ca9fa7e08d9d3a97319f",
+		  "012f5dd1282e6734199271f2a70278128e9fd1acd9f10d43de749503c98113d92790ae1492e66d661426c2ce16ce0cfd6774eaf235c271f0e6313496a305db6c9152" },
+		{ KEYS "rsa2048.pkcs8.pem", KEYS "rsa2048.spki.pem",
+		  "b5d41bcb72e407096176e63cd1ee3c2d18d9481fc86ab2630fe2348071436a88fc04a6131f07bb06dfc053e97871a78d80cd7d49d512d7a6121e5ab5fd69e8c586dafb4cf8170b9c729e0035e651ce4c0787db59db753e86c7be23a12e14cd66372044ea148a52d91c143a636ccea74911613081f2819ea9f93eefef62dae97a707132e544a8ee44ce586d2058cb1d0b5a04799c821c337aff9b67220107ce2f095147e078fc0e7d890f71783b9403d33b949b571402e8be1a1dcf50c74bbc68c6c71fec966655570b29545aaf895ba4459e390fbe58aba8aef5b9efb52056f0cdd7db4e531d243ef601d04556c50c695352f6e18ee29334078c4520dcbd7653",
+		  "010001" },
+	};
+	static struct crypto_public p;
+	struct crypto_key *k;
+	struct crypto_info info;
+	size_t i, j;
+
+	for (i = 0; i < sizeof cases / sizeof *cases; i++) {
+		for (j = 0; j < 2; j++) {
+			k = ct_pem(j == 0 ? cases[i].priv : cases[i].pub, &info);
+			cr_assert_eq(crypto_public_numbers(k, &p), 0);
+			cr_assert_str_eq(ct_hex(p.a, p.alen), cases[i].a, "%s",
+					 cases[i].pub);
+			cr_assert_str_eq(ct_hex(p.b, p.blen), cases[i].b, "%s",
+					 cases[i].pub);
+			crypto_key_free(k);
+		}
+	}
+	k = ct_secret("a secret has no public numbers");
+	cr_assert_neq(crypto_public_numbers(k, &p), 0);
+	cr_assert_eq(p.alen + p.blen, 0, "nothing of it is handed out");
+	crypto_key_free(k);
 }
 
 Test(crypto, material_compares_as_it_should)

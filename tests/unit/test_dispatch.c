@@ -12,6 +12,7 @@
 #include "daemon/dispatch.h"
 #include "daemon/log.h"
 #include "daemon/request.h"
+#include "daemon/stats.h"
 #include "daemon/watch.h"
 #include "shared/proto.h"
 #include "tests/unit/connpair.h"
@@ -122,6 +123,49 @@ Test(dispatch, refused_right)
 	td_expect(6, AG_E_UNAUTHORIZED);
 	cp_request(&td_p, 7, "ping");
 	td_expect(7, AG_OK);
+}
+
+/* The metrics right is its own: a peer that may verify (and would have
+ * it by default) is refused metrics once [access] metrics leaves it
+ * out, and still verifies. */
+Test(dispatch, metrics_needs_its_own_right)
+{
+	td_acl(&td_cfg.metrics, 0);
+	cp_open(&td_p, &td_opts, 0);
+	cp_request(&td_p, 1, "hello");
+	td_expect(1, AG_OK);
+	cp_request(&td_p, 2, "metrics");
+	td_expect(2, AG_E_UNAUTHORIZED);
+	cp_request(&td_p, 3, "watch");
+	td_expect(3, AG_OK);
+}
+
+/* Each request is counted once, by its op and the code it was answered
+ * with: unknown ops and garbage under "unknown". */
+Test(dispatch, requests_counted_by_op_and_outcome)
+{
+	const struct stats *s = stats_get();
+
+	cp_open(&td_p, &td_opts, 0);
+	cp_request(&td_p, 1, "hello");
+	td_expect(1, AG_OK);
+	cp_request(&td_p, 2, "ping");
+	td_expect(2, AG_OK);
+	cp_request(&td_p, 3, "ping");
+	td_expect(3, AG_OK);
+	cp_request(&td_p, 4, "stats");
+	td_expect(4, AG_E_UNAUTHORIZED);
+	cp_request(&td_p, 5, "launch");
+	td_expect(5, AG_E_UNKNOWN_OP);
+	cp_frame(&td_p, "\xc1", 1);
+	td_expect(0, AG_E_BAD_FRAME);
+	cr_assert_eq(s->outcome[REQ_HELLO][AG_OK], 1);
+	cr_assert_eq(s->outcome[REQ_PING][AG_OK], 2);
+	cr_assert_eq(s->outcome[REQ_STATS][AG_E_UNAUTHORIZED], 1);
+	cr_assert_eq(s->outcome[REQ_STATS][AG_OK], 0);
+	cr_assert_eq(s->outcome[STATS_OP_UNKNOWN][AG_E_UNKNOWN_OP], 1);
+	cr_assert_eq(s->outcome[STATS_OP_UNKNOWN][AG_E_BAD_FRAME], 1);
+	cr_assert_eq(s->requests, 6);
 }
 
 Test(dispatch, garbage_closes)

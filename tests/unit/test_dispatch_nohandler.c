@@ -34,7 +34,9 @@
 	X(STATS,  "stats",  none,    ADMIN,  op_stats) \
 	X(CACHE,  "cache",  none,    VERIFY, op_cache) \
 	X(REVOKE, "revoke", revoke,  SIGN,   op_revoke) \
-	X(WATCH,  "watch",  none,    VERIFY, NULL)
+	X(WATCH,  "watch",  none,    VERIFY, NULL) \
+	X(METRICS, "metrics", none,  METRICS, op_metrics) \
+	X(JWKS,   "jwks",   none,    VERIFY, op_jwks)
 
 /* op_watch is left out of the table above */
 #pragma GCC diagnostic ignored "-Wunused-function"

@@ -161,15 +161,25 @@ class AuthEngine {
 
 	/* agauthd's counters (the admin right). */
 	stats() {
-		return this.conn.request('stats', {}).then((r) => {
-			if (r.ok !== true)
-				throw rebuildError(r);
+		return this._ask('stats').then((r) => {
 			const out = Object.assign({}, r);
 
 			delete out.id;
 			delete out.ok;
 			return out;
 		});
+	}
+
+	/* agauthd's figures as Prometheus text (format 0.0.4), to serve
+	 * from the app's own /metrics (the metrics right). */
+	metrics() {
+		return this._ask('metrics').then((r) => r.text);
+	}
+
+	/* The JWK Set (RFC 7517) of agauthd's public RS, PS and ES keys
+	 * that verify now, as an object (the verify right). */
+	jwks() {
+		return this._ask('jwks').then((r) => JSON.parse(r.jwks));
 	}
 
 	/* The revocation events (watcher.js): the engine's Watcher, a new
@@ -198,6 +208,16 @@ class AuthEngine {
 	}
 
 	// ------------------------------------------------------------ inside
+
+	/* The ok reply to an op without arguments; rejects with agauthd's
+	 * error. */
+	_ask(op) {
+		return this.conn.request(op, {}).then((r) => {
+			if (r.ok !== true)
+				throw rebuildError(r);
+			return r;
+		});
+	}
 
 	/*
 	 * The cache's answer: a number (MISS, REJECTED, STALE, DETACHED), or
