@@ -54,7 +54,8 @@ struct config {
 	unsigned long long cache_size;   /* bytes; 0: no cache */
 	unsigned cache_slot;             /* bytes per entry */
 
-	char revoke_claim[AG_KID_MAX + 1];   /* the subject claim */
+	/* the claims a subject may be in, by one space each: "sub username" */
+	char revoke_subject[AG_SUBJECT_CLAIMS_LEN];
 	double revoke_horizon;           /* seconds; 0: default_expiry */
 };
 

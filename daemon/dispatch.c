@@ -173,6 +173,7 @@ static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 	struct proto_out o;
 	size_t purged, mark = conn_mark(c);
 	double now = clock_wall();
+	int live;
 
 	if (req->status != REQ_OK) {
 		reply_fail_code(c, id, AG_E_BAD_REQUEST, "revoke needs one of "
@@ -185,19 +186,26 @@ static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 		reply_fail(c, id, &e);
 		return;
 	}
+	/* a live token it withdraws that agauthd knows of: one the cache
+	 * held, or the token itself; none is most often a misspelled
+	 * subject or the wrong subject claim, which the caller is told */
+	live = purged > 0 || (req->revoke_kind == REVOKE_TOKEN &&
+			      revoke_token_live(req->value, req->value_len,
+						now));
 	/* the value is a credential or a user's name: not for the log */
-	log_info("uid %u revoked a %s (%zu cache entries purged)%s",
+	log_info("uid %u revoked a %s (%zu cache entries purged%s)%s",
 		 (unsigned)conn_peer(c)->uid, revoke_kind_name(req->revoke_kind),
-		 purged, rc == REVOKE_IN_FORCE_NOT_PERSISTED ?
-		 "; NOT persisted" : "");
+		 purged, live ? "" : "; no live token known",
+		 rc == REVOKE_IN_FORCE_NOT_PERSISTED ? "; NOT persisted" : "");
 	/* in force here and now; a dead predecessor's cache may still
 	 * answer for a moment after we started, so the reply may wait */
 	if (rc == REVOKE_IN_FORCE_NOT_PERSISTED) {
 		stats_get()->failures++;
 		proto_error(conn_out(c), id, &e);
 	} else {
-		reply_ok(&o, conn_out(c), id, 2);
+		reply_ok(&o, conn_out(c), id, 3);
 		proto_kv_uint(&o, "purged", purged);
+		proto_kv_bool(&o, "live", live);
 		proto_kv_double(&o, "at", now);
 		proto_end(&o);
 	}

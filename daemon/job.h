@@ -18,5 +18,8 @@ struct request;
 void job_sign(struct conn *c, const struct request *r);
 void job_verify(struct conn *c, const struct request *r);
 void job_rotate(struct conn *c, const struct request *r);
+/* At the stop: the signs that wait for the next second (a subject
+ * revocation of this one would cover them) fail AG_E_BUSY. */
+void job_stop(void);
 
 #endif

@@ -68,6 +68,8 @@ struct revoke_rec {
 	XXH128_hash_t h;        /* of (kind byte || value), seeded */
 	double revoked_at;      /* seconds */
 	double prune_at;        /* seconds; 0: never */
+	uint64_t serial;        /* the revoke_add that made it, or last
+				 * merged into it (revoke_serial); 0: loaded */
 	unsigned char used;
 	unsigned char kind;     /* enum revoke_kind */
 	unsigned char mark;     /* written by the compaction under way */
@@ -83,7 +85,9 @@ static size_t revoke_nkind[3];          /* records of each kind */
 static XXH64_hash_t revoke_seed;
 static XXH3_state_t revoke_xs;          /* keeps the seed's secret */
 static int revoke_ready;                /* between open and close */
-static char revoke_claim_name[128];
+static uint64_t revoke_serial_n;        /* revoke_adds since the start */
+static double revoke_subject_last;      /* the latest subject revocation */
+static char revoke_subjects[AG_SUBJECT_CLAIMS_LEN]; /* claims_subject's */
 static double revoke_horizon;
 static struct buf revoke_text;          /* a claim's text, kept across checks */
 static struct jwt revoke_jwt;           /* a revoked token's decode */
@@ -171,6 +175,7 @@ static void revoke_merge(struct revoke_rec *t, const struct revoke_rec *r)
 	t->revoked_at = fmax(t->revoked_at, r->revoked_at);
 	t->prune_at = t->prune_at == 0 || r->prune_at == 0 ? 0 :
 		      fmax(t->prune_at, r->prune_at);
+	t->serial = r->serial > t->serial ? r->serial : t->serial;
 }
 
 /* Puts r in force: a new record, or merged into the one it repeats. */
@@ -194,6 +199,13 @@ static int revoke_put(const struct revoke_rec *r, struct ag_error *e)
 	revoke_n++;
 	revoke_nkind[r->kind]++;
 	return 0;
+}
+
+/* r is in force: the quick answer of revoke_resign_at follows it. */
+static void revoke_note(const struct revoke_rec *r)
+{
+	if (r->kind == REVOKE_SUBJECT)
+		revoke_subject_last = fmax(revoke_subject_last, r->revoked_at);
 }
 
 /* Empties slot i and moves back the records that probed past it
@@ -233,24 +245,43 @@ static double revoke_time(double t, int up)
 	return (up ? ceil(t * 1000) : floor(t * 1000)) / 1000;
 }
 
+/* A token's exp: 1 and *exp, 0 if it has none (or not a number), -1 if
+ * it is no JSON-payload token at all. */
+static int revoke_exp(const char *v, size_t n, double *exp)
+{
+	const struct json_doc *p = &revoke_jwt.pdoc;
+	int x;
+
+	if (jwt_decode(&revoke_jwt, v, n, NULL) != 0 ||
+	    revoke_jwt.kind != JWT_PAYLOAD_JSON ||
+	    json_type(p, 0) != JSON_OBJECT)
+		return -1;
+	x = json_get(p, 0, "exp");
+	if (json_type(p, x) != JSON_NUMBER)
+		return 0;
+	*exp = json_num(p, x);
+	return 1;
+}
+
 /* When every token the record covers has expired. */
 static double revoke_prune_at(enum revoke_kind k, const char *v, size_t n,
 			      double now)
 {
-	const struct json_doc *p = &revoke_jwt.pdoc;
-	int x;
+	double exp;
 
 	if (k != REVOKE_TOKEN)
 		return revoke_time(now + revoke_horizon, 1);
 	/* a token that does not decode or lacks a numeric exp never
 	 * expires, so its record is kept */
-	if (jwt_decode(&revoke_jwt, v, n, NULL) != 0 ||
-	    revoke_jwt.kind != JWT_PAYLOAD_JSON ||
-	    json_type(p, 0) != JSON_OBJECT)
-		return 0;
-	x = json_get(p, 0, "exp");
-	return json_type(p, x) == JSON_NUMBER ?
-	       revoke_time(json_num(p, x), 1) : 0;
+	return revoke_exp(v, n, &exp) == 1 ? revoke_time(exp, 1) : 0;
+}
+
+int revoke_token_live(const char *tok, size_t n, double now)
+{
+	double exp;
+	int rc = revoke_exp(tok, n, &exp);
+
+	return rc == 0 || (rc == 1 && exp > now);
 }
 
 /* The longest value of kind k: a token is no longer than a token. */
@@ -547,8 +578,10 @@ static int revoke_keep(struct revoke_rec *r, const uint8_t *val, size_t n,
 	if (revoke_dead(r, now))
 		return 0;
 	r->h = revoke_hash(r->kind, (const char *)val, n);
-	if (revoke_put(r, e) == 0)
+	if (revoke_put(r, e) == 0) {
+		revoke_note(r);
 		return 0;
+	}
 	if (e != NULL && e->code == AG_E_INPUT_LIMIT)
 		ag_fail(e, AG_E_STATE, "%s: more than %d revocations in force",
 			revoke_path, AG_REVOKE_MAX);
@@ -646,20 +679,21 @@ static int revoke_file(const char *dir, struct ag_error *e)
 	return 0;
 }
 
-int revoke_open(const char *state_dir, const char *claim, double horizon,
-		double now, int flags, struct ag_error *e)
+int revoke_open(const char *state_dir, const char *subjects,
+		double horizon, double now, int flags, struct ag_error *e)
 {
 	revoke_close();
-	if (strlen(claim) >= sizeof revoke_claim_name)
-		return ag_fail(e, AG_E_CONFIG, "revocation claim name longer "
-			       "than %zu bytes", sizeof revoke_claim_name - 1);
+	if (strlen(subjects) >= sizeof revoke_subjects)
+		return ag_fail(e, AG_E_CONFIG, "revocation subject claims "
+			       "longer than %zu bytes",
+			       sizeof revoke_subjects - 1);
 	/* the seed keeps the table's probe sequences out of a revoker's
 	 * hands */
 	if (getrandom(&revoke_seed, sizeof revoke_seed, 0) !=
 	    (ssize_t)sizeof revoke_seed)
 		return ag_fail(e, AG_E_CRYPTO, "getrandom: %s",
 			       strerror(errno));
-	snprintf(revoke_claim_name, sizeof revoke_claim_name, "%s", claim);
+	snprintf(revoke_subjects, sizeof revoke_subjects, "%s", subjects);
 	revoke_horizon = horizon;
 	revoke_check_only = (flags & REVOKE_CHECK) != 0;
 	buf_init(&revoke_text, AG_REVOKE_VALUE_MAX);
@@ -692,6 +726,7 @@ void revoke_close(void)
 	revoke_cap = 0;
 	revoke_n = 0;
 	memset(revoke_nkind, 0, sizeof revoke_nkind);
+	revoke_subject_last = 0;
 	buf_free(&revoke_text);
 	buf_free(&revoke_pending);
 	revoke_npending = 0;
@@ -799,26 +834,29 @@ enum revoke_result revoke_add(enum revoke_kind k, const char *value,
 	r.kind = (unsigned char)k;
 	r.revoked_at = revoke_time(now, 0);
 	r.prune_at = revoke_prune_at(k, value, n, r.revoked_at);
+	r.serial = revoke_serial_n + 1;
 	if (revoke_put(&r, e) != 0)
 		return REVOKE_REFUSED;
+	revoke_serial_n++;
+	revoke_note(&r);
 	/* in force from here on, whatever the disk says */
 	if (revoke_fd >= 0 && revoke_persist(&r, value, n, e) != 0)
 		return REVOKE_IN_FORCE_NOT_PERSISTED;
 	return REVOKE_PERSISTED;
 }
 
-/* The record of kind k naming the value of claim `name`.  The text goes
- * to a buffer kept across calls: the common path does not allocate. */
+/* The record of kind k naming the value of the first of the claims
+ * `names` (claims_subject).  The text goes to a buffer kept across calls:
+ * the common path does not allocate. */
 static const struct revoke_rec *revoke_claim(const struct jwt *j,
-					     const char *name,
+					     const char *names,
 					     enum revoke_kind k)
 {
 	if (revoke_nkind[k] == 0)
 		return NULL;
-	buf_reset(&revoke_text);
 	/* a claim longer than any value cannot match: the buffer's ceiling
 	 * fails it */
-	if (claims_text(j, name, &revoke_text) != 0)
+	if (claims_subject(j, names, &revoke_text) != 0)
 		return NULL;
 	return revoke_find(k, revoke_text.p, revoke_text.len);
 }
@@ -844,10 +882,47 @@ int revoke_check(const struct jwt *j, struct ag_error *e)
 	if (revoke_find(REVOKE_TOKEN, j->token, j->len) != NULL ||
 	    revoke_claim(j, "jti", REVOKE_JTI) != NULL)
 		return ag_fail(e, AG_E_REVOKED, NULL);
-	r = revoke_claim(j, revoke_claim_name, REVOKE_SUBJECT);
+	r = revoke_claim(j, revoke_subjects, REVOKE_SUBJECT);
 	if (r != NULL && revoke_covers(j, r))
 		return ag_fail(e, AG_E_REVOKED, NULL);
 	return 0;
+}
+
+double revoke_resign_at(const char *tok, size_t n, uint64_t serial,
+			double signed_at)
+{
+	const struct json_doc *p = &revoke_jwt.pdoc;
+	const struct revoke_rec *r;
+	double second = floor(signed_at);
+	int iat;
+
+	/* every sign comes here: nothing to decode unless a subject was
+	 * revoked in the second it signed in (or, the clock stepped back,
+	 * later) */
+	if (revoke_nkind[REVOKE_SUBJECT] == 0 ||
+	    floor(revoke_subject_last) < second ||
+	    jwt_decode(&revoke_jwt, tok, n, NULL) != 0)
+		return 0;
+	r = revoke_claim(&revoke_jwt, revoke_subjects, REVOKE_SUBJECT);
+	iat = json_get(p, 0, "iat");
+	/* only a token dated by this sign (an iat the payload brought
+	 * stays covered, however late it is signed), that a revocation made
+	 * before the request came covers (one that came while it waited
+	 * covers what it signs, as any revocation covers what was issued
+	 * before it) */
+	if (r == NULL || r->serial > serial || !revoke_covers(&revoke_jwt, r) ||
+	    json_type(p, iat) != JSON_NUMBER || json_num(p, iat) != second)
+		return 0;
+	/* a clock far behind the revocation's is not waited out: the token
+	 * goes out covered, as it would have without the wait */
+	if (floor(r->revoked_at) + 1 - signed_at > AG_RESIGN_WAIT_MAX)
+		return 0;
+	return floor(r->revoked_at) + 1 + AG_RESIGN_MARGIN;
+}
+
+uint64_t revoke_serial(void)
+{
+	return revoke_serial_n;
 }
 
 void revoke_prune(double now)

@@ -112,6 +112,18 @@
 #define AG_CACHE_BIG_SLOT       4096
 #define AG_CACHE_BIG_SHARE      16
 
+/* [revocation] subject_claims: the payload claims a token's subject may
+ * be in (the first one present wins), and the bytes of their list. */
+#define AG_SUBJECT_CLAIMS_MAX   8
+#define AG_SUBJECT_CLAIMS_LEN   (AG_SUBJECT_CLAIMS_MAX * (AG_KID_MAX + 1))
+
+/* A sign that a subject revocation of the same second would cover waits
+ * for the next second (daemon/job.c): at most this long (seconds), a
+ * clock behind the revocation's is not waited out; and it wakes this
+ * late after the second turns, so that the wall clock has. */
+#define AG_RESIGN_WAIT_MAX      1.5
+#define AG_RESIGN_MARGIN        0.002
+
 /* Revocations held (each record is one token, jti or subject) and the
  * longest value one may name (a whole token). */
 #define AG_REVOKE_MAX           (1 << 20)

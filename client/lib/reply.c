@@ -224,8 +224,16 @@ static int reply_cache(const msgpack_object *root, struct call_done *d)
 
 static int reply_revoke(const msgpack_object *root, struct call_done *d)
 {
+	const msgpack_object *live = proto_get(root, "live");
+	const msgpack_object *at = proto_get(root, "at");
+
 	if (proto_uint(root, "purged", &d->purged) != 0)
 		return reply_bad(d, "revoke reply without a purged count");
+	/* an agauthd older than the report says nothing: no warning */
+	d->live = live == NULL || live->type != MSGPACK_OBJECT_BOOLEAN ||
+		  live->via.boolean;
+	if (at != NULL && at->type == MSGPACK_OBJECT_FLOAT64)
+		d->at = at->via.f64;
 	return 0;
 }
 

@@ -27,6 +27,24 @@ static void fc_str(const char *s, size_t cap, int nonempty)
 		abort();
 }
 
+/* A list of claim names as config_names keeps it: 1 to
+ * AG_SUBJECT_CLAIMS_MAX names, each separated by one space. */
+static void fc_names(const char *s, size_t cap)
+{
+	size_t n;
+	int count = 0;
+
+	fc_str(s, cap, 1);
+	for (; *s != '\0'; s += n + (s[n] == ' ')) {
+		n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "abcdefghijklmnopqrstuvwxyz0123456789_.-");
+		if (n == 0 || n > AG_KID_MAX || (s[n] != ' ' && s[n] != '\0') ||
+		    (s[n] == ' ' && s[n + 1] == '\0') ||
+		    ++count > AG_SUBJECT_CLAIMS_MAX)
+			abort();
+	}
+}
+
 /* An access list within bounds, that allows whom it lists and, unless
  * it allows anyone, no one else ((uid_t)-1 and (gid_t)-1 name no one). */
 static void fc_acl(const struct acl *a)
@@ -86,11 +104,7 @@ static void fc_check(const struct config *c)
 	fc_range(c->cache_slot, AG_CACHE_SLOT_MIN, AG_CACHE_SLOT_MAX);
 	if (c->cache_slot % 64 != 0)
 		abort();
-	fc_str(c->revoke_claim, sizeof c->revoke_claim, 1);
-	if (strspn(c->revoke_claim, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		   "abcdefghijklmnopqrstuvwxyz0123456789_.-") !=
-	    strlen(c->revoke_claim))
-		abort();
+	fc_names(c->revoke_subject, sizeof c->revoke_subject);
 	if (c->revoke_horizon != 0 &&
 	    !(c->revoke_horizon >= 1 && c->revoke_horizon <= FC_YEARS10))
 		abort();

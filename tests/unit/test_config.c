@@ -67,6 +67,32 @@ Test(config, errors_name_file_and_line)
 	unlink(path);
 }
 
+Test(config, subject_claims)
+{
+	static struct config c;
+	struct ag_error e;
+
+	config_defaults(&c);
+	cr_assert_str_eq(c.revoke_subject, "sub username", "SocketCluster's "
+			 "setAuthToken({username}) with no configuration");
+	cr_assert_eq(load(&c, "[revocation]\nsubject_claims =  uid\temail  "
+			  "sub\n", &e), 0, "%s", e.msg);
+	cr_assert_str_eq(c.revoke_subject, "uid email sub");
+	cr_assert_eq(load(&c, "[revocation]\nclaim = email\n", &e), 0, "%s",
+		     e.msg);
+	cr_assert_str_eq(c.revoke_subject, "email", "the one-claim spelling");
+	cr_assert_eq(load(&c, "[revocation]\nsubject_claims = a b c d e f g h "
+			  "i\n", &e), -1, "more than AG_SUBJECT_CLAIMS_MAX");
+	cr_assert(strstr(e.msg, "subject_claims must be 1 to 8 claim names") !=
+		  NULL, "%s", e.msg);
+	cr_assert_eq(load(&c, "[revocation]\nsubject_claims = sub a/b\n", &e),
+		     -1);
+	cr_assert_eq(load(&c, "[revocation]\nsubject_claims = x"
+			  "12345678901234567890123456789012345678901234567890"
+			  "12345678901234\n", &e), -1, "a name of 65 bytes");
+	unlink(path);
+}
+
 Test(config, access_lists)
 {
 	static struct config c;
