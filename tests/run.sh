@@ -18,7 +18,7 @@ mkdir -p "$logs"
 . tests/suites.sh
 echo "agauthd test suites"
 suite checks runner 7 tests/runner/run.sh
-suite criterion unit 228 build/unit --jobs 2
+suite criterion unit 230 build/unit --jobs 2
 again criterion unit-asan-ubsan "under ASan+UBSan" build/san/unit --jobs 2
 fuzzreplay 10
 program cache-torture build/cache_torture 3 3
@@ -31,11 +31,11 @@ program fault-conns build/fault_conns build/agauthd 10000 1
 program fault-loris build/fault_loris build/agauthd 300 3
 AGJWT=build/san/agjwt suite node differential 17 \
 	node --test --test-reporter=tap tests/diff/*.test.js
-AGAUTHD=build/san/agauthd suite node integration 183 \
+AGAUTHD=build/san/agauthd suite node integration 188 \
 	node --test --test-reporter=tap tests/integration/*.test.js
 AGAUTHD=build/san/agauthd suite node node-engine 48 \
 	node --test --test-reporter=tap tests/node/*.test.js
-AGAUTHD=build/san/agauthd suite node socketcluster 10 \
+AGAUTHD=build/san/agauthd suite node socketcluster 11 \
 	node --test --test-reporter=tap tests/sc/*.test.js
 # The npm package under the other Node releases it supports (tests/nodes:
 # Debian 12's 18, and 22), beside the system's node above.

@@ -9,6 +9,8 @@
  */
 const test = require('node:test');
 const assert = require('node:assert');
+const fs = require('node:fs');
+const path = require('node:path');
 
 const sc = require('./sc');
 
@@ -84,11 +86,10 @@ test('a revoked subject\'s live sockets are deauthenticated through the watch st
 	assert.strictEqual(p.bob.cl.socket.authState, 'authenticated');
 	assert.strictEqual(p.bob.cl.events.deauthenticate.count, 0, 'bob told to deauthenticate');
 
-	/* alice logs in again once the revocation's second is over: the
-	 * revocation does not cover her new token (agauthd signs no token
-	 * dated later than it is issued, so only a token issued after the
-	 * revocation's second gets past it) */
-	await h.waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(r.at), { timeout: sc.WAIT, what: 'the next second' });
+	/* alice logs in again at once ("log out everywhere, keep this
+	 * device"): the revocation does not cover her new token, even in its
+	 * own second (agauthd holds a sign that second would cover until it
+	 * is over) */
 	tokens.aliceLater = await sign({ sub: 'alice', tab: 3 });
 	await pair('aliceLater');
 
@@ -107,4 +108,52 @@ test('a revoked subject\'s live sockets are deauthenticated through the watch st
 	assert.deepStrictEqual({ kind: seen[1].kind, value: seen[1].value }, { kind: 'token', value: tokens.bob });
 	assert.strictEqual(p.aliceLater.conn.socket.authState, 'authenticated');
 	assert.strictEqual(p.aliceLater.cl.events.deauthenticate.count, 0);
+});
+
+/* README.md's watch snippet, run as it is written there: { watcher,
+ * recheck } for agServer. */
+function readmeWatch(agServer) {
+	const readme = fs.readFileSync(path.join(h.ROOT, 'README.md'), 'utf8');
+	const m = /```js\n(const authEngine = agServer\.auth;\n[^]*?)```/.exec(readme);
+	assert.ok(m, 'README.md has the watch snippet');
+	/* eslint-disable-next-line no-new-func */
+	return new Function('agServer', `${m[1]}\nreturn { watcher, recheck };`)(agServer);
+}
+
+test('README\'s watch snippet: a revoke made while the watch was down logs out on rewatch; agauthd away logs out nobody', { timeout: sc.TEST_TIMEOUT }, async (t) => {
+	const { d, env, admin } = await sc.daemon(t);
+	const srv = await sc.server(t, { socketPath: env.sock });
+	const { watcher, recheck } = readmeWatch(srv.agServer);
+	const rewatch = new Promise((resolve) => watcher.on('rewatch', resolve));
+	await h.waitFor(async () => (await sc.stats(admin)).watchers >= 1, { timeout: sc.WAIT, what: 'the snippet watching' });
+
+	const sign = async (payload) => h.ok(await admin.call('sign', { payload: JSON.stringify(payload), opts: '{"expiresIn":3600}' })).token;
+	const alice = await sc.pair(t, srv, { token: await sign({ username: 'alice' }) });
+	const bob = await sc.pair(t, srv, { token: await sign({ username: 'bob' }) });
+	sc.assertStatus(alice.cl.status, { authenticated: true });
+	await d.stop();
+
+	/* agauthd away: a check answers AgauthError for every socket, and
+	 * logs none of them out */
+	await recheck();
+	assert.strictEqual(alice.conn.socket.authState, 'authenticated', 'deauthenticated because agauthd was away');
+	assert.strictEqual(bob.conn.socket.authState, 'authenticated');
+
+	/* the next daemon starts on a path of its own, so that the watch
+	 * cannot come back before alice is revoked there; then its socket is
+	 * renamed into place */
+	const next = `${env.sock}.next`;
+	const conf = `${env.conf}.next`;
+	fs.writeFileSync(conf, fs.readFileSync(env.conf, 'utf8').replace(`path = ${env.sock}\n`, `path = ${next}\n`));
+	const d2 = await h.Daemon.start({ ...env, conf, sock: next });
+	sc.defer(t, () => d2.stop());
+	const admin2 = await d2.client();
+	h.ok(await admin2.call('revoke', { sub: 'alice' }), 'revoke while the watch is down');
+	fs.renameSync(next, env.sock);
+
+	await h.within(rewatch, sc.WAIT * 2, 'the rewatch');
+	await alice.cl.events.deauthenticate.next();
+	assert.strictEqual(alice.conn.socket.authState, 'unauthenticated');
+	assert.strictEqual(bob.conn.socket.authState, 'authenticated', 'bob deauthenticated');
+	assert.strictEqual(bob.cl.events.deauthenticate.count, 0);
 });
