@@ -64,7 +64,8 @@ say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 # (chattr), faketime.
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
             libcriterion-dev libinih-dev libxxhash-dev libssl-dev \
-            faketime strace systemd groff man-db python3 procps e2fsprogs
+            faketime strace systemd groff man-db python3 procps e2fsprogs \
+            redis-server libhiredis-dev
 
 SHARED_SRC := $(wildcard shared/*.c)
 # the JWT engine (daemon/engine/: keys, JWS, sign, verify, key memory,
@@ -74,7 +75,7 @@ LIB_SRC    := $(SHARED_SRC) $(ENGINE_SRC)
 # the daemon proper (daemon/*.c), as a library the unit suites link too,
 # and its main
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-DAEMON_LIBS := -lev -linih
+DAEMON_LIBS := -lev -linih -lhiredis
 # libagauth: the client library and the shared code (no keys, no
 # mbedTLS): the protocol, the cache reader with the claim checks it runs
 # on a hit, and the JSON rendering of replies agauthctl prints

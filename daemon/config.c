@@ -45,6 +45,7 @@ void config_defaults(struct config *c)
 	c->cache_slot = AG_CACHE_SLOT_DEFAULT;
 	/* socket.setAuthToken({username}) is SocketCluster's habit */
 	snprintf(c->revoke_subject, sizeof c->revoke_subject, "sub username");
+	snprintf(c->cluster_prefix, sizeof c->cluster_prefix, "agauthd:");
 }
 
 static int config_uint(const char *v, unsigned long long lo,
@@ -94,6 +95,15 @@ static int config_is_name(const char *v, size_t n)
 {
 	return n > 0 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			       "abcdefghijklmnopqrstuvwxyz0123456789_.-") >= n;
+}
+
+/* Printable ASCII without spaces. */
+static int config_printable(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if (*v <= ' ' || *v > '~')
+			return 0;
+	return 1;
 }
 
 /* Claim names separated by white space, kept separated by one space:
@@ -179,7 +189,7 @@ bad:
 /* CK_SIZE: 0 (off) or a byte count from lo to hi; CK_SLOT: a CK_UINT
  * that is a multiple of 64 (shared/cache.h) */
 enum config_kind { CK_UINT, CK_OCTAL, CK_SIZE, CK_PATH, CK_SOCK, CK_ACL,
-		   CK_LEVEL, CK_BOOL, CK_GROUP, CK_SECONDS, CK_NAMES, CK_SLOT,
+		   CK_LEVEL, CK_BOOL, CK_GROUP, CK_SECONDS, CK_NAMES, CK_SLOT, CK_TEXT,
 		   CK_USER };
 
 static const struct config_opt {
@@ -219,6 +229,13 @@ static const struct config_opt {
 	O("revocation", "subject_claims", CK_NAMES, revoke_subject, 0, 0),
 	/* the one-claim spelling of earlier releases */
 	O("revocation", "claim", CK_NAMES, revoke_subject, 0, 0),
+	O("cluster", "redis", CK_TEXT, cluster_redis, 1, AG_CLUSTER_ADDR_MAX),
+	O("cluster", "key", CK_PATH, cluster_key, 0, 0),
+	O("cluster", "name", CK_TEXT, cluster_name, 1, AG_CLUSTER_NAME_MAX),
+	O("cluster", "password_file", CK_PATH, cluster_password_file, 0, 0),
+	O("cluster", "user", CK_TEXT, cluster_user, 1, AG_CLUSTER_NAME_MAX),
+	O("cluster", "prefix", CK_TEXT, cluster_prefix, 1,
+	  AG_CLUSTER_PREFIX_MAX),
 	O("revocation", "horizon", CK_SECONDS, revoke_horizon, 1,
 	  10ULL * 366 * 86400),
 #undef O
@@ -270,6 +287,18 @@ static int config_set(struct config_ctx *x, const struct config_opt *o,
 			 "names (letters, digits, _ . -; at most %d bytes "
 			 "each) separated by spaces", o->name,
 			 AG_SUBJECT_CLAIMS_MAX, AG_KID_MAX);
+		return -1;
+	case CK_TEXT:
+		/* one word of printable ASCII: it goes into Redis commands
+		 * and log lines as it is */
+		n = strlen(v);
+		if (n >= o->lo && n <= o->hi && config_printable(v)) {
+			memcpy(f, v, n + 1);
+			return 0;
+		}
+		snprintf(x->why, sizeof x->why, "%s must be %llu to %llu "
+			 "printable characters without spaces", o->name, o->lo,
+			 o->hi);
 		return -1;
 	case CK_UINT:
 	case CK_OCTAL:
@@ -371,6 +400,15 @@ int config_load(struct config *c, const char *file, struct ag_error *e)
 	if (c->run_group >= 0 && c->run_user[0] == '\0')
 		return ag_fail(e, AG_E_CONFIG, "%s: [daemon] group needs user "
 			       "(the group to run as, with the user)", file);
+	if (c->cluster_redis[0] != '\0' && c->cluster_key[0] == '\0')
+		return ag_fail(e, AG_E_CONFIG, "%s: [cluster] redis needs key "
+			       "(the fleet key file, the same on every host: "
+			       "agauthctl keygen --type cluster --out FILE)",
+			       file);
+	if (c->cluster_redis[0] == '\0' && (c->cluster_key[0] != '\0' ||
+	    c->cluster_password_file[0] != '\0'))
+		return ag_fail(e, AG_E_CONFIG, "%s: [cluster] needs redis (a "
+			       "Unix socket path, or host:port)", file);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include "daemon/cachew.h"
 #include "daemon/clock.h"
+#include "daemon/cluster.h"
 #include "daemon/conn.h"
 #include "daemon/hold.h"
 #include "daemon/job.h"
@@ -111,11 +112,13 @@ static void op_stats(struct conn *c, uint64_t id, const struct request *req)
 {
 	const struct stats *s = stats_get();
 	struct cachew_stats cs;
+	struct cluster_stats cl;
 	struct proto_out o;
 
 	(void)req;
 	cachew_stats(&cs);
-	reply_ok(&o, conn_out(c), id, 19);
+	cluster_stats(&cl);
+	reply_ok(&o, conn_out(c), id, 19 + (cl.enabled ? 6 : 0));
 	proto_kv_uint(&o, "uptime", (uint64_t)(clock_wall() - s->started));
 	proto_kv_uint(&o, "connections", conn_count());
 	proto_kv_uint(&o, "requests", s->requests);
@@ -136,6 +139,14 @@ static void op_stats(struct conn *c, uint64_t id, const struct request *req)
 	proto_kv_uint(&o, "cache_bytes", cs.bytes);
 	proto_kv_uint(&o, "revocations", revoke_count());
 	proto_kv_uint(&o, "watchers", watch_count());
+	if (cl.enabled) {
+		proto_kv_bool(&o, "cluster_connected", cl.connected);
+		proto_kv_cstr(&o, "cluster_last_id", cl.last_id);
+		proto_kv_uint(&o, "cluster_outbox", cl.outbox);
+		proto_kv_uint(&o, "cluster_applied", cl.applied);
+		proto_kv_uint(&o, "cluster_refused", cl.refused);
+		proto_kv_double(&o, "cluster_lag_ms", cl.lag_ms);
+	}
 	proto_end(&o);
 	conn_sent(c, 1);
 }
@@ -169,7 +180,7 @@ static void op_cache(struct conn *c, uint64_t id, const struct request *req)
 static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 {
 	enum revoke_result rc;
-	struct ag_error e;
+	struct ag_error e, ce;
 	struct proto_out o;
 	size_t purged, mark = conn_mark(c);
 	double now = clock_wall();
@@ -181,10 +192,17 @@ static void op_revoke(struct conn *c, uint64_t id, const struct request *req)
 		return;
 	}
 	rc = revoke_apply(req->revoke_kind, req->value, req->value_len, now,
-			  &purged, &e);
+			  cluster_name(), &purged, &e);
 	if (rc == REVOKE_REFUSED) {
 		reply_fail(c, id, &e);
 		return;
+	}
+	/* on to the fleet, once in force here; an outbox that cannot take
+	 * it is said as a log that cannot: in force here, not for good */
+	if (cluster_publish(req->revoke_kind, req->value, req->value_len, now,
+			    &ce) != 0 && rc == REVOKE_PERSISTED) {
+		rc = REVOKE_IN_FORCE_NOT_PERSISTED;
+		e = ce;
 	}
 	/* a live token it withdraws that agauthd knows of: one the cache
 	 * held, or the token itself; none is most often a misspelled

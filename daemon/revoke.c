@@ -447,41 +447,80 @@ static void revoke_unmap(const char *map, off_t len)
 		munmap((void *)(uintptr_t)map, (size_t)len);
 }
 
-/* Writes one line per record in force, from the lines of the old log. */
-static int revoke_rewrite(int fd, const char *map, uint8_t *val,
-			  size_t *lines, off_t *off)
+/* Calls fn once for each record in force, with the value of one of the
+ * lines of the log that made it (the record's times are the merge of
+ * them all), in the order of the log; stops at the first fn that does
+ * not return 0.  -1 if a line does not parse (the log changed under us)
+ * or fn said so. */
+typedef int (*revoke_walk_fn)(void *arg, const struct revoke_rec *r,
+			      const uint8_t *val, size_t vlen);
+
+static int revoke_walk(const char *map, uint8_t *val, revoke_walk_fn fn,
+		       void *arg)
 {
 	const char *p, *nl, *end = map + revoke_flen;
 	struct revoke_rec r, *t;
-	struct buf out;
-	size_t vlen;
-	int rc = -1;
+	size_t i, vlen;
+	int rc = 0;
 
-	buf_init(&out, REVOKE_CHUNK + REVOKE_LINE_MAX);
-	for (p = map; p < end; p = nl + 1) {
+	for (p = map; p < end && rc == 0; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL ||
-		    revoke_parse(p, (size_t)(nl - p), &r, val, &vlen) != NULL)
-			goto out;
+		    revoke_parse(p, (size_t)(nl - p), &r, val, &vlen) != NULL) {
+			rc = -1;
+			break;
+		}
 		t = revoke_lookup(revoke_hash(r.kind, (const char *)val, vlen));
 		if (t == NULL || t->mark)
 			continue;
 		t->mark = 1;
-		revoke_format(&out, t, val, vlen);
-		(*lines)++;
-		if (out.len < REVOKE_CHUNK)
-			continue;
-		if (revoke_pwrite(fd, out.p, out.len, *off) != 0)
-			goto out;
-		*off += (off_t)out.len;
-		buf_reset(&out);
+		rc = fn(arg, t, val, vlen);
 	}
-	if (out.err || revoke_pwrite(fd, out.p, out.len, *off) != 0)
+	for (i = 0; i < revoke_cap; i++)
+		revoke_tab[i].mark = 0;
+	return rc;
+}
+
+/* Where revoke_rewrite's lines go. */
+struct revoke_out {
+	int fd;
+	struct buf b;
+	size_t lines;
+	off_t off;
+};
+
+static int revoke_write_one(void *arg, const struct revoke_rec *r,
+			    const uint8_t *val, size_t vlen)
+{
+	struct revoke_out *o = arg;
+
+	revoke_format(&o->b, r, val, vlen);
+	o->lines++;
+	if (o->b.len < REVOKE_CHUNK)
+		return 0;
+	if (revoke_pwrite(o->fd, o->b.p, o->b.len, o->off) != 0)
+		return -1;
+	o->off += (off_t)o->b.len;
+	buf_reset(&o->b);
+	return 0;
+}
+
+/* Writes one line per record in force, from the lines of the old log. */
+static int revoke_rewrite(int fd, const char *map, uint8_t *val,
+			  size_t *lines, off_t *off)
+{
+	struct revoke_out o = { .fd = fd, .off = *off };
+	int rc = -1;
+
+	buf_init(&o.b, REVOKE_CHUNK + REVOKE_LINE_MAX);
+	if (revoke_walk(map, val, revoke_write_one, &o) != 0 || o.b.err ||
+	    revoke_pwrite(fd, o.b.p, o.b.len, o.off) != 0)
 		goto out;
-	*off += (off_t)out.len;
+	*off = o.off + (off_t)o.b.len;
+	*lines = o.lines;
 	rc = 0;
 out:
-	buf_free(&out);
+	buf_free(&o.b);
 	return rc;
 }
 
@@ -495,7 +534,7 @@ static void revoke_compact(void)
 	char tmp[sizeof revoke_path + 8];
 	const char *map = NULL;
 	uint8_t *val = malloc(REVOKE_VAL_CAP);
-	size_t i, lines = 0;
+	size_t lines = 0;
 	off_t off = 0;
 	int fd = -1;
 
@@ -524,8 +563,6 @@ out:
 	}
 	revoke_unmap(map, revoke_flen);
 	free(val);
-	for (i = 0; i < revoke_cap; i++)
-		revoke_tab[i].mark = 0;
 }
 
 /* Worth it once most of the log is expired or repeated. */
@@ -886,6 +923,54 @@ int revoke_check(const struct jwt *j, struct ag_error *e)
 	if (r != NULL && revoke_covers(j, r))
 		return ag_fail(e, AG_E_REVOKED, NULL);
 	return 0;
+}
+
+int revoke_known(enum revoke_kind k, const char *value, size_t n,
+		 double at)
+{
+	const struct revoke_rec *t;
+
+	if ((unsigned)k > REVOKE_SUBJECT)
+		return 0;
+	t = revoke_find(k, value, n);
+	return t != NULL && t->revoked_at >= revoke_time(at, 0);
+}
+
+/* revoke_each's walk: the record as its caller sees it. */
+struct revoke_each_arg {
+	revoke_each_fn fn;
+	void *arg;
+};
+
+static int revoke_each_one(void *arg, const struct revoke_rec *r,
+			   const uint8_t *val, size_t vlen)
+{
+	const struct revoke_each_arg *a = arg;
+
+	return a->fn(a->arg, (enum revoke_kind)r->kind, (const char *)val,
+		     vlen, r->revoked_at);
+}
+
+int revoke_each(revoke_each_fn fn, void *arg)
+{
+	struct revoke_each_arg a = { fn, arg };
+	const char *map = NULL;
+	uint8_t *val;
+	int rc;
+
+	/* only what the log holds: what waits to be written is in force
+	 * too, and goes out the next time its record is written */
+	if (revoke_fd < 0 || revoke_flen == 0)
+		return 0;
+	val = malloc(REVOKE_VAL_CAP);
+	if (val == NULL || revoke_map(&map) != 0) {
+		free(val);
+		return -1;
+	}
+	rc = revoke_walk(map, val, revoke_each_one, &a);
+	revoke_unmap(map, revoke_flen);
+	free(val);
+	return rc;
 }
 
 double revoke_resign_at(const char *tok, size_t n, uint64_t serial,

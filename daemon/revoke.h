@@ -88,6 +88,18 @@ double revoke_resign_at(const char *tok, size_t n, uint64_t serial,
  * remembers it can tell the ones made before it came. */
 uint64_t revoke_serial(void);
 
+/* 1 if a revocation of kind k of value, made at `at` or later, is in
+ * force: another of it would change nothing (a record the fleet sends
+ * again). */
+int revoke_known(enum revoke_kind k, const char *value, size_t n,
+		 double at);
+/* Calls fn for each revocation in force that the log holds, once, with
+ * its latest time; stops at the first fn that does not return 0.  0, or
+ * -1 if the log could not be read or fn said so. */
+typedef int (*revoke_each_fn)(void *arg, enum revoke_kind k,
+			      const char *value, size_t n, double at);
+int revoke_each(revoke_each_fn fn, void *arg);
+
 /* 1 if tok is a token (a JSON payload) that has not expired: what
  * revoking it withdraws, unless it is a forgery (not checked). */
 int revoke_token_live(const char *tok, size_t n, double now);

@@ -22,8 +22,8 @@ static size_t revoke_apply_purge(enum revoke_kind k, const char *v, size_t n,
 }
 
 enum revoke_result revoke_apply(enum revoke_kind k, const char *value,
-				size_t n, double now, size_t *purged,
-				struct ag_error *e)
+				size_t n, double now, const char *origin,
+				size_t *purged, struct ag_error *e)
 {
 	enum revoke_result rc;
 
@@ -40,6 +40,6 @@ enum revoke_result revoke_apply(enum revoke_kind k, const char *value,
 	*purged = revoke_apply_purge(k, value, n, now);
 	/* last the watchers, once the daemon itself refuses what they are
 	 * told to drop: one that asks back gets the same answer */
-	watch_publish(k, value, n, now);
+	watch_publish(k, value, n, now, origin);
 	return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "daemon/cachew.h"
 #include "daemon/clock.h"
+#include "daemon/cluster.h"
 #include "daemon/conn.h"
 #include "daemon/hold.h"
 #include "daemon/job.h"
@@ -297,6 +298,9 @@ static int server_state(const struct config *cfg, struct keyring *kr,
 			now, e) != 0)
 		return -1;
 	cachew_keys(kr);
+	/* after the revocations: what the stream brings applies to them */
+	if (cluster_start(srv.loop, cfg, e) != 0)
+		return -1;
 	if (cachew_enabled())
 		log_info("cache: %llu bytes, %u-byte slots",
 			 (unsigned long long)cfg->cache_size, cfg->cache_slot);
@@ -382,6 +386,7 @@ int server_start(struct ev_loop *loop, const struct config *cfg,
 void server_run(void)
 {
 	ev_run(srv.loop, 0);
+	cluster_stop();
 	/* clients stop hitting at once: nothing may answer for a daemon
 	 * that no longer purges what it revokes */
 	cachew_close();

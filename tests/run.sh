@@ -18,9 +18,9 @@ mkdir -p "$logs"
 . tests/suites.sh
 echo "agauthd test suites"
 suite checks runner 7 tests/runner/run.sh
-suite criterion unit 230 build/unit --jobs 2
+suite criterion unit 234 build/unit --jobs 2
 again criterion unit-asan-ubsan "under ASan+UBSan" build/san/unit --jobs 2
-fuzzreplay 10
+fuzzreplay 11
 program cache-torture build/cache_torture 3 3
 program daemon-torture build/daemon_torture build/agauthd 4 3
 # faults and load against the release daemon (tests/faults/); longer runs
@@ -31,7 +31,7 @@ program fault-conns build/fault_conns build/agauthd 10000 1
 program fault-loris build/fault_loris build/agauthd 300 3
 AGJWT=build/san/agjwt suite node differential 17 \
 	node --test --test-reporter=tap tests/diff/*.test.js
-AGAUTHD=build/san/agauthd suite node integration 188 \
+AGAUTHD=build/san/agauthd suite node integration 195 \
 	node --test --test-reporter=tap tests/integration/*.test.js
 AGAUTHD=build/san/agauthd suite node node-engine 48 \
 	node --test --test-reporter=tap tests/node/*.test.js

@@ -86,6 +86,8 @@ static void cmd_event(const struct ctl *c, const struct agauth_event *ev)
 		render_str(&b, ev->value, ev->value_len);
 		out_key(&b, "at");
 		render_num(&b, ev->at);
+		if (*agauth_event_origin(ev) != '\0')
+			out_key_str(&b, "origin", agauth_event_origin(ev));
 		out_close(&b);
 		return;
 	}
@@ -95,7 +97,11 @@ static void cmd_event(const struct ctl *c, const struct agauth_event *ev)
 
 		putchar(ch < 0x20 || ch == 0x7f ? '?' : ch);
 	}
-	printf(" %.3f\n", ev->at);
+	printf(" %.3f", ev->at);
+	/* the host it was made on, in a fleet ([A-Za-z0-9._-] only) */
+	if (*agauth_event_origin(ev) != '\0')
+		printf(" %s", agauth_event_origin(ev));
+	putchar('\n');
 }
 
 int cmd_watch(struct ctl *c)

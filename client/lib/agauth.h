@@ -300,6 +300,10 @@ struct agauth_event {
 	double at;           /* when it was revoked, seconds since the epoch */
 };
 
+/* The host of the fleet a revocation was made on ([cluster] name of
+ * agauthd.conf), or "" from an agauthd outside a fleet. */
+const char *agauth_event_origin(const struct agauth_event *ev);
+
 enum agauth_status agauth_watch(agauth_t *a, struct agauth_error *err);
 enum agauth_status agauth_watch_next(agauth_t *a, struct agauth_event *ev,
 				     int timeout_ms, struct agauth_error *err);

@@ -81,6 +81,9 @@ export interface RevokeEvent {
 	kind: 'token' | 'jti' | 'subject';
 	value: string;
 	at: Date;
+	/** the host of the fleet it was made on ([cluster] name); absent
+	 * outside a fleet */
+	origin?: string;
 }
 
 /** agauthd's `stats` reply: uptime, connections, requests, signs,

@@ -27,6 +27,15 @@ static void fc_str(const char *s, size_t cap, int nonempty)
 		abort();
 }
 
+/* A word as CK_TEXT keeps it: printable ASCII, no spaces, bounded. */
+static void fc_word(const char *s, size_t cap)
+{
+	fc_str(s, cap, 0);
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s > '~')
+			abort();
+}
+
 /* A list of claim names as config_names keeps it: 1 to
  * AG_SUBJECT_CLAIMS_MAX names, each separated by one space. */
 static void fc_names(const char *s, size_t cap)
@@ -105,6 +114,15 @@ static void fc_check(const struct config *c)
 	if (c->cache_slot % 64 != 0)
 		abort();
 	fc_names(c->revoke_subject, sizeof c->revoke_subject);
+	/* [cluster]: bounded words of printable ASCII, and a key whenever
+	 * there is a Redis */
+	fc_word(c->cluster_redis, sizeof c->cluster_redis);
+	fc_word(c->cluster_name, sizeof c->cluster_name);
+	fc_word(c->cluster_user, sizeof c->cluster_user);
+	fc_word(c->cluster_prefix, sizeof c->cluster_prefix);
+	if (c->cluster_prefix[0] == '\0' ||
+	    (c->cluster_redis[0] != '\0' && c->cluster_key[0] == '\0'))
+		abort();
 	if (c->revoke_horizon != 0 &&
 	    !(c->revoke_horizon >= 1 && c->revoke_horizon <= FC_YEARS10))
 		abort();

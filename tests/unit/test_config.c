@@ -93,6 +93,34 @@ Test(config, subject_claims)
 	unlink(path);
 }
 
+Test(config, cluster)
+{
+	static struct config c;
+	struct ag_error e;
+
+	config_defaults(&c);
+	cr_assert_str_eq(c.cluster_redis, "", "no fleet unless configured");
+	cr_assert_str_eq(c.cluster_prefix, "agauthd:");
+	cr_assert_eq(load(&c, "[cluster]\nredis = 127.0.0.1:6379\nkey = "
+			  "keys/cluster.key\nname = web-1\npassword_file = "
+			  "/etc/p\nuser = agauthd\nprefix = x:\n", &e), 0,
+		     "%s", e.msg);
+	cr_assert_str_eq(c.cluster_redis, "127.0.0.1:6379");
+	cr_assert_str_eq(c.cluster_key, "/tmp/keys/cluster.key",
+			 "relative to the file");
+	cr_assert_str_eq(c.cluster_name, "web-1");
+	cr_assert_str_eq(c.cluster_user, "agauthd");
+	cr_assert_str_eq(c.cluster_prefix, "x:");
+	cr_assert_eq(load(&c, "[cluster]\nredis = /run/redis.sock\n", &e), -1);
+	cr_assert(strstr(e.msg, "[cluster] redis needs key") != NULL, "%s",
+		  e.msg);
+	cr_assert_eq(load(&c, "[cluster]\nkey = k\n", &e), -1);
+	cr_assert(strstr(e.msg, "[cluster] needs redis") != NULL, "%s", e.msg);
+	cr_assert_eq(load(&c, "[cluster]\nname = \x01x\n", &e), -1);
+	cr_assert(strstr(e.msg, "printable") != NULL, "%s", e.msg);
+	unlink(path);
+}
+
 Test(config, access_lists)
 {
 	static struct config c;
