@@ -61,7 +61,8 @@ say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 # tool fails rather than skips): systemd for systemd-analyze, -sysusers
 # and -tmpfiles, groff and man-db for the man pages, python3 for the
 # syscall and socket-activation helpers, strace, procps (ps), e2fsprogs
-# (chattr), faketime.
+# (chattr), faketime; libhiredis-dev for the fleet's Redis client and
+# redis-server for its tests and bench.
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
             libcriterion-dev libinih-dev libxxhash-dev libssl-dev \
             faketime strace systemd groff man-db python3 procps e2fsprogs \
@@ -388,6 +389,12 @@ $(BUILD)/bench_cache: $(call obj,bench/bench_cache.c bench/bench_util.c \
                                  tests/unit/fixture.c) \
                       $(BUILD)/libagdaemon.a $(BUILD)/libagengine.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
+
+# a revocation's way from one host of the fleet to another's cache
+# (bench/bench_fleet.js starts Redis and the daemons)
+$(BUILD)/bench_fleet: $(call obj,bench/bench_fleet.c bench/bench_util.c) \
+                      $(BUILD)/libagauth.a
+	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
 
 $(BUILD)/bench_engine: $(call obj,bench/bench_engine.c bench/bench_util.c) \
                        $(BUILD)/libagengine.a

@@ -76,6 +76,7 @@ static struct {
 	int connected;                   /* the epoch is known */
 	int reachable;                   /* as last logged */
 	ev_timer retry;
+	ev_timer save;                   /* cluster.state, when it moved */
 	double backoff;
 	char epoch[CL_EPOCH_LEN + 1];
 	char last_id[CL_ID_MAX + 1];
@@ -558,8 +559,10 @@ static void cl_on_read(redisAsyncContext *ac, void *reply, void *priv)
 	    (ens = s->element[1])->type == REDIS_REPLY_ARRAY) {
 		for (i = 0; i < ens->elements; i++)
 			cl_entry(ens->element[i]);
-		cl_save_state();
 	}
+	/* cluster.state follows on the save timer: its syncs stay off the
+	 * way from the stream to the cache, and a start after a crash only
+	 * reads again what is in force already */
 	cl_read();
 }
 
@@ -640,6 +643,14 @@ static void cl_connect(void)
 	redisAsyncCommand(cl.w, NULL, NULL, "SET %s %s NX", cl.epoch_key,
 			  epoch);
 	redisAsyncCommand(cl.w, cl_on_epoch, NULL, "GET %s", cl.epoch_key);
+}
+
+static void cl_on_save(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	cl_save_state();
 }
 
 static void cl_on_retry(struct ev_loop *loop, ev_timer *w, int revents)
@@ -796,6 +807,9 @@ int cluster_start(struct ev_loop *loop, const struct config *cfg,
 	cl.on = 1;
 	cl.reachable = -1;
 	ev_timer_init(&cl.retry, cl_on_retry, 0, 0);
+	ev_timer_init(&cl.save, cl_on_save, AG_CLUSTER_SAVE_EVERY,
+		      AG_CLUSTER_SAVE_EVERY);
+	ev_timer_start(loop, &cl.save);
 	log_info("cluster: host %s of fleet %s, Redis at %s", cl.name,
 		 cl.keys.fleet, cl.where);
 	cl_connect();
@@ -806,8 +820,11 @@ void cluster_stop(void)
 {
 	struct cl_msg *m;
 
-	if (cl.loop != NULL && cl.on)
+	if (cl.loop != NULL && cl.on) {
 		ev_timer_stop(cl.loop, &cl.retry);
+		ev_timer_stop(cl.loop, &cl.save);
+		cl_save_state();
+	}
 	cl_drop(NULL, 0);
 	while ((m = cl.head) != NULL) {
 		cl.head = m->next;

@@ -827,6 +827,7 @@ static int revoke_queue(const struct revoke_rec *r, const char *v, size_t n)
 	return -1;
 }
 
+/* r's line, queued for the file (revoke_commit writes it). */
 static int revoke_persist(const struct revoke_rec *r, const char *v,
 			  size_t n, struct ag_error *e)
 {
@@ -837,7 +838,15 @@ static int revoke_persist(const struct revoke_rec *r, const char *v,
 		return ag_fail(e, AG_E_STATE, "revoked until restart only: "
 			       "%zu revocations wait to be written to %s",
 			       revoke_npending, revoke_path);
-	return revoke_flush(e);
+	return 0;
+}
+
+enum revoke_result revoke_commit(struct ag_error *e)
+{
+	if (revoke_fd < 0 || revoke_npending == 0)
+		return REVOKE_PERSISTED;
+	return revoke_flush(e) == 0 ? REVOKE_PERSISTED :
+	       REVOKE_IN_FORCE_NOT_PERSISTED;
 }
 
 /* 0 if a revocation of kind k with an n-byte value may be added. */
@@ -859,8 +868,8 @@ static int revoke_admit(enum revoke_kind k, size_t n, struct ag_error *e)
 	return 0;
 }
 
-enum revoke_result revoke_add(enum revoke_kind k, const char *value,
-			      size_t n, double now, struct ag_error *e)
+enum revoke_result revoke_add_later(enum revoke_kind k, const char *value,
+				    size_t n, double now, struct ag_error *e)
 {
 	struct revoke_rec r;
 
@@ -880,6 +889,14 @@ enum revoke_result revoke_add(enum revoke_kind k, const char *value,
 	if (revoke_fd >= 0 && revoke_persist(&r, value, n, e) != 0)
 		return REVOKE_IN_FORCE_NOT_PERSISTED;
 	return REVOKE_PERSISTED;
+}
+
+enum revoke_result revoke_add(enum revoke_kind k, const char *value,
+			      size_t n, double now, struct ag_error *e)
+{
+	enum revoke_result rc = revoke_add_later(k, value, n, now, e);
+
+	return rc == REVOKE_PERSISTED ? revoke_commit(e) : rc;
 }
 
 /* The record of kind k naming the value of the first of the claims

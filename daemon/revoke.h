@@ -69,6 +69,13 @@ enum revoke_result {
  */
 enum revoke_result revoke_add(enum revoke_kind k, const char *value,
 			      size_t n, double now, struct ag_error *e);
+/* revoke_add in two steps: in force at once, written and synced by
+ * revoke_commit (which writes every record still waiting).  Between
+ * them REVOKE_PERSISTED means "in force, its line queued".  revoke_apply
+ * purges the cache in between: a purge need not wait for the disk. */
+enum revoke_result revoke_add_later(enum revoke_kind k, const char *value,
+				    size_t n, double now, struct ag_error *e);
+enum revoke_result revoke_commit(struct ag_error *e);
 
 /* 0, or -1 with AG_E_REVOKED if a record covers the decoded token j. */
 int revoke_check(const struct jwt *j, struct ag_error *e);

@@ -143,6 +143,8 @@
 /* records sent and not yet taken by Redis that are kept in memory (and
  * in the outbox file) */
 #define AG_CLUSTER_OUTBOX_MAX   (1 << 20)
+/* seconds between writes of cluster.state (the last id applied) */
+#define AG_CLUSTER_SAVE_EVERY   1.0
 /* refused records are logged at most once per this many seconds */
 #define AG_CLUSTER_LOG_EVERY    10.0
 
