@@ -35,7 +35,7 @@ AGAUTHD=build/san/agauthd suite node integration 195 \
 	node --test --test-reporter=tap tests/integration/*.test.js
 AGAUTHD=build/san/agauthd suite node node-engine 48 \
 	node --test --test-reporter=tap tests/node/*.test.js
-AGAUTHD=build/san/agauthd suite node socketcluster 11 \
+AGAUTHD=build/san/agauthd suite node socketcluster 12 \
 	node --test --test-reporter=tap tests/sc/*.test.js
 # The npm package under the other Node releases it supports (tests/nodes:
 # Debian 12's 18, and 22), beside the system's node above.

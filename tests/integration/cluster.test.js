@@ -28,6 +28,7 @@ const h = require('./harness');
 const { Redis } = require('./redis');
 
 const AGAUTHCTL = path.resolve(h.ROOT, process.env.AGAUTHCTL || 'build/agauthctl');
+const { AuthEngine } = require(path.join(h.ROOT, 'client', 'node'));
 const STREAM = 'agauthd:revocations';
 const WAIT = { timeout: h.slow(10000) };
 
@@ -112,6 +113,11 @@ test('revocations by token, jti and subject on A reach B and C: daemon, cache an
 			h.ok(await c.call('verify', { token: tok[k] }), k);
 	for (const env of envs.slice(1))
 		assert.strictEqual(cached(env, tok.bySub), 'hit');
+	/* a SocketCluster worker on C: the Node engine, its cache attached */
+	const engine = new AuthEngine({ socketPath: envs[2].sock });
+	t.after(() => engine.close());
+	await h.waitFor(() => engine.cacheAttached, { ...WAIT, what: 'the engine attaching C\'s cache' });
+	assert.strictEqual((await engine.verifyToken(tok.bySub, null, {})).username, 'lee');
 
 	h.ok(await cs[0].call('revoke', { token: tok.byToken }));
 	h.ok(await cs[0].call('revoke', { jti: 'j-9' }));
@@ -123,6 +129,9 @@ test('revocations by token, jti and subject on A reach B and C: daemon, cache an
 		assert.strictEqual(cached(envs[i], tok.bySub), 'jwt revoked', `from ${'abc'[i]}'s cache`);
 		assert.strictEqual(cached(envs[i], tok.other), 'hit');
 	}
+	/* the engine on C refuses it too: its cache no longer answers */
+	await assert.rejects(engine.verifyToken(tok.bySub, null, {}), { name: 'JsonWebTokenError', message: 'jwt revoked' });
+	assert.strictEqual((await engine.verifyToken(tok.other, null, {})).username, 'kim');
 	await h.waitFor(() => watchB.out.split('\n').filter((l) => l).length === 3, { ...WAIT, what: 'three events on B' });
 	const ev = watchB.out.split('\n').filter((l) => l).map((l) => JSON.parse(l));
 	assert.deepStrictEqual(ev.map((e) => [e.kind, e.origin]), [['token', 'a'], ['jti', 'a'], ['subject', 'a']]);

@@ -157,3 +157,46 @@ test('README\'s watch snippet: a revoke made while the watch was down logs out o
 	assert.strictEqual(bob.conn.socket.authState, 'authenticated', 'bob deauthenticated');
 	assert.strictEqual(bob.cl.events.deauthenticate.count, 0);
 });
+
+test('a fleet: a user logged out through host A is deauthenticated on a server attached to host B', { timeout: sc.TEST_TIMEOUT }, async (t) => {
+	const { Redis } = require('../integration/redis');
+	const redis = await Redis.start();
+	sc.defer(t, () => redis.stop());
+	const key = path.join(h.tmpdir('fleet'), 'cluster.key');
+	h.keygen('cluster', key);
+	const envA = h.setup({ conf: { keys: { default_expiry: 86400 }, cluster: { redis: redis.sock, key, name: 'host-a' } } });
+	const material = fs.readFileSync(envA.keys.hs1.file);
+	const envB = h.setup({ keys: [{ name: 'hs1', type: 'hs256', state: 'primary', material }],
+			       conf: { keys: { default_expiry: 86400 }, cluster: { redis: redis.sock, key, name: 'host-b' } } });
+	const ds = [];
+	for (const env of [envA, envB]) {
+		const d = await h.Daemon.start(env);
+		sc.defer(t, () => d.stop());
+		ds.push(d);
+	}
+	const [adminA, adminB] = await Promise.all(ds.map((d) => d.client()));
+	for (const c of [adminA, adminB])
+		await h.waitFor(async () => (await sc.stats(c)).cluster_connected === true, { timeout: sc.WAIT, what: 'in the fleet' });
+
+	/* the server on B checks its sockets as README.md says */
+	const srv = await sc.server(t, { socketPath: envB.sock });
+	const { watcher } = readmeWatch(srv.agServer);
+	const seen = [];
+	watcher.on('revoke', (ev) => seen.push(ev));
+	await h.waitFor(async () => (await sc.stats(adminB)).watchers >= 1, { timeout: sc.WAIT, what: 'the snippet watching B' });
+	const sign = async (c, payload) => h.ok(await c.call('sign', { payload: JSON.stringify(payload), opts: '{"expiresIn":3600}' })).token;
+	const alice = await sc.pair(t, srv, { token: await sign(adminB, { username: 'alice' }) });
+	const bob = await sc.pair(t, srv, { token: await sign(adminA, { username: 'bob' }) });
+	sc.assertStatus(alice.cl.status, { authenticated: true });
+	sc.assertStatus(bob.cl.status, { authenticated: true });
+
+	/* log out everywhere, on A */
+	h.ok(await adminA.call('revoke', { sub: 'alice' }), 'revoke on A');
+	await alice.cl.events.deauthenticate.next();
+	assert.strictEqual(alice.conn.socket.authState, 'unauthenticated');
+	assert.strictEqual(bob.conn.socket.authState, 'authenticated');
+	assert.deepStrictEqual(seen.map((e) => [e.kind, e.value, e.origin]), [['subject', 'alice', 'host-a']]);
+	/* and alice logs back in at once, through B */
+	const again = await sc.pair(t, srv, { token: await sign(adminB, { username: 'alice' }) });
+	sc.assertStatus(again.cl.status, { authenticated: true });
+});
