@@ -66,6 +66,7 @@ static void op_keys(struct conn *c, uint64_t id, const struct request *req)
 	const struct keyring *kr = server_keyring();
 	const struct kr_key *k;
 	struct proto_out o;
+	char fp[KEY_FINGERPRINT_MAX];
 	int i;
 
 	(void)req;
@@ -75,8 +76,10 @@ static void op_keys(struct conn *c, uint64_t id, const struct request *req)
 	msgpack_pack_array(&o.pk, (size_t)kr->n);
 	for (i = 0; i < kr->n; i++) {
 		k = &kr->keys[i];
-		/* names and dates only: never material */
-		msgpack_pack_map(&o.pk, 6);
+		/* names, dates and a fingerprint (of a public key, or a MAC
+		 * that reveals nothing of a secret): never material */
+		key_fingerprint(k->key, fp);
+		msgpack_pack_map(&o.pk, 7);
 		proto_kv_cstr(&o, "name", k->name);
 		proto_kv_cstr(&o, "kid", k->has_kid ? k->kid : "");
 		proto_kv_cstr(&o, "alg", k->alg->name);
@@ -84,6 +87,7 @@ static void op_keys(struct conn *c, uint64_t id, const struct request *req)
 			      keyring_state_name(k->state) : "retired");
 		proto_kv_uint(&o, "created", (uint64_t)k->created);
 		proto_kv_uint(&o, "retire", (uint64_t)k->retire);
+		proto_kv_cstr(&o, "fingerprint", fp);
 	}
 	proto_end(&o);
 	conn_sent(c, 1);
@@ -265,8 +269,22 @@ static void op_verify_req(struct conn *c, uint64_t id,
 static void op_rotate_req(struct conn *c, uint64_t id,
 			  const struct request *r)
 {
-	(void)id;  /* r->id */
 	log_info("rotation requested by uid %u", (unsigned)conn_peer(c)->uid);
+	/* a key made here alone: this host's new tokens would fail on
+	 * every other host of the fleet (invalid signature, unknown kid) */
+	if (cluster_name() != NULL) {
+		log_warn("rotation by uid %u refused: host %s is in a fleet",
+			 (unsigned)conn_peer(c)->uid, cluster_name());
+		reply_fail_code(c, id, AG_E_KEYRING, "this host is in a fleet "
+				"([cluster] in agauthd.conf): a key made here "
+				"alone would sign tokens the other hosts cannot "
+				"verify; make the key once (agauthctl keygen), "
+				"add it to every host's keyring as verify, "
+				"reload them all, then make it primary "
+				"everywhere (docs/operations.md, \"Several "
+				"hosts\")");
+		return;
+	}
 	job_rotate(c, r);
 }
 

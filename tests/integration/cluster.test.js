@@ -143,6 +143,11 @@ test('revocations by token, jti and subject on A reach B and C: daemon, cache an
 	assert.ok(st.cluster_lag_ms >= 0 && st.cluster_lag_ms < 5000, `lag ${st.cluster_lag_ms}`);
 	const stA = await stats(cs[0]);
 	assert.strictEqual(stA.cluster_applied, 0, 'A applies nothing of its own');
+	/* a rotation on one host would sign tokens the others cannot
+	 * verify: refused, saying what to do */
+	h.fails(await cs[0].call('rotate'), 'AG_E_KEYRING', { what: 'rotate on a fleet member' });
+	assert.match(ctl(envs[0], ['rotate']).stderr, /this host is in a fleet \(\[cluster\] in agauthd.conf\)/);
+	assert.strictEqual(h.ok(await cs[0].call('keys')).keys.length, 1, 'no key was made');
 
 	/* a replay of the subject record: nothing on B changes (no event,
 	 * no new line in its log) */
