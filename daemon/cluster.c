@@ -67,6 +67,7 @@ static struct {
 	char ip[INET6_ADDRSTRLEN];
 	int port;
 	char where[AG_CLUSTER_ADDR_MAX + 16];  /* for the log */
+	char why[128];                   /* cl_open's failure */
 	char user[AG_CLUSTER_NAME_MAX + 1];
 	char *password;                  /* locked memory; NULL: no AUTH */
 	size_t password_len;
@@ -317,9 +318,10 @@ static int cl_failed(redisAsyncContext *ac, const redisReply *rp,
 	if (rp->type != REDIS_REPLY_ERROR)
 		return 0;
 	snprintf(why, sizeof why, "%s: %.*s", what, (int)rp->len, rp->str);
-	if (strncmp(rp->str, "WRONGPASS", 9) == 0 ||
+	/* said once, not at every retry (cl_drop says the rest) */
+	if (cl.reachable != 0 && (strncmp(rp->str, "WRONGPASS", 9) == 0 ||
 	    strncmp(rp->str, "NOAUTH", 6) == 0 ||
-	    strncmp(rp->str, "NOPERM", 6) == 0)
+	    strncmp(rp->str, "NOPERM", 6) == 0))
 		log_err("cluster: Redis refused us: %s: check [cluster] user "
 			"and password_file, and the user's ACL (it needs XADD, "
 			"XREAD, GET, SET on %s*)", why, cl.stream);
@@ -333,12 +335,15 @@ static void cl_on_auth(redisAsyncContext *ac, void *reply, void *priv)
 	(void)cl_failed(ac, reply, "AUTH");
 }
 
+/* A connection, or NULL and why in cl.why. */
 static redisAsyncContext *cl_open(void)
 {
 	redisAsyncContext *ac = cl.path[0] != '\0' ?
 				redisAsyncConnectUnix(cl.path) :
 				redisAsyncConnect(cl.ip, cl.port);
 
+	snprintf(cl.why, sizeof cl.why, "%s", ac == NULL ? "out of memory" :
+		 ac->errstr);
 	if (ac == NULL)
 		return NULL;
 	if (ac->err) {
@@ -616,7 +621,7 @@ static void cl_on_epoch(redisAsyncContext *ac, void *reply, void *priv)
 	cl_send();
 	cl.r = cl_open();
 	if (cl.r == NULL) {
-		cl_drop("cannot open a second connection", 1);
+		cl_drop(cl.why, 1);
 		return;
 	}
 	cl_read();
@@ -630,7 +635,7 @@ static void cl_connect(void)
 
 	cl.w = cl_open();
 	if (cl.w == NULL) {
-		cl_drop("cannot connect", 1);
+		cl_drop(cl.why, 1);
 		return;
 	}
 	/* the first host to reach an empty Redis names its epoch */

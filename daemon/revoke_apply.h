@@ -1,10 +1,12 @@
 /*
  * revoke_apply.h - a revocation applied everywhere it must be, in one
- * place: the store (daemon/revoke.h) adds and persists the record, the
- * shared-memory cache drops what it covers, and the watchers hear of it.
- * The revoke op calls it for a client; the fleet (daemon/cluster.h)
- * calls it for a record another host made.  Holding the answer (daemon/hold.h) is the caller's: it
- * is about a reply, and a replicated revocation has none.
+ * place: the store (daemon/revoke.h) puts the record in force, the
+ * shared-memory cache drops what it covers, the watchers hear of it, and
+ * the store writes and syncs the record, before anyone is answered.  The
+ * revoke op calls it for a client; the fleet (daemon/cluster.h) calls it
+ * for a record another host made.  Holding the answer (daemon/hold.h) is
+ * the caller's: it is about a reply, and a replicated revocation has
+ * none.
  *
  * Loop thread only.
  */
