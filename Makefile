@@ -301,7 +301,8 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 D           = $(DESTDIR)
 MANPAGES    := man/agauthctl.1 man/agauthd.conf.5 man/agauthd.8
-DOCFILES    := systemd/agauthd.conf.example systemd/keyring.conf.example
+DOCFILES    := systemd/agauthd.conf.example systemd/keyring.conf.example \
+               systemd/agauthd-cluster.conf
 
 install: all
 	$(call say,INSTALL,$(D)$(PREFIX))install -d $(D)$(BINDIR) $(D)$(SBINDIR) \

@@ -54,7 +54,7 @@ for v in 18 22; do
 			node --test --test-reporter=tap "tests/${s#*:}"/*.test.js
 	done
 done
-suite checks systemd 5 tests/systemd/run.sh
+suite checks systemd 6 tests/systemd/run.sh
 suite checks install 15 tests/install/run.sh
 summary="$total_pass passed, $total_fail failed"
 [ "$total_skip" -eq 0 ] || summary="$summary, $total_skip skipped"
