@@ -23,8 +23,10 @@
 #include <string.h>
 
 #include "daemon/engine/crypto.h"
+#include "daemon/engine/jws.h"
 #include "daemon/engine/secmem.h"
 #include "shared/b64url.h"
+#include "shared/fields.h"
 
 #define CR_MAGIC        "agr1"
 #define CR_MAC_LEN      32
@@ -138,45 +140,6 @@ int cluster_record_encode(const struct cluster_keys *k,
 	return b->err ? -1 : 0;
 }
 
-/* Takes the next space-terminated field of [*p, end). */
-static const char *cr_field(const char **p, const char *end, size_t *n)
-{
-	const char *s = *p, *sp = memchr(s, ' ', (size_t)(end - s));
-
-	if (sp == NULL)
-		return NULL;
-	*n = (size_t)(sp - s);
-	*p = sp + 1;
-	return s;
-}
-
-static int cr_ms(const char *s, size_t n, double *out)
-{
-	unsigned long long v = 0;
-	size_t i;
-
-	if (n == 0 || n > CR_MS_DIGITS || s[0] == '0')
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	*out = (double)v / 1000;
-	return 0;
-}
-
-/* Equal, in a time that does not say where they differ. */
-static int cr_same(const char *a, const char *b, size_t n)
-{
-	unsigned char d = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		d |= (unsigned char)(a[i] ^ b[i]);
-	return d == 0;
-}
-
 enum cluster_verdict cluster_record_decode(const struct cluster_keys *k,
 					   const char *line, size_t n,
 					   struct cluster_record *r,
@@ -193,7 +156,7 @@ enum cluster_verdict cluster_record_decode(const struct cluster_keys *k,
 	if (n > CLUSTER_RECORD_MAX)
 		return CLUSTER_REC_MALFORMED;
 	for (i = 0; i < 6; i++)
-		if ((f[i] = cr_field(&p, end, &fn[i])) == NULL)
+		if ((f[i] = fields_next(&p, end, &fn[i])) == NULL)
 			return CLUSTER_REC_MALFORMED;
 	f[6] = p;
 	fn[6] = (size_t)(end - p);
@@ -206,11 +169,12 @@ enum cluster_verdict cluster_record_decode(const struct cluster_keys *k,
 		return CLUSTER_REC_OTHER_FLEET;
 	/* the MAC before any field is believed */
 	cr_mac(k, line, (size_t)(f[6] - 1 - line), mac);
-	if (!cr_same(mac, f[6], CR_MAC_B64))
+	if (!jws_ct_eq(mac, f[6], CR_MAC_B64))
 		return CLUSTER_REC_BAD_MAC;
 	kc = fn[3] == 1 ? memchr(cr_letters, f[3][0], 3) : NULL;
-	if (!cluster_name_ok(f[2], fn[2]) || kc == NULL ||
-	    cr_ms(f[4], fn[4], &r->at) != 0 || fn[5] == 0 ||
+	/* no leading zero: one time, one spelling */
+	if (!cluster_name_ok(f[2], fn[2]) || kc == NULL || f[4][0] == '0' ||
+	    fields_ms(f[4], fn[4], CR_MS_DIGITS, &r->at) != 0 || fn[5] == 0 ||
 	    fn[5] > CR_VALUE_B64)
 		return CLUSTER_REC_MALFORMED;
 	dn = b64url_decode_strict(val, f[5], fn[5]);

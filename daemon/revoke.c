@@ -44,6 +44,7 @@
 #include "shared/b64url.h"
 #include "shared/buf.h"
 #include "shared/claims.h"
+#include "shared/fields.h"
 #include "shared/limits.h"
 
 #define REVOKE_MIN_CAP     64          /* slots of a fresh table */
@@ -308,34 +309,6 @@ static void revoke_format(struct buf *b, const struct revoke_rec *r,
 						 0));
 }
 
-/* Takes the next space-terminated field of [*p, end). */
-static const char *revoke_field(const char **p, const char *end, size_t *n)
-{
-	const char *s = *p, *sp = memchr(s, ' ', (size_t)(end - s));
-
-	if (sp == NULL)
-		return NULL;
-	*n = (size_t)(sp - s);
-	*p = sp + 1;
-	return s;
-}
-
-static int revoke_ms(const char *s, size_t n, double *out)
-{
-	unsigned long long v = 0;
-	size_t i;
-
-	if (n == 0 || n > REVOKE_MS_DIGITS)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	*out = (double)v / 1000;
-	return 0;
-}
-
 /* Parses a line (without its newline) into r and its value val[*vlen];
  * NULL, or what is wrong with it. */
 static const char *revoke_parse(const char *line, size_t n,
@@ -357,7 +330,7 @@ static const char *revoke_parse(const char *line, size_t n,
 	if (memcmp(sum, end, REVOKE_SUM_LEN) != 0)
 		return "its checksum does not match";
 	for (i = 0; i < 5; i++)
-		if ((f[i] = revoke_field(&p, end, &fn[i])) == NULL)
+		if ((f[i] = fields_next(&p, end, &fn[i])) == NULL)
 			return "a field is missing";
 	k = fn[1] == 1 ? memchr(revoke_letters, f[1][0], 3) : NULL;
 	if (p != end || fn[0] != 2 || memcmp(f[0], "v1", 2) != 0 ||
@@ -366,8 +339,9 @@ static const char *revoke_parse(const char *line, size_t n,
 	memset(r, 0, sizeof *r);
 	r->kind = (unsigned char)(k - revoke_letters);
 	dn = b64url_decode_strict(val, f[4], fn[4]);
-	if (revoke_ms(f[2], fn[2], &r->revoked_at) != 0 ||
-	    revoke_ms(f[3], fn[3], &r->prune_at) != 0 || dn <= 0 ||
+	if (fields_ms(f[2], fn[2], REVOKE_MS_DIGITS, &r->revoked_at) != 0 ||
+	    fields_ms(f[3], fn[3], REVOKE_MS_DIGITS, &r->prune_at) != 0 ||
+	    dn <= 0 ||
 	    (size_t)dn > revoke_value_max(r->kind))
 		return "a field is malformed";
 	*vlen = (size_t)dn;

@@ -73,6 +73,26 @@ async function startAll(t, envs) {
 	return ds;
 }
 
+/* Every host of envs up, connected to Redis: { ds, cs } (daemons and
+ * clients). */
+async function upAll(t, envs) {
+	const ds = await startAll(t, envs);
+	const cs = await Promise.all(ds.map((d) => d.client()));
+	for (const [i, c] of cs.entries())
+		await connected(c, `host ${i}`);
+	return { ds, cs };
+}
+
+/* A host that joins the fleet of env later: up, and its client. */
+async function lateHost(t, env) {
+	const late = h.setup({
+		keys: [{ name: 'hs1', type: 'hs256', state: 'primary', material: fs.readFileSync(env.keys.hs1.file) }],
+		conf: { cluster: { ...fleetConf(env), name: 'late' } },
+	});
+	const [dl] = await startAll(t, [late]);
+	return { dl, cl: await dl.client() };
+}
+
 async function stats(c) {
 	return h.ok(await c.call('stats'), 'stats');
 }
@@ -93,10 +113,7 @@ test('revocations by token, jti and subject on A reach B and C: daemon, cache an
 	const redis = await Redis.start();
 	t.after(() => redis.stop());
 	const { envs } = fleet(redis, 3);
-	const ds = await startAll(t, envs);
-	const cs = await Promise.all(ds.map((d) => d.client()));
-	for (const [i, c] of cs.entries())
-		await connected(c, 'abc'[i]);
+	const { ds, cs } = await upAll(t, envs);
 	const watchB = h.ctlWatch(envs[1], true);
 	t.after(() => watchB.proc.kill('SIGKILL'));
 	await h.waitFor(async () => (await stats(cs[1])).watchers === 1, { ...WAIT, what: 'a watcher on B' });
@@ -163,12 +180,7 @@ test('revocations by token, jti and subject on A reach B and C: daemon, cache an
 	assert.strictEqual((await stats(cs[1])).cluster_applied, 3);
 
 	/* a host after the fact catches up on all of it */
-	const late = h.setup({
-		keys: [{ name: 'hs1', type: 'hs256', state: 'primary', material: fs.readFileSync(envs[0].keys.hs1.file) }],
-		conf: { cluster: { ...fleetConf(envs[0]), name: 'late' } },
-	});
-	const [dl] = await startAll(t, [late]);
-	const cl = await dl.client();
+	const { dl, cl } = await lateHost(t, envs[0]);
 	for (const k of ['byToken', 'byJti', 'bySub'])
 		await refused(cl, tok[k], `${k} refused on a late host`);
 	for (const d of [...ds, dl])
@@ -186,10 +198,7 @@ test('Redis killed during revokes and restarted with its data, then empty: nothi
 	const redis = await Redis.start({ persist: true });
 	t.after(() => redis.stop());
 	const { envs } = fleet(redis, 3);
-	const ds = await startAll(t, envs);
-	const cs = await Promise.all(ds.map((d) => d.client()));
-	for (const [i, c] of cs.entries())
-		await connected(c, 'abc'[i]);
+	const { ds, cs } = await upAll(t, envs);
 
 	/* revokes on A and B before, during and after the outage */
 	const subs = [];
@@ -226,12 +235,7 @@ test('Redis killed during revokes and restarted with its data, then empty: nothi
 	fs.rmSync(path.join(redis.dir, 'appendonlydir'), { recursive: true, force: true });
 	await redis.spawn();
 	assert.strictEqual(redis.cli('EXISTS', STREAM), '0', 'Redis is empty');
-	const late = h.setup({
-		keys: [{ name: 'hs1', type: 'hs256', state: 'primary', material: fs.readFileSync(envs[0].keys.hs1.file) }],
-		conf: { cluster: { ...fleetConf(envs[0]), name: 'late' } },
-	});
-	const [dl] = await startAll(t, [late]);
-	const cl = await dl.client();
+	const { dl, cl } = await lateHost(t, envs[0]);
 	for (const s of subs)
 		await refused(cl, toks[s], `${s} refused on a host that joined after Redis came back empty`);
 	assert.match(ds[0].stderr, /Redis has a new epoch/);

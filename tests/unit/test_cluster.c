@@ -17,6 +17,21 @@ static void keys(struct cluster_keys *k, const uint8_t *material)
 	cr_assert_eq(cluster_keys_derive(k, material, 32, &e), 0, "%s", e.msg);
 }
 
+/* A record of origin, kind, at and value. */
+static struct cluster_record record(const char *origin, enum revoke_kind k,
+				    double at, const char *value)
+{
+	struct cluster_record r;
+
+	memset(&r, 0, sizeof r);
+	strcpy(r.origin, origin);
+	r.kind = k;
+	r.at = at;
+	r.value = (const uint8_t *)value;
+	r.len = strlen(value);
+	return r;
+}
+
 static enum cluster_verdict decode(const struct cluster_keys *k,
 				   const char *line, struct cluster_record *r)
 {
@@ -36,12 +51,7 @@ Test(cluster, a_vector_made_elsewhere_decodes)
 
 	keys(&k, key);
 	cr_assert_str_eq(k.fleet, "0789e9e0816eba11");
-	memset(&r, 0, sizeof r);
-	strcpy(r.origin, "web-1");
-	r.kind = REVOKE_SUBJECT;
-	r.at = 1700000000.123;
-	r.value = (const uint8_t *)"alice";
-	r.len = 5;
+	r = record("web-1", REVOKE_SUBJECT, 1700000000.123, "alice");
 	buf_init(&b, CLUSTER_RECORD_MAX);
 	cr_assert_eq(cluster_record_encode(&k, &r, &b), 0);
 	snprintf(want, sizeof want, "%.*s", (int)b.len, b.p);
@@ -70,12 +80,7 @@ Test(cluster, forged_tampered_and_foreign_records_are_refused)
 	keys(&k, key);
 	keys(&other, other_key);
 	cr_assert_str_neq(k.fleet, other.fleet);
-	memset(&r, 0, sizeof r);
-	strcpy(r.origin, "b");
-	r.kind = REVOKE_JTI;
-	r.at = 1700000000.5;
-	r.value = (const uint8_t *)"j-1";
-	r.len = 3;
+	r = record("b", REVOKE_JTI, 1700000000.5, "j-1");
 	buf_init(&b, CLUSTER_RECORD_MAX);
 	cr_assert_eq(cluster_record_encode(&other, &r, &b), 0);
 	snprintf(line, sizeof line, "%.*s", (int)b.len, b.p);
@@ -86,11 +91,7 @@ Test(cluster, forged_tampered_and_foreign_records_are_refused)
 	cr_assert_eq(decode(&k, line, &r), CLUSTER_REC_BAD_MAC);
 
 	buf_reset(&b);
-	r.value = (const uint8_t *)"j-1";
-	r.len = 3;
-	strcpy(r.origin, "b");
-	r.kind = REVOKE_JTI;
-	r.at = 1700000000.5;
+	r = record("b", REVOKE_JTI, 1700000000.5, "j-1");
 	cr_assert_eq(cluster_record_encode(&k, &r, &b), 0);
 	snprintf(line, sizeof line, "%.*s", (int)b.len, b.p);
 	cr_assert_eq(decode(&k, line, &r), CLUSTER_REC_OK);
