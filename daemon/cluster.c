@@ -78,6 +78,7 @@ static struct {
 	int reachable;                   /* as last logged */
 	ev_timer retry;
 	ev_timer save;                   /* cluster.state, when it moved */
+	ev_timer stall;                  /* an XREAD Redis does not answer */
 	double backoff;
 	char epoch[CL_EPOCH_LEN + 1];
 	char last_id[CL_ID_MAX + 1];
@@ -268,6 +269,8 @@ static void cl_drop(const char *why, int again)
 	cl.w = cl.r = NULL;
 	cl.connected = 0;
 	cl.sent = 0;
+	if (cl.loop != NULL)
+		ev_timer_stop(cl.loop, &cl.stall);
 	if (w != NULL)
 		redisAsyncFree(w);
 	if (r != NULL)
@@ -557,6 +560,7 @@ static void cl_on_read(redisAsyncContext *ac, void *reply, void *priv)
 	(void)priv;
 	if (ac != cl.r || cl_failed(ac, rp, "XREAD"))
 		return;
+	ev_timer_stop(cl.loop, &cl.stall);
 	/* nil: nothing new within the block */
 	if (rp->type == REDIS_REPLY_ARRAY && rp->elements == 1 &&
 	    (s = rp->element[0])->type == REDIS_REPLY_ARRAY &&
@@ -573,11 +577,26 @@ static void cl_on_read(redisAsyncContext *ac, void *reply, void *priv)
 
 static void cl_read(void)
 {
-	if (cl.r != NULL && cl.connected)
-		redisAsyncCommand(cl.r, cl_on_read, NULL,
-				  "XREAD COUNT %d BLOCK %d STREAMS %s %s",
-				  AG_CLUSTER_READ_COUNT, AG_CLUSTER_BLOCK_MS,
-				  cl.stream, cl.last_id);
+	if (cl.r == NULL || !cl.connected)
+		return;
+	redisAsyncCommand(cl.r, cl_on_read, NULL,
+			  "XREAD COUNT %d BLOCK %d STREAMS %s %s",
+			  AG_CLUSTER_READ_COUNT, AG_CLUSTER_BLOCK_MS, cl.stream,
+			  cl.last_id);
+	/* a Redis that hangs, or a connection lost without a word (no
+	 * FIN, no RST), would stop the fleet's news for good: an XREAD
+	 * not answered soon after its block ends drops the connections */
+	ev_timer_set(&cl.stall, AG_CLUSTER_BLOCK_MS / 1000.0 +
+		     AG_CLUSTER_STALL, 0);
+	ev_timer_start(cl.loop, &cl.stall);
+}
+
+static void cl_on_stall(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+	cl_drop("Redis did not answer in time", 1);
 }
 
 /* ---------------------------------------------------------------- epoch */
@@ -812,6 +831,7 @@ int cluster_start(struct ev_loop *loop, const struct config *cfg,
 	cl.on = 1;
 	cl.reachable = -1;
 	ev_timer_init(&cl.retry, cl_on_retry, 0, 0);
+	ev_timer_init(&cl.stall, cl_on_stall, 0, 0);
 	ev_timer_init(&cl.save, cl_on_save, AG_CLUSTER_SAVE_EVERY,
 		      AG_CLUSTER_SAVE_EVERY);
 	ev_timer_start(loop, &cl.save);

@@ -140,6 +140,9 @@
 /* XREAD BLOCK's wait (ms): a lost connection is noticed that late at
  * worst */
 #define AG_CLUSTER_BLOCK_MS     1000
+/* seconds after its block an XREAD may take before Redis counts as
+ * gone */
+#define AG_CLUSTER_STALL        2.0
 /* records sent and not yet taken by Redis that are kept in memory (and
  * in the outbox file) */
 #define AG_CLUSTER_OUTBOX_MAX   (1 << 20)

@@ -31,7 +31,7 @@ program fault-conns build/fault_conns build/agauthd 10000 1
 program fault-loris build/fault_loris build/agauthd 300 3
 AGJWT=build/san/agjwt suite node differential 17 \
 	node --test --test-reporter=tap tests/diff/*.test.js
-AGAUTHD=build/san/agauthd suite node integration 196 \
+AGAUTHD=build/san/agauthd suite node integration 197 \
 	node --test --test-reporter=tap tests/integration/*.test.js
 AGAUTHD=build/san/agauthd suite node node-engine 48 \
 	node --test --test-reporter=tap tests/node/*.test.js

@@ -371,3 +371,28 @@ test('a host without [cluster] is as before; [cluster] without its key is refuse
 	assert.notStrictEqual(ex.code, 0);
 	assert.match(d2.stderr, /\[cluster\] redis needs key/);
 });
+
+test('a Redis that stops answering (SIGSTOP) is noticed: revokes answer and wait in the outbox; they go through when it answers again', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const redis = await Redis.start();
+	t.after(async () => {
+		redis.proc.kill('SIGCONT');
+		await redis.stop();
+	});
+	const { envs } = fleet(redis, 2);
+	const { ds, cs } = await upAll(t, envs);
+	const past = Math.floor(Date.now() / 1000) - 60;
+	const tok = h.ok(await cs[1].call('sign', { payload: JSON.stringify({ sub: 'hung', iat: past }) })).token;
+
+	redis.proc.kill('SIGSTOP');
+	/* no FIN, no RST: only silence, noticed within the block and its
+	 * grace (3 s) */
+	for (const c of cs)
+		await h.waitFor(async () => (await stats(c)).cluster_connected === false, { timeout: h.slow(10000), what: 'Redis noticed gone' });
+	h.ok(await cs[0].call('revoke', { sub: 'hung' }), 'revoke answers while Redis hangs');
+	assert.strictEqual((await stats(cs[0])).cluster_outbox, 1);
+	assert.match(ds[0].stderr, /Redis unreachable \(Redis did not answer in time\)/);
+	redis.proc.kill('SIGCONT');
+	await refused(cs[1], tok, 'the revocation on b once Redis answers');
+	for (const d of ds)
+		await d.stop();
+});

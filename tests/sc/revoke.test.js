@@ -101,6 +101,7 @@ test('a revoked subject\'s live sockets are deauthenticated through the watch st
 	/* revoke() through the engine: bob's one token, by the token */
 	const rb = await srv.engine.revoke({ token: tokens.bob });
 	assert.strictEqual(rb.purged, 1, 'the daemon cached the token when it signed it');
+	assert.strictEqual(rb.live, true, 'a live token matched');
 	assert.ok(rb.at instanceof Date, `revoke() at: ${rb.at}`);
 	await p.bob.cl.events.deauthenticate.next();
 	assert.strictEqual(p.bob.conn.socket.authState, 'unauthenticated');
