@@ -64,11 +64,13 @@ say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 # syscall and socket-activation helpers and node-gyp, strace, procps
 # (ps), e2fsprogs (chattr), faketime; python3-yaml and mmdebstrap for the
 # container suite (tests/container/run.sh); prometheus for promtool (the
-# metrics op's text is checked with `promtool check metrics`).
+# metrics op's text is checked with `promtool check metrics`);
+# libhiredis-dev for the fleet's Redis client and redis-server for its
+# tests and bench.
 DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
             libcriterion-dev libinih-dev libxxhash-dev libssl-dev \
             faketime strace systemd groff man-db python3 procps e2fsprogs \
-            python3-yaml mmdebstrap prometheus
+            python3-yaml mmdebstrap prometheus redis-server libhiredis-dev
 
 SHARED_SRC := $(wildcard shared/*.c)
 # the JWT engine (daemon/engine/: keys, JWS, sign, verify, key memory,
@@ -78,7 +80,7 @@ LIB_SRC    := $(SHARED_SRC) $(ENGINE_SRC)
 # the daemon proper (daemon/*.c), as a library the unit suites link too,
 # and its main
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
-DAEMON_LIBS := -lev -linih
+DAEMON_LIBS := -lev -linih -lhiredis
 # libagauth: the client library and the shared code (no keys, no
 # mbedTLS): the protocol, the cache reader with the claim checks it runs
 # on a hit, and the JSON rendering of replies agauthctl prints
@@ -340,7 +342,8 @@ UNITDIR     ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 D           = $(DESTDIR)
-DOCFILES    := systemd/agauthd.conf.example systemd/keyring.conf.example
+DOCFILES    := systemd/agauthd.conf.example systemd/keyring.conf.example \
+               systemd/agauthd-cluster.conf
 
 install: all
 	$(call say,INSTALL,$(D)$(PREFIX))install -d $(D)$(BINDIR) $(D)$(SBINDIR) \
@@ -428,6 +431,12 @@ $(BUILD)/bench_cache: $(call obj,bench/bench_cache.c bench/bench_util.c \
                                  tests/unit/fixture.c) \
                       $(BUILD)/libagdaemon.a $(BUILD)/libagengine.a
 	$(call say,LD,$@)$(CC) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
+
+# a revocation's way from one host of the fleet to another's cache
+# (bench/bench_fleet.js starts Redis and the daemons)
+$(BUILD)/bench_fleet: $(call obj,bench/bench_fleet.c bench/bench_util.c) \
+                      $(BUILD)/libagauth.a
+	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
 
 $(BUILD)/bench_engine: $(call obj,bench/bench_engine.c bench/bench_util.c) \
                        $(BUILD)/libagengine.a

@@ -96,7 +96,8 @@ void audit_sign(const struct conn *c, const struct kr_key *k,
 }
 
 void audit_revoke(const struct conn *c, enum revoke_kind k,
-		  const char *value, size_t n, size_t purged, int saved)
+		  const char *value, size_t n, size_t purged, int live,
+		  int saved)
 {
 	struct ag_error e;
 	struct memo *m;
@@ -118,7 +119,8 @@ void audit_revoke(const struct conn *c, enum revoke_kind k,
 		audit_claim(&b, &m->jwt, "kid", 1);
 		audit_names(&b, &m->jwt);
 	}
-	buf_printf(&b, " purged=%zu%s", purged, saved ? "" :
+	buf_printf(&b, " purged=%zu%s%s", purged, live ? "" :
+		   " (no live token known)", saved ? "" :
 		   " NOT saved to the state directory");
 	audit_log(LOG_LEVEL_INFO, &b);
 }

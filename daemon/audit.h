@@ -33,10 +33,12 @@
 void audit_sign(const struct conn *c, const struct kr_key *k,
 		const struct jwt *t);
 /* A revocation of kind k by value[0..n) (a token's own claims are logged,
- * not the token), in force with purged cache entries removed; saved says
- * whether it reached the state directory. */
+ * not the token), in force with purged cache entries removed; live says
+ * whether it withdrew a live token agauthd knew of, saved whether it
+ * reached the state directory (and the fleet's outbox). */
 void audit_revoke(const struct conn *c, enum revoke_kind k,
-		  const char *value, size_t n, size_t purged, int saved);
+		  const char *value, size_t n, size_t purged, int live,
+		  int saved);
 /* A rotation that made kid the primary (NULL: refused, e says why). */
 void audit_rotate(const struct conn *c, const char *kid,
 		  const struct ag_error *e);

@@ -34,7 +34,7 @@ static struct {
 	uint32_t room[CACHE_CLASSES];  /* as readers see it (shared/cache.h) */
 	uint64_t first[CACHE_CLASSES]; /* a class's first slot in aux[] */
 	struct cachew_aux *aux;
-	char claim[AG_KID_MAX + 1];
+	char subjects[AG_SUBJECT_CLAIMS_LEN]; /* claims_subject's names */
 	uint64_t seed;
 	uint64_t skipped;
 	struct keyring *live;        /* the keyring keys[] describes */
@@ -104,16 +104,16 @@ static int cachew_layout(struct cache_header *h, unsigned long long size,
 	return 0;
 }
 
-int cachew_open(unsigned long long size, unsigned slot, const char *claim,
-		double now, struct ag_error *e)
+int cachew_open(unsigned long long size, unsigned slot,
+		const char *subjects, double now, struct ag_error *e)
 {
 	struct cache_header tmp, *h;
 	int i;
 
 	if (size == 0)
 		return 0;
-	if (strlen(claim) >= sizeof cw.claim)
-		return ag_fail(e, AG_E_CONFIG, "cache: claim name too long");
+	if (strlen(subjects) >= sizeof cw.subjects)
+		return ag_fail(e, AG_E_CONFIG, "cache: subject claims too long");
 	memset(&tmp, 0, sizeof tmp);
 	if (cachew_layout(&tmp, size, slot, e) != 0)
 		return -1;
@@ -158,7 +158,7 @@ int cachew_open(unsigned long long size, unsigned slot, const char *claim,
 	h->instance = (h->instance & ((1ULL << 53) - 1)) | 1;
 	for (i = 0; i < CACHE_KEYS; i++)
 		atomic_store(&h->keys[i].gen, 1);    /* odd: free */
-	strcpy(cw.claim, claim);
+	strcpy(cw.subjects, subjects);
 	buf_init(&cw.text, AG_TOKEN_MAX);
 	cachew_heartbeat(now);
 	atomic_store_explicit(&h->state, CACHE_LIVE, memory_order_release);
@@ -403,10 +403,11 @@ static uint64_t cachew_claim_hash(const char *v, size_t len)
 	return h != 0 ? h : 1;
 }
 
-static uint64_t cachew_claim(const struct jwt *j, const char *name)
+/* The hash of the first of the claims `names` (claims_subject: what
+ * revoke_check matches, so that a purge takes what the check refuses). */
+static uint64_t cachew_claim(const struct jwt *j, const char *names)
 {
-	buf_reset(&cw.text);
-	if (claims_text(j, name, &cw.text) != 0)
+	if (claims_subject(j, names, &cw.text) != 0)
 		return 0;
 	return cachew_claim_hash(cw.text.p, cw.text.len);
 }
@@ -473,7 +474,7 @@ void cachew_put(const struct keyring *kr, const struct kr_key *k,
 		cw.skipped++;
 		return;
 	}
-	aux.sub = cachew_claim(j, cw.claim);
+	aux.sub = cachew_claim(j, cw.subjects);
 	aux.jti = cachew_claim(j, "jti");
 	if (rank == CACHEW_EMPTY)
 		atomic_fetch_add_explicit(&cw.h->entries, 1,

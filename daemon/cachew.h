@@ -18,9 +18,10 @@
 #include "shared/jwt.h"
 
 /* size: bytes of the whole file (0: no cache); slot: bytes per entry.
- * claim: the payload claim a subject revocation matches ("sub"). */
-int cachew_open(unsigned long long size, unsigned slot, const char *claim,
-		double now, struct ag_error *e);
+ * subjects: the claims a subject revocation matches, as revoke_open
+ * takes them ("sub username"). */
+int cachew_open(unsigned long long size, unsigned slot,
+		const char *subjects, double now, struct ag_error *e);
 /* Marks the cache closed (clients stop hitting at once) and unmaps. */
 void cachew_close(void);
 int cachew_enabled(void);

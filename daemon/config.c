@@ -44,7 +44,9 @@ void config_defaults(struct config *c)
 	c->watch_output = AG_WATCH_OUTPUT_DEFAULT;
 	c->cache_size = AG_CACHE_DEFAULT;
 	c->cache_slot = AG_CACHE_SLOT_DEFAULT;
-	snprintf(c->revoke_claim, sizeof c->revoke_claim, "sub");
+	/* socket.setAuthToken({username}) is SocketCluster's habit */
+	snprintf(c->revoke_subject, sizeof c->revoke_subject, "sub username");
+	snprintf(c->cluster_prefix, sizeof c->cluster_prefix, "agauthd:");
 }
 
 static int config_uint(const char *v, unsigned long long lo,
@@ -108,15 +110,44 @@ static int config_bool(const char *v, int *out)
 }
 
 /* A JSON member name for a claim: letters, digits, _ . - */
-static int config_name(const char *v, char *out, size_t cap)
+static int config_is_name(const char *v, size_t n)
 {
-	size_t n = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			  "0123456789_.-");
+	return n > 0 && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			       "abcdefghijklmnopqrstuvwxyz0123456789_.-") >= n;
+}
 
-	if (n == 0 || v[n] != '\0' || n >= cap)
-		return -1;
-	memcpy(out, v, n + 1);
-	return 0;
+/* Printable ASCII without spaces. */
+static int config_printable(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if (*v <= ' ' || *v > '~')
+			return 0;
+	return 1;
+}
+
+/* Claim names separated by white space, kept separated by one space:
+ * one to AG_SUBJECT_CLAIMS_MAX of them, each at most AG_KID_MAX bytes. */
+static int config_names(const char *v, char *out, size_t cap)
+{
+	size_t n, len = 0;
+	int count = 0;
+
+	for (;;) {
+		v += strspn(v, " \t");
+		n = strcspn(v, " \t");
+		if (n == 0)
+			break;
+		if (!config_is_name(v, n) || n > AG_KID_MAX ||
+		    ++count > AG_SUBJECT_CLAIMS_MAX || len + n + 1 >= cap)
+			return -1;
+		if (len != 0)
+			out[len++] = ' ';
+		memcpy(out + len, v, n);
+		len += n;
+		v += n;
+	}
+	out[len] = '\0';
+	return count > 0 ? 0 : -1;
 }
 
 /* A relative path is taken from the configuration file's directory. */
@@ -186,9 +217,11 @@ bad:
 /* CK_SIZE: 0 (off) or a byte count from lo to hi; CK_SLOT: a CK_UINT
  * that is a multiple of 64 (shared/cache.h) */
 enum config_kind { CK_UINT, CK_OCTAL, CK_SIZE, CK_PATH, CK_SOCK, CK_ACL,
-		   CK_LEVEL, CK_BOOL, CK_GROUP, CK_SECONDS, CK_NAME, CK_SLOT,
+		   CK_LEVEL, CK_BOOL, CK_GROUP, CK_SECONDS, CK_NAMES, CK_SLOT, CK_TEXT,
 		   CK_USER };
 
+/* Every option, one row each; a section's rows stay together
+ * (config_no_section names the sections in this order). */
 static const struct config_opt {
 	const char *section, *name;
 	enum config_kind kind;
@@ -224,9 +257,18 @@ static const struct config_opt {
 	O("cache", "size", CK_SIZE, cache_size, AG_CACHE_MIN, AG_CACHE_MAX),
 	O("cache", "slot", CK_SLOT, cache_slot, AG_CACHE_SLOT_MIN,
 	  AG_CACHE_SLOT_MAX),
-	O("revocation", "claim", CK_NAME, revoke_claim, 0, 0),
+	O("revocation", "subject_claims", CK_NAMES, revoke_subject, 0, 0),
+	/* the one-claim spelling of earlier releases */
+	O("revocation", "claim", CK_NAMES, revoke_subject, 0, 0),
 	O("revocation", "horizon", CK_SECONDS, revoke_horizon, 1,
 	  10ULL * 366 * 86400),
+	O("cluster", "redis", CK_TEXT, cluster_redis, 1, AG_CLUSTER_ADDR_MAX),
+	O("cluster", "key", CK_PATH, cluster_key, 0, 0),
+	O("cluster", "name", CK_TEXT, cluster_name, 1, AG_CLUSTER_NAME_MAX),
+	O("cluster", "password_file", CK_PATH, cluster_password_file, 0, 0),
+	O("cluster", "user", CK_TEXT, cluster_user, 1, AG_CLUSTER_NAME_MAX),
+	O("cluster", "prefix", CK_TEXT, cluster_prefix, 1,
+	  AG_CLUSTER_PREFIX_MAX),
 #undef O
 };
 
@@ -269,11 +311,25 @@ static int config_set(struct config_ctx *x, const struct config_opt *o,
 		snprintf(x->why, sizeof x->why, "%s must be a multiple of 64 "
 			 "from %llu to %llu", o->name, o->lo, o->hi);
 		return -1;
-	case CK_NAME:
-		if (config_name(v, f, AG_KID_MAX + 1) == 0)
+	case CK_NAMES:
+		if (config_names(v, f, AG_SUBJECT_CLAIMS_LEN) == 0)
 			return 0;
-		snprintf(x->why, sizeof x->why, "%s must be a claim name "
-			 "(letters, digits, _ . -)", o->name);
+		snprintf(x->why, sizeof x->why, "%s must be 1 to %d claim "
+			 "names (letters, digits, _ . -; at most %d bytes "
+			 "each) separated by spaces", o->name,
+			 AG_SUBJECT_CLAIMS_MAX, AG_KID_MAX);
+		return -1;
+	case CK_TEXT:
+		/* one word of printable ASCII: it goes into Redis commands
+		 * and log lines as it is */
+		n = strlen(v);
+		if (n >= o->lo && n <= o->hi && config_printable(v)) {
+			memcpy(f, v, n + 1);
+			return 0;
+		}
+		snprintf(x->why, sizeof x->why, "%s must be %llu to %llu "
+			 "printable characters without spaces", o->name, o->lo,
+			 o->hi);
 		return -1;
 	case CK_UINT:
 	case CK_OCTAL:
@@ -426,6 +482,15 @@ int config_load(struct config *c, const char *file, struct ag_error *e)
 	if (c->run_group >= 0 && c->run_user[0] == '\0')
 		return ag_fail(e, AG_E_CONFIG, "%s: [daemon] group needs user "
 			       "(the group to run as, with the user)", file);
+	if (c->cluster_redis[0] != '\0' && c->cluster_key[0] == '\0')
+		return ag_fail(e, AG_E_CONFIG, "%s: [cluster] redis needs key "
+			       "(the fleet key file, the same on every host: "
+			       "agauthctl keygen --type cluster --out FILE)",
+			       file);
+	if (c->cluster_redis[0] == '\0' && (c->cluster_key[0] != '\0' ||
+	    c->cluster_password_file[0] != '\0'))
+		return ag_fail(e, AG_E_CONFIG, "%s: [cluster] needs redis (a "
+			       "Unix socket path, or host:port)", file);
 	return 0;
 }
 

@@ -56,8 +56,17 @@ struct config {
 	unsigned long long cache_size;   /* bytes; 0: no cache */
 	unsigned cache_slot;             /* bytes per entry */
 
-	char revoke_claim[AG_KID_MAX + 1];   /* the subject claim */
+	/* the claims a subject may be in, by one space each: "sub username" */
+	char revoke_subject[AG_SUBJECT_CLAIMS_LEN];
 	double revoke_horizon;           /* seconds; 0: default_expiry */
+
+	/* [cluster] (daemon/cluster.h); "" redis: no cluster */
+	char cluster_redis[AG_CLUSTER_ADDR_MAX + 1];  /* path, or host:port */
+	char cluster_key[PATH_MAX];                   /* the fleet key file */
+	char cluster_name[AG_CLUSTER_NAME_MAX + 1];   /* "": the host name */
+	char cluster_password_file[PATH_MAX];         /* "": no AUTH */
+	char cluster_user[AG_CLUSTER_NAME_MAX + 1];   /* ACL user; "": none */
+	char cluster_prefix[AG_CLUSTER_PREFIX_MAX + 1];
 };
 
 void config_defaults(struct config *c);

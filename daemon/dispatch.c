@@ -6,6 +6,7 @@
 #include "daemon/audit.h"
 #include "daemon/cachew.h"
 #include "daemon/clock.h"
+#include "daemon/cluster.h"
 #include "daemon/conn.h"
 #include "daemon/hold.h"
 #include "daemon/job.h"
@@ -86,6 +87,7 @@ static int op_keys(struct conn *c, uint64_t id, const struct request *req)
 	const struct keyring *kr = server_keyring();
 	const struct kr_key *k;
 	struct proto_out o;
+	char fp[KEY_FINGERPRINT_MAX];
 	int i;
 
 	(void)req;
@@ -95,8 +97,10 @@ static int op_keys(struct conn *c, uint64_t id, const struct request *req)
 	msgpack_pack_array(&o.pk, (size_t)kr->n);
 	for (i = 0; i < kr->n; i++) {
 		k = &kr->keys[i];
-		/* names and dates only: never material */
-		msgpack_pack_map(&o.pk, 6);
+		/* names, dates and a fingerprint (of a public key, or a MAC
+		 * that reveals nothing of a secret): never material */
+		key_fingerprint(k->key, fp);
+		msgpack_pack_map(&o.pk, 7);
 		proto_kv_cstr(&o, "name", k->name);
 		proto_kv_cstr(&o, "kid", k->has_kid ? k->kid : "");
 		proto_kv_cstr(&o, "alg", k->alg->name);
@@ -104,6 +108,7 @@ static int op_keys(struct conn *c, uint64_t id, const struct request *req)
 			      keyring_state_name(k->state) : "retired");
 		proto_kv_uint(&o, "created", (uint64_t)k->created);
 		proto_kv_uint(&o, "retire", (uint64_t)k->retire);
+		proto_kv_cstr(&o, "fingerprint", fp);
 	}
 	proto_end(&o);
 	conn_sent(c, 1);
@@ -135,11 +140,13 @@ static int op_stats(struct conn *c, uint64_t id, const struct request *req)
 {
 	const struct stats *s = stats_get();
 	struct cachew_stats cs;
+	struct cluster_stats cl;
 	struct proto_out o;
 
 	(void)req;
 	cachew_stats(&cs);
-	reply_ok(&o, conn_out(c), id, 19);
+	cluster_stats(&cl);
+	reply_ok(&o, conn_out(c), id, 19 + (cl.enabled ? 6 : 0));
 	proto_kv_uint(&o, "uptime", (uint64_t)(clock_wall() - s->started));
 	proto_kv_uint(&o, "connections", conn_count());
 	proto_kv_uint(&o, "requests", s->requests);
@@ -160,6 +167,14 @@ static int op_stats(struct conn *c, uint64_t id, const struct request *req)
 	proto_kv_uint(&o, "cache_bytes", cs.bytes);
 	proto_kv_uint(&o, "revocations", revoke_count());
 	proto_kv_uint(&o, "watchers", watch_count());
+	if (cl.enabled) {
+		proto_kv_bool(&o, "cluster_connected", cl.connected);
+		proto_kv_cstr(&o, "cluster_last_id", cl.last_id);
+		proto_kv_uint(&o, "cluster_outbox", cl.outbox);
+		proto_kv_uint(&o, "cluster_applied", cl.applied);
+		proto_kv_uint(&o, "cluster_refused", cl.refused);
+		proto_kv_double(&o, "cluster_lag_ms", cl.lag_ms);
+	}
 	proto_end(&o);
 	conn_sent(c, 1);
 	return AG_OK;
@@ -191,30 +206,45 @@ static int op_cache(struct conn *c, uint64_t id, const struct request *req)
 static int op_revoke(struct conn *c, uint64_t id, const struct request *req)
 {
 	enum revoke_result rc;
-	struct ag_error e;
+	struct ag_error e, ce;
 	struct proto_out o;
 	size_t purged, mark = conn_mark(c);
 	double now = clock_wall();
+	int live;
 
 	if (req->status != REQ_OK)
 		return dispatch_refuse(c, id, AG_E_BAD_REQUEST, "revoke needs "
 				       "one of token, jti or sub (str)");
 	rc = revoke_apply(req->revoke_kind, req->value, req->value_len, now,
-			  &purged, &e);
+			  cluster_name(), &purged, &e);
 	if (rc == REVOKE_REFUSED) {
 		reply_fail(c, id, &e);
 		return e.code;
 	}
+	/* on to the fleet, once in force here; an outbox that cannot take
+	 * it is said as a log that cannot: in force here, not for good */
+	if (cluster_publish(req->revoke_kind, req->value, req->value_len, now,
+			    &ce) != 0 && rc == REVOKE_PERSISTED) {
+		rc = REVOKE_IN_FORCE_NOT_PERSISTED;
+		e = ce;
+	}
+	/* a live token it withdraws that agauthd knows of: one the cache
+	 * held, or the token itself; none is most often a misspelled
+	 * subject or the wrong subject claim, which the caller is told */
+	live = purged > 0 || (req->revoke_kind == REVOKE_TOKEN &&
+			      revoke_token_live(req->value, req->value_len,
+						now));
 	audit_revoke(c, req->revoke_kind, req->value, req->value_len, purged,
-		     rc != REVOKE_IN_FORCE_NOT_PERSISTED);
+		     live, rc != REVOKE_IN_FORCE_NOT_PERSISTED);
 	/* in force here and now; a dead predecessor's cache may still
 	 * answer for a moment after we started, so the reply may wait */
 	if (rc == REVOKE_IN_FORCE_NOT_PERSISTED) {
 		stats_get()->failures++;
 		proto_error(conn_out(c), id, &e);
 	} else {
-		reply_ok(&o, conn_out(c), id, 2);
+		reply_ok(&o, conn_out(c), id, 3);
 		proto_kv_uint(&o, "purged", purged);
+		proto_kv_bool(&o, "live", live);
 		proto_kv_double(&o, "at", now);
 		proto_end(&o);
 	}
@@ -305,8 +335,22 @@ static int op_verify_req(struct conn *c, uint64_t id,
 static int op_rotate_req(struct conn *c, uint64_t id,
 			  const struct request *r)
 {
-	(void)id;  /* r->id */
 	log_info("rotation requested by uid %u", (unsigned)conn_peer(c)->uid);
+	/* a key made here alone: this host's new tokens would fail on
+	 * every other host of the fleet (invalid signature, unknown kid) */
+	if (cluster_name() != NULL) {
+		log_warn("rotation by uid %u refused: host %s is in a fleet",
+			 (unsigned)conn_peer(c)->uid, cluster_name());
+		return dispatch_refuse(c, id, AG_E_KEYRING, "this host is in "
+				       "a fleet ([cluster] in agauthd.conf): "
+				       "a key made here alone would sign "
+				       "tokens the other hosts cannot verify; "
+				       "make the key once (agauthctl keygen), "
+				       "add it to every host's keyring as "
+				       "verify, reload them all, then make it "
+				       "primary everywhere (docs/operations.md, "
+				       "\"Several hosts\")");
+	}
 	return job_rotate(c, r);
 }
 

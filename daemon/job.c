@@ -2,6 +2,7 @@
  * crypto pool for RSA, ECDSA and key generation. */
 #include "daemon/job.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,11 +54,18 @@ struct job {
 	struct ag_error e;
 	int failed;
 	uint64_t start;              /* stats_clock() when it was taken up */
+	/* 0, or the wall-clock time from which to run it again: what it
+	 * made must not go out (a sign revoke_resign_at holds back) */
+	double again;
+	ev_timer wait;               /* till then (job_wait) */
+	struct job *wnext, **wprev;  /* job_waiting's list */
 };
 
 struct sign_job {
 	struct job h;
 	const struct kr_key *used;   /* the key that signed */
+	uint64_t serial;             /* revoke_serial() when the request came */
+	double signed_at;            /* the sign's clock, on the pool too */
 	struct buf token;            /* on the pool: the token, published
 				      * back on the loop */
 };
@@ -74,6 +82,8 @@ struct rotate_job {
 
 /* one rotation at a time: each rewrites the manifest */
 static int job_rotating;
+/* jobs that wait to run again (job_wait), for job_stop */
+static struct job *job_waiting;
 
 /*
  * On the loop thread, after a sign or verify succeeded: a revoked token
@@ -113,6 +123,19 @@ static int job_publish_token(struct job *j, const struct kr_key *used,
 	return job_publish(j, used, &m->jwt);
 }
 
+/*
+ * "Log out everywhere, keep this device": a token dated in the second of
+ * a subject revocation made before the request came is covered by it,
+ * though it was signed after.  Rather than hand it out revoked, the sign
+ * runs again once that second is over (docs/operations.md).  On the loop
+ * only: the revocations are there.
+ */
+static int sign_again(struct sign_job *j, const char *tok, size_t n)
+{
+	j->h.again = revoke_resign_at(tok, n, j->serial, j->signed_at);
+	return j->h.again > 0;
+}
+
 static void sign_run(struct job *h)
 {
 	struct sign_job *j = (struct sign_job *)h;
@@ -126,12 +149,14 @@ static void sign_run(struct job *h)
 	r.payload_len = h->arg_len;
 	r.opts = h->opts;
 	r.opts_len = h->opts_len;
-	r.now = clock_wall();
+	r.now = j->signed_at = clock_wall();
 	r.allow_none = server_config()->allow_none;
 	buf_init(&tok, 2 * AG_TOKEN_MAX);
 	buf_init(&added, AG_OPTS_MAX + 256);
 	if (keyring_sign(h->kr, &r, &tok, &added, &k, &h->e) != 0) {
 		h->failed = 1;
+	} else if (h->on_loop && sign_again(j, tok.p, tok.len)) {
+		/* no reply: it is signed again later */
 	} else {
 		j->used = k;
 		if (h->on_loop)
@@ -154,7 +179,11 @@ static void sign_finish(struct job *h)
 {
 	struct sign_job *j = (struct sign_job *)h;
 
-	(void)job_publish_token(h, j->used, j->token.p, j->token.len, 1);
+	if (!sign_again(j, j->token.p, j->token.len))
+		(void)job_publish_token(h, j->used, j->token.p, j->token.len,
+					1);
+	/* the token of a sign that runs again stays unsaid */
+	buf_reset(&j->token);
 }
 
 static void sign_end(struct job *h)
@@ -287,6 +316,36 @@ static void job_audit_failure(const struct job *j)
 		audit_rotate(j->c, NULL, &j->e);
 }
 
+static void job_submit(struct job *j);
+
+static void job_wake(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct job *j = (struct job *)((char *)w - offsetof(struct job, wait));
+
+	(void)loop;
+	(void)revents;
+	if ((*j->wprev = j->wnext) != NULL)
+		j->wnext->wprev = j->wprev;
+	job_submit(j);
+}
+
+/* j (on the heap, with its references) runs again at j->again, on the
+ * pool; what it made goes. */
+static void job_wait(struct job *j)
+{
+	double d = j->again - clock_wall();
+
+	buf_reset(&j->reply);
+	j->again = 0;
+	j->on_loop = 0;
+	ev_timer_init(&j->wait, job_wake, d > 0 ? d : 0, 0);
+	ev_timer_start(server_loop(), &j->wait);
+	if ((j->wnext = job_waiting) != NULL)
+		job_waiting->wprev = &j->wnext;
+	j->wprev = &job_waiting;
+	job_waiting = j;
+}
+
 /* Back on the loop thread: the reply goes out, references drop. */
 static void job_done(struct pool_job *pj)
 {
@@ -300,6 +359,10 @@ static void job_done(struct pool_job *pj)
 	j->on_loop = 1;
 	if (!j->failed && j->kind->finish != NULL)
 		j->kind->finish(j);
+	if (!j->failed && j->again > 0) {
+		job_wait(j);
+		return;
+	}
 	if (j->kind->end != NULL)
 		j->kind->end(j);
 	if (j->failed)
@@ -341,7 +404,7 @@ static void job_init(struct job *j, size_t size, const struct job_kind *k,
  * the connection's output.  Nothing can change the keyring or free the
  * connection meanwhile, so no references are taken.
  */
-static void job_now(struct job *j)
+static int job_now(struct job *j)
 {
 	struct conn *c = j->c;
 	size_t mark = conn_mark(c);
@@ -349,6 +412,11 @@ static void job_now(struct job *j)
 	j->on_loop = 1;
 	j->out = conn_out(c);
 	job_run(&j->pool);
+	/* the caller makes it a job that waits */
+	if (!j->failed && j->again > 0) {
+		conn_rewind(c, mark);
+		return 1;
+	}
 	job_count(j);
 	if (j->failed) {
 		/* proto_end dropped a reply too large for a frame: its error
@@ -356,9 +424,10 @@ static void job_now(struct job *j)
 		conn_rewind(c, mark);
 		job_audit_failure(j);
 		reply_fail(c, j->id, &j->e);
-		return;
+		return 0;
 	}
 	conn_sent(c, 1);
+	return 0;
 }
 
 /* A NUL-terminated copy of n bytes of s at *at, moved on; NULL for
@@ -433,6 +502,7 @@ int job_sign(struct conn *c, const struct request *r)
 	struct keyring *kr = server_keyring();
 	struct sign_job s, *j;
 
+	s.h.again = 0;
 	if (job_bad(c, r))
 		return AG_E_BAD_REQUEST;
 	/* HMAC costs less than a trip through the pool; RSA and ECDSA would
@@ -440,15 +510,37 @@ int job_sign(struct conn *c, const struct request *r)
 	 * on_loop (shared/algs.h) says which is which */
 	if (kr->primary < 0 || kr->keys[kr->primary].alg->on_loop) {
 		job_init(&s.h, sizeof s, &job_sign_kind, c, r, kr);
-		job_now(&s.h);
-		return JOB_COUNTED;
+		s.serial = revoke_serial();
+		if (job_now(&s.h) == 0)
+			return JOB_COUNTED;
 	}
 	j = (struct sign_job *)job_new(sizeof *j, &job_sign_kind, c, r, kr);
 	if (j == NULL)
 		return AG_E_NOMEM;
 	buf_init(&j->token, 2 * AG_TOKEN_MAX);
-	job_submit(&j->h);
+	j->serial = revoke_serial();
+	if (s.h.again == 0) {
+		job_submit(&j->h);
+		return JOB_COUNTED;
+	}
+	/* the request still came before any revocation made since */
+	j->serial = s.serial;
+	j->h.again = s.h.again;
+	job_wait(&j->h);
 	return JOB_COUNTED;
+}
+
+void job_stop(void)
+{
+	struct job *j;
+
+	while ((j = job_waiting) != NULL) {
+		job_waiting = j->wnext;
+		ev_timer_stop(server_loop(), &j->wait);
+		j->failed = 1;
+		ag_fail(&j->e, AG_E_BUSY, "agauthd is stopping");
+		job_done(&j->pool);
+	}
 }
 
 int job_verify(struct conn *c, const struct request *r)

@@ -23,5 +23,8 @@ struct request;
 int job_sign(struct conn *c, const struct request *r);
 int job_verify(struct conn *c, const struct request *r);
 int job_rotate(struct conn *c, const struct request *r);
+/* At the stop: the signs that wait for the next second (a subject
+ * revocation of this one would cover them) fail AG_E_BUSY. */
+void job_stop(void);
 
 #endif

@@ -315,8 +315,8 @@ static int kr_perm(const char *path, const struct stat *st, struct ag_error *e)
  * change it anyway; such a key is readable only while agauthd stays root,
  * or through a group of ours.
  */
-static int kr_read(const char *path, unsigned char *buf, size_t cap,
-		   size_t *len, struct ag_error *e)
+int keyring_read_file(const char *path, unsigned char *buf, size_t cap,
+		      size_t *len, struct ag_error *e)
 {
 	struct stat st;
 	ssize_t r;
@@ -445,7 +445,7 @@ static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 	if (buf == NULL)
 		return ag_fail(e, AG_E_NOMEM, "%s: no locked memory left for "
 			       "keys", path);
-	if (kr_read(path, buf, AG_KEY_MAX, &len, e) != 0 ||
+	if (keyring_read_file(path, buf, AG_KEY_MAX, &len, e) != 0 ||
 	    kr_decode(k, buf, &len, buf + AG_KEY_MAX, path, e) != 0)
 		goto out;
 	/* a primary signs: key_load refuses a public key for it */

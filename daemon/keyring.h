@@ -125,4 +125,11 @@ void keyring_rotate_drop(struct kr_fresh *f);
 int keyring_prune(const struct keyring *kr, double now, struct keyring **out,
 		  struct ag_error *e);
 
+/* Reads a secret file the way a key file must be read (regular, not
+ * through a link, readable by its owner only, owned by agauthd or root),
+ * at most cap bytes into buf (locked memory, the caller's).  Also for the
+ * fleet key and Redis's password (daemon/cluster.c). */
+int keyring_read_file(const char *path, unsigned char *buf, size_t cap,
+		      size_t *len, struct ag_error *e);
+
 #endif

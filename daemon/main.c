@@ -52,7 +52,7 @@ static void main_usage(FILE *f)
 		"  -V, --version  the release, then exit\n"
 		"\n"
 		"keygen TYPE: hs256 hs384 hs512 rsa2048 rsa3072 rsa4096 p256 "
-		"p384 p521\n");
+		"p384 p521 cluster\n");
 }
 
 /* Key material must not reach a core file or another process's ptrace:

@@ -44,6 +44,7 @@
 #include "shared/b64url.h"
 #include "shared/buf.h"
 #include "shared/claims.h"
+#include "shared/fields.h"
 #include "shared/limits.h"
 
 #define REVOKE_MIN_CAP     64          /* slots of a fresh table */
@@ -68,6 +69,8 @@ struct revoke_rec {
 	XXH128_hash_t h;        /* of (kind byte || value), seeded */
 	double revoked_at;      /* seconds */
 	double prune_at;        /* seconds; 0: never */
+	uint64_t serial;        /* the revoke_add that made it, or last
+				 * merged into it (revoke_serial); 0: loaded */
 	unsigned char used;
 	unsigned char kind;     /* enum revoke_kind */
 	unsigned char mark;     /* written by the compaction under way */
@@ -83,7 +86,9 @@ static size_t revoke_nkind[3];          /* records of each kind */
 static XXH64_hash_t revoke_seed;
 static XXH3_state_t revoke_xs;          /* keeps the seed's secret */
 static int revoke_ready;                /* between open and close */
-static char revoke_claim_name[128];
+static uint64_t revoke_serial_n;        /* revoke_adds since the start */
+static double revoke_subject_last;      /* the latest subject revocation */
+static char revoke_subjects[AG_SUBJECT_CLAIMS_LEN]; /* claims_subject's */
 static double revoke_horizon;
 static struct buf revoke_text;          /* a claim's text, kept across checks */
 static struct jwt revoke_jwt;           /* a revoked token's decode */
@@ -171,6 +176,7 @@ static void revoke_merge(struct revoke_rec *t, const struct revoke_rec *r)
 	t->revoked_at = fmax(t->revoked_at, r->revoked_at);
 	t->prune_at = t->prune_at == 0 || r->prune_at == 0 ? 0 :
 		      fmax(t->prune_at, r->prune_at);
+	t->serial = r->serial > t->serial ? r->serial : t->serial;
 }
 
 /* Puts r in force: a new record, or merged into the one it repeats. */
@@ -194,6 +200,13 @@ static int revoke_put(const struct revoke_rec *r, struct ag_error *e)
 	revoke_n++;
 	revoke_nkind[r->kind]++;
 	return 0;
+}
+
+/* r is in force: the quick answer of revoke_resign_at follows it. */
+static void revoke_note(const struct revoke_rec *r)
+{
+	if (r->kind == REVOKE_SUBJECT)
+		revoke_subject_last = fmax(revoke_subject_last, r->revoked_at);
 }
 
 /* Empties slot i and moves back the records that probed past it
@@ -233,24 +246,43 @@ static double revoke_time(double t, int up)
 	return (up ? ceil(t * 1000) : floor(t * 1000)) / 1000;
 }
 
+/* A token's exp: 1 and *exp, 0 if it has none (or not a number), -1 if
+ * it is no JSON-payload token at all. */
+static int revoke_exp(const char *v, size_t n, double *exp)
+{
+	const struct json_doc *p = &revoke_jwt.pdoc;
+	int x;
+
+	if (jwt_decode(&revoke_jwt, v, n, NULL) != 0 ||
+	    revoke_jwt.kind != JWT_PAYLOAD_JSON ||
+	    json_type(p, 0) != JSON_OBJECT)
+		return -1;
+	x = json_get(p, 0, "exp");
+	if (json_type(p, x) != JSON_NUMBER)
+		return 0;
+	*exp = json_num(p, x);
+	return 1;
+}
+
 /* When every token the record covers has expired. */
 static double revoke_prune_at(enum revoke_kind k, const char *v, size_t n,
 			      double now)
 {
-	const struct json_doc *p = &revoke_jwt.pdoc;
-	int x;
+	double exp;
 
 	if (k != REVOKE_TOKEN)
 		return revoke_time(now + revoke_horizon, 1);
 	/* a token that does not decode or lacks a numeric exp never
 	 * expires, so its record is kept */
-	if (jwt_decode(&revoke_jwt, v, n, NULL) != 0 ||
-	    revoke_jwt.kind != JWT_PAYLOAD_JSON ||
-	    json_type(p, 0) != JSON_OBJECT)
-		return 0;
-	x = json_get(p, 0, "exp");
-	return json_type(p, x) == JSON_NUMBER ?
-	       revoke_time(json_num(p, x), 1) : 0;
+	return revoke_exp(v, n, &exp) == 1 ? revoke_time(exp, 1) : 0;
+}
+
+int revoke_token_live(const char *tok, size_t n, double now)
+{
+	double exp;
+	int rc = revoke_exp(tok, n, &exp);
+
+	return rc == 0 || (rc == 1 && exp > now);
 }
 
 /* The longest value of kind k: a token is no longer than a token. */
@@ -277,34 +309,6 @@ static void revoke_format(struct buf *b, const struct revoke_rec *r,
 						 0));
 }
 
-/* Takes the next space-terminated field of [*p, end). */
-static const char *revoke_field(const char **p, const char *end, size_t *n)
-{
-	const char *s = *p, *sp = memchr(s, ' ', (size_t)(end - s));
-
-	if (sp == NULL)
-		return NULL;
-	*n = (size_t)(sp - s);
-	*p = sp + 1;
-	return s;
-}
-
-static int revoke_ms(const char *s, size_t n, double *out)
-{
-	unsigned long long v = 0;
-	size_t i;
-
-	if (n == 0 || n > REVOKE_MS_DIGITS)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned)(s[i] - '0');
-	}
-	*out = (double)v / 1000;
-	return 0;
-}
-
 /* Parses a line (without its newline) into r and its value val[*vlen];
  * NULL, or what is wrong with it. */
 static const char *revoke_parse(const char *line, size_t n,
@@ -326,7 +330,7 @@ static const char *revoke_parse(const char *line, size_t n,
 	if (memcmp(sum, end, REVOKE_SUM_LEN) != 0)
 		return "its checksum does not match";
 	for (i = 0; i < 5; i++)
-		if ((f[i] = revoke_field(&p, end, &fn[i])) == NULL)
+		if ((f[i] = fields_next(&p, end, &fn[i])) == NULL)
 			return "a field is missing";
 	k = fn[1] == 1 ? memchr(revoke_letters, f[1][0], 3) : NULL;
 	if (p != end || fn[0] != 2 || memcmp(f[0], "v1", 2) != 0 ||
@@ -335,8 +339,9 @@ static const char *revoke_parse(const char *line, size_t n,
 	memset(r, 0, sizeof *r);
 	r->kind = (unsigned char)(k - revoke_letters);
 	dn = b64url_decode_strict(val, f[4], fn[4]);
-	if (revoke_ms(f[2], fn[2], &r->revoked_at) != 0 ||
-	    revoke_ms(f[3], fn[3], &r->prune_at) != 0 || dn <= 0 ||
+	if (fields_ms(f[2], fn[2], REVOKE_MS_DIGITS, &r->revoked_at) != 0 ||
+	    fields_ms(f[3], fn[3], REVOKE_MS_DIGITS, &r->prune_at) != 0 ||
+	    dn <= 0 ||
 	    (size_t)dn > revoke_value_max(r->kind))
 		return "a field is malformed";
 	*vlen = (size_t)dn;
@@ -416,41 +421,80 @@ static void revoke_unmap(const char *map, off_t len)
 		munmap((void *)(uintptr_t)map, (size_t)len);
 }
 
-/* Writes one line per record in force, from the lines of the old log. */
-static int revoke_rewrite(int fd, const char *map, uint8_t *val,
-			  size_t *lines, off_t *off)
+/* Calls fn once for each record in force, with the value of one of the
+ * lines of the log that made it (the record's times are the merge of
+ * them all), in the order of the log; stops at the first fn that does
+ * not return 0.  -1 if a line does not parse (the log changed under us)
+ * or fn said so. */
+typedef int (*revoke_walk_fn)(void *arg, const struct revoke_rec *r,
+			      const uint8_t *val, size_t vlen);
+
+static int revoke_walk(const char *map, uint8_t *val, revoke_walk_fn fn,
+		       void *arg)
 {
 	const char *p, *nl, *end = map + revoke_flen;
 	struct revoke_rec r, *t;
-	struct buf out;
-	size_t vlen;
-	int rc = -1;
+	size_t i, vlen;
+	int rc = 0;
 
-	buf_init(&out, REVOKE_CHUNK + REVOKE_LINE_MAX);
-	for (p = map; p < end; p = nl + 1) {
+	for (p = map; p < end && rc == 0; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL ||
-		    revoke_parse(p, (size_t)(nl - p), &r, val, &vlen) != NULL)
-			goto out;
+		    revoke_parse(p, (size_t)(nl - p), &r, val, &vlen) != NULL) {
+			rc = -1;
+			break;
+		}
 		t = revoke_lookup(revoke_hash(r.kind, (const char *)val, vlen));
 		if (t == NULL || t->mark)
 			continue;
 		t->mark = 1;
-		revoke_format(&out, t, val, vlen);
-		(*lines)++;
-		if (out.len < REVOKE_CHUNK)
-			continue;
-		if (revoke_pwrite(fd, out.p, out.len, *off) != 0)
-			goto out;
-		*off += (off_t)out.len;
-		buf_reset(&out);
+		rc = fn(arg, t, val, vlen);
 	}
-	if (out.err || revoke_pwrite(fd, out.p, out.len, *off) != 0)
+	for (i = 0; i < revoke_cap; i++)
+		revoke_tab[i].mark = 0;
+	return rc;
+}
+
+/* Where revoke_rewrite's lines go. */
+struct revoke_out {
+	int fd;
+	struct buf b;
+	size_t lines;
+	off_t off;
+};
+
+static int revoke_write_one(void *arg, const struct revoke_rec *r,
+			    const uint8_t *val, size_t vlen)
+{
+	struct revoke_out *o = arg;
+
+	revoke_format(&o->b, r, val, vlen);
+	o->lines++;
+	if (o->b.len < REVOKE_CHUNK)
+		return 0;
+	if (revoke_pwrite(o->fd, o->b.p, o->b.len, o->off) != 0)
+		return -1;
+	o->off += (off_t)o->b.len;
+	buf_reset(&o->b);
+	return 0;
+}
+
+/* Writes one line per record in force, from the lines of the old log. */
+static int revoke_rewrite(int fd, const char *map, uint8_t *val,
+			  size_t *lines, off_t *off)
+{
+	struct revoke_out o = { .fd = fd, .off = *off };
+	int rc = -1;
+
+	buf_init(&o.b, REVOKE_CHUNK + REVOKE_LINE_MAX);
+	if (revoke_walk(map, val, revoke_write_one, &o) != 0 || o.b.err ||
+	    revoke_pwrite(fd, o.b.p, o.b.len, o.off) != 0)
 		goto out;
-	*off += (off_t)out.len;
+	*off = o.off + (off_t)o.b.len;
+	*lines = o.lines;
 	rc = 0;
 out:
-	buf_free(&out);
+	buf_free(&o.b);
 	return rc;
 }
 
@@ -464,7 +508,7 @@ static void revoke_compact(void)
 	char tmp[sizeof revoke_path + 8];
 	const char *map = NULL;
 	uint8_t *val = malloc(REVOKE_VAL_CAP);
-	size_t i, lines = 0;
+	size_t lines = 0;
 	off_t off = 0;
 	int fd = -1;
 
@@ -493,8 +537,6 @@ out:
 	}
 	revoke_unmap(map, revoke_flen);
 	free(val);
-	for (i = 0; i < revoke_cap; i++)
-		revoke_tab[i].mark = 0;
 }
 
 /* Worth it once most of the log is expired or repeated. */
@@ -547,8 +589,10 @@ static int revoke_keep(struct revoke_rec *r, const uint8_t *val, size_t n,
 	if (revoke_dead(r, now))
 		return 0;
 	r->h = revoke_hash(r->kind, (const char *)val, n);
-	if (revoke_put(r, e) == 0)
+	if (revoke_put(r, e) == 0) {
+		revoke_note(r);
 		return 0;
+	}
 	if (e != NULL && e->code == AG_E_INPUT_LIMIT)
 		ag_fail(e, AG_E_STATE, "%s: more than %d revocations in force",
 			revoke_path, AG_REVOKE_MAX);
@@ -646,20 +690,21 @@ static int revoke_file(const char *dir, struct ag_error *e)
 	return 0;
 }
 
-int revoke_open(const char *state_dir, const char *claim, double horizon,
-		double now, int flags, struct ag_error *e)
+int revoke_open(const char *state_dir, const char *subjects,
+		double horizon, double now, int flags, struct ag_error *e)
 {
 	revoke_close();
-	if (strlen(claim) >= sizeof revoke_claim_name)
-		return ag_fail(e, AG_E_CONFIG, "revocation claim name longer "
-			       "than %zu bytes", sizeof revoke_claim_name - 1);
+	if (strlen(subjects) >= sizeof revoke_subjects)
+		return ag_fail(e, AG_E_CONFIG, "revocation subject claims "
+			       "longer than %zu bytes",
+			       sizeof revoke_subjects - 1);
 	/* the seed keeps the table's probe sequences out of a revoker's
 	 * hands */
 	if (getrandom(&revoke_seed, sizeof revoke_seed, 0) !=
 	    (ssize_t)sizeof revoke_seed)
 		return ag_fail(e, AG_E_CRYPTO, "getrandom: %s",
 			       strerror(errno));
-	snprintf(revoke_claim_name, sizeof revoke_claim_name, "%s", claim);
+	snprintf(revoke_subjects, sizeof revoke_subjects, "%s", subjects);
 	revoke_horizon = horizon;
 	revoke_check_only = (flags & REVOKE_CHECK) != 0;
 	buf_init(&revoke_text, AG_REVOKE_VALUE_MAX);
@@ -692,6 +737,7 @@ void revoke_close(void)
 	revoke_cap = 0;
 	revoke_n = 0;
 	memset(revoke_nkind, 0, sizeof revoke_nkind);
+	revoke_subject_last = 0;
 	buf_free(&revoke_text);
 	buf_free(&revoke_pending);
 	revoke_npending = 0;
@@ -755,6 +801,7 @@ static int revoke_queue(const struct revoke_rec *r, const char *v, size_t n)
 	return -1;
 }
 
+/* r's line, queued for the file (revoke_commit writes it). */
 static int revoke_persist(const struct revoke_rec *r, const char *v,
 			  size_t n, struct ag_error *e)
 {
@@ -765,7 +812,15 @@ static int revoke_persist(const struct revoke_rec *r, const char *v,
 		return ag_fail(e, AG_E_STATE, "revoked until restart only: "
 			       "%zu revocations wait to be written to %s",
 			       revoke_npending, revoke_path);
-	return revoke_flush(e);
+	return 0;
+}
+
+enum revoke_result revoke_commit(struct ag_error *e)
+{
+	if (revoke_fd < 0 || revoke_npending == 0)
+		return REVOKE_PERSISTED;
+	return revoke_flush(e) == 0 ? REVOKE_PERSISTED :
+	       REVOKE_IN_FORCE_NOT_PERSISTED;
 }
 
 /* 0 if a revocation of kind k with an n-byte value may be added. */
@@ -787,8 +842,8 @@ static int revoke_admit(enum revoke_kind k, size_t n, struct ag_error *e)
 	return 0;
 }
 
-enum revoke_result revoke_add(enum revoke_kind k, const char *value,
-			      size_t n, double now, struct ag_error *e)
+enum revoke_result revoke_add_later(enum revoke_kind k, const char *value,
+				    size_t n, double now, struct ag_error *e)
 {
 	struct revoke_rec r;
 
@@ -799,26 +854,37 @@ enum revoke_result revoke_add(enum revoke_kind k, const char *value,
 	r.kind = (unsigned char)k;
 	r.revoked_at = revoke_time(now, 0);
 	r.prune_at = revoke_prune_at(k, value, n, r.revoked_at);
+	r.serial = revoke_serial_n + 1;
 	if (revoke_put(&r, e) != 0)
 		return REVOKE_REFUSED;
+	revoke_serial_n++;
+	revoke_note(&r);
 	/* in force from here on, whatever the disk says */
 	if (revoke_fd >= 0 && revoke_persist(&r, value, n, e) != 0)
 		return REVOKE_IN_FORCE_NOT_PERSISTED;
 	return REVOKE_PERSISTED;
 }
 
-/* The record of kind k naming the value of claim `name`.  The text goes
- * to a buffer kept across calls: the common path does not allocate. */
+enum revoke_result revoke_add(enum revoke_kind k, const char *value,
+			      size_t n, double now, struct ag_error *e)
+{
+	enum revoke_result rc = revoke_add_later(k, value, n, now, e);
+
+	return rc == REVOKE_PERSISTED ? revoke_commit(e) : rc;
+}
+
+/* The record of kind k naming the value of the first of the claims
+ * `names` (claims_subject).  The text goes to a buffer kept across calls:
+ * the common path does not allocate. */
 static const struct revoke_rec *revoke_claim(const struct jwt *j,
-					     const char *name,
+					     const char *names,
 					     enum revoke_kind k)
 {
 	if (revoke_nkind[k] == 0)
 		return NULL;
-	buf_reset(&revoke_text);
 	/* a claim longer than any value cannot match: the buffer's ceiling
 	 * fails it */
-	if (claims_text(j, name, &revoke_text) != 0)
+	if (claims_subject(j, names, &revoke_text) != 0)
 		return NULL;
 	return revoke_find(k, revoke_text.p, revoke_text.len);
 }
@@ -844,10 +910,95 @@ int revoke_check(const struct jwt *j, struct ag_error *e)
 	if (revoke_find(REVOKE_TOKEN, j->token, j->len) != NULL ||
 	    revoke_claim(j, "jti", REVOKE_JTI) != NULL)
 		return ag_fail(e, AG_E_REVOKED, NULL);
-	r = revoke_claim(j, revoke_claim_name, REVOKE_SUBJECT);
+	r = revoke_claim(j, revoke_subjects, REVOKE_SUBJECT);
 	if (r != NULL && revoke_covers(j, r))
 		return ag_fail(e, AG_E_REVOKED, NULL);
 	return 0;
+}
+
+int revoke_known(enum revoke_kind k, const char *value, size_t n,
+		 double at)
+{
+	const struct revoke_rec *t;
+
+	if ((unsigned)k > REVOKE_SUBJECT)
+		return 0;
+	t = revoke_find(k, value, n);
+	return t != NULL && t->revoked_at >= revoke_time(at, 0);
+}
+
+/* revoke_each's walk: the record as its caller sees it. */
+struct revoke_each_arg {
+	revoke_each_fn fn;
+	void *arg;
+};
+
+static int revoke_each_one(void *arg, const struct revoke_rec *r,
+			   const uint8_t *val, size_t vlen)
+{
+	const struct revoke_each_arg *a = arg;
+
+	return a->fn(a->arg, (enum revoke_kind)r->kind, (const char *)val,
+		     vlen, r->revoked_at);
+}
+
+int revoke_each(revoke_each_fn fn, void *arg)
+{
+	struct revoke_each_arg a = { fn, arg };
+	const char *map = NULL;
+	uint8_t *val;
+	int rc;
+
+	/* only what the log holds: what waits to be written is in force
+	 * too, and goes out the next time its record is written */
+	if (revoke_fd < 0 || revoke_flen == 0)
+		return 0;
+	val = malloc(REVOKE_VAL_CAP);
+	if (val == NULL || revoke_map(&map) != 0) {
+		free(val);
+		return -1;
+	}
+	rc = revoke_walk(map, val, revoke_each_one, &a);
+	revoke_unmap(map, revoke_flen);
+	free(val);
+	return rc;
+}
+
+double revoke_resign_at(const char *tok, size_t n, uint64_t serial,
+			double signed_at)
+{
+	const struct json_doc *p = &revoke_jwt.pdoc;
+	const struct revoke_rec *r;
+	double second = floor(signed_at);
+	int iat;
+
+	/* every sign comes here: nothing to decode unless a subject was
+	 * revoked in the second it signed in (or, the clock stepped back,
+	 * later) */
+	if (revoke_nkind[REVOKE_SUBJECT] == 0 ||
+	    floor(revoke_subject_last) < second ||
+	    jwt_decode(&revoke_jwt, tok, n, NULL) != 0)
+		return 0;
+	r = revoke_claim(&revoke_jwt, revoke_subjects, REVOKE_SUBJECT);
+	iat = json_get(p, 0, "iat");
+	/* only a token dated by this sign (an iat the payload brought
+	 * stays covered, however late it is signed), that a revocation made
+	 * before the request came covers (one that came while it waited
+	 * covers what it signs, as any revocation covers what was issued
+	 * before it) */
+	if (r == NULL || r->serial > serial || !revoke_covers(&revoke_jwt, r) ||
+	    json_type(p, iat) != JSON_NUMBER || json_num(p, iat) != second)
+		return 0;
+	/* a clock far behind the revocation's is not waited out: the token
+	 * goes out covered, as it would have without the wait */
+	if (floor(r->revoked_at) + 1 - signed_at > AG_RESIGN_WAIT_MAX)
+		return 0;
+	return floor(r->revoked_at) + 1 + AG_RESIGN_MARGIN;
+}
+
+uint64_t revoke_serial(void)
+{
+	return revoke_serial_n;
 }
 
 void revoke_prune(double now)

@@ -1,4 +1,4 @@
-/* revoke_apply.c - add, persist, purge, publish: in that order. */
+/* revoke_apply.c - add, purge, publish, persist: in that order. */
 #include "daemon/revoke_apply.h"
 
 #include <math.h>
@@ -22,24 +22,26 @@ static size_t revoke_apply_purge(enum revoke_kind k, const char *v, size_t n,
 }
 
 enum revoke_result revoke_apply(enum revoke_kind k, const char *value,
-				size_t n, double now, size_t *purged,
-				struct ag_error *e)
+				size_t n, double now, const char *origin,
+				size_t *purged, struct ag_error *e)
 {
 	enum revoke_result rc;
 
 	*purged = 0;
-	/* the record first, written and synced before anyone is told: a
-	 * verify answered from here on refuses, and so no token it covers
-	 * can go back into the cache after the purge below */
-	rc = revoke_add(k, value, n, now, e);
+	/* the record first, in force before anyone is told: a verify
+	 * answered from here on refuses, and so no token it covers can go
+	 * back into the cache after the purge below */
+	rc = revoke_add_later(k, value, n, now, e);
 	if (rc == REVOKE_REFUSED)
 		return rc;
 	/* in force though perhaps not persisted: what the cache still
 	 * holds would answer for it in every client, so it goes either
-	 * way */
+	 * way, and without waiting for the disk (for a record of the
+	 * fleet, that wait would be the most of its way to this cache) */
 	*purged = revoke_apply_purge(k, value, n, now);
-	/* last the watchers, once the daemon itself refuses what they are
+	/* then the watchers, once the daemon itself refuses what they are
 	 * told to drop: one that asks back gets the same answer */
-	watch_publish(k, value, n, now);
-	return rc;
+	watch_publish(k, value, n, now, origin);
+	/* last the disk, before anyone is answered: written and synced */
+	return rc == REVOKE_PERSISTED ? revoke_commit(e) : rc;
 }

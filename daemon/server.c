@@ -13,8 +13,10 @@
 
 #include "daemon/cachew.h"
 #include "daemon/clock.h"
+#include "daemon/cluster.h"
 #include "daemon/conn.h"
 #include "daemon/hold.h"
+#include "daemon/job.h"
 #include "daemon/log.h"
 #include "daemon/notify.h"
 #include "daemon/pool.h"
@@ -45,6 +47,11 @@ static struct {
 const struct config *server_config(void)
 {
 	return srv.cfg;
+}
+
+struct ev_loop *server_loop(void)
+{
+	return srv.loop;
 }
 
 struct keyring *server_keyring(void)
@@ -278,7 +285,7 @@ static void server_beat_cb(struct ev_loop *loop, ev_timer *w, int revents)
 int server_revocations(const struct config *cfg, int flags,
 		       struct ag_error *e)
 {
-	return revoke_open(cfg->state_dir, cfg->revoke_claim,
+	return revoke_open(cfg->state_dir, cfg->revoke_subject,
 			   cfg->revoke_horizon > 0 ? cfg->revoke_horizon :
 			   cfg->default_expiry, clock_wall(), flags, e);
 }
@@ -291,10 +298,13 @@ static int server_state(const struct config *cfg, struct keyring *kr,
 
 	if (server_revocations(cfg, 0, e) != 0)
 		return -1;
-	if (cachew_open(cfg->cache_size, cfg->cache_slot, cfg->revoke_claim,
+	if (cachew_open(cfg->cache_size, cfg->cache_slot, cfg->revoke_subject,
 			now, e) != 0)
 		return -1;
 	cachew_keys(kr);
+	/* after the revocations: what the stream brings applies to them */
+	if (cluster_start(srv.loop, cfg, e) != 0)
+		return -1;
 	if (cachew_enabled())
 		log_info("cache: %llu bytes, %u-byte slots",
 			 (unsigned long long)cfg->cache_size, cfg->cache_slot);
@@ -381,10 +391,12 @@ int server_start(struct ev_loop *loop, const struct config *cfg,
 void server_run(void)
 {
 	ev_run(srv.loop, 0);
+	cluster_stop();
 	/* clients stop hitting at once: nothing may answer for a daemon
 	 * that no longer purges what it revokes */
 	cachew_close();
 	hold_stop();
+	job_stop();
 	ev_io_stop(srv.loop, &srv.accept_w);
 	server_unlisten();
 	pool_stop();

@@ -30,6 +30,8 @@ int server_revocations(const struct config *cfg, int flags,
 void server_run(void);
 
 const struct config *server_config(void);
+/* The daemon's event loop, for modules that arm their own timers. */
+struct ev_loop *server_loop(void);
 /* The keyring requests start with (take a reference to keep it). */
 struct keyring *server_keyring(void);
 /* Makes kr current (takes the caller's reference). */

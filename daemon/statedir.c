@@ -150,3 +150,95 @@ void statedir_unlock(void)
 		close(statedir_fd);
 	statedir_fd = -1;
 }
+
+static int statedir_sync(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+int statedir_replace(const char *dir, const char *name, const void *p,
+		     size_t n, struct ag_error *e)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	const char *c = p;
+	ssize_t w;
+	int fd, rc = -1;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >=
+	    sizeof path ||
+	    (size_t)snprintf(tmp, sizeof tmp, "%s.new", path) >= sizeof tmp)
+		return ag_fail(e, AG_E_STATE, "state directory path too long");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC |
+		  O_NOCTTY, 0600);
+	if (fd < 0)
+		return ag_fail(e, AG_E_STATE, "%s: %s", tmp, strerror(errno));
+	while (n > 0) {
+		w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			goto out;
+		c += w;
+		n -= (size_t)w;
+	}
+	if (fsync(fd) != 0 || rename(tmp, path) != 0)
+		goto out;
+	/* renamed: live either way; only a power loss could undo it */
+	rc = statedir_sync(dir) == 0 ? 0 : -1;
+out:
+	if (rc != 0)
+		ag_fail(e, AG_E_STATE, "%s: %s", path, strerror(errno));
+	close(fd);
+	unlink(tmp);
+	return rc;
+}
+
+int statedir_read(const char *dir, const char *name, char *buf, size_t cap,
+		  size_t *len, struct ag_error *e)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	ssize_t r;
+	int fd, rc = -1;
+
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >=
+	    sizeof path)
+		return ag_fail(e, AG_E_STATE, "state directory path too long");
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+		  O_NONBLOCK);
+	if (fd < 0)
+		return errno == ENOENT ? 1 : ag_fail(e, AG_E_STATE, "%s: %s",
+						     path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ag_fail(e, AG_E_STATE, "%s: not a regular file", path);
+		goto out;
+	}
+	if (statedir_owned(path, &st, 0, e) != 0)
+		goto out;
+	/* bounded before reading */
+	if ((size_t)st.st_size > cap) {
+		ag_fail(e, AG_E_STATE, "%s: larger than %zu bytes: damaged; "
+			"remove it", path, cap);
+		goto out;
+	}
+	*len = 0;
+	while (*len < cap && (r = read(fd, buf + *len, cap - *len)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ag_fail(e, AG_E_STATE, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		*len += (size_t)r;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}

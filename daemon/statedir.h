@@ -14,6 +14,7 @@
 #ifndef AG_STATEDIR_H
 #define AG_STATEDIR_H
 
+#include <stddef.h>
 #include <sys/stat.h>
 
 #include "shared/agerr.h"
@@ -40,5 +41,18 @@ int statedir_check(const char *dir, struct ag_error *e);
  */
 int statedir_owned(const char *path, const struct stat *st, int is_dir,
 		   struct ag_error *e);
+
+/*
+ * A small file of the state, dir/name, replaced whole: written to
+ * name.new, synced, renamed over name, the directory synced.  A crash
+ * leaves the old file or the new one, never a mix.  0, or -1 with *e.
+ */
+int statedir_replace(const char *dir, const char *name, const void *p,
+		     size_t n, struct ag_error *e);
+/* Reads dir/name (at most cap bytes; a larger file is damage), checked
+ * as every file of the state is (statedir_owned).  0 and *len; 1 if it
+ * is not there; -1 with *e. */
+int statedir_read(const char *dir, const char *name, char *buf, size_t cap,
+		  size_t *len, struct ag_error *e);
 
 #endif

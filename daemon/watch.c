@@ -109,7 +109,7 @@ static void watch_trim(void)
 }
 
 void watch_publish(enum revoke_kind k, const char *value, size_t n,
-		   double at)
+		   double at, const char *origin)
 {
 	struct proto_out o;
 	struct conn *c;
@@ -119,11 +119,14 @@ void watch_publish(enum revoke_kind k, const char *value, size_t n,
 	 * the one swapped into its place has had its event already */
 	for (i = watch_n; i-- > 0;) {
 		c = watch_list[i].c;
-		reply_ok(&o, conn_out(c), watch_list[i].id, 4);
+		reply_ok(&o, conn_out(c), watch_list[i].id,
+			 origin != NULL ? 5 : 4);
 		proto_kv_cstr(&o, "event", "revoke");
 		proto_kv_cstr(&o, "kind", revoke_kind_name(k));
 		proto_kv_str(&o, "value", value, n);
 		proto_kv_double(&o, "at", at);
+		if (origin != NULL)
+			proto_kv_cstr(&o, "origin", origin);
 		proto_end(&o);
 		conn_sent(c, 0);
 	}

@@ -18,8 +18,10 @@ struct conn;
 /* -1 if AG_WATCH_MAX connections watch already. */
 int watch_add(struct conn *c, uint64_t id);
 void watch_drop(struct conn *c);
+/* A revocation to every watcher: {event: "revoke", kind, value, at} and,
+ * in a fleet, origin (the host it was made on). */
 void watch_publish(enum revoke_kind k, const char *value, size_t n,
-		   double at);
+		   double at, const char *origin);
 unsigned watch_count(void);
 
 #endif

@@ -209,6 +209,30 @@ int claims_text(const struct jwt *j, const char *name, struct buf *out)
 	return out->err ? -1 : 0;
 }
 
+int claims_subject(const struct jwt *j, const char *names, struct buf *out)
+{
+	char name[AG_KID_MAX + 1];
+	size_t n;
+
+	for (; *names != '\0'; names += n + (names[n] == ' ')) {
+		n = strcspn(names, " ");
+		/* a name the configuration could not have given matches
+		 * nothing */
+		if (n >= sizeof name)
+			continue;
+		memcpy(name, names, n);
+		name[n] = '\0';
+		/* a claim of another type, or too long for any revocation to
+		 * name it, is not the subject: the next name may be (a token
+		 * cannot hide its username behind a sub that is an object) */
+		buf_reset(out);
+		if (claims_text(j, name, out) == 0)
+			return 0;
+	}
+	buf_reset(out);
+	return -1;
+}
+
 /* header.alg is one of the algorithms that take a key of this type. */
 static int claims_alg_default(const struct jwt *j, enum alg_keytype key)
 {

@@ -44,4 +44,14 @@ int claims_alg_listed(const struct jwt *j, const struct vopts *o,
  */
 int claims_text(const struct jwt *j, const char *name, struct buf *out);
 
+/*
+ * A token's subject, as revocation knows it (docs/operations.md,
+ * "Revocation"): the text (claims_text) of the first claim among names,
+ * names separated by one space ("sub username"), that the payload has as
+ * a string or a number whose text out has room for.  One definition for
+ * every side that matches subjects: the revocation check and the cache's
+ * purge.  Returns 0, or -1 if none of them is there.
+ */
+int claims_subject(const struct jwt *j, const char *names, struct buf *out);
+
 #endif

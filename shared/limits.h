@@ -116,6 +116,45 @@
 #define AG_CACHE_BIG_SLOT       4096
 #define AG_CACHE_BIG_SHARE      16
 
+/* [revocation] subject_claims: the payload claims a token's subject may
+ * be in (the first one present wins), and the bytes of their list. */
+#define AG_SUBJECT_CLAIMS_MAX   8
+#define AG_SUBJECT_CLAIMS_LEN   (AG_SUBJECT_CLAIMS_MAX * (AG_KID_MAX + 1))
+
+/* A sign that a subject revocation of the same second would cover waits
+ * for the next second (daemon/job.c): at most this long (seconds), a
+ * clock behind the revocation's is not waited out; and it wakes this
+ * late after the second turns, so that the wall clock has. */
+#define AG_RESIGN_WAIT_MAX      1.5
+#define AG_RESIGN_MARGIN        0.002
+
+/* The fleet ([cluster], daemon/cluster.h): a host's name, the fleet
+ * key's bytes (least and most), a Redis address, key prefix and user,
+ * the password file's bytes, records read at once from the stream, and
+ * the reconnect backoff (seconds). */
+#define AG_CLUSTER_NAME_MAX     64
+#define AG_CLUSTER_KEY_MIN      32
+#define AG_CLUSTER_KEY_MAX      64
+#define AG_CLUSTER_ADDR_MAX     107
+#define AG_CLUSTER_PREFIX_MAX   64
+#define AG_CLUSTER_PASSWORD_MAX 512
+#define AG_CLUSTER_READ_COUNT   512
+#define AG_CLUSTER_RETRY_MIN    0.1
+#define AG_CLUSTER_RETRY_MAX    2.0
+/* XREAD BLOCK's wait (ms): a lost connection is noticed that late at
+ * worst */
+#define AG_CLUSTER_BLOCK_MS     1000
+/* seconds after its block an XREAD may take before Redis counts as
+ * gone */
+#define AG_CLUSTER_STALL        2.0
+/* records sent and not yet taken by Redis that are kept in memory (and
+ * in the outbox file) */
+#define AG_CLUSTER_OUTBOX_MAX   (1 << 20)
+/* seconds between writes of cluster.state (the last id applied) */
+#define AG_CLUSTER_SAVE_EVERY   1.0
+/* refused records are logged at most once per this many seconds */
+#define AG_CLUSTER_LOG_EVERY    10.0
+
 /* Revocations held (each record is one token, jti or subject) and the
  * longest value one may name (a whole token). */
 #define AG_REVOKE_MAX           (1 << 20)

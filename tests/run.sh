@@ -18,7 +18,7 @@ mkdir -p "$logs"
 . tests/suites.sh
 echo "agauthd test suites"
 suite checks runner 8 tests/runner/run.sh
-suite criterion unit 242 build/unit --jobs 2
+suite criterion unit 248 build/unit --jobs 2
 again criterion unit-asan-ubsan "under ASan+UBSan" build/san/unit --jobs 2
 fuzzreplay 11
 program cache-torture build/cache_torture 3 3
@@ -31,11 +31,11 @@ program fault-conns build/fault_conns build/agauthd 10000 1
 program fault-loris build/fault_loris build/agauthd 300 3
 AGJWT=build/san/agjwt suite node differential 17 \
 	node --test --test-reporter=tap tests/diff/*.test.js
-AGAUTHD=build/san/agauthd suite node integration 202 \
+AGAUTHD=build/san/agauthd suite node integration 216 \
 	node --test --test-reporter=tap tests/integration/*.test.js
 AGAUTHD=build/san/agauthd suite node node-engine 58 \
 	node --test --test-reporter=tap tests/node/*.test.js
-AGAUTHD=build/san/agauthd suite node socketcluster 10 \
+AGAUTHD=build/san/agauthd suite node socketcluster 12 \
 	node --test --test-reporter=tap tests/sc/*.test.js
 # The npm package under the other Node releases it supports (tests/nodes:
 # Debian 12's 18, and 22), beside the system's node above.
@@ -56,7 +56,7 @@ for v in 18 22; do
 done
 # the metrics op's text through promtool (Debian's prometheus)
 AGAUTHD=build/san/agauthd suite checks metrics 7 tests/metrics/run.sh
-suite checks systemd 5 tests/systemd/run.sh
+suite checks systemd 6 tests/systemd/run.sh
 suite checks install 16 tests/install/run.sh
 # the Dockerfile's steps in a Debian 12 root (mmdebstrap, cached in
 # build/container: about 3 minutes and 150 MB the first time, 40 s after),

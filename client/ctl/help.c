@@ -210,7 +210,8 @@ static const char help_keygen[] =
 "\n"
 "Writes a new key to FILE (mode 0600; an existing FILE only with --force).\n"
 "TYPE: hs256 hs384 hs512 (HMAC secrets), rsa2048 rsa3072 rsa4096,\n"
-"p256 p384 p521 (EC).  agauthctl holds no crypto: it runs\n"
+"p256 p384 p521 (EC), cluster (the fleet key of [cluster]).  agauthctl\n"
+"holds no crypto: it runs\n"
 "`agauthd keygen TYPE FILE`, found through $AGAUTHD_BIN, else beside\n"
 "agauthctl, else in ../sbin from agauthctl's directory, else on the PATH.\n";
 

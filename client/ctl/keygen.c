@@ -20,7 +20,7 @@
 
 static const char *const keygen_types[] = {
 	"hs256", "hs384", "hs512", "rsa2048", "rsa3072", "rsa4096",
-	"p256", "p384", "p521", NULL,
+	"p256", "p384", "p521", "cluster", NULL,
 };
 
 static int keygen_known(const char *type)
@@ -124,7 +124,7 @@ int cmd_keygen(struct ctl *c)
 	if (!keygen_known(c->keytype))
 		return out_usage(c->who, "unknown key type '%s' (hs256, hs384, "
 				 "hs512, rsa2048, rsa3072, rsa4096, p256, "
-				 "p384, p521)", c->keytype);
+				 "p384, p521, cluster)", c->keytype);
 	keygen_bin(bin, sizeof bin);
 	argv[n++] = bin;
 	argv[n++] = "keygen";

@@ -11,9 +11,9 @@
 
 int cmd_revoke(struct ctl *c)
 {
+	struct agauth_revoked r;
 	struct agauth_error e;
 	struct buf b;
-	uint64_t purged = 0;
 	char *value = NULL;
 	agauth_t *a = NULL;
 	int rc;
@@ -32,20 +32,37 @@ int cmd_revoke(struct ctl *c)
 	a = cmd_open(c, &rc);
 	if (a == NULL)
 		goto out;
-	if (agauth_revoke(a, c->rkind, value, &purged, &e) != AGAUTH_OK) {
+	if (agauth_revoke_report(a, c->rkind, value, &r, &e) != AGAUTH_OK) {
 		rc = out_error(c->json, &e);
 		if (strcmp(e.code, "AG_E_STATE") == 0)
 			fprintf(stderr, "%s: the revocation is in force all "
 				"the same, until agauthd restarts (a later "
 				"revoke that is saved saves it too)\n", c->who);
-	} else if (!c->json) {
+		goto out;
+	}
+	/* in force either way; a revocation that withdrew nothing live is
+	 * most often aimed wrong, and the one running it should know */
+	if (!r.live)
+		fprintf(stderr, "%s: warning: no live token agauthd knows of "
+			"matched (%s); the revocation is in force for any that "
+			"appear: check the value%s\n", c->who,
+			strcmp(c->rkind, "token") == 0 ?
+			"the token is expired or not a token" :
+			"its cache held none", strcmp(c->rkind, "sub") == 0 ?
+			", and that the subject is in a claim [revocation] "
+			"subject_claims lists (default: sub username)" : "");
+	if (!c->json) {
 		printf("revoked: %llu cache entries purged\n",
-		       (unsigned long long)purged);
+		       (unsigned long long)r.purged);
 		rc = OUT_OK;
 	} else {
 		out_ok(&b);
 		out_key(&b, "purged");
-		buf_printf(&b, "%llu", (unsigned long long)purged);
+		buf_printf(&b, "%llu", (unsigned long long)r.purged);
+		out_key(&b, "live");
+		buf_puts(&b, r.live ? "true" : "false");
+		out_key(&b, "at");
+		render_num(&b, r.at);
 		rc = out_close(&b);
 	}
 out:
@@ -69,6 +86,8 @@ static void cmd_event(const struct ctl *c, const struct agauth_event *ev)
 		render_str(&b, ev->value, ev->value_len);
 		out_key(&b, "at");
 		render_num(&b, ev->at);
+		if (*agauth_event_origin(ev) != '\0')
+			out_key_str(&b, "origin", agauth_event_origin(ev));
 		out_close(&b);
 		return;
 	}
@@ -78,7 +97,11 @@ static void cmd_event(const struct ctl *c, const struct agauth_event *ev)
 
 		putchar(ch < 0x20 || ch == 0x7f ? '?' : ch);
 	}
-	printf(" %.3f\n", ev->at);
+	printf(" %.3f", ev->at);
+	/* the host it was made on, in a fleet ([A-Za-z0-9._-] only) */
+	if (*agauth_event_origin(ev) != '\0')
+		printf(" %s", agauth_event_origin(ev));
+	putchar('\n');
 }
 
 int cmd_watch(struct ctl *c)

@@ -49,6 +49,18 @@ static const struct show_counter {
 	{ "cache_bytes", SHOW_BYTES, "the cache's size" },
 	{ "revocations", SHOW_COUNT, "revocations in force" },
 	{ "watchers", SHOW_COUNT, "connections watching revocations now" },
+	{ "cluster_connected", SHOW_COUNT, "in a fleet: whether Redis is "
+	  "reached now" },
+	{ "cluster_last_id", SHOW_COUNT, "in a fleet: the last stream id "
+	  "applied here" },
+	{ "cluster_outbox", SHOW_COUNT, "in a fleet: revocations made here "
+	  "that Redis has not taken yet" },
+	{ "cluster_applied", SHOW_COUNT, "in a fleet: records from other "
+	  "hosts applied" },
+	{ "cluster_refused", SHOW_COUNT, "in a fleet: records refused (bad "
+	  "MAC, another fleet, malformed)" },
+	{ "cluster_lag_ms", SHOW_COUNT, "in a fleet: how far behind the "
+	  "stream the last record applied was, in ms" },
 };
 
 static const struct show_counter *show_counter(const char *name)
@@ -118,9 +130,10 @@ static const struct {
 } show_cols[] = {
 	{ "name", "NAME", 0 }, { "kid", "KID", 0 }, { "alg", "ALG", 0 },
 	{ "state", "STATE", 0 }, { "created", "CREATED", 1 },
-	{ "retire", "RETIRES", 1 },
+	{ "retire", "RETIRES", 1 }, { "fingerprint", "FINGERPRINT", 0 },
 };
 #define SHOW_NCOLS (sizeof show_cols / sizeof *show_cols)
+/* a kid, or a fingerprint ("HMAC-SHA256:" and 43 characters) */
 #define SHOW_CELL (AG_KID_MAX + 1)
 
 int show_keys(const char *json)

@@ -175,16 +175,17 @@ enum agauth_status agauth_reload(agauth_t *a, uint64_t *generation,
 	return st;
 }
 
-enum agauth_status agauth_revoke(agauth_t *a, const char *kind,
-				 const char *value, uint64_t *purged,
-				 struct agauth_error *err)
+enum agauth_status agauth_revoke_report(agauth_t *a, const char *kind,
+					const char *value,
+					struct agauth_revoked *out,
+					struct agauth_error *err)
 {
 	struct call_req rq = { .op = CALL_OP_REVOKE };
 	struct call_done d;
 	enum agauth_status st;
 
-	if (purged != NULL)
-		*purged = 0;
+	if (out != NULL)
+		memset(out, 0, sizeof *out);
 	if (kind != NULL && strcmp(kind, "token") == 0)
 		rq.token = value;
 	else if (kind != NULL && strcmp(kind, "jti") == 0)
@@ -201,8 +202,23 @@ enum agauth_status agauth_revoke(agauth_t *a, const char *kind,
 		return AGAUTH_USAGE;
 	}
 	st = call_run(a, &rq, &d, err);
-	if (purged != NULL)
-		*purged = d.purged;
+	if (out != NULL && st == AGAUTH_OK) {
+		out->purged = d.purged;
+		out->live = d.live;
+		out->at = d.at;
+	}
 	call_done_free(&d);
+	return st;
+}
+
+enum agauth_status agauth_revoke(agauth_t *a, const char *kind,
+				 const char *value, uint64_t *purged,
+				 struct agauth_error *err)
+{
+	struct agauth_revoked r;
+	enum agauth_status st = agauth_revoke_report(a, kind, value, &r, err);
+
+	if (purged != NULL)
+		*purged = r.purged;
 	return st;
 }

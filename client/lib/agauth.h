@@ -261,6 +261,27 @@ enum agauth_status agauth_revoke(agauth_t *a, const char *kind,
 				 const char *value, uint64_t *purged,
 				 struct agauth_error *err);
 
+/* What a revocation matched. */
+struct agauth_revoked {
+	uint64_t purged;     /* cache entries it removed */
+	int live;            /* 1: agauthd knew of a live token it withdraws
+				(one its cache held, or, kind "token", the
+				token itself, not expired); 0: it matched no
+				live token agauthd knows of - most often a
+				misspelled subject, or one kept in a claim
+				that [revocation] subject_claims does not
+				list.  In force all the same. */
+	double at;           /* when it was put in force, seconds since the
+				epoch (0 from an agauthd that does not say) */
+};
+
+/* agauth_revoke, telling what it matched in *out (if not NULL; zeroed
+ * unless AGAUTH_OK). */
+enum agauth_status agauth_revoke_report(agauth_t *a, const char *kind,
+					const char *value,
+					struct agauth_revoked *out,
+					struct agauth_error *err);
+
 /*
  * Revocation events.  agauth_watch turns the handle into a watcher
  * (blocking; needs the verify right): from then on its connection
@@ -291,6 +312,10 @@ struct agauth_event {
 	size_t value_len;
 	double at;           /* when it was revoked, seconds since the epoch */
 };
+
+/* The host of the fleet a revocation was made on ([cluster] name of
+ * agauthd.conf), or "" from an agauthd outside a fleet. */
+const char *agauth_event_origin(const struct agauth_event *ev);
 
 enum agauth_status agauth_watch(agauth_t *a, struct agauth_error *err);
 enum agauth_status agauth_watch_next(agauth_t *a, struct agauth_event *ev,

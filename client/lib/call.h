@@ -56,6 +56,8 @@ struct call_done {
 	uint64_t generation;     /* reload, rotate */
 	uint64_t instance;       /* cache */
 	uint64_t purged;         /* revoke */
+	int live;                /* revoke: a live token was known */
+	double at;               /* revoke */
 };
 
 /* Connects and says hello unless the handle has a usable connection. */

@@ -248,8 +248,16 @@ static int reply_cache(const msgpack_object *root, struct call_done *d)
 
 static int reply_revoke(const msgpack_object *root, struct call_done *d)
 {
+	const msgpack_object *live = proto_get(root, "live");
+	const msgpack_object *at = proto_get(root, "at");
+
 	if (proto_uint(root, "purged", &d->purged) != 0)
 		return reply_bad(d, "revoke reply without a purged count");
+	/* an agauthd older than the report says nothing: no warning */
+	d->live = live == NULL || live->type != MSGPACK_OBJECT_BOOLEAN ||
+		  live->via.boolean;
+	if (at != NULL && at->type == MSGPACK_OBJECT_FLOAT64)
+		d->at = at->via.f64;
 	return 0;
 }
 
@@ -363,8 +371,8 @@ int reply_event(const msgpack_object *root, int ok, struct agauth_event *ev,
 		struct agauth_error *err)
 {
 	static const char *const kinds[] = { "token", "jti", "subject" };
-	const char *v;
-	size_t n, i;
+	const char *v, *o = "";
+	size_t n, i, on = 0;
 
 	memset(ev, 0, sizeof *ev);
 	/* agauthd dropped the watch (its events went unread): the events
@@ -380,9 +388,19 @@ int reply_event(const msgpack_object *root, int ok, struct agauth_event *ev,
 			break;
 	if (i == sizeof kinds / sizeof *kinds)
 		goto bad;
-	ev->value = reply_dup(v, n);
+	/* the origin (a fleet's host) after the value's NUL, where the
+	 * struct, whose size is part of the ABI, has no field for it
+	 * (agauth_event_origin) */
+	if (proto_str(root, "origin", &o, &on) == -2 ||
+	    memchr(o, '\0', on) != NULL)
+		goto bad;
+	ev->value = malloc(n + on + 2);
 	if (ev->value == NULL)
 		return status_set(err, AGAUTH_REFUSED, AG_E_NOMEM, NULL);
+	memcpy(ev->value, v, n);
+	ev->value[n] = '\0';
+	memcpy(ev->value + n + 1, o, on);
+	ev->value[n + 1 + on] = '\0';
 	ev->value_len = n;
 	strcpy(ev->kind, kinds[i]);
 	return 0;

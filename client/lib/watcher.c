@@ -82,6 +82,11 @@ out:
 	return e.status;
 }
 
+const char *agauth_event_origin(const struct agauth_event *ev)
+{
+	return ev->value != NULL ? ev->value + ev->value_len + 1 : "";
+}
+
 void agauth_event_free(struct agauth_event *ev)
 {
 	if (ev == NULL)

@@ -68,6 +68,11 @@ export type RevokeWhat = { sub: string } | { jti: string } | { token: string };
 export interface RevokeResult {
 	/** cache entries the revocation removed */
 	purged: number;
+	/** false: it matched no live token agauthd knows of (its cache held
+	 * none; for a token, it is expired or not a token) - most often a
+	 * misspelled subject, or a subject in a claim that `[revocation]
+	 * subject_claims` does not list.  In force all the same. */
+	live: boolean;
 	/** when agauthd put it in force */
 	at: Date;
 }
@@ -76,6 +81,9 @@ export interface RevokeEvent {
 	kind: 'token' | 'jti' | 'subject';
 	value: string;
 	at: Date;
+	/** the host of the fleet it was made on ([cluster] name); absent
+	 * outside a fleet */
+	origin?: string;
 }
 
 /** agauthd's `stats` reply: uptime, connections, requests, signs,

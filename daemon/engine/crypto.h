@@ -89,6 +89,15 @@ int crypto_generate(enum alg_keytype type, unsigned rsa_bits,
 		    enum alg_curve curve, uint8_t *out, size_t cap,
 		    size_t *len, uint8_t *scratch);
 
+/* What tells keys apart without giving them away, the same on every
+ * host that holds the key: SHA-256 of the public key (DER SPKI, as
+ * `openssl pkey -pubout -outform DER | sha256sum`) of an RSA or EC key;
+ * for a secret, HMAC-SHA-256 under it of "agauthd key fingerprint v1".
+ * 0, or -1. */
+#define CRYPTO_FINGERPRINT_LEN 32
+int crypto_fingerprint(const struct crypto_key *k,
+		       uint8_t out[CRYPTO_FINGERPRINT_LEN]);
+
 /* The public half of an RSA or EC key as PEM text (SPKI) into
  * out[0..cap), NUL-terminated, *len without the NUL.  0, or -1. */
 int crypto_public_pem(const struct crypto_key *k, char *out, size_t cap,

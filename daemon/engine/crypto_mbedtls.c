@@ -333,6 +333,33 @@ int crypto_same(const struct crypto_key *a, const struct crypto_key *b)
 		      (size_t)na) == 0;
 }
 
+static size_t cm_hash(unsigned bits, const uint8_t *in, size_t n,
+		      uint8_t *out);
+
+int crypto_fingerprint(const struct crypto_key *k,
+		       uint8_t out[CRYPTO_FINGERPRINT_LEN])
+{
+	static const char label[] = "agauthd key fingerprint v1";
+	unsigned char der[AG_KEY_MAX];
+	uint8_t mac[CRYPTO_MAC_MAX];
+	int n;
+
+	/* a secret's own digest would be a guessing oracle for short
+	 * secrets: a MAC under it of a fixed text reveals nothing of it */
+	if (k->secret) {
+		crypto_hmac(k, 256, (const uint8_t *)label, sizeof label - 1,
+			    mac);
+		memcpy(out, mac, CRYPTO_FINGERPRINT_LEN);
+		mbedtls_platform_zeroize(mac, sizeof mac);
+		return 0;
+	}
+	n = cm_pub_der(k, der, sizeof der);
+	if (n <= 0)
+		return -1;
+	cm_hash(256, der + sizeof der - n, (size_t)n, out);
+	return 0;
+}
+
 int crypto_public_pem(const struct crypto_key *k, char *out, size_t cap,
 		      size_t *len)
 {

@@ -72,8 +72,7 @@ int jws_sign(const struct key *k, const struct alg *a, const uint8_t *in,
 	return 0;
 }
 
-/* Constant-time comparison of equal-length strings. */
-static int jws_ct_eq(const char *a, const char *b, size_t n)
+int jws_ct_eq(const char *a, const char *b, size_t n)
 {
 	unsigned char d = 0;
 	size_t i;

@@ -33,4 +33,8 @@ int jws_verify(const struct key *k, const struct alg *a,
 	       const uint8_t *in, size_t n, const char *sig, size_t siglen,
 	       struct ag_error *e);
 
+/* 1 if a[0..n) equals b[0..n), in a time that does not say where they
+ * differ (MACs: the HS signatures here, the fleet's records). */
+int jws_ct_eq(const char *a, const char *b, size_t n);
+
 #endif

@@ -1,9 +1,11 @@
 /* key.c - key material: what it is, and why it is refused. */
 #include "daemon/engine/key.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "shared/b64url.h"
 #include "shared/limits.h"
 
 int key_rng(void *ctx, unsigned char *out, size_t n)
@@ -16,6 +18,23 @@ size_t key_hmac(const struct key *k, unsigned bits, const uint8_t *in,
 		size_t n, uint8_t *mac)
 {
 	return crypto_hmac(k->ck, bits, in, n, mac);
+}
+
+void key_fingerprint(const struct key *k, char out[KEY_FINGERPRINT_MAX])
+{
+	uint8_t fp[CRYPTO_FINGERPRINT_LEN];
+	size_t n;
+
+	_Static_assert(sizeof "HMAC-SHA256:" +
+		       B64URL_ENC_LEN(CRYPTO_FINGERPRINT_LEN) <=
+		       KEY_FINGERPRINT_MAX, "a fingerprint's text fits");
+	out[0] = '\0';
+	if (crypto_fingerprint(k->ck, fp) != 0)
+		return;
+	n = (size_t)snprintf(out, KEY_FINGERPRINT_MAX, "%s",
+			     k->type == ALG_KEY_SECRET ? "HMAC-SHA256:" :
+			     "SHA256:");
+	out[n + b64url_encode(out + n, fp, sizeof fp)] = '\0';
 }
 
 /* Material with a PEM boundary anywhere in it is key material, never an

@@ -48,6 +48,12 @@ int key_same(const struct key *a, const struct key *b);
 size_t key_hmac(const struct key *k, unsigned bits, const uint8_t *in,
 		size_t n, uint8_t *mac);
 
+/* The key's fingerprint as text into out (KEY_FINGERPRINT_MAX bytes):
+ * "SHA256:" and the base64url of crypto_fingerprint for an RSA or EC key,
+ * "HMAC-SHA256:" and likewise for a secret.  "" if it cannot be made. */
+#define KEY_FINGERPRINT_MAX 64
+void key_fingerprint(const struct key *k, char out[KEY_FINGERPRINT_MAX]);
+
 /* n random bytes (crypto_random), in the shape of an mbedTLS f_rng: 0,
  * or -1 if the system CSPRNG failed.  Safe from any thread. */
 int key_rng(void *ctx, unsigned char *out, size_t n);

@@ -30,6 +30,9 @@ static const struct {
 	{ "p256", ALG_KEY_EC, 0, ALG_P256, 0 },
 	{ "p384", ALG_KEY_EC, 0, ALG_P384, 0 },
 	{ "p521", ALG_KEY_EC, 0, ALG_P521, 0 },
+	/* the fleet key ([cluster] key, daemon/cluster.h): a secret no
+	 * algorithm signs with, written as the HMAC secrets are */
+	{ "cluster", ALG_KEY_SECRET, 0, ALG_CURVE_NONE, 32 },
 };
 #define KEYGEN_NTYPES (sizeof keygen_types / sizeof *keygen_types)
 
@@ -93,7 +96,7 @@ int keygen_write(const char *type, const char *path, int force,
 	if (t < 0)
 		return ag_fail(e, AG_E_CONFIG, "unknown key type '%s' (hs256, "
 			       "hs384, hs512, rsa2048, rsa3072, rsa4096, p256, "
-			       "p384, p521)", type);
+			       "p384, p521, cluster)", type);
 	/* the file's text, then scratch for the raw secret or the DER: new
 	 * key material stays in locked memory until it is on disk */
 	text = secmem_alloc(2 * AG_KEY_MAX);

@@ -9,7 +9,8 @@
 
 #include "shared/agerr.h"
 
-/* Types: hs256 hs384 hs512 rsa2048 rsa3072 rsa4096 p256 p384 p521. */
+/* Types: hs256 hs384 hs512 rsa2048 rsa3072 rsa4096 p256 p384 p521, and
+ * cluster (the fleet key). */
 int keygen_valid_type(const char *type);
 /* The type rotate generates for an algorithm ("ES384" -> "p384"). */
 const char *keygen_type_for_alg(const char *alg);

@@ -27,6 +27,33 @@ static void fc_str(const char *s, size_t cap, int nonempty)
 		abort();
 }
 
+/* A word as CK_TEXT keeps it: printable ASCII, no spaces, bounded. */
+static void fc_word(const char *s, size_t cap)
+{
+	fc_str(s, cap, 0);
+	for (; *s != '\0'; s++)
+		if (*s <= ' ' || *s > '~')
+			abort();
+}
+
+/* A list of claim names as config_names keeps it: 1 to
+ * AG_SUBJECT_CLAIMS_MAX names, each separated by one space. */
+static void fc_names(const char *s, size_t cap)
+{
+	size_t n;
+	int count = 0;
+
+	fc_str(s, cap, 1);
+	for (; *s != '\0'; s += n + (s[n] == ' ')) {
+		n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "abcdefghijklmnopqrstuvwxyz0123456789_.-");
+		if (n == 0 || n > AG_KID_MAX || (s[n] != ' ' && s[n] != '\0') ||
+		    (s[n] == ' ' && s[n + 1] == '\0') ||
+		    ++count > AG_SUBJECT_CLAIMS_MAX)
+			abort();
+	}
+}
+
 /* An access list within bounds, that allows whom it lists and, unless
  * it allows anyone, no one else ((uid_t)-1 and (gid_t)-1 name no one). */
 static void fc_acl(const struct acl *a)
@@ -86,10 +113,15 @@ static void fc_check(const struct config *c)
 	fc_range(c->cache_slot, AG_CACHE_SLOT_MIN, AG_CACHE_SLOT_MAX);
 	if (c->cache_slot % 64 != 0)
 		abort();
-	fc_str(c->revoke_claim, sizeof c->revoke_claim, 1);
-	if (strspn(c->revoke_claim, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		   "abcdefghijklmnopqrstuvwxyz0123456789_.-") !=
-	    strlen(c->revoke_claim))
+	fc_names(c->revoke_subject, sizeof c->revoke_subject);
+	/* [cluster]: bounded words of printable ASCII, and a key whenever
+	 * there is a Redis */
+	fc_word(c->cluster_redis, sizeof c->cluster_redis);
+	fc_word(c->cluster_name, sizeof c->cluster_name);
+	fc_word(c->cluster_user, sizeof c->cluster_user);
+	fc_word(c->cluster_prefix, sizeof c->cluster_prefix);
+	if (c->cluster_prefix[0] == '\0' ||
+	    (c->cluster_redis[0] != '\0' && c->cluster_key[0] == '\0'))
 		abort();
 	if (c->revoke_horizon != 0 &&
 	    !(c->revoke_horizon >= 1 && c->revoke_horizon <= FC_YEARS10))

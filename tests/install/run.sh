@@ -52,6 +52,7 @@ file_list() {
 644 $prefix/lib/sysusers.d/agauthd.conf
 644 $prefix/lib/tmpfiles.d/agauthd.conf
 755 $prefix/sbin/agauthd
+644 $prefix/share/doc/agauthd/agauthd-cluster.conf
 644 $prefix/share/doc/agauthd/agauthd.conf.example
 644 $prefix/share/doc/agauthd/keyring.conf.example
 644 $prefix/share/man/man1/agauthctl.1

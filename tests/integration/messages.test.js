@@ -194,18 +194,21 @@ test('keys and stats for a person by default, JSON with --json; help stats says 
 	t.after(() => d.cleanup());
 	const sock = ['--socket', env.sock];
 
-	let r = ctl([...sock, 'keys']);
-	assert.strictEqual(r.stderr, '');
-	assert.strictEqual(r.stdout,
-			   'NAME  KID  ALG    STATE    CREATED               RETIRES\n' +
-			   'hs1   hs1  HS256  primary  2026-01-01T00:00:00Z  never\n' +
-			   'old   -    HS256  verify   never                 2030-01-01T00:00:00Z\n' +
-			   '2 keys\n');
-	r = ctl([...sock, '--json', 'keys']);
+	let r = ctl([...sock, '--json', 'keys']);
 	const keys = JSON.parse(r.stdout);
 	assert.strictEqual(keys.ok, true);
 	assert.deepStrictEqual(keys.keys.map((k) => [k.name, k.kid, k.created, k.retire]),
 			       [['hs1', 'hs1', 1767225600, 0], ['old', '', 0, 1893456000]]);
+	/* (fingerprint.test.js checks the fingerprints themselves) */
+	const fp = keys.keys.map((k) => k.fingerprint);
+	assert.ok(fp.every((f) => /^HMAC-SHA256:[\w-]{43}$/.test(f)), fp.join(' '));
+	r = ctl([...sock, 'keys']);
+	assert.strictEqual(r.stderr, '');
+	assert.strictEqual(r.stdout,
+			   'NAME  KID  ALG    STATE    CREATED               RETIRES               FINGERPRINT\n' +
+			   `hs1   hs1  HS256  primary  2026-01-01T00:00:00Z  never                 ${fp[0]}\n` +
+			   `old   -    HS256  verify   never                 2030-01-01T00:00:00Z  ${fp[1]}\n` +
+			   '2 keys\n');
 
 	r = ctl([...sock, 'stats']);
 	assert.strictEqual(r.stderr, '');

@@ -147,7 +147,11 @@ test('key selection: unknown kid, verify-only, retired and past-retire keys', { 
 			       [['cur', 'primary'], ['old', 'verify'], ['gone', 'retired'], ['dead', 'retired']]);
 	assert.strictEqual(ks[2].retire, past);
 	for (const k of ks)
-		assert.deepStrictEqual(Object.keys(k).sort(), ['alg', 'created', 'kid', 'name', 'retire', 'state'],
+		assert.deepStrictEqual(Object.keys(k).sort(), ['alg', 'created', 'fingerprint', 'kid', 'name', 'retire', 'state'],
 				       'keys must never carry key material');
+	/* a fingerprint (tests/integration/fingerprint.test.js) tells keys
+	 * apart and gives none of them away */
+	for (const k of ks)
+		assert.match(k.fingerprint, /^(HMAC-SHA256|SHA256):[A-Za-z0-9_-]{43}$/);
 	await d.stop();
 });

@@ -9,6 +9,8 @@
  */
 const test = require('node:test');
 const assert = require('node:assert');
+const fs = require('node:fs');
+const path = require('node:path');
 
 const sc = require('./sc');
 
@@ -84,11 +86,10 @@ test('a revoked subject\'s live sockets are deauthenticated through the watch st
 	assert.strictEqual(p.bob.cl.socket.authState, 'authenticated');
 	assert.strictEqual(p.bob.cl.events.deauthenticate.count, 0, 'bob told to deauthenticate');
 
-	/* alice logs in again once the revocation's second is over: the
-	 * revocation does not cover her new token (agauthd signs no token
-	 * dated later than it is issued, so only a token issued after the
-	 * revocation's second gets past it) */
-	await h.waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(r.at), { timeout: sc.WAIT, what: 'the next second' });
+	/* alice logs in again at once ("log out everywhere, keep this
+	 * device"): the revocation does not cover her new token, even in its
+	 * own second (agauthd holds a sign that second would cover until it
+	 * is over) */
 	tokens.aliceLater = await sign({ sub: 'alice', tab: 3 });
 	await pair('aliceLater');
 
@@ -100,6 +101,7 @@ test('a revoked subject\'s live sockets are deauthenticated through the watch st
 	/* revoke() through the engine: bob's one token, by the token */
 	const rb = await srv.engine.revoke({ token: tokens.bob });
 	assert.strictEqual(rb.purged, 1, 'the daemon cached the token when it signed it');
+	assert.strictEqual(rb.live, true, 'a live token matched');
 	assert.ok(rb.at instanceof Date, `revoke() at: ${rb.at}`);
 	await p.bob.cl.events.deauthenticate.next();
 	assert.strictEqual(p.bob.conn.socket.authState, 'unauthenticated');
@@ -107,4 +109,95 @@ test('a revoked subject\'s live sockets are deauthenticated through the watch st
 	assert.deepStrictEqual({ kind: seen[1].kind, value: seen[1].value }, { kind: 'token', value: tokens.bob });
 	assert.strictEqual(p.aliceLater.conn.socket.authState, 'authenticated');
 	assert.strictEqual(p.aliceLater.cl.events.deauthenticate.count, 0);
+});
+
+/* README.md's watch snippet, run as it is written there: { watcher,
+ * recheck } for agServer. */
+function readmeWatch(agServer) {
+	const readme = fs.readFileSync(path.join(h.ROOT, 'README.md'), 'utf8');
+	const m = /```js\n(const authEngine = agServer\.auth;\n[^]*?)```/.exec(readme);
+	assert.ok(m, 'README.md has the watch snippet');
+	/* eslint-disable-next-line no-new-func */
+	return new Function('agServer', `${m[1]}\nreturn { watcher, recheck };`)(agServer);
+}
+
+test('README\'s watch snippet: a revoke made while the watch was down logs out on rewatch; agauthd away logs out nobody', { timeout: sc.TEST_TIMEOUT }, async (t) => {
+	const { d, env, admin } = await sc.daemon(t);
+	const srv = await sc.server(t, { socketPath: env.sock });
+	const { watcher, recheck } = readmeWatch(srv.agServer);
+	const rewatch = new Promise((resolve) => watcher.on('rewatch', resolve));
+	await h.waitFor(async () => (await sc.stats(admin)).watchers >= 1, { timeout: sc.WAIT, what: 'the snippet watching' });
+
+	const sign = async (payload) => h.ok(await admin.call('sign', { payload: JSON.stringify(payload), opts: '{"expiresIn":3600}' })).token;
+	const alice = await sc.pair(t, srv, { token: await sign({ username: 'alice' }) });
+	const bob = await sc.pair(t, srv, { token: await sign({ username: 'bob' }) });
+	sc.assertStatus(alice.cl.status, { authenticated: true });
+	await d.stop();
+
+	/* agauthd away: a check answers AgauthError for every socket, and
+	 * logs none of them out */
+	await recheck();
+	assert.strictEqual(alice.conn.socket.authState, 'authenticated', 'deauthenticated because agauthd was away');
+	assert.strictEqual(bob.conn.socket.authState, 'authenticated');
+
+	/* the next daemon starts on a path of its own, so that the watch
+	 * cannot come back before alice is revoked there; then its socket is
+	 * renamed into place */
+	const next = `${env.sock}.next`;
+	const conf = `${env.conf}.next`;
+	fs.writeFileSync(conf, fs.readFileSync(env.conf, 'utf8').replace(`path = ${env.sock}\n`, `path = ${next}\n`));
+	const d2 = await h.Daemon.start({ ...env, conf, sock: next });
+	sc.defer(t, () => d2.stop());
+	const admin2 = await d2.client();
+	h.ok(await admin2.call('revoke', { sub: 'alice' }), 'revoke while the watch is down');
+	fs.renameSync(next, env.sock);
+
+	await h.within(rewatch, sc.WAIT * 2, 'the rewatch');
+	await alice.cl.events.deauthenticate.next();
+	assert.strictEqual(alice.conn.socket.authState, 'unauthenticated');
+	assert.strictEqual(bob.conn.socket.authState, 'authenticated', 'bob deauthenticated');
+	assert.strictEqual(bob.cl.events.deauthenticate.count, 0);
+});
+
+test('a fleet: a user logged out through host A is deauthenticated on a server attached to host B', { timeout: sc.TEST_TIMEOUT }, async (t) => {
+	const { Redis } = require('../integration/redis');
+	const redis = await Redis.start();
+	sc.defer(t, () => redis.stop());
+	const key = path.join(h.tmpdir('fleet'), 'cluster.key');
+	h.keygen('cluster', key);
+	const envA = h.setup({ conf: { keys: { default_expiry: 86400 }, cluster: { redis: redis.sock, key, name: 'host-a' } } });
+	const material = fs.readFileSync(envA.keys.hs1.file);
+	const envB = h.setup({ keys: [{ name: 'hs1', type: 'hs256', state: 'primary', material }],
+			       conf: { keys: { default_expiry: 86400 }, cluster: { redis: redis.sock, key, name: 'host-b' } } });
+	const ds = [];
+	for (const env of [envA, envB]) {
+		const d = await h.Daemon.start(env);
+		sc.defer(t, () => d.stop());
+		ds.push(d);
+	}
+	const [adminA, adminB] = await Promise.all(ds.map((d) => d.client()));
+	for (const c of [adminA, adminB])
+		await h.waitFor(async () => (await sc.stats(c)).cluster_connected === true, { timeout: sc.WAIT, what: 'in the fleet' });
+
+	/* the server on B checks its sockets as README.md says */
+	const srv = await sc.server(t, { socketPath: envB.sock });
+	const { watcher } = readmeWatch(srv.agServer);
+	const seen = [];
+	watcher.on('revoke', (ev) => seen.push(ev));
+	await h.waitFor(async () => (await sc.stats(adminB)).watchers >= 1, { timeout: sc.WAIT, what: 'the snippet watching B' });
+	const sign = async (c, payload) => h.ok(await c.call('sign', { payload: JSON.stringify(payload), opts: '{"expiresIn":3600}' })).token;
+	const alice = await sc.pair(t, srv, { token: await sign(adminB, { username: 'alice' }) });
+	const bob = await sc.pair(t, srv, { token: await sign(adminA, { username: 'bob' }) });
+	sc.assertStatus(alice.cl.status, { authenticated: true });
+	sc.assertStatus(bob.cl.status, { authenticated: true });
+
+	/* log out everywhere, on A */
+	h.ok(await adminA.call('revoke', { sub: 'alice' }), 'revoke on A');
+	await alice.cl.events.deauthenticate.next();
+	assert.strictEqual(alice.conn.socket.authState, 'unauthenticated');
+	assert.strictEqual(bob.conn.socket.authState, 'authenticated');
+	assert.deepStrictEqual(seen.map((e) => [e.kind, e.value, e.origin]), [['subject', 'alice', 'host-a']]);
+	/* and alice logs back in at once, through B */
+	const again = await sc.pair(t, srv, { token: await sign(adminB, { username: 'alice' }) });
+	sc.assertStatus(again.cl.status, { authenticated: true });
 });

@@ -6,7 +6,8 @@
 #     (verify checks that the binary exists), the man pages of
 #     Documentation= found through MANPATH;
 #   - systemd-analyze security --offline=yes: overall exposure at most
-#     EXPOSURE_MAX;
+#     EXPOSURE_MAX, and at most FLEET_EXPOSURE_MAX with the drop-in for a
+#     fleet whose Redis is on TCP (systemd/agauthd-cluster.conf);
 #   - sysusers and tmpfiles snippets applied to a temporary root;
 #   - every system call agauthd makes under a workload (socket-activated,
 #     notifying, signing on the crypto pool, rotating, reloading, revoking,
@@ -18,6 +19,7 @@ cd "$(dirname "$0")/../.."
 . tests/checks.sh
 
 EXPOSURE_MAX=2.0
+FLEET_EXPOSURE_MAX=3.0
 root=$(pwd)
 work=$(mktemp -d /tmp/agauthd-systemd-XXXXXX)
 pids=()
@@ -66,15 +68,24 @@ invariants() {
 	grep -qx 'SocketGroup=agauthd-clients' "$sock"
 }
 
+# security [UNIT MAX]: the unit's overall exposure, at most MAX
 security() {
-	local out level
+	local unit=${1:-agauthd.service} max=${2:-$EXPOSURE_MAX} out level
 	out=$(cd "$work/units" && systemd-analyze security --offline=yes \
-		--no-pager agauthd.service 2>&1)
+		--no-pager "$unit" 2>&1)
 	echo "$out" | grep '✗'
-	level=$(echo "$out" | sed -n 's/.*Overall exposure level for agauthd.service: \([0-9.]*\).*/\1/p')
+	level=$(echo "$out" | sed -n "s/.*Overall exposure level for $unit: \\([0-9.]*\\).*/\\1/p")
 	[ -n "$level" ] || { echo "$out"; return 1; }
-	echo "# agauthd.service exposure $level (at most $EXPOSURE_MAX)"
-	awk -v l="$level" -v m="$EXPOSURE_MAX" 'BEGIN { exit !(l <= m) }'
+	echo "# $unit exposure $level (at most $max)"
+	awk -v l="$level" -v m="$max" 'BEGIN { exit !(l <= m) }'
+}
+
+# The unit with the fleet's drop-in applied (offline, the drop-in's lines
+# after the unit's, as systemd reads a drop-in), as agauthd-fleet.service.
+fleet_security() {
+	{ cat "$work/units/agauthd.service"; echo; cat systemd/agauthd-cluster.conf; } \
+		>"$work/units/agauthd-fleet.service"
+	security agauthd-fleet.service "$FLEET_EXPOSURE_MAX"
 }
 
 # sysusers makes the user and the clients' group in a temporary root;
@@ -227,6 +238,7 @@ units_copy
 check "systemd-analyze verify agauthd.service agauthd.socket" verify
 check "units keep Type=notify, User=agauthd, the socket's group and mode; no PrivateUsers=, RuntimeDirectory=" invariants
 check "systemd-analyze security: exposure at most $EXPOSURE_MAX" security
+check "with the drop-in for a Redis on TCP: exposure at most $FLEET_EXPOSURE_MAX" fleet_security
 if need systemd-sysusers systemd && need systemd-tmpfiles systemd; then
 	check "sysusers and tmpfiles snippets in a temporary root" sysusers_tmpfiles
 fi

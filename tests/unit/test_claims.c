@@ -93,3 +93,34 @@ Test(claims, options_refused_early)
 	cr_assert_eq(vopts_parse(&o, "{\"nonce\":\"\\u3000\"}", 18, &e), 0);
 	cr_assert_eq(o.early.code, AG_E_VERIFY_OPTION, "ideographic space");
 }
+
+/* The subject of a token with payload `payload` under claims `names`, or
+ * "-" if it has none. */
+static const char *subject(const char *payload, const char *names)
+{
+	static struct buf out;
+	struct ag_error e;
+
+	check(payload, "{}", 0, &e);
+	buf_free(&out);
+	buf_init(&out, 16);
+	return claims_subject(&j, names, &out) == 0 ? buf_cstr(&out) : "-";
+}
+
+Test(claims, subject_is_the_first_claim_present_as_text)
+{
+	cr_assert_str_eq(subject("{\"username\":\"al\"}", "sub username"), "al");
+	cr_assert_str_eq(subject("{\"username\":\"al\",\"sub\":\"c\"}",
+				 "sub username"), "c", "the order of names");
+	cr_assert_str_eq(subject("{\"sub\":{\"a\":1},\"username\":\"al\"}",
+				 "sub username"), "al",
+			 "an object does not hide the next claim");
+	cr_assert_str_eq(subject("{\"sub\":null,\"username\":7}",
+				 "sub username"), "7", "a number's String()");
+	cr_assert_str_eq(subject("{\"sub\":\"0123456789abcdefXX\","
+				 "\"username\":\"al\"}", "sub username"), "al",
+			 "a value no revocation can name is passed over");
+	cr_assert_str_eq(subject("{\"uid\":\"u\"}", "sub username"), "-");
+	cr_assert_str_eq(subject("{\"uid\":\"u\"}", "uid"), "u");
+	cr_assert_str_eq(subject("[1]", "sub"), "-", "not an object");
+}

@@ -67,6 +67,60 @@ Test(config, errors_name_file_and_line)
 	unlink(path);
 }
 
+Test(config, subject_claims)
+{
+	static struct config c;
+	struct ag_error e;
+
+	config_defaults(&c);
+	cr_assert_str_eq(c.revoke_subject, "sub username", "SocketCluster's "
+			 "setAuthToken({username}) with no configuration");
+	cr_assert_eq(load(&c, "[revocation]\nsubject_claims =  uid\temail  "
+			  "sub\n", &e), 0, "%s", e.msg);
+	cr_assert_str_eq(c.revoke_subject, "uid email sub");
+	cr_assert_eq(load(&c, "[revocation]\nclaim = email\n", &e), 0, "%s",
+		     e.msg);
+	cr_assert_str_eq(c.revoke_subject, "email", "the one-claim spelling");
+	cr_assert_eq(load(&c, "[revocation]\nsubject_claims = a b c d e f g h "
+			  "i\n", &e), -1, "more than AG_SUBJECT_CLAIMS_MAX");
+	cr_assert(strstr(e.msg, "subject_claims must be 1 to 8 claim names") !=
+		  NULL, "%s", e.msg);
+	cr_assert_eq(load(&c, "[revocation]\nsubject_claims = sub a/b\n", &e),
+		     -1);
+	cr_assert_eq(load(&c, "[revocation]\nsubject_claims = x"
+			  "12345678901234567890123456789012345678901234567890"
+			  "12345678901234\n", &e), -1, "a name of 65 bytes");
+	unlink(path);
+}
+
+Test(config, cluster)
+{
+	static struct config c;
+	struct ag_error e;
+
+	config_defaults(&c);
+	cr_assert_str_eq(c.cluster_redis, "", "no fleet unless configured");
+	cr_assert_str_eq(c.cluster_prefix, "agauthd:");
+	cr_assert_eq(load(&c, "[cluster]\nredis = 127.0.0.1:6379\nkey = "
+			  "keys/cluster.key\nname = web-1\npassword_file = "
+			  "/etc/p\nuser = agauthd\nprefix = x:\n", &e), 0,
+		     "%s", e.msg);
+	cr_assert_str_eq(c.cluster_redis, "127.0.0.1:6379");
+	cr_assert_str_eq(c.cluster_key, "/tmp/keys/cluster.key",
+			 "relative to the file");
+	cr_assert_str_eq(c.cluster_name, "web-1");
+	cr_assert_str_eq(c.cluster_user, "agauthd");
+	cr_assert_str_eq(c.cluster_prefix, "x:");
+	cr_assert_eq(load(&c, "[cluster]\nredis = /run/redis.sock\n", &e), -1);
+	cr_assert(strstr(e.msg, "[cluster] redis needs key") != NULL, "%s",
+		  e.msg);
+	cr_assert_eq(load(&c, "[cluster]\nkey = k\n", &e), -1);
+	cr_assert(strstr(e.msg, "[cluster] needs redis") != NULL, "%s", e.msg);
+	cr_assert_eq(load(&c, "[cluster]\nname = \x01x\n", &e), -1);
+	cr_assert(strstr(e.msg, "printable") != NULL, "%s", e.msg);
+	unlink(path);
+}
+
 Test(config, access_lists)
 {
 	static struct config c;
@@ -131,7 +185,7 @@ Test(config, a_misspelt_section_is_blamed_with_the_ones_there_are)
 	cr_assert_str_eq(refusal(&c, "[deamon]\nthreads = 2\n", &e),
 			 "unknown section [deamon]; the sections are [daemon], "
 			 "[socket], [keys], [access], [limits], [cache], "
-			 "[revocation]");
+			 "[revocation], [cluster]");
 	cr_assert(strstr(refusal(&c, "threads = 2\n", &e),
 			 "an option before any section; the sections are "
 			 "[daemon],") != NULL, "%s", e.msg);

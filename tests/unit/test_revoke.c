@@ -823,7 +823,7 @@ Test(revoke, apply_persisted)
 
 	mkjwt(a, sizeof a, "{\"jti\":\"a\"}");
 	open_at(state, NOW);
-	cr_assert_eq(revoke_apply(REVOKE_JTI, "a", 1, NOW, &purged, &e),
+	cr_assert_eq(revoke_apply(REVOKE_JTI, "a", 1, NOW, NULL, &purged, &e),
 		     REVOKE_PERSISTED, "%s", e.msg);
 	cr_assert_eq(purged, 0);
 	refused(a);
@@ -841,7 +841,7 @@ Test(revoke, apply_in_force_though_the_log_is_full)
 	mkjwt(a, sizeof a, "{\"jti\":\"a\"}");
 	open_at(state, NOW);
 	limit_file(fsize(), &old);
-	cr_assert_eq(revoke_apply(REVOKE_JTI, "a", 1, NOW, &purged, &e),
+	cr_assert_eq(revoke_apply(REVOKE_JTI, "a", 1, NOW, NULL, &purged, &e),
 		     REVOKE_IN_FORCE_NOT_PERSISTED);
 	unlimit_file(&old);
 	cr_assert_eq(e.code, AG_E_STATE);
@@ -865,12 +865,12 @@ Test(revoke, apply_refused_is_never_in_force)
 
 	mkjwt(a, sizeof a, "{\"jti\":\"a\"}");
 	revoke_close();
-	cr_assert_eq(revoke_apply(REVOKE_JTI, "a", 1, NOW, &purged, &e),
+	cr_assert_eq(revoke_apply(REVOKE_JTI, "a", 1, NOW, NULL, &purged, &e),
 		     REVOKE_REFUSED);
 	cr_assert_eq(purged, 0);
 	cr_assert_str_eq(e.msg, "revocations are not loaded");
 	open_at(state, NOW);
-	cr_assert_eq(revoke_apply(REVOKE_SUBJECT, "", 0, NOW, &purged, &e),
+	cr_assert_eq(revoke_apply(REVOKE_SUBJECT, "", 0, NOW, NULL, &purged, &e),
 		     REVOKE_REFUSED);
 	cr_assert_eq(e.code, AG_E_INPUT_LIMIT);
 	cr_assert_eq(revoke_count(), 0);

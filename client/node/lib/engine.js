@@ -145,7 +145,7 @@ class AuthEngine {
 		});
 	}
 
-	/* revoke({sub} | {jti} | {token}) -> {purged, at} */
+	/* revoke({sub} | {jti} | {token}) -> {purged, live, at} */
 	revoke(what) {
 		const kinds = ['sub', 'jti', 'token'].filter((k) => what && what[k] !== undefined);
 
@@ -155,7 +155,8 @@ class AuthEngine {
 		return this.conn.request('revoke', { [kinds[0]]: what[kinds[0]] }).then((r) => {
 			if (r.ok !== true)
 				throw rebuildError(r);
-			return { purged: r.purged, at: new Date(r.at * 1000) };
+			/* live: an older agauthd does not say (then no warning) */
+			return { purged: r.purged, live: r.live !== false, at: new Date(r.at * 1000) };
 		});
 	}
 

@@ -6,8 +6,10 @@
  * Events:
  *   'watching' ()          the watch is in force (first time, and after
  *                          every re-watch)
- *   'revoke' ({kind, value, at})   kind 'token', 'jti' or 'subject';
- *                          at: a Date
+ *   'revoke' ({kind, value, at, origin})   kind 'token', 'jti' or
+ *                          'subject'; at: a Date; origin: the host of
+ *                          the fleet it was made on (absent outside a
+ *                          fleet)
  *   'disconnect' (err)     the connection was lost, or agauthd dropped
  *                          the watch because its events went unread
  *                          (err.code 'AG_E_REWATCH'): events are missed
@@ -76,7 +78,8 @@ class Watcher extends EventEmitter {
 
 	_event(m) {
 		if (m.ok === true && m.event === 'revoke')
-			this.emit('revoke', { kind: m.kind, value: m.value, at: new Date(m.at * 1000) });
+			this.emit('revoke', { kind: m.kind, value: m.value, at: new Date(m.at * 1000),
+					      ...(typeof m.origin === 'string' ? { origin: m.origin } : {}) });
 		/* agauthd dropped the watch and closes the connection: the
 		 * reconnection watches again and says 'rewatch' */
 		if (m.ok === true && m.event === 'rewatch')
