@@ -380,7 +380,7 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 	}
 });
 
-test('mlock refused (RLIMIT_MEMLOCK 0, not root): one warning, keys still left out of dumps, still serves', { timeout: h.TEST_TIMEOUT, skip: NOT_ROOT }, async () => {
+test('mlock refused (RLIMIT_MEMLOCK 0, not root): one warning each for secmem and the secure heap, keys still left out of dumps, still serves', { timeout: h.TEST_TIMEOUT, skip: NOT_ROOT }, async () => {
 	const secret = crypto.randomBytes(32);
 	const dir = h.tmpdir('hyg');
 	const env = h.setup({ dir, keys: [
@@ -403,6 +403,11 @@ test('mlock refused (RLIMIT_MEMLOCK 0, not root): one warning, keys still left o
 		const warnings = d.stderr.match(/warning: mlock: /g) || [];
 		assert.strictEqual(warnings.length, 1, `one mlock warning:\n${d.stderr}`);
 		assert.match(d.stderr, /key memory may be written to swap \(raise RLIMIT_MEMLOCK: systemd LimitMEMLOCK=\); it is still left out of core dumps/);
+		/* the secure heap the private keys are in (the OpenSSL
+		 * backend): one warning that names the limit, the size it
+		 * needs, and where to set it */
+		const heap = d.stderr.match(/secure heap: cannot lock \d+ KiB for private keys: [^\n]*RLIMIT_MEMLOCK is 0 KiB; agauthd needs (\d+) KiB with 2 crypto threads: set systemd LimitMEMLOCK=, docker run --ulimit memlock=(\d+), or the container runtime's memlock limit under Kubernetes/g) || [];
+		assert.strictEqual(heap.length, 1, `one secure heap warning:\n${d.stderr}`);
 		/* the key's states: in memory left out of dumps (only such
 		 * mappings are read: the sanitizer's shadow is not) */
 		const hits = ms.find(d.pid, ms.hmacStates(secret), { filter: (m) => m.flags.has('dd') });
