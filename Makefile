@@ -79,7 +79,9 @@ ADDON_SRC := $(wildcard $(NODE_PKG)/native/*.c)
 Q        := $(if $(V),,@)
 say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
-# Debian packages the build and the tests need: the build's, then the
+# Debian packages the build and the tests need (libssl-dev: OpenSSL's
+# libcrypto 3, the default crypto backend; libmbedtls-dev: the other,
+# CRYPTO=mbedtls, and the reference the suites check HMAC against): the build's, then the
 # tools the suites run (none of them may be missing: a suite without its
 # tool fails rather than skips): systemd for systemd-analyze, -sysusers
 # and -tmpfiles, groff and man-db for the man pages, python3 for the

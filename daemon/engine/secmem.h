@@ -6,8 +6,9 @@
  * out of core dumps (MADV_DONTDUMP) and wiped in a forked child
  * (MADV_WIPEONFORK).  Every block is zeroed when it is freed.
  *
- * Holds the pre-keyed HMAC states (struct crypto_hmac_states of the backend, daemon/engine/crypto_mbedtls.h), the buffers key files
- * are read and decoded into, and everything mbedTLS allocates: the build
+ * Holds the pre-keyed HMAC states (daemon/engine/crypto_sha2.h), the
+ * buffers key files are read and decoded into, and, in the mbedTLS build
+ * (make CRYPTO=mbedtls), everything mbedTLS allocates: that build
  * links a copy of libmbedcrypto.a whose calloc and free are renamed to
  * secmem_mbedtls_calloc and secmem_mbedtls_free (Debian's mbedTLS is built
  * without MBEDTLS_PLATFORM_MEMORY, so mbedtls_platform_set_calloc_free
