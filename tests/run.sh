@@ -26,7 +26,7 @@ ENGINE_SUITES='@(crypto|crypto_backend|key|keyring|jws|sign|verify|secmem)/*'
 if [ "${1:-}" = --backend ]; then
 	b=build/$2
 	echo "agauthd test suites: the crypto contract on $2 ($b)"
-	suite criterion "unit-$2" 67 "$b/unit" --jobs 2 --filter "$ENGINE_SUITES"
+	suite criterion "unit-$2" 68 "$b/unit" --jobs 2 --filter "$ENGINE_SUITES"
 	again criterion "unit-$2-asan-ubsan" "under ASan+UBSan" "$b/san/unit" \
 		--jobs 2 --filter "$ENGINE_SUITES"
 	fuzzreplay 10 "$b/san" "fuzz-replay-$2"
@@ -39,7 +39,7 @@ fi
 
 echo "agauthd test suites"
 suite checks runner 7 tests/runner/run.sh
-suite criterion unit 232 build/unit --jobs 2
+suite criterion unit 233 build/unit --jobs 2
 again criterion unit-asan-ubsan "under ASan+UBSan" build/san/unit --jobs 2
 fuzzreplay 10
 # the same contract on the mbedTLS backend (make CRYPTO=mbedtls, built in

@@ -10,6 +10,7 @@
 #include "daemon/engine/crypto_openssl.h"
 
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,67 @@ static struct {
 	size_t size;                 /* 0: not readied */
 	int rc;
 } co_heap = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/*
+ * Set while a thread makes what an RSA key keeps from its first private
+ * operation: OpenSSL 3.0 caches Montgomery contexts of the primes (a copy
+ * of p and of q) and the blinding with the key, in memory from its
+ * allocator, not the secure heap.  While it is set, every allocation of
+ * libcrypto's goes to secmem (locked, left out of dumps, zeroed on free);
+ * otherwise to malloc, with no lock.
+ */
+static _Thread_local int co_locked;
+
+static void *co_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return co_locked ? secmem_alloc(n) : malloc(n);
+}
+
+static void co_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (secmem_owns(p))
+		secmem_free(p);   /* zeroes it */
+	else
+		free(p);
+}
+
+static void *co_realloc(void *p, size_t n, const char *file, int line)
+{
+	size_t old;
+	void *q;
+
+	/* a block in secmem stays there, and so does what is grown while
+	 * a key's objects are made */
+	if (p != NULL && secmem_owns(p))
+		return secmem_realloc(p, n);
+	if (p == NULL || !co_locked)
+		return p == NULL ? co_malloc(n, file, line) : realloc(p, n);
+	old = malloc_usable_size(p);
+	q = secmem_alloc(n);
+	if (q != NULL) {
+		memcpy(q, p, old < n ? old : n);
+		explicit_bzero(p, old);
+		free(p);
+	}
+	return q;
+}
+
+/* 1 once libcrypto allocates through co_malloc: without it no private
+ * key loads (co_ready) */
+static int co_mem;
+
+/* libcrypto takes an allocator only before its first allocation, which a
+ * library loaded beside the engine may make before main (Criterion's
+ * libgit2 initialises libssh2, and so OpenSSL, at start): hence a
+ * constructor. */
+__attribute__((constructor)) static void co_mem_init(void)
+{
+	co_mem = CRYPTO_set_mem_functions(co_malloc, co_realloc, co_free);
+}
 
 static size_t co_pow2(size_t n)
 {
@@ -96,8 +158,10 @@ static int co_ready(void)
 	pthread_mutex_unlock(&co_heap.lock);
 	if (rc == -2)
 		rc = crypto_init(AG_SECURE_KEYS, AG_CRYPTO_SLOTS);
-	/* a private key must never be decoded into the ordinary heap */
-	return rc >= 0 && CRYPTO_secure_malloc_initialized() ? 0 : -1;
+	/* a private key must never be decoded into the ordinary heap, nor
+	 * its first operation leave copies there */
+	return rc >= 0 && co_mem && CRYPTO_secure_malloc_initialized() ? 0 :
+	       -1;
 }
 
 size_t crypto_locked_in_use(void)
@@ -406,17 +470,24 @@ static int co_op(const struct crypto_key *ck, const struct alg *a,
 	struct crypto_key *k = (struct crypto_key *)(uintptr_t)ck;
 	struct co_slot *s = co_slot_take(k);
 	EVP_PKEY_CTX *c;
-	int rc = -1;
+	int rc = -1, first;
 
 	if (s != NULL) {
+		/* the first private operation through a slot's context may
+		 * be its key's first: what that keeps goes to secmem */
+		first = s->ctx[co_ctx_index(a, sign)] == NULL && k->rsa && sign;
 		c = co_slot_ctx(k, s, a, sign);
+		co_locked = first;
 		if (c != NULL)
 			rc = co_run(c, sign, hash, hlen, sig, slen);
+		co_locked = 0;
 		co_slot_give(s);
 	} else {
 		c = co_ctx_new(k->pkey, a, sign);
+		co_locked = k->rsa && sign;
 		if (c != NULL)
 			rc = co_run(c, sign, hash, hlen, sig, slen);
+		co_locked = 0;
 		EVP_PKEY_CTX_free(c);
 	}
 	if (rc != 0)

@@ -40,6 +40,11 @@ void *secmem_alloc(size_t n);
  * secmem did not hand out aborts: that is a bug, never a fallback. */
 void secmem_free(void *p);
 
+/* A block of n bytes in the region holding the first bytes of p (a
+ * block of secmem's, which is zeroed and freed); NULL, and p kept, when
+ * the region is full.  NULL p: secmem_alloc. */
+void *secmem_realloc(void *p, size_t n);
+
 /* The allocator the mbedTLS archive is linked against (see above). */
 void *secmem_mbedtls_calloc(size_t n, size_t size);
 void secmem_mbedtls_free(void *p);

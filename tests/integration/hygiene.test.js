@@ -297,6 +297,13 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 		}
 		h.ok(await c.call('verify', { token: esToks[0] }));
 		assert.strictEqual(await cc.cmd(`verify ${esToks[3]}`), 'hit');
+		/* a new RS256 primary, signing from both crypto threads at
+		 * once: each thread's copy of the key (the OpenSSL backend's
+		 * slots) is held to the same rule */
+		const rotRs = h.ok(await c.call('rotate', { alg: 'RS256' }));
+		for (const r of await Promise.all(Array.from({ length: 40 }, (_, j) =>
+			c.call('sign', { payload: JSON.stringify({ sub: 'rs', n: j }) }))))
+			h.ok(r);
 		assert.strictEqual(await cc.cmd(`verify ${toks[30]}`), 'hit');
 
 		const hsForms = ms.forms(secret);
@@ -304,6 +311,9 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 		const dOf = (f) => Buffer.from(crypto.createPrivateKey(pem(f)).export({ format: 'jwk' }).d, 'base64url');
 		const rotFile = path.join(env.dir, 'keys', `${rot.kid}.pem`);
 		const esD = dOf(env.keys.es1.file), rotD = dOf(rotFile);
+		const rsFile = path.join(env.dir, 'keys', `${rotRs.kid}.pem`);
+		const rsJwk = crypto.createPrivateKey(pem(rsFile)).export({ format: 'jwk' });
+		const rsPart = (x) => Buffer.from(rsJwk[x], 'base64url');
 		/* every form of every key, as bytes or as text */
 		const allForms = {
 			...hsForms,
@@ -312,6 +322,11 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 			es1_d_limbs: ms.mpiBytes(esD),
 			...Object.fromEntries(Object.entries(ms.forms(rotD)).map(([k, v]) => [`rot_d_${k}`, v])),
 			rot_d_limbs: ms.mpiBytes(rotD),
+			...Object.fromEntries(Object.entries(ms.forms(rsPart('d'))).map(([k, v]) => [`rs_d_${k}`, v])),
+			rs_d_limbs: ms.mpiBytes(rsPart('d')),
+			rs_p_limbs: ms.mpiBytes(rsPart('p')),
+			rs_q_limbs: ms.mpiBytes(rsPart('q')),
+			rs_pem_line: Buffer.from(pem(rsFile).split('\n')[1]),
 			rot_pem_line: Buffer.from(pem(rotFile).split('\n')[1]),
 			es1_pem_line: Buffer.from(pem(env.keys.es1.file).split('\n')[1]),
 		};
@@ -361,7 +376,7 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 		assert.ok(locked, `mlock failed as root: ${d.stderr}`);
 		for (const label of Object.keys(hsForms))
 			assert.strictEqual(inDaemon[label].length, 0, `the secret as ${label} in the daemon: ${where(inDaemon[label])}`);
-		for (const label of ['ipad_state', 'opad_state', 'es1_d_limbs', 'rot_d_limbs'])
+		for (const label of ['ipad_state', 'opad_state', 'es1_d_limbs', 'rot_d_limbs', 'rs_d_limbs', 'rs_p_limbs', 'rs_q_limbs'])
 			assert.ok(inDaemon[label].length > 0, `${label} not found in the daemon: the scan reads the wrong thing`);
 		for (const [label, hits] of Object.entries(inDaemon)) {
 			const bad = hits.filter((x) => !x.mapping.flags.has('dd') || !x.mapping.flags.has('lo'));

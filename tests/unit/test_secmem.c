@@ -195,6 +195,31 @@ Test(secmem, bounded)
 	cr_assert_null(secmem_mbedtls_calloc(SIZE_MAX / 2, 4), "overflow");
 }
 
+/* What libcrypto grows while a key's objects are made stays in the
+ * region (daemon/engine/crypto_openssl.c): moved whole, the old block
+ * zeroed. */
+Test(secmem, realloc_moves_within_the_region_and_zeroes_the_old_block)
+{
+	static const size_t sizes[][2] = { { 10, 3000 }, { 3000, 40 },
+					    { 100, 100 }, { 9000, 20000 } };
+	unsigned char *p, *q;
+	size_t i, j, before = in_use();
+
+	for (i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		p = secmem_realloc(NULL, sizes[i][0]);
+		cr_assert(p != NULL && secmem_owns(p));
+		memset(p, 0x5a, sizes[i][0]);
+		q = secmem_realloc(p, sizes[i][1]);
+		cr_assert(q != NULL && secmem_owns(q) && q != p);
+		for (j = 0; j < sizes[i][0] && j < sizes[i][1]; j++)
+			cr_assert_eq(q[j], 0x5a, "byte %zu lost", j);
+		cr_assert(secmem_is_zero(p, sizes[i][0]), "the old block "
+			  "still holds bytes");
+		secmem_free(q);
+	}
+	cr_assert_eq(in_use(), before);
+}
+
 Test(secmem, double_free_aborts, .signal = SIGABRT)
 {
 	void *p = secmem_alloc(32);
