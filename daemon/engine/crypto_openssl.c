@@ -450,8 +450,8 @@ static EVP_PKEY_CTX *co_slot_ctx(struct crypto_key *k, struct co_slot *s,
 	return *c;
 }
 
-/* The operation itself: EVP_PKEY_sign into out[0..*outlen), or
- * EVP_PKEY_verify of in[0..inlen). */
+/* The operation itself on the digest: a signature into sig[0..*slen)
+ * (*slen: its length after), or a check of sig[0..*slen). */
 static int co_run(EVP_PKEY_CTX *c, int sign, const uint8_t *hash,
 		  size_t hlen, uint8_t *sig, size_t *slen)
 {
