@@ -14,10 +14,23 @@
 #               (slow: not part of `make test`; M=NAME[,NAME] runs some)
 #   make fresh-test  `make run` and `make test` in a new Debian 12 root
 #               (mmdebstrap; as root; downloads a few hundred MB)
+#
+# The crypto backend (daemon/engine/crypto.h) is chosen at build time:
+# CRYPTO=openssl (the default: libcrypto 3, in build/) or CRYPTO=mbedtls
+# (mbedTLS 2.28, in build/mbedtls/); both builds live side by side.
+# `make test` runs the backends' shared contract on both;
+# `make CRYPTO=mbedtls test` runs that contract alone on mbedTLS.
 
 CC       ?= cc
 PREFIX   ?= /usr/local
+CRYPTO   ?= openssl
+ifeq ($(CRYPTO),openssl)
 BUILD    := build
+else ifeq ($(CRYPTO),mbedtls)
+BUILD    := build/mbedtls
+else
+$(error CRYPTO=$(CRYPTO): the crypto backends are openssl (the default) and mbedtls)
+endif
 SAN      := $(BUILD)/san
 OPT      ?= -O2
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wformat=2 \
@@ -30,16 +43,26 @@ CFLAGS   := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) -ffp-contract=off \
 HARDEN   := -D_FORTIFY_SOURCE=2
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
             -fno-omit-frame-pointer
+ifeq ($(CRYPTO),mbedtls)
 # mbedTLS as a static copy whose calloc and free are secmem's
 # (daemon/engine/secmem.h): every bignum of a private key, and every temporary
 # of a signature, is in locked memory left out of core dumps
 MBEDCRYPTO := $(BUILD)/libmbedcrypto-secmem.a
 # (hidden: a shared library that brings its own mbedTLS, like Criterion's
 # libgit2, must not call into this copy, whose allocator is not libc's)
-# libcrypto for SHA-2 only (daemon/engine/key.h says why), through its low-level
-# API, which OpenSSL 3 keeps but marks deprecated
-LDLIBS   := -lmsgpackc $(MBEDCRYPTO) -Wl,--exclude-libs,libmbedcrypto-secmem.a \
-            -lcrypto -lm -lpthread
+CRYPTO_LIBS := $(MBEDCRYPTO) -Wl,--exclude-libs,libmbedcrypto-secmem.a -lcrypto
+# tests and benchmarks that check against mbedTLS itself find it there
+MBED_REF :=
+else
+MBEDCRYPTO :=
+# libcrypto: the backend through EVP, and for both backends HMAC and
+# digests through its low-level SHA-2 API (daemon/engine/crypto_sha2.h
+# says why), which OpenSSL 3 keeps but marks deprecated
+CRYPTO_LIBS := -lcrypto
+# the unit suites, benchmarks and fault programs check against mbedTLS
+MBED_REF := -lmbedcrypto
+endif
+LDLIBS   := -lmsgpackc $(CRYPTO_LIBS) -lm -lpthread
 # what libagauth links: msgpack-c for the protocol, and libcrypto for
 # the SHA-256 a cache hit takes of the presented signature (its
 # low-level SHA256_*, SHA-NI where the CPU has it; nothing else of
@@ -55,9 +78,11 @@ ADDON    := $(NODE_PKG)/build/Release/agauthd.node
 Q        := $(if $(V),,@)
 say       = $(if $(V),,@printf '  %-6s %s\n' $(1) $(2);)
 
-# Debian packages the build and the tests need (and Node with its
-# headers, beside its binary, for the npm package's addon: Debian's own
-# nodejs keeps them in libnode-dev): the build's, then the
+# Debian packages the build and the tests need (libssl-dev: OpenSSL's
+# libcrypto 3, the default crypto backend; libmbedtls-dev: the other,
+# CRYPTO=mbedtls, and the reference the suites check HMAC against; Node
+# with its headers, beside its binary, for the npm package's addon:
+# Debian's own nodejs keeps them in libnode-dev): the build's, then the
 # tools the suites run (none of them may be missing: a suite without its
 # tool fails rather than skips): systemd for systemd-analyze, -sysusers
 # and -tmpfiles, groff and man-db for the man pages, python3 for the
@@ -74,8 +99,11 @@ DEB_PKGS := gcc make pkg-config libev-dev libmbedtls-dev libmsgpack-dev \
 
 SHARED_SRC := $(wildcard shared/*.c)
 # the JWT engine (daemon/engine/: keys, JWS, sign, verify, key memory,
-# keygen) with the shared code, as one library
-ENGINE_SRC := $(wildcard daemon/engine/*.c)
+# keygen) with the shared code, as one library; of the backends
+# (daemon/engine/crypto_<name>.c) only the chosen one
+OTHER_CRYPTO := $(filter-out $(CRYPTO),openssl mbedtls)
+ENGINE_SRC := $(filter-out daemon/engine/crypto_$(OTHER_CRYPTO).c,\
+                $(wildcard daemon/engine/*.c))
 LIB_SRC    := $(SHARED_SRC) $(ENGINE_SRC)
 # the daemon proper (daemon/*.c), as a library the unit suites link too,
 # and its main
@@ -87,7 +115,8 @@ DAEMON_LIBS := -lev -linih -lhiredis
 CLIENTLIB_SRC := $(wildcard client/lib/*.c) $(SHARED_SRC)
 # the unit suites also test the client library and agauthctl's option
 # building
-UNIT_SRC   := $(wildcard tests/unit/*.c) $(wildcard client/lib/*.c) \
+UNIT_SRC   := $(filter-out tests/unit/test_crypto_$(OTHER_CRYPTO).c,\
+                $(wildcard tests/unit/*.c)) $(wildcard client/lib/*.c) \
               client/ctl/opts.c
 
 obj     = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -109,7 +138,7 @@ MANBUILT  := $(patsubst man/%,$(BUILD)/man/%,$(MANPAGES))
 LIB_OBJ     := $(call obj,$(LIB_SRC))
 LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 
-.PHONY: all deps node-deps node-pkg-deps run test unit unit-san diff \
+.PHONY: all deps node-deps node-pkg-deps run test contract unit unit-san diff \
         fuzz-replay bench fuzz memcheck mutate fresh-test clean install \
         uninstall set-version FORCE
 
@@ -118,7 +147,7 @@ LIB_SANOBJ  := $(call sanobj,$(LIB_SRC))
 # their first prerequisite: with -j, run `make deps` first).  Nothing
 # below them runs a package command: `make build/agauthd` only builds, and
 # a host with the libraries but without dpkg builds with plain `make`.
-DEPS_STAMP := $(BUILD)/.deps
+DEPS_STAMP := build/.deps
 
 all: $(DEPS_STAMP) $(BUILD)/agjwt $(BUILD)/agauthd $(BUILD)/agauthctl \
      $(BUILD)/libagauth.so $(BUILD)/libagauth.a $(BUILD)/agauth.pc \
@@ -189,7 +218,7 @@ $(SAN)/libagengine.a: $(LIB_SANOBJ) | $(MBEDCRYPTO)
 # Debian's libmbedcrypto.a (position-independent) with its two allocator
 # calls renamed; mbedTLS is built without MBEDTLS_PLATFORM_MEMORY, so there
 # is no mbedtls_platform_set_calloc_free to call instead
-$(MBEDCRYPTO):
+$(BUILD)/libmbedcrypto-secmem.a:
 	@mkdir -p $(dir $@)
 	$(call say,OBJCOPY,$@)objcopy --redefine-sym calloc=secmem_mbedtls_calloc \
 		--redefine-sym free=secmem_mbedtls_free \
@@ -266,12 +295,13 @@ $(ADDON): $(wildcard $(NODE_PKG)/native/*) $(NODE_PKG)/binding.gyp \
 
 $(BUILD)/unit: $(call obj,$(UNIT_SRC)) $(BUILD)/libagdaemon.a \
                $(BUILD)/libagengine.a
-	$(call say,LD,$@)$(CC) -o $@ $^ -lcriterion $(DAEMON_LIBS) $(LDLIBS)
+	$(call say,LD,$@)$(CC) -o $@ $^ -lcriterion $(DAEMON_LIBS) $(LDLIBS) \
+		$(MBED_REF)
 
 $(SAN)/unit: $(call sanobj,$(UNIT_SRC)) $(SAN)/libagdaemon.a \
              $(SAN)/libagengine.a
 	$(call say,LD,$@)$(CC) $(SANFLAGS) -o $@ $^ -lcriterion $(DAEMON_LIBS) \
-		$(LDLIBS)
+		$(LDLIBS) $(MBED_REF)
 
 # Fuzz harnesses replay their committed corpora in every test run.  Each
 # links the engine and the rest of the daemon's code (an archive: only
@@ -321,11 +351,22 @@ $(BUILD)/fault_%: $(call obj,tests/faults/fault_%.c tests/faults/fault_util.c) \
 	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS) -lmbedcrypto
 
 # ---------------------------------------------------------------- test
+# what the backends' shared contract runs on (tests/run.sh): the engine's
+# unit suites, the differential suite's agjwt, the fuzz harnesses
+contract: $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(FUZZ_BIN)
+
+ifeq ($(CRYPTO),openssl)
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
       $(BUILD)/cache_probe $(BUILD)/cache_client $(BUILD)/deny \
       $(BUILD)/cache_torture $(BUILD)/daemon_torture $(FAULT_BIN) \
       node-deps
+	@$(MAKE) --no-print-directory CRYPTO=mbedtls contract
 	@tests/run.sh
+else
+# the rest of the suites run on the default backend
+test: $(DEPS_STAMP) contract node-deps
+	@tests/run.sh --backend $(CRYPTO)
+endif
 
 # ---------------------------------------------------------------- install
 # Everything under $(DESTDIR)$(PREFIX); nothing goes to /etc (the example
@@ -416,7 +457,7 @@ $(BUILD)/bench_daemon: $(call obj,bench/bench_daemon.c bench/bench_util.c \
                                   bench/bench_hs256.c shared/proto.c \
                                   shared/buf.c shared/agerr.c shared/b64url.c) \
                        $(BUILD)/libagengine.a
-	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS) $(MBED_REF)
 
 # agauthd's resident memory, idle, loaded and with many connections,
 # through libagauth
@@ -430,7 +471,7 @@ $(BUILD)/bench_rss: $(call obj,bench/bench_rss.c bench/bench_util.c \
 $(BUILD)/bench_cache: $(call obj,bench/bench_cache.c bench/bench_util.c \
                                  tests/unit/fixture.c) \
                       $(BUILD)/libagdaemon.a $(BUILD)/libagengine.a
-	$(call say,LD,$@)$(CC) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS)
+	$(call say,LD,$@)$(CC) -o $@ $^ $(DAEMON_LIBS) $(LDLIBS) $(MBED_REF)
 
 # a revocation's way from one host of the fleet to another's cache
 # (bench/bench_fleet.js starts Redis and the daemons)
@@ -440,7 +481,7 @@ $(BUILD)/bench_fleet: $(call obj,bench/bench_fleet.c bench/bench_util.c) \
 
 $(BUILD)/bench_engine: $(call obj,bench/bench_engine.c bench/bench_util.c) \
                        $(BUILD)/libagengine.a
-	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)$(CC) -o $@ $^ $(LDLIBS) $(MBED_REF)
 
 # ---------------------------------------------------------------- fuzz
 FUZZ_SECONDS ?= 60
@@ -448,7 +489,7 @@ fuzz: $(DEPS_STAMP)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf $(BUILD) $(NODE_PKG)/build $(NODE_PKG)/vendor
+	rm -rf build $(NODE_PKG)/build $(NODE_PKG)/vendor
 
 # keep intermediate objects between runs
 .SECONDARY:

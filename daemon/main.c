@@ -16,10 +16,12 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "daemon/config.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
+#include "daemon/engine/crypto.h"
 #include "daemon/engine/keygen.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
@@ -101,6 +103,12 @@ static int main_keygen(int argc, char **argv)
 		fprintf(stderr, "agauthd keygen: %s\n", e.msg);
 		return EX_OSERR;
 	}
+	/* locked memory for the one key it makes, not a keyring's */
+	if (crypto_init(1, 1) < 0) {
+		fprintf(stderr, "agauthd keygen: cannot set up locked memory "
+			"for the key\n");
+		return EX_OSERR;
+	}
 	if (keygen_write(argv[2], argv[3], force, &e) != 0) {
 		fprintf(stderr, "agauthd keygen: %s\n", e.msg);
 		return 1;
@@ -111,6 +119,41 @@ static int main_keygen(int argc, char **argv)
 static void main_secmem_warn(const char *why)
 {
 	log_warn("%s", why);
+}
+
+/*
+ * The backend's locked memory for private keys (OpenSSL's secure heap),
+ * sized for every key two keyrings hold (a reload holds the old and the
+ * new) and a copy per crypto thread; made while agauthd is root, whom
+ * RLIMIT_MEMLOCK does not bind.  When locking is refused the keys are
+ * still left out of core dumps and zeroed, so agauthd starts, but says
+ * what limit to raise and where.
+ */
+static int main_secure_heap(const struct config *cfg, struct ag_error *e)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = cfg->threads ? cfg->threads :
+			   cpus > 0 ? (unsigned)cpus : 1;
+	size_t size = crypto_secure_size(AG_SECURE_KEYS, threads);
+	char why[768];
+	int rc, err;
+
+	/* locked like the rest: the figure a refused mlock names counts it */
+	secmem_plan(size);
+	errno = 0;
+	rc = crypto_init(AG_SECURE_KEYS, threads);
+	err = errno != 0 ? errno : EPERM;
+	if (rc < 0)
+		return ag_fail(e, AG_E_NOMEM, "cannot set up the secure heap "
+			       "for private keys (%zu KiB): the system refused "
+			       "the memory", size / 1024);
+	if (rc == 0)
+		return 0;
+	/* the one sentence for every refused lock (daemon/engine/secmem.h) */
+	secmem_memlock_advice(why, sizeof why, "secure heap for private keys",
+			      err);
+	log_warn("%s", why);
+	return 0;
 }
 
 /* The user's identity, planned; then the keyring, read as that user. */
@@ -127,6 +170,8 @@ static int main_keyring(const struct config *cfg, struct keyring **kr,
 	/* locked while we are root, whom RLIMIT_MEMLOCK does not bind: the
 	 * keys loaded next go into it */
 	secmem_prelock(AG_SECMEM_PRELOCK);
+	if (main_secure_heap(cfg, e) != 0)
+		return -1;
 	/* what a reload will see, since reloads run as the user; then root
 	 * again, for the socket and the state directory */
 	if (priv_assume(e) != 0)

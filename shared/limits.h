@@ -98,6 +98,22 @@
 #define AG_SECMEM_CHUNK         (64 * 1024)
 #define AG_SECMEM_PRELOCK       (256 * 1024)
 
+/* The OpenSSL backend (daemon/engine/crypto_openssl.c): operation slots
+ * per key (a thread takes a free one, with its own ready contexts and,
+ * for RSA, its own copy of the key, so no sign or verify waits on
+ * another; beyond this many at once a thread makes a context for the one
+ * operation); and its secure heap for private keys, sized at start as
+ * keys x copies x AG_SECURE_KEY_BYTES (an RSA-8192 key's six private
+ * bignums take 3.5 KiB, and the heap hands out powers of two) plus
+ * AG_SECURE_LOAD_BYTES for the decoded DER of a key being loaded.  Keys
+ * are bounded by two keyrings (a reload holds the old and the new), and
+ * the secure heap by AG_SECURE_MAX. */
+#define AG_CRYPTO_SLOTS         4
+#define AG_SECURE_KEY_BYTES     8192
+#define AG_SECURE_LOAD_BYTES    (4 * AG_KEY_MAX)
+#define AG_SECURE_KEYS          (2 * AG_KEYRING_MAX)
+#define AG_SECURE_MAX           (64 * 1024 * 1024)
+
 /* Shared-memory cache (docs/cache.md): file size bounds, and the slot
  * size, which bounds the longest signing input (header.payload) a slot
  * holds (slot minus its 96-byte head; the signature is kept as a 32-byte

@@ -16,11 +16,39 @@ cd "$(dirname "$0")/.."
 logs=build/logs
 mkdir -p "$logs"
 . tests/suites.sh
+# The suites of the engine that run on both crypto backends: the contract
+# of daemon/engine/crypto.h and what loads, signs and verifies through it.
+ENGINE_SUITES='@(crypto|crypto_backend|key|keyring|jws|sign|verify|secmem)/*'
+
+# tests/run.sh --backend NAME (make CRYPTO=NAME test): the contract the
+# crypto backends share, alone, on that backend's build (build/NAME/):
+# the engine's unit suites, the fuzz corpora, the differential suite.
+if [ "${1:-}" = --backend ]; then
+	b=build/$2
+	echo "agauthd test suites: the crypto contract on $2 ($b)"
+	suite criterion "unit-$2" 68 "$b/unit" --jobs 2 --filter "$ENGINE_SUITES"
+	again criterion "unit-$2-asan-ubsan" "under ASan+UBSan" "$b/san/unit" \
+		--jobs 2 --filter "$ENGINE_SUITES"
+	fuzzreplay 12 "$b/san" "fuzz-replay-$2"
+	AGJWT=$b/san/agjwt suite node "differential-$2" 17 \
+		node --test --test-reporter=tap tests/diff/*.test.js
+	echo "$total_pass passed, $total_fail failed"
+	[ "$total_fail" -eq 0 ]
+	exit
+fi
+
 echo "agauthd test suites"
 suite checks runner 8 tests/runner/run.sh
-suite criterion unit 248 build/unit --jobs 2
+suite criterion unit 253 build/unit --jobs 2
 again criterion unit-asan-ubsan "under ASan+UBSan" build/san/unit --jobs 2
-fuzzreplay 11
+fuzzreplay 12
+# the same contract on the mbedTLS backend (make CRYPTO=mbedtls, built in
+# build/mbedtls/): only its failures count, the checks are the ones above
+again criterion unit-mbedtls "on mbedTLS" build/mbedtls/unit --jobs 2 \
+	--filter "$ENGINE_SUITES"
+again criterion unit-mbedtls-asan-ubsan "on mbedTLS under ASan+UBSan" \
+	build/mbedtls/san/unit --jobs 2 --filter "$ENGINE_SUITES"
+fuzzreplay 12 build/mbedtls/san fuzz-replay-mbedtls again
 program cache-torture build/cache_torture 3 3
 program daemon-torture build/daemon_torture build/agauthd 4 3
 # faults and load against the release daemon (tests/faults/); longer runs
@@ -30,6 +58,8 @@ program fault-hup build/fault_hup build/agauthd 3 4 10
 program fault-conns build/fault_conns build/agauthd 10000 1
 program fault-loris build/fault_loris build/agauthd 300 3
 AGJWT=build/san/agjwt suite node differential 17 \
+	node --test --test-reporter=tap tests/diff/*.test.js
+AGJWT=build/mbedtls/san/agjwt again node differential-mbedtls "on mbedTLS" \
 	node --test --test-reporter=tap tests/diff/*.test.js
 AGAUTHD=build/san/agauthd suite node integration 216 \
 	node --test --test-reporter=tap tests/integration/*.test.js

@@ -7,8 +7,10 @@
 #   again KIND NAME WHAT COMMAND...  the same checks run once more: only
 #                                    their failures count
 #   program NAME COMMAND...          one program that is one check
-#   fuzzreplay MIN                   every tests/fuzz/fuzz_*.c harness
-#                                    over its corpus, a check each
+#   fuzzreplay MIN [DIR NAME [again]]  every tests/fuzz/fuzz_*.c harness
+#                                    over its corpus, a check each (the
+#                                    harnesses in DIR, build/san by
+#                                    default; again: only failures count)
 #
 # Each writes its runner's output to $logs/NAME.log, prints one line and
 # adds to total_pass, total_fail and total_skip.
@@ -151,28 +153,38 @@ again() {
 # The fuzz harnesses replay their committed corpora: each harness is one
 # check, and one that is not built, or has no inputs, fails.
 fuzzreplay() {
-	local min=$1 pass=0 fail=0 src name bin n status inputs=0
-	: >"$logs/fuzz-replay.log"
+	local min=$1 dir=${2:-build/san} suite=${3:-fuzz-replay} mode=${4:-}
+	local pass=0 fail=0 src name bin n status inputs=0 log
+	log=$logs/$suite.log
+	: >"$log"
 	for src in tests/fuzz/fuzz_*.c; do
 		name=${src##*/fuzz_}; name=${name%.c}
-		bin=build/san/fuzz_$name
+		bin=$dir/fuzz_$name
 		if [ ! -x "$bin" ]; then
-			echo "fuzz_$name: not built" >>"$logs/fuzz-replay.log"
+			echo "fuzz_$name: not built" >>"$log"
 			fail=$((fail + 1)); continue
 		fi
-		bounded "$logs/fuzz-$name.log" "$bin" "tests/fuzz/corpus/$name"
+		bounded "$logs/$suite-$name.log" "$bin" "tests/fuzz/corpus/$name"
 		status=$?
-		cat "$logs/fuzz-$name.log" >>"$logs/fuzz-replay.log"
-		n=$(sed -n 's/^replayed \([0-9]*\) inputs$/\1/p' "$logs/fuzz-$name.log" | tail -n 1)
+		cat "$logs/$suite-$name.log" >>"$log"
+		n=$(sed -n 's/^replayed \([0-9]*\) inputs$/\1/p' "$logs/$suite-$name.log" | tail -n 1)
 		if [ "$status" -eq 0 ] && [ "${n:-0}" -gt 0 ]; then
 			pass=$((pass + 1)) inputs=$((inputs + n))
 		else
-			echo "fuzz_$name: status $status, ${n:-0} inputs" >>"$logs/fuzz-replay.log"
+			echo "fuzz_$name: status $status, ${n:-0} inputs" >>"$log"
 			fail=$((fail + 1))
 		fi
 	done
-	echo "    $inputs corpus inputs replayed under ASan+UBSan"
-	record fuzz-replay "$min" "$pass" "$fail" 0 0
+	if [ "$mode" != again ]; then
+		echo "    $inputs corpus inputs replayed under ASan+UBSan"
+		record "$suite" "$min" "$pass" "$fail" 0 0
+		return
+	fi
+	[ $((pass + fail)) -ge "$min" ] || fail=$((fail + 1))
+	total_fail=$((total_fail + fail))
+	printf '  %-28s %5d of %d pass again (%d inputs)\n' \
+		"$suite" "$pass" "$((pass + fail))" "$inputs"
+	[ "$fail" -eq 0 ] || { echo "---- $log ----"; grep -v '^replayed' "$log" | tail -n 40; echo "----"; }
 }
 
 # One program that is one test and prints its own figures.

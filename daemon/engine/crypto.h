@@ -3,16 +3,22 @@
  * asks of one goes through here: a key from material (an HMAC secret, or
  * PEM text), HMAC, sign, verify, generate, export a public key (as PEM,
  * or as the numbers a JWK carries), compare material, free.  Nothing else in agauthd includes a crypto library's
- * header; a backend is one file (crypto_mbedtls.c today: mbedTLS for
- * RSA, EC, PEM and key generation, libcrypto's low-level SHA-2 for HMAC).
+ * header; a backend is one file, chosen at build time: crypto_openssl.c
+ * (the default: libcrypto 3 through EVP) or crypto_mbedtls.c (make
+ * CRYPTO=mbedtls: mbedTLS 2.28).  Both take HMAC and digests from
+ * crypto_sha2.c (libcrypto's low-level SHA-2).
  *
  * The contract a backend keeps (tests/unit/test_crypto.c checks it, and
  * a second backend must pass it unchanged):
  *   - a key is parsed once, at load, into a ready object; after that it
  *     is only read, from any number of threads at once;
  *   - everything a key holds, and every temporary of an operation that
- *     holds key bytes, is in secmem (daemon/engine/secmem.h) and zeroed
- *     when dropped;
+ *     holds key bytes, is in locked memory left out of core dumps (secmem,
+ *     daemon/engine/secmem.h, or the backend's own secure heap, counted by
+ *     crypto_locked_in_use) and zeroed when dropped;
+ *   - no lock is taken per sign or verify that makes threads wait on
+ *     each other (tests/unit/test_crypto.c signs and verifies one key from
+ *     several threads at once);
  *   - no error text carries a key byte: calls return 0 or -1, and the
  *     engine words the error.
  * Signatures are raw bytes in JWS form: RSA as wide as the modulus, ES as
@@ -43,7 +49,24 @@ struct crypto_info {
 	enum alg_curve curve;        /* EC */
 };
 
-/* n bytes from the system CSPRNG; 0, or -1 if it failed. */
+/*
+ * Readies the backend before the first key is loaded: locked memory for
+ * up to `keys` private keys used by `threads` crypto threads at once
+ * (the OpenSSL backend's secure heap, crypto_secure_size bytes).  agauthd
+ * calls it at start while it is still root, whom RLIMIT_MEMLOCK does not
+ * bind; anything else that loads a key gets it with a default size.
+ * 0; 1 when the memory is there but could not be locked (RLIMIT_MEMLOCK:
+ * it is still left out of core dumps and zeroed on free); -1 when it is
+ * not there, or was readied already with another size.
+ */
+int crypto_init(unsigned keys, unsigned threads);
+/* The bytes crypto_init(keys, threads) locks (0: none of its own). */
+size_t crypto_secure_size(unsigned keys, unsigned threads);
+/* Bytes of locked memory keys hold now: secmem's and the backend's. */
+size_t crypto_locked_in_use(void);
+
+/* n bytes from a cryptographically secure generator (the system's, or
+ * one it seeds); 0, or -1 if it failed. */
 int crypto_random(void *out, size_t n);
 
 /* An HMAC key from the secret s[0..n) (n <= AG_SECRET_MAX); -1 when

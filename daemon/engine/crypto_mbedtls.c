@@ -1,6 +1,7 @@
 /*
  * crypto_mbedtls.c - the crypto backend (daemon/engine/crypto.h) on
- * mbedTLS 2.28, and libcrypto's low-level SHA-2 for HMAC.  mbedTLS
+ * mbedTLS 2.28 (make CRYPTO=mbedtls), and libcrypto's low-level SHA-2 for
+ * HMAC and digests (daemon/engine/crypto_sha2.h).  mbedTLS
  * allocates through secmem (the build links a copy whose calloc and free
  * are secmem's), so its bignums and temporaries are in locked memory.
  */
@@ -21,7 +22,32 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
 
+#define CRYPTO_SHA2_INTERNAL
+#include "daemon/engine/crypto_sha2.h"
 #include "daemon/engine/secmem.h"
+
+/* mbedTLS allocates through secmem: no memory of its own to ready. */
+int crypto_init(unsigned keys, unsigned threads)
+{
+	(void)keys;
+	(void)threads;
+	return 0;
+}
+
+size_t crypto_secure_size(unsigned keys, unsigned threads)
+{
+	(void)keys;
+	(void)threads;
+	return 0;
+}
+
+size_t crypto_locked_in_use(void)
+{
+	struct secmem_stats st;
+
+	secmem_stats(&st);
+	return st.in_use;
+}
 
 int crypto_random(void *out, size_t n)
 {
@@ -48,66 +74,6 @@ static int cm_rng(void *ctx, unsigned char *out, size_t n)
 	       MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
 }
 
-/* One SHA-2 function of libcrypto's low-level API, by digest size. */
-struct cm_sha {
-	int (*init)(void *);
-	int (*update)(void *, const void *, size_t);
-	int (*final)(unsigned char *, void *);
-	size_t block, len;
-};
-
-/* typed wrappers: a function is called only through its own type */
-#define CM_SHA(fn, ctx, b, l)                                                \
-	static int cm_##fn##_init(void *c)                                   \
-	{                                                                    \
-		return fn##_Init((ctx *)c);                                  \
-	}                                                                    \
-	static int cm_##fn##_update(void *c, const void *p, size_t n)        \
-	{                                                                    \
-		return fn##_Update((ctx *)c, p, n);                          \
-	}                                                                    \
-	static int cm_##fn##_final(unsigned char *md, void *c)               \
-	{                                                                    \
-		return fn##_Final(md, (ctx *)c);                             \
-	}                                                                    \
-	static const struct cm_sha cm_##fn = {                               \
-		cm_##fn##_init, cm_##fn##_update, cm_##fn##_final, b, l      \
-	}
-
-CM_SHA(SHA256, SHA256_CTX, 64, 32);
-CM_SHA(SHA384, SHA512_CTX, 128, 48);
-CM_SHA(SHA512, SHA512_CTX, 128, 64);
-
-/* RFC 2104: keys longer than the block are hashed first; the states are
- * left with the inner and outer pads absorbed. */
-static void cm_pads(const struct cm_sha *f, const uint8_t *k, size_t n,
-		    void *inner, void *outer)
-{
-	uint8_t kk[64], ipad[128], opad[128];
-	size_t i;
-
-	if (n > f->block) {
-		f->init(inner);
-		f->update(inner, k, n);
-		f->final(kk, inner);
-		k = kk;
-		n = f->len;
-	}
-	memset(ipad, 0x36, f->block);
-	memset(opad, 0x5c, f->block);
-	for (i = 0; i < n; i++) {
-		ipad[i] ^= k[i];
-		opad[i] ^= k[i];
-	}
-	f->init(inner);
-	f->update(inner, ipad, f->block);
-	f->init(outer);
-	f->update(outer, opad, f->block);
-	mbedtls_platform_zeroize(kk, sizeof kk);
-	mbedtls_platform_zeroize(ipad, sizeof ipad);
-	mbedtls_platform_zeroize(opad, sizeof opad);
-}
-
 static struct crypto_key *cm_key_new(void)
 {
 	struct crypto_key *k = calloc(1, sizeof *k);
@@ -131,8 +97,7 @@ void crypto_key_free(struct crypto_key *k)
 	mbedtls_pk_free(&k->pk);
 	pthread_mutex_destroy(k->lock);
 	free(k->lock);
-	/* secmem zeroes what it takes back */
-	secmem_free(k->hmac);
+	crypto_sha2_hmac_free(k->hmac);
 	mbedtls_platform_zeroize(k, sizeof *k);
 	free(k);
 }
@@ -140,61 +105,24 @@ void crypto_key_free(struct crypto_key *k)
 int crypto_secret_load(struct crypto_key **out, const uint8_t *s, size_t n)
 {
 	struct crypto_key *k = cm_key_new();
-	struct crypto_hmac_states *h;
 
 	*out = NULL;
 	if (k == NULL)
 		return -1;
-	/* the pre-keyed states are the secret, as good as: locked memory */
-	h = secmem_alloc(sizeof *h);
-	if (h == NULL) {
+	k->hmac = crypto_sha2_hmac_new(s, n);
+	if (k->hmac == NULL) {
 		crypto_key_free(k);
 		return -1;
 	}
-	cm_pads(&cm_SHA256, s, n, &h->i256, &h->o256);
-	cm_pads(&cm_SHA384, s, n, &h->i384, &h->o384);
-	cm_pads(&cm_SHA512, s, n, &h->i512, &h->o512);
 	k->secret = 1;
-	k->hmac = h;
 	*out = k;
 	return 0;
-}
-
-/* HMAC from pre-keyed states: a copy of each, so the key serves threads
- * at once. */
-static void cm_hmac_run(const struct cm_sha *f, const void *inner,
-			const void *outer, void *c, size_t size,
-			const uint8_t *in, size_t n, uint8_t *mac)
-{
-	uint8_t digest[64];
-
-	memcpy(c, inner, size);
-	f->update(c, in, n);
-	f->final(digest, c);
-	memcpy(c, outer, size);
-	f->update(c, digest, f->len);
-	f->final(mac, c);
-	mbedtls_platform_zeroize(c, size);
-	mbedtls_platform_zeroize(digest, sizeof digest);
 }
 
 size_t crypto_hmac(const struct crypto_key *k, unsigned bits,
 		   const uint8_t *in, size_t n, uint8_t *mac)
 {
-	const struct crypto_hmac_states *h = k->hmac;
-	SHA256_CTX c256;
-	SHA512_CTX c512;
-
-	if (bits == 256)
-		cm_hmac_run(&cm_SHA256, &h->i256, &h->o256, &c256,
-			    sizeof c256, in, n, mac);
-	else if (bits == 384)
-		cm_hmac_run(&cm_SHA384, &h->i384, &h->o384, &c512,
-			    sizeof c512, in, n, mac);
-	else
-		cm_hmac_run(&cm_SHA512, &h->i512, &h->o512, &c512,
-			    sizeof c512, in, n, mac);
-	return bits / 8;
+	return crypto_sha2_hmac(k->hmac, bits, in, n, mac);
 }
 
 static enum alg_curve cm_curve_of(mbedtls_ecp_group_id id)
@@ -311,20 +239,13 @@ static int cm_pub_der(const struct crypto_key *k, unsigned char *buf,
 
 int crypto_same(const struct crypto_key *a, const struct crypto_key *b)
 {
-	const struct crypto_hmac_states *x = a->hmac, *y = b->hmac;
 	unsigned char da[AG_KEY_MAX], db[AG_KEY_MAX];
 	int na, nb;
 
 	if (a->secret != b->secret)
 		return 0;
-	/* pre-keyed states are a function of the secret alone */
 	if (a->secret)
-		return memcmp(x->i256.h, y->i256.h, sizeof x->i256.h) == 0 &&
-		       memcmp(x->o256.h, y->o256.h, sizeof x->o256.h) == 0 &&
-		       memcmp(x->i384.h, y->i384.h, sizeof x->i384.h) == 0 &&
-		       memcmp(x->o384.h, y->o384.h, sizeof x->o384.h) == 0 &&
-		       memcmp(x->i512.h, y->i512.h, sizeof x->i512.h) == 0 &&
-		       memcmp(x->o512.h, y->o512.h, sizeof x->o512.h) == 0;
+		return crypto_sha2_hmac_same(a->hmac, b->hmac);
 	/* public halves in DER: equal for the two halves of one key pair */
 	na = cm_pub_der(a, da, sizeof da);
 	nb = cm_pub_der(b, db, sizeof db);
@@ -333,30 +254,19 @@ int crypto_same(const struct crypto_key *a, const struct crypto_key *b)
 		      (size_t)na) == 0;
 }
 
-static size_t cm_hash(unsigned bits, const uint8_t *in, size_t n,
-		      uint8_t *out);
-
 int crypto_fingerprint(const struct crypto_key *k,
 		       uint8_t out[CRYPTO_FINGERPRINT_LEN])
 {
-	static const char label[] = "agauthd key fingerprint v1";
 	unsigned char der[AG_KEY_MAX];
-	uint8_t mac[CRYPTO_MAC_MAX];
-	int n;
+	int n = 0;
 
-	/* a secret's own digest would be a guessing oracle for short
-	 * secrets: a MAC under it of a fixed text reveals nothing of it */
-	if (k->secret) {
-		crypto_hmac(k, 256, (const uint8_t *)label, sizeof label - 1,
-			    mac);
-		memcpy(out, mac, CRYPTO_FINGERPRINT_LEN);
-		mbedtls_platform_zeroize(mac, sizeof mac);
-		return 0;
+	if (!k->secret) {
+		n = cm_pub_der(k, der, sizeof der);
+		if (n <= 0)
+			return -1;
 	}
-	n = cm_pub_der(k, der, sizeof der);
-	if (n <= 0)
-		return -1;
-	cm_hash(256, der + sizeof der - n, (size_t)n, out);
+	crypto_sha2_fingerprint(k->secret ? k->hmac : NULL,
+				der + sizeof der - n, (size_t)n, out);
 	return 0;
 }
 
@@ -419,13 +329,6 @@ static mbedtls_md_type_t cm_md(unsigned bits)
 {
 	return bits == 256 ? MBEDTLS_MD_SHA256 :
 	       bits == 384 ? MBEDTLS_MD_SHA384 : MBEDTLS_MD_SHA512;
-}
-
-static size_t cm_hash(unsigned bits, const uint8_t *in, size_t n,
-		      uint8_t *out)
-{
-	mbedtls_md(mbedtls_md_info_from_type(cm_md(bits)), in, n, out);
-	return bits / 8;
 }
 
 /* Width of r and s in an ES signature (P-521: 66 bytes). */
@@ -496,7 +399,7 @@ int crypto_sign(const struct crypto_key *k, const struct alg *a,
 		const uint8_t *in, size_t n, uint8_t *sig)
 {
 	uint8_t hash[64];
-	size_t hlen = cm_hash(a->bits, in, n, hash);
+	size_t hlen = crypto_sha2_digest(a->bits, in, n, hash);
 	int rc;
 
 	if (a->family == ALG_ES)
@@ -559,7 +462,7 @@ int crypto_verify(const struct crypto_key *k, const struct alg *a,
 		  size_t slen)
 {
 	uint8_t hash[64];
-	size_t hlen = cm_hash(a->bits, in, n, hash);
+	size_t hlen = crypto_sha2_digest(a->bits, in, n, hash);
 	int rc;
 
 	if (a->family == ALG_ES)

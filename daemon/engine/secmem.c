@@ -366,6 +366,31 @@ void secmem_free(void *ptr)
 	pthread_mutex_unlock(&sm.lock);
 }
 
+void *secmem_realloc(void *ptr, size_t n)
+{
+	unsigned char *p = ptr, *q;
+	struct secmem_page *pg;
+	size_t old;
+
+	if (p == NULL)
+		return secmem_alloc(n);
+	if (!secmem_owns(p))
+		secmem_die("realloc of a pointer outside the region");
+	pg = &sm.page[(size_t)(p - sm.base) / SECMEM_PAGE];
+	pthread_mutex_lock(&sm.lock);
+	old = pg->state == SM_SMALL ? (size_t)SECMEM_MIN << pg->cls :
+	      (size_t)pg->run * SECMEM_PAGE;
+	pthread_mutex_unlock(&sm.lock);
+	q = secmem_alloc(n);
+	if (q == NULL)
+		return NULL;
+	/* the whole old block: its tail past what was asked is zero */
+	SECMEM_UNPOISON(p, old);
+	memcpy(q, p, old < n ? old : n);
+	secmem_free(p);
+	return q;
+}
+
 void *secmem_mbedtls_calloc(size_t n, size_t size)
 {
 	if (size != 0 && n > SIZE_MAX / size)

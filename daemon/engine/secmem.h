@@ -6,8 +6,9 @@
  * out of core dumps (MADV_DONTDUMP) and wiped in a forked child
  * (MADV_WIPEONFORK).  Every block is zeroed when it is freed.
  *
- * Holds the pre-keyed HMAC states (struct crypto_hmac_states of the backend, daemon/engine/crypto_mbedtls.h), the buffers key files
- * are read and decoded into, and everything mbedTLS allocates: the build
+ * Holds the pre-keyed HMAC states (daemon/engine/crypto_sha2.h), the
+ * buffers key files are read and decoded into, and, in the mbedTLS build
+ * (make CRYPTO=mbedtls), everything mbedTLS allocates: that build
  * links a copy of libmbedcrypto.a whose calloc and free are renamed to
  * secmem_mbedtls_calloc and secmem_mbedtls_free (Debian's mbedTLS is built
  * without MBEDTLS_PLATFORM_MEMORY, so mbedtls_platform_set_calloc_free
@@ -39,6 +40,11 @@ void *secmem_alloc(size_t n);
 /* Zeroes the block and gives it back; NULL is a no-op.  A pointer that
  * secmem did not hand out aborts: that is a bug, never a fallback. */
 void secmem_free(void *p);
+
+/* A block of n bytes in the region holding the first bytes of p (a
+ * block of secmem's, which is zeroed and freed); NULL, and p kept, when
+ * the region is full.  NULL p: secmem_alloc. */
+void *secmem_realloc(void *p, size_t n);
 
 /* The allocator the mbedTLS archive is linked against (see above). */
 void *secmem_mbedtls_calloc(size_t n, size_t size);

@@ -258,6 +258,13 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 		}
 		h.ok(await c.call('verify', { token: esToks[0] }));
 		assert.strictEqual(await cc.hit(esToks[3]), 'hit');
+		/* a new RS256 primary, signing from both crypto threads at
+		 * once: each thread's copy of the key (the OpenSSL backend's
+		 * slots) is held to the same rule */
+		const rotRs = h.ok(await c.call('rotate', { alg: 'RS256' }));
+		for (const r of await Promise.all(Array.from({ length: 40 }, (_, j) =>
+			c.call('sign', { payload: JSON.stringify({ sub: 'rs', n: j }) }))))
+			h.ok(r);
 		assert.strictEqual(await cc.hit(toks[30]), 'hit');
 
 		const hsForms = ms.forms(secret);
@@ -265,6 +272,9 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 		const dOf = (f) => Buffer.from(crypto.createPrivateKey(pem(f)).export({ format: 'jwk' }).d, 'base64url');
 		const rotFile = path.join(env.dir, 'keys', `${rot.kid}.pem`);
 		const esD = dOf(env.keys.es1.file), rotD = dOf(rotFile);
+		const rsFile = path.join(env.dir, 'keys', `${rotRs.kid}.pem`);
+		const rsJwk = crypto.createPrivateKey(pem(rsFile)).export({ format: 'jwk' });
+		const rsPart = (x) => Buffer.from(rsJwk[x], 'base64url');
 		/* every form of every key, as bytes or as text */
 		const allForms = {
 			...hsForms,
@@ -273,6 +283,11 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 			es1_d_limbs: ms.mpiBytes(esD),
 			...Object.fromEntries(Object.entries(ms.forms(rotD)).map(([k, v]) => [`rot_d_${k}`, v])),
 			rot_d_limbs: ms.mpiBytes(rotD),
+			...Object.fromEntries(Object.entries(ms.forms(rsPart('d'))).map(([k, v]) => [`rs_d_${k}`, v])),
+			rs_d_limbs: ms.mpiBytes(rsPart('d')),
+			rs_p_limbs: ms.mpiBytes(rsPart('p')),
+			rs_q_limbs: ms.mpiBytes(rsPart('q')),
+			rs_pem_line: Buffer.from(pem(rsFile).split('\n')[1]),
 			rot_pem_line: Buffer.from(pem(rotFile).split('\n')[1]),
 			es1_pem_line: Buffer.from(pem(env.keys.es1.file).split('\n')[1]),
 		};
@@ -322,7 +337,7 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 		assert.ok(locked, `mlock failed as root: ${d.stderr}`);
 		for (const label of Object.keys(hsForms))
 			assert.strictEqual(inDaemon[label].length, 0, `the secret as ${label} in the daemon: ${where(inDaemon[label])}`);
-		for (const label of ['ipad_state', 'opad_state', 'es1_d_limbs', 'rot_d_limbs'])
+		for (const label of ['ipad_state', 'opad_state', 'es1_d_limbs', 'rot_d_limbs', 'rs_d_limbs', 'rs_p_limbs', 'rs_q_limbs'])
 			assert.ok(inDaemon[label].length > 0, `${label} not found in the daemon: the scan reads the wrong thing`);
 		for (const [label, hits] of Object.entries(inDaemon)) {
 			const bad = hits.filter((x) => !x.mapping.flags.has('dd') || !x.mapping.flags.has('lo'));
@@ -341,7 +356,7 @@ test('key bytes: nowhere but locked memory left out of dumps - not in the cache,
 	}
 });
 
-test('mlock refused (RLIMIT_MEMLOCK 0, not root): one warning, keys still left out of dumps, still serves', { timeout: h.TEST_TIMEOUT, skip: NOT_ROOT }, async () => {
+test('mlock refused (RLIMIT_MEMLOCK 0, not root): one warning each for secmem and the secure heap, keys still left out of dumps, still serves', { timeout: h.TEST_TIMEOUT, skip: NOT_ROOT }, async () => {
 	const secret = crypto.randomBytes(32);
 	const dir = h.tmpdir('hyg');
 	const env = h.setup({ dir, keys: [
@@ -363,9 +378,14 @@ test('mlock refused (RLIMIT_MEMLOCK 0, not root): one warning, keys still left o
 		assert.ok(rot.kid);
 		const warnings = d.stderr.match(/warning: mlock: /g) || [];
 		assert.strictEqual(warnings.length, 1, `one mlock warning:\n${d.stderr}`);
-		/* what it needs (16 MiB of keys, 2 stacks of 256 KiB), what it
-		 * has, and where to set it */
-		assert.match(d.stderr, /key memory may be written to swap; it is still left out of core dumps and zeroed when freed\.  agauthd needs RLIMIT_MEMLOCK of 17 MiB \(16 MiB for keys, 512 KiB for the crypto threads and library\) and has 0 KiB: raise it where agauthd starts: systemd LimitMEMLOCK=17M; docker run --ulimit memlock=17825792; docker compose ulimits: memlock: 17825792; Kubernetes has no per-pod setting: .*IPC_LOCK/);
+		/* what it needs (16 MiB of keys, the crypto threads' stacks and
+		 * the OpenSSL backend's secure heap), what it has, and where
+		 * to set it: one sentence for secmem's own pages, and the same
+		 * once for the secure heap the private keys are in */
+		const advice = (what) => new RegExp(`warning: ${what}: [^\\n]*key memory may be written to swap; it is still left out of core dumps and zeroed when freed\\.  agauthd needs RLIMIT_MEMLOCK of (\\d+) MiB \\(16 MiB for keys, \\d+ KiB for the crypto threads and library\\) and has 0 KiB: raise it where agauthd starts: systemd LimitMEMLOCK=\\1M; docker run --ulimit memlock=\\d+; docker compose ulimits: memlock: \\d+; Kubernetes has no per-pod setting: [^\\n]*IPC_LOCK`, 'g');
+		assert.strictEqual((d.stderr.match(advice('mlock')) || []).length, 1, `one mlock warning:\n${d.stderr}`);
+		const heap = d.stderr.match(advice('secure heap for private keys')) || [];
+		assert.strictEqual(heap.length, 1, `one secure heap warning:\n${d.stderr}`);
 		/* the key's states: in memory left out of dumps (only such
 		 * mappings are read: the sanitizer's shadow is not) */
 		const hits = ms.find(d.pid, ms.hmacStates(secret), { filter: (m) => m.flags.has('dd') });

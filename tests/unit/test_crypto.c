@@ -4,9 +4,12 @@
  * signing algorithm of the table signs and verifies; the wrong key, a
  * damaged signature and one of the wrong length are refused; a public key
  * exported and loaded again is the same key; material compares as it
- * should; new keys load as what they were made; and everything a key
- * holds is in secmem and given back (zeroed) when it is freed.
+ * should; new keys load as what they were made; everything a key holds
+ * is in locked memory (secmem, or the backend's secure heap) and given
+ * back (zeroed) when it is freed; and one key serves threads at once.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +23,13 @@
 
 #define KEYS "tests/vectors/keys/"
 
+/* Locked memory in use: secmem's and the backend's own.  The backend is
+ * readied first, as agauthd readies it at start: what it keeps for the
+ * whole process is not a key's. */
 static size_t ct_in_use(void)
 {
-	struct secmem_stats st;
-
-	secmem_stats(&st);
-	return st.in_use;
+	cr_assert_geq(crypto_init(AG_SECURE_KEYS, AG_CRYPTO_SLOTS), 0);
+	return crypto_locked_in_use();
 }
 
 static struct crypto_key *ct_pem(const char *path, struct crypto_info *info)
@@ -390,6 +394,131 @@ Test(crypto, key_material_lives_in_secmem_and_free_gives_it_back)
 			     files[i]);
 	}
 	crypto_key_free(NULL);
+}
+
+/*
+ * An RSA signature whose first byte is zero, re-spelled without it: the
+ * same number, one byte shorter.  Refused, so that one token has one
+ * spelling (the cache and revocations key on the token's bytes); OpenSSL
+ * by itself takes such a PSS signature.
+ */
+Test(crypto, rsa_signature_without_its_leading_zero_is_refused)
+{
+	static const char *const names[] = { "PS256", "RS256" };
+	struct crypto_info i;
+	struct crypto_key *sk = ct_pem(KEYS "rsa2048.pkcs1.pem", &i);
+	uint8_t msg[32], sig[CRYPTO_SIG_MAX];
+	size_t n, j, tries;
+
+	for (j = 0; j < 2; j++) {
+		const struct alg *a = alg_find(names[j], 5);
+
+		n = crypto_sig_len(sk, a);
+		/* about one signature in the modulus' top byte starts
+		 * with a zero byte */
+		for (tries = 0; tries < 5000; tries++) {
+			snprintf((char *)msg, sizeof msg, "a.%zu", tries);
+			cr_assert_eq(crypto_sign(sk, a, msg, strlen((char *)msg),
+						 sig), 0);
+			if (sig[0] == 0)
+				break;
+		}
+		cr_assert_eq(sig[0], 0, "%s: no signature with a zero byte "
+			     "first", a->name);
+		cr_assert_eq(crypto_verify(sk, a, msg, strlen((char *)msg), sig,
+					   n), 0);
+		cr_assert_neq(crypto_verify(sk, a, msg, strlen((char *)msg),
+					    sig + 1, n - 1), 0,
+			      "%s: a re-spelled signature verifies", a->name);
+	}
+	crypto_key_free(sk);
+}
+
+/*
+ * One key, many threads at once, more than a backend keeps slots for:
+ * RS256, RS512 and PS256 on one RSA key (the paddings and digests must
+ * not mix: RS signatures are deterministic, each compared byte for byte),
+ * and ES256 signs and verifies; every result right.  Run under ASan and
+ * UBSan too.
+ */
+#define CT_THREADS 8
+#define CT_ROUNDS 12
+
+struct ct_shared {
+	struct crypto_key *rsa, *ec, *rsa_pub, *ec_pub;
+	uint8_t rs256[CRYPTO_SIG_MAX], rs512[CRYPTO_SIG_MAX];
+	size_t rlen;
+};
+
+/* 0 if every signature of this thread is what it must be */
+static int ct_round(const struct ct_shared *sh, unsigned t)
+{
+	static const char *const names[] = { "RS256", "RS512", "PS256",
+					     "ES256" };
+	const struct alg *a = alg_find(names[t % 4], 5);
+	const struct crypto_key *sk = a->key == ALG_KEY_EC ? sh->ec : sh->rsa;
+	const struct crypto_key *vk = a->key == ALG_KEY_EC ? sh->ec_pub :
+				      sh->rsa_pub;
+	uint8_t sig[CRYPTO_SIG_MAX];
+	size_t n = crypto_sig_len(sk, a);
+
+	if (crypto_sign(sk, a, ct_msg, CT_MSG_LEN, sig) != 0 ||
+	    crypto_verify(vk, a, ct_msg, CT_MSG_LEN, sig, n) != 0 ||
+	    crypto_verify(sk, a, ct_msg, CT_MSG_LEN, sig, n) != 0)
+		return -1;
+	if (a->family == ALG_RS)
+		return memcmp(sig, a->bits == 256 ? sh->rs256 : sh->rs512,
+			      sh->rlen) == 0 ? 0 : -1;
+	/* a damaged one is refused here too */
+	sig[0] ^= 1;
+	return crypto_verify(vk, a, ct_msg, CT_MSG_LEN, sig, n) != 0 ? 0 : -1;
+}
+
+struct ct_thread {
+	const struct ct_shared *sh;
+	unsigned t;
+	int bad;
+};
+
+static void *ct_worker(void *arg)
+{
+	struct ct_thread *w = arg;
+	unsigned i;
+
+	for (i = 0; i < CT_ROUNDS; i++)
+		w->bad |= ct_round(w->sh, w->t + i) != 0;
+	return NULL;
+}
+
+Test(crypto, one_key_serves_many_threads_at_once)
+{
+	struct ct_shared sh;
+	struct ct_thread w[CT_THREADS];
+	pthread_t t[CT_THREADS];
+	struct crypto_info i;
+	unsigned j;
+
+	sh.rsa = ct_pem(KEYS "rsa2048.pkcs1.pem", &i);
+	sh.rsa_pub = ct_pem(KEYS "rsa2048.spki.pem", &i);
+	sh.ec = ct_pem(KEYS "ecp256.sec1.pem", &i);
+	sh.ec_pub = ct_pem(KEYS "ecp256.spki.pem", &i);
+	sh.rlen = crypto_sig_len(sh.rsa, alg_find("RS256", 5));
+	cr_assert_eq(crypto_sign(sh.rsa, alg_find("RS256", 5), ct_msg,
+				 CT_MSG_LEN, sh.rs256), 0);
+	cr_assert_eq(crypto_sign(sh.rsa, alg_find("RS512", 5), ct_msg,
+				 CT_MSG_LEN, sh.rs512), 0);
+	for (j = 0; j < CT_THREADS; j++) {
+		w[j] = (struct ct_thread){ &sh, j, 0 };
+		cr_assert_eq(pthread_create(&t[j], NULL, ct_worker, &w[j]), 0);
+	}
+	for (j = 0; j < CT_THREADS; j++) {
+		pthread_join(t[j], NULL);
+		cr_assert_eq(w[j].bad, 0, "thread %u got a wrong result", j);
+	}
+	crypto_key_free(sh.rsa);
+	crypto_key_free(sh.rsa_pub);
+	crypto_key_free(sh.ec);
+	crypto_key_free(sh.ec_pub);
 }
 
 Test(crypto, random_bytes_differ)

@@ -1,5 +1,6 @@
 /* test_secmem.c - locked memory for keys: zeroed on free, bounded,
- * thread-safe, and where every key's bytes go. */
+ * thread-safe, and where every key's bytes go (where each backend keeps
+ * them: tests/unit/test_crypto_<backend>.c). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -12,20 +13,16 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
-#include <mbedtls/ecp.h>
-#include <mbedtls/rsa.h>
 
-/* where the mbedTLS backend keeps key bytes (its own test) */
-#define CRYPTO_MBEDTLS_INTERNAL
-#include "daemon/engine/crypto_mbedtls.h"
+#include "daemon/engine/crypto.h"
+#define CRYPTO_SHA2_INTERNAL
+#include "daemon/engine/crypto_sha2.h"
 #include "daemon/engine/key.h"
 #include "daemon/engine/keygen.h"
 #include "daemon/keyring.h"
 #include "daemon/engine/secmem.h"
 #include "shared/limits.h"
 #include "tests/unit/util.h"
-
-#define VEC "tests/vectors/rfc7515/"
 
 static size_t in_use(void)
 {
@@ -114,56 +111,19 @@ Test(secmem, region_is_locked_and_left_out_of_dumps)
 	secmem_unmap(s, AG_POOL_STACK);
 }
 
-Test(secmem, hmac_key_is_zeroed_by_key_free)
+/* Secrets are held as pre-keyed states (daemon/engine/crypto_sha2.h,
+ * both backends): in secmem, and zero once freed. */
+Test(secmem, hmac_states_are_zeroed_when_freed)
 {
-	struct key *k = ut_key_str("a-distinctive-hmac-secret", KEY_USE_SIGN);
-	struct crypto_hmac_states *h = k->ck->hmac;
+	static const uint8_t s[] = "a-distinctive-hmac-secret";
+	struct crypto_hmac_states *h = crypto_sha2_hmac_new(s, sizeof s - 1);
 
+	cr_assert_not_null(h);
 	cr_assert(secmem_owns(h), "pre-keyed states outside locked memory");
 	cr_assert(!secmem_is_zero(h, sizeof *h));
-	key_free(k);
+	crypto_sha2_hmac_free(h);
 	cr_assert(secmem_is_zero(h, sizeof *h),
 		  "the freed states still hold bytes");
-}
-
-/* The limbs of a bignum, checked where they were after the key is gone. */
-struct limbs {
-	const void *p;
-	size_t n;
-};
-
-static struct limbs limbs_of(const mbedtls_mpi *x)
-{
-	struct limbs l = { x->p, x->n * sizeof *x->p };
-
-	cr_assert(secmem_owns(x->p), "a private bignum outside locked memory");
-	cr_assert(!secmem_is_zero(x->p, l.n));
-	return l;
-}
-
-Test(secmem, rsa_and_ec_private_bignums_live_and_die_there)
-{
-	struct key *k = ut_key_file(VEC "a2.key.pem", KEY_USE_SIGN);
-	mbedtls_rsa_context *rsa = mbedtls_pk_rsa(k->ck->pk);
-	mbedtls_ecp_keypair *ec;
-	struct limbs d, p, q;
-	size_t before;
-
-	cr_assert(secmem_owns(rsa), "mbedTLS allocates outside secmem");
-	d = limbs_of(&rsa->D);
-	p = limbs_of(&rsa->P);
-	q = limbs_of(&rsa->Q);
-	key_free(k);
-	cr_assert(secmem_is_zero(d.p, d.n) && secmem_is_zero(p.p, p.n) &&
-		  secmem_is_zero(q.p, q.n), "RSA private bignums left behind");
-
-	before = in_use();
-	k = ut_key_file(VEC "a3.key.pem", KEY_USE_SIGN);
-	ec = mbedtls_pk_ec(k->ck->pk);
-	d = limbs_of(&ec->d);
-	key_free(k);
-	cr_assert(secmem_is_zero(d.p, d.n), "EC private scalar left behind");
-	cr_assert_eq(in_use(), before, "key_free gave back everything");
 }
 
 Test(secmem, keyring_and_keygen_give_back_all_they_take)
@@ -179,10 +139,11 @@ Test(secmem, keyring_and_keygen_give_back_all_they_take)
 
 	snprintf(dir, sizeof dir, "/tmp/agauthd-sm-%d-XXXXXX", (int)getpid());
 	cr_assert_not_null(mkdtemp(dir));
-	/* the first mbedTLS use may keep tables for good: warm it up */
+	/* the first use of a backend may keep tables for good: warm it
+	 * up (locked memory: secmem's and the backend's secure heap) */
 	snprintf(path, sizeof path, "%s/warm.key", dir);
 	cr_assert_eq(keygen_write("p256", path, 0, &e), 0, "%s", e.msg);
-	before = in_use();
+	before = crypto_locked_in_use();
 	snprintf(path, sizeof path, "%s/keyring.conf", dir);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
@@ -196,16 +157,16 @@ Test(secmem, keyring_and_keygen_give_back_all_they_take)
 			"verify");
 	}
 	fclose(f);
-	cr_assert_eq(in_use(), before, "keygen kept locked memory");
+	cr_assert_eq(crypto_locked_in_use(), before, "keygen kept locked memory");
 	cr_assert_eq(keyring_load(path, 1, &kr, &e), 0, "%s", e.msg);
-	cr_assert_gt(in_use(), before, "keys are in locked memory");
+	cr_assert_gt(crypto_locked_in_use(), before, "keys are in locked memory");
 	keyring_unref(kr);
-	cr_assert_eq(in_use(), before, "keyring_unref gave back everything");
+	cr_assert_eq(crypto_locked_in_use(), before, "keyring_unref gave back everything");
 	/* a failed load gives back what it took too */
 	snprintf(text, sizeof text, "%s/k1.key", dir);
 	chmod(text, 0640);
 	cr_assert_eq(keyring_load(path, 1, &kr, &e), -1);
-	cr_assert_eq(in_use(), before, "a failed load kept locked memory");
+	cr_assert_eq(crypto_locked_in_use(), before, "a failed load kept locked memory");
 	snprintf(text, sizeof text, "rm -rf %s", dir);
 	cr_assert_eq(system(text), 0);
 }
@@ -234,6 +195,31 @@ Test(secmem, bounded)
 	cr_assert_not_null(p[0], "freed pages are used again");
 	secmem_free(p[0]);
 	cr_assert_null(secmem_mbedtls_calloc(SIZE_MAX / 2, 4), "overflow");
+}
+
+/* What libcrypto grows while a key's objects are made stays in the
+ * region (daemon/engine/crypto_openssl.c): moved whole, the old block
+ * zeroed. */
+Test(secmem, realloc_moves_within_the_region_and_zeroes_the_old_block)
+{
+	static const size_t sizes[][2] = { { 10, 3000 }, { 3000, 40 },
+					    { 100, 100 }, { 9000, 20000 } };
+	unsigned char *p, *q;
+	size_t i, j, before = in_use();
+
+	for (i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+		p = secmem_realloc(NULL, sizes[i][0]);
+		cr_assert(p != NULL && secmem_owns(p));
+		memset(p, 0x5a, sizes[i][0]);
+		q = secmem_realloc(p, sizes[i][1]);
+		cr_assert(q != NULL && secmem_owns(q) && q != p);
+		for (j = 0; j < sizes[i][0] && j < sizes[i][1]; j++)
+			cr_assert_eq(q[j], 0x5a, "byte %zu lost", j);
+		cr_assert(secmem_is_zero(p, sizes[i][0]), "the old block "
+			  "still holds bytes");
+		secmem_free(q);
+	}
+	cr_assert_eq(in_use(), before);
 }
 
 Test(secmem, double_free_aborts, .signal = SIGABRT)
