@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "daemon/log.h"
-#include "shared/limits.h"
 #include "shared/proto.h"
 
 #define CONN_READ_CHUNK 16384
@@ -226,9 +225,7 @@ static ssize_t conn_send(struct conn *c)
 	return w;
 }
 
-/* Sends what the socket takes of the output; -1 if that closed the
- * connection. */
-static int conn_push(struct conn *c)
+static void conn_write(struct conn *c)
 {
 	ssize_t w;
 
@@ -240,18 +237,11 @@ static int conn_push(struct conn *c)
 			break;
 		if (w <= 0) {
 			conn_close(c, strerror(errno));
-			return -1;
+			return;
 		}
 		c->out_off += (size_t)w;
 		c->last_write = ev_now(conn_loop);
 	}
-	return 0;
-}
-
-static void conn_write(struct conn *c)
-{
-	if (conn_push(c) != 0)
-		return;
 	if (c->out_off == c->out.len) {
 		buf_reset(&c->out);
 		buf_settle(&c->out, CONN_OUT_KEEP);
@@ -362,12 +352,10 @@ static void conn_process(struct conn *c)
 	struct ag_error e;
 	size_t avail;
 	uint32_t len;
-	unsigned since;
 
 	/* a reply may close the connection: keep it allocated till the end */
 	conn_ref(c);
 	c->processing = 1;
-	since = 0;
 	while (!c->dead && !c->closing && c->inflight < o->max_inflight) {
 		avail = c->in.len - c->in_off;
 		if (avail < PROTO_HDR)
@@ -391,19 +379,9 @@ static void conn_process(struct conn *c)
 		c->inflight++;
 		o->frame(o->arg, c, (const uint8_t *)c->in.p + c->in_off - len,
 			 len);
-		/* a long batch sends its replies every AG_CONN_FLUSH_FRAMES
-		 * frames, not all at its end: the client refills its pipeline
-		 * while the rest is answered, instead of both sides taking
-		 * turns to wait */
-		if (++since == AG_CONN_FLUSH_FRAMES && !c->dead) {
-			since = 0;
-			if (c->out_off < c->out.len && conn_push(c) != 0)
-				break;
-		}
 	}
 	c->processing = 0;
-	/* (replies sent during the batch leave the buffer to be reset) */
-	if (!c->dead && c->out.len > 0)
+	if (!c->dead && c->out_off < c->out.len)
 		conn_write(c);
 	if (!c->dead && c->in_off > 0) {
 		avail = c->in.len - c->in_off;

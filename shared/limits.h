@@ -56,10 +56,6 @@
 #define AG_OUTPUT_DEFAULT       (1024 * 1024)
 #define AG_IDLE_TIMEOUT_DEFAULT 300
 #define AG_FRAME_TIMEOUT_DEFAULT 10
-/* Replies gathered from one read's frames before they are sent: fewer
- * sends than one a reply, and yet the client refills its pipeline while
- * the daemon answers the rest of a long batch (bench/NOTES.md) */
-#define AG_CONN_FLUSH_FRAMES    16
 
 /* Clients (libagauth): requests one handle may have in flight, queued
  * request bytes, and the read size. */

@@ -18,7 +18,7 @@ mkdir -p "$logs"
 . tests/suites.sh
 echo "agauthd test suites"
 suite checks runner 7 tests/runner/run.sh
-suite criterion unit 229 build/unit --jobs 2
+suite criterion unit 228 build/unit --jobs 2
 again criterion unit-asan-ubsan "under ASan+UBSan" build/san/unit --jobs 2
 fuzzreplay 10
 program cache-torture build/cache_torture 3 3

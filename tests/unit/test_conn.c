@@ -10,7 +10,6 @@
 #include <criterion/criterion.h>
 
 #include "daemon/conn.h"
-#include "shared/limits.h"
 #include "shared/proto.h"
 #include "tests/unit/connpair.h"
 
@@ -32,10 +31,7 @@ static struct {
 	size_t last_n;
 	struct conn *held[TC_HELD_MAX];
 	unsigned nheld;
-	long peeked;                 /* reply bytes the peer could read when
-				      * frame AG_CONN_FLUSH_FRAMES + 1 came */
 } tc;
-static struct connpair tc_p;
 
 static void tc_frame(const void *arg, struct conn *c, const uint8_t *body,
 		     size_t n)
@@ -46,9 +42,7 @@ static void tc_frame(const void *arg, struct conn *c, const uint8_t *body,
 	size_t rn = tc.mode == TC_BIG ? sizeof big : n;
 
 	cr_assert_eq(arg, &tc, "the handler gets the arg it was opened with");
-	if (++tc.frames == AG_CONN_FLUSH_FRAMES + 1)
-		tc.peeked = recv(tc_p.peer, tc.last, sizeof tc.last,
-				 MSG_PEEK | MSG_DONTWAIT);
+	tc.frames++;
 	tc.uid = conn_peer(c)->uid;
 	tc.pid = conn_peer(c)->pid;
 	tc.last_n = n < sizeof tc.last ? n : sizeof tc.last;
@@ -87,6 +81,7 @@ static struct conn_opts tc_opts = {
 	.closed = tc_closed,
 	.arg = &tc,
 };
+static struct connpair tc_p;
 
 static void tc_setup(void)
 {
@@ -196,33 +191,6 @@ Test(conn, pipelined_burst)
 		cr_assert_eq(memcmp(b, burst + 8 * i + 4, 4), 0, "reply %u", i);
 	}
 	cr_assert_eq(tc.frames, 200);
-}
-
-/* A long batch of frames from one read is answered as it goes: the
- * replies to the first AG_CONN_FLUSH_FRAMES are with the client before
- * the next frame is handled, so that a pipelining client refills while
- * the daemon works (not both waiting in turn). */
-Test(conn, long_batch_sends_replies_as_it_goes)
-{
-	enum { N = 2 * AG_CONN_FLUSH_FRAMES };
-	char burst[N * 8 + 1];
-	uint8_t b[64];
-	unsigned i;
-
-	cp_open(&tc_p, &tc_opts, 0);
-	for (i = 0; i < N; i++) {
-		memcpy(burst + 8 * i, "\0\0\0\x04", 4);
-		snprintf(burst + 8 * i + 4, 5, "%04u", i);
-	}
-	cp_write(&tc_p, burst, N * 8);
-	for (i = 0; i < N; i++) {
-		cr_assert_eq(cp_reply(&tc_p, b, sizeof b), 4, "reply %u", i);
-		cr_assert_eq(memcmp(b, burst + 8 * i + 4, 4), 0, "reply %u", i);
-	}
-	cr_assert_eq(tc.frames, N, "one read had them all");
-	cr_assert_eq(tc.peeked, AG_CONN_FLUSH_FRAMES * 8, "the first %d "
-		     "replies were sent before frame %d was handled",
-		     AG_CONN_FLUSH_FRAMES, AG_CONN_FLUSH_FRAMES + 1);
 }
 
 /* No more than max_inflight requests in flight: the rest wait in the
