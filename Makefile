@@ -274,7 +274,7 @@ FAULT_BIN := $(patsubst tests/faults/%.c,$(BUILD)/%,\
                $(filter-out tests/faults/fault_util.c,$(wildcard tests/faults/fault_*.c)))
 $(BUILD)/fault_%: $(call obj,tests/faults/fault_%.c tests/faults/fault_util.c) \
                   $(BUILD)/libagauth.a
-	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS) -lmbedcrypto
+	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
 
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \
@@ -366,8 +366,8 @@ bench: all $(BUILD)/bench_engine $(BUILD)/echo_server $(BUILD)/bench_daemon \
 $(BUILD)/echo_server: $(call obj,bench/echo_server.c)
 	$(call say,LD,$@)$(CC) -o $@ $^ -lev
 
-# a client of the wire protocol (shared/proto, no libagauth), and mbedTLS
-# for the bare-HMAC baseline
+# a client of the wire protocol (shared/proto, no libagauth), and the
+# engine for its in-process baseline
 $(BUILD)/bench_daemon: $(call obj,bench/bench_daemon.c bench/bench_util.c \
                                   bench/bench_hs256.c shared/proto.c \
                                   shared/buf.c shared/agerr.c shared/b64url.c) \
@@ -379,7 +379,7 @@ $(BUILD)/bench_daemon: $(call obj,bench/bench_daemon.c bench/bench_util.c \
 $(BUILD)/bench_rss: $(call obj,bench/bench_rss.c bench/bench_util.c \
                                bench/bench_hs256.c) \
                     $(BUILD)/libagauth.a
-	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS) -lmbedcrypto
+	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
 
 # cache hits next to in-process verification (the daemon's cache writer
 # fills it)
