@@ -360,7 +360,7 @@ run: all
 # ---------------------------------------------------------------- bench
 bench: all $(BUILD)/bench_engine $(BUILD)/echo_server $(BUILD)/bench_daemon \
        $(BUILD)/bench_cache $(BUILD)/bench_rss node-deps
-	@bench/run.sh
+	@BENCH_CRYPTO='$(CRYPTO)' bench/run.sh
 
 # the floor under the daemon's round trip: libev and nothing else
 $(BUILD)/echo_server: $(call obj,bench/echo_server.c)

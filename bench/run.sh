@@ -17,6 +17,8 @@
 #                  quick 4000)
 #   BENCH_SLICES   slices of a bench_daemon repetition (its default; quick
 #                  2, so that a slice outlasts an RS256 sign)
+#   BENCH_CRYPTO   the crypto backend the build used, for the header
+#                  (make bench passes its CRYPTO)
 #   and the settings of each benchmark (see its header), passed through.
 #
 # Each benchmark's output goes to the terminal as it arrives.  Every line,
@@ -110,6 +112,10 @@ for p in jsonwebtoken ag-auth fast-jwt; do
 	meta "version-$p" "$(npmver "$p")"
 done
 meta version-libev "$(debver libev-dev)"
+meta version-libcrypto "$(debver libssl-dev)"
+meta version-mbedtls "$(debver libmbedtls-dev)"
+# the engine's crypto backend, as make was asked to build it (CRYPTO)
+meta crypto "${BENCH_CRYPTO:-the build's default}"
 meta version-msgpack-c "$(debver libmsgpack-dev)"
 meta command "${asked}make bench"
 meta settings "BENCH_SECONDS=$BENCH_SECONDS" \
