@@ -115,7 +115,7 @@ meta version-libev "$(debver libev-dev)"
 meta version-libcrypto "$(debver libssl-dev)"
 meta version-mbedtls "$(debver libmbedtls-dev)"
 # the engine's crypto backend, as make was asked to build it (CRYPTO)
-meta crypto "${BENCH_CRYPTO:-the build's default}"
+meta crypto "${BENCH_CRYPTO:-default}"
 meta version-msgpack-c "$(debver libmsgpack-dev)"
 meta command "${asked}make bench"
 meta settings "BENCH_SECONDS=$BENCH_SECONDS" \
