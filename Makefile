@@ -274,7 +274,7 @@ FAULT_BIN := $(patsubst tests/faults/%.c,$(BUILD)/%,\
                $(filter-out tests/faults/fault_util.c,$(wildcard tests/faults/fault_*.c)))
 $(BUILD)/fault_%: $(call obj,tests/faults/fault_%.c tests/faults/fault_util.c) \
                   $(BUILD)/libagauth.a
-	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS)
+	$(call say,LD,$@)$(CC) -o $@ $^ $(CLIENT_LIBS) -lmbedcrypto
 
 # ---------------------------------------------------------------- test
 test: all $(BUILD)/unit $(SAN)/unit $(SAN)/agjwt $(SAN)/agauthd $(FUZZ_BIN) \

@@ -315,19 +315,20 @@ static void bench_scaling(const struct bench_cfg *cfg, const char *name,
 	struct bench_thread th[2];
 	double one[BENCH_REPS_MAX], two[BENCH_REPS_MAX], ratio[BENCH_REPS_MAX];
 	char n2[64];
+	unsigned long batch;
 	double w;
 	int r, i;
 
+	/* warm up, and batches of ~1 ms as bench_group sizes them */
 	w = bench_run(fn, ctx[0], cfg->warmup, 1);
 	if (w < 0)
 		bench_die(name, e);
+	batch = w / 1000 < 1 ? 1 : (unsigned long)(w / 1000);
 	for (r = 0; r < cfg->reps; r++) {
-		one[r] = bench_run(fn, ctx[0], cfg->seconds,
-				   w / 1000 < 1 ? 1 : (unsigned long)(w / 1000));
+		one[r] = bench_run(fn, ctx[0], cfg->seconds, batch);
 		for (i = 0; i < 2; i++) {
 			th[i] = (struct bench_thread){ .fn = fn, .ctx = ctx[i],
-				.secs = cfg->seconds, .batch = w / 1000 < 1 ? 1 :
-				(unsigned long)(w / 1000) };
+				.secs = cfg->seconds, .batch = batch };
 			if (pthread_create(&th[i].t, NULL, bench_thread_main,
 					   &th[i]) != 0)
 				bench_die("pthread_create", NULL);
