@@ -19,10 +19,12 @@
  *      request frame through build/echo_server (the floor), the two
  *      alternating request by request;
  *   b. depth 32, pipelined: HS256 verifies per second on one connection
- *      and on two, and the bare one-shot mbedtls_md_hmac() of the token's
- *      signing input on one core of this process (the issue's yardstick),
- *      and the HMAC agauthd itself computes (daemon/engine/key.c: libcrypto's
- *      SHA-256 from pre-keyed states) alone, the floor under a verify;
+ *      and on two, the daemon's CPU time per verify on one (from
+ *      /proc/PID/stat, PID by SO_PEERCRED), and in this process on one
+ *      core the engine's own verify of the same token with the same (no)
+ *      options (daemon/engine/verify.c: the yardstick, whichever crypto
+ *      backend it was built with) and the HMAC agauthd computes alone,
+ *      the floor under a verify;
  *   c. depth 1 HS256 verify latency while another connection keeps
  *      BENCH_SIGN_INFLIGHT signs with the primary key (RS256)
  *      outstanding, against the idle figure of a in the same repetition.
@@ -50,6 +52,7 @@
  * A benchmark, never a test: any failing request aborts the run.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -61,15 +64,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mbedtls/md.h>
-#include <mbedtls/version.h>
-
 #include "bench/bench_hs256.h"
 #include "bench/bench_util.h"
 #include "daemon/engine/key.h"
+#include "daemon/engine/verify.h"
 #include "shared/buf.h"
+#include "shared/jwt.h"
 #include "shared/limits.h"
 #include "shared/proto.h"
+#include "shared/vopts.h"
 
 #define BENCH_REPS_DEFAULT 5
 #define BENCH_REPS_MAX 101
@@ -436,18 +439,56 @@ struct bench_tp {
 	struct bench_conn c[BENCH_CONNS_MAX];
 	uint8_t *block;              /* depth copies of the request */
 	const struct bench_frame *f;
+	pid_t daemon;                /* its pid, for its CPU time */
+	double ops, secs, cpu;       /* cpu: the daemon's, seconds */
+};
+
+/* In this process: the engine's verify of the token (o set), or the
+ * HMAC under it, likewise summed over slices. */
+struct bench_hm {
+	const struct key *k;
+	const char *in;              /* the token */
+	size_t len, n;               /* its length, its signing input's */
+	const struct vopts *o;
+	struct jwt j;
 	double ops, secs;
 };
 
-/* The bare HMAC, likewise summed over slices. */
-struct bench_hm {
-	const uint8_t *key;
-	size_t klen;
-	const struct key *k;    /* set: the daemon's own key_hmac */
-	const char *in;
-	size_t n;
-	double ops, secs;
-};
+/* The CPU time pid has used, user and system, in seconds. */
+static double bench_cpu(pid_t pid)
+{
+	char path[64], b[1024], *p;
+	unsigned long ut, st;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, b, sizeof b - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		bench_fatal("cannot read %s", path);
+	b[n] = '\0';
+	/* the fields after the name, which may hold anything but ends at
+	 * the last ')': state is field 3, utime 14, stime 15 */
+	p = strrchr(b, ')');
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+				"%*u %*u %lu %lu", &ut, &st) != 2)
+		bench_fatal("cannot parse %s", path);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The pid at the other end of a Unix socket. */
+static pid_t bench_peer_pid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+		bench_fatal("SO_PEERCRED: %s", strerror(errno));
+	return cred.pid;
+}
 
 /* Sends k requests on c. */
 static void bench_refill(struct bench_tp *t, struct bench_conn *c, int k)
@@ -520,6 +561,7 @@ static void bench_tp_open(struct bench_tp *t, const char *path, int nconn,
 		memcpy(t->block + (size_t)i * f->len, f->p, f->len);
 	for (i = 0; i < nconn; i++) {
 		bench_connect(&t->c[i], path, 1);
+		t->daemon = bench_peer_pid(t->c[i].fd);
 		ev.events = EPOLLIN;
 		ev.data.u32 = (uint32_t)i;
 		if (epoll_ctl(t->epfd, EPOLL_CTL_ADD, t->c[i].fd, &ev) != 0)
@@ -548,7 +590,7 @@ static void bench_tp_slice(struct bench_tp *t, double warm, double secs)
 {
 	struct epoll_event ev[BENCH_CONNS_MAX];
 	unsigned long done = 0, done0 = 0;
-	double now, tstart, t0 = 0, t1 = 0;
+	double now, tstart, t0 = 0, t1 = 0, cpu0 = 0;
 	int i, n, got, measuring = 0;
 
 	for (i = 0; i < t->nconn; i++)
@@ -573,9 +615,11 @@ static void bench_tp_slice(struct bench_tp *t, double warm, double secs)
 			measuring = 1;
 			t0 = now;
 			done0 = done;
+			cpu0 = bench_cpu(t->daemon);
 		} else if (measuring && t1 == 0 && now - t0 >= secs) {
 			t1 = now;
 			done0 = done - done0;
+			t->cpu += bench_cpu(t->daemon) - cpu0;
 		}
 		if (t1 != 0) {
 			/* stopped sending: wait for what is in flight */
@@ -590,23 +634,23 @@ static void bench_tp_slice(struct bench_tp *t, double warm, double secs)
 	t->secs += t1 - t0;
 }
 
-/* The baselines: HMAC-SHA256 of the signing input for secs, one-shot
- * with mbedTLS or as the daemon computes it. */
-static void bench_hmac_slice(struct bench_hm *h, double secs)
+/* The baselines for secs: the engine's verify of the token, as the
+ * daemon runs it (the same key, options and clock reading), or the HMAC
+ * under it alone. */
+static void bench_inproc_slice(struct bench_hm *h, double secs)
 {
-	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-	unsigned char mac[MBEDTLS_MD_MAX_SIZE];
+	uint8_t mac[64];
 	unsigned long count = 0, batch = 256, i;
-	double t0 = bench_clock(), t;
+	double t0 = bench_clock(), t, now = bench_wall();
+	struct ag_error e;
 
 	do {
-		for (i = 0; i < batch && h->k != NULL; i++)
+		for (i = 0; i < batch && h->o == NULL; i++)
 			key_hmac(h->k, 256, (const uint8_t *)h->in, h->n, mac);
-		for (i = 0; i < batch && h->k == NULL; i++)
-			if (mbedtls_md_hmac(md, h->key, h->klen,
-					    (const unsigned char *)h->in, h->n,
-					    mac) != 0)
-				bench_fatal("mbedtls_md_hmac failed");
+		for (i = 0; i < batch && h->o != NULL; i++)
+			if (verify_token(h->k, h->in, h->len, h->o, now, &h->j,
+					 &e) != 0)
+				bench_fatal("verify_token: %s", e.msg);
 		count += batch;
 		t = bench_clock();
 	} while (t - t0 < secs);
@@ -638,7 +682,7 @@ struct bench_fig {
 enum {
 	F_D1_P50, F_D1_P99, F_D1_P999, F_ECHO_P50, F_ECHO_P99, F_ECHO_P999,
 	F_ADDED_P50, F_LOAD_P50, F_LOAD_P99, F_LOAD_P999, F_SIGNS,
-	F_C1, F_C2, F_HMAC, F_HMAC_OWN,
+	F_C1, F_C2, F_ENGINE, F_HMAC_OWN, F_CPU_C1,
 	R_ECHO_P50, R_ECHO_P99, R_ECHO_P999, R_FLOOR_P50, R_C1, R_C2, R_C1_OWN,
 	R_LOAD_P99, R_LOAD_P50, R_LOAD_P999, F_COUNT
 };
@@ -654,8 +698,8 @@ static int bench_ran(int i, int a, int b, int c)
 		return a;
 	case R_FLOOR_P50:
 		return a && b;
-	case F_C1: case F_C2: case F_HMAC: case R_C1: case R_C2:
-	case F_HMAC_OWN: case R_C1_OWN:
+	case F_C1: case F_C2: case F_ENGINE: case R_C1: case R_C2:
+	case F_HMAC_OWN: case R_C1_OWN: case F_CPU_C1:
 		return b;
 	default:
 		return c;
@@ -682,17 +726,20 @@ int main(int argc, char **argv)
 		[F_SIGNS] = { "daemon", "signs_under_load_ops", 0, { 0 } },
 		[F_C1] = { "daemon", "hs256_verify_d32_c1_ops", 0, { 0 } },
 		[F_C2] = { "daemon", "hs256_verify_d32_c2_ops", 0, { 0 } },
-		[F_HMAC] = { "daemon", "hmac_sha256_bare_ops", 0, { 0 } },
+		[F_ENGINE] = { "daemon", "engine_hs256_verify_ops", 0, { 0 } },
 		[F_HMAC_OWN] = { "daemon", "hmac_sha256_agauthd_ops", 0, { 0 } },
+		[F_CPU_C1] = { "daemon", "daemon_cpu_per_verify_d32_c1_us", 2,
+			       { 0 } },
 		[R_ECHO_P50] = { "daemon-ratio", "verify_per_echo_p50", 3, { 0 } },
 		[R_ECHO_P99] = { "daemon-ratio", "verify_per_echo_p99", 3, { 0 } },
 		[R_ECHO_P999] = { "daemon-ratio", "verify_per_echo_p999", 3,
 				  { 0 } },
-		[R_FLOOR_P50] = { "daemon-ratio", "echo_plus_bare_hmac_per_echo_p50",
-				  3, { 0 } },
-		[R_C1] = { "daemon-ratio", "verify_d32_c1_per_bare_hmac", 3,
+		[R_FLOOR_P50] = { "daemon-ratio",
+				  "echo_plus_engine_verify_per_echo_p50", 3,
+				  { 0 } },
+		[R_C1] = { "daemon-ratio", "verify_d32_c1_per_engine_verify", 3,
 			   { 0 } },
-		[R_C2] = { "daemon-ratio", "verify_d32_c2_per_bare_hmac", 3,
+		[R_C2] = { "daemon-ratio", "verify_d32_c2_per_engine_verify", 3,
 			   { 0 } },
 		[R_C1_OWN] = { "daemon-ratio", "verify_d32_c1_per_agauthd_hmac",
 			       3, { 0 } },
@@ -711,10 +758,12 @@ int main(int argc, char **argv)
 	struct bench_cfg cfg;
 	struct bench_tp tp1, tp2;
 	struct bench_hm hm, own;
+	struct vopts none;
 	struct key *k;
 	struct ag_error e;
 	size_t klen, sign_len, per, sl;
-	double *v, *ve, *vl, t0, signs = 0, c1 = 0, c2 = 0, hmac = 0, hown = 0;
+	double *v, *ve, *vl, t0, signs = 0, c1 = 0, c2 = 0, engine = 0, hown = 0;
+	double cpu1 = 0;
 	double sdone, stime, ssecs, swarm;
 	unsigned long s0;
 	const char *only_s = getenv("BENCH_ONLY");
@@ -760,7 +809,6 @@ int main(int argc, char **argv)
 	bench_request(&verify, "verify", "token", token);
 	bench_request(&sign, "sign", "payload",
 		      "{\"username\":\"alice\",\"channels\":[\"a\",\"b\"]}");
-	printf("# mbedtls %s\n", MBEDTLS_VERSION_STRING);
 	printf("# hs256 token %s (%zu bytes)\n", token, strlen(token));
 	printf("# verify request frame %zu bytes; %d reps of %zu slices, "
 	       "%zu requests per latency rep, %.2f s per throughput rep, depth "
@@ -769,14 +817,17 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	memset(&hm, 0, sizeof hm);
-	hm.key = key;
-	hm.klen = klen;
-	hm.in = token;
-	hm.n = sign_len;
 	if (key_load(&k, key, klen, KEY_USE_VERIFY, &e) != 0)
 		bench_fatal("key_load: %s", e.msg);
+	/* the daemon's verify request carries no options */
+	if (vopts_parse(&none, NULL, 0, &e) != 0)
+		bench_fatal("vopts_parse: %s", e.msg);
+	hm.k = k;
+	hm.in = token;
+	hm.len = strlen(token);
+	hm.n = sign_len;
 	own = hm;
-	own.k = k;
+	hm.o = &none;
 	load.path = argv[1];
 	load.req = &sign;
 	load.inflight = cfg.sign_inflight;
@@ -790,8 +841,8 @@ int main(int argc, char **argv)
 		bench_tp_open(&tp1, argv[1], 1, cfg.depth, &verify);
 		bench_tp_open(&tp2, argv[1], 2, cfg.depth, &verify);
 		bench_tp_slice(&tp1, cfg.warmup, cfg.warmup);
-		bench_hmac_slice(&hm, cfg.warmup);
-		bench_hmac_slice(&own, cfg.warmup);
+		bench_inproc_slice(&hm, cfg.warmup);
+		bench_inproc_slice(&own, cfg.warmup);
 	}
 
 	memset(&d1, 0, sizeof d1);
@@ -799,6 +850,7 @@ int main(int argc, char **argv)
 	memset(&ld, 0, sizeof ld);
 	for (r = 0; r < cfg.reps; r++) {
 		tp1.ops = tp1.secs = tp2.ops = tp2.secs = hm.ops = hm.secs = 0;
+		tp1.cpu = 0;
 		own.ops = own.secs = 0;
 		sdone = stime = 0;
 		/* the measurements of a repetition advance slice by slice,
@@ -821,12 +873,12 @@ int main(int argc, char **argv)
 				stime += bench_clock() - t0;
 				bench_load_stop(&load);
 			}
-			/* b: one connection, two, and the bare HMAC */
+			/* b: one connection, two, the engine, its HMAC */
 			if (b) {
 				bench_tp_slice(&tp1, swarm, ssecs);
 				bench_tp_slice(&tp2, swarm, ssecs);
-				bench_hmac_slice(&hm, ssecs);
-				bench_hmac_slice(&own, ssecs);
+				bench_inproc_slice(&hm, ssecs);
+				bench_inproc_slice(&own, ssecs);
 			}
 		}
 		if (a || c) {
@@ -840,8 +892,9 @@ int main(int argc, char **argv)
 		if (b) {
 			c1 = tp1.ops / tp1.secs;
 			c2 = tp2.ops / tp2.secs;
-			hmac = hm.ops / hm.secs;
+			engine = hm.ops / hm.secs;
 			hown = own.ops / own.secs;
+			cpu1 = tp1.cpu * 1e6 / tp1.ops;
 		}
 		fig[F_D1_P50].v[r] = d1.p50;
 		fig[F_D1_P99].v[r] = d1.p99;
@@ -856,21 +909,22 @@ int main(int argc, char **argv)
 		fig[F_SIGNS].v[r] = signs;
 		fig[F_C1].v[r] = c1;
 		fig[F_C2].v[r] = c2;
-		fig[F_HMAC].v[r] = hmac;
+		fig[F_ENGINE].v[r] = engine;
+		fig[F_CPU_C1].v[r] = cpu1;
 		fig[F_HMAC_OWN].v[r] = hown;
 		if (a) {
 			fig[R_ECHO_P50].v[r] = d1.p50 / echo.p50;
 			fig[R_ECHO_P99].v[r] = d1.p99 / echo.p99;
 			fig[R_ECHO_P999].v[r] = d1.p999 / echo.p999;
 		}
-		/* what the ratio would be if the daemon added one bare HMAC
-		 * to the echo and nothing else */
+		/* what the ratio would be if the daemon added one in-process
+		 * verify to the echo and nothing else */
 		if (a && b)
-			fig[R_FLOOR_P50].v[r] = (echo.p50 + 1e6 / hmac) /
+			fig[R_FLOOR_P50].v[r] = (echo.p50 + 1e6 / engine) /
 						echo.p50;
 		if (b) {
-			fig[R_C1].v[r] = c1 / hmac;
-			fig[R_C2].v[r] = c2 / hmac;
+			fig[R_C1].v[r] = c1 / engine;
+			fig[R_C2].v[r] = c2 / engine;
 			fig[R_C1_OWN].v[r] = c1 / hown;
 		}
 		if (c) {
@@ -887,8 +941,10 @@ int main(int argc, char **argv)
 			printf(" with signs in flight %.1f/%.1f/%.1f us (%.0f "
 			       "signs/s);", ld.p50, ld.p99, ld.p999, signs);
 		if (b)
-			printf(" depth %d: %.0f ops/s on 1 connection, %.0f on "
-			       "2; bare HMAC %.0f/s", cfg.depth, c1, c2, hmac);
+			printf(" depth %d: %.0f ops/s on 1 connection (the "
+			       "daemon's CPU %.2f us a verify), %.0f on 2; "
+			       "in-process engine verify %.0f/s", cfg.depth, c1,
+			       cpu1, c2, engine);
 		printf("\n");
 		fflush(stdout);
 	}

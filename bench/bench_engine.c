@@ -3,37 +3,36 @@
  *
  *   build/bench_engine [KEYDIR]
  *
- * Measures sign_token and verify_token for HS256, RS256 (2048-bit) and
- * ES256 (P-256) with a typical SocketCluster payload, plus the baseline of
- * a bare one-shot mbedtls_md_hmac() over the same signing input.  Keys are
- * generated in-process; with KEYDIR they are also written there (secret,
- * rs256.key.pem, rs256.pub.pem, es256.key.pem, es256.pub.pem) so that
- * bench_peers.js measures jsonwebtoken and fast-jwt with the same keys.
+ * Measures sign_token and verify_token for HS256, RS256 and PS256
+ * (2048-bit, the same key) and ES256 (P-256) with a typical SocketCluster
+ * payload, through the engine's crypto seam (daemon/engine/crypto.h), so
+ * whichever backend it was built with.  Keys are generated in-process by
+ * that backend; with KEYDIR they are also written there (secret,
+ * rs256.key.pem, rs256.pub.pem, es256.key.pem, es256.pub.pem; PS256 uses
+ * the RS256 pair) so that bench_peers.js measures jsonwebtoken and
+ * fast-jwt with the same keys.
  *
  * Each measurement warms up, then runs for BENCH_SECONDS (default 1)
  * BENCH_REPS times (default 5) and prints one line:
  *
  *   engine <name> <median ops/s> <min ops/s> <max ops/s>
  *
- * and, from repetitions interleaved with the verifications, the cost of
- * an HS256 verification in bare HMACs:
+ * and, for ES256 verify and RS256 sign, the same operation in two
+ * threads at once (ops/s of both together; each its own token buffer,
+ * the key shared as the daemon's crypto pool shares it) measured back
+ * to back with one thread, and their ratio per repetition:
  *
- *   engine-ratio hs256_verify_per_bare_hmac <median> <min> <max>
+ *   engine <alg>_<op>_2threads <median> <min> <max>
+ *   engine-ratio <alg>_<op>_2threads_per_1 <median> <min> <max>
  *
  * Other lines start with '#'.  A benchmark, never a test: any failing
  * operation aborts the run.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <mbedtls/ecp.h>
-#include <mbedtls/md.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/platform_util.h>
-#include <mbedtls/rsa.h>
-#include <mbedtls/version.h>
 
 #include "bench/bench_util.h"
 #include "shared/agerr.h"
@@ -41,13 +40,16 @@
 #include "shared/jwt.h"
 #include "shared/limits.h"
 #include "shared/vopts.h"
+#include "daemon/engine/crypto.h"
 #include "daemon/engine/key.h"
+#include "daemon/engine/secmem.h"
 #include "daemon/engine/sign.h"
 #include "daemon/engine/verify.h"
 
 #define BENCH_REPS_DEFAULT 5
 #define BENCH_REPS_MAX 101
 #define BENCH_PEM_MAX 8192
+#define BENCH_ALGS 4
 /* 32 bytes, shared with bench_peers.js through KEYDIR/secret */
 #define BENCH_SECRET "sc-bench-secret-0123456789abcdef"
 
@@ -74,15 +76,6 @@ struct bench_verify {
 	double now;
 	struct jwt j;
 	struct ag_error e;
-};
-
-struct bench_hmac {
-	const mbedtls_md_info_t *md;
-	const unsigned char *key;
-	size_t keylen;
-	const unsigned char *in;
-	size_t n;
-	unsigned char mac[MBEDTLS_MD_MAX_SIZE];
 };
 
 /* One measurement. */
@@ -137,12 +130,6 @@ static int bench_op_verify(void *ctx)
 			    &v->e);
 }
 
-static int bench_op_hmac(void *ctx)
-{
-	struct bench_hmac *h = ctx;
-
-	return mbedtls_md_hmac(h->md, h->key, h->keylen, h->in, h->n, h->mac);
-}
 
 /* ---------------------------------------------------------------- timing */
 
@@ -227,41 +214,35 @@ static struct key *bench_key(const void *m, size_t n, enum key_use use)
 	return k;
 }
 
-/* Generates an RSA-2048 or P-256 key pair with mbedTLS, loads it the way
- * the daemon does (PEM through key_load) and writes the PEMs to dir. */
-static void bench_gen(struct bench_alg *a, mbedtls_pk_type_t type,
+/* Generates an RSA-2048 or P-256 key pair with the crypto backend (as
+ * `agauthd keygen` does), loads it the way the daemon does (PEM through
+ * key_load) and writes the PEMs to dir. */
+static void bench_gen(struct bench_alg *a, enum alg_keytype type,
 		      const char *dir)
 {
-	static unsigned char priv[BENCH_PEM_MAX], pub[BENCH_PEM_MAX];
-	mbedtls_pk_context pk;
+	static char pub[BENCH_PEM_MAX];
+	/* the private key's text, then the backend's scratch: locked */
+	uint8_t *priv = secmem_alloc(2 * AG_KEY_MAX);
+	size_t n = 0, pn = 0;
 	char file[64];
-	int rc;
 
-	mbedtls_pk_init(&pk);
-	rc = mbedtls_pk_setup(&pk, mbedtls_pk_info_from_type(type));
-	if (rc == 0 && type == MBEDTLS_PK_RSA)
-		rc = mbedtls_rsa_gen_key(mbedtls_pk_rsa(pk), key_rng, NULL,
-					 2048, 65537);
-	else if (rc == 0)
-		rc = mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1,
-					 mbedtls_pk_ec(pk), key_rng, NULL);
-	if (rc == 0)
-		rc = mbedtls_pk_write_key_pem(&pk, priv, sizeof priv);
-	if (rc == 0)
-		rc = mbedtls_pk_write_pubkey_pem(&pk, pub, sizeof pub);
-	mbedtls_pk_free(&pk);
-	if (rc != 0) {
-		fprintf(stderr, "bench_engine: %s key generation failed "
-			"(mbedTLS -0x%04x)\n", a->jwa, (unsigned)-rc);
+	if (priv == NULL || crypto_generate(type, 2048, type == ALG_KEY_EC ?
+					    ALG_P256 : ALG_CURVE_NONE, priv,
+					    AG_KEY_MAX, &n,
+					    priv + AG_KEY_MAX) != 0) {
+		fprintf(stderr, "bench_engine: %s key generation failed\n",
+			a->jwa);
 		exit(1);
 	}
-	a->sk = bench_key(priv, strlen((char *)priv), KEY_USE_SIGN);
-	a->vk = bench_key(pub, strlen((char *)pub), KEY_USE_VERIFY);
+	a->sk = bench_key(priv, n, KEY_USE_SIGN);
+	if (crypto_public_pem(a->sk->ck, pub, sizeof pub, &pn) != 0)
+		bench_die("crypto_public_pem", NULL);
+	a->vk = bench_key(pub, pn, KEY_USE_VERIFY);
 	snprintf(file, sizeof file, "%s.key.pem", a->name);
-	bench_write(dir, file, priv, strlen((char *)priv));
+	bench_write(dir, file, priv, n);
 	snprintf(file, sizeof file, "%s.pub.pem", a->name);
-	bench_write(dir, file, pub, strlen((char *)pub));
-	mbedtls_platform_zeroize(priv, sizeof priv);
+	bench_write(dir, file, pub, pn);
+	secmem_free(priv);
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -302,22 +283,86 @@ static void bench_prepare(struct bench_alg *a, const char *payload,
 		bench_die("verify", &a->v.e);
 }
 
+/* ---------------------------------------------------------------- threads */
+
+/* One thread of a two-thread measurement: its own context. */
+struct bench_thread {
+	pthread_t t;
+	bench_fn fn;
+	void *ctx;
+	double secs;
+	unsigned long batch;
+	double rate;
+};
+
+static void *bench_thread_main(void *arg)
+{
+	struct bench_thread *t = arg;
+
+	t->rate = bench_run(t->fn, t->ctx, t->secs, t->batch);
+	return NULL;
+}
+
+/*
+ * An operation in one thread, then in two at once (ctx[0] and ctx[1],
+ * each its own buffers, the key shared), repetition by repetition: the
+ * scaling of the engine on as many cores, the figure the daemon's crypto
+ * pool can reach with two threads.
+ */
+static void bench_scaling(const struct bench_cfg *cfg, const char *name,
+			  bench_fn fn, void *ctx[2], const struct ag_error *e)
+{
+	struct bench_thread th[2];
+	double one[BENCH_REPS_MAX], two[BENCH_REPS_MAX], ratio[BENCH_REPS_MAX];
+	char n2[64];
+	unsigned long batch;
+	double w;
+	int r, i;
+
+	/* warm up, and batches of ~1 ms as bench_group sizes them */
+	w = bench_run(fn, ctx[0], cfg->warmup, 1);
+	if (w < 0)
+		bench_die(name, e);
+	batch = w / 1000 < 1 ? 1 : (unsigned long)(w / 1000);
+	for (r = 0; r < cfg->reps; r++) {
+		one[r] = bench_run(fn, ctx[0], cfg->seconds, batch);
+		for (i = 0; i < 2; i++) {
+			th[i] = (struct bench_thread){ .fn = fn, .ctx = ctx[i],
+				.secs = cfg->seconds, .batch = batch };
+			if (pthread_create(&th[i].t, NULL, bench_thread_main,
+					   &th[i]) != 0)
+				bench_die("pthread_create", NULL);
+		}
+		for (i = 0; i < 2; i++)
+			pthread_join(th[i].t, NULL);
+		if (one[r] < 0 || th[0].rate < 0 || th[1].rate < 0)
+			bench_die(name, e);
+		two[r] = th[0].rate + th[1].rate;
+		ratio[r] = two[r] / one[r];
+	}
+	snprintf(n2, sizeof n2, "%s_2threads", name);
+	bench_report("engine", n2, two, cfg->reps, 0);
+	snprintf(n2, sizeof n2, "%s_2threads_per_1", name);
+	bench_report("engine-ratio", n2, ratio, cfg->reps, 2);
+}
+
 int main(int argc, char **argv)
 {
-	static struct bench_alg algs[3] = {
+	static struct bench_alg algs[BENCH_ALGS] = {
 		{ .name = "hs256", .jwa = "HS256" },
 		{ .name = "rs256", .jwa = "RS256" },
 		{ .name = "es256", .jwa = "ES256" },
+		{ .name = "ps256", .jwa = "PS256" },
 	};
-	static struct bench_hmac h;
-	static struct bench_case c[3];
-	double cost[BENCH_REPS_MAX];
+	/* the second thread's contexts: ES256 verify, RS256 sign */
+	static struct bench_alg es2, rs2;
+	static struct bench_case c[2];
 	const char *dir = argc > 1 ? argv[1] : NULL;
 	struct bench_cfg cfg;
 	char payload[128];
-	const char *dot;
 	double now = bench_wall();
-	int i, r;
+	void *ctx[2];
+	int i;
 
 	bench_prog = "bench_engine";
 	cfg.seconds = bench_env("BENCH_SECONDS", 1, 0.01, 3600);
@@ -326,21 +371,23 @@ int main(int argc, char **argv)
 	cfg.warmup = cfg.seconds / 10 < 0.05 ? 0.05 : cfg.seconds / 10;
 	if (cfg.warmup > 0.1)
 		cfg.warmup = 0.1;
-	printf("# mbedtls %s\n", MBEDTLS_VERSION_STRING);
 
 	algs[0].sk = bench_key(BENCH_SECRET, strlen(BENCH_SECRET),
 			       KEY_USE_SIGN);
 	algs[0].vk = bench_key(BENCH_SECRET, strlen(BENCH_SECRET),
 			       KEY_USE_VERIFY);
 	bench_write(dir, "secret", BENCH_SECRET, strlen(BENCH_SECRET));
-	bench_gen(&algs[1], MBEDTLS_PK_RSA, dir);
-	bench_gen(&algs[2], MBEDTLS_PK_ECKEY, dir);
+	bench_gen(&algs[1], ALG_KEY_RSA, dir);
+	bench_gen(&algs[2], ALG_KEY_EC, dir);
+	/* PS256 with the RS256 key pair, as a keyring may bind one */
+	algs[3].sk = algs[1].sk;
+	algs[3].vk = algs[1].vk;
 
 	snprintf(payload, sizeof payload,
 		 "{\"username\":\"alice\",\"channels\":[\"a\",\"b\"],"
 		 "\"iat\":%.0f}", (double)(long long)now);
 	printf("# payload %s\n", payload);
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < BENCH_ALGS; i++) {
 		bench_prepare(&algs[i], payload, now);
 		printf("# %s sign options %s\n", algs[i].name, algs[i].so);
 	}
@@ -348,18 +395,8 @@ int main(int argc, char **argv)
 	       algs[0].v.len);
 	fflush(stdout);
 
-	/* the baseline: one-shot HMAC of the HS256 token's signing input */
-	dot = strrchr(algs[0].v.token, '.');
-	h.md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-	h.key = (const unsigned char *)BENCH_SECRET;
-	h.keylen = strlen(BENCH_SECRET);
-	h.in = (const unsigned char *)algs[0].v.token;
-	h.n = (size_t)(dot - algs[0].v.token);
-
-	/* each algorithm's sign and verify (and for HS256 the bare HMAC)
-	 * interleaved; the cost of an HS256 verification in bare HMACs is
-	 * taken per repetition, from the two measurements run back to back */
-	for (i = 0; i < 3; i++) {
+	/* each algorithm's sign and verify, interleaved */
+	for (i = 0; i < BENCH_ALGS; i++) {
 		memset(c, 0, sizeof c);
 		snprintf(c[0].name, sizeof c[0].name, "%s_sign", algs[i].name);
 		c[0].fn = bench_op_sign;
@@ -370,21 +407,27 @@ int main(int argc, char **argv)
 		c[1].fn = bench_op_verify;
 		c[1].ctx = &algs[i].v;
 		c[1].e = &algs[i].v.e;
-		snprintf(c[2].name, sizeof c[2].name, "hmac_sha256_bare");
-		c[2].fn = bench_op_hmac;
-		c[2].ctx = &h;
-		bench_group(&cfg, c, i == 0 ? 3 : 2);
-		if (i == 0) {
-			for (r = 0; r < cfg.reps; r++)
-				cost[r] = c[2].rate[r] / c[1].rate[r];
-			bench_report("engine-ratio",
-				     "hs256_verify_per_bare_hmac", cost,
-				     cfg.reps, 3);
-		}
+		bench_group(&cfg, c, 2);
 	}
 
-	for (i = 0; i < 3; i++) {
+	/* two threads against one, on the shared keys */
+	es2 = algs[2];
+	bench_prepare(&es2, payload, now);
+	ctx[0] = &algs[2].v;
+	ctx[1] = &es2.v;
+	bench_scaling(&cfg, "es256_verify", bench_op_verify, ctx, &es2.v.e);
+	rs2 = algs[1];
+	bench_prepare(&rs2, payload, now);
+	ctx[0] = &algs[1].s;
+	ctx[1] = &rs2.s;
+	bench_scaling(&cfg, "rs256_sign", bench_op_sign, ctx, &rs2.s.e);
+
+	for (i = 0; i < BENCH_ALGS; i++)
 		buf_free(&algs[i].s.token);
+	buf_free(&es2.s.token);
+	buf_free(&rs2.s.token);
+	/* (PS256 shares RS256's keys) */
+	for (i = 0; i < 3; i++) {
 		key_free(algs[i].sk);
 		key_free(algs[i].vk);
 	}

@@ -144,7 +144,8 @@ function freshTokens(secret, kid, n, tag) {
 }
 
 async function main() {
-	const env = h.setup({ conf: { daemon: { log_level: 'warning', threads: 0 } } });
+	/* info: the harness waits for agauthd's ready line */
+	const env = h.setup({ conf: { daemon: { log_level: 'info', threads: 0 } } });
 	const d = await h.Daemon.start(env);
 	const e = new AuthEngine({ socketPath: env.sock });
 	/* another worker's engine: it has agauthd cache tokens e has not seen */

@@ -96,7 +96,7 @@ async function fill(d, files) {
 /* indices of the tokens the cache holds: a lookup in the engine's own
  * mapping (its internal Cache; a hit is the payload's text) */
 function resident(engine, all) {
-	const json = JSON.stringify(verifiers.OPTIONS);
+	const json = JSON.stringify(verifiers.options());
 	const held = [];
 
 	for (let i = 0; i < all.length; i++)

@@ -6,8 +6,8 @@
  *   node bench/bench_peers.js KEYDIR
  *
  * KEYDIR holds the keys bench_engine wrote (secret, rs256.key.pem,
- * rs256.pub.pem, es256.key.pem, es256.pub.pem), so both sides sign and
- * verify with the same keys.  Same payload, same options, same scheme as
+ * rs256.pub.pem, es256.key.pem, es256.pub.pem; PS256 uses the RS256
+ * pair), so both sides sign and verify with the same keys.  Same payload, same options, same scheme as
  * the engine: warm up, then BENCH_SECONDS (default 1) per repetition,
  * BENCH_REPS (default 5) repetitions, one line per measurement:
  *
@@ -97,7 +97,9 @@ const payload = { username: 'alice', channels: ['a', 'b'], iat: now }
 const algs = [
   { name: 'hs256', jwa: 'HS256', sign: read('secret'), verify: read('secret') },
   { name: 'rs256', jwa: 'RS256', sign: read('rs256.key.pem'), verify: read('rs256.pub.pem') },
-  { name: 'es256', jwa: 'ES256', sign: read('es256.key.pem'), verify: read('es256.pub.pem') }
+  { name: 'es256', jwa: 'ES256', sign: read('es256.key.pem'), verify: read('es256.pub.pem') },
+  /* PS256 with the RS256 pair, as bench_engine signs it */
+  { name: 'ps256', jwa: 'PS256', sign: read('rs256.key.pem'), verify: read('rs256.pub.pem') }
 ]
 
 process.stdout.write(`# node ${process.version}\n`)

@@ -29,6 +29,15 @@
  *   jsonwebtoken    (BENCH_STORM_JWT=1) jsonwebtoken 9 directly, on the
  *                   peer subset.
  *
+ * Then the same storm with ES256 and with RS256 tokens
+ * (BENCH_STORM_ASYM_TOKENS of each, signed with a key pair node makes
+ * for this run, the daemon and every peer given the same key): agauthd
+ * cold (a fresh daemon, one crypto thread per CPU, its private key
+ * imported without kid), ag-auth with the public key's PEM (on the
+ * first BENCH_STORM_PEER_TOKENS), and fast-jwt without its cache; for
+ * RS256 also the repeat storm, the same tokens again from the same
+ * processes, every one a cache hit.
+ *
  * Each repetition uses a fresh daemon and fresh worker processes.
  *
  *   node bench/bench_storm.js
@@ -43,6 +52,12 @@
  *                            (default 20000 [2000], at most
  *                            BENCH_STORM_TOKENS)
  *   BENCH_STORM_JWT          1: jsonwebtoken too
+ *   BENCH_STORM_ASYM_TOKENS  tokens of each asymmetric storm (default
+ *                            16000 [2000], at most BENCH_STORM_TOKENS;
+ *                            node signs them first, RS256 at a few
+ *                            thousand a second)
+ *   BENCH_STORM_ALGS         the storms to run (default "HS256 ES256
+ *                            RS256")
  *   BENCH_DEPTH              verifies in flight per worker (default 64)
  *
  * Prints, over the repetitions (median, min, max):
@@ -51,8 +66,14 @@
  *   storm <engine>[_cold|_again|_warm]_wall_us ...       go to the last verify
  *   storm-ratio agauthd_<storm>_per_<peer> ...    tokens/s, per repetition
  *
- * Other lines start with '#'; bench/results.js judges the target
- * (agauthd >= 20x ag-auth).  A benchmark, never a test.
+ * the asymmetric ones with their algorithm first ("es256_agauthd_cold",
+ * "rs256_fast-jwt_cold", "rs256_agauthd_repeat"), and
+ *
+ *   storm-ratio rs256_agauthd_repeat_per_cold ...
+ *
+ * Other lines start with '#'; bench/results.js judges the targets
+ * (HS256: agauthd >= 20x ag-auth; issue 14's ES256 and RS256 ones).  A
+ * benchmark, never a test.
  */
 'use strict';
 
@@ -68,6 +89,8 @@ const WORKERS = envInt('BENCH_STORM_WORKERS', 4, 1, 256);
 const PEER_TOKENS = envInt('BENCH_STORM_PEER_TOKENS', Math.min(quick(2000, 20000), TOKENS), 1, TOKENS);
 const DEPTH = envInt('BENCH_DEPTH', 64, 1, 256);
 const WITH_JWT = process.env.BENCH_STORM_JWT === '1';
+const ASYM_TOKENS = envInt('BENCH_STORM_ASYM_TOKENS', Math.min(quick(2000, 16000), TOKENS), 1, TOKENS);
+const ALGS = (process.env.BENCH_STORM_ALGS || 'HS256 ES256 RS256').split(/\s+/).filter(Boolean);
 /* slots of the daemon's cache per token: enough that a bucket of 8
  * overflows about never (half a token per bucket on average), so that
  * the warm storms are all hits (docs/cache.md); pages of the cache are
@@ -84,6 +107,11 @@ function inits(files, kind, n, extra = {}) {
 	return tokens.split(0, n, WORKERS).map((s) => ({
 		kind, key, depth: DEPTH, from: s.from, file: files.slice(s.from, s.to), ...extra,
 	}));
+}
+
+/* the same for a storm of `pair`'s tokens: peers get its public key */
+function asymInits(files, kind, n, pair, extra = {}) {
+	return inits(files, kind, n, { key: pair.pub, alg: pair.alg, ...extra });
 }
 
 function record(name, { ops, seconds }) {
@@ -135,25 +163,77 @@ async function peers(files, rep) {
 	console.log(`# rep ${rep}: ${out.join(', ')}`);
 }
 
+/*
+ * One repetition of an asymmetric storm: agauthd cold (and, for RS256,
+ * the repeat storm: the same tokens from the same processes, all hits),
+ * then ag-auth and fast-jwt without its cache.
+ */
+async function asym(pair, files, rep) {
+	const a = pair.alg.toLowerCase();
+	const d = await BenchDaemon.start({ pair, threads: 0,
+					    cacheSize: cacheSize(ASYM_TOKENS, SLOTS_PER_TOKEN) });
+	const f = await Fleet.start(asymInits(files, 'agauthd', ASYM_TOKENS, pair, { socket: d.sock }));
+	const out = [];
+
+	try {
+		out.push(record(`${a}_agauthd_cold`, await f.storm(1)));
+		if (pair.alg === 'RS256')
+			out.push(record(`${a}_agauthd_repeat`, await f.storm(1)));
+	} finally {
+		await f.close();
+	}
+	await d.stop();
+	const [ag] = await Fleet.measure(asymInits(files, 'ag-auth', Math.min(PEER_TOKENS, ASYM_TOKENS),
+						   pair), [1]);
+	const [fj] = await Fleet.measure(asymInits(files, 'fast-jwt', ASYM_TOKENS, pair), [1]);
+
+	out.push(record(`${a}_ag-auth`, ag), record(`${a}_fast-jwt_cold`, fj));
+	console.log(`# rep ${rep}: ${pair.alg}: ${out.join(', ')}`);
+}
+
 function report() {
 	for (const name of Object.keys(rates)) {
 		figures.line('storm', `${name}_tokens_per_s`, rates[name]);
 		figures.line('storm', `${name}_wall_us`, walls[name]);
 	}
-	const r = (a, b) => figures.ratio('storm', `${a}_per_${b}`, rates[a], rates[b]);
+	/* (a storm BENCH_STORM_ALGS left out has no ratios) */
+	const r = (a, b) => rates[a] && rates[b] &&
+		figures.ratio('storm', `${a}_per_${b}`, rates[a], rates[b]);
 	r('agauthd_cold', 'ag-auth');
 	r('agauthd_warm', 'ag-auth');
 	r('agauthd_cold', 'fast-jwt-cache_cold');
 	r('agauthd_again', 'fast-jwt-cache_warm');
 	r('agauthd_warm', 'fast-jwt-cache_warm');
+	for (const a of ['es256', 'rs256']) {
+		r(`${a}_agauthd_cold`, `${a}_ag-auth`);
+		r(`${a}_agauthd_cold`, `${a}_fast-jwt_cold`);
+	}
+	if (rates.rs256_agauthd_repeat)
+		figures.ratio('storm', 'rs256_agauthd_repeat_per_cold', rates.rs256_agauthd_repeat,
+			      rates.rs256_agauthd_cold);
+}
+
+/* An asymmetric storm's key pair and token files, made once a run. */
+function asymSet(alg) {
+	const t0 = Date.now();
+	const pair = tokens.keyPair(alg);
+	const all = tokens.make(pair, 0, ASYM_TOKENS, iat);
+
+	tokens.check(pair, all, 0, iat);
+	console.log(`# ${alg} storm: ${ASYM_TOKENS} tokens (${all[0].length} bytes each), signed ` +
+		    `in ${((Date.now() - t0) / 1000).toFixed(1)} s with a key node made for this run; ` +
+		    `agauthd with one crypto thread per CPU; fast-jwt without cache`);
+	return { pair, files: new tokens.TokenFiles(tmpdir(`storm-${alg}`), all) };
 }
 
 async function main() {
 	const t0 = Date.now();
-	const all = tokens.make(key, 0, TOKENS, iat);
+	const hs = ALGS.includes('HS256');
+	const all = tokens.make(key, 0, hs ? TOKENS : 1, iat);
 
 	tokens.check(key, all, 0, iat);
 	const files = new tokens.TokenFiles(tmpdir('storm'), all);
+	const sets = ALGS.filter((a) => a !== 'HS256').map(asymSet);
 
 	console.log(figures.machine());
 	console.log(`# storm: ${TOKENS} tokens (${all[0].length} bytes each) over ${WORKERS} worker ` +
@@ -164,8 +244,12 @@ async function main() {
 	console.log(`# fast-jwt-cache: a cache of ${Math.ceil(TOKENS / WORKERS)} tokens per process ` +
 		    '(its share); warm = the same processes again');
 	for (let rep = 1; rep <= REPS; rep++) {
-		await agauthd(files, rep);
-		await peers(files, rep);
+		if (hs) {
+			await agauthd(files, rep);
+			await peers(files, rep);
+		}
+		for (const { pair, files: f } of sets)
+			await asym(pair, f, rep);
 	}
 	report();
 	console.log(`# ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);

@@ -17,6 +17,8 @@
 #                  quick 4000)
 #   BENCH_SLICES   slices of a bench_daemon repetition (its default; quick
 #                  2, so that a slice outlasts an RS256 sign)
+#   BENCH_CRYPTO   the crypto backend the build used, for the header
+#                  (make bench passes its CRYPTO)
 #   and the settings of each benchmark (see its header), passed through.
 #
 # Each benchmark's output goes to the terminal as it arrives.  Every line,
@@ -50,6 +52,8 @@ rss           3  bench/run_rss.sh
 # the settings the run was asked for, before the defaults fill them in
 asked=
 for v in "${!BENCH_@}"; do
+	# (make bench sets BENCH_CRYPTO itself: the header says it apart)
+	[ "$v" = BENCH_CRYPTO ] && continue
 	case ${!v} in
 	*[![:alnum:]_.,:/=-]*) asked="$asked$v='${!v}' " ;;
 	*) asked="$asked$v=${!v} " ;;
@@ -110,6 +114,10 @@ for p in jsonwebtoken ag-auth fast-jwt; do
 	meta "version-$p" "$(npmver "$p")"
 done
 meta version-libev "$(debver libev-dev)"
+meta version-libcrypto "$(debver libssl-dev)"
+meta version-mbedtls "$(debver libmbedtls-dev)"
+# the engine's crypto backend, as make was asked to build it (CRYPTO)
+meta crypto "${BENCH_CRYPTO:-default}"
 meta version-msgpack-c "$(debver libmsgpack-dev)"
 meta command "${asked}make bench"
 meta settings "BENCH_SECONDS=$BENCH_SECONDS" \

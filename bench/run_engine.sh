@@ -10,9 +10,10 @@
 #   BENCH_SECONDS  seconds per repetition (default 1)
 #   BENCH_REPS     repetitions per measurement, median reported (default 5)
 #
-# Both sides print "<library> <operation> <median> <min> <max>" in ops/s;
-# bench_engine also the cost of an HS256 verify in bare HMAC-SHA256s of
-# the same signing input, per repetition, as engine-ratio.
+# Both sides print "<library> <operation> <median> <min> <max>" in ops/s
+# (HS256, RS256, ES256, PS256 sign and verify); bench_engine also ES256
+# verify and RS256 sign in two threads against one, per repetition, as
+# engine-ratio.
 set -eu -o pipefail
 
 cd "$(dirname "$0")/.."

@@ -91,11 +91,11 @@ static struct job *job_waiting;
  * cache, so the next worker that sees it answers from memory.
  */
 static int job_publish(struct job *j, const struct kr_key *used,
-		       const struct jwt *t)
+		       const struct jwt *t, double now)
 {
 	if (revoke_check(t, &j->e) != 0)
 		return -1;
-	cachew_put(j->kr, used, t, clock_wall());
+	cachew_put(j->kr, used, t, now);
 	return 0;
 }
 
@@ -120,7 +120,7 @@ static int job_publish_token(struct job *j, const struct kr_key *used,
 	}
 	if (audit)
 		audit_sign(j->c, used, &m->jwt);
-	return job_publish(j, used, &m->jwt);
+	return job_publish(j, used, &m->jwt, clock_wall());
 }
 
 /*
@@ -199,17 +199,19 @@ static void verify_run(struct job *h)
 	const struct kr_key *k = NULL;
 	struct jwt *t;
 	struct proto_out o;
+	/* one reading of the clock for the claims and the cache entry */
+	double now = clock_wall();
 
 	v = m != NULL ? memo_vopts(m, h->opts, h->opts_len, &h->e) : NULL;
 	if (v == NULL || keyring_verify(h->kr, h->arg, h->arg_len, v,
-					clock_wall(), &m->jwt, &k,
+					now, &m->jwt, &k,
 					&h->e) != 0) {
 		h->failed = 1;
 		return;
 	}
 	t = &m->jwt;
 	j->used = k;
-	if (h->on_loop && job_publish(h, k, t) != 0) {
+	if (h->on_loop && job_publish(h, k, t, now) != 0) {
 		h->failed = 1;
 		return;
 	}

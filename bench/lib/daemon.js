@@ -3,8 +3,10 @@
  * daemon.js - an agauthd for a Node benchmark: the release build
  * (AGAUTHD, default build/agauthd) in a temporary directory of the
  * integration harness, with a SocketCluster authKey imported as its one
- * key (raw HS256, no kid: docs/operations.md), a cache of `cacheSize`
- * bytes, and the admin right for this user (for stats).
+ * key (raw HS256, no kid: docs/operations.md), or a key pair of
+ * tokens.keyPair() (its private PEM, no kid), a cache of `cacheSize`
+ * bytes, `threads` crypto threads (default 1; 0: one per CPU), and the
+ * admin right for this user (for stats).
  */
 const fs = require('node:fs');
 
@@ -21,15 +23,19 @@ function cacheSize(tokens, slotsPerToken) {
 
 class BenchDaemon {
 	/* resolves once the daemon answers */
-	static async start({ authKey, cacheSize: size }) {
+	static async start({ authKey, pair, cacheSize: size, threads = 1 }) {
 		if (!fs.existsSync(h.AGAUTHD))
 			throw new Error(`${h.AGAUTHD} is missing: run make`);
 		const b = new BenchDaemon();
 		const env = h.setup({
-			keys: [{ name: 'socketcluster', material: authKey, encoding: 'raw',
-				 algorithm: 'HS256', kid: '', state: 'primary' }],
+			keys: [pair ?
+				{ name: 'signer', material: pair.priv, algorithm: pair.alg, kid: '',
+				  state: 'primary' } :
+				{ name: 'socketcluster', material: authKey, encoding: 'raw',
+				  algorithm: 'HS256', kid: '', state: 'primary' }],
 			conf: {
-				daemon: { log_level: 'warning', threads: 1 },
+				/* info: the harness waits for the ready line */
+				daemon: { log_level: 'info', threads },
 				cache: { size },
 				access: { admin: `uid:${process.getuid()}` },
 			},

@@ -1,11 +1,13 @@
 'use strict';
 /*
- * tokens.js - HS256 tokens as a SocketCluster server issues them, made
- * fast: jsonwebtoken.sign({username, channels}, authKey, {expiresIn:
- * 86400}) with the authKey string socketcluster-server makes by default,
- * byte for byte (check() proves it), but with one HMAC per token and
- * nothing else.  Token i carries username userName(i).  Slices of a set go
- * to worker processes as files, one token a line.
+ * tokens.js - tokens as a SocketCluster server issues them, made fast:
+ * jsonwebtoken.sign({username, channels}, authKey, {expiresIn: 86400})
+ * with the authKey string socketcluster-server makes by default, byte for
+ * byte (check() proves it), but with one HMAC per token and nothing else;
+ * or, with an RS256 or ES256 private key (authPrivateKey), one signature
+ * per token, in jsonwebtoken's form.  Token i carries username
+ * userName(i).  Slices of a set go to worker processes as files, one
+ * token a line.
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -13,8 +15,13 @@ const path = require('node:path');
 
 const MODULES = path.join(__dirname, '..', '..', 'tests', 'node_modules');
 const EXPIRES_IN = 86400;          /* SocketCluster's authDefaultExpiry */
-/* jws's header for jsonwebtoken's HS256 default */
-const HEADER = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
+/* jws's header for jsonwebtoken's algorithm `alg` */
+const header = (alg) => Buffer.from(`{"alg":"${alg}","typ":"JWT"}`).toString('base64url');
+/* the key pairs of the asymmetric storms, as node makes them */
+const KEYGEN = {
+	RS256: ['rsa', { modulusLength: 2048 }],
+	ES256: ['ec', { namedCurve: 'prime256v1' }],
+};
 
 /* socketcluster-server's default authKey: 32 random bytes, in hex */
 function authKey() {
@@ -30,28 +37,64 @@ function authToken(i) {
 	return { username: userName(i), channels: [`room-${i % 1000}`, userName(i)] };
 }
 
-/* n tokens for users from .. from + n - 1, issued at `iat` (seconds) */
+/* A new RS256 or ES256 key pair: { alg, priv, pub } as PEM (PKCS#8,
+ * SPKI), the same for the daemon and every peer of a run. */
+function keyPair(alg) {
+	const [type, opts] = KEYGEN[alg];
+	const { privateKey, publicKey } = crypto.generateKeyPairSync(type, opts);
+
+	return {
+		alg,
+		priv: privateKey.export({ type: 'pkcs8', format: 'pem' }),
+		pub: publicKey.export({ type: 'spki', format: 'pem' }),
+	};
+}
+
+/* The signature of `input` with `key` (an HS256 secret, or a keyPair's
+ * private KeyObject) as jws spells it. */
+function signature(alg, key, input) {
+	if (alg === 'HS256')
+		return crypto.createHmac('sha256', key).update(input).digest('base64url');
+	/* ES256 in JOSE's r || s, not DER */
+	return crypto.sign('sha256', Buffer.from(input), alg === 'ES256' ?
+		{ key, dsaEncoding: 'ieee-p1363' } : key).toString('base64url');
+}
+
+/* n tokens for users from .. from + n - 1, issued at `iat` (seconds):
+ * HS256 with the authKey string `key`, or with a keyPair() */
 function make(key, from, n, iat) {
+	const alg = key.alg || 'HS256';
+	const sk = alg === 'HS256' ? key : crypto.createPrivateKey(key.priv);
+	const hdr = header(alg);
 	const out = new Array(n);
 
 	for (let k = 0; k < n; k++) {
 		const claims = { ...authToken(from + k), iat, exp: iat + EXPIRES_IN };
-		const input = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+		const input = `${hdr}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
 
-		out[k] = `${input}.${crypto.createHmac('sha256', key).update(input).digest('base64url')}`;
+		out[k] = `${input}.${signature(alg, sk, input)}`;
 	}
 	return out;
 }
 
-/* Throws unless a few tokens are exactly what jsonwebtoken makes: a
- * benchmark of other tokens would measure something else. */
+/* Throws unless a few tokens are exactly what jsonwebtoken makes (for
+ * ES256, whose signatures are random: what jsonwebtoken verifies, with
+ * the payload it signs): a benchmark of other tokens would measure
+ * something else. */
 function check(key, tokens, from, iat) {
 	const jwt = require(path.join(MODULES, 'jsonwebtoken'));
+	const alg = key.alg || 'HS256';
+	const sk = alg === 'HS256' ? key : key.priv;
 
 	for (const k of [0, tokens.length >> 1, tokens.length - 1]) {
-		const want = jwt.sign({ ...authToken(from + k), iat }, key, { expiresIn: EXPIRES_IN });
+		const want = jwt.sign({ ...authToken(from + k), iat }, sk,
+				      { expiresIn: EXPIRES_IN, algorithm: alg });
+		const same = alg === 'ES256' ?
+			tokens[k].split('.').slice(0, 2).join('.') === want.split('.').slice(0, 2).join('.') &&
+			jwt.verify(tokens[k], key.pub, { algorithms: [alg] }).username === userName(from + k) :
+			tokens[k] === want;
 
-		if (tokens[k] !== want)
+		if (!same)
 			throw new Error(`token ${from + k} differs from jsonwebtoken's:\n${tokens[k]}\n${want}`);
 	}
 }
@@ -93,4 +136,4 @@ function split(from, n, parts) {
 	}));
 }
 
-module.exports = { MODULES, authKey, userName, make, check, TokenFiles, read, split };
+module.exports = { MODULES, authKey, keyPair, userName, make, check, TokenFiles, read, split };

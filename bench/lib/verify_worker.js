@@ -4,7 +4,7 @@
  * its slice of tokens when told to go, `depth` at a time, and checks
  * every result.  Messages from the parent, in order:
  *
- *   {init: {kind, file, from, depth, socket, key, cacheSize}}
+ *   {init: {kind, file, from, depth, socket, key, cacheSize, alg}}
  *                                   -> {ready: true} once it can verify
  *   {go: rounds}                    -> {done: verifies}   (any number)
  *   {close: true}                   -> closes and exits 0
@@ -37,13 +37,13 @@ function check(i, p) {
 	}
 }
 
-async function init({ kind, file, from, depth, socket, key, cacheSize }) {
+async function init({ kind, file, from, depth, socket, key, cacheSize, alg }) {
 	const toks = tokens.read(file);
 
 	w = {
 		from, depth, toks,
 		names: toks.map((_, j) => tokens.userName(from + j)),
-		v: await verifiers.make(kind, { socket, key, cacheSize }),
+		v: await verifiers.make(kind, { socket, key, cacheSize, alg }),
 	};
 	return { ready: true };
 }
