@@ -22,6 +22,11 @@ async function signs(c, n) {
 	return { rs, ms: Date.now() - t0 };
 }
 
+/* The key the busy tests sign with: RSA-4096, whose signatures take
+ * about a millisecond each even on OpenSSL (RSA-2048's 0.25 ms let 4000
+ * signs end in 1.5 s, too soon for what the tests prove). */
+const SLOW_KEY = 'rsa4096';
+
 /* How many pipelined RS256 signs keep one crypto thread busy for about
  * `ms` milliseconds on this machine. */
 async function signsFor(c, ms) {
@@ -94,7 +99,7 @@ test('idle_timeout = 1 closes an idle connection within about 2 s', { timeout: h
 
 test('a connection with requests in flight is not closed as idle', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	const env = h.setup({
-		keys: [{ name: 'rs1', type: 'rsa2048', state: 'primary' }],
+		keys: [{ name: 'rs1', type: SLOW_KEY, state: 'primary' }],
 		conf: { daemon: { threads: 1 }, limits: { idle_timeout: 1, max_inflight: 4096 } },
 	});
 	const d = await h.Daemon.start(env);
@@ -118,7 +123,7 @@ test('idle time starts when the last reply is ready, not when the last request c
 	 * event loop ran the overdue timer right after the last reply */
 	const IDLE = 2, PAUSE = 1400, ROUNDS = 4;
 	const env = h.setup({
-		keys: [{ name: 'rs1', type: 'rsa2048', state: 'primary' }],
+		keys: [{ name: 'rs1', type: SLOW_KEY, state: 'primary' }],
 		conf: { daemon: { threads: 1 }, limits: { idle_timeout: IDLE, max_inflight: 4096 } },
 	});
 	const d = await h.Daemon.start(env);
@@ -144,7 +149,7 @@ test('a connection held back by flow control is not closed as a stalled frame', 
 	/* max_inflight 4: the daemon stops reading and holds the rest of the
 	 * pipelined frames; that is the daemon waiting, not the peer */
 	const env = h.setup({
-		keys: [{ name: 'rs1', type: 'rsa2048', state: 'primary' }],
+		keys: [{ name: 'rs1', type: SLOW_KEY, state: 'primary' }],
 		conf: { daemon: { threads: 1 }, limits: { frame_timeout: 1, idle_timeout: 60, max_inflight: 4 } },
 	});
 	const d = await h.Daemon.start(env);
