@@ -26,7 +26,7 @@ ENGINE_SUITES='@(crypto|crypto_backend|key|keyring|jws|sign|verify|secmem)/*'
 if [ "${1:-}" = --backend ]; then
 	b=build/$2
 	echo "agauthd test suites: the crypto contract on $2 ($b)"
-	suite criterion "unit-$2" 68 "$b/unit" --jobs 2 --filter "$ENGINE_SUITES"
+	suite criterion "unit-$2" 73 "$b/unit" --jobs 2 --filter "$ENGINE_SUITES"
 	again criterion "unit-$2-asan-ubsan" "under ASan+UBSan" "$b/san/unit" \
 		--jobs 2 --filter "$ENGINE_SUITES"
 	fuzzreplay 12 "$b/san" "fuzz-replay-$2"
@@ -61,7 +61,7 @@ AGJWT=build/san/agjwt suite node differential 17 \
 	node --test --test-reporter=tap tests/diff/*.test.js
 AGJWT=build/mbedtls/san/agjwt again node differential-mbedtls "on mbedTLS" \
 	node --test --test-reporter=tap tests/diff/*.test.js
-AGAUTHD=build/san/agauthd suite node integration 216 \
+AGAUTHD=build/san/agauthd suite node integration 217 \
 	node --test --test-reporter=tap tests/integration/*.test.js
 AGAUTHD=build/san/agauthd suite node node-engine 58 \
 	node --test --test-reporter=tap tests/node/*.test.js
