@@ -52,6 +52,11 @@ mmdebstrap --quiet --variant=minbase --include=make,git,ca-certificates \
 	bookworm "$root" >"$work/mmdebstrap.log" 2>&1 ||
 	{ tail -n 20 "$work/mmdebstrap.log"; die "mmdebstrap failed"; }
 
+# the root a mount point of its own, as a machine's or a container's is
+# (unshare --propagation, which the container suite runs, needs one)
+mount --bind "$root" "$root" && mount --make-private "$root" ||
+	die "cannot bind $root onto itself"
+mounted+=("$root")
 for m in proc sys dev dev/pts dev/shm; do
 	mount --bind "/$m" "$root/$m" || die "cannot bind /$m"
 	mounted+=("$root/$m")

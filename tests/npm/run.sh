@@ -84,7 +84,10 @@ run_app() {
 # install script), then the app under it.
 other_node() {
 	local bin=$1 gyp
-	gyp=$(npm root -g)/npm/node_modules/node-gyp/bin/node-gyp.js
+	# the node-gyp npm hands its scripts (npm's own copy, or Debian's
+	# node-gyp package beside Debian's npm): asked of npm itself
+	gyp=$(cd "$app" && npm pkg set scripts.gyp='node -p process.env.npm_config_node_gyp' &&
+	      npm run -s gyp) || return 1
 	(cd "$app/node_modules/agauthd" &&
 	 PATH=$bin:$PATH npm_config_node_gyp=$gyp node scripts/build.js &&
 	 grep "\"nodedir\": \"${bin%/bin}\"" build/config.gypi) &&
