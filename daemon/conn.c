@@ -39,6 +39,8 @@ struct conn {
 	ev_tstamp frame_start;
 	ev_tstamp last_write;        /* output last moved, or began to wait */
 	struct conn *prev, *next;    /* the open connections */
+	struct conn *wnext;          /* in conn_wq: output to write */
+	int wqueued;
 };
 
 static struct ev_loop *conn_loop;
@@ -51,6 +53,12 @@ static char conn_scratch[CONN_READ_CHUNK + 1];
 static unsigned conn_n;
 static uint64_t conn_serial;
 static struct conn *conn_head;   /* the open connections */
+/* Connections with replies to write before the loop next waits: every
+ * reply made in one pass of the loop (pool results, a batch of
+ * pipelined requests) goes out in one send per connection, so the
+ * client wakes once, not once per reply (redis's beforeSleep). */
+static struct conn *conn_wq;
+static ev_prepare conn_flush_w;
 
 unsigned conn_count(void)
 {
@@ -130,6 +138,9 @@ void conn_unref(struct conn *c)
 	free(c);
 }
 
+static void conn_write(struct conn *c);
+static void conn_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents);
+
 static void conn_close(struct conn *c, const char *why)
 {
 	if (c->dead)
@@ -157,6 +168,12 @@ static void conn_close(struct conn *c, const char *why)
 
 void conn_close_all(void)
 {
+	/* what was answered still goes out, as far as it can at once */
+	conn_flush_cb(conn_loop, &conn_flush_w, 0);
+	if (ev_is_active(&conn_flush_w)) {
+		ev_ref(conn_loop);
+		ev_prepare_stop(conn_loop, &conn_flush_w);
+	}
 	while (conn_head != NULL)
 		conn_close(conn_head, "agauthd stopping");
 }
@@ -260,6 +277,32 @@ static void conn_write(struct conn *c)
 
 static void conn_process(struct conn *c);
 
+static void conn_write_soon(struct conn *c)
+{
+	if (!c->wqueued) {
+		c->wqueued = 1;
+		conn_ref(c);
+		c->wnext = conn_wq;
+		conn_wq = c;
+	}
+}
+
+static void conn_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct conn *c;
+
+	(void)loop;
+	(void)w;
+	(void)revents;
+	while ((c = conn_wq) != NULL) {
+		conn_wq = c->wnext;
+		c->wqueued = 0;
+		if (!c->dead)
+			conn_write(c);
+		conn_unref(c);
+	}
+}
+
 void conn_sent(struct conn *c, int done)
 {
 	/* a client waiting for its replies is not idle: its idle time
@@ -279,7 +322,7 @@ void conn_sent(struct conn *c, int done)
 	 * a system call and a wakeup of the client each */
 	if (c->processing)
 		return;
-	conn_write(c);
+	conn_write_soon(c);
 	/* a job finished: frames held back by flow control may go now */
 	if (!c->dead && done)
 		conn_process(c);
@@ -382,7 +425,7 @@ static void conn_process(struct conn *c)
 	}
 	c->processing = 0;
 	if (!c->dead && c->out_off < c->out.len)
-		conn_write(c);
+		conn_write_soon(c);
 	if (!c->dead && c->in_off > 0) {
 		avail = c->in.len - c->in_off;
 		memmove(c->in.p, c->in.p + c->in_off, avail);
@@ -496,6 +539,12 @@ void conn_open(struct ev_loop *loop, int fd, const struct conn_opts *o)
 	socklen_t len = sizeof cred;
 
 	conn_loop = loop;
+	if (!ev_is_active(&conn_flush_w)) {
+		ev_prepare_init(&conn_flush_w, conn_flush_cb);
+		ev_prepare_start(loop, &conn_flush_w);
+		/* it alone does not keep the loop running */
+		ev_unref(loop);
+	}
 	/* identity comes from the kernel, never from the message */
 	if (c == NULL || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
 				    &len) != 0) {

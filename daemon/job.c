@@ -32,6 +32,7 @@ struct job_kind {
 	void (*finish)(struct job *);
 	void (*end)(struct job *);
 	enum request_op op;
+	int quick;                   /* pool_job's quick: a verify */
 };
 
 /* What every job has. */
@@ -275,13 +276,13 @@ static void rotate_end(struct job *h)
 }
 
 static const struct job_kind job_sign_kind = {
-	sign_run, sign_finish, sign_end, REQ_SIGN
+	sign_run, sign_finish, sign_end, REQ_SIGN, 0
 };
 static const struct job_kind job_verify_kind = {
-	verify_run, verify_finish, NULL, REQ_VERIFY
+	verify_run, verify_finish, NULL, REQ_VERIFY, 1
 };
 static const struct job_kind job_rotate_kind = {
-	rotate_run, rotate_finish, rotate_end, REQ_ROTATE
+	rotate_run, rotate_finish, rotate_end, REQ_ROTATE, 0
 };
 
 /* A job's outcome, and for sign and verify the time it took: queued,
@@ -470,6 +471,7 @@ static struct job *job_new(size_t size, const struct job_kind *k,
 	buf_init(&j->reply, AG_FRAME_HARD_MAX);
 	j->pool.run = job_run;
 	j->pool.done = job_done;
+	j->pool.quick = k->quick;
 	keyring_ref(kr);
 	conn_ref(c);
 	return j;

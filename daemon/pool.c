@@ -2,9 +2,11 @@
 #include "daemon/pool.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/log.h"
@@ -22,6 +24,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct pool_queue todo, done;
+	uint64_t held_since;         /* the oldest result in done */
 	unsigned max_queued, nthreads;
 	int stopping, nice;
 	pthread_t threads[AG_POOL_THREADS_MAX];
@@ -48,6 +51,34 @@ static struct pool_job *pool_take_all(struct pool_queue *q)
 	return j;
 }
 
+static uint64_t pool_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A finished job goes back to the loop (under the lock).  The loop is
+ * woken at once unless the job this thread takes next is a quick one:
+ * then results gather, AG_POOL_BATCH at most and none held past
+ * AG_POOL_HOLD_NS, and a verify storm costs a wakeup of the loop and a
+ * send per client per batch, not per token.  A quiet pool, or a slow
+ * job next (an RSA sign), never holds a result back. */
+static void pool_finished(struct pool_job *j)
+{
+	uint64_t now = pool_clock();
+
+	if (pool.done.n == 0)
+		pool.held_since = now;
+	pool_push(&pool.done, j);
+	if (pool.todo.head != NULL && pool.todo.head->quick &&
+	    !pool.stopping && pool.done.n < AG_POOL_BATCH &&
+	    now - pool.held_since < AG_POOL_HOLD_NS)
+		return;
+	ev_async_send(pool.loop, &pool.wake);
+}
+
 static void *pool_thread(void *arg)
 {
 	struct pool_job *j;
@@ -72,8 +103,7 @@ static void *pool_thread(void *arg)
 		pthread_mutex_unlock(&pool.lock);
 		j->run(j);
 		pthread_mutex_lock(&pool.lock);
-		pool_push(&pool.done, j);
-		ev_async_send(pool.loop, &pool.wake);
+		pool_finished(j);
 	}
 	pthread_mutex_unlock(&pool.lock);
 	return NULL;

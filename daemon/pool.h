@@ -14,6 +14,8 @@ struct pool_job {
 	void (*run)(struct pool_job *);
 	void (*done)(struct pool_job *);
 	struct pool_job *next;
+	int quick;                   /* short (a verify): a finished result
+				      * may wait for it to end */
 	int cancelled;               /* done() without run(): stopping */
 };
 

@@ -81,6 +81,12 @@
 #define AG_POOL_THREADS_MAX     64
 #define AG_POOL_QUEUE_DEFAULT   4096
 #define AG_POOL_STACK           (256 * 1024)
+/* Under a backlog of quick jobs (verifies) a crypto thread hands its
+ * results to the loop in batches: one wakeup of the loop, and one send
+ * per client, for up to AG_POOL_BATCH results, none held longer than
+ * AG_POOL_HOLD_NS plus the quick job running (daemon/pool.c). */
+#define AG_POOL_BATCH           16
+#define AG_POOL_HOLD_NS         100000
 /* glibc malloc arenas for all of agauthd's threads.  By default each
  * crypto thread gets one of its own (up to 8 per CPU), some 170 KiB
  * resident apiece; the threads allocate little (a job's reply and its

@@ -308,3 +308,43 @@ Test(conn, rewind_to_mark)
 	cr_assert_eq(b[0], 'a');
 	cr_assert_eq(cp_reply(&tc_p, b, sizeof b), -2);
 }
+
+/* Replies made outside the read of a batch (pool results, one after
+ * another) go out together before the loop next waits: the client is
+ * woken once for them, not once per reply. */
+Test(conn, replies_made_between_reads_leave_in_one_send)
+{
+	char burst[3 * 5];
+	uint8_t b[64];
+	unsigned i;
+
+	tc.mode = TC_HOLD;
+	cp_open(&tc_p, &tc_opts, 0);
+	for (i = 0; i < 3; i++)
+		memcpy(burst + 5 * i, "\0\0\0\x01x", 5);
+	cp_write(&tc_p, burst, sizeof burst);
+	cp_spin(&tc_p);
+	cr_assert_eq(tc.nheld, 3);
+	for (i = 0; i < 3; i++)
+		conn_reply(tc.held[i], "\0\0\0\x01z", 5);
+	cr_assert_eq(recv(tc_p.peer, b, sizeof b, MSG_DONTWAIT), -1,
+		     "no reply leaves before the loop is about to wait");
+	cp_spin(&tc_p);
+	cr_assert_eq(recv(tc_p.peer, b, sizeof b, MSG_DONTWAIT), 15,
+		     "all three at once");
+}
+
+/* A reply still unsent when agauthd stops is written, not dropped, and
+ * its connection is not leaked by the queue that held it. */
+Test(conn, reply_queued_at_stop_is_written)
+{
+	uint8_t b[64];
+
+	tc.mode = TC_HOLD;
+	cp_open(&tc_p, &tc_opts, 0);
+	cp_frame(&tc_p, "x", 1);
+	cp_spin(&tc_p);
+	conn_reply(tc.held[0], "\0\0\0\x01z", 5);
+	conn_close_all();
+	cr_assert_eq(recv(tc_p.peer, b, sizeof b, MSG_DONTWAIT), 5);
+}
