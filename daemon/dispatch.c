@@ -88,6 +88,7 @@ static int op_keys(struct conn *c, uint64_t id, const struct request *req)
 	const struct kr_key *k;
 	struct proto_out o;
 	char fp[KEY_FINGERPRINT_MAX];
+	double now = clock_wall();
 	int i;
 
 	(void)req;
@@ -100,14 +101,19 @@ static int op_keys(struct conn *c, uint64_t id, const struct request *req)
 		/* names, dates and a fingerprint (of a public key, or a MAC
 		 * that reveals nothing of a secret): never material */
 		key_fingerprint(k->key, fp);
-		msgpack_pack_map(&o.pk, 7);
+		msgpack_pack_map(&o.pk, 7 + (k->activate != 0));
 		proto_kv_cstr(&o, "name", k->name);
 		proto_kv_cstr(&o, "kid", k->has_kid ? k->kid : "");
 		proto_kv_cstr(&o, "alg", k->alg->name);
-		proto_kv_cstr(&o, "state", keyring_usable(k, clock_wall()) ?
-			      keyring_state_name(k->state) : "retired");
+		proto_kv_cstr(&o, "state", keyring_state_name(
+			      keyring_state_at(kr, i, now)));
 		proto_kv_uint(&o, "created", (uint64_t)k->created);
-		proto_kv_uint(&o, "retire", (uint64_t)k->retire);
+		/* when it stops verifying: its retire time, or the next
+		 * key's activation + grace */
+		proto_kv_uint(&o, "retire", (uint64_t)k->until);
+		/* a pending (or past) activation: primary from then */
+		if (k->activate != 0)
+			proto_kv_uint(&o, "activate", (uint64_t)k->activate);
 		proto_kv_cstr(&o, "fingerprint", fp);
 	}
 	proto_end(&o);

@@ -258,12 +258,12 @@ static void rotate_finish(struct job *h)
 		h->failed = 1;  /* job_done audits it */
 		return;
 	}
-	audit_rotate(h->c, kr->keys[kr->primary].name, NULL);
+	audit_rotate(h->c, j->fresh.key.name, NULL);
 	server_set_keyring(kr);
 	/* the generation that went live: a reload while the key was made
 	 * may have moved it on */
 	reply_ok(&o, h->out, h->id, 2);
-	proto_kv_cstr(&o, "kid", kr->keys[kr->primary].name);
+	proto_kv_cstr(&o, "kid", j->fresh.key.name);
 	proto_kv_uint(&o, "generation", kr->generation);
 	proto_end(&o);
 }
@@ -503,6 +503,7 @@ int job_sign(struct conn *c, const struct request *r)
 {
 	struct keyring *kr = server_keyring();
 	struct sign_job s, *j;
+	int p;
 
 	s.h.again = 0;
 	if (job_bad(c, r))
@@ -510,7 +511,8 @@ int job_sign(struct conn *c, const struct request *r)
 	/* HMAC costs less than a trip through the pool; RSA and ECDSA would
 	 * stall every other client for milliseconds: the algorithm table's
 	 * on_loop (shared/algs.h) says which is which */
-	if (kr->primary < 0 || kr->keys[kr->primary].alg->on_loop) {
+	p = keyring_primary(kr, clock_wall());
+	if (p < 0 || kr->keys[p].alg->on_loop) {
 		job_init(&s.h, sizeof s, &job_sign_kind, c, r, kr);
 		s.serial = revoke_serial();
 		if (job_now(&s.h) == 0)

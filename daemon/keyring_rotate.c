@@ -26,7 +26,7 @@ static void kr_put_time(FILE *f, const char *name, int64_t t)
 }
 
 static void kr_put_key(FILE *f, const struct kr_key *k, enum kr_state state,
-		       int64_t retire)
+		       int64_t retire, int64_t activate)
 {
 	fprintf(f, "\n[key %s]\nfile = %s\nalgorithm = %s\nstate = %s\n"
 		"encoding = %s\n", k->name, k->file_spec, k->alg->name,
@@ -37,6 +37,8 @@ static void kr_put_key(FILE *f, const struct kr_key *k, enum kr_state state,
 		kr_put_time(f, "created", k->created);
 	if (retire != 0)
 		kr_put_time(f, "retire", retire);
+	if (activate != 0)
+		kr_put_time(f, "activate", activate);
 }
 
 /* Past its retire time: nothing it verifies is accepted any more (a key
@@ -46,7 +48,18 @@ static int kr_expired(const struct keyring *kr, int i, double now)
 {
 	const struct kr_key *k = &kr->keys[i];
 
-	return i != kr->primary && k->retire != 0 && (double)k->retire <= now;
+	return i != keyring_primary(kr, now) && k->until != 0 &&
+	       (double)k->until <= now;
+}
+
+/* Has key i signed by now (the manifest's primary, or a key whose
+ * activation came)?  A new primary made now supersedes it. */
+static int kr_has_signed(const struct keyring *kr, int i, double now)
+{
+	const struct kr_key *k = &kr->keys[i];
+
+	return i == kr->primary || (k->activate != 0 &&
+				    (double)k->activate <= now);
 }
 
 /* Its directory synced: a rename or a new file in it survives a crash. */
@@ -65,12 +78,14 @@ static int kr_sync_dir(const char *path)
 }
 
 /* The manifest kr should have at now, to path: without the keys past
- * their retire time, and with fresh (if any) primary and kr's primary
- * verifying until retire. */
+ * their retire time, and with fresh (if any): primary from its
+ * activation instant if it has one, else at once, every key that has
+ * signed then verifying until retire at the latest. */
 static int kr_write_manifest(const struct keyring *kr, const char *path,
 			     const struct kr_key *fresh, double now,
 			     int64_t retire, struct ag_error *e)
 {
+	int now_primary = fresh != NULL && fresh->activate == 0;
 	FILE *f;
 	int fd, i, rc;
 	const struct kr_key *k;
@@ -89,14 +104,15 @@ static int kr_write_manifest(const struct keyring *kr, const char *path,
 		k = &kr->keys[i];
 		if (kr_expired(kr, i, now))
 			continue;
-		if (fresh != NULL && i == kr->primary)
-			kr_put_key(f, k, KR_VERIFY, k->retire != 0 &&
-				   k->retire < retire ? k->retire : retire);
+		if (now_primary && kr_has_signed(kr, i, now))
+			kr_put_key(f, k, KR_VERIFY, k->until != 0 &&
+				   k->until < retire ? k->until : retire, 0);
 		else
-			kr_put_key(f, k, k->state, k->retire);
+			kr_put_key(f, k, k->state, k->retire, k->activate);
 	}
 	if (fresh != NULL)
-		kr_put_key(f, fresh, KR_PRIMARY, 0);
+		kr_put_key(f, fresh, now_primary ? KR_PRIMARY : KR_VERIFY, 0,
+			   fresh->activate);
 	rc = fflush(f) == 0 && fsync(fd) == 0 ? 0 : -1;
 	if (fclose(f) != 0 || rc != 0)
 		return ag_fail(e, AG_E_KEYRING, "%s: %s", path, strerror(errno));
@@ -191,7 +207,7 @@ static int kr_commit(const struct keyring *kr, const struct kr_key *fresh,
 			       kr->manifest, kept - 1, AG_KEYRING_MAX);
 	snprintf(tmp, sizeof tmp, "%s.new", kr->manifest);
 	if (kr_write_manifest(kr, tmp, fresh, now, retire, e) != 0 ||
-	    keyring_load(tmp, generation, out, e) != 0)
+	    keyring_load(tmp, generation, kr->grace, out, e) != 0)
 		goto fail;
 	snprintf((*out)->manifest, sizeof (*out)->manifest, "%s", kr->manifest);
 	if (rename(tmp, kr->manifest) != 0) {
@@ -237,11 +253,12 @@ int keyring_rotate_make(const struct keyring *kr, const char *alg,
 	const char *type;
 	time_t t = (time_t)now;
 	struct tm tm;
+	int p;
 
 	memset(f, 0, sizeof *f);
+	p = keyring_primary(kr, now);
 	if (alg == NULL)
-		alg = kr->primary >= 0 ? kr->keys[kr->primary].alg->name :
-		      "HS256";
+		alg = p >= 0 ? kr->keys[p].alg->name : "HS256";
 	/* the name comes from a client: only a signing algorithm we know
 	 * names a key to make */
 	a = alg_find(alg, strlen(alg));

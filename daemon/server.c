@@ -64,11 +64,11 @@ struct keyring *server_keyring(void)
 static const char *server_live(char *out, size_t cap)
 {
 	const struct keyring *kr = srv.kr;
+	int p = keyring_primary(kr, clock_wall());
 
 	snprintf(out, cap, "keyring generation %llu live: %d key%s, primary "
 		 "%s", (unsigned long long)kr->generation, kr->n,
-		 LOG_PLURAL(kr->n), kr->primary >= 0 ?
-		 kr->keys[kr->primary].name : "(none)");
+		 LOG_PLURAL(kr->n), p >= 0 ? kr->keys[p].name : "(none)");
 	return out;
 }
 
@@ -103,8 +103,8 @@ int server_reload(struct ag_error *e)
 	struct keyring *kr, *pruned;
 	struct ag_error pe;
 
-	if (keyring_load(srv.kr->manifest, srv.kr->generation + 1, &kr,
-			 e) != 0) {
+	if (keyring_load(srv.kr->manifest, srv.kr->generation + 1,
+			 srv.kr->grace, &kr, e) != 0) {
 		log_err("reload failed, keeping generation %llu: %s",
 			(unsigned long long)srv.kr->generation, e->msg);
 		return -1;
