@@ -341,22 +341,27 @@ static int op_verify_req(struct conn *c, uint64_t id,
 static int op_rotate_req(struct conn *c, uint64_t id,
 			  const struct request *r)
 {
-	log_info("rotation requested by uid %u", (unsigned)conn_peer(c)->uid);
+	log_info("rotation%s requested by uid %u", r->cluster ? " of the fleet"
+		 : "", (unsigned)conn_peer(c)->uid);
 	/* a key made here alone: this host's new tokens would fail on
 	 * every other host of the fleet (invalid signature, unknown kid) */
-	if (cluster_name() != NULL) {
+	if (cluster_name() != NULL && !r->cluster) {
 		log_warn("rotation by uid %u refused: host %s is in a fleet",
 			 (unsigned)conn_peer(c)->uid, cluster_name());
 		return dispatch_refuse(c, id, AG_E_KEYRING, "this host is in "
 				       "a fleet ([cluster] in agauthd.conf): "
 				       "a key made here alone would sign "
 				       "tokens the other hosts cannot verify; "
-				       "make the key once (agauthctl keygen), "
-				       "add it to every host's keyring as "
-				       "verify, reload them all, then make it "
-				       "primary everywhere (docs/operations.md, "
+				       "rotate the whole fleet: agauthctl "
+				       "rotate --cluster (docs/operations.md, "
 				       "\"Several hosts\")");
 	}
+	/* nowhere to send the key to */
+	if (cluster_name() == NULL && r->cluster)
+		return dispatch_refuse(c, id, AG_E_KEYRING, "this host is not "
+				       "in a fleet (no [cluster] in "
+				       "agauthd.conf): rotate without "
+				       "--cluster");
 	return job_rotate(c, r);
 }
 

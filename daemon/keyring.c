@@ -461,9 +461,17 @@ static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 	if (buf == NULL)
 		return ag_fail(e, AG_E_NOMEM, "%s: no locked memory left for "
 			       "keys", path);
-	if (keyring_read_file(path, buf, AG_KEY_MAX, &len, e) != 0 ||
-	    kr_decode(k, buf, &len, buf + AG_KEY_MAX, path, e) != 0)
-		goto out;
+	if (keyring_read_file(path, buf, AG_KEY_MAX, &len, e) == 0)
+		rc = keyring_key_load(k, buf, len, path, e);
+	secmem_free(buf);   /* zeroes both halves */
+	return rc;
+}
+
+int keyring_key_load(struct kr_key *k, unsigned char *buf, size_t len,
+		     const char *path, struct ag_error *e)
+{
+	if (kr_decode(k, buf, &len, buf + AG_KEY_MAX, path, e) != 0)
+		return -1;
 	/* a primary signs, and so will a key that activates: key_load
 	 * refuses a public key for them */
 	if (key_load(&k->key, buf, len, k->state == KR_PRIMARY ||
@@ -472,23 +480,20 @@ static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 
 		/* e->msg is the reason: copy it before rewriting e */
 		snprintf(why, sizeof why, "%s", e->msg);
-		ag_fail(e, AG_E_KEYRING, "%s: %s [key %s]", path, why,
-			k->name);
-		goto out;
+		return ag_fail(e, AG_E_KEYRING, "%s: %s [key %s]", path, why,
+			       k->name);
 	}
 	/* the algorithm is bound to the key: HS to a secret, RS/PS to RSA,
 	 * ES to EC on its own curve */
 	if ((k->alg->key == ALG_KEY_SECRET) != (k->key->type == ALG_KEY_SECRET) ||
 	    jws_key_fits(k->key, k->alg->name, e) != 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: not a key for %s [key %s]", path,
-			k->alg->name, k->name);
-		goto out;
+		key_free(k->key);
+		k->key = NULL;
+		return ag_fail(e, AG_E_KEYRING, "%s: not a key for %s [key %s]",
+			       path, k->alg->name, k->name);
 	}
 	kr_warn_short(k, path);
-	rc = 0;
-out:
-	secmem_free(buf);   /* zeroes both halves */
-	return rc;
+	return 0;
 }
 
 /*

@@ -145,6 +145,30 @@ void keyring_rotate_drop(struct kr_fresh *f);
 int keyring_prune(const struct keyring *kr, double now, struct keyring **out,
 		  struct ag_error *e);
 
+/* k->key from a key file's text buf[0..len) as k's encoding and
+ * algorithm say (buf: 2 * AG_KEY_MAX bytes of locked memory, the second
+ * half scratch; left dirty); path names it in errors. */
+int keyring_key_load(struct kr_key *k, unsigned char *buf, size_t len,
+		     const char *path, struct ag_error *e);
+
+/*
+ * A key another host of the fleet made (daemon/cluster.c), its file's
+ * text[0..n) in locked memory: written beside the others as a rotation
+ * writes one (keys/KID.pem or .key, 0600) and committed into live as
+ * keyring_rotate_commit does, verifying at once and primary from
+ * activate on (that instant past: at once).  1 and *out NULL when
+ * nothing is to be done: live holds the kid already with the same
+ * material (the record came again), or a later activation superseded it
+ * more than grace ago (*why says which).  0 and *out the new keyring;
+ * -1 with *e (the kid names another key here, the material is not a key
+ * for alg, the manifest changed on disk, ...), and nothing written.
+ */
+int keyring_rotate_install(const struct keyring *live, const char *kid,
+			   const struct alg *alg, int64_t activate,
+			   const uint8_t *text, size_t n, double now,
+			   struct keyring **out, const char **why,
+			   struct ag_error *e);
+
 /* Reads a secret file the way a key file must be read (regular, not
  * through a link, readable by its owner only, owned by agauthd or root),
  * at most cap bytes into buf (locked memory, the caller's).  Also for the
