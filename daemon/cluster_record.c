@@ -180,9 +180,10 @@ static int cr_encode_key(const struct cluster_keys *k,
 	/* a nonce used twice under one key would give GCM away: random,
 	 * 96 bits, one per record */
 	if (b->err || crypto_random(nonce, sizeof nonce) != 0 ||
-	    crypto_aead_seal(k->wrap, nonce, (const uint8_t *)b->p + start,
-			     cr_aad(b->p + start, b->len - start), r->value,
-			     r->len, sealed, sealed + r->len) != 0 ||
+	    crypto_aead(CRYPTO_SEAL, k->wrap, nonce,
+			(const uint8_t *)b->p + start,
+			cr_aad(b->p + start, b->len - start), r->value, r->len,
+			sealed, sealed + r->len) != 0 ||
 	    buf_reserve(b, 2 + CR_NONCE_B64 + B64URL_ENC_LEN(n)) != 0)
 		return -1;
 	buf_putc(b, ' ');
@@ -256,9 +257,9 @@ static enum cluster_verdict cr_decode_key(const struct cluster_keys *k,
 	if (nn != CRYPTO_AEAD_NONCE || sn <= CRYPTO_AEAD_TAG)
 		return CLUSTER_REC_MALFORMED;
 	sn -= CRYPTO_AEAD_TAG;
-	if (crypto_aead_open(k->wrap, nonce, (const uint8_t *)line,
-			     cr_aad(line, (size_t)(f[8] - line)), sealed,
-			     (size_t)sn, sealed + sn, val) != 0)
+	if (crypto_aead(CRYPTO_OPEN, k->wrap, nonce, (const uint8_t *)line,
+			cr_aad(line, (size_t)(f[8] - line)), sealed, (size_t)sn,
+			val, sealed + sn) != 0)
 		return CLUSTER_REC_BAD_SEAL;
 	r->alg = alg_find(f[6], fn[6]);
 	/* the instant is whole seconds, as the keyring keeps it */

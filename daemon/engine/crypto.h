@@ -126,23 +126,20 @@ int crypto_fingerprint(const struct crypto_key *k,
  * AES-256-GCM (NIST SP 800-38D) with a 96-bit nonce and a 128-bit tag:
  * how a key travels to the other hosts of a fleet (daemon/cluster.h).
  * key: 32 bytes (the caller's, in locked memory); the cipher's state
- * lives in locked memory while it runs and is zeroed after.  Seal:
- * in[0..n) to out[0..n) and tag.  Open: in[0..n) to out[0..n) if tag
- * authenticates in and aad under key and nonce, 0; else -1, and out
- * holds nothing (zeroed).  out may not overlap in.
+ * lives in locked memory while it runs and is zeroed after.
+ * CRYPTO_SEAL: in[0..n) to out[0..n), and its tag into tag.
+ * CRYPTO_OPEN: in[0..n) to out[0..n) if tag authenticates in and aad
+ * under key and nonce; else -1, and out holds nothing (zeroed).  out may
+ * not overlap in.  0, or -1.
  */
 #define CRYPTO_AEAD_KEY   32
 #define CRYPTO_AEAD_NONCE 12
 #define CRYPTO_AEAD_TAG   16
-int crypto_aead_seal(const uint8_t key[CRYPTO_AEAD_KEY],
-		     const uint8_t nonce[CRYPTO_AEAD_NONCE],
-		     const uint8_t *aad, size_t alen, const uint8_t *in,
-		     size_t n, uint8_t *out, uint8_t tag[CRYPTO_AEAD_TAG]);
-int crypto_aead_open(const uint8_t key[CRYPTO_AEAD_KEY],
-		     const uint8_t nonce[CRYPTO_AEAD_NONCE],
-		     const uint8_t *aad, size_t alen, const uint8_t *in,
-		     size_t n, const uint8_t tag[CRYPTO_AEAD_TAG],
-		     uint8_t *out);
+enum crypto_aead_dir { CRYPTO_OPEN, CRYPTO_SEAL };
+int crypto_aead(enum crypto_aead_dir dir, const uint8_t key[CRYPTO_AEAD_KEY],
+		const uint8_t nonce[CRYPTO_AEAD_NONCE], const uint8_t *aad,
+		size_t alen, const uint8_t *in, size_t n, uint8_t *out,
+		uint8_t tag[CRYPTO_AEAD_TAG]);
 
 /* The public half of an RSA or EC key as PEM text (SPKI) into
  * out[0..cap), NUL-terminated, *len without the NUL.  0, or -1. */

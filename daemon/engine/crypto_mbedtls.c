@@ -532,12 +532,13 @@ int crypto_generate(enum alg_keytype type, unsigned rsa_bits,
  * mbedtls_gcm_auth_decrypt compares the tag in constant time and zeroes
  * out when it does not authenticate.
  */
-static int cm_gcm(int seal, const uint8_t *key, const uint8_t *nonce,
-		  const uint8_t *aad, size_t alen, const uint8_t *in, size_t n,
-		  uint8_t *out, uint8_t *tag)
+int crypto_aead(enum crypto_aead_dir dir, const uint8_t key[CRYPTO_AEAD_KEY],
+		const uint8_t nonce[CRYPTO_AEAD_NONCE], const uint8_t *aad,
+		size_t alen, const uint8_t *in, size_t n, uint8_t *out,
+		uint8_t tag[CRYPTO_AEAD_TAG])
 {
 	mbedtls_gcm_context *c = secmem_alloc(sizeof *c);
-	int rc = -1;
+	int rc = -1, seal = dir == CRYPTO_SEAL;
 
 	if (c == NULL)
 		return -1;
@@ -556,24 +557,4 @@ out:
 	if (rc != 0 && !seal)
 		mbedtls_platform_zeroize(out, n);
 	return rc == 0 ? 0 : -1;
-}
-
-int crypto_aead_seal(const uint8_t key[CRYPTO_AEAD_KEY],
-		     const uint8_t nonce[CRYPTO_AEAD_NONCE],
-		     const uint8_t *aad, size_t alen, const uint8_t *in,
-		     size_t n, uint8_t *out, uint8_t tag[CRYPTO_AEAD_TAG])
-{
-	return cm_gcm(1, key, nonce, aad, alen, in, n, out, tag);
-}
-
-int crypto_aead_open(const uint8_t key[CRYPTO_AEAD_KEY],
-		     const uint8_t nonce[CRYPTO_AEAD_NONCE],
-		     const uint8_t *aad, size_t alen, const uint8_t *in,
-		     size_t n, const uint8_t tag[CRYPTO_AEAD_TAG],
-		     uint8_t *out)
-{
-	uint8_t t[CRYPTO_AEAD_TAG];
-
-	memcpy(t, tag, sizeof t);
-	return cm_gcm(0, key, nonce, aad, alen, in, n, out, t);
 }

@@ -678,12 +678,13 @@ out:
  * libcrypto: co_locked sends it to secmem (locked, zeroed on free).  A
  * tag that does not authenticate leaves nothing in out.
  */
-static int co_gcm(int seal, const uint8_t *key, const uint8_t *nonce,
-		  const uint8_t *aad, size_t alen, const uint8_t *in, size_t n,
-		  uint8_t *out, uint8_t *tag)
+int crypto_aead(enum crypto_aead_dir dir, const uint8_t key[CRYPTO_AEAD_KEY],
+		const uint8_t nonce[CRYPTO_AEAD_NONCE], const uint8_t *aad,
+		size_t alen, const uint8_t *in, size_t n, uint8_t *out,
+		uint8_t tag[CRYPTO_AEAD_TAG])
 {
 	EVP_CIPHER_CTX *c;
-	int len, ok;
+	int len, ok, seal = dir == CRYPTO_SEAL;
 
 	if (n > INT_MAX || alen > INT_MAX)
 		return -1;
@@ -710,24 +711,4 @@ static int co_gcm(int seal, const uint8_t *key, const uint8_t *nonce,
 	if (!ok && !seal)
 		explicit_bzero(out, n);
 	return ok ? 0 : -1;
-}
-
-int crypto_aead_seal(const uint8_t key[CRYPTO_AEAD_KEY],
-		     const uint8_t nonce[CRYPTO_AEAD_NONCE],
-		     const uint8_t *aad, size_t alen, const uint8_t *in,
-		     size_t n, uint8_t *out, uint8_t tag[CRYPTO_AEAD_TAG])
-{
-	return co_gcm(1, key, nonce, aad, alen, in, n, out, tag);
-}
-
-int crypto_aead_open(const uint8_t key[CRYPTO_AEAD_KEY],
-		     const uint8_t nonce[CRYPTO_AEAD_NONCE],
-		     const uint8_t *aad, size_t alen, const uint8_t *in,
-		     size_t n, const uint8_t tag[CRYPTO_AEAD_TAG],
-		     uint8_t *out)
-{
-	uint8_t t[CRYPTO_AEAD_TAG];
-
-	memcpy(t, tag, sizeof t);
-	return co_gcm(0, key, nonce, aad, alen, in, n, out, t);
 }

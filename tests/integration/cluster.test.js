@@ -194,10 +194,7 @@ test('a record under another fleet key, a forged one and a tampered one are refu
 	const { envs } = fleet(redis, 2);
 	/* a host of another fleet on the same Redis and prefix */
 	const [other] = fleet(redis, 1).envs;
-	const [a, b, o] = await startAll(t, [...envs, other]);
-	const [ca, cb, co] = await Promise.all([a, b, o].map((d) => d.client()));
-	for (const c of [ca, cb, co])
-		await connected(c, 'a host');
+	const { ds: [a, b, o], cs: [ca, cb, co] } = await upAll(t, [...envs, other]);
 	const tok = await sign(ca, { sub: 'eve' });
 	const tok2 = await sign(ca, { sub: 'mallory' });
 

@@ -29,7 +29,7 @@ const path = require('node:path');
 
 const h = require('./harness');
 const { Redis } = require('./redis');
-const { STREAM, WAIT, ctl, fleet, startAll, upAll, lateHost, stats, connected, sign } = require('./fleet');
+const { STREAM, WAIT, ctl, fleet, upAll, lateHost, stats, connected, sign } = require('./fleet');
 
 const SWITCH_TOL_MS = 5;
 
@@ -205,10 +205,7 @@ test('a wrapped key, an instant or a kid changed in Redis, and another fleet key
 	const { envs } = fleet(redis, 2);
 	/* a host of another fleet on the same Redis and prefix */
 	const [other] = fleet(redis, 1).envs;
-	const [a, b, o] = await startAll(t, [...envs, other]);
-	const [ca, cb, co] = await Promise.all([a, b, o].map((d) => d.client()));
-	for (const c of [ca, cb, co])
-		await connected(c, 'a host');
+	const { ds: [a, b, o], cs: [ca, cb, co] } = await upAll(t, [...envs, other]);
 
 	const r = rotateCluster(envs[0], ['--activate-in', '3600']);
 	await installedEverywhere([ca, cb], r.kid);

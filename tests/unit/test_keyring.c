@@ -733,10 +733,8 @@ static const char *signer_at(const struct keyring *kr, double now)
 	"[key c]\nfile = c.key\nencoding = base64\nalgorithm = HS256\n" \
 	"activate = 2027-01-15T08:03:20Z\n"
 
-/* activate = TIME: verify-only until then, primary after, with no new
- * keyring; the key it supersedes verifies for grace more, then
- * retires.  c's instant (NOW + 200) is written as a date. */
-Test(keyring, activation_chooses_the_primary_by_the_clock)
+/* ACT_KEYS, loaded with a grace of 50 s. */
+static struct keyring *act_keyring(void)
 {
 	struct keyring *kr;
 	struct ag_error e;
@@ -746,6 +744,15 @@ Test(keyring, activation_chooses_the_primary_by_the_clock)
 	gen("hs256", "c.key");
 	mkfile("keyring.conf", ACT_KEYS, 0600);
 	cr_assert_eq(keyring_load(manifest, 1, 50, &kr, &e), 0, "%s", e.msg);
+	return kr;
+}
+
+/* activate = TIME: verify-only until then, primary after, with no new
+ * keyring; the key it supersedes verifies for grace more, then
+ * retires.  c's instant (NOW + 200) is written as a date. */
+Test(keyring, activation_chooses_the_primary_by_the_clock)
+{
+	struct keyring *kr = act_keyring();
 	cr_assert_eq(kr->keys[2].activate, (int64_t)NOW + 200);
 	cr_assert_str_eq(signer_at(kr, NOW), "a");
 	cr_assert_str_eq(signer_at(kr, NOW + 99.999), "a");
@@ -770,14 +777,8 @@ Test(keyring, activation_chooses_the_primary_by_the_clock)
  * retire comes), and an activation still to come stays. */
 Test(keyring, rotation_after_an_activation)
 {
-	struct keyring *kr, *next, *again;
+	struct keyring *kr = act_keyring(), *next, *again;
 	struct ag_error e;
-
-	gen("hs256", "a.key");
-	gen("hs256", "b.key");
-	gen("hs256", "c.key");
-	mkfile("keyring.conf", ACT_KEYS, 0600);
-	cr_assert_eq(keyring_load(manifest, 1, 50, &kr, &e), 0, "%s", e.msg);
 	cr_assert_eq(rotate(kr, kr, NULL, NOW + 120, 3600, &next, &e), 0,
 		     "%s", e.msg);
 	cr_assert_eq(next->n, 4);
