@@ -380,7 +380,13 @@ int keyring_rotate_install(const struct keyring *live, const char *kid,
 	memset(&f, 0, sizeof f);
 	if (buf == NULL)
 		return ag_fail(e, AG_E_NOMEM, "no locked memory left for keys");
-	if (n > AG_KEY_MAX || kr_fresh_init(live, &f, alg, kid, now, e) != 0)
+	/* bounded before it is copied: buf holds AG_KEY_MAX and scratch */
+	if (n > AG_KEY_MAX) {
+		ag_fail(e, AG_E_KEYRING, "key %s: larger than %d bytes", kid,
+			AG_KEY_MAX);
+		goto out;
+	}
+	if (kr_fresh_init(live, &f, alg, kid, now, e) != 0)
 		goto out;
 	f.key.activate = activate;
 	memcpy(buf, text, n);
