@@ -272,8 +272,7 @@ void cachew_keys(struct keyring *kr)
 			k->cache_key = s;
 		}
 		atomic_store(&cw.h->keys[k->cache_key].retire_ms,
-			     k->state == KR_VERIFY && k->retire ?
-			     (int64_t)k->retire * 1000 : 0);
+			     k->until * 1000);
 	}
 	if (cw.base == NULL)
 		return;

@@ -14,6 +14,9 @@
  *   cluster.outbox  records made here that Redis has not taken yet, one
  *                   a line, appended and fsync'd before the revoke is
  *                   answered; emptied once Redis has taken them all
+ *   cluster.rotation the latest rotation record (by its activation
+ *                   instant), sealed as it travels: put back into a Redis
+ *                   that came back empty (replaced whole)
  */
 #include "daemon/cluster.h"
 
@@ -28,6 +31,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <hiredis/async.h>
@@ -44,6 +48,7 @@
 
 #define CL_STATE   "cluster.state"
 #define CL_OUTBOX  "cluster.outbox"
+#define CL_ROTATION "cluster.rotation"
 #define CL_ID_MAX  47                  /* "ms-seq": two 20-digit numbers */
 #define CL_EPOCH_LEN 32                /* hex digits of a new epoch */
 
@@ -92,8 +97,13 @@ static struct {
 	uint64_t outbox_lines;           /* in the file */
 	uint64_t applied, refused, unlogged;
 	double logged_at, lag_ms;
-	uint8_t *val;                    /* a decoded value */
+	uint8_t *val;                    /* a decoded value, or key (locked
+					  * memory) */
 	struct buf enc;                  /* a record being encoded */
+	cluster_install_fn *install;
+	char *rotation;                  /* the latest rotation record */
+	size_t rotation_len;
+	double rotation_at;              /* its activation instant */
 } cl = { .tail = &cl.head, .outbox_fd = -1 };
 
 static void cl_connect(void);
@@ -154,6 +164,35 @@ static int cl_load_state(struct ag_error *e)
 	memcpy(cl.last_id, id, sizeof cl.last_id);
 	memcpy(cl.saved_id, id, sizeof cl.saved_id);
 	return 0;
+}
+
+/* The latest rotation this host knows, from cluster.rotation: one that
+ * does not check out (another fleet key) is left aside, and said. */
+static int cl_load_rotation(struct ag_error *e)
+{
+	struct cluster_record r;
+	size_t len;
+	char *text = malloc(CLUSTER_RECORD_MAX + 2);
+	int rc;
+
+	if (text == NULL)
+		return ag_fail(e, AG_E_NOMEM, NULL);
+	rc = statedir_read(cl.dir, CL_ROTATION, text, CLUSTER_RECORD_MAX + 1,
+			   &len, e);
+	if (rc == 0 && len > 0 && text[len - 1] == '\n' &&
+	    cluster_record_decode(&cl.keys, text, len - 1, &r, cl.val) ==
+	    CLUSTER_REC_OK && r.type == CLUSTER_ROTATION) {
+		memset(cl.val, 0, r.len);
+		cl.rotation = text;
+		cl.rotation_len = len - 1;
+		cl.rotation_at = r.at;
+		return 0;
+	}
+	if (rc == 0)
+		log_warn("cluster: %s/%s does not check out (another fleet "
+			 "key?): left aside", cl.dir, CL_ROTATION);
+	free(text);
+	return rc < 0 ? -1 : 0;
 }
 
 static struct cl_msg *cl_msg_new(const char *p, size_t n)
@@ -217,6 +256,7 @@ static int cl_load_outbox(struct ag_error *e)
 				 "fleet key?) dropped", path);
 			continue;
 		}
+		memset(cl.val, 0, r.len);
 		m = cl_msg_new(p, (size_t)(nl - p));
 		if (m == NULL)
 			break;
@@ -403,38 +443,52 @@ static void cl_send(void)
 				  minid > 0 ? minid : 0, m->line, m->len);
 }
 
-/* Encodes a record of this host into the queue and the outbox (not
- * synced: cl_sync). */
-static int cl_put(enum revoke_kind k, const char *value, size_t n,
-		  double at, struct ag_error *e)
+/* A record's line[0..n) (no newline) into the queue and the outbox
+ * (not synced: cl_sync). */
+static int cl_put_line(const char *line, size_t n, struct ag_error *e)
 {
-	struct cluster_record r;
+	struct iovec io[2] = { { (void *)(uintptr_t)line, n },
+			       { (void *)(uintptr_t)"\n", 1 } };
 	struct cl_msg *m;
 
 	if (cl.queued >= AG_CLUSTER_OUTBOX_MAX)
 		return ag_fail(e, AG_E_STATE, "cluster: %d records wait for "
 			       "Redis already; this one stays on this host",
 			       AG_CLUSTER_OUTBOX_MAX);
-	memset(&r, 0, sizeof r);
-	memcpy(r.origin, cl.name, sizeof r.origin);
-	r.kind = k;
-	r.at = at;
-	r.value = (const uint8_t *)value;
-	r.len = n;
-	buf_reset(&cl.enc);
-	if (cluster_record_encode(&cl.keys, &r, &cl.enc) != 0)
-		return ag_fail(e, AG_E_STATE, "cluster: cannot encode a record");
-	buf_putc(&cl.enc, '\n');
-	m = cl.enc.err ? NULL : cl_msg_new(cl.enc.p, cl.enc.len - 1);
+	m = cl_msg_new(line, n);
 	if (m == NULL)
 		return ag_fail(e, AG_E_NOMEM, NULL);
 	cl_queue(m);
-	if (write(cl.outbox_fd, cl.enc.p, cl.enc.len) != (ssize_t)cl.enc.len)
+	/* one append: a line is in the outbox whole or not at all */
+	if (writev(cl.outbox_fd, io, 2) != (ssize_t)n + 1)
 		return ag_fail(e, AG_E_STATE, "cluster: in force here, but not "
 			       "in the outbox: %s (sent while agauthd runs)",
 			       strerror(errno));
 	cl.outbox_lines++;
 	return 0;
+}
+
+/* Encodes r, a record of this host, into the queue and the outbox. */
+static int cl_put_record(struct cluster_record *r, struct ag_error *e)
+{
+	memcpy(r->origin, cl.name, sizeof r->origin);
+	buf_reset(&cl.enc);
+	if (cluster_record_encode(&cl.keys, r, &cl.enc) != 0 || cl.enc.err)
+		return ag_fail(e, AG_E_STATE, "cluster: cannot encode a record");
+	return cl_put_line(cl.enc.p, cl.enc.len, e);
+}
+
+static int cl_put(enum revoke_kind k, const char *value, size_t n,
+		  double at, struct ag_error *e)
+{
+	struct cluster_record r;
+
+	memset(&r, 0, sizeof r);
+	r.kind = k;
+	r.at = at;
+	r.value = (const uint8_t *)value;
+	r.len = n;
+	return cl_put_record(&r, e);
 }
 
 static int cl_sync(struct ag_error *e)
@@ -475,6 +529,52 @@ static int cl_republish_one(void *arg, enum revoke_kind k, const char *v,
 	return 0;
 }
 
+/* The latest rotation (by its activation instant) is line[0..n): kept,
+ * and in cluster.rotation, for a Redis that comes back empty. */
+static void cl_keep_rotation(const char *line, size_t n, double at)
+{
+	struct ag_error e;
+	char *copy;
+
+	if (cl.rotation != NULL && at < cl.rotation_at)
+		return;
+	copy = malloc(n + 1);
+	if (copy == NULL)
+		return;
+	memcpy(copy, line, n);
+	copy[n] = '\n';
+	free(cl.rotation);
+	cl.rotation = copy;
+	cl.rotation_len = n;
+	cl.rotation_at = at;
+	if (statedir_replace(cl.dir, CL_ROTATION, copy, n + 1, &e) != 0)
+		log_warn("cluster: %s (the latest rotation is not put back "
+			 "into an empty Redis after a restart)", e.msg);
+}
+
+int cluster_rotate(const char *kid, const struct alg *alg, double at,
+		   const uint8_t *text, size_t n, struct ag_error *e)
+{
+	struct cluster_record r;
+	int rc;
+
+	if (!cl.on)
+		return ag_fail(e, AG_E_KEYRING, "this host is not in a fleet");
+	memset(&r, 0, sizeof r);
+	r.type = CLUSTER_ROTATION;
+	snprintf(r.kid, sizeof r.kid, "%s", kid);
+	r.alg = alg;
+	r.at = at;
+	r.value = text;
+	r.len = n;
+	/* in the outbox, synced, before the rotation is answered */
+	rc = cl_put_record(&r, e) == 0 ? cl_sync(e) : -1;
+	if (cl.enc.len > 0 && !cl.enc.err)
+		cl_keep_rotation(cl.enc.p, cl.enc.len, at);
+	cl_send();
+	return rc;
+}
+
 /* ------------------------------------------------------------- reading */
 
 static void cl_read(void);
@@ -498,6 +598,26 @@ static void cl_refuse(const char *id, enum cluster_verdict v)
 	cl.unlogged = 0;
 }
 
+/* A rotation read from the stream: its key installed (verifying at
+ * once, primary at its instant), unless held already. */
+static void cl_rotation(const char *line, size_t n,
+			const struct cluster_record *r)
+{
+	struct ag_error e;
+	int rc = cl.install(r, &e);
+
+	if (rc < 0) {
+		log_err("cluster: key %s from %s not installed: %s; when that "
+			"is put right, restart agauthd: it reads the record "
+			"again", r->kid, r->origin, e.msg);
+		/* cluster.state stays before it */
+		cl.hold_id = 1;
+		return;
+	}
+	cl_keep_rotation(line, n, r->at);
+	cl.applied += rc == 0;
+}
+
 static void cl_apply(const char *id, const char *line, size_t n)
 {
 	struct cluster_record r;
@@ -509,6 +629,12 @@ static void cl_apply(const char *id, const char *line, size_t n)
 	v = cluster_record_decode(&cl.keys, line, n, &r, cl.val);
 	if (v != CLUSTER_REC_OK) {
 		cl_refuse(id, v);
+		return;
+	}
+	if (r.type == CLUSTER_ROTATION) {
+		cl_rotation(line, n, &r);
+		/* the key's text stays nowhere */
+		memset(cl.val, 0, r.len);
 		return;
 	}
 	cl.lag_ms = clock_wall() * 1000 - strtod(id, NULL);
@@ -625,10 +751,16 @@ static void cl_on_epoch(redisAsyncContext *ac, void *reply, void *priv)
 				 "empty, or another Redis): putting the "
 				 "revocations in force here back into the "
 				 "stream, and reading it from its start");
+		/* and the latest rotation: a host that missed it still
+		 * ends with its key */
 		if (!fresh && (revoke_each(cl_republish_one, NULL) != 0 ||
+			       (cl.rotation != NULL &&
+				cl_put_line(cl.rotation, cl.rotation_len,
+					    &e) != 0) ||
 			       cl_sync(&e) != 0))
-			log_warn("cluster: not every revocation could be "
-				 "put back into the stream");
+			log_warn("cluster: not every revocation (or the latest "
+				 "rotation) could be put back into the "
+				 "stream");
 		memcpy(cl.epoch, rp->str, CL_EPOCH_LEN);
 		snprintf(cl.last_id, sizeof cl.last_id, "0-0");
 		cl.saved_id[0] = '\0';
@@ -809,7 +941,7 @@ static int cl_names(const struct config *cfg, struct ag_error *e)
 }
 
 int cluster_start(struct ev_loop *loop, const struct config *cfg,
-		  struct ag_error *e)
+		  cluster_install_fn *install, struct ag_error *e)
 {
 	if (cfg->cluster_redis[0] == '\0')
 		return 0;
@@ -818,13 +950,16 @@ int cluster_start(struct ev_loop *loop, const struct config *cfg,
 	/* the longest a record matters: a jti or subject record's horizon,
 	 * and tokens' lifetimes (a token record lives to its exp) */
 	cl.retain = fmax(cfg->revoke_horizon, cfg->default_expiry);
-	cl.val = malloc(CLUSTER_VALUE_CAP);
+	cl.install = install;
+	/* a rotation's key is decoded into it */
+	cl.val = secmem_alloc(CLUSTER_VALUE_CAP);
 	buf_init(&cl.enc, CLUSTER_RECORD_MAX + 1);
 	if (cl.val == NULL)
 		return ag_fail(e, AG_E_NOMEM, NULL);
 	if (cl_names(cfg, e) != 0 || cl_where(cfg->cluster_redis, e) != 0 ||
 	    cl_keys(cfg, e) != 0 || cl_password(cfg, e) != 0 ||
-	    cl_load_state(e) != 0 || cl_load_outbox(e) != 0) {
+	    cl_load_state(e) != 0 || cl_load_outbox(e) != 0 ||
+	    cl_load_rotation(e) != 0) {
 		cluster_stop();
 		return -1;
 	}
@@ -862,7 +997,8 @@ void cluster_stop(void)
 		secmem_free(cl.password);
 	}
 	cluster_keys_drop(&cl.keys);
-	free(cl.val);
+	secmem_free(cl.val);
+	free(cl.rotation);
 	buf_free(&cl.enc);
 	memset(&cl, 0, sizeof cl);
 	cl.tail = &cl.head;

@@ -88,6 +88,7 @@ static int op_keys(struct conn *c, uint64_t id, const struct request *req)
 	const struct kr_key *k;
 	struct proto_out o;
 	char fp[KEY_FINGERPRINT_MAX];
+	double now = clock_wall();
 	int i;
 
 	(void)req;
@@ -100,14 +101,19 @@ static int op_keys(struct conn *c, uint64_t id, const struct request *req)
 		/* names, dates and a fingerprint (of a public key, or a MAC
 		 * that reveals nothing of a secret): never material */
 		key_fingerprint(k->key, fp);
-		msgpack_pack_map(&o.pk, 7);
+		msgpack_pack_map(&o.pk, 7 + (k->activate != 0));
 		proto_kv_cstr(&o, "name", k->name);
 		proto_kv_cstr(&o, "kid", k->has_kid ? k->kid : "");
 		proto_kv_cstr(&o, "alg", k->alg->name);
-		proto_kv_cstr(&o, "state", keyring_usable(k, clock_wall()) ?
-			      keyring_state_name(k->state) : "retired");
+		proto_kv_cstr(&o, "state", keyring_state_name(
+			      keyring_state_at(kr, i, now)));
 		proto_kv_uint(&o, "created", (uint64_t)k->created);
-		proto_kv_uint(&o, "retire", (uint64_t)k->retire);
+		/* when it stops verifying: its retire time, or the next
+		 * key's activation + grace */
+		proto_kv_uint(&o, "retire", (uint64_t)k->until);
+		/* a pending (or past) activation: primary from then */
+		if (k->activate != 0)
+			proto_kv_uint(&o, "activate", (uint64_t)k->activate);
 		proto_kv_cstr(&o, "fingerprint", fp);
 	}
 	proto_end(&o);
@@ -335,22 +341,27 @@ static int op_verify_req(struct conn *c, uint64_t id,
 static int op_rotate_req(struct conn *c, uint64_t id,
 			  const struct request *r)
 {
-	log_info("rotation requested by uid %u", (unsigned)conn_peer(c)->uid);
+	log_info("rotation%s requested by uid %u", r->cluster ? " of the fleet"
+		 : "", (unsigned)conn_peer(c)->uid);
 	/* a key made here alone: this host's new tokens would fail on
 	 * every other host of the fleet (invalid signature, unknown kid) */
-	if (cluster_name() != NULL) {
+	if (cluster_name() != NULL && !r->cluster) {
 		log_warn("rotation by uid %u refused: host %s is in a fleet",
 			 (unsigned)conn_peer(c)->uid, cluster_name());
 		return dispatch_refuse(c, id, AG_E_KEYRING, "this host is in "
 				       "a fleet ([cluster] in agauthd.conf): "
 				       "a key made here alone would sign "
 				       "tokens the other hosts cannot verify; "
-				       "make the key once (agauthctl keygen), "
-				       "add it to every host's keyring as "
-				       "verify, reload them all, then make it "
-				       "primary everywhere (docs/operations.md, "
+				       "rotate the whole fleet: agauthctl "
+				       "rotate --cluster (docs/operations.md, "
 				       "\"Several hosts\")");
 	}
+	/* nowhere to send the key to */
+	if (cluster_name() == NULL && r->cluster)
+		return dispatch_refuse(c, id, AG_E_KEYRING, "this host is not "
+				       "in a fleet (no [cluster] in "
+				       "agauthd.conf): rotate without "
+				       "--cluster");
 	return job_rotate(c, r);
 }
 

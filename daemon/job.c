@@ -2,6 +2,7 @@
  * crypto pool for RSA, ECDSA and key generation. */
 #include "daemon/job.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "daemon/audit.h"
 #include "daemon/cachew.h"
 #include "daemon/clock.h"
+#include "daemon/cluster.h"
 #include "daemon/conn.h"
 #include "daemon/keyring.h"
 #include "daemon/log.h"
@@ -19,6 +21,7 @@
 #include "daemon/revoke.h"
 #include "daemon/server.h"
 #include "daemon/stats.h"
+#include "daemon/engine/secmem.h"
 #include "shared/algs.h"
 
 struct job;
@@ -79,6 +82,8 @@ struct verify_job {
 struct rotate_job {
 	struct job h;
 	struct kr_fresh fresh;       /* the key made on the pool */
+	int cluster;                 /* for the whole fleet */
+	double activate_in;          /* then primary so much later */
 };
 
 /* one rotation at a time: each rewrites the manifest */
@@ -246,27 +251,55 @@ static void rotate_run(struct job *h)
 }
 
 /* Back on the loop: the new key goes into the keyring live now, which a
- * reload may have replaced while the key was made. */
+ * reload may have replaced while the key was made.  The fleet's key is
+ * primary at one announced instant on every host (here too), and goes
+ * to the others sealed (cluster_rotate). */
 static void rotate_finish(struct job *h)
 {
 	struct rotate_job *j = (struct rotate_job *)h;
+	struct kr_key *k = &j->fresh.key;
+	unsigned char *text = NULL;
+	double now = clock_wall();
 	struct keyring *kr;
 	struct proto_out o;
+	size_t n = 0;
 
-	if (keyring_rotate_commit(server_keyring(), &j->fresh, clock_wall(),
-				  server_config()->default_expiry, &kr,
-				  &h->e) != 0) {
-		h->failed = 1;  /* job_done audits it */
-		return;
+	if (j->cluster) {
+		k->activate = (int64_t)ceil(now + j->activate_in);
+		/* the file's text, for the other hosts: locked memory */
+		text = secmem_alloc(AG_CLUSTER_KEYFILE_MAX);
+		if (text == NULL)
+			ag_fail(&h->e, AG_E_NOMEM, "no locked memory left for "
+				"the key");
+		if (text == NULL || keyring_read_file(j->fresh.path, text,
+						      AG_CLUSTER_KEYFILE_MAX,
+						      &n, &h->e) != 0)
+			goto fail;
 	}
-	audit_rotate(h->c, kr->keys[kr->primary].name, NULL);
+	if (keyring_rotate_commit(server_keyring(), &j->fresh, now,
+				  server_config()->default_expiry, &kr,
+				  &h->e) != 0)
+		goto fail;
+	audit_rotate(h->c, k->name, NULL);
 	server_set_keyring(kr);
+	/* an outbox that cannot take it: installed here, sent while
+	 * agauthd runs, and said */
+	if (j->cluster && cluster_rotate(k->kid, k->alg, (double)k->activate,
+					 text, n, &h->e) != 0)
+		goto fail;
 	/* the generation that went live: a reload while the key was made
 	 * may have moved it on */
-	reply_ok(&o, h->out, h->id, 2);
-	proto_kv_cstr(&o, "kid", kr->keys[kr->primary].name);
+	reply_ok(&o, h->out, h->id, 2 + j->cluster);
+	proto_kv_cstr(&o, "kid", k->name);
 	proto_kv_uint(&o, "generation", kr->generation);
+	if (j->cluster)
+		proto_kv_uint(&o, "activate", (uint64_t)k->activate);
 	proto_end(&o);
+	secmem_free(text);
+	return;
+fail:
+	h->failed = 1;  /* job_done audits it */
+	secmem_free(text);   /* zeroes it */
 }
 
 static void rotate_end(struct job *h)
@@ -505,6 +538,7 @@ int job_sign(struct conn *c, const struct request *r)
 {
 	struct keyring *kr = server_keyring();
 	struct sign_job s, *j;
+	int p;
 
 	s.h.again = 0;
 	if (job_bad(c, r))
@@ -512,7 +546,8 @@ int job_sign(struct conn *c, const struct request *r)
 	/* HMAC costs less than a trip through the pool; RSA and ECDSA would
 	 * stall every other client for milliseconds: the algorithm table's
 	 * on_loop (shared/algs.h) says which is which */
-	if (kr->primary < 0 || kr->keys[kr->primary].alg->on_loop) {
+	p = keyring_primary(kr, clock_wall());
+	if (p < 0 || kr->keys[p].alg->on_loop) {
 		job_init(&s.h, sizeof s, &job_sign_kind, c, r, kr);
 		s.serial = revoke_serial();
 		if (job_now(&s.h) == 0)
@@ -586,6 +621,8 @@ int job_rotate(struct conn *c, const struct request *r)
 		    server_keyring());
 	if (j == NULL)
 		return AG_E_NOMEM;
+	((struct rotate_job *)j)->cluster = r->cluster;
+	((struct rotate_job *)j)->activate_in = (double)r->activate_in;
 	/* until rotate_end */
 	job_rotating = 1;
 	job_submit(j);

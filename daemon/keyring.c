@@ -26,10 +26,20 @@ struct kr_ctx {
 	char why[300];
 };
 
+#define KR_TIME_WANT "2026-11-27T10:00:00Z or seconds since the epoch"
+
 static const char *const kr_states[] = { "primary", "verify", "retired" };
 static const char *const kr_encodings[] = { "pem", "raw", "text", "base64" };
-static const char *const kr_valued[] = { "state", "encoding", "created",
-					 "retire" };
+/* the options with a value to check, and what that value must be */
+static const struct {
+	const char *name, *want;
+} kr_valued[] = {
+	{ "state", "primary, verify or retired" },
+	{ "encoding", "pem, raw, text or base64" },
+	{ "created", KR_TIME_WANT },
+	{ "retire", KR_TIME_WANT },
+	{ "activate", KR_TIME_WANT },
+};
 
 const char *keyring_state_name(enum kr_state s)
 {
@@ -163,9 +173,15 @@ static int kr_field(struct kr_ctx *x, struct kr_key *k, const char *name,
 		return 1;
 	if (strcmp(name, "retire") == 0 && kr_time(v, &k->retire) == 0)
 		return 1;
+	/* 0 would be no activation at all */
+	if (strcmp(name, "activate") == 0 && kr_time(v, &k->activate) == 0 &&
+	    k->activate > 0)
+		return 1;
 	/* a bad value of a known option; kr_handler names unknown ones */
-	if (kr_pick(name, kr_valued, 4) >= 0)
-		snprintf(x->why, sizeof x->why, "bad %s '%.60s'", name, v);
+	for (i = 0; i < (int)(sizeof kr_valued / sizeof *kr_valued); i++)
+		if (strcmp(name, kr_valued[i].name) == 0)
+			snprintf(x->why, sizeof x->why, "[key %s] bad %s '%.60s': "
+				 "want %s", k->name, name, v, kr_valued[i].want);
 	return 0;
 }
 
@@ -445,33 +461,93 @@ static int kr_load_key(struct kr_ctx *x, struct kr_key *k, struct ag_error *e)
 	if (buf == NULL)
 		return ag_fail(e, AG_E_NOMEM, "%s: no locked memory left for "
 			       "keys", path);
-	if (keyring_read_file(path, buf, AG_KEY_MAX, &len, e) != 0 ||
-	    kr_decode(k, buf, &len, buf + AG_KEY_MAX, path, e) != 0)
-		goto out;
-	/* a primary signs: key_load refuses a public key for it */
-	if (key_load(&k->key, buf, len, k->state == KR_PRIMARY ?
-		     KEY_USE_SIGN : KEY_USE_VERIFY, e) != 0) {
+	if (keyring_read_file(path, buf, AG_KEY_MAX, &len, e) == 0)
+		rc = keyring_key_load(k, buf, len, path, e);
+	secmem_free(buf);   /* zeroes both halves */
+	return rc;
+}
+
+int keyring_key_load(struct kr_key *k, unsigned char *buf, size_t len,
+		     const char *path, struct ag_error *e)
+{
+	if (kr_decode(k, buf, &len, buf + AG_KEY_MAX, path, e) != 0)
+		return -1;
+	/* a primary signs, and so will a key that activates: key_load
+	 * refuses a public key for them */
+	if (key_load(&k->key, buf, len, k->state == KR_PRIMARY ||
+		     k->activate != 0 ? KEY_USE_SIGN : KEY_USE_VERIFY, e) != 0) {
 		char why[sizeof e->msg];
 
 		/* e->msg is the reason: copy it before rewriting e */
 		snprintf(why, sizeof why, "%s", e->msg);
-		ag_fail(e, AG_E_KEYRING, "%s: %s [key %s]", path, why,
-			k->name);
-		goto out;
+		return ag_fail(e, AG_E_KEYRING, "%s: %s [key %s]", path, why,
+			       k->name);
 	}
 	/* the algorithm is bound to the key: HS to a secret, RS/PS to RSA,
 	 * ES to EC on its own curve */
 	if ((k->alg->key == ALG_KEY_SECRET) != (k->key->type == ALG_KEY_SECRET) ||
 	    jws_key_fits(k->key, k->alg->name, e) != 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: not a key for %s [key %s]", path,
-			k->alg->name, k->name);
-		goto out;
+		key_free(k->key);
+		k->key = NULL;
+		return ag_fail(e, AG_E_KEYRING, "%s: not a key for %s [key %s]",
+			       path, k->alg->name, k->name);
 	}
 	kr_warn_short(k, path);
-	rc = 0;
-out:
-	secmem_free(buf);   /* zeroes both halves */
-	return rc;
+	return 0;
+}
+
+/*
+ * An activation instant is for a verify key without retire: it is
+ * primary from then on, and its end comes from the next key's
+ * activation.  Two keys activating at once would leave the primary to
+ * chance.
+ */
+static int kr_check_activate(const struct keyring *kr, int i,
+			     struct ag_error *e)
+{
+	const struct kr_key *k = &kr->keys[i];
+	int j;
+
+	if (k->activate == 0)
+		return 0;
+	if (k->state != KR_VERIFY || k->retire != 0)
+		return ag_fail(e, AG_E_KEYRING, "%s: [key %s] activate: only "
+			       "for a key in state verify without retire (it "
+			       "is primary from that instant, and retires "
+			       "after the next key's activation); remove %s",
+			       kr->manifest, k->name, k->retire != 0 ?
+			       "its retire" : "activate, or its state");
+	for (j = 0; j < i; j++)
+		if (kr->keys[j].activate == k->activate)
+			return ag_fail(e, AG_E_KEYRING, "%s: [key %s] and [key "
+				       "%s] activate at the same instant; one "
+				       "of them must come later", kr->manifest,
+				       kr->keys[j].name, k->name);
+	return 0;
+}
+
+/* When each key stops verifying: a key another key's activation
+ * supersedes (the manifest's primary, or an earlier activated key)
+ * verifies until that instant + grace, whatever else; any other until
+ * its retire time. */
+static void kr_until(struct keyring *kr)
+{
+	struct kr_key *k;
+	int64_t next;
+	int i, j;
+
+	for (i = 0; i < kr->n; i++) {
+		k = &kr->keys[i];
+		k->until = k->retire;
+		if (i != kr->primary && k->activate == 0)
+			continue;
+		next = 0;
+		for (j = 0; j < kr->n; j++)
+			if (kr->keys[j].activate > k->activate &&
+			    (next == 0 || kr->keys[j].activate < next))
+				next = kr->keys[j].activate;
+		k->until = next != 0 ? next + (int64_t)kr->grace : 0;
+	}
 }
 
 static int kr_validate(struct kr_ctx *x, struct ag_error *e)
@@ -480,8 +556,10 @@ static int kr_validate(struct kr_ctx *x, struct ag_error *e)
 	int i, j;
 
 	for (i = 0; i < kr->n; i++) {
-		if (kr_load_key(x, &kr->keys[i], e) != 0)
+		if (kr_check_activate(kr, i, e) != 0 ||
+		    kr_load_key(x, &kr->keys[i], e) != 0)
 			return -1;
+		kr->activations += kr->keys[i].activate != 0;
 		if (kr->keys[i].state == KR_PRIMARY) {
 			if (kr->primary >= 0)
 				return ag_fail(e, AG_E_KEYRING, "%s: more than "
@@ -498,6 +576,7 @@ static int kr_validate(struct kr_ctx *x, struct ag_error *e)
 					       "used twice", kr->manifest,
 					       kr->keys[i].kid);
 	}
+	kr_until(kr);
 	return 0;
 }
 
@@ -577,7 +656,7 @@ int keyring_current(const struct keyring *kr, struct ag_error *e)
 		       (unsigned long long)kr->generation);
 }
 
-int keyring_load(const char *manifest, uint64_t generation,
+int keyring_load(const char *manifest, uint64_t generation, double grace,
 		 struct keyring **out, struct ag_error *e)
 {
 	struct kr_ctx x;
@@ -591,6 +670,7 @@ int keyring_load(const char *manifest, uint64_t generation,
 		return ag_fail(e, AG_E_NOMEM, NULL);
 	atomic_init(&x.kr->refs, 1);
 	x.kr->generation = generation;
+	x.kr->grace = grace;
 	x.kr->primary = -1;
 	snprintf(x.kr->manifest, sizeof x.kr->manifest, "%s", manifest);
 	text = kr_manifest_read(manifest, x.kr->digest, e);
@@ -640,8 +720,30 @@ int keyring_usable(const struct kr_key *k, double now)
 {
 	if (k->state == KR_RETIRED)
 		return 0;
-	return k->state == KR_PRIMARY || k->retire == 0 ||
-	       now < (double)k->retire;
+	return k->until == 0 || now < (double)k->until;
+}
+
+int keyring_primary(const struct keyring *kr, double now)
+{
+	int i, p = kr->primary;
+	int64_t at = 0;
+
+	/* the activation that came last wins: no reload at its instant */
+	for (i = 0; kr->activations > 0 && i < kr->n; i++)
+		if (kr->keys[i].activate != 0 &&
+		    (double)kr->keys[i].activate <= now &&
+		    kr->keys[i].activate > at) {
+			at = kr->keys[i].activate;
+			p = i;
+		}
+	return p;
+}
+
+enum kr_state keyring_state_at(const struct keyring *kr, int i, double now)
+{
+	if (i == keyring_primary(kr, now))
+		return KR_PRIMARY;
+	return keyring_usable(&kr->keys[i], now) ? KR_VERIFY : KR_RETIRED;
 }
 
 int keyring_sign(const struct keyring *kr, struct sign_req *r,
@@ -649,10 +751,11 @@ int keyring_sign(const struct keyring *kr, struct sign_req *r,
 		 const struct kr_key **used, struct ag_error *e)
 {
 	const struct kr_key *k;
+	int p = keyring_primary(kr, r->now);
 
-	if (kr->primary < 0)
+	if (p < 0)
 		return ag_fail(e, AG_E_NO_KEY, "no primary key to sign with");
-	k = &kr->keys[kr->primary];
+	k = &kr->keys[p];
 	r->alg_default = k->alg->name;
 	r->kid_locked = 1;
 	r->kid = k->has_kid ? k->kid : NULL;
@@ -709,7 +812,7 @@ int keyring_verify(const struct keyring *kr, const char *token, size_t len,
 		   const struct kr_key **used, struct ag_error *e)
 {
 	const struct kr_key *c[AG_KEYRING_TRY_MAX];
-	int n, i;
+	int n, i, p;
 
 	if (o->early.code != AG_OK) {
 		*e = o->early;
@@ -723,9 +826,10 @@ int keyring_verify(const struct keyring *kr, const char *token, size_t len,
 		 * single-key jsonwebtoken would give */
 		for (i = 0; i < kr->n && !keyring_usable(&kr->keys[i], now); i++)
 			;
-		if (kr->primary < 0 && i == kr->n)
+		p = keyring_primary(kr, now);
+		if (p < 0 && i == kr->n)
 			return ag_fail(e, AG_E_NO_KEY, "no key may verify");
-		c[0] = kr->primary >= 0 ? &kr->keys[kr->primary] : &kr->keys[i];
+		c[0] = p >= 0 ? &kr->keys[p] : &kr->keys[i];
 		n = 1;
 	}
 	for (i = 0; i < n; i++) {

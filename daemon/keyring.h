@@ -5,7 +5,12 @@
  * in; requests still running keep the one they started with.
  *
  * A key is primary (signs, and verifies), verify (verifies until its
- * retire time) or retired (nothing).  Tokens carry the primary's kid;
+ * retire time) or retired (nothing).  A verify key with an activation
+ * instant (activate = TIME) becomes primary at that instant, with no
+ * reload: the primary is chosen by the clock at each sign
+ * (keyring_primary), so the keyring stays immutable.  The key it
+ * supersedes verifies until that instant + grace ([keys]
+ * default_expiry), then retires.  Tokens carry the primary's kid;
  * verification picks the key by kid, or else tries the keys of the
  * token's algorithm family.
  */
@@ -35,6 +40,11 @@ struct kr_key {
 	const struct alg *alg;
 	enum kr_state state;
 	int64_t created, retire;     /* seconds; retire 0: none */
+	int64_t activate;            /* primary from then on; 0: none */
+	int64_t until;               /* verifies until then; 0: for ever
+				      * (retire, or for a key another's
+				      * activation supersedes, that
+				      * instant + grace) */
 	enum kr_encoding encoding;
 	struct key *key;
 	int cache_key;               /* its slot in the cache's key table,
@@ -47,24 +57,34 @@ struct keyring {
 	char manifest[PATH_MAX];
 	unsigned char digest[16];    /* of the manifest bytes it was built
 				      * from (XXH3-128) */
+	double grace;                /* a superseded key verifies so long */
 	int n;
-	int primary;                 /* index, or -1 */
+	int primary;                 /* the manifest's state = primary key
+				      * (index, or -1); keyring_primary says
+				      * which signs at a given instant */
+	int activations;             /* keys with an activation instant */
 	struct kr_key keys[AG_KEYRING_MAX];
 };
 
-/* Loads and validates the whole manifest and every key file. */
-int keyring_load(const char *manifest, uint64_t generation,
+/* Loads and validates the whole manifest and every key file; grace:
+ * how long a key another key's activation supersedes still verifies. */
+int keyring_load(const char *manifest, uint64_t generation, double grace,
 		 struct keyring **out, struct ag_error *e);
 void keyring_ref(struct keyring *kr);
 void keyring_unref(struct keyring *kr);
 
 /* May this key verify at `now`? */
 int keyring_usable(const struct kr_key *k, double now);
+/* The key that signs at `now` (index, or -1): the one whose activation
+ * instant came last, else the manifest's primary. */
+int keyring_primary(const struct keyring *kr, double now);
+/* What key i is at `now`: primary, verify, or retired. */
+enum kr_state keyring_state_at(const struct keyring *kr, int i, double now);
 const char *keyring_state_name(enum kr_state s);
 const char *keyring_encoding_name(enum kr_encoding e);
 
-/* Signs with the primary key: its algorithm is the default, its kid goes
- * into the header. */
+/* Signs with the primary key at r->now: its algorithm is the default,
+ * its kid goes into the header. */
 int keyring_sign(const struct keyring *kr, struct sign_req *r,
 		 struct buf *token, struct buf *added,
 		 const struct kr_key **used, struct ag_error *e);
@@ -124,6 +144,30 @@ void keyring_rotate_drop(struct kr_fresh *f);
  */
 int keyring_prune(const struct keyring *kr, double now, struct keyring **out,
 		  struct ag_error *e);
+
+/* k->key from a key file's text buf[0..len) as k's encoding and
+ * algorithm say (buf: 2 * AG_KEY_MAX bytes of locked memory, the second
+ * half scratch; left dirty); path names it in errors. */
+int keyring_key_load(struct kr_key *k, unsigned char *buf, size_t len,
+		     const char *path, struct ag_error *e);
+
+/*
+ * A key another host of the fleet made (daemon/cluster.c), its file's
+ * text[0..n) in locked memory: written beside the others as a rotation
+ * writes one (keys/KID.pem or .key, 0600) and committed into live as
+ * keyring_rotate_commit does, verifying at once and primary from
+ * activate on (that instant past: at once).  1 and *out NULL when
+ * nothing is to be done: live holds the kid already with the same
+ * material (the record came again), or a later activation superseded it
+ * more than grace ago (*why says which).  0 and *out the new keyring;
+ * -1 with *e (the kid names another key here, the material is not a key
+ * for alg, the manifest changed on disk, ...), and nothing written.
+ */
+int keyring_rotate_install(const struct keyring *live, const char *kid,
+			   const struct alg *alg, int64_t activate,
+			   const uint8_t *text, size_t n, double now,
+			   struct keyring **out, const char **why,
+			   struct ag_error *e);
 
 /* Reads a secret file the way a key file must be read (regular, not
  * through a link, readable by its owner only, owned by agauthd or root),

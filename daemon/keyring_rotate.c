@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "daemon/engine/keygen.h"
+#include "daemon/engine/secmem.h"
 #include "daemon/log.h"
 
 static void kr_put_time(FILE *f, const char *name, int64_t t)
@@ -26,7 +27,7 @@ static void kr_put_time(FILE *f, const char *name, int64_t t)
 }
 
 static void kr_put_key(FILE *f, const struct kr_key *k, enum kr_state state,
-		       int64_t retire)
+		       int64_t retire, int64_t activate)
 {
 	fprintf(f, "\n[key %s]\nfile = %s\nalgorithm = %s\nstate = %s\n"
 		"encoding = %s\n", k->name, k->file_spec, k->alg->name,
@@ -37,6 +38,8 @@ static void kr_put_key(FILE *f, const struct kr_key *k, enum kr_state state,
 		kr_put_time(f, "created", k->created);
 	if (retire != 0)
 		kr_put_time(f, "retire", retire);
+	if (activate != 0)
+		kr_put_time(f, "activate", activate);
 }
 
 /* Past its retire time: nothing it verifies is accepted any more (a key
@@ -46,7 +49,18 @@ static int kr_expired(const struct keyring *kr, int i, double now)
 {
 	const struct kr_key *k = &kr->keys[i];
 
-	return i != kr->primary && k->retire != 0 && (double)k->retire <= now;
+	return i != keyring_primary(kr, now) && k->until != 0 &&
+	       (double)k->until <= now;
+}
+
+/* Has key i signed by now (the manifest's primary, or a key whose
+ * activation came)?  A new primary made now supersedes it. */
+static int kr_has_signed(const struct keyring *kr, int i, double now)
+{
+	const struct kr_key *k = &kr->keys[i];
+
+	return i == kr->primary || (k->activate != 0 &&
+				    (double)k->activate <= now);
 }
 
 /* Its directory synced: a rename or a new file in it survives a crash. */
@@ -65,12 +79,14 @@ static int kr_sync_dir(const char *path)
 }
 
 /* The manifest kr should have at now, to path: without the keys past
- * their retire time, and with fresh (if any) primary and kr's primary
- * verifying until retire. */
+ * their retire time, and with fresh (if any): primary from its
+ * activation instant if it has one, else at once, every key that has
+ * signed then verifying until retire at the latest. */
 static int kr_write_manifest(const struct keyring *kr, const char *path,
 			     const struct kr_key *fresh, double now,
 			     int64_t retire, struct ag_error *e)
 {
+	int now_primary = fresh != NULL && fresh->activate == 0;
 	FILE *f;
 	int fd, i, rc;
 	const struct kr_key *k;
@@ -89,14 +105,15 @@ static int kr_write_manifest(const struct keyring *kr, const char *path,
 		k = &kr->keys[i];
 		if (kr_expired(kr, i, now))
 			continue;
-		if (fresh != NULL && i == kr->primary)
-			kr_put_key(f, k, KR_VERIFY, k->retire != 0 &&
-				   k->retire < retire ? k->retire : retire);
+		if (now_primary && kr_has_signed(kr, i, now))
+			kr_put_key(f, k, KR_VERIFY, k->until != 0 &&
+				   k->until < retire ? k->until : retire, 0);
 		else
-			kr_put_key(f, k, k->state, k->retire);
+			kr_put_key(f, k, k->state, k->retire, k->activate);
 	}
 	if (fresh != NULL)
-		kr_put_key(f, fresh, KR_PRIMARY, 0);
+		kr_put_key(f, fresh, now_primary ? KR_PRIMARY : KR_VERIFY, 0,
+			   fresh->activate);
 	rc = fflush(f) == 0 && fsync(fd) == 0 ? 0 : -1;
 	if (fclose(f) != 0 || rc != 0)
 		return ag_fail(e, AG_E_KEYRING, "%s: %s", path, strerror(errno));
@@ -191,7 +208,7 @@ static int kr_commit(const struct keyring *kr, const struct kr_key *fresh,
 			       kr->manifest, kept - 1, AG_KEYRING_MAX);
 	snprintf(tmp, sizeof tmp, "%s.new", kr->manifest);
 	if (kr_write_manifest(kr, tmp, fresh, now, retire, e) != 0 ||
-	    keyring_load(tmp, generation, out, e) != 0)
+	    keyring_load(tmp, generation, kr->grace, out, e) != 0)
 		goto fail;
 	snprintf((*out)->manifest, sizeof (*out)->manifest, "%s", kr->manifest);
 	if (rename(tmp, kr->manifest) != 0) {
@@ -228,56 +245,70 @@ int keyring_prune(const struct keyring *kr, double now, struct keyring **out,
 	return kr_commit(kr, NULL, now, 0, kr->generation, out, e);
 }
 
-int keyring_rotate_make(const struct keyring *kr, const char *alg,
-			double now, struct kr_fresh *f, struct ag_error *e)
+/* fresh's name, kid, algorithm, encoding and file as a rotation on kr
+ * makes them: keys/NAME.pem (RSA, EC) or keys/NAME.key (a secret, in
+ * base64) beside kr's manifest, keys/ made if need be. */
+static int kr_fresh_init(const struct keyring *kr, struct kr_fresh *f,
+			 const struct alg *a, const char *name, double now,
+			 struct ag_error *e)
 {
-	const struct alg *a;
+	const char *type = keygen_type_for_alg(a->name);
+	int pem = strcmp(keygen_encoding(type), "pem") == 0;
 	char home[PATH_MAX], dir[PATH_MAX + 8];
-	unsigned char rnd[3];
-	const char *type;
-	time_t t = (time_t)now;
-	struct tm tm;
 
-	memset(f, 0, sizeof *f);
-	if (alg == NULL)
-		alg = kr->primary >= 0 ? kr->keys[kr->primary].alg->name :
-		      "HS256";
-	/* the name comes from a client: only a signing algorithm we know
-	 * names a key to make */
-	a = alg_find(alg, strlen(alg));
-	type = a != NULL && a->family != ALG_NONE ?
-	       keygen_type_for_alg(a->name) : NULL;
-	if (type == NULL)
-		return ag_fail(e, AG_E_KEYRING, "cannot rotate to '%.64s'", alg);
-	gmtime_r(&t, &tm);
-	key_rng(NULL, rnd, sizeof rnd);
-	snprintf(f->key.name, sizeof f->key.name,
-		 "k%04d%02d%02d-%02d%02d%02d-%02x%02x%02x", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 rnd[0], rnd[1], rnd[2]);
 	keyring_dirname(kr->manifest, home);
 	snprintf(dir, sizeof dir, "%s/keys", home);
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return ag_fail(e, AG_E_KEYRING, "%s: %s", dir, strerror(errno));
+	snprintf(f->key.name, sizeof f->key.name, "%s", name);
 	snprintf(f->spec, sizeof f->spec, "keys/%s.%s", f->key.name,
-		 strcmp(keygen_encoding(type), "pem") == 0 ? "pem" : "key");
+		 pem ? "pem" : "key");
 	f->key.file_spec = f->spec;
 	f->key.alg = a;
-	f->key.encoding = strcmp(keygen_encoding(type), "pem") == 0 ?
-			  KR_PEM : KR_BASE64;
+	f->key.encoding = pem ? KR_PEM : KR_BASE64;
 	f->key.has_kid = 1;
 	snprintf(f->key.kid, sizeof f->key.kid, "%s", f->key.name);
 	f->key.created = (int64_t)now;
 	if (keyring_key_path(kr, &f->key, f->path, sizeof f->path) != 0)
 		return ag_fail(e, AG_E_KEYRING, "%s: path too long", dir);
-	if (keygen_write(type, f->path, 0, e) != 0) {
+	return 0;
+}
+
+int keyring_rotate_make(const struct keyring *kr, const char *alg,
+			double now, struct kr_fresh *f, struct ag_error *e)
+{
+	const struct alg *a;
+	char name[AG_KID_MAX + 1];
+	unsigned char rnd[3];
+	time_t t = (time_t)now;
+	struct tm tm;
+	int p;
+
+	memset(f, 0, sizeof *f);
+	p = keyring_primary(kr, now);
+	if (alg == NULL)
+		alg = p >= 0 ? kr->keys[p].alg->name : "HS256";
+	/* the name comes from a client: only a signing algorithm we know
+	 * names a key to make */
+	a = alg_find(alg, strlen(alg));
+	if (a == NULL || a->family == ALG_NONE ||
+	    keygen_type_for_alg(a->name) == NULL)
+		return ag_fail(e, AG_E_KEYRING, "cannot rotate to '%.64s'", alg);
+	gmtime_r(&t, &tm);
+	key_rng(NULL, rnd, sizeof rnd);
+	snprintf(name, sizeof name, "k%04d%02d%02d-%02d%02d%02d-%02x%02x%02x",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, rnd[0], rnd[1], rnd[2]);
+	if (kr_fresh_init(kr, f, a, name, now, e) != 0)
+		return -1;
+	if (keygen_write(keygen_type_for_alg(a->name), f->path, 0, e) != 0) {
 		f->path[0] = '\0';
 		return -1;
 	}
 	/* the manifest that names it is synced before it goes live: so is
 	 * the file's name */
 	if (kr_sync_dir(f->path) != 0) {
-		ag_fail(e, AG_E_KEYRING, "%s: %s", dir, strerror(errno));
+		ag_fail(e, AG_E_KEYRING, "%s: %s", f->path, strerror(errno));
 		keyring_rotate_drop(f);
 		return -1;
 	}
@@ -300,4 +331,98 @@ void keyring_rotate_drop(struct kr_fresh *f)
 	if (f->path[0] != '\0')
 		unlink(f->path);
 	f->path[0] = '\0';
+}
+
+/*
+ * Has live this key already (1), another under its kid or name (-1), or
+ * neither (0)?  A record sent again, or read again after a restart,
+ * changes nothing; a kid that names another key here is never replaced
+ * by the fleet's.
+ */
+static int kr_holds(const struct keyring *live, const struct kr_fresh *f,
+		    struct ag_error *e)
+{
+	const struct kr_key *k = &f->key;
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 0; i < live->n; i++) {
+		const struct kr_key *o = &live->keys[i];
+
+		if ((o->has_kid && strcmp(o->kid, k->kid) == 0) ||
+		    strcmp(o->name, k->name) == 0)
+			return key_same(o->key, k->key) && o->alg == k->alg ?
+			       1 : ag_fail(e, AG_E_KEYRING, "kid %s names "
+					   "another key here ([key %s]); the "
+					   "fleet's key of that kid is refused",
+					   k->kid, o->name);
+		if (keyring_key_path(live, o, path, sizeof path) == 0 &&
+		    strcmp(path, f->path) == 0)
+			return ag_fail(e, AG_E_KEYRING, "%s is [key %s]'s file "
+				       "here; the fleet's key %s is refused",
+				       path, o->name, k->kid);
+	}
+	return 0;
+}
+
+int keyring_rotate_install(const struct keyring *live, const char *kid,
+			   const struct alg *alg, int64_t activate,
+			   const uint8_t *text, size_t n, double now,
+			   struct keyring **out, const char **why,
+			   struct ag_error *e)
+{
+	unsigned char *buf = secmem_alloc(2 * AG_KEY_MAX);
+	struct kr_fresh f;
+	int i, rc = -1;
+
+	*out = NULL;
+	*why = NULL;
+	memset(&f, 0, sizeof f);
+	if (buf == NULL)
+		return ag_fail(e, AG_E_NOMEM, "no locked memory left for keys");
+	/* bounded before it is copied: buf holds AG_KEY_MAX and scratch */
+	if (n > AG_KEY_MAX) {
+		ag_fail(e, AG_E_KEYRING, "key %s: larger than %d bytes", kid,
+			AG_KEY_MAX);
+		goto out;
+	}
+	if (kr_fresh_init(live, &f, alg, kid, now, e) != 0)
+		goto out;
+	f.key.activate = activate;
+	memcpy(buf, text, n);
+	if (keyring_key_load(&f.key, buf, n, f.spec, e) != 0)
+		goto out;
+	rc = kr_holds(live, &f, e);
+	if (rc == 1)
+		*why = "this host holds it already";
+	if (rc != 0)
+		goto out;
+	/* a later activation superseded it longer than grace ago: nothing
+	 * it signed verifies any more (a host reading an old stream) */
+	for (i = 0; i < live->n; i++)
+		if (live->keys[i].activate > activate &&
+		    (double)live->keys[i].activate + live->grace <= now) {
+			*why = "a later key superseded it more than "
+			       "default_expiry ago";
+			rc = 1;
+			goto out;
+		}
+	rc = -1;
+	/* the kid is not here (kr_holds): a file of that name is a
+	 * leftover of an install that did not commit */
+	if (keygen_save(f.path, text, n, 1, e) != 0)
+		goto out;
+	if (kr_sync_dir(f.path) != 0)
+		log_warn("%s: written, but its directory not synced: %s",
+			 f.path, strerror(errno));
+	if (kr_commit(live, &f.key, now, 0, live->generation + 1, out,
+		      e) != 0) {
+		unlink(f.path);
+		goto out;
+	}
+	rc = 0;
+out:
+	key_free(f.key.key);
+	secmem_free(buf);   /* zeroes the text */
+	return rc;
 }

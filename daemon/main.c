@@ -18,6 +18,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "daemon/clock.h"
 #include "daemon/config.h"
 #include "daemon/conn.h"
 #include "daemon/dispatch.h"
@@ -176,7 +177,7 @@ static int main_keyring(const struct config *cfg, struct keyring **kr,
 	 * again, for the socket and the state directory */
 	if (priv_assume(e) != 0)
 		return -1;
-	rc = keyring_load(cfg->keyring, 1, kr, e);
+	rc = keyring_load(cfg->keyring, 1, cfg->default_expiry, kr, e);
 	if (priv_resume(rc == 0 ? e : &back) != 0) {
 		keyring_unref(*kr);
 		*kr = NULL;
@@ -212,7 +213,7 @@ int main(int argc, char **argv)
 	struct keyring *kr = NULL;
 	struct conn_opts co;
 	struct ag_error e;
-	int opt, check = 0, rc;
+	int opt, check = 0, rc, p;
 
 	if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
 		return main_keygen(argc, argv);
@@ -292,8 +293,10 @@ int main(int argc, char **argv)
 		log_err("cannot start the crypto pool");
 		return EX_OSERR;
 	}
+	p = keyring_primary(kr, clock_wall());
 	log_info("agauthd ready: keyring %s, %d key%s, primary %s",
-		 cfg.keyring, kr->n, LOG_PLURAL(kr->n), kr->primary >= 0 ? kr->keys[kr->primary].name : "none");
+		 cfg.keyring, kr->n, LOG_PLURAL(kr->n), p >= 0 ? kr->keys[p].name :
+		 "none");
 	server_notify_ready();
 	server_run();
 	dispatch_end();

@@ -75,11 +75,10 @@ static void metrics_hist(struct buf *out, const char *name, const char *help,
 		   (unsigned long long)h->count);
 }
 
-/* A key's state now, as the keys op says it. */
-static const char *metrics_state(const struct kr_key *k, double now)
+/* Key i's state now, as the keys op says it. */
+static const char *metrics_state(const struct keyring *kr, int i, double now)
 {
-	return keyring_usable(k, now) ? keyring_state_name(k->state) :
-	       "retired";
+	return keyring_state_name(keyring_state_at(kr, i, now));
 }
 
 static void metrics_keys(struct buf *out, const struct keyring *kr,
@@ -95,7 +94,7 @@ static void metrics_keys(struct buf *out, const struct keyring *kr,
 		       "Keys in the keyring, by state.");
 	for (j = 0; j < sizeof states / sizeof *states; j++) {
 		for (i = 0, n = 0; i < kr->n; i++)
-			n += strcmp(metrics_state(&kr->keys[i], now),
+			n += strcmp(metrics_state(kr, i, now),
 				    states[j]) == 0;
 		buf_printf(out, "agauthd_keys{state=\"%s\"} %u\n", states[j],
 			   n);
@@ -113,7 +112,7 @@ static void metrics_keys(struct buf *out, const struct keyring *kr,
 		buf_printf(out, "agauthd_key_age_seconds{key=\"%s\",kid=\"%s\","
 			   "alg=\"%s\",state=\"%s\"} %.0f\n", k->name,
 			   k->has_kid ? k->kid : "", k->alg->name,
-			   metrics_state(k, now), now - (double)k->created);
+			   metrics_state(kr, i, now), now - (double)k->created);
 	}
 }
 

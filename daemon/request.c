@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "shared/limits.h"
 #include "shared/proto.h"
 
 static const struct proto_name request_ops[] = {
@@ -22,7 +23,7 @@ const char *request_op_name(enum request_op op)
 /* The fields any request may carry, found in one walk of its map. */
 enum request_field {
 	RF_ID, RF_OP, RF_CH, RF_CM, RF_V, RF_PAYLOAD, RF_TOKEN, RF_ALG,
-	RF_OPTS, RF_JTI, RF_SUB, RF_COUNT
+	RF_OPTS, RF_JTI, RF_SUB, RF_CLUSTER, RF_ACTIVATE_IN, RF_COUNT
 };
 
 static const struct proto_name request_fields[RF_COUNT] = {
@@ -31,7 +32,8 @@ static const struct proto_name request_fields[RF_COUNT] = {
 	[RF_V] = PROTO_NAME("v"), [RF_PAYLOAD] = PROTO_NAME("payload"),
 	[RF_TOKEN] = PROTO_NAME("token"), [RF_ALG] = PROTO_NAME("alg"),
 	[RF_OPTS] = PROTO_NAME("opts"), [RF_JTI] = PROTO_NAME("jti"),
-	[RF_SUB] = PROTO_NAME("sub"),
+	[RF_SUB] = PROTO_NAME("sub"), [RF_CLUSTER] = PROTO_NAME("cluster"),
+	[RF_ACTIVATE_IN] = PROTO_NAME("activate_in"),
 };
 
 /* A client's count, bounded (0 if absent or out of bounds). */
@@ -111,9 +113,22 @@ static int request_args_token(struct request *r, const msgpack_object **f)
 	return request_job(r, f, RF_TOKEN, 0);
 }
 
-static int request_args_alg(struct request *r, const msgpack_object **f)
+/* {alg?: str, cluster?: bool, activate_in?: uint}: activate_in (seconds,
+ * at most AG_CLUSTER_ACTIVATE_MAX) only with cluster */
+static int request_args_rotate(struct request *r, const msgpack_object **f)
 {
-	return request_job(r, f, RF_ALG, 1);
+	const msgpack_object *c = f[RF_CLUSTER], *in = f[RF_ACTIVATE_IN];
+
+	if (request_job(r, f, RF_ALG, 1) != 0 ||
+	    (c != NULL && c->type != MSGPACK_OBJECT_BOOLEAN))
+		return -1;
+	r->cluster = c != NULL && c->via.boolean;
+	r->activate_in = AG_CLUSTER_ACTIVATE_IN;
+	if (in != NULL && (!r->cluster ||
+			   proto_val_uint(in, &r->activate_in) != 0 ||
+			   r->activate_in > AG_CLUSTER_ACTIVATE_MAX))
+		return -1;
+	return 0;
 }
 
 static int (*const request_args[])(struct request *,

@@ -44,6 +44,10 @@ struct request {
 	uint64_t ch, cm;
 	/* hello: v (0 if absent or not a uint: REQ_BAD_ARGS) */
 	uint64_t version;
+	/* rotate: for the whole fleet, its key primary activate_in seconds
+	 * on (AG_CLUSTER_ACTIVATE_IN unless given) */
+	int cluster;
+	uint64_t activate_in;
 	/* sign: payload, verify: token, rotate: alg (optional: NULL) */
 	const char *arg;
 	size_t arg_len;

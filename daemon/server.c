@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -64,11 +65,11 @@ struct keyring *server_keyring(void)
 static const char *server_live(char *out, size_t cap)
 {
 	const struct keyring *kr = srv.kr;
+	int p = keyring_primary(kr, clock_wall());
 
 	snprintf(out, cap, "keyring generation %llu live: %d key%s, primary "
 		 "%s", (unsigned long long)kr->generation, kr->n,
-		 LOG_PLURAL(kr->n), kr->primary >= 0 ?
-		 kr->keys[kr->primary].name : "(none)");
+		 LOG_PLURAL(kr->n), p >= 0 ? kr->keys[p].name : "(none)");
 	return out;
 }
 
@@ -103,8 +104,8 @@ int server_reload(struct ag_error *e)
 	struct keyring *kr, *pruned;
 	struct ag_error pe;
 
-	if (keyring_load(srv.kr->manifest, srv.kr->generation + 1, &kr,
-			 e) != 0) {
+	if (keyring_load(srv.kr->manifest, srv.kr->generation + 1,
+			 srv.kr->grace, &kr, e) != 0) {
 		log_err("reload failed, keeping generation %llu: %s",
 			(unsigned long long)srv.kr->generation, e->msg);
 		return -1;
@@ -118,6 +119,33 @@ int server_reload(struct ag_error *e)
 		keyring_unref(kr);
 		kr = pruned;
 	}
+	server_set_keyring(kr);
+	return 0;
+}
+
+/* A key of the fleet (daemon/cluster.h): into the live keyring, which
+ * verifies with it at once; primary from its instant. */
+static int server_install(const struct cluster_record *r, struct ag_error *e)
+{
+	struct keyring *kr;
+	const char *why;
+	char when[32];
+	struct tm tm;
+	time_t t = (time_t)r->at;
+	int rc;
+
+	rc = keyring_rotate_install(srv.kr, r->kid, r->alg, (int64_t)r->at,
+				    r->value, r->len, clock_wall(), &kr, &why,
+				    e);
+	if (rc > 0)
+		log_debug("cluster: key %s from %s: nothing to do (%s)",
+			  r->kid, r->origin, why);
+	if (rc != 0)
+		return rc;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	log_info("cluster: key %s (%s) from %s installed: it verifies now "
+		 "and signs from %s", r->kid, r->alg->name, r->origin, when);
 	server_set_keyring(kr);
 	return 0;
 }
@@ -303,7 +331,7 @@ static int server_state(const struct config *cfg, struct keyring *kr,
 		return -1;
 	cachew_keys(kr);
 	/* after the revocations: what the stream brings applies to them */
-	if (cluster_start(srv.loop, cfg, e) != 0)
+	if (cluster_start(srv.loop, cfg, server_install, e) != 0)
 		return -1;
 	if (cachew_enabled())
 		log_info("cache: %llu bytes, %u-byte slots",

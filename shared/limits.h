@@ -176,6 +176,13 @@
 #define AG_CLUSTER_SAVE_EVERY   1.0
 /* refused records are logged at most once per this many seconds */
 #define AG_CLUSTER_LOG_EVERY    10.0
+/* A key sent across the fleet (rotate --cluster): its file's text (an
+ * RSA-4096 key's PEM is about 3.3 KB) */
+#define AG_CLUSTER_KEYFILE_MAX  8192
+/* rotate --cluster: the new key is primary on every host this long after
+ * the rotation unless told (seconds), and at most this long after */
+#define AG_CLUSTER_ACTIVATE_IN  10
+#define AG_CLUSTER_ACTIVATE_MAX (7 * 86400)
 
 /* Revocations held (each record is one token, jti or subject) and the
  * longest value one may name (a whole token). */

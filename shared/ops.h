@@ -6,7 +6,7 @@
  *            libagauth (client/lib/call.h)
  *   name     the op string on the wire
  *   args     what daemon/request.c takes out of the request's map: its
- *            request_args_<args> (none, version, payload, token, alg,
+ *            request_args_<args> (none, version, payload, token, rotate,
  *            revoke)
  *   right    what a peer must be allowed (daemon/dispatch.c): ANY, SIGN,
  *            VERIFY, ADMIN or METRICS
@@ -27,7 +27,7 @@
 	X(VERIFY, "verify", token,   VERIFY, op_verify_req) \
 	X(KEYS,   "keys",   none,    VERIFY, op_keys) \
 	X(RELOAD, "reload", none,    ADMIN,  op_reload) \
-	X(ROTATE, "rotate", alg,     ADMIN,  op_rotate_req) \
+	X(ROTATE, "rotate", rotate,  ADMIN,  op_rotate_req) \
 	X(STATS,  "stats",  none,    ADMIN,  op_stats) \
 	X(CACHE,  "cache",  none,    VERIFY, op_cache) \
 	X(REVOKE, "revoke", revoke,  SIGN,   op_revoke) \

@@ -26,7 +26,7 @@ ENGINE_SUITES='@(crypto|crypto_backend|key|keyring|jws|sign|verify|secmem)/*'
 if [ "${1:-}" = --backend ]; then
 	b=build/$2
 	echo "agauthd test suites: the crypto contract on $2 ($b)"
-	suite criterion "unit-$2" 73 "$b/unit" --jobs 2 --filter "$ENGINE_SUITES"
+	suite criterion "unit-$2" 77 "$b/unit" --jobs 2 --filter "$ENGINE_SUITES"
 	again criterion "unit-$2-asan-ubsan" "under ASan+UBSan" "$b/san/unit" \
 		--jobs 2 --filter "$ENGINE_SUITES"
 	fuzzreplay 12 "$b/san" "fuzz-replay-$2"
@@ -39,7 +39,7 @@ fi
 
 echo "agauthd test suites"
 suite checks runner 8 tests/runner/run.sh
-suite criterion unit 259 build/unit --jobs 2
+suite criterion unit 266 build/unit --jobs 2
 again criterion unit-asan-ubsan "under ASan+UBSan" build/san/unit --jobs 2
 fuzzreplay 12
 # the same contract on the mbedTLS backend (make CRYPTO=mbedtls, built in
@@ -61,7 +61,7 @@ AGJWT=build/san/agjwt suite node differential 17 \
 	node --test --test-reporter=tap tests/diff/*.test.js
 AGJWT=build/mbedtls/san/agjwt again node differential-mbedtls "on mbedTLS" \
 	node --test --test-reporter=tap tests/diff/*.test.js
-AGAUTHD=build/san/agauthd suite node integration 217 \
+AGAUTHD=build/san/agauthd suite node integration 225 \
 	node --test --test-reporter=tap tests/integration/*.test.js
 AGAUTHD=build/san/agauthd suite node node-engine 58 \
 	node --test --test-reporter=tap tests/node/*.test.js

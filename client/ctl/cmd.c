@@ -17,6 +17,7 @@
 #include "client/lib/agauth.h"
 #include "shared/render.h"
 #include "shared/limits.h"
+#include "shared/timespan.h"
 
 #define CMD_SPACE " \t\r\n"
 
@@ -328,25 +329,64 @@ int cmd_jwks(struct ctl *c)
 	return cmd_json(c, "jwks", agauth_jwks, NULL);
 }
 
+/* --activate-in SPAN: whole seconds ("30"), or a time span as the
+ * `ms` package reads one ("30s", "5m", "1h"); -1 if absent; -2 if not
+ * a span. */
+static double cmd_span(const char *s)
+{
+	double ms;
+	char *end;
+	long v;
+
+	if (s == NULL)
+		return -1;
+	v = strtol(s, &end, 10);
+	if (end != s && *end == '\0' && v >= 0)
+		return (double)v;
+	if (timespan_ms(s, strlen(s), &ms) != 0 || ms < 0)
+		return -2;
+	return ms / 1000;
+}
+
 int cmd_rotate(struct ctl *c)
 {
 	struct agauth_error e;
 	struct buf b;
-	char *kid = NULL;
+	char *kid = NULL, when[OUT_TIME_MAX];
+	double in = cmd_span(c->activate_in), at = 0;
+	enum agauth_status st;
 	agauth_t *a;
 	int rc;
 
+	if (in < -1)
+		return out_usage(c->who, "--activate-in %s: want seconds, or a "
+				 "time span (30s, 5m, 1h)", c->activate_in);
+	if (in >= 0 && !c->cluster)
+		return out_usage(c->who, "--activate-in goes with --cluster");
 	a = cmd_open(c, &rc);
 	if (a == NULL)
 		return rc;
-	if (agauth_rotate(a, c->alg, &kid, &e) != AGAUTH_OK) {
+	st = c->cluster ? agauth_rotate_cluster(a, c->alg, in, &kid, &at, &e) :
+	     agauth_rotate(a, c->alg, &kid, &e);
+	out_time(at, when, sizeof when);
+	if (st != AGAUTH_OK) {
 		rc = out_error(c->json, &e);
+	} else if (!c->json && c->cluster) {
+		/* the kid alone on its line, as without --cluster */
+		out_line(kid, strlen(kid));
+		fprintf(stderr, "%s: primary on every host of the fleet from "
+			"%s\n", c->who, when);
+		rc = OUT_OK;
 	} else if (!c->json) {
 		out_line(kid, strlen(kid));
 		rc = OUT_OK;
 	} else {
 		out_ok(&b);
 		out_key_str(&b, "kid", kid);
+		if (c->cluster) {
+			out_key(&b, "activate");
+			render_num(&b, at);
+		}
 		rc = out_close(&b);
 	}
 	free(kid);

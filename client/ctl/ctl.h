@@ -24,6 +24,8 @@ enum ctl_flag {
 	CTL_CACHE,
 	CTL_REVOKE,              /* --token, --jti, --sub: the kind is the
 				    flag's name */
+	CTL_CLUSTER,
+	CTL_ACTIVATE_IN,
 };
 
 struct ctl {
@@ -36,6 +38,8 @@ struct ctl {
 	int npos;
 	struct opts o;           /* sign, verify */
 	const char *alg;         /* rotate */
+	int cluster;             /* rotate --cluster */
+	const char *activate_in; /* rotate --activate-in SPAN */
 	const char *keytype;     /* keygen */
 	const char *keyout;
 	int force;

@@ -16,7 +16,9 @@ static const char help_main[] =
 "  verify [TOKEN]           verify a token (else standard input); print its payload\n"
 "  keys                     the keyring (never key material)\n"
 "  reload                   reload the keyring\n"
-"  rotate [--algorithm ALG] make a new primary key; print its kid\n"
+"  rotate [--algorithm ALG] [--cluster [--activate-in SPAN]]\n"
+"                           make a new primary key (for the whole fleet);\n"
+"                           print its kid\n"
 "  stats                    the daemon's counters (help stats: what each\n"
 "                           means)\n"
 "  metrics                  the daemon's figures as Prometheus text\n"
@@ -136,9 +138,14 @@ static const char help_reload[] =
 
 static const char help_rotate[] =
 "usage: agauthctl rotate [--algorithm ALG]\n"
+"       agauthctl rotate --cluster [--algorithm ALG] [--activate-in SPAN]\n"
 "\n"
 "Makes a new primary key of algorithm ALG (default: the current primary's)\n"
-"and prints its kid.  The old primary keeps verifying for its grace period.\n";
+"and prints its kid.  The old primary keeps verifying for its grace period.\n"
+"On a host of a fleet ([cluster]) only --cluster rotates: the key is made\n"
+"here, sent sealed to every host through Redis, verifies everywhere at\n"
+"once and is primary everywhere SPAN from now (default 10s; seconds, or\n"
+"30s, 5m, 1h), which is printed on stderr.\n";
 
 static const char help_stats[] =
 "usage: agauthctl stats\n"

@@ -19,6 +19,8 @@ static const struct args_flag ctl_global[] = {
 
 static const struct args_flag ctl_rotate[] = {
 	{ "algorithm", 1, CTL_ALG, NULL },
+	{ "cluster", 0, CTL_CLUSTER, NULL },
+	{ "activate-in", 1, CTL_ACTIVATE_IN, NULL },
 	{ NULL, 0, 0, NULL },
 };
 
@@ -108,6 +110,8 @@ static int ctl_flag(struct ctl *c, const struct args_flag *f, const char *val)
 	case CTL_OUT: c->keyout = val; break;
 	case CTL_FORCE: c->force = 1; break;
 	case CTL_CACHE: c->cache = 1; break;
+	case CTL_CLUSTER: c->cluster = 1; break;
+	case CTL_ACTIVATE_IN: c->activate_in = val; break;
 	case CTL_REVOKE:
 		c->rkind = f->name;
 		c->rvalue = val;

@@ -130,7 +130,8 @@ static const struct {
 } show_cols[] = {
 	{ "name", "NAME", 0 }, { "kid", "KID", 0 }, { "alg", "ALG", 0 },
 	{ "state", "STATE", 0 }, { "created", "CREATED", 1 },
-	{ "retire", "RETIRES", 1 }, { "fingerprint", "FINGERPRINT", 0 },
+	{ "retire", "RETIRES", 1 }, { "activate", "ACTIVATES", 1 },
+	{ "fingerprint", "FINGERPRINT", 0 },
 };
 #define SHOW_NCOLS (sizeof show_cols / sizeof *show_cols)
 /* a kid, or a fingerprint ("HMAC-SHA256:" and 43 characters) */

@@ -162,6 +162,28 @@ enum agauth_status agauth_rotate(agauth_t *a, const char *alg, char **kid,
 	return agauth_text(a, &rq, kid, err);
 }
 
+enum agauth_status agauth_rotate_cluster(agauth_t *a, const char *alg,
+					 double activate_in, char **kid,
+					 double *activate,
+					 struct agauth_error *err)
+{
+	struct call_req rq = {
+		.op = AGAUTH_OP_ROTATE, .alg = alg, .cluster = 1,
+		.activate_in = activate_in < 0 ? -1 : (int64_t)activate_in,
+	};
+	struct call_done d;
+	enum agauth_status st = call_run(a, &rq, &d, err);
+
+	if (kid != NULL) {
+		*kid = d.text;
+		d.text = NULL;
+	}
+	if (activate != NULL)
+		*activate = d.at;
+	call_done_free(&d);
+	return st;
+}
+
 enum agauth_status agauth_reload(agauth_t *a, uint64_t *generation,
 				 struct agauth_error *err)
 {

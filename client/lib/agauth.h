@@ -151,6 +151,15 @@ enum agauth_status agauth_reload(agauth_t *a, uint64_t *generation,
  * *kid (if not NULL) gets its key id. */
 enum agauth_status agauth_rotate(agauth_t *a, const char *alg, char **kid,
 				 struct agauth_error *err);
+/* The same for every host of a fleet ([cluster]): the key is made here,
+ * sent sealed to the others through Redis, verifies everywhere at once
+ * and is primary everywhere activate_in seconds from now (< 0: agauthd's
+ * default, 10 s; at most 7 days).  *kid and *activate (the instant,
+ * seconds since the epoch) if not NULL. */
+enum agauth_status agauth_rotate_cluster(agauth_t *a, const char *alg,
+					 double activate_in, char **kid,
+					 double *activate,
+					 struct agauth_error *err);
 /* The daemon's counters as a JSON object. */
 enum agauth_status agauth_stats(agauth_t *a, char **json,
 				struct agauth_error *err);

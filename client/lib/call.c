@@ -119,7 +119,8 @@ static void call_encode(struct proto_out *o, uint64_t id,
 		{ "jti", rq->jti, 0 },
 		{ "sub", rq->sub, 0 },
 	};
-	size_t i, n = (k->ch > 0) + (k->cm > 0);
+	size_t i, n = (k->ch > 0) + (k->cm > 0) + (rq->cluster != 0) +
+		      (rq->cluster && rq->activate_in >= 0);
 	int send[sizeof args / sizeof *args];
 
 	for (i = 0; i < sizeof args / sizeof *args; i++) {
@@ -133,6 +134,12 @@ static void call_encode(struct proto_out *o, uint64_t id,
 	for (i = 0; i < sizeof args / sizeof *args; i++)
 		if (send[i])
 			proto_kv_cstr(o, args[i].key, args[i].val);
+	if (rq->cluster) {
+		proto_key(o, "cluster");
+		msgpack_pack_true(&o->pk);
+	}
+	if (rq->cluster && rq->activate_in >= 0)
+		proto_kv_uint(o, "activate_in", (uint64_t)rq->activate_in);
 	if (k->ch > 0)
 		proto_kv_uint(o, "ch", k->ch);
 	if (k->cm > 0)

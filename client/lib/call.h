@@ -41,6 +41,10 @@ struct call_req {
 	const char *token;       /* verify, revoke */
 	const char *opts;        /* sign, verify; "" is absent too */
 	const char *alg;         /* rotate */
+	int cluster;             /* rotate: for the whole fleet, its key
+				    primary activate_in seconds on (< 0:
+				    the daemon's default) */
+	int64_t activate_in;
 	const char *jti, *sub;   /* revoke */
 };
 
@@ -57,7 +61,8 @@ struct call_done {
 	uint64_t instance;       /* cache */
 	uint64_t purged;         /* revoke */
 	int live;                /* revoke: a live token was known */
-	double at;               /* revoke */
+	double at;               /* revoke; rotate --cluster: the
+				    activation instant */
 };
 
 /* Connects and says hello unless the handle has a usable connection. */

@@ -228,12 +228,16 @@ static int reply_reload(const msgpack_object *root, struct call_done *d)
 static int reply_rotate(const msgpack_object *root, struct call_done *d)
 {
 	const char *kid;
+	uint64_t at;
 	size_t n;
 
 	if (proto_str(root, "kid", &kid, &n) != 0)
 		return reply_bad(d, "rotate reply without a kid");
 	/* the generation is informative here; a missing one is no harm */
 	proto_uint(root, "generation", &d->generation);
+	/* rotate --cluster: when the key is primary everywhere */
+	if (proto_uint(root, "activate", &at) == 0)
+		d->at = (double)at;
 	d->text = reply_dup(kid, n);
 	return d->text ? 0 : reply_nomem(d);
 }

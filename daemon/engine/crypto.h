@@ -2,7 +2,8 @@
  * crypto.h - the one door to a crypto library.  Everything the engine
  * asks of one goes through here: a key from material (an HMAC secret, or
  * PEM text), HMAC, sign, verify, generate, export a public key (as PEM,
- * or as the numbers a JWK carries), compare material, free.  Nothing else in agauthd includes a crypto library's
+ * or as the numbers a JWK carries), compare material, free; and
+ * AES-256-GCM, which wraps keys sent across the fleet.  Nothing else in agauthd includes a crypto library's
  * header; a backend is one file, chosen at build time: crypto_openssl.c
  * (the default: libcrypto 3 through EVP) or crypto_mbedtls.c (make
  * CRYPTO=mbedtls: mbedTLS 2.28).  Both take HMAC and digests from
@@ -120,6 +121,25 @@ int crypto_generate(enum alg_keytype type, unsigned rsa_bits,
 #define CRYPTO_FINGERPRINT_LEN 32
 int crypto_fingerprint(const struct crypto_key *k,
 		       uint8_t out[CRYPTO_FINGERPRINT_LEN]);
+
+/*
+ * AES-256-GCM (NIST SP 800-38D) with a 96-bit nonce and a 128-bit tag:
+ * how a key travels to the other hosts of a fleet (daemon/cluster.h).
+ * key: 32 bytes (the caller's, in locked memory); the cipher's state
+ * lives in locked memory while it runs and is zeroed after.
+ * CRYPTO_SEAL: in[0..n) to out[0..n), and its tag into tag.
+ * CRYPTO_OPEN: in[0..n) to out[0..n) if tag authenticates in and aad
+ * under key and nonce; else -1, and out holds nothing (zeroed).  out may
+ * not overlap in.  0, or -1.
+ */
+#define CRYPTO_AEAD_KEY   32
+#define CRYPTO_AEAD_NONCE 12
+#define CRYPTO_AEAD_TAG   16
+enum crypto_aead_dir { CRYPTO_OPEN, CRYPTO_SEAL };
+int crypto_aead(enum crypto_aead_dir dir, const uint8_t key[CRYPTO_AEAD_KEY],
+		const uint8_t nonce[CRYPTO_AEAD_NONCE], const uint8_t *aad,
+		size_t alen, const uint8_t *in, size_t n, uint8_t *out,
+		uint8_t tag[CRYPTO_AEAD_TAG]);
 
 /* The public half of an RSA or EC key as PEM text (SPKI) into
  * out[0..cap), NUL-terminated, *len without the NUL.  0, or -1. */

@@ -17,6 +17,7 @@
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/gcm.h>
 #include <mbedtls/md.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/platform_util.h>
@@ -522,5 +523,38 @@ int crypto_generate(enum alg_keytype type, unsigned rsa_bits,
 	if (rc == 0)
 		rc = cm_key_pem(&pk, scratch, out, cap, len);
 	mbedtls_pk_free(&pk);   /* zeroes the bignums it frees */
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * AES-256-GCM through mbedtls_gcm.  The context holds the key schedule:
+ * it lives in secmem (locked), and mbedtls_gcm_free zeroes it.
+ * mbedtls_gcm_auth_decrypt compares the tag in constant time and zeroes
+ * out when it does not authenticate.
+ */
+int crypto_aead(enum crypto_aead_dir dir, const uint8_t key[CRYPTO_AEAD_KEY],
+		const uint8_t nonce[CRYPTO_AEAD_NONCE], const uint8_t *aad,
+		size_t alen, const uint8_t *in, size_t n, uint8_t *out,
+		uint8_t tag[CRYPTO_AEAD_TAG])
+{
+	mbedtls_gcm_context *c = secmem_alloc(sizeof *c);
+	int rc = -1, seal = dir == CRYPTO_SEAL;
+
+	if (c == NULL)
+		return -1;
+	mbedtls_gcm_init(c);
+	if (mbedtls_gcm_setkey(c, MBEDTLS_CIPHER_ID_AES, key,
+			       8 * CRYPTO_AEAD_KEY) != 0)
+		goto out;
+	rc = seal ? mbedtls_gcm_crypt_and_tag(c, MBEDTLS_GCM_ENCRYPT, n, nonce,
+					      CRYPTO_AEAD_NONCE, aad, alen, in,
+					      out, CRYPTO_AEAD_TAG, tag) :
+	     mbedtls_gcm_auth_decrypt(c, n, nonce, CRYPTO_AEAD_NONCE, aad,
+				      alen, tag, CRYPTO_AEAD_TAG, in, out);
+out:
+	mbedtls_gcm_free(c);
+	secmem_free(c);
+	if (rc != 0 && !seal)
+		mbedtls_platform_zeroize(out, n);
 	return rc == 0 ? 0 : -1;
 }

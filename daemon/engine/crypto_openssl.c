@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/encoder.h>
+#include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
@@ -670,4 +671,44 @@ out:
 	EVP_PKEY_free(pk);  /* and so does the key */
 	ERR_clear_error();
 	return rc;
+}
+
+/*
+ * AES-256-GCM through EVP.  The context's key schedule is allocated by
+ * libcrypto: co_locked sends it to secmem (locked, zeroed on free).  A
+ * tag that does not authenticate leaves nothing in out.
+ */
+int crypto_aead(enum crypto_aead_dir dir, const uint8_t key[CRYPTO_AEAD_KEY],
+		const uint8_t nonce[CRYPTO_AEAD_NONCE], const uint8_t *aad,
+		size_t alen, const uint8_t *in, size_t n, uint8_t *out,
+		uint8_t tag[CRYPTO_AEAD_TAG])
+{
+	EVP_CIPHER_CTX *c;
+	int len, ok, seal = dir == CRYPTO_SEAL;
+
+	if (n > INT_MAX || alen > INT_MAX)
+		return -1;
+	co_locked = 1;
+	c = EVP_CIPHER_CTX_new();
+	ok = c != NULL &&
+	     EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL,
+			       seal) == 1 &&
+	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, CRYPTO_AEAD_NONCE,
+				 NULL) == 1 &&
+	     EVP_CipherInit_ex(c, NULL, NULL, key, nonce, seal) == 1 &&
+	     (alen == 0 || EVP_CipherUpdate(c, NULL, &len, aad,
+					    (int)alen) == 1) &&
+	     (n == 0 || EVP_CipherUpdate(c, out, &len, in, (int)n) == 1) &&
+	     (seal || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG,
+					  CRYPTO_AEAD_TAG, tag) == 1) &&
+	     /* opening: the tag is checked here, and only here */
+	     EVP_CipherFinal_ex(c, out + n, &len) == 1 &&
+	     (!seal || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG,
+					   CRYPTO_AEAD_TAG, tag) == 1);
+	EVP_CIPHER_CTX_free(c);
+	co_locked = 0;
+	ERR_clear_error();
+	if (!ok && !seal)
+		explicit_bzero(out, n);
+	return ok ? 0 : -1;
 }

@@ -85,37 +85,22 @@ static int keygen_material(int t, unsigned char *out, size_t cap,
 	return 0;
 }
 
-int keygen_write(const char *type, const char *path, int force,
-		 struct ag_error *e)
+int keygen_save(const char *path, const unsigned char *text, size_t len,
+		int force, struct ag_error *e)
 {
-	unsigned char *text;
-	size_t len = 0, off = 0;
+	size_t off = 0;
 	ssize_t w;
-	int t = keygen_find(type), fd = -1, rc = -1;
+	int fd, rc = -1;
 
-	if (t < 0)
-		return ag_fail(e, AG_E_CONFIG, "unknown key type '%s' (hs256, "
-			       "hs384, hs512, rsa2048, rsa3072, rsa4096, p256, "
-			       "p384, p521, cluster)", type);
-	/* the file's text, then scratch for the raw secret or the DER: new
-	 * key material stays in locked memory until it is on disk */
-	text = secmem_alloc(2 * AG_KEY_MAX);
-	if (text == NULL)
-		return ag_fail(e, AG_E_NOMEM, "no locked memory left for a key");
-	if (keygen_material(t, text, AG_KEY_MAX, &len, text + AG_KEY_MAX) != 0) {
-		ag_fail(e, AG_E_CRYPTO, "cannot generate a %s key", type);
-		goto out;
-	}
 	/* O_EXCL: never overwrite a key by accident; O_NOFOLLOW: never
 	 * write through a link someone planted */
 	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
 		  (force ? O_TRUNC : O_EXCL), 0600);
-	if (fd < 0) {
-		ag_fail(e, AG_E_CONFIG, "%s: %s%s", path, strerror(errno),
-			errno == EEXIST ? "; pass --force to replace it (the "
-			"key it holds is then lost)" : "");
-		goto out;
-	}
+	if (fd < 0)
+		return ag_fail(e, AG_E_CONFIG, "%s: %s%s", path,
+			       strerror(errno), errno == EEXIST ? "; pass "
+			       "--force to replace it (the key it holds is "
+			       "then lost)" : "");
 	while (off < len) {
 		w = write(fd, text + off, len - off);
 		if (w < 0 && errno == EINTR)
@@ -132,10 +117,32 @@ int keygen_write(const char *type, const char *path, int force,
 	}
 	rc = 0;
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0 && fd >= 0)
+	close(fd);
+	if (rc != 0)
 		unlink(path);
+	return rc;
+}
+
+int keygen_write(const char *type, const char *path, int force,
+		 struct ag_error *e)
+{
+	unsigned char *text;
+	size_t len = 0;
+	int t = keygen_find(type), rc = -1;
+
+	if (t < 0)
+		return ag_fail(e, AG_E_CONFIG, "unknown key type '%s' (hs256, "
+			       "hs384, hs512, rsa2048, rsa3072, rsa4096, p256, "
+			       "p384, p521, cluster)", type);
+	/* the file's text, then scratch for the raw secret or the DER: new
+	 * key material stays in locked memory until it is on disk */
+	text = secmem_alloc(2 * AG_KEY_MAX);
+	if (text == NULL)
+		return ag_fail(e, AG_E_NOMEM, "no locked memory left for a key");
+	if (keygen_material(t, text, AG_KEY_MAX, &len, text + AG_KEY_MAX) != 0)
+		ag_fail(e, AG_E_CRYPTO, "cannot generate a %s key", type);
+	else
+		rc = keygen_save(path, text, len, force, e);
 	secmem_free(text);   /* zeroes the text and the scratch */
 	return rc;
 }

@@ -7,6 +7,8 @@
 #ifndef AG_KEYGEN_H
 #define AG_KEYGEN_H
 
+#include <stddef.h>
+
 #include "shared/agerr.h"
 
 /* Types: hs256 hs384 hs512 rsa2048 rsa3072 rsa4096 p256 p384 p521, and
@@ -21,5 +23,9 @@ const char *keygen_encoding(const char *type);
  * unless force), fsynced. */
 int keygen_write(const char *type, const char *path, int force,
 		 struct ag_error *e);
+/* Writes key file text[0..len) to path the same way (a key another host
+ * of the fleet made: daemon/keyring_rotate.c). */
+int keygen_save(const char *path, const unsigned char *text, size_t len,
+		int force, struct ag_error *e);
 
 #endif

@@ -102,6 +102,14 @@ static void fk_check(const struct keyring *kr)
 		primaries += k->state == KR_PRIMARY;
 		if (k->state == KR_PRIMARY && i != kr->primary)
 			abort();
+		/* an activating key: verify, no retire, its own instant */
+		if (k->activate != 0 && (k->state != KR_VERIFY ||
+					 k->retire != 0))
+			abort();
+		for (j = 0; j < i; j++)
+			if (k->activate != 0 &&
+			    k->activate == kr->keys[j].activate)
+				abort();
 		for (j = 0; j < i; j++)
 			if (k->has_kid && kr->keys[j].has_kid &&
 			    strcmp(k->kid, kr->keys[j].kid) == 0)
@@ -124,8 +132,8 @@ static void fk_check_rewrite(const struct keyring *kr,
 	for (i = 0; i < kr->n; i++) {
 		const struct kr_key *k = &kr->keys[i];
 
-		if (i != kr->primary && k->retire != 0 &&
-		    (double)k->retire <= now)
+		if (i != keyring_primary(kr, now) && k->until != 0 &&
+		    (double)k->until <= now)
 			continue;
 		if (j >= next->n || strcmp(next->keys[j].name, k->name) != 0)
 			abort();
@@ -134,7 +142,7 @@ static void fk_check_rewrite(const struct keyring *kr,
 	if (j != next->n && j + 1 != next->n)
 		abort();
 	if (keyring_current(next, &e) != 0 ||
-	    keyring_load(fk_manifest, 9, &again, &e) != 0)
+	    keyring_load(fk_manifest, 9, 86400, &again, &e) != 0)
 		abort();
 	if (again->n != next->n || again->primary != next->primary)
 		abort();
@@ -177,7 +185,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < 2; i++)
 		fk_write(fk_files[i], fk_bytes[i], fk_len[i]);
 	fk_write("keyring.conf", data, size);
-	if (keyring_load(fk_manifest, 1, &kr, &e) != 0) {
+	if (keyring_load(fk_manifest, 1, 86400, &kr, &e) != 0) {
 		if ((e.code != AG_E_KEYRING && e.code != AG_E_NOMEM) ||
 		    kr != NULL)
 			abort();
@@ -207,7 +215,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fk_check_rewrite(base, rotated, FK_NOW);
 		if (rotated->primary < 0 ||
 		    strcmp(rotated->keys[rotated->primary].name,
-			   f.key.name) != 0)
+			   f.key.name) != 0 ||
+		    keyring_primary(rotated, FK_NOW) != rotated->primary)
 			abort();
 		keyring_unref(rotated);
 	} else if (e.code != AG_E_NOMEM && base->n < AG_KEYRING_MAX) {

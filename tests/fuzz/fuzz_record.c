@@ -5,7 +5,9 @@
  *
  * Beyond not crashing or leaking: a record that decodes re-encodes to the
  * very same bytes (one record, one spelling: a MAC over other bytes could
- * not match), and every field within its bounds.  An input whose first
+ * not match), and every field within its bounds; a rotation (sealed
+ * under a fresh nonce each time) re-encodes to one that decodes to the
+ * same fields and key.  An input whose first
  * byte is 0 (no record's is) is the rest as a value instead: a record of
  * it, encoded and decoded back, must round-trip.
  */
@@ -30,12 +32,37 @@ static void fz_setup(void)
 		abort();
 }
 
+/* A rotation sealed again decodes to the same record. */
+static void fz_rotation(const struct cluster_record *r)
+{
+	static uint8_t again[CLUSTER_VALUE_CAP];
+	struct cluster_record back;
+	struct buf b;
+
+	if (r->len > AG_CLUSTER_KEYFILE_MAX || r->alg == NULL ||
+	    !cluster_name_ok(r->kid, strlen(r->kid)) || r->at != (double)(long long)r->at)
+		abort();
+	buf_init(&b, CLUSTER_RECORD_MAX);
+	if (cluster_record_encode(&fz_keys, r, &b) != 0 ||
+	    cluster_record_decode(&fz_keys, b.p, b.len, &back, again) !=
+	    CLUSTER_REC_OK || back.type != CLUSTER_ROTATION ||
+	    back.len != r->len || memcmp(back.value, r->value, r->len) != 0 ||
+	    back.at != r->at || back.alg != r->alg ||
+	    strcmp(back.kid, r->kid) != 0 || strcmp(back.origin, r->origin) != 0)
+		abort();
+	buf_free(&b);
+}
+
 /* r's bounds, and its encoding is the input */
 static void fz_decoded(const struct cluster_record *r, const uint8_t *data,
 		       size_t size)
 {
 	struct buf b;
 
+	if (r->type == CLUSTER_ROTATION) {
+		fz_rotation(r);
+		return;
+	}
 	if ((unsigned)r->kind > REVOKE_SUBJECT || r->len == 0 ||
 	    r->len > AG_REVOKE_VALUE_MAX || r->value != fz_val ||
 	    !cluster_name_ok(r->origin, strlen(r->origin)) ||

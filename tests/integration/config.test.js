@@ -137,7 +137,7 @@ test('key files: mode, links, owner and the keyring are checked', { timeout: h.T
 	await t.test('bad manifest values name the manifest line', () => {
 		const env = h.setup();
 		fs.appendFileSync(env.keyring, '[key z]\nfile = keys/hs1.key\nstate = sometimes\n');
-		checkFails(env, new RegExp(`${esc(env.keyring)}:\\d+: bad state 'sometimes'`), 'bad state');
+		checkFails(env, new RegExp(`${esc(env.keyring)}:\\d+: \\[key z\\] bad state 'sometimes': want primary, verify or retired`), 'bad state');
 		const env2 = h.setup();
 		fs.appendFileSync(env2.keyring, '[key z/../x]\nfile = keys/hs1.key\n');
 		checkFails(env2, /key name 'z\/\.\.\/x' must be/, 'bad key name');

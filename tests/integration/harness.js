@@ -222,6 +222,7 @@ function keyringText(keys) {
 		sec[`key ${k.name}`] = {
 			file: k.file, encoding: k.encoding, algorithm: k.algorithm,
 			state: k.state, kid: k.kid, created: k.created, retire: k.retire,
+			activate: k.activate,
 		};
 	return ini(sec);
 }
@@ -230,7 +231,7 @@ function keyringText(keys) {
  * A daemon directory: keys (made with keygen unless `material` is given),
  * keyring.conf and agauthd.conf.  keys: [{ name, type, state, kid,
  * encoding, algorithm, material, file }]; conf: sections merged over the
- * defaults below.  Returns { dir, conf, sock, keyring, keys: {name:
+ * defaults below; a key may have created, retire, activate.  Returns { dir, conf, sock, keyring, keys: {name:
  * {file, alg, kid, secret|pem|pub}} }.
  */
 function setup({ keys = [{ name: 'hs1', type: 'hs256', state: 'primary' }], conf = {},
@@ -252,7 +253,7 @@ function setup({ keys = [{ name: 'hs1', type: 'hs256', state: 'primary' }], conf
 		const encoding = k.encoding || (k.type && k.type.startsWith('hs') ? 'base64' : undefined);
 		manifest.push({ name: k.name, file: rel, encoding, algorithm: alg,
 				state: k.state || 'verify', kid: k.kid, created: k.created,
-				retire: k.retire });
+				retire: k.retire, activate: k.activate });
 		info[k.name] = keyInfo(file, alg, encoding, k.kid === undefined ? k.name : k.kid);
 	}
 	const keyring = path.join(dir, 'keyring.conf');

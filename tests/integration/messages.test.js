@@ -205,9 +205,9 @@ test('keys and stats for a person by default, JSON with --json; help stats says 
 	r = ctl([...sock, 'keys']);
 	assert.strictEqual(r.stderr, '');
 	assert.strictEqual(r.stdout,
-			   'NAME  KID  ALG    STATE    CREATED               RETIRES               FINGERPRINT\n' +
-			   `hs1   hs1  HS256  primary  2026-01-01T00:00:00Z  never                 ${fp[0]}\n` +
-			   `old   -    HS256  verify   never                 2030-01-01T00:00:00Z  ${fp[1]}\n` +
+			   'NAME  KID  ALG    STATE    CREATED               RETIRES               ACTIVATES  FINGERPRINT\n' +
+			   `hs1   hs1  HS256  primary  2026-01-01T00:00:00Z  never                 -          ${fp[0]}\n` +
+			   `old   -    HS256  verify   never                 2030-01-01T00:00:00Z  -          ${fp[1]}\n` +
 			   '2 keys\n');
 
 	r = ctl([...sock, 'stats']);

@@ -55,7 +55,7 @@ struct keyring *fx_keyring(const char *dir, const char *spec, uint64_t gen)
 	snprintf(path, sizeof path, "%s/keyring.conf", dir);
 	if (fx_write(path, man) != 0)
 		return NULL;
-	if (keyring_load(path, gen, &kr, &e) != 0) {
+	if (keyring_load(path, gen, 86400, &kr, &e) != 0) {
 		fprintf(stderr, "fixture keyring: %s\n", e.msg);
 		return NULL;
 	}

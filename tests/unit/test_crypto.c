@@ -529,3 +529,71 @@ Test(crypto, random_bytes_differ)
 	cr_assert_eq(crypto_random(b, sizeof b), 0);
 	cr_assert(memcmp(a, b, sizeof a) != 0);
 }
+
+/* hex into out; its length */
+static size_t ct_unhex(const char *hex, uint8_t *out)
+{
+	size_t i, n = strlen(hex) / 2;
+	unsigned v;
+
+	for (i = 0; i < n; i++) {
+		cr_assert_eq(sscanf(hex + 2 * i, "%2x", &v), 1);
+		out[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+/*
+ * AES-256-GCM: The Galois/Counter Mode of Operation (McGrew and Viega,
+ * the vectors NIST's GCM validation takes up), test case 16 (a 60-byte
+ * plaintext, 20 bytes of associated data) and test case 13 (nothing
+ * but the tag).  Then what opening must refuse: a tag, a byte of
+ * ciphertext, of associated data or of the key changed; out holds
+ * nothing after.
+ */
+Test(crypto, aes256_gcm_is_nist_and_refuses_what_was_altered)
+{
+	uint8_t key[32], iv[12], p[64], aad[32], c[64], tag[16], out[64];
+	uint8_t want_c[64], want_t[16], bad[32];
+	size_t pn, an, i;
+
+	ct_unhex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f946730"
+	       "8308", key);
+	ct_unhex("cafebabefacedbaddecaf888", iv);
+	pn = ct_unhex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d"
+		    "8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657"
+		    "ba637b39", p);
+	an = ct_unhex("feedfacedeadbeeffeedfacedeadbeefabaddad2", aad);
+	ct_unhex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555"
+	       "d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662",
+	       want_c);
+	ct_unhex("76fc6ece0f4e1768cddf8853bb2d551b", want_t);
+	cr_assert_eq(crypto_aead(CRYPTO_SEAL, key, iv, aad, an, p, pn, c, tag), 0);
+	cr_assert_eq(memcmp(c, want_c, pn), 0, "test case 16's ciphertext");
+	cr_assert_eq(memcmp(tag, want_t, 16), 0, "test case 16's tag");
+	cr_assert_eq(crypto_aead(CRYPTO_OPEN, key, iv, aad, an, c, pn, out, tag), 0);
+	cr_assert_eq(memcmp(out, p, pn), 0);
+
+	/* each alteration alone is refused, and leaves nothing */
+	for (i = 0; i < 4; i++) {
+		uint8_t *what[] = { tag, c, aad, key };
+
+		what[i][i] ^= 1;
+		memset(out, 0x55, sizeof out);
+		cr_assert_eq(crypto_aead(CRYPTO_OPEN, key, iv, aad, an, c, pn,
+					 out, tag), -1, "alteration %zu", i);
+		memset(bad, 0, sizeof bad);
+		cr_assert_eq(memcmp(out, bad, 32), 0, "alteration %zu: out "
+			     "holds something", i);
+		what[i][i] ^= 1;
+	}
+	cr_assert_eq(crypto_aead(CRYPTO_OPEN, key, iv, aad, an - 1, c, pn, out,
+				 tag), -1, "associated data cut short");
+
+	memset(key, 0, sizeof key);
+	memset(iv, 0, sizeof iv);
+	ct_unhex("530f8afbc74536b9a963b4f1c4cb738b", want_t);
+	cr_assert_eq(crypto_aead(CRYPTO_SEAL, key, iv, NULL, 0, NULL, 0, out, tag), 0);
+	cr_assert_eq(memcmp(tag, want_t, 16), 0, "test case 13's tag");
+	cr_assert_eq(crypto_aead(CRYPTO_OPEN, key, iv, NULL, 0, NULL, 0, out, tag), 0);
+}

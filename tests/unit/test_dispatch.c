@@ -244,3 +244,62 @@ Test(dispatch, every_op_name_is_its_own)
 	cr_assert_null(request_op_name(REQ_NOPS));
 	msgpack_zone_free(z);
 }
+
+/* rotate's fields: cluster a bool, activate_in seconds (bounded) and
+ * only with cluster; 10 s unless given. */
+Test(dispatch, rotate_cluster_arguments)
+{
+	static const struct {
+		int cluster;             /* -1 absent, 2 a string */
+		int64_t in;              /* -1 absent */
+		enum request_status want;
+		uint64_t want_in;
+	} rows[] = {
+		{ 1, -1, REQ_OK, AG_CLUSTER_ACTIVATE_IN },
+		{ 1, 30, REQ_OK, 30 },
+		{ 1, AG_CLUSTER_ACTIVATE_MAX, REQ_OK, AG_CLUSTER_ACTIVATE_MAX },
+		{ 1, AG_CLUSTER_ACTIVATE_MAX + 1, REQ_BAD_ARGS, 0 },
+		{ -1, 30, REQ_BAD_ARGS, 0 },
+		{ 0, 30, REQ_BAD_ARGS, 0 },
+		{ 2, -1, REQ_BAD_ARGS, 0 },
+		{ -1, -1, REQ_OK, AG_CLUSTER_ACTIVATE_IN },
+	};
+	msgpack_zone *z = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+	struct proto_out o;
+	struct proto_msg m;
+	struct request r;
+	struct buf b;
+	size_t i;
+
+	for (i = 0; i < sizeof rows / sizeof *rows; i++) {
+		buf_init(&b, AG_FRAME_HARD_MAX);
+		proto_begin(&o, &b);
+		msgpack_pack_map(&o.pk, 2 + (rows[i].cluster >= 0) +
+				 (rows[i].in >= 0));
+		proto_kv_uint(&o, "id", 1);
+		proto_kv_cstr(&o, "op", "rotate");
+		if (rows[i].cluster == 2)
+			proto_kv_cstr(&o, "cluster", "yes");
+		else if (rows[i].cluster >= 0) {
+			proto_key(&o, "cluster");
+			if (rows[i].cluster)
+				msgpack_pack_true(&o.pk);
+			else
+				msgpack_pack_false(&o.pk);
+		}
+		if (rows[i].in >= 0)
+			proto_kv_uint(&o, "activate_in", (uint64_t)rows[i].in);
+		cr_assert_eq(proto_end(&o), 0);
+		cr_assert_eq(proto_decode(&m, (const uint8_t *)b.p + PROTO_HDR,
+					  b.len - PROTO_HDR, z), 0);
+		cr_assert_eq(request_parse(&r, m.root), rows[i].want, "row %zu",
+			     i);
+		if (rows[i].want == REQ_OK) {
+			cr_assert_eq(r.cluster, rows[i].cluster == 1);
+			cr_assert_eq(r.activate_in, rows[i].want_in, "row %zu", i);
+		}
+		proto_msg_free(&m);
+		buf_free(&b);
+	}
+	msgpack_zone_free(z);
+}

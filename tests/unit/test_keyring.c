@@ -111,7 +111,7 @@ Test(keyring, signs_with_primary_and_picks_by_kid)
 	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
 	       "algorithm = HS256\nstate = primary\n[key b]\nfile = b.key\n"
 	       "encoding = base64\nalgorithm = HS256\nstate = verify\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), 0, "%s", e.msg);
 	tok = sign(kr, NULL, &e);
 	cr_assert_not_null(tok, "%s", e.msg);
 	cr_assert(strncmp(tok, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImEifQ.",
@@ -136,7 +136,7 @@ Test(keyring, refuses_unsafe_key_files)
 	       "algorithm = HS256\nstate = primary\n", 0600);
 	snprintf(target, sizeof target, "%s/a.key", dir);
 	chmod(target, 0640);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), -1);
 	cr_assert(strstr(e.msg, "readable by group or others") != NULL,
 		  "%s", e.msg);
 	chmod(target, 0600);
@@ -146,7 +146,7 @@ Test(keyring, refuses_unsafe_key_files)
 	cr_assert_eq(symlink(target, link), 0);
 	mkfile("keyring.conf", "[key a]\nfile = in/l.key\nencoding = base64\n"
 	       "algorithm = HS256\nstate = primary\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), -1);
 	cr_assert(strstr(e.msg, "in/l.key: a symbolic link to ") != NULL &&
 		  strstr(e.msg, "/a.key, outside ") != NULL, "%s", e.msg);
 }
@@ -161,19 +161,20 @@ Test(keyring, refuses_inconsistent_manifests)
 	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
 	       "algorithm = HS256\nstate = primary\n[key b]\nfile = a.key\n"
 	       "encoding = base64\nalgorithm = HS256\nstate = primary\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), -1);
 	cr_assert(strstr(e.msg, "more than one primary") != NULL, "%s", e.msg);
 	mkfile("keyring.conf", "[key e]\nfile = e.pem\nalgorithm = ES384\n"
 	       "state = primary\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), -1);
 	cr_assert(strstr(e.msg, "not a key for ES384") != NULL, "%s", e.msg);
 	mkfile("keyring.conf", "[key ../x]\nfile = a.key\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), -1);
 	cr_assert(strstr(e.msg, ":2: key name") != NULL, "%s", e.msg);
 	mkfile("keyring.conf", "[key a]\nfile = a.key\nstate = sometimes\n",
 	       0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
-	cr_assert(strstr(e.msg, ":3: bad state") != NULL, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), -1);
+	cr_assert(strstr(e.msg, ":3: [key a] bad state 'sometimes': want "
+			 "primary, verify or retired") != NULL, "%s", e.msg);
 }
 
 Test(keyring, imported_authkey_without_kid)
@@ -191,7 +192,7 @@ Test(keyring, imported_authkey_without_kid)
 	mkfile("authkey", "socketcluster\n", 0600);
 	mkfile("keyring.conf", "[key sc]\nfile = authkey\nencoding = text\n"
 	       "algorithm = HS256\nkid =\nstate = verify\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), 0, "%s", e.msg);
 	cr_assert_eq(key_load(&k, (const uint8_t *)"socketcluster", 13,
 			      KEY_USE_SIGN, &e), 0);
 	buf_init(&b, 4096);
@@ -246,7 +247,7 @@ Test(keyring, rotation_demotes_and_keeps_verifying)
 	gen("hs256", "a.key");
 	mkfile("keyring.conf", "# comment\n[key a]\nfile = a.key\n"
 	       "encoding = base64\nalgorithm = HS256\nstate = primary\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), 0, "%s", e.msg);
 	old = sign(kr, NULL, &e);
 	cr_assert_eq(rotate(kr, kr, NULL, NOW, 3600, &next, &e), 0, "%s",
 		     e.msg);
@@ -266,7 +267,7 @@ Test(keyring, rotation_demotes_and_keeps_verifying)
 	free(fresh);
 	keyring_unref(kr);
 	/* the rewritten manifest loads by itself */
-	cr_assert_eq(keyring_load(manifest, 3, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 3, 86400, &kr, &e), 0, "%s", e.msg);
 	cr_assert_eq(kr->n, 2);
 	keyring_unref(kr);
 	keyring_unref(next);
@@ -289,13 +290,13 @@ Test(keyring, rotation_commits_into_the_live_keyring)
 	       "algorithm = HS256\nstate = primary\n\n[key leaked]\n"
 	       "file = leaked.key\nencoding = base64\nalgorithm = HS256\n",
 	       0600);
-	cr_assert_eq(keyring_load(manifest, 1, &before, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &before, &e), 0, "%s", e.msg);
 	cr_assert_eq(keyring_rotate_make(before, NULL, NOW, &f, &e), 0, "%s",
 		     e.msg);
 	/* meanwhile: leaked removed, reloaded */
 	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
 	       "algorithm = HS256\nstate = primary\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 2, &live, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 2, 86400, &live, &e), 0, "%s", e.msg);
 	cr_assert_eq(keyring_rotate_commit(live, &f, NOW, 60, &next, &e), 0,
 		     "%s", e.msg);
 	cr_assert_eq(next->generation, 3);
@@ -328,7 +329,7 @@ Test(keyring, rotation_refuses_a_manifest_changed_since_it_was_loaded)
 	gen("hs256", "a.key");
 	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
 	       "algorithm = HS256\nstate = primary\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), 0, "%s", e.msg);
 	cr_assert_eq(keyring_rotate_make(kr, NULL, NOW, &f, &e), 0, "%s",
 		     e.msg);
 	cr_assert_eq(nkeyfiles(), 1);
@@ -360,7 +361,7 @@ Test(keyring, seventy_rotations_never_fill_the_keyring)
 	gen("hs256", "a.key");
 	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
 	       "algorithm = HS256\nstate = primary\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), 0, "%s", e.msg);
 	for (i = 0; i < 70; i++) {
 		cr_assert_eq(rotate(kr, kr, NULL, NOW + i * 86400.0, 3600,
 				    &next, &e), 0, "rotation %d: %s", i + 1,
@@ -403,7 +404,7 @@ Test(keyring, prune_drops_keys_past_their_retire_time)
 	       /* not yet */
 	       "[key later]\nfile = v.key\nencoding = base64\n"
 	       "algorithm = HS256\nkid = l\nretire = 1800000001\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 4, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 4, 86400, &kr, &e), 0, "%s", e.msg);
 	cr_assert_eq(keyring_prune(kr, NOW, &next, &e), 0, "%s", e.msg);
 	cr_assert_not_null(next);
 	cr_assert_eq(next->generation, 4);
@@ -428,7 +429,7 @@ Test(keyring, prune_drops_keys_past_their_retire_time)
 		 "%s\nencoding = base64\nalgorithm = HS256\nretire = 1000\n",
 		 p);
 	mkfile("keyring.conf", far, 0600);
-	cr_assert_eq(keyring_load(manifest, 5, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 5, 86400, &kr, &e), 0, "%s", e.msg);
 	cr_assert_eq(keyring_prune(kr, NOW, &next, &e), 0, "%s", e.msg);
 	cr_assert_eq(next->n, 1);
 	cr_assert_eq(access(p, F_OK), 0, "a file outside the keyring went");
@@ -450,7 +451,7 @@ Test(keyring, rotation_refuses_unknown_algorithms)
 	gen("hs256", "a.key");
 	mkfile("keyring.conf", "[key a]\nfile = a.key\nencoding = base64\n"
 	       "algorithm = HS256\nstate = primary\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), 0, "%s", e.msg);
 	for (i = 0; i < sizeof bad / sizeof *bad; i++) {
 		cr_assert_eq(rotate(kr, kr, bad[i], NOW, 60, &next, &e), -1,
 			     "rotated to '%s'", bad[i]);
@@ -468,7 +469,7 @@ Test(keyring, key_errors_name_the_file_and_the_reason)
 	mkfile("weak.pem", "", 0600);
 	mkfile("keyring.conf", "[key w]\nfile = weak.pem\nalgorithm = HS256\n"
 	       "state = primary\n", 0600);
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), -1);
 	cr_assert(strstr(e.msg, "weak.pem: key material must be 1 to") != NULL,
 		  "%s", e.msg);
 }
@@ -504,7 +505,7 @@ Test(keyring, pem_file_is_never_an_hmac_secret)
 				 "encoding = raw\nalgorithm = HS256\nstate = %s\n",
 				 states[s]);
 			mkfile("keyring.conf", text, 0600);
-			cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1,
+			cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), -1,
 				     "%s as %s HS256 loaded", i < 4 ? pems[i] :
 				     "a damaged PEM", states[s]);
 			cr_assert_null(kr);
@@ -548,7 +549,7 @@ static struct keyring *load_ok(void)
 	struct keyring *kr;
 	struct ag_error e;
 
-	cr_assert_eq(keyring_load(manifest, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), 0, "%s", e.msg);
 	return kr;
 }
 
@@ -634,7 +635,7 @@ Test(keyring, secret_volume_refuses_links_it_does_not_make)
 		}
 		unlink(sub("secret/hs.key"));
 		cr_assert_eq(symlink(cases[i].target, sub("secret/hs.key")), 0);
-		cr_assert_eq(keyring_load(manifest, 1, &kr, &e), -1,
+		cr_assert_eq(keyring_load(manifest, 1, 86400, &kr, &e), -1,
 			     "a link %s loaded", cases[i].what);
 		cr_assert_eq(e.code, AG_E_KEYRING);
 		cr_assert(strstr(e.msg, "/secret/hs.key: ") != NULL &&
@@ -696,7 +697,7 @@ Test(keyring, secret_link_swapped_while_read_never_leaves_the_directory)
 	atomic_store(&swapping, 1);
 	cr_assert_eq(pthread_create(&t, NULL, swapper, outside), 0);
 	for (i = 0; i < 3000; i++) {
-		if (keyring_load(manifest, 1, &kr, &e) != 0)
+		if (keyring_load(manifest, 1, 86400, &kr, &e) != 0)
 			continue;
 		loaded++;
 		tok = token_of(kr);
@@ -709,4 +710,129 @@ Test(keyring, secret_link_swapped_while_read_never_leaves_the_directory)
 	cr_assert_eq(escaped, 0, "%d of %d loads took the key outside",
 		     escaped, loaded);
 	cr_assert_gt(loaded, 0, "the link inside never loaded");
+}
+
+/* The kid of the key that signs at now. */
+static const char *signer_at(const struct keyring *kr, double now)
+{
+	struct sign_req r = { .payload = "{\"u\":1}", .payload_len = 7,
+			      .now = now };
+	const struct kr_key *k = NULL;
+	struct ag_error e;
+	struct buf tok;
+
+	buf_init(&tok, 1 << 16);
+	cr_assert_eq(keyring_sign(kr, &r, &tok, NULL, &k, &e), 0, "%s", e.msg);
+	buf_free(&tok);
+	return k->kid;
+}
+
+#define ACT_KEYS "[key a]\nfile = a.key\nencoding = base64\n" \
+	"algorithm = HS256\nstate = primary\n[key b]\nfile = b.key\n" \
+	"encoding = base64\nalgorithm = HS256\nactivate = 1800000100\n" \
+	"[key c]\nfile = c.key\nencoding = base64\nalgorithm = HS256\n" \
+	"activate = 2027-01-15T08:03:20Z\n"
+
+/* ACT_KEYS, loaded with a grace of 50 s. */
+static struct keyring *act_keyring(void)
+{
+	struct keyring *kr;
+	struct ag_error e;
+
+	gen("hs256", "a.key");
+	gen("hs256", "b.key");
+	gen("hs256", "c.key");
+	mkfile("keyring.conf", ACT_KEYS, 0600);
+	cr_assert_eq(keyring_load(manifest, 1, 50, &kr, &e), 0, "%s", e.msg);
+	return kr;
+}
+
+/* activate = TIME: verify-only until then, primary after, with no new
+ * keyring; the key it supersedes verifies for grace more, then
+ * retires.  c's instant (NOW + 200) is written as a date. */
+Test(keyring, activation_chooses_the_primary_by_the_clock)
+{
+	struct keyring *kr = act_keyring();
+	cr_assert_eq(kr->keys[2].activate, (int64_t)NOW + 200);
+	cr_assert_str_eq(signer_at(kr, NOW), "a");
+	cr_assert_str_eq(signer_at(kr, NOW + 99.999), "a");
+	cr_assert_str_eq(signer_at(kr, NOW + 100), "b");
+	cr_assert_str_eq(signer_at(kr, NOW + 199), "b");
+	cr_assert_str_eq(signer_at(kr, NOW + 200), "c");
+	cr_assert_eq(keyring_state_at(kr, 1, NOW), KR_VERIFY, "b pending");
+	cr_assert_eq(keyring_state_at(kr, 0, NOW + 100), KR_VERIFY);
+	cr_assert_eq(keyring_state_at(kr, 0, NOW + 149), KR_VERIFY);
+	cr_assert_eq(keyring_state_at(kr, 0, NOW + 150), KR_RETIRED,
+		     "a retires grace after b's activation");
+	cr_assert_eq(keyring_state_at(kr, 1, NOW + 249), KR_VERIFY);
+	cr_assert_eq(keyring_state_at(kr, 1, NOW + 250), KR_RETIRED);
+	cr_assert_eq(keyring_state_at(kr, 2, NOW + 1e6), KR_PRIMARY);
+	cr_assert_eq(kr->keys[0].until, (int64_t)NOW + 150);
+	cr_assert_eq(kr->keys[2].until, 0, "the last one has no end");
+	keyring_unref(kr);
+}
+
+/* A rewrite after an activation keeps what the clock says: a plain
+ * rotation then supersedes the activated key (its activate goes, a
+ * retire comes), and an activation still to come stays. */
+Test(keyring, rotation_after_an_activation)
+{
+	struct keyring *kr = act_keyring(), *next, *again;
+	struct ag_error e;
+	cr_assert_eq(rotate(kr, kr, NULL, NOW + 120, 3600, &next, &e), 0,
+		     "%s", e.msg);
+	cr_assert_eq(next->n, 4);
+	cr_assert_str_eq(signer_at(next, NOW + 120), next->keys[3].kid);
+	cr_assert_eq(next->keys[1].activate, 0);
+	cr_assert_eq(next->keys[1].retire, (int64_t)NOW + 250,
+		     "c's activation + grace came before the rotation's");
+	cr_assert_eq(next->keys[0].retire, (int64_t)NOW + 150);
+	cr_assert_eq(next->keys[2].activate, (int64_t)NOW + 200);
+	cr_assert_str_eq(signer_at(next, NOW + 200), "c");
+	cr_assert_eq(keyring_load(manifest, 3, 50, &again, &e), 0, "%s",
+		     e.msg);
+	cr_assert_str_eq(signer_at(again, NOW + 120), next->keys[3].kid);
+	keyring_unref(again);
+	keyring_unref(next);
+	keyring_unref(kr);
+}
+
+Test(keyring, activation_refused_when_it_cannot_be_meant)
+{
+	static const struct {
+		const char *extra, *why;
+	} rows[] = {
+		{ "activate = soon\n", "[key b] bad activate 'soon': want "
+		  "2026-11-27T10:00:00Z or seconds since the epoch" },
+		{ "activate = 0\n", "[key b] bad activate '0'" },
+		{ "activate = 1800000100\nretire = 1800000900\n",
+		  "[key b] activate: only for a key in state verify without "
+		  "retire" },
+		{ "activate = 1800000100\nstate = retired\n",
+		  "[key b] activate: only for a key in state verify" },
+		{ "activate = 1800000100\n[key c]\nfile = b.key\n"
+		  "encoding = base64\nalgorithm = HS256\n"
+		  "activate = 1800000100\n",
+		  "[key b] and [key c] activate at the same instant" },
+	};
+	struct keyring *kr;
+	struct ag_error e;
+	char text[512];
+	size_t i;
+
+	gen("hs256", "a.key");
+	gen("hs256", "b.key");
+	for (i = 0; i < sizeof rows / sizeof *rows; i++) {
+		snprintf(text, sizeof text, "[key a]\nfile = a.key\nencoding = "
+			 "base64\nalgorithm = HS256\nstate = primary\n[key b]\n"
+			 "file = b.key\nencoding = base64\nalgorithm = HS256\n"
+			 "%s", rows[i].extra);
+		mkfile("keyring.conf", text, 0600);
+		cr_assert_eq(keyring_load(manifest, 1, 50, &kr, &e), -1,
+			     "row %zu loaded", i);
+		cr_assert_null(kr);
+		cr_assert_not_null(strstr(e.msg, rows[i].why), "row %zu: %s",
+				   i, e.msg);
+		cr_assert_not_null(strstr(e.msg, manifest), "%s", e.msg);
+	}
 }

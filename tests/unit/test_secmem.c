@@ -158,14 +158,14 @@ Test(secmem, keyring_and_keygen_give_back_all_they_take)
 	}
 	fclose(f);
 	cr_assert_eq(crypto_locked_in_use(), before, "keygen kept locked memory");
-	cr_assert_eq(keyring_load(path, 1, &kr, &e), 0, "%s", e.msg);
+	cr_assert_eq(keyring_load(path, 1, 86400, &kr, &e), 0, "%s", e.msg);
 	cr_assert_gt(crypto_locked_in_use(), before, "keys are in locked memory");
 	keyring_unref(kr);
 	cr_assert_eq(crypto_locked_in_use(), before, "keyring_unref gave back everything");
 	/* a failed load gives back what it took too */
 	snprintf(text, sizeof text, "%s/k1.key", dir);
 	chmod(text, 0640);
-	cr_assert_eq(keyring_load(path, 1, &kr, &e), -1);
+	cr_assert_eq(keyring_load(path, 1, 86400, &kr, &e), -1);
 	cr_assert_eq(crypto_locked_in_use(), before, "a failed load kept locked memory");
 	snprintf(text, sizeof text, "rm -rf %s", dir);
 	cr_assert_eq(system(text), 0);
