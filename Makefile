@@ -444,7 +444,7 @@ run: all
 
 # ---------------------------------------------------------------- bench
 bench: all $(BUILD)/bench_engine $(BUILD)/echo_server $(BUILD)/bench_daemon \
-       $(BUILD)/bench_cache $(BUILD)/bench_rss node-deps
+       $(BUILD)/bench_cache $(BUILD)/bench_rss $(BUILD)/bench_fleet node-deps
 	@BENCH_CRYPTO='$(CRYPTO)' bench/run.sh
 
 # the floor under the daemon's round trip: libev and nothing else

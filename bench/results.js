@@ -362,6 +362,15 @@ const stormRows = [
 	  peerName: 'the cold RS256 storm', peer: S('rs256_agauthd_cold'),
 	  ratio: SR('rs256_agauthd_repeat_per_cold') },
 ];
+const F = (n) => `fleet fleet ${n}`;
+const fleetRows = [
+	...['p50', 'p90', 'p99', 'max'].map((p) => ({
+		what: `revocation from host a's reply to host b's cache refusing, ${p}`,
+		ours: F(`propagation_${p}_us`),
+	})),
+	{ what: 'revokes answered on host a, one at a time, cluster on', ours: F('revokes_per_s') },
+];
+
 const R = (n) => `rss daemon ${n}`;
 const rssRows = [
 	{ what: 'daemon RSS, idle', ours: R('rss_idle_kib') },
@@ -433,6 +442,8 @@ const targets = [
 	  } },
 	{ text: '10,000 idle connections ≤ 40 MiB more', op: '<=', limit: 40960, unit: 'MiB',
 	  key: R('rss_10k_idle_conns_added_kib') },
+	{ text: 'fleet: revocation on host a to refusal by host b\'s cache, p99 ≤ 50 ms',
+	  op: '<=', limit: 50000, unit: 'µs', key: F('propagation_p99_us') },
 	{ text: 'reconnect storm ≥ 20× ag-auth', op: '>=', limit: 20,
 	  value: () => get('storm storm-ratio agauthd_cold_per_ag-auth') ||
 		ratioOf('storm storm agauthd_cold_tokens_per_s', 'storm storm ag-auth_tokens_per_s') },
@@ -563,6 +574,13 @@ const body = sections([
 	      '`bench/run_rss.sh`: the daemon\'s resident set idle, under load, the share that is ' +
 	      'the cache mapping, and what 10,000 idle client connections add.',
 	      ['rss'], rssRows),
+	table('(i) Several hosts',
+	      '`bench/bench_fleet.js`: redis-server on loopback TCP and three daemons with ' +
+	      '`[cluster]`; for each of 500 subjects a token signed on host a and cached on host ' +
+	      'b, then `revoke --sub` on a, timed until b\'s cache stops answering for the token ' +
+	      '(a libagauth peek in a loop); then 2000 revokes one after another on a. A fresh ' +
+	      'Redis and fresh daemons each repetition.',
+	      ['fleet'], fleetRows),
 ]);
 
 /* the targets last, once every table has run get() */

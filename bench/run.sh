@@ -47,6 +47,7 @@ node-cache    3  node bench/bench_nodecache.js
 procs         3  node bench/bench_procs.js
 storm         3  node bench/bench_storm.js
 rss           3  bench/run_rss.sh
+fleet         3  node bench/bench_fleet.js
 '
 
 # the settings the run was asked for, before the defaults fill them in
