@@ -193,21 +193,29 @@ Test(conn, pipelined_burst)
 	cr_assert_eq(tc.frames, 200);
 }
 
+/* A connection in TC_HOLD mode sent n one-byte frames at once. */
+static void tc_hold_burst(unsigned n)
+{
+	char burst[16 * 5];
+	unsigned i;
+
+	cr_assert(n <= 16);
+	tc.mode = TC_HOLD;
+	cp_open(&tc_p, &tc_opts, 0);
+	for (i = 0; i < n; i++)
+		memcpy(burst + 5 * i, "\0\0\0\x01x", 5);
+	cp_write(&tc_p, burst, 5 * n);
+	cp_spin(&tc_p);
+}
+
 /* No more than max_inflight requests in flight: the rest wait in the
  * socket until one completes. */
 Test(conn, inflight_bound)
 {
-	char burst[10 * 5];
 	uint8_t h[PROTO_HDR] = { 0, 0, 0, 1 };
 	struct conn *c;
-	unsigned i;
 
-	tc.mode = TC_HOLD;
-	cp_open(&tc_p, &tc_opts, 0);
-	for (i = 0; i < 10; i++)
-		memcpy(burst + 5 * i, "\0\0\0\x01x", 5);
-	cp_write(&tc_p, burst, sizeof burst);
-	cp_spin(&tc_p);
+	tc_hold_burst(10);
 	cr_assert_eq(tc.frames, 4);
 	/* one completes: one more comes in */
 	c = tc.held[0];
@@ -314,16 +322,10 @@ Test(conn, rewind_to_mark)
  * woken once for them, not once per reply. */
 Test(conn, replies_made_between_reads_leave_in_one_send)
 {
-	char burst[3 * 5];
 	uint8_t b[64];
 	unsigned i;
 
-	tc.mode = TC_HOLD;
-	cp_open(&tc_p, &tc_opts, 0);
-	for (i = 0; i < 3; i++)
-		memcpy(burst + 5 * i, "\0\0\0\x01x", 5);
-	cp_write(&tc_p, burst, sizeof burst);
-	cp_spin(&tc_p);
+	tc_hold_burst(3);
 	cr_assert_eq(tc.nheld, 3);
 	for (i = 0; i < 3; i++)
 		conn_reply(tc.held[i], "\0\0\0\x01z", 5);
