@@ -296,13 +296,25 @@ function keyInfo(file, alg, encoding, kid) {
 
 /* `agauthd ARGS...` to completion: { status, stdout, stderr }; with
  * opts.uid, as that user (the copy forOthers() makes). */
+/*
+ * A child's stderr without valgrind's own lines (==PID== and --PID--)
+ * when agauthd runs under memcheck: what agauthd itself wrote, for tests
+ * that compare it whole.  Nothing is lost: every report is counted from
+ * AGAUTHD_MEMCHECK_LOGS (tests/memcheck/run.sh).
+ */
+function ownStderr(r) {
+	if (MEMCHECK && typeof r.stderr === 'string')
+		r.stderr = r.stderr.replace(/^(?:==\d+==|--\d+--).*(?:\n|$)/gm, '');
+	return r;
+}
+
 function run(args, opts = {}) {
 	const o = opts.uid === undefined ? { agauthd: AGAUTHD, env: {} } : forOthers();
 	const r = spawnSync(o.agauthd, args, { encoding: 'utf8', timeout: slow(30000), ...opts,
 					       env: { ...(opts.env || process.env), ...o.env } });
 	if (r.error)
 		throw r.error;
-	return r;
+	return ownStderr(r);
 }
 
 // ---------------------------------------------------------------- frames
@@ -826,7 +838,7 @@ class CacheClient {
 }
 
 module.exports = {
-	ROOT, AGAUTHD, AGAUTHCTL, forOthers, TEST_TIMEOUT, SLOW, MEMCHECK, slow, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
+	ROOT, AGAUTHD, AGAUTHCTL, forOthers, TEST_TIMEOUT, SLOW, MEMCHECK, slow, ownStderr, Client, Daemon, setup, keygen, keyInfo, keyringText, ini, tmpdir,
 	run, frame, rawFrame, pack, unpack, sleep, waitFor, within, decodeToken, ok,
 	fails, payloadOf, show, ctlWatch, CacheClient, promText,
 };

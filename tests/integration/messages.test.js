@@ -37,7 +37,7 @@ function ctl(args, { input = '', uid, env = {} } = {}) {
 	});
 	if (r.error)
 		throw r.error;
-	return r;
+	return h.ownStderr(r);
 }
 
 test('an empty token is jwt must be provided, from agauthd, as jsonwebtoken says', { timeout: h.TEST_TIMEOUT }, async (t) => {
