@@ -25,15 +25,12 @@ const path = require('node:path');
 
 const h = require('./harness');
 const { Redis } = require('./redis');
-const { STREAM, WAIT, ctl, cached, fleet, fleetConf, startAll, upAll, lateHost, stats, connected, sign, refused } = require('./fleet');
+const { STREAM, WAIT, ctl, cached, fleet, startAll, fleetUp, lateHost, stats, connected, sign, refused } = require('./fleet');
 
 const { AuthEngine } = require(path.join(h.ROOT, 'client', 'node'));
 
 test('revocations by token, jti and subject on A reach B and C: daemon, cache and watchers; a replay changes nothing', { timeout: h.TEST_TIMEOUT }, async (t) => {
-	const redis = await Redis.start();
-	t.after(() => redis.stop());
-	const { envs } = fleet(redis, 3);
-	const { ds, cs } = await upAll(t, envs);
+	const { redis, envs, ds, cs } = await fleetUp(t, 3);
 	const watchB = h.ctlWatch(envs[1], true);
 	t.after(() => watchB.proc.kill('SIGKILL'));
 	await h.waitFor(async () => (await stats(cs[1])).watchers === 1, { ...WAIT, what: 'a watcher on B' });
@@ -108,10 +105,7 @@ test('revocations by token, jti and subject on A reach B and C: daemon, cache an
 });
 
 test('Redis killed during revokes and restarted with its data, then empty: nothing is lost', { timeout: h.TEST_TIMEOUT }, async (t) => {
-	const redis = await Redis.start({ persist: true });
-	t.after(() => redis.stop());
-	const { envs } = fleet(redis, 3);
-	const { ds, cs } = await upAll(t, envs);
+	const { redis, envs, ds, cs } = await fleetUp(t, 3, { redis: { persist: true } });
 
 	/* revokes on A and B before, during and after the outage */
 	const subs = [];
@@ -161,14 +155,7 @@ test('Redis killed during revokes and restarted with its data, then empty: nothi
 });
 
 test('a daemon killed with SIGKILL during revokes catches up when it comes back', { timeout: h.TEST_TIMEOUT }, async (t) => {
-	const redis = await Redis.start();
-	t.after(() => redis.stop());
-	const { envs } = fleet(redis, 2);
-	const [a, b] = await startAll(t, envs);
-	const ca = await a.client();
-	let cb = await b.client();
-	await connected(ca, 'a');
-	await connected(cb, 'b');
+	const { envs, ds: [a, b], cs: [ca] } = await fleetUp(t, 2);
 	const past = Math.floor(Date.now() / 1000) - 60;
 	const toks = [];
 	for (let i = 0; i < 10; i++)
@@ -181,7 +168,7 @@ test('a daemon killed with SIGKILL during revokes catches up when it comes back'
 	await b.waitExit();
 	const b2 = await h.Daemon.start(envs[1]);
 	t.after(() => b2.cleanup());
-	cb = await b2.client();
+	const cb = await b2.client();
 	for (let i = 0; i < 10; i++)
 		await refused(cb, toks[i], `k${i} on b after its restart`);
 	await a.stop();
@@ -189,12 +176,8 @@ test('a daemon killed with SIGKILL during revokes catches up when it comes back'
 });
 
 test('a record under another fleet key, a forged one and a tampered one are refused and logged, and change nothing', { timeout: h.TEST_TIMEOUT }, async (t) => {
-	const redis = await Redis.start();
-	t.after(() => redis.stop());
-	const { envs } = fleet(redis, 2);
-	/* a host of another fleet on the same Redis and prefix */
-	const [other] = fleet(redis, 1).envs;
-	const { ds: [a, b, o], cs: [ca, cb, co] } = await upAll(t, [...envs, other]);
+	/* o: a host of another fleet on the same Redis and prefix */
+	const { redis, ds: [a, b, o], cs: [ca, cb, co] } = await fleetUp(t, 2, { other: true });
 	const tok = await sign(ca, { sub: 'eve' });
 	const tok2 = await sign(ca, { sub: 'mallory' });
 
@@ -287,13 +270,8 @@ test('a host without [cluster] is as before; [cluster] without its key is refuse
 });
 
 test('a Redis that stops answering (SIGSTOP) is noticed: revokes answer and wait in the outbox; they go through when it answers again', { timeout: h.TEST_TIMEOUT }, async (t) => {
-	const redis = await Redis.start();
-	t.after(async () => {
-		redis.proc.kill('SIGCONT');
-		await redis.stop();
-	});
-	const { envs } = fleet(redis, 2);
-	const { ds, cs } = await upAll(t, envs);
+	/* stopped with SIGKILL after t, which ends it even while stopped */
+	const { redis, ds, cs } = await fleetUp(t, 2);
 	const past = Math.floor(Date.now() / 1000) - 60;
 	const tok = h.ok(await cs[1].call('sign', { payload: JSON.stringify({ sub: 'hung', iat: past }) })).token;
 

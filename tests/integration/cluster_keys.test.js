@@ -28,8 +28,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const h = require('./harness');
-const { Redis } = require('./redis');
-const { STREAM, WAIT, ctl, fleet, upAll, lateHost, stats, connected, sign } = require('./fleet');
+const { STREAM, WAIT, ctl, fleetUp, lateHost, stats, connected, sign } = require('./fleet');
 
 const SWITCH_TOL_MS = 5;
 
@@ -66,10 +65,7 @@ function rotations(redis) {
 }
 
 test('rotate --cluster under load: every host installs the key and switches kid at the announced instant; 0 failed verifies', { timeout: h.TEST_TIMEOUT }, async (t) => {
-	const redis = await Redis.start();
-	t.after(() => redis.stop());
-	const { envs } = fleet(redis, 3);
-	const { ds, cs } = await upAll(t, envs);
+	const { redis, envs, ds, cs } = await fleetUp(t, 3);
 
 	/* the load: 4 clients per host, each signing on its host and
 	 * verifying the latest token of every host, until told to stop */
@@ -153,10 +149,7 @@ test('rotate --cluster under load: every host installs the key and switches kid 
 });
 
 test('a host SIGKILLed during the rotation installs the key when it comes back after the instant; its tokens verify everywhere', { timeout: h.TEST_TIMEOUT }, async (t) => {
-	const redis = await Redis.start();
-	t.after(() => redis.stop());
-	const { envs } = fleet(redis, 3);
-	const { ds, cs } = await upAll(t, envs);
+	const { envs, ds, cs } = await fleetUp(t, 3);
 	const before = await sign(cs[2], { sub: 'c-before' });
 	ds[2].signal('SIGKILL');
 	await ds[2].waitExit();
@@ -183,10 +176,7 @@ test('a host SIGKILLed during the rotation installs the key when it comes back a
 });
 
 test('Redis restarted empty: the latest rotation comes back into the stream, and a host that missed it installs it', { timeout: h.TEST_TIMEOUT }, async (t) => {
-	const redis = await Redis.start();
-	t.after(() => redis.stop());
-	const { envs } = fleet(redis, 2);
-	const { ds, cs } = await upAll(t, envs);
+	const { redis, envs, ds, cs } = await fleetUp(t, 2);
 	const r = rotateCluster(envs[0], ['--activate-in', '3600']);
 	await installedEverywhere(cs, r.kid);
 
@@ -200,12 +190,8 @@ test('Redis restarted empty: the latest rotation comes back into the stream, and
 });
 
 test('a wrapped key, an instant or a kid changed in Redis, and another fleet key\'s rotation, are refused and logged; no file is written; a replay changes nothing', { timeout: h.TEST_TIMEOUT }, async (t) => {
-	const redis = await Redis.start();
-	t.after(() => redis.stop());
-	const { envs } = fleet(redis, 2);
-	/* a host of another fleet on the same Redis and prefix */
-	const [other] = fleet(redis, 1).envs;
-	const { ds: [a, b, o], cs: [ca, cb, co] } = await upAll(t, [...envs, other]);
+	/* o: a host of another fleet on the same Redis and prefix */
+	const { redis, envs, other, ds: [a, b, o], cs: [ca, cb, co] } = await fleetUp(t, 2, { other: true });
 
 	const r = rotateCluster(envs[0], ['--activate-in', '3600']);
 	await installedEverywhere([ca, cb], r.kid);
@@ -245,10 +231,7 @@ test('a wrapped key, an instant or a kid changed in Redis, and another fleet key
 });
 
 test('rotate without --cluster on a member refuses naming --cluster; rotate --cluster without [cluster] refuses', { timeout: h.TEST_TIMEOUT }, async (t) => {
-	const redis = await Redis.start();
-	t.after(() => redis.stop());
-	const { envs } = fleet(redis, 1);
-	const { ds } = await upAll(t, envs);
+	const { envs, ds } = await fleetUp(t, 1);
 	const refused = ctl(envs[0], ['rotate']);
 	assert.notStrictEqual(refused.status, 0);
 	assert.match(refused.stderr, /this host is in a fleet .* agauthctl rotate --cluster/);

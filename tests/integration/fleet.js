@@ -10,6 +10,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 
 const h = require('./harness');
+const { Redis } = require('./redis');
 
 const AGAUTHCTL = path.resolve(h.ROOT, process.env.AGAUTHCTL || 'build/agauthctl');
 const STREAM = 'agauthd:revocations';
@@ -66,6 +67,20 @@ async function upAll(t, envs) {
 	return { ds, cs };
 }
 
+/* A test's fleet: a redis-server of its own (stopped after t, before
+ * the daemons' cleanup), n hosts of fleet() on it, up and connected:
+ * { redis, envs, other, ds, cs }.  redis: Redis.start's options; other:
+ * one host of another fleet (its own fleet key) on the same Redis and
+ * prefix, up too, last in ds and cs; cluster, tcp: as fleet's. */
+async function fleetUp(t, n, { redis: redisOpts = {}, other = false, ...opts } = {}) {
+	const redis = await Redis.start(redisOpts);
+	t.after(() => redis.stop());
+	const { envs } = fleet(redis, n, opts);
+	const others = other ? fleet(redis, 1).envs : [];
+	const { ds, cs } = await upAll(t, [...envs, ...others]);
+	return { redis, envs, other: others[0], ds, cs };
+}
+
 /* A host that joins the fleet of env later: up, and its client. */
 async function lateHost(t, env) {
 	const late = h.setup({
@@ -99,4 +114,4 @@ function fleetConf(env) {
 	return Object.fromEntries(sec.split('\n').filter((l) => l).map((l) => l.split(' = ')));
 }
 
-module.exports = { AGAUTHCTL, STREAM, WAIT, ctl, cached, fleet, fleetConf, startAll, upAll, lateHost, stats, connected, sign, refused };
+module.exports = { AGAUTHCTL, STREAM, WAIT, ctl, cached, fleet, fleetConf, startAll, upAll, fleetUp, lateHost, stats, connected, sign, refused };
