@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/log.h"
+#include "shared/limits.h"
 #include "shared/proto.h"
 
 #define CONN_READ_CHUNK 16384
@@ -318,8 +319,9 @@ void conn_sent(struct conn *c, int done)
 		return;
 	}
 	/* inside conn_process the replies to a batch of pipelined requests
-	 * are gathered and written once at its end: a send per reply costs
-	 * a system call and a wakeup of the client each */
+	 * are gathered and written every AG_CONN_SEND_EVERY requests and at
+	 * its end: a send per reply costs a system call and a wakeup of the
+	 * client each */
 	if (c->processing)
 		return;
 	conn_write_soon(c);
@@ -395,6 +397,7 @@ static void conn_process(struct conn *c)
 	struct ag_error e;
 	size_t avail;
 	uint32_t len;
+	unsigned taken = 0;
 
 	/* a reply may close the connection: keep it allocated till the end */
 	conn_ref(c);
@@ -422,6 +425,11 @@ static void conn_process(struct conn *c)
 		c->inflight++;
 		o->frame(o->arg, c, (const uint8_t *)c->in.p + c->in_off - len,
 			 len);
+		/* a long pipeline: the replies ready so far leave now, so the
+		 * client refills while the rest are answered */
+		if (++taken % AG_CONN_SEND_EVERY == 0 && !c->dead &&
+		    c->out_off < c->out.len)
+			conn_write(c);
 	}
 	c->processing = 0;
 	if (!c->dead && c->out_off < c->out.len)

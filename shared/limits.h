@@ -87,6 +87,12 @@
  * AG_POOL_HOLD_NS plus the quick job running (daemon/pool.c). */
 #define AG_POOL_BATCH           16
 #define AG_POOL_HOLD_NS         100000
+/* A connection whose one read brought a long pipeline has the replies
+ * ready so far sent every AG_CONN_SEND_EVERY requests it takes, not all
+ * at the end of the pass: the client refills its pipeline while the
+ * rest are answered, instead of the two sides taking turns
+ * (daemon/conn.c; bench/NOTES.md has the A/B). */
+#define AG_CONN_SEND_EVERY      16
 /* glibc malloc arenas for all of agauthd's threads.  By default each
  * crypto thread gets one of its own (up to 8 per CPU), some 170 KiB
  * resident apiece; the threads allocate little (a job's reply and its

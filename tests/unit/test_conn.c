@@ -10,6 +10,7 @@
 #include <criterion/criterion.h>
 
 #include "daemon/conn.h"
+#include "shared/limits.h"
 #include "shared/proto.h"
 #include "tests/unit/connpair.h"
 
@@ -31,7 +32,10 @@ static struct {
 	size_t last_n;
 	struct conn *held[TC_HELD_MAX];
 	unsigned nheld;
+	long peer_had[TC_HELD_MAX]; /* bytes the client could read when
+				      * each frame reached the handler */
 } tc;
+static struct connpair tc_p;
 
 static void tc_frame(const void *arg, struct conn *c, const uint8_t *body,
 		     size_t n)
@@ -42,6 +46,9 @@ static void tc_frame(const void *arg, struct conn *c, const uint8_t *body,
 	size_t rn = tc.mode == TC_BIG ? sizeof big : n;
 
 	cr_assert_eq(arg, &tc, "the handler gets the arg it was opened with");
+	if (tc.frames < TC_HELD_MAX)
+		tc.peer_had[tc.frames] = recv(tc_p.peer, tc.last, sizeof tc.last,
+					      MSG_PEEK | MSG_DONTWAIT);
 	tc.frames++;
 	tc.uid = conn_peer(c)->uid;
 	tc.pid = conn_peer(c)->pid;
@@ -81,7 +88,6 @@ static struct conn_opts tc_opts = {
 	.closed = tc_closed,
 	.arg = &tc,
 };
-static struct connpair tc_p;
 
 static void tc_setup(void)
 {
@@ -334,6 +340,35 @@ Test(conn, replies_made_between_reads_leave_in_one_send)
 	cp_spin(&tc_p);
 	cr_assert_eq(recv(tc_p.peer, b, sizeof b, MSG_DONTWAIT), 15,
 		     "all three at once");
+}
+
+/* A long pipeline read at once is not answered in one send at the end:
+ * the replies ready so far leave every AG_CONN_SEND_EVERY requests, so
+ * the client can refill while the daemon answers the rest. */
+Test(conn, long_pipeline_replies_leave_while_it_is_answered)
+{
+	struct conn_opts o = tc_opts;
+	char burst[TC_HELD_MAX * 5];
+	unsigned i, n = 2 * AG_CONN_SEND_EVERY + 4;
+	uint8_t b[64];
+
+	cr_assert(n <= TC_HELD_MAX);
+	o.max_inflight = TC_HELD_MAX;
+	cp_open(&tc_p, &o, 0);
+	for (i = 0; i < n; i++)
+		memcpy(burst + 5 * i, "\0\0\0\x01x", 5);
+	cp_write(&tc_p, burst, 5 * n);
+	cp_spin(&tc_p);
+	cr_assert_eq(tc.frames, n, "one read took the whole pipeline");
+	cr_assert_eq(tc.peer_had[AG_CONN_SEND_EVERY - 1], -1,
+		     "nothing leaves before the first %d", AG_CONN_SEND_EVERY);
+	cr_assert_eq(tc.peer_had[AG_CONN_SEND_EVERY], 5 * AG_CONN_SEND_EVERY,
+		     "the first %d replies left before the next request",
+		     AG_CONN_SEND_EVERY);
+	cr_assert_eq(tc.peer_had[2 * AG_CONN_SEND_EVERY],
+		     2 * 5 * AG_CONN_SEND_EVERY);
+	for (i = 0; i < n; i++)
+		cr_assert_eq(cp_reply(&tc_p, b, sizeof b), 1, "reply %u", i);
 }
 
 /* A reply still unsent when agauthd stops is written, not dropped, and
