@@ -64,6 +64,26 @@
  *
  *   storm <engine>[_cold|_again|_warm]_tokens_per_s ...  all workers together
  *   storm <engine>[_cold|_again|_warm]_wall_us ...       go to the last verify
+ *   storm <storm>_worker_cpu_us_per_token ...   CPU time (user and system)
+ *                       of the workers together, µs per token: each
+ *                       worker's process.cpuUsage() from its go to its
+ *                       last verify, summed
+ *   storm <storm>_daemon_cpu_us_per_token ...   agauthd's storms: the
+ *                       daemon's, every thread of it, from /proc just
+ *                       before the go to just after the last verify
+ *                       (lib/cpu.js)
+ *   storm <storm>_cpu_us_per_token ...          agauthd's storms: the two
+ *                       together
+ *   storm <storm>_cpu_busy ...    (workers' + daemon's CPU time) /
+ *                       (wall_us × the CPUs this process may use):
+ *                       1.00 is every CPU busy with the storm
+ *                       throughout; below, idle or taken by other
+ *                       processes (the workers' CPU includes checking
+ *                       each result, the same for every engine)
+ *   storm <storm>_machine_busy ...   the share of the CPUs' time busy
+ *                       meanwhile with any process (/proc/stat, in 10 ms
+ *                       ticks: rough in a short storm): 1.00 and a lower
+ *                       cpu_busy, the rest went to other processes
  *   storm-ratio agauthd_<storm>_per_<peer> ...    tokens/s, per repetition
  *
  * the asymmetric ones with their algorithm first ("es256_agauthd_cold",
@@ -71,11 +91,17 @@
  *
  *   storm-ratio rs256_agauthd_repeat_per_cold ...
  *
+ * The CPU figures (2 decimals) are what explains a CPU-bound storm's
+ * tokens/s: on a saturated machine tokens/s is about CPUs / the CPU
+ * µs per token.  The "# rep" lines give each repetition's figures.
+ *
  * Other lines start with '#'; bench/results.js judges the targets
  * (HS256: agauthd >= 20x ag-auth; issue 14's ES256 and RS256 ones).  A
  * benchmark, never a test.
  */
 'use strict';
+
+const os = require('node:os');
 
 const { BenchDaemon, cacheSize, tmpdir } = require('./lib/daemon');
 const figures = require('./lib/figures');
@@ -96,11 +122,16 @@ const ALGS = (process.env.BENCH_STORM_ALGS || 'HS256 ES256 RS256').split(/\s+/).
  * the warm storms are all hits (docs/cache.md); pages of the cache are
  * committed only as they are written */
 const SLOTS_PER_TOKEN = 16;
+const CPUS = os.availableParallelism();
 
 const key = tokens.authKey();
 const iat = Math.floor(Date.now() / 1000);
 const rates = {};                  /* name -> tokens/s per repetition */
 const walls = {};                  /* name -> µs per repetition */
+/* name -> CPU µs per token of the workers, of the daemon, of both, the
+ * share of the machine's CPU time they used, and the share any process
+ * used, per repetition */
+const cpus = {};
 
 /* the init messages of `WORKERS` workers sharing the first n tokens */
 function inits(files, kind, n, extra = {}) {
@@ -114,10 +145,24 @@ function asymInits(files, kind, n, pair, extra = {}) {
 	return inits(files, kind, n, { key: pair.pub, alg: pair.alg, ...extra });
 }
 
-function record(name, { ops, seconds }) {
+function record(name, { ops, seconds, workerCpu, daemonCpu, machineBusy }) {
+	const both = workerCpu + (daemonCpu || 0);
+	const c = cpus[name] = cpus[name] || { worker: [], daemon: [], total: [], busy: [], machine: [] };
+	let text = `workers ${(workerCpu * 1e6 / ops).toFixed(1)}`;
+
 	(rates[name] = rates[name] || []).push(ops / seconds);
 	(walls[name] = walls[name] || []).push(seconds * 1e6);
-	return `${name} ${(seconds * 1000).toFixed(0)} ms (${(ops / seconds).toFixed(0)}/s)`;
+	c.worker.push(workerCpu * 1e6 / ops);
+	if (daemonCpu !== undefined) {
+		c.daemon.push(daemonCpu * 1e6 / ops);
+		c.total.push(both * 1e6 / ops);
+		text += ` + daemon ${(daemonCpu * 1e6 / ops).toFixed(1)}`;
+	}
+	c.busy.push(both / (seconds * CPUS));
+	c.machine.push(machineBusy);
+	return `${name} ${(seconds * 1000).toFixed(0)} ms (${(ops / seconds).toFixed(0)}/s; ` +
+	       `CPU µs/token: ${text}; CPUs ${(100 * both / (seconds * CPUS)).toFixed(0)}% busy ` +
+	       `with it, ${(100 * machineBusy).toFixed(0)}% in all)`;
 }
 
 /* against a fresh daemon: the cold storm, the same again in the same
@@ -139,12 +184,12 @@ async function agauthd(files, rep) {
 	};
 
 	try {
-		await step('agauthd_cold', f.storm(1));
-		await step('agauthd_again', f.storm(1));
+		await step('agauthd_cold', f.storm(1, d));
+		await step('agauthd_again', f.storm(1, d));
 	} finally {
 		await f.close();
 	}
-	const s = await step('agauthd_warm', Fleet.measure(all, [1]).then((r) => r[0]));
+	const s = await step('agauthd_warm', Fleet.measure(all, [1], d).then((r) => r[0]));
 
 	await d.stop();
 	console.log(`# rep ${rep}: ${out.join('; ')} (every other verify a cache hit); ` +
@@ -176,9 +221,9 @@ async function asym(pair, files, rep) {
 	const out = [];
 
 	try {
-		out.push(record(`${a}_agauthd_cold`, await f.storm(1)));
+		out.push(record(`${a}_agauthd_cold`, await f.storm(1, d)));
 		if (pair.alg === 'RS256')
-			out.push(record(`${a}_agauthd_repeat`, await f.storm(1)));
+			out.push(record(`${a}_agauthd_repeat`, await f.storm(1, d)));
 	} finally {
 		await f.close();
 	}
@@ -193,8 +238,17 @@ async function asym(pair, files, rep) {
 
 function report() {
 	for (const name of Object.keys(rates)) {
+		const c = cpus[name];
+
 		figures.line('storm', `${name}_tokens_per_s`, rates[name]);
 		figures.line('storm', `${name}_wall_us`, walls[name]);
+		figures.line('storm', `${name}_worker_cpu_us_per_token`, c.worker, 2);
+		if (c.daemon.length) {
+			figures.line('storm', `${name}_daemon_cpu_us_per_token`, c.daemon, 2);
+			figures.line('storm', `${name}_cpu_us_per_token`, c.total, 2);
+		}
+		figures.line('storm', `${name}_cpu_busy`, c.busy, 2);
+		figures.line('storm', `${name}_machine_busy`, c.machine, 2);
 	}
 	/* (a storm BENCH_STORM_ALGS left out has no ratios) */
 	const r = (a, b) => rates[a] && rates[b] &&

@@ -91,8 +91,10 @@ function unitOf(key) {
 
 	if (subject.endsWith('-ratio'))
 		return 'ratio';
-	if (name.endsWith('_us'))
+	if (name.endsWith('_us') || name.endsWith('_us_per_token'))
 		return 'µs';
+	if (name.endsWith('_busy'))
+		return '%';
 	if (name.endsWith('_ns'))
 		return 'ns';
 	if (name.endsWith('_kib'))
@@ -111,6 +113,8 @@ function num(x, unit) {
 		return (x / 1024).toFixed(1);
 	case 'ratio':
 		return x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : x >= 0.1 ? 2 : 3);
+	case '%':                    /* a fraction, shown in percent */
+		return (100 * x).toFixed(0);
 	default:
 		return Math.round(x).toLocaleString('en-US');
 	}
@@ -120,6 +124,7 @@ function withUnit(s, unit) {
 	switch (unit) {
 	case 'ratio': return `${s}×`;
 	case '/s': return `${s}/s`;
+	case '%': return `${s}%`;
 	default: return `${s} ${unit}`;
 	}
 }
@@ -199,15 +204,20 @@ function troubles(labels) {
 	});
 }
 
-const table = (title, text, labels, rows) => ({ title, text, labels, rows });
+/* sub: a companion table of other columns, { title, text, head, rows,
+ * row }: row(r) makes a line of it, null when none of r's figures was
+ * printed; a companion without lines is left out */
+const table = (title, text, labels, rows, sub) => ({ title, text, labels, rows, sub });
 
 /*
  * The sections: "## title", what it measures, its rows, then what else its
- * runs printed.  Every section's rows are made before any leftovers, so
- * that a figure two sections share lands in the one that names it.
+ * runs printed, then its companion table.  Every section's rows are made
+ * before any leftovers, so that a figure two sections share lands in the
+ * one that names it.
  */
 function sections(list) {
 	const rows = list.map((t) => t.rows.map(row));
+	const subs = list.map((t) => (t.sub ? t.sub.rows.map(t.sub.row).filter(Boolean) : []));
 
 	return list.map((t, i) => {
 		const lines = [`## ${t.title}`, '', t.text, ''];
@@ -215,6 +225,8 @@ function sections(list) {
 
 		if (t.labels.some((l) => runs.has(l)))
 			lines.push(HEAD, ...rows[i], ...leftovers(t.labels), '');
+		if (subs[i].length)
+			lines.push(`### ${t.sub.title}`, '', t.sub.text, '', t.sub.head, ...subs[i], '');
 		if (trouble.length)
 			lines.push(`Not measured, or only in part: ${trouble.join('; ')}.`, '');
 		return lines.join('\n');
@@ -362,6 +374,52 @@ const stormRows = [
 	  peerName: 'the cold RS256 storm', peer: S('rs256_agauthd_cold'),
 	  ratio: SR('rs256_agauthd_repeat_per_cold') },
 ];
+/* the CPU time of each storm per token: { what, storm, daemon } (daemon:
+ * an agauthd storm, which has the daemon's share) */
+const cpuRows = [
+	['HS256', '', [['agauthd, cold', 'agauthd_cold', true],
+		       ['agauthd again, the same processes (every token a hit)', 'agauthd_again', true],
+		       ['agauthd warm, fresh processes (every token a hit)', 'agauthd_warm', true],
+		       ['ag-auth', 'ag-auth'],
+		       ['fast-jwt with its cache, cold', 'fast-jwt-cache_cold'],
+		       ['fast-jwt with its cache, warm', 'fast-jwt-cache_warm'],
+		       ['jsonwebtoken', 'jsonwebtoken']]],
+	['ES256', 'es256_', [['agauthd, cold', 'agauthd_cold', true], ['ag-auth', 'ag-auth'],
+			     ['fast-jwt without cache', 'fast-jwt_cold']]],
+	['RS256', 'rs256_', [['agauthd, cold', 'agauthd_cold', true],
+			     ['agauthd repeat (every token a hit)', 'agauthd_repeat', true],
+			     ['ag-auth', 'ag-auth'], ['fast-jwt without cache', 'fast-jwt_cold']]],
+].flatMap(([A, a, list]) => list.map(([what, storm, daemon]) =>
+	({ what: `${A} ${what}`, storm: `${a}${storm}`, daemon })));
+
+function cpuRow(r) {
+	const k = (n) => `storm storm ${r.storm}_${n}`;
+	const worker = get(k('worker_cpu_us_per_token')), busy = get(k('cpu_busy'));
+	/* a peer's storm: its workers' CPU is all of it */
+	const total = r.daemon ? get(k('cpu_us_per_token')) : worker;
+
+	if (!worker && !busy)
+		return null;
+	return `| ${r.what} | ${cell(worker, 'µs')} | ` +
+	       `${r.daemon ? cell(get(k('daemon_cpu_us_per_token')), 'µs') : ''} | ` +
+	       `${cell(total, 'µs')} | ${cell(busy, '%')} | ${cell(get(k('machine_busy')), '%')} |`;
+}
+
+const cpuTable = {
+	title: 'CPU per token',
+	text: 'The CPU time (user and system) each storm above spent per token verified: the ' +
+	      'worker processes\' together (each one\'s `process.cpuUsage()` from its go to its ' +
+	      'last verify) and, in agauthd\'s storms, the daemon\'s, every thread of it (from ' +
+	      '/proc, just before the go to just after the last verify). CPU busy is the two ' +
+	      'over the storm\'s wall time × the machine\'s CPUs: near 100% the storm was ' +
+	      'CPU-bound, and its tokens/s is about CPUs ÷ the total per token. Machine busy: ' +
+	      'the CPUs\' time busy meanwhile with any process (/proc/stat, 10 ms ticks: rough in ' +
+	      'a short storm); the difference went to other processes.',
+	head: '| storm | workers, per token | daemon, per token | total, per token | CPU busy | ' +
+	      'machine busy |\n|---|---|---|---|---|---|',
+	rows: cpuRows,
+	row: cpuRow,
+};
 const F = (n) => `fleet fleet ${n}`;
 const fleetRows = [
 	...['p50', 'p90', 'p99', 'max'].map((p) => ({
@@ -569,7 +627,7 @@ const body = sections([
 	      'next to ag-auth verifying the same tokens; then ES256 and RS256 tokens (a key pair ' +
 	      'made for the run, the same for every peer) next to ag-auth and fast-jwt without ' +
 	      'cache, and RS256\'s repeat storm, every token a cache hit.',
-	      ['storm'], stormRows),
+	      ['storm'], stormRows, cpuTable),
 	table('(h) Memory',
 	      '`bench/run_rss.sh`: the daemon\'s resident set idle, under load, the share that is ' +
 	      'the cache mapping, and what 10,000 idle client connections add.',

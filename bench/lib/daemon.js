@@ -6,9 +6,12 @@
  * key (raw HS256, no kid: docs/operations.md), or a key pair of
  * tokens.keyPair() (its private PEM, no kid), a cache of `cacheSize`
  * bytes, `threads` crypto threads (default 1; 0: one per CPU), and the
- * admin right for this user (for stats).
+ * admin right for this user (for stats).  cpuWatch() times the CPU the
+ * daemon spends (a storm's share: bench_storm.js).
  */
 const fs = require('node:fs');
+
+const { processWatch } = require('./cpu');
 
 process.env.AGAUTHD = process.env.AGAUTHD || 'build/agauthd';
 const h = require('../../tests/integration/harness');
@@ -51,6 +54,12 @@ class BenchDaemon {
 	/* agauthd's counters (docs/protocol.md, stats) */
 	async stats() {
 		return h.ok(await this.admin.call('stats'), 'stats');
+	}
+
+	/* the daemon's CPU time from now, every thread of it: a function
+	 * giving the seconds since (cpu.js) */
+	cpuWatch() {
+		return processWatch(this.d.pid);
 	}
 
 	/* SIGTERM; throws unless it exits cleanly */

@@ -4,10 +4,14 @@
  * token set together, as the workers of a SocketCluster host do when
  * every client reconnects at once.  Start-up (fork, module loading,
  * reading the tokens, attaching the cache) happens before the clock
- * starts; storm() times from "go" to every worker's last verify.
+ * starts; storm() times from "go" to every worker's last verify, and
+ * the CPU time the workers spent meanwhile (each its own, from its go to
+ * its last verify) and, given a BenchDaemon (lib/daemon.js), the
+ * daemon's (from just before the go to just after the last reply), and
+ * how busy the machine's CPUs were meanwhile, any process (lib/cpu.js).
  *
  *   const f = await Fleet.start(slices.map((s) => ({ kind, file, from, ... })));
- *   const { ops, seconds } = await f.storm(1);
+ *   const { ops, seconds, workerCpu, daemonCpu, machineBusy } = await f.storm(1, daemon);
  *   await f.close();
  *
  * Any worker that fails, or exits when it should not, rejects what the
@@ -16,6 +20,8 @@
 const { fork } = require('node:child_process');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
+
+const { machineWatch } = require('./cpu');
 
 const WORKER = path.join(__dirname, 'verify_worker.js');
 const STEP_MS = 600000;            /* no step of a benchmark takes longer */
@@ -82,13 +88,19 @@ class Fleet {
 		return Promise.race([Promise.all(replies), timeout]).finally(() => clearTimeout(timer));
 	}
 
-	/* every worker verifies its slice `rounds` times: {ops, seconds} */
-	async storm(rounds = 1) {
+	/* every worker verifies its slice `rounds` times: {ops, seconds,
+	 * workerCpu, daemonCpu, machineBusy}, CPU in seconds, daemonCpu
+	 * only with a `daemon`, machineBusy a share (0 to 1) */
+	async storm(rounds = 1, daemon = null) {
+		const cpu = daemon && daemon.cpuWatch(), machine = machineWatch();
 		const t0 = performance.now();
 		const done = await this._all(this.procs.map(() => ({ go: rounds })));
 		const seconds = (performance.now() - t0) / 1000;
+		const daemonCpu = cpu ? cpu() : undefined;
 
-		return { ops: done.reduce((s, m) => s + m.done, 0), seconds };
+		return { ops: done.reduce((s, m) => s + m.done, 0), seconds,
+			 workerCpu: done.reduce((s, m) => s + m.cpuUs, 0) / 1e6, daemonCpu,
+			 machineBusy: machine() };
 	}
 
 	/* closes every worker (their engines too) and waits for them */
@@ -105,14 +117,15 @@ class Fleet {
 			throw this.failed;
 	}
 
-	/* start, one storm per entry of `rounds`, close: [{ops, seconds}] */
-	static async measure(inits, rounds) {
+	/* start, one storm per entry of `rounds`, close: [what storm()
+	 * gives] */
+	static async measure(inits, rounds, daemon = null) {
 		const f = await Fleet.start(inits);
 		const out = [];
 
 		try {
 			for (const r of rounds)
-				out.push(await f.storm(r));
+				out.push(await f.storm(r, daemon));
 		} finally {
 			await f.close().catch(() => {});      /* f.failed says why */
 		}

@@ -6,8 +6,11 @@
  *
  *   {init: {kind, file, from, depth, socket, key, cacheSize, alg}}
  *                                   -> {ready: true} once it can verify
- *   {go: rounds}                    -> {done: verifies}   (any number)
+ *   {go: rounds}                    -> {done: verifies, cpuUs}  (any number)
  *   {close: true}                   -> closes and exits 0
+ *
+ * cpuUs: the CPU time (user and system, every thread of the process) it
+ * spent from the go to its last verify, from process.cpuUsage().
  *
  * Any failure (a verify that rejects, a wrong payload) sends {error}
  * and exits 1: a benchmark that counted failures would be worthless.
@@ -50,9 +53,12 @@ async function init({ kind, file, from, depth, socket, key, cacheSize, alg }) {
 
 async function go(rounds) {
 	const n = w.toks.length * rounds;
+	const cpu = process.cpuUsage();
 
 	await pipeline(n, w.depth, (i) => w.v.verify(w.toks[i % w.toks.length]), check);
-	return { done: n };
+	const { user, system } = process.cpuUsage(cpu);
+
+	return { done: n, cpuUs: user + system };
 }
 
 async function handle(m) {
