@@ -202,7 +202,7 @@ static void bc_fill(const char *dir, size_t n, struct keyring **kr)
 
 	*kr = fx_keyring(dir, "k0:primary", 1);
 	/* 512-byte slots, 1.5 per token */
-	if (*kr == NULL || cachew_open(4096 + (unsigned long long)n * 768, 512,
+	if (*kr == NULL || cachew_open(4096 + (unsigned long long)n * 768, 512, 0,
 				       "sub", now, &e) != 0)
 		bc_die("cannot make the cache");
 	cachew_keys(*kr);

@@ -624,7 +624,8 @@ const body = sections([
 	table('(g) Reconnect storm',
 	      '`bench/bench_storm.js`: every client reconnecting at once with its token, 4 worker ' +
 	      'processes, 64 handshakes in flight each, distinct tokens: agauthd with a cold cache ' +
-	      'next to ag-auth verifying the same tokens; then ES256 and RS256 tokens (a key pair ' +
+	      'next to ag-auth verifying the same tokens (its cache preallocated: `[cache] ' +
+	      'preallocate = yes`, docs/operations.md); then ES256 and RS256 tokens (a key pair ' +
 	      'made for the run, the same for every peer) next to ag-auth and fast-jwt without ' +
 	      'cache, and RS256\'s repeat storm, every token a cache hit.',
 	      ['storm'], stormRows, cpuTable),

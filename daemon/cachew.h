@@ -19,8 +19,10 @@
 
 /* size: bytes of the whole file (0: no cache); slot: bytes per entry.
  * subjects: the claims a subject revocation matches, as revoke_open
- * takes them ("sub username"). */
-int cachew_open(unsigned long long size, unsigned slot,
+ * takes them ("sub username").  preallocate: commit all of its memory
+ * now (refused if the memory available is less), where otherwise a page
+ * is taken when an entry first lands on it. */
+int cachew_open(unsigned long long size, unsigned slot, int preallocate,
 		const char *subjects, double now, struct ag_error *e);
 /* Marks the cache closed (clients stop hitting at once) and unmaps. */
 void cachew_close(void);

@@ -257,6 +257,7 @@ static const struct config_opt {
 	O("cache", "size", CK_SIZE, cache_size, AG_CACHE_MIN, AG_CACHE_MAX),
 	O("cache", "slot", CK_SLOT, cache_slot, AG_CACHE_SLOT_MIN,
 	  AG_CACHE_SLOT_MAX),
+	O("cache", "preallocate", CK_BOOL, cache_preallocate, 0, 0),
 	O("revocation", "subject_claims", CK_NAMES, revoke_subject, 0, 0),
 	/* the one-claim spelling of earlier releases */
 	O("revocation", "claim", CK_NAMES, revoke_subject, 0, 0),

@@ -55,6 +55,7 @@ struct config {
 
 	unsigned long long cache_size;   /* bytes; 0: no cache */
 	unsigned cache_slot;             /* bytes per entry */
+	int cache_preallocate;           /* commit its memory at start */
 
 	/* the claims a subject may be in, by one space each: "sub username" */
 	char revoke_subject[AG_SUBJECT_CLAIMS_LEN];

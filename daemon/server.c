@@ -326,8 +326,8 @@ static int server_state(const struct config *cfg, struct keyring *kr,
 
 	if (server_revocations(cfg, 0, e) != 0)
 		return -1;
-	if (cachew_open(cfg->cache_size, cfg->cache_slot, cfg->revoke_subject,
-			now, e) != 0)
+	if (cachew_open(cfg->cache_size, cfg->cache_slot, cfg->cache_preallocate,
+			cfg->revoke_subject, now, e) != 0)
 		return -1;
 	cachew_keys(kr);
 	/* after the revocations: what the stream brings applies to them */

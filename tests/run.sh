@@ -39,7 +39,7 @@ fi
 
 echo "agauthd test suites"
 suite checks runner 8 tests/runner/run.sh
-suite criterion unit 267 build/unit --jobs 2
+suite criterion unit 269 build/unit --jobs 2
 again criterion unit-asan-ubsan "under ASan+UBSan" build/san/unit --jobs 2
 fuzzreplay 12
 # the same contract on the mbedTLS backend (make CRYPTO=mbedtls, built in

@@ -597,6 +597,22 @@ test('[cache] size = 800M: 1.5 million slots, committed lazily', { timeout: h.TE
 	await d.stop();
 });
 
+test('[cache] preallocate = yes: the whole cache is committed at start, and works', { timeout: h.TEST_TIMEOUT }, async (t) => {
+	const env = h.setup({ conf: { cache: { size: '32M', preallocate: 'yes' } } });
+	const d = await h.Daemon.start(env);
+	t.after(() => d.cleanup());
+	const c = await d.client();
+	const m = memOf(d.pid);
+	t.diagnostic(`at start, 32M cache preallocated: RssShmem ${m.shmem} KiB`);
+	assert.ok(m.shmem >= 32 * 1024, `RssShmem ${m.shmem} KiB before any entry`);
+	const cc = await h.CacheClient.start(env.sock);
+	t.after(() => cc.close());
+	assert.strictEqual(await cc.cmd('attach'), 'ok');
+	const tok = await sign(c, { sub: 'alice' });
+	assert.strictEqual(await cc.hit(tok, 'lookup'), 'hit');
+	await d.stop();
+});
+
 test('[cache] size = 0: no cache (AG_E_NO_CACHE), verify still works', { timeout: h.TEST_TIMEOUT }, async (t) => {
 	const env = h.setup({ conf: { cache: { size: 0 } } });
 	const d = await h.Daemon.start(env);
@@ -625,6 +641,7 @@ test('bad [cache] values: agauthd -t and agauthd both refuse them with FILE:LINE
 		[{ size: '1K' }, 'size = 1K', /size must be/],
 		[{ slot: 100 }, 'slot = 100', /slot must be/],
 		[{ slot: 300 }, 'slot = 300', /slot must be a multiple of 64/],
+		[{ preallocate: 'maybe' }, 'preallocate = maybe', /preallocate must be yes, no/],
 	];
 	for (const [kv, text, reason] of cases) {
 		await t.test(text, () => {

@@ -310,7 +310,7 @@ int main(int argc, char **argv)
 	if (sh == MAP_FAILED || mkdtemp(dir) == NULL)
 		return 2;
 	/* small: evictions all the time */
-	if (cachew_open(1024 * 1024, 512, "sub", tt_now(), &e) != 0) {
+	if (cachew_open(1024 * 1024, 512, 0, "sub", tt_now(), &e) != 0) {
 		fprintf(stderr, "%s\n", e.msg);
 		return 2;
 	}

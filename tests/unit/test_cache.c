@@ -5,13 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <stddef.h>
 
 #include "daemon/cachew.h"
+#include "daemon/meminfo.h"
 #include "tests/unit/fixture.h"
 #include "daemon/engine/key.h"
 #include "shared/b64url.h"
@@ -32,7 +36,7 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(dir));
 	kr = fx_keyring(dir, "k0:primary k1:verify", 1);
 	cr_assert_not_null(kr);
-	cr_assert_eq(cachew_open(1 << 20, 512, "sub", NOW, &e), 0, "%s", e.msg);
+	cr_assert_eq(cachew_open(1 << 20, 512, 0, "sub", NOW, &e), 0, "%s", e.msg);
 	cachew_keys(kr);
 	cr_assert_eq(cache_map(&map, cachew_fd(), &e), 0, "%s", e.msg);
 }
@@ -723,15 +727,62 @@ Test(cache, damaged_files_are_refused_or_miss)
 	free(t);
 }
 
+/* By default a page of the cache is taken when an entry first lands on
+ * it; preallocated, all of it is taken when it is made, so a cold storm's
+ * inserts do not each fault a page in (bench/NOTES.md). */
+Test(cache, memory_taken_as_used_or_preallocated)
+{
+	struct ag_error e;
+	struct stat st;
+
+	cr_assert_eq(fstat(cachew_fd(), &st), 0);
+	cr_assert_lt((uint64_t)st.st_blocks * 512, 64 * 1024,
+		     "%lld bytes of 1 MiB taken before any entry",
+		     (long long)st.st_blocks * 512);
+	cache_unmap(&map);
+	cachew_close();
+	cr_assert_eq(cachew_open(1 << 20, 512, 1, "sub", NOW, &e), 0, "%s",
+		     e.msg);
+	cr_assert_eq(cache_map(&map, cachew_fd(), &e), 0, "%s", e.msg);
+	cr_assert_eq(fstat(cachew_fd(), &st), 0);
+	cr_assert_geq((uint64_t)st.st_blocks * 512, 1 << 20,
+		      "%lld bytes taken of 1 MiB", (long long)st.st_blocks * 512);
+}
+
+/* A preallocated cache the host cannot hold is refused with what to do,
+ * before any of it is taken.  The file size limit stands guard: were the check gone,
+ * the memfd could not grow past it (EFBIG), and nothing is allocated. */
+Test(cache, refuses_more_than_the_memory_available)
+{
+	struct rlimit fsz, was;
+	uint64_t avail = meminfo_available();
+	struct ag_error e;
+
+	if (avail == UINT64_MAX)
+		cr_skip_test("the memory available cannot be read here");
+	cachew_close();
+	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	fsz = was;
+	fsz.rlim_cur = 1 << 30;
+	signal(SIGXFSZ, SIG_IGN);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &fsz), 0);
+	cr_assert_eq(cachew_open(avail + (1ULL << 30), 512, 1, "sub", NOW, &e), -1);
+	cr_assert_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
+	cr_assert_eq(e.code, AG_E_CONFIG);
+	cr_assert(strstr(e.msg, "memory available to agauthd") != NULL &&
+		  strstr(e.msg, "lower it") != NULL, "%s", e.msg);
+	cr_assert(!cachew_enabled());
+}
+
 Test(cache, refuses_bad_sizes)
 {
 	struct ag_error e;
 
 	cachew_close();
-	cr_assert_eq(cachew_open(1 << 20, 500, "sub", NOW, &e), -1);
+	cr_assert_eq(cachew_open(1 << 20, 500, 0, "sub", NOW, &e), -1);
 	cr_assert(strstr(e.msg, "multiple of 64") != NULL, "%s", e.msg);
-	cr_assert_eq(cachew_open(1000, 512, "sub", NOW, &e), -1);
+	cr_assert_eq(cachew_open(1000, 512, 0, "sub", NOW, &e), -1);
 	cr_assert(strstr(e.msg, "size") != NULL, "%s", e.msg);
-	cr_assert_eq(cachew_open(0, 512, "sub", NOW, &e), 0);
+	cr_assert_eq(cachew_open(0, 512, 0, "sub", NOW, &e), 0);
 	cr_assert(!cachew_enabled());
 }
