@@ -199,19 +199,26 @@ Test(conn, pipelined_burst)
 	cr_assert_eq(tc.frames, 200);
 }
 
-/* A connection in TC_HOLD mode sent n one-byte frames at once. */
-static void tc_hold_burst(unsigned n)
+/* A connection opened with o, in that mode, sent n one-byte frames at
+ * once. */
+static void tc_burst(enum tc_mode mode, const struct conn_opts *o,
+		     unsigned n)
 {
-	char burst[16 * 5];
+	char burst[TC_HELD_MAX * 5];
 	unsigned i;
 
-	cr_assert(n <= 16);
-	tc.mode = TC_HOLD;
-	cp_open(&tc_p, &tc_opts, 0);
+	cr_assert(n <= TC_HELD_MAX);
+	tc.mode = mode;
+	cp_open(&tc_p, o, 0);
 	for (i = 0; i < n; i++)
 		memcpy(burst + 5 * i, "\0\0\0\x01x", 5);
 	cp_write(&tc_p, burst, 5 * n);
 	cp_spin(&tc_p);
+}
+
+static void tc_hold_burst(unsigned n)
+{
+	tc_burst(TC_HOLD, &tc_opts, n);
 }
 
 /* No more than max_inflight requests in flight: the rest wait in the
@@ -347,18 +354,14 @@ Test(conn, replies_made_between_reads_leave_in_one_send)
  * the client can refill while the daemon answers the rest. */
 Test(conn, long_pipeline_replies_leave_while_it_is_answered)
 {
-	struct conn_opts o = tc_opts;
-	char burst[TC_HELD_MAX * 5];
+	/* the connection keeps its options till teardown */
+	static struct conn_opts o;
 	unsigned i, n = 2 * AG_CONN_SEND_EVERY + 4;
 	uint8_t b[64];
 
-	cr_assert(n <= TC_HELD_MAX);
+	o = tc_opts;
 	o.max_inflight = TC_HELD_MAX;
-	cp_open(&tc_p, &o, 0);
-	for (i = 0; i < n; i++)
-		memcpy(burst + 5 * i, "\0\0\0\x01x", 5);
-	cp_write(&tc_p, burst, 5 * n);
-	cp_spin(&tc_p);
+	tc_burst(TC_ECHO, &o, n);
 	cr_assert_eq(tc.frames, n, "one read took the whole pipeline");
 	cr_assert_eq(tc.peer_had[AG_CONN_SEND_EVERY - 1], -1,
 		     "nothing leaves before the first %d", AG_CONN_SEND_EVERY);
